@@ -1,0 +1,339 @@
+#include "hub/api/StaffApi.h"
+
+#include "hub/domain/UkTime.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/String.h>
+#include <Poco/Timestamp.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <sstream>
+
+namespace clinhub::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using workflows::FieldError;
+
+constexpr int kDefaultSlotTypeDays = 42;
+// Bounds what one slot-types call can ask of the appointment book.
+constexpr int kMaxSlotTypeDays = 366;
+constexpr auto kZone = domain::Zone::europeLondon;
+
+// Both unknown organisations and other organisations' ODS codes get this, word for word.
+constexpr const char* kNoOrganisation = "no such organisation";
+constexpr const char* kNoLink = "no such link";
+
+const std::string kOrganisation = "/api/v1/organisations/{ods}";
+const std::string kLinks = kOrganisation + "/links";
+const std::string kLink = kLinks + "/{id}";
+
+// ---- JSON shapes ------------------------------------------------------------------------------------------
+
+std::string isoUtc(int64_t micros) {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Object::Ptr appointmentJson(const workflows::AppointmentRecord& record) {
+    auto out = object();
+    out->set("id", record.appointmentId);
+    out->set("state", record.state);
+    out->set("at", isoUtc(record.at));
+    out->set("slot_id", record.slot.id);
+    out->set("slot_type", record.slot.slotType);
+    out->set("start", isoUtc(record.slot.start * 1'000'000));
+    out->set("duration_minutes", record.slot.durationMinutes);
+    out->set("clinician", record.slot.clinician);
+    out->set("location", record.slot.location);
+    out->set("telephone", record.slot.telephone);
+    return out;
+}
+
+Object::Ptr linkJson(const workflows::Link& link) {
+    auto out = object();
+    out->set("id", link.id);
+    out->set("rule", link.rule);
+    out->set("status", link.state);
+    out->set("created_at", isoUtc(link.createdAt));
+    out->set("expires_at", isoUtc(link.expiresAt));
+    // No date of birth: it is what the patient proves who they are with, so it stays out of API replies.
+    auto patient = object();
+    patient->set("nhs_number", link.patient.nhsNumber);
+    patient->set("mobile", link.patient.mobile);
+    patient->set("name", link.patient.name);
+    out->set("patient", patient);
+    out->set("failed_dob_attempts", link.failedDobAttempts);
+    Array::Ptr events = new Array;
+    for (const auto& e : link.events) {
+        auto event = object();
+        event->set("at", isoUtc(e.at));
+        event->set("event", e.event);
+        event->set("detail", e.detail);
+        events->add(event);
+    }
+    out->set("events", events);
+    const auto* current = link.currentAppointment();
+    out->set("appointment", current ? Poco::Dynamic::Var(appointmentJson(*current)) : Poco::Dynamic::Var());
+    Array::Ptr history = new Array;
+    for (const auto& a : link.appointments)
+        history->add(appointmentJson(a));
+    out->set("appointment_history", history);
+    return out;
+}
+
+// 422 as a problem body (RFC 9457) with an `errors` extension listing every field at fault.
+void unprocessable(const Request& request, Response& response, const std::vector<FieldError>& errors) {
+    auto body = object();
+    body->set("type", "about:blank");
+    body->set("title", Poco::Net::HTTPResponse::getReasonForStatus(Poco::Net::HTTPResponse::HTTP_UNPROCESSABLE_ENTITY));
+    body->set("status", 422);
+    body->set("detail",
+              errors.size() == 1 ? "1 field is not valid" : std::to_string(errors.size()) + " fields are not valid");
+    Array::Ptr list = new Array;
+    for (const auto& e : errors) {
+        auto item = object();
+        item->set("field", e.field);
+        item->set("message", e.message);
+        list->add(item);
+    }
+    body->set("errors", list);
+    body->set("request_id", request.requestId());
+    std::ostringstream text;
+    Poco::JSON::Stringifier::stringify(body, text);
+    response.text(text.str(), 422, "application/problem+json");
+}
+
+// ---- Request pieces ---------------------------------------------------------------------------------------
+
+std::optional<std::string> bearerKey(const Request& request) {
+    const auto header = request.header("Authorization");
+    if (!header) return std::nullopt;
+    const auto space = header->find(' ');
+    if (space == std::string::npos || Poco::icompare(header->substr(0, space), "Bearer") != 0) return std::nullopt;
+    return Poco::trim(header->substr(space + 1));
+}
+
+// A string member, "" when absent; a member of another type is an error for `field`.
+std::string stringField(const Object::Ptr& from, const std::string& name, const std::string& field,
+                        std::vector<FieldError>& errors) {
+    if (!from || !from->has(name) || from->isNull(name)) return {};
+    const auto value = from->get(name);
+    if (!value.isString()) {
+        errors.push_back({field, field + " must be a string"});
+        return {};
+    }
+    return value.extract<std::string>();
+}
+
+std::chrono::sys_days today() { return domain::localDate(static_cast<int64_t>(std::time(nullptr)), kZone); }
+
+// An optional YYYY-MM-DD query parameter.
+std::optional<std::chrono::sys_days> dateQuery(const Request& request, const std::string& name,
+                                               std::chrono::sys_days otherwise, std::vector<FieldError>& errors) {
+    const auto text = request.query(name);
+    if (!text) return otherwise;
+    const auto date = domain::parseDate(*text);
+    if (!date) {
+        errors.push_back({name, name + " must be a date, YYYY-MM-DD"});
+        return std::nullopt;
+    }
+    return std::chrono::sys_days(*date);
+}
+
+std::string dateText(std::chrono::sys_days day) { return domain::isoDate(day); }
+
+// ---- Handlers ---------------------------------------------------------------------------------------------
+
+class StaffApi {
+public:
+    StaffApi(workflows::SelfBook& selfBook, ApiKeys& keys) : selfBook_(selfBook), keys_(keys) {}
+
+    using Method = void (StaffApi::*)(Request&, Response&);
+
+    // Authenticates and scopes the caller, then runs `method` and turns the service's refusals into replies.
+    static http::Handler guarded(std::shared_ptr<StaffApi> self, Method method) {
+        return [self, method](Request& request, Response& response) {
+            response.header("Cache-Control", "no-store");
+            if (!self->authorised(request, response)) return;
+            try {
+                ((*self).*method)(request, response);
+            } catch (const workflows::InvalidRequest& e) {
+                unprocessable(request, response, e.errors());
+            } catch (const workflows::NotFound& e) {
+                // The service's texts are fixed ("no such link"), never echoes of what was sent.
+                response.problem(404, e.what());
+            }
+        };
+    }
+
+    void slotTypes(Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        const auto from = dateQuery(request, "from", today(), errors);
+        const auto to =
+            dateQuery(request, "to", (from ? *from : today()) + std::chrono::days(kDefaultSlotTypeDays), errors);
+        if (from && to && *to < *from) errors.push_back({"to", "to must not be before from"});
+        if (from && to && *to - *from > std::chrono::days(kMaxSlotTypeDays))
+            errors.push_back({"to", "at most " + std::to_string(kMaxSlotTypeDays) + " days at a time"});
+        if (!errors.empty()) return unprocessable(request, response, errors);
+
+        // Whole days at the practice, `to` included.
+        const TimeRange range{domain::toEpoch(*from, 0, kZone), domain::toEpoch(*to + std::chrono::days(1), 0, kZone)};
+        std::vector<std::string> types;
+        try {
+            types = selfBook_.slotTypes(request.param("ods"), range);
+        } catch (const workflows::NotFound&) {
+            throw;
+        } catch (const std::runtime_error&) {
+            throw http::Error(502, "the appointment book did not answer; try again shortly");
+        }
+        auto body = object();
+        body->set("from", dateText(*from));
+        body->set("to", dateText(*to));
+        Array::Ptr list = new Array;
+        for (const auto& t : types)
+            list->add(t);
+        body->set("slot_types", list);
+        response.json(body);
+    }
+
+    void createLink(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto rule = stringField(body, "rule", "rule", errors);
+        Object::Ptr patient;
+        if (body->has("patient") && !body->isNull("patient")) {
+            patient = body->getObject("patient");
+            if (!patient) errors.push_back({"patient", "patient must be an object"});
+        }
+        workflows::PatientDetails details{stringField(patient, "nhs_number", "patient.nhs_number", errors),
+                                          stringField(patient, "date_of_birth", "patient.date_of_birth", errors),
+                                          stringField(patient, "mobile", "patient.mobile", errors),
+                                          stringField(patient, "name", "patient.name", errors)};
+        if (!errors.empty()) return unprocessable(request, response, errors);
+
+        const auto& ods = request.param("ods");
+        const auto created = selfBook_.createLink(ods, rule, details);
+        auto out = object();
+        out->set("id", created.link.id);
+        out->set("url", created.url);
+        out->set("status", created.link.state);
+        out->set("expires_at", isoUtc(created.link.expiresAt));
+        response.json(out, 201);
+        response.header("Location", linkPath(ods, created.link.id));
+    }
+
+    void history(Request& request, Response& response) {
+        const auto nhsNumber = request.query("nhs_number");
+        if (!nhsNumber || nhsNumber->empty())
+            return unprocessable(request, response, {{"nhs_number", "nhs_number is required"}});
+        Array::Ptr links = new Array;
+        for (const auto& link : selfBook_.history(request.param("ods"), *nhsNumber))
+            links->add(linkJson(link));
+        auto body = object();
+        body->set("links", links);
+        response.json(body);
+    }
+
+    void getLink(Request& request, Response& response) { response.json(linkJson(found(request))); }
+
+    void expireLink(Request& request, Response& response) {
+        const auto& ods = request.param("ods");
+        const auto& id = request.param("id");
+        if (!selfBook_.expire(ods, id)) return conflict(response, found(request), "expired");
+        response.json(linkJson(found(request)));
+    }
+
+    void deleteLink(Request& request, Response& response) {
+        if (!selfBook_.remove(request.param("ods"), request.param("id")))
+            return conflict(response, found(request), "deleted");
+        response.status(204);
+    }
+
+private:
+    bool authorised(Request& request, Response& response) {
+        const auto presented = bearerKey(request);
+        const auto key = presented ? keys_.authenticate(*presented) : std::nullopt;
+        if (!key) {
+            response.problem(401, presented ? "the API key is not valid" : "an API key is required");
+            // RFC 6750: name the scheme, and say when a key was sent but refused.
+            response.header("WWW-Authenticate", presented ? R"(Bearer realm="clinhub", error="invalid_token")"
+                                                          : R"(Bearer realm="clinhub")");
+            return false;
+        }
+        if (key->organisation != request.param("ods")) {
+            response.problem(404, kNoOrganisation);
+            return false;
+        }
+        return true;
+    }
+
+    workflows::Link found(const Request& request) {
+        auto link = selfBook_.find(request.param("ods"), request.param("id"));
+        if (!link) throw workflows::NotFound(kNoLink);
+        return *link;
+    }
+
+    static void conflict(Response& response, const workflows::Link& link, const std::string& wanted) {
+        response.problem(409, "the link is " + link.state + " and cannot be " + wanted);
+    }
+
+    static std::string linkPath(const std::string& ods, const std::string& id) {
+        std::string encodedOds, encodedId;
+        Poco::URI::encode(ods, "/?#", encodedOds);
+        Poco::URI::encode(id, "/?#", encodedId);
+        return "/api/v1/organisations/" + encodedOds + "/links/" + encodedId;
+    }
+
+    workflows::SelfBook& selfBook_;
+    ApiKeys& keys_;
+};
+
+struct Entry {
+    RouteName name;
+    StaffApi::Method method;
+};
+
+const std::vector<Entry>& table() {
+    static const std::vector<Entry> all{
+        {{"GET", kOrganisation + "/slot-types"}, &StaffApi::slotTypes},
+        {{"POST", kLinks}, &StaffApi::createLink},
+        {{"GET", kLinks}, &StaffApi::history},
+        {{"GET", kLink}, &StaffApi::getLink},
+        {{"DELETE", kLink}, &StaffApi::deleteLink},
+        {{"POST", kLink + "/expire"}, &StaffApi::expireLink},
+    };
+    return all;
+}
+
+} // namespace
+
+const std::vector<RouteName>& staffApiRoutes() {
+    static const std::vector<RouteName> names = [] {
+        std::vector<RouteName> out;
+        for (const auto& entry : table())
+            out.push_back(entry.name);
+        return out;
+    }();
+    return names;
+}
+
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, ApiKeys& keys) {
+    auto api = std::make_shared<StaffApi>(selfBook, keys);
+    for (const auto& entry : table())
+        router.add(entry.name.method, entry.name.pattern, StaffApi::guarded(api, entry.method));
+}
+
+} // namespace clinhub::api

@@ -1,0 +1,31 @@
+// The staff API: JSON over HTTP under /api/v1/organisations/{ods}/, documented in schemas/openapi.yaml.
+//
+// Every route needs `Authorization: Bearer <key>` (401 otherwise) and answers only for the key's own
+// organisation: any other ODS code gets exactly the 404 an unknown one gets, so a key cannot be used to
+// learn which organisations the hub serves. Handlers never log: the server's access log names the route
+// pattern only, and everything here is about patients.
+#pragma once
+
+#include "hub/api/ApiKeys.h"
+#include "hub/http/Router.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <string>
+#include <vector>
+
+namespace clinhub::api {
+
+struct RouteName {
+    std::string method;
+    std::string pattern;
+    bool operator==(const RouteName&) const = default;
+    auto operator<=>(const RouteName&) const = default;
+};
+
+// Every route addStaffApi registers; the OpenAPI document is checked against this list.
+const std::vector<RouteName>& staffApiRoutes();
+
+// The service and keys must outlive the router.
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, ApiKeys& keys);
+
+} // namespace clinhub::api

@@ -1,0 +1,91 @@
+// The routing config as the hub uses it, once loaded and checked.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clinhub::config {
+
+// Where something came from in a YAML file, 1-based, for messages of the form FILE:LINE:COL.
+struct Mark {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+struct Code {
+    std::string code; // SNOMED CT concept id
+    std::string term; // its human term, shown to staff before anything is written
+};
+
+// What one link lets a patient book (iaptus's "broadcast rule").
+struct Rule {
+    std::string id;
+    std::string title;
+    std::vector<std::string> slotTypes;
+    int horizonDays = 42;
+    int linkExpiryDays = 7;
+    bool allowDecline = false;
+    bool allowReschedule = false;
+    std::optional<Code> inviteCode;               // written once the invite is sent
+    std::optional<Code> bookedCode;               // written when the patient books
+    std::optional<Code> declineCode;              // written when the patient declines
+    std::map<std::string, std::string> templates; // invite_sms, confirmation_sms, ...
+    std::map<std::string, std::string> pages;     // welcome, confirmation, ...
+};
+
+// Which connector serves each need of an organisation. Empty means not routed.
+struct Route {
+    std::string appointmentBook;
+    std::vector<std::string> sms; // failover order
+    std::string email;
+    std::string immunisations;
+};
+
+struct Organisation {
+    std::string ods;
+    std::string name;
+    std::string notifyEmail; // where clinician notifications go; empty for none
+    Route route;
+    std::map<std::string, Rule> rules;
+};
+
+// A named instance of a plugin with its own section.
+struct Connector {
+    std::string name;
+    std::string plugin;
+    std::string configJson; // the section as JSON, after ${VAR} substitution and schema validation
+    Mark mark;
+};
+
+struct Http {
+    std::string listen = "127.0.0.1:8080";
+    std::string publicUrl = "http://127.0.0.1:8080";
+    int threads = 16;
+    int maxQueued = 256;
+};
+
+struct Outbox {
+    int workers = 2;
+    int pollMilliseconds = 500;
+    int batchSize = 50;
+    int maxAttempts = 10;
+    int backoffBaseSeconds = 30;
+    int backoffCapSeconds = 3600;
+    int leaseSeconds = 300; // a claim older than this is taken back
+    bool operator==(const Outbox&) const = default;
+};
+
+struct Config {
+    std::string file;
+    Http http;
+    std::string storeUrl = "sqlite:clinhub.db";
+    std::vector<std::string> pluginPaths; // absolute, resolved against the config file's folder
+    Outbox outbox;
+    std::map<std::string, Connector> connectors;
+    std::map<std::string, Organisation> organisations;
+};
+
+} // namespace clinhub::config

@@ -1,0 +1,347 @@
+#include "hub/config/Loader.h"
+
+#include "hub/config/Schema.h"
+#include "hub/config/Text.h"
+#include "hub/config/YamlTree.h"
+
+#include <Poco/Exception.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+namespace clinhub::config {
+
+namespace {
+
+const Schema& hubSchemaParsed() {
+    static const Schema schema = Schema::parse(hubSchema());
+    return schema;
+}
+
+bool anyBroken(const YamlNode& node) {
+    if (node.broken) return true;
+    return std::any_of(node.items.begin(), node.items.end(), anyBroken) ||
+           std::any_of(node.entries.begin(), node.entries.end(), [](auto& e) { return anyBroken(e.value); });
+}
+
+std::string kindList(const std::set<Kind>& kinds) {
+    std::vector<std::string> names;
+    for (Kind k : kinds)
+        names.emplace_back(toString(k));
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    return out.empty() ? "nothing" : out;
+}
+
+std::vector<std::string> keysOf(const YamlNode* map) {
+    std::vector<std::string> keys;
+    if (map && map->isMap())
+        for (const auto& e : map->entries)
+            keys.push_back(e.key);
+    return keys;
+}
+
+// The checks that need more than one part of the file, or the plugins: what a schema cannot say.
+class CrossChecks {
+public:
+    CrossChecks(const YamlNode& root, const PluginCatalog& plugins, std::string baseDirectory,
+                std::vector<Diagnostic>& problems)
+        : root_(root), plugins_(plugins), baseDirectory_(std::move(baseDirectory)), problems_(problems) {}
+
+    void run() {
+        if (const YamlNode* connectors = root_.find("connectors"); connectors && connectors->isMap())
+            for (const auto& entry : connectors->entries)
+                connector(entry);
+        if (const YamlNode* organisations = root_.find("organisations"); organisations && organisations->isMap())
+            for (const auto& entry : organisations->entries)
+                if (const YamlNode* route = entry.value.isMap() ? entry.value.find("route") : nullptr)
+                    if (route->isMap()) routes(*route);
+    }
+
+    // Each connector's section as its plugin will receive it.
+    std::map<std::string, std::string> sections;
+
+private:
+    void report(const Mark& mark, std::string message) { problems_.push_back({mark, std::move(message)}); }
+
+    void connector(const YamlEntry& entry) {
+        if (!entry.value.isMap()) return;
+        const YamlNode* pluginName = entry.value.find("plugin");
+        if (!pluginName || !pluginName->isScalar() || pluginName->broken) return;
+        const PluginInfo* plugin = plugins_.find(pluginName->text);
+        if (!plugin) {
+            report(pluginName->mark, unknownPlugin(pluginName->text));
+            return;
+        }
+        const YamlEntry* configEntry = entry.value.entry("config");
+        YamlNode section;
+        section.kind = YamlNode::Kind::map;
+        section.mark = entry.keyMark;
+        Mark owner = entry.keyMark;
+        if (configEntry) {
+            if (!configEntry->value.isMap()) return; // the hub schema has said so already
+            section = configEntry->value;
+            owner = configEntry->keyMark;
+        }
+        const std::string path = "connectors." + entry.key + ".config";
+        const std::size_t before = problems_.size();
+        try {
+            const Schema schema = Schema::parse(plugin->configSchema.empty() ? "{}" : plugin->configSchema);
+            validate(section, schema, owner, path, problems_);
+            if (problems_.size() != before || anyBroken(section)) return;
+            resolvePaths(section, schema, baseDirectory_);
+            const std::string json = toJson(section, schema);
+            sections[entry.key] = json;
+            if (plugin->checkConfig) pluginChecks(*plugin, section, owner, json);
+        } catch (const Poco::Exception& e) {
+            // A keyword holding the wrong kind of JSON value ("minimum": "five"): Poco says which conversion.
+            report(pluginName->mark,
+                   "plugin '" + plugin->name + "' publishes a config schema the hub cannot use: " + e.displayText());
+        } catch (const std::exception& e) {
+            report(pluginName->mark,
+                   "plugin '" + plugin->name + "' publishes a config schema the hub cannot use: " + e.what());
+        }
+    }
+
+    void pluginChecks(const PluginInfo& plugin, const YamlNode& section, const Mark& owner, const std::string& json) {
+        std::vector<ConfigError> errors;
+        try {
+            errors = plugin.checkConfig(json);
+        } catch (const std::exception& e) {
+            report(owner, "plugin '" + plugin.name + "' failed while checking this section: " + e.what());
+            return;
+        }
+        for (const auto& error : errors)
+            report(markAt(section, owner, error.pointer), "plugin '" + plugin.name + "': " + error.message);
+    }
+
+    std::string unknownPlugin(const std::string& name) const {
+        const auto available = plugins_.names();
+        std::string message = "unknown plugin '" + name + "'";
+        if (available.empty()) return message + ": no plugins were found (see plugins.paths)";
+        if (auto guess = nearest(name, available)) message += "; did you mean '" + *guess + "'?";
+        return message + " (available: " + quotedList(available) + ")";
+    }
+
+    void routes(const YamlNode& route) {
+        static const std::vector<std::pair<std::string, Kind>> needs = {{"appointment_book", Kind::appointmentBook},
+                                                                        {"sms", Kind::sms},
+                                                                        {"email", Kind::email},
+                                                                        {"immunisations", Kind::immunisationRecords}};
+        for (const auto& [key, kind] : needs) {
+            const YamlNode* target = route.find(key);
+            if (!target) continue;
+            std::vector<const YamlNode*> names;
+            if (target->isScalar()) names.push_back(target);
+            for (const auto& item : target->items)
+                names.push_back(&item);
+            std::map<std::string, Mark> seen;
+            for (const YamlNode* name : names) {
+                if (!name->isScalar() || name->broken) continue;
+                if (auto earlier = seen.find(name->text); earlier != seen.end()) {
+                    report(name->mark, "connector '" + name->text + "' is already listed at line " +
+                                           std::to_string(earlier->second.line) + ", column " +
+                                           std::to_string(earlier->second.column));
+                    continue;
+                }
+                seen.emplace(name->text, name->mark);
+                routeTarget(*name, key, kind);
+            }
+        }
+    }
+
+    void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {
+        const YamlNode* connectors = root_.find("connectors");
+        const YamlNode* connector = connectors && connectors->isMap() ? connectors->find(name.text) : nullptr;
+        if (!connector) {
+            const auto defined = keysOf(connectors);
+            std::string message = "unknown connector '" + name.text + "'";
+            if (defined.empty())
+                message += ": no connectors are defined";
+            else if (auto guess = nearest(name.text, defined))
+                message += "; did you mean '" + *guess + "'?";
+            else
+                message += " (connectors defines " + quotedList(defined) + ")";
+            report(name.mark, message);
+            return;
+        }
+        const YamlNode* pluginName = connector->isMap() ? connector->find("plugin") : nullptr;
+        const PluginInfo* plugin = pluginName && pluginName->isScalar() ? plugins_.find(pluginName->text) : nullptr;
+        if (!plugin || plugin->kinds.count(kind)) return; // an unknown plugin is reported where it is named
+        report(name.mark, "connector '" + name.text + "' cannot serve " + need + ": its plugin '" + plugin->name +
+                              "' implements only " + kindList(plugin->kinds) + ", not " + toString(kind));
+    }
+
+    const YamlNode& root_;
+    const PluginCatalog& plugins_;
+    std::string baseDirectory_;
+    std::vector<Diagnostic>& problems_;
+};
+
+// Reads the checked tree into a Config. Every value here has passed the schema, so it only picks
+// values and defaults.
+class ConfigReader {
+public:
+    Config read(const YamlNode& root, const std::string& file, const std::string& baseDirectory,
+                std::map<std::string, std::string> sections) {
+        Config config;
+        config.file = file;
+        // The default store follows the rule for written ones: beside the config file, not wherever the
+        // hub happened to be started from.
+        config.storeUrl = "sqlite:" + (std::filesystem::path(baseDirectory) / "clinhub.db").string();
+        if (const YamlNode* hub = root.find("hub")) {
+            config.http.listen = text(hub->find("listen"), config.http.listen);
+            config.http.publicUrl = text(hub->find("public_url"), config.http.publicUrl);
+            config.storeUrl = text(hub->find("store"), config.storeUrl);
+            if (const YamlNode* http = hub->find("http")) {
+                config.http.threads = integer(http->find("threads"), config.http.threads);
+                config.http.maxQueued = integer(http->find("max_queued"), config.http.maxQueued);
+            }
+            if (const YamlNode* outbox = hub->find("outbox")) readOutbox(*outbox, config.outbox);
+        }
+        if (const YamlNode* plugins = root.find("plugins")) config.pluginPaths = texts(plugins->find("paths"));
+        if (const YamlNode* connectors = root.find("connectors")) {
+            for (const auto& entry : connectors->entries) {
+                Connector& c = config.connectors[entry.key];
+                c.name = entry.key;
+                c.plugin = text(entry.value.find("plugin"), "");
+                c.configJson = std::move(sections[entry.key]);
+                c.mark = entry.keyMark;
+            }
+        }
+        if (const YamlNode* organisations = root.find("organisations"))
+            for (const auto& entry : organisations->entries)
+                config.organisations[entry.key] = organisation(entry.key, entry.value);
+        return config;
+    }
+
+private:
+    static std::string text(const YamlNode* node, const std::string& fallback) {
+        return node && node->isScalar() ? node->text : fallback;
+    }
+    static int integer(const YamlNode* node, int fallback) {
+        return node && node->isScalar() ? std::stoi(node->text) : fallback;
+    }
+    static bool boolean(const YamlNode* node, bool fallback) {
+        return node && node->isScalar() ? booleanValue(node->text) : fallback;
+    }
+    static std::vector<std::string> texts(const YamlNode* node) {
+        std::vector<std::string> out;
+        if (node && node->isScalar()) out.push_back(node->text);
+        if (node)
+            for (const auto& item : node->items)
+                out.push_back(item.text);
+        return out;
+    }
+    static std::map<std::string, std::string> textMap(const YamlNode* node) {
+        std::map<std::string, std::string> out;
+        if (node)
+            for (const auto& e : node->entries)
+                out[e.key] = e.value.text;
+        return out;
+    }
+    static std::optional<Code> code(const YamlNode* node) {
+        if (!node) return std::nullopt;
+        return Code{text(node->find("code"), ""), text(node->find("term"), "")};
+    }
+
+    static void readOutbox(const YamlNode& node, Outbox& outbox) {
+        outbox.workers = integer(node.find("workers"), outbox.workers);
+        outbox.pollMilliseconds = integer(node.find("poll_ms"), outbox.pollMilliseconds);
+        outbox.batchSize = integer(node.find("batch_size"), outbox.batchSize);
+        outbox.maxAttempts = integer(node.find("max_attempts"), outbox.maxAttempts);
+        outbox.backoffBaseSeconds = integer(node.find("backoff_base_s"), outbox.backoffBaseSeconds);
+        outbox.backoffCapSeconds = integer(node.find("backoff_cap_s"), outbox.backoffCapSeconds);
+        outbox.leaseSeconds = integer(node.find("lease_s"), outbox.leaseSeconds);
+    }
+
+    static Organisation organisation(const std::string& ods, const YamlNode& node) {
+        Organisation o;
+        o.ods = ods;
+        o.name = text(node.find("name"), "");
+        o.notifyEmail = text(node.find("notify_email"), "");
+        if (const YamlNode* route = node.find("route")) {
+            o.route.appointmentBook = text(route->find("appointment_book"), "");
+            o.route.sms = texts(route->find("sms"));
+            o.route.email = text(route->find("email"), "");
+            o.route.immunisations = text(route->find("immunisations"), "");
+        }
+        if (const YamlNode* rules = node.find("rules"))
+            for (const auto& entry : rules->entries)
+                o.rules[entry.key] = rule(entry.key, entry.value);
+        return o;
+    }
+
+    static Rule rule(const std::string& id, const YamlNode& node) {
+        Rule r;
+        r.id = id;
+        r.title = text(node.find("title"), "");
+        r.slotTypes = texts(node.find("slot_types"));
+        r.horizonDays = integer(node.find("horizon_days"), r.horizonDays);
+        r.linkExpiryDays = integer(node.find("link_expiry_days"), r.linkExpiryDays);
+        r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);
+        r.allowReschedule = boolean(node.find("allow_reschedule"), r.allowReschedule);
+        if (const YamlNode* codes = node.find("codes")) {
+            r.inviteCode = code(codes->find("invite"));
+            r.bookedCode = code(codes->find("booked"));
+            r.declineCode = code(codes->find("decline"));
+        }
+        r.templates = textMap(node.find("templates"));
+        r.pages = textMap(node.find("pages"));
+        return r;
+    }
+};
+
+std::string baseDirectoryOf(const std::string& fileName) {
+    return std::filesystem::absolute(std::filesystem::path(fileName)).lexically_normal().parent_path().string();
+}
+
+} // namespace
+
+LoadResult loadConfigText(const std::string& text, const std::string& fileName, const PluginCatalog& plugins,
+                          const Environment& env) {
+    LoadResult result;
+    std::optional<YamlNode> root = parseYaml(text, fileName, env, result.problems);
+    if (!root) return result;
+    if (root->isNull()) {
+        result.problems.push_back({Mark{fileName, 1, 1}, "the file is empty: see config/reference.yaml for every key"});
+        return result;
+    }
+    const Schema& schema = hubSchemaParsed();
+    validate(*root, schema, root->mark, "", result.problems);
+    const std::string baseDirectory = baseDirectoryOf(fileName);
+    CrossChecks checks(*root, plugins, baseDirectory, result.problems);
+    if (root->isMap()) checks.run();
+
+    std::stable_sort(result.problems.begin(), result.problems.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
+    });
+    if (!result.problems.empty()) return result;
+    resolvePaths(*root, schema, baseDirectory);
+    result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections));
+    return result;
+}
+
+LoadResult loadConfig(const std::string& path, const PluginCatalog& plugins, const Environment& env) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult result;
+        result.problems.push_back({Mark{path, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno)});
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return loadConfigText(text.str(), path, plugins, env);
+}
+
+} // namespace clinhub::config

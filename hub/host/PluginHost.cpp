@@ -1,0 +1,325 @@
+#include "hub/host/PluginHost.h"
+
+#include "hub/host/Reply.h"
+#include "hub/log/Log.h"
+
+#include <Poco/Path.h>
+#include <Poco/Timestamp.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+namespace clinhub::host {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Whether a table built against an older ABI minor is long enough to hold `member`, and sets it.
+template <class Table, class Member> bool provides(const Table* table, Member Table::*member) {
+    if (table == nullptr) return false;
+    const auto* base = reinterpret_cast<const char*>(table);
+    const auto* field = reinterpret_cast<const char*>(&(table->*member));
+    return static_cast<size_t>(field - base) + sizeof(Member) <= table->struct_size && table->*member != nullptr;
+}
+
+const clinhub_host& hostTable() {
+    static const clinhub_host table{
+        sizeof(clinhub_host),
+        CLINHUB_ABI_MAJOR,
+        CLINHUB_ABI_MINOR,
+        nullptr,
+        [](void*, clinhub_log_level level, const char* plugin, const char* text) {
+            static constexpr log::Level levels[] = {log::Level::debug, log::Level::info, log::Level::warning,
+                                                    log::Level::error};
+            const auto index = std::clamp(static_cast<int>(level), 0, 3);
+            log::write(levels[index], "plugin",
+                       {{"plugin", plugin != nullptr ? plugin : ""}, {"message", text != nullptr ? text : ""}});
+        },
+        [](void*) -> int64_t { return Poco::Timestamp().epochMicroseconds() / 1000; },
+    };
+    return table;
+}
+
+std::string abi(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+// Reads and vets a descriptor; returns the reason for refusing it, or "" when it is acceptable.
+std::string vet(const clinhub_plugin* d) {
+    if (d == nullptr) return "its entry point returned no descriptor";
+    // The end of the last field of ABI 1.0: the pointer's own size, not what it points to.
+    if (d->struct_size < offsetof(clinhub_plugin, email) + sizeof(d->email) && // NOLINT(bugprone-sizeof-expression)
+        d->abi_major == CLINHUB_ABI_MAJOR)
+        return "its descriptor is truncated (" + std::to_string(d->struct_size) + " bytes)";
+    if (d->abi_major != CLINHUB_ABI_MAJOR)
+        return "it was built for plugin ABI " + abi(d->abi_major, d->abi_minor) + " but this hub speaks ABI " +
+               abi(CLINHUB_ABI_MAJOR, CLINHUB_ABI_MINOR) + " (major versions must match: rebuild it against this SDK)";
+    if (d->abi_minor > CLINHUB_ABI_MINOR)
+        return "it was built for plugin ABI " + abi(d->abi_major, d->abi_minor) + ", newer than this hub's " +
+               abi(CLINHUB_ABI_MAJOR, CLINHUB_ABI_MINOR) + " (upgrade the hub, or rebuild the plugin against SDK " +
+               abi(CLINHUB_ABI_MAJOR, CLINHUB_ABI_MINOR) + ")";
+    static const std::regex validName("[a-z][a-z0-9-]*");
+    if (d->name == nullptr || !std::regex_match(d->name, validName))
+        return "its name must be lower-case letters, digits and '-', starting with a letter";
+    if (d->create == nullptr || d->destroy == nullptr) return "its descriptor has no create or destroy function";
+    if (d->appointment_book == nullptr && d->immunisation_records == nullptr && d->sms == nullptr &&
+        d->email == nullptr)
+        return "it implements no kind (appointment-book, immunisation-records, sms or email)";
+    return {};
+}
+
+config::PluginInfo describe(const clinhub_plugin* d) {
+    config::PluginInfo info;
+    info.name = d->name;
+    if (d->appointment_book != nullptr) info.kinds.insert(config::Kind::appointmentBook);
+    if (d->immunisation_records != nullptr) info.kinds.insert(config::Kind::immunisationRecords);
+    if (d->sms != nullptr) info.kinds.insert(config::Kind::sms);
+    if (d->email != nullptr) info.kinds.insert(config::Kind::email);
+    info.configSchema = d->config_schema != nullptr ? d->config_schema : R"({"type": "object"})";
+    if (d->check_config != nullptr) {
+        info.checkConfig = [check = d->check_config](const std::string& json) {
+            Reply reply;
+            const clinhub_status status = check(json.c_str(), reply.c());
+            if (status != CLINHUB_OK && reply.configErrors.empty())
+                reply.configErrors.push_back({"", reply.message.empty() ? "rejected by the plugin" : reply.message});
+            return reply.configErrors;
+        };
+    }
+    return info;
+}
+
+// A connector instance backed by a plugin's C tables: each call goes through a fresh Reply.
+class PluginConnector final : public ConnectorInstance, AppointmentBook, ImmunisationRecords, SmsSender, EmailSender {
+public:
+    PluginConnector(std::string name, std::shared_ptr<const PluginFile> plugin, void* self)
+        : name_(std::move(name)), plugin_(std::move(plugin)), d_(plugin_->descriptor), self_(self) {}
+    ~PluginConnector() override { d_->destroy(self_); }
+    PluginConnector(const PluginConnector&) = delete;
+    PluginConnector& operator=(const PluginConnector&) = delete;
+
+    [[nodiscard]] const std::string& name() const override { return name_; }
+    [[nodiscard]] const PluginFile& plugin() const override { return *plugin_; }
+    AppointmentBook* appointmentBook() override { return d_->appointment_book != nullptr ? this : nullptr; }
+    ImmunisationRecords* immunisationRecords() override { return d_->immunisation_records != nullptr ? this : nullptr; }
+    SmsSender* sms() override { return d_->sms != nullptr ? this : nullptr; }
+    EmailSender* email() override { return d_->email != nullptr ? this : nullptr; }
+
+private:
+    template <class Table, class Fn, class... Args>
+    Result call(const Table* table, Fn Table::*member, Reply& reply, Args&&... args) {
+        if (!provides(table, member))
+            return Result::permanent("plugin '" + plugin_->info.name + "' does not implement this call");
+        return reply.result((table->*member)(self_, std::forward<Args>(args)..., reply.c()));
+    }
+
+    static std::optional<Result> single(const Result& r, size_t count, const char* what) {
+        if (r.ok() && count != 1) return Result::permanent(std::string("plugin returned no ") + what);
+        return std::nullopt;
+    }
+
+    Result slotTypes(TimeRange range, std::vector<std::string>& types) override {
+        Reply reply;
+        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::slot_types, reply,
+                        clinhub_time_range{range.from, range.to});
+        types = std::move(reply.texts);
+        return r;
+    }
+    Result freeSlots(const std::string& type, TimeRange range, std::vector<Slot>& slots) override {
+        Reply reply;
+        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::free_slots, reply, type.c_str(),
+                        clinhub_time_range{range.from, range.to});
+        slots = std::move(reply.slots);
+        return r;
+    }
+    Result book(const std::string& slotId, const Patient& patient, const std::string& note,
+                Appointment& booked) override {
+        Reply reply;
+        const clinhub_patient p = sdk::toC(patient);
+        Result r =
+            call(d_->appointment_book, &clinhub_appointment_book_v1::book, reply, slotId.c_str(), &p, note.c_str());
+        if (auto bad = single(r, reply.appointments.size(), "appointment")) return *bad;
+        if (r.ok()) booked = reply.appointments.front();
+        return r;
+    }
+    Result cancel(const std::string& appointmentId) override {
+        Reply reply;
+        return call(d_->appointment_book, &clinhub_appointment_book_v1::cancel, reply, appointmentId.c_str());
+    }
+    Result reschedule(const std::string& appointmentId, const std::string& newSlotId, Appointment& moved) override {
+        Reply reply;
+        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::reschedule, reply, appointmentId.c_str(),
+                        newSlotId.c_str());
+        if (auto bad = single(r, reply.appointments.size(), "appointment")) return *bad;
+        if (r.ok()) moved = reply.appointments.front();
+        return r;
+    }
+    Result writeCode(const Patient& patient, const std::string& code, const std::string& term) override {
+        Reply reply;
+        const clinhub_patient p = sdk::toC(patient);
+        return call(d_->appointment_book, &clinhub_appointment_book_v1::write_code, reply, &p, code.c_str(),
+                    term.c_str());
+    }
+    Result findPatient(const std::string& nhsNumber, std::optional<Patient>& found) override {
+        Reply reply;
+        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::find_patient, reply, nhsNumber.c_str());
+        found.reset();
+        if (r.ok() && !reply.patients.empty()) found = reply.patients.front();
+        return r;
+    }
+    Result history(const std::string& nhsNumber, const std::vector<std::string>& targets,
+                   std::vector<Immunisation>& doses) override {
+        Reply reply;
+        std::vector<const char*> t;
+        t.reserve(targets.size());
+        for (const auto& s : targets)
+            t.push_back(s.c_str());
+        Result r = call(d_->immunisation_records, &clinhub_immunisation_records_v1::history, reply, nhsNumber.c_str(),
+                        t.data(), t.size());
+        doses = std::move(reply.immunisations);
+        return r;
+    }
+    Result send(const Sms& sms, std::string& providerId) override {
+        Reply reply;
+        const clinhub_sms m{sizeof(m), sms.to.c_str(), sms.body.c_str(), sms.reference.c_str()};
+        Result r = call(d_->sms, &clinhub_sms_v1::send, reply, &m);
+        if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
+        return r;
+    }
+    Result send(const Email& email, std::string& providerId) override {
+        Reply reply;
+        const clinhub_email m{sizeof(m),          email.to.c_str(),   email.subject.c_str(),
+                              email.text.c_str(), email.html.c_str(), email.reference.c_str()};
+        Result r = call(d_->email, &clinhub_email_v1::send, reply, &m);
+        if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
+        return r;
+    }
+    Result lookupIn(const auto* table, auto member, const std::string& reference, Delivery& delivery) {
+        Reply reply;
+        Result r = call(table, member, reply, reference.c_str());
+        if (r.ok()) delivery = reply.delivery.value_or(Delivery{});
+        return r;
+    }
+    // Both messaging kinds name their lookup the same; the connector answers for whichever is asked.
+    Result lookup(const std::string& reference, Delivery& delivery) override {
+        if (d_->sms != nullptr) return lookupIn(d_->sms, &clinhub_sms_v1::lookup, reference, delivery);
+        return lookupIn(d_->email, &clinhub_email_v1::lookup, reference, delivery);
+    }
+
+    std::string name_;
+    std::shared_ptr<const PluginFile> plugin_;
+    const clinhub_plugin* d_;
+    void* self_;
+};
+
+} // namespace
+
+PluginHost::PluginHost() = default;
+PluginHost::~PluginHost() = default;
+
+std::vector<std::string> PluginHost::defaultDirectories() {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    const fs::path dir = exe.parent_path();
+    return {(dir / "plugins").string(),
+            (dir.parent_path() / "lib" / "clinhub" / "plugins").lexically_normal().string()};
+}
+
+void PluginHost::loadDirectory(const std::string& directory) {
+    std::error_code ec;
+    if (!fs::is_directory(directory, ec)) {
+        refused_.push_back({directory, "plugin directory does not exist"});
+        log::warning("plugin_directory_missing", {{"path", directory}});
+        return;
+    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(directory, ec))
+        if (entry.path().extension() == ".so") files.push_back(entry.path());
+    std::sort(files.begin(), files.end()); // a stable order makes "first one wins" predictable
+    for (const auto& file : files)
+        loadFile(file.string());
+}
+
+bool PluginHost::loadFile(const std::string& path) {
+    auto refuse = [&](std::string reason) {
+        log::warning("plugin_refused", {{"file", path}, {"reason", reason}});
+        refused_.push_back({path, std::move(reason)});
+        return false;
+    };
+    for (const auto& [name, plugin] : plugins_)
+        if (plugin->path == path) return true;
+    // A file refused before is tried afresh (it may have been rebuilt), and refused at most once.
+    std::erase_if(refused_, [&](const Refusal& r) { return r.path == path; });
+
+    dlerror();
+    void* raw = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (raw == nullptr) {
+        const char* why = dlerror();
+        return refuse(std::string("not a loadable shared object: ") + (why != nullptr ? why : "dlopen failed"));
+    }
+    std::shared_ptr<void> handle(raw, [](void* h) { dlclose(h); });
+    auto* entry = reinterpret_cast<clinhub_entry_fn>(dlsym(raw, CLINHUB_ENTRY_POINT));
+    if (entry == nullptr)
+        return refuse(std::string("no entry point '") + CLINHUB_ENTRY_POINT +
+                      "': is it a clinhub plugin? (export it with CLINHUB_PLUGIN or extern \"C\")");
+    const clinhub_plugin* descriptor = entry(&hostTable());
+    if (std::string reason = vet(descriptor); !reason.empty()) return refuse(reason);
+    if (auto it = plugins_.find(descriptor->name); it != plugins_.end())
+        return refuse("plugin '" + std::string(descriptor->name) + "' is already loaded from " + it->second->path);
+
+    auto file = std::make_shared<PluginFile>();
+    file->path = path;
+    file->descriptor = descriptor;
+    file->info = describe(descriptor);
+    file->version = descriptor->version != nullptr ? descriptor->version : "";
+    file->description = descriptor->description != nullptr ? descriptor->description : "";
+    file->handle = std::move(handle);
+    log::info("plugin_loaded", {{"plugin", file->info.name}, {"version", file->version}, {"file", path}});
+    plugins_.emplace(file->info.name, std::move(file));
+    return true;
+}
+
+std::vector<const PluginFile*> PluginHost::loaded() const {
+    std::vector<const PluginFile*> out;
+    for (const auto& [name, plugin] : plugins_)
+        out.push_back(plugin.get());
+    return out;
+}
+
+const config::PluginInfo* PluginHost::find(const std::string& name) const {
+    auto it = plugins_.find(name);
+    return it != plugins_.end() ? &it->second->info : nullptr;
+}
+
+std::vector<std::string> PluginHost::names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, plugin] : plugins_)
+        out.push_back(name);
+    return out;
+}
+
+std::shared_ptr<ConnectorInstance> PluginHost::create(const std::string& connectorName, const std::string& pluginName,
+                                                      const std::string& configJson, std::string& error) const {
+    auto it = plugins_.find(pluginName);
+    if (it == plugins_.end()) {
+        error = "connector '" + connectorName + "': no plugin named '" + pluginName + "' is loaded";
+        return nullptr;
+    }
+    const auto& plugin = it->second;
+    Reply reply;
+    void* self = nullptr;
+    const clinhub_status status = plugin->descriptor->create(&hostTable(), configJson.c_str(), &self, reply.c());
+    if (status != CLINHUB_OK || self == nullptr) {
+        std::string why = reply.message;
+        for (const auto& e : reply.configErrors)
+            why += (why.empty() ? "" : "; ") + e.pointer + ": " + e.message;
+        error = "connector '" + connectorName + "': plugin '" + pluginName + "' (" + plugin->path +
+                ") failed to create it: " + (why.empty() ? "no reason given" : why);
+        if (self != nullptr) plugin->descriptor->destroy(self);
+        return nullptr;
+    }
+    return std::make_shared<PluginConnector>(connectorName, plugin, self);
+}
+
+} // namespace clinhub::host

@@ -1,0 +1,78 @@
+// The plugin host: loads connector plugins from shared objects and makes connector instances.
+//
+// A file is refused, with its path and the reason, when it is not a shared object, lacks the entry
+// point, was built for another ABI, returns no descriptor, or duplicates a plugin already loaded. A
+// refusal never stops the other files from loading.
+#pragma once
+
+#include "hub/config/PluginCatalog.h"
+
+#include <clinhub/plugin.h>
+#include <clinhub/plugin.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace clinhub::host {
+
+// One shared object the host opened and accepted.
+struct PluginFile {
+    std::string path;
+    const clinhub_plugin* descriptor = nullptr;
+    config::PluginInfo info;
+    std::string version;
+    std::string description;
+    std::shared_ptr<void> handle; // dlclose()s when the last user lets go
+};
+
+struct Refusal {
+    std::string path;
+    std::string reason;
+};
+
+// A live instance of a plugin, configured for one named connector. The accessors return nullptr for
+// the kinds the plugin does not implement. Safe to call from several threads when the plugin is.
+class ConnectorInstance {
+public:
+    virtual ~ConnectorInstance() = default;
+    [[nodiscard]] virtual const std::string& name() const = 0;
+    [[nodiscard]] virtual const PluginFile& plugin() const = 0;
+    virtual AppointmentBook* appointmentBook() = 0;
+    virtual ImmunisationRecords* immunisationRecords() = 0;
+    virtual SmsSender* sms() = 0;
+    virtual EmailSender* email() = 0;
+};
+
+class PluginHost : public config::PluginCatalog {
+public:
+    PluginHost();
+    ~PluginHost() override;
+    PluginHost(const PluginHost&) = delete;
+    PluginHost& operator=(const PluginHost&) = delete;
+
+    // The folders searched when a config names none: <exe>/plugins and <exe>/../lib/clinhub/plugins.
+    static std::vector<std::string> defaultDirectories();
+
+    // Loads every *.so in the folder (not recursively). A missing folder is itself a refusal.
+    void loadDirectory(const std::string& directory);
+    // Loads one file; false (and a refusal recorded) when it was refused.
+    bool loadFile(const std::string& path);
+
+    [[nodiscard]] const std::vector<Refusal>& refused() const { return refused_; }
+    [[nodiscard]] std::vector<const PluginFile*> loaded() const;
+
+    [[nodiscard]] const config::PluginInfo* find(const std::string& name) const override;
+    [[nodiscard]] std::vector<std::string> names() const override;
+
+    // Makes a connector instance; on failure returns nullptr and says why in `error` (naming the file).
+    std::shared_ptr<ConnectorInstance> create(const std::string& connectorName, const std::string& pluginName,
+                                              const std::string& configJson, std::string& error) const;
+
+private:
+    std::map<std::string, std::shared_ptr<const PluginFile>> plugins_; // by plugin name
+    std::vector<Refusal> refused_;
+};
+
+} // namespace clinhub::host

@@ -1,0 +1,203 @@
+#include "hub/outbox/Dispatcher.h"
+
+#include "hub/log/Log.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+
+namespace clinhub::outbox {
+namespace {
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+
+std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+    return object->has(key) ? object->getValue<std::string>(key) : std::string();
+}
+
+Patient patientFrom(const Poco::JSON::Object::Ptr& p) {
+    return {text(p, "nhs_number"), text(p, "date_of_birth"), text(p, "mobile"), text(p, "name"), text(p, "book_id")};
+}
+
+} // namespace
+
+int64_t Backoff::delay(int attempt, std::mt19937_64& random) const {
+    int64_t d = base_;
+    for (int i = 1; i < attempt && d < cap_; ++i)
+        d *= 2;
+    d = std::min(d, cap_);
+    std::uniform_int_distribution<int64_t> jitter(d / 2, d);
+    return jitter(random);
+}
+
+Dispatcher::Dispatcher(Outbox& outbox, Routes& routes, const config::Outbox& settings, OutcomeListener listener)
+    : outbox_(outbox), routes_(routes), settings_(settings),
+      backoff_(settings.backoffBaseSeconds * kMicrosPerSecond, settings.backoffCapSeconds * kMicrosPerSecond),
+      listener_(std::move(listener)) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::start() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = false;
+    }
+    for (int i = 0; i < std::max(1, settings_.workers); ++i)
+        workers_.emplace_back([this] { work(); });
+}
+
+void Dispatcher::stop() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_)
+        w.join();
+    workers_.clear();
+}
+
+void Dispatcher::notify() {
+    woken_ = true;
+    wake_.notify_one();
+}
+
+void Dispatcher::work() {
+    for (;;) {
+        int handled = 0;
+        try {
+            handled = runOnce();
+        } catch (const Poco::Exception& e) {
+            log::error("outbox_worker_error", {{"error", e.displayText()}});
+        } catch (const std::exception& e) {
+            log::error("outbox_worker_error", {{"error", e.what()}});
+        }
+        std::unique_lock lock(mutex_);
+        if (stopping_) return;
+        if (handled == 0)
+            wake_.wait_for(lock, std::chrono::milliseconds(settings_.pollMilliseconds),
+                           [this] { return stopping_ || woken_.exchange(false); });
+    }
+}
+
+int Dispatcher::runOnce() {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    auto batch = outbox_.claim(settings_.batchSize, store::nowMicros(),
+                               static_cast<int64_t>(settings_.leaseSeconds) * kMicrosPerSecond);
+    for (auto& message : batch) {
+        try {
+            handle(message, random);
+        } catch (const std::exception& e) {
+            // The claim lapses and the message is reconciled and retried: nothing is lost.
+            log::error("outbox_message_error", {{"reference", message.reference}, {"error", e.what()}});
+        }
+    }
+    return static_cast<int>(batch.size());
+}
+
+bool Dispatcher::reconcile(Message& message, std::mt19937_64& random) {
+    auto connector = message.connector.empty() ? nullptr : routes_.connector(message.connector);
+    SmsSender* sms = connector && message.channel == Channel::sms ? connector->sms() : nullptr;
+    EmailSender* email = connector && message.channel == Channel::email ? connector->email() : nullptr;
+    Delivery delivery;
+    Result r = sms != nullptr     ? sms->lookup(message.reference, delivery)
+               : email != nullptr ? email->lookup(message.reference, delivery)
+                                  : Result::permanent("no lookup for this channel");
+    const std::string name = connector ? connector->name() : message.connector;
+    if (r.status == Status::retryable) {
+        // The provider may have it: resending now could send it twice. Ask again later.
+        outbox_.extendClaim(message.reference, store::nowMicros() + backoff_.delay(1, random),
+                            "reconciling with " + name + ": " + r.message);
+        return true;
+    }
+    if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
+        outbox_.markSent(message.reference, name, delivery.providerId);
+        outbox_.recordAttempt(message.reference, {message.attempts, name, "reconciled", "provider already had it", 0});
+        log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
+        if (listener_) listener_(name, message.channel, "reconciled");
+        return true;
+    }
+    // Unknown to the provider, failed there, or a connector that cannot tell: send it (again).
+    log::info("outbox_resending_interrupted", {{"reference", message.reference}, {"connector", name}});
+    if (listener_) listener_(name, message.channel, "resent");
+    return false;
+}
+
+Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId) {
+    Poco::JSON::Object::Ptr payload;
+    try {
+        payload = Poco::JSON::Parser().parse(message.payloadJson).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        return Result::permanent("message payload is not valid JSON: " + e.displayText());
+    }
+    switch (message.channel) {
+    case Channel::sms:
+        if (auto* sms = connector.sms())
+            return sms->send({text(payload, "to"), text(payload, "body"), message.reference}, providerId);
+        break;
+    case Channel::email:
+        if (auto* email = connector.email())
+            return email->send({text(payload, "to"), text(payload, "subject"), text(payload, "text"),
+                                text(payload, "html"), message.reference},
+                               providerId);
+        break;
+    case Channel::record:
+        if (auto* book = connector.appointmentBook()) {
+            auto patient = payload->getObject("patient");
+            if (!patient) return Result::permanent("record message has no patient");
+            return book->writeCode(patientFrom(patient), text(payload, "code"), text(payload, "term"));
+        }
+        break;
+    }
+    return Result::permanent("connector '" + connector.name() + "' cannot carry " + toString(message.channel));
+}
+
+void Dispatcher::handle(Message& message, std::mt19937_64& random) {
+    if (message.interrupted && reconcile(message, random)) return;
+
+    const auto route = routes_.route(message.organisation, message.channel);
+    const int attempt = message.attempts + 1;
+    std::string lastError;
+    if (route.empty())
+        lastError = "organisation " + message.organisation + " routes no " + toString(message.channel) + " connector";
+    for (const auto& connector : route) {
+        outbox_.markTrying(message.reference, connector->name());
+        std::string providerId;
+        const Result r = deliver(*connector, message, providerId);
+        outbox_.recordAttempt(message.reference,
+                              {attempt, connector->name(), clinhub::toString(r.status), r.message, 0});
+        if (r.ok()) {
+            outbox_.markSent(message.reference, connector->name(), providerId);
+            log::info("outbox_sent", {{"reference", message.reference},
+                                      {"connector", connector->name()},
+                                      {"channel", toString(message.channel)}});
+            if (listener_) listener_(connector->name(), message.channel, "sent");
+            return;
+        }
+        lastError = connector->name() + ": " + r.message;
+        if (r.status != Status::retryable) {
+            // A bad request fails the same way everywhere: failing over would only repeat it.
+            outbox_.markFailed(message.reference, attempt, lastError);
+            log::warning("outbox_failed",
+                         {{"reference", message.reference}, {"connector", connector->name()}, {"error", r.message}});
+            if (listener_) listener_(connector->name(), message.channel, "failed");
+            return;
+        }
+        log::warning("outbox_failover",
+                     {{"reference", message.reference}, {"connector", connector->name()}, {"error", r.message}});
+        if (listener_) listener_(connector->name(), message.channel, "failover");
+    }
+    if (attempt >= settings_.maxAttempts) {
+        outbox_.markFailed(message.reference, attempt,
+                           "gave up after " + std::to_string(attempt) + " attempts; last error: " + lastError);
+        log::warning("outbox_gave_up", {{"reference", message.reference}, {"attempts", std::to_string(attempt)}});
+        if (listener_) listener_("", message.channel, "failed");
+        return;
+    }
+    const int64_t due = store::nowMicros() + backoff_.delay(attempt, random);
+    outbox_.markRetry(message.reference, attempt, due, lastError);
+    if (listener_) listener_("", message.channel, "retry");
+}
+
+} // namespace clinhub::outbox

@@ -1,0 +1,220 @@
+#include "hub/outbox/Outbox.h"
+
+#include <sstream>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/UUIDGenerator.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace clinhub::outbox {
+namespace {
+
+constexpr const char* kColumns = "reference, organisation, channel, payload, state, attempts, due_at, "
+                                 "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, '')";
+
+std::vector<Message> readMessages(Poco::Data::Statement& statement) {
+    std::vector<Message> out;
+    Poco::Data::RecordSet rows(statement);
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+        Message m;
+        m.reference = rows[0].convert<std::string>();
+        m.organisation = rows[1].convert<std::string>();
+        m.channel = channelFromString(rows[2].convert<std::string>()).value_or(Channel::sms);
+        m.payloadJson = rows[3].convert<std::string>();
+        m.state = rows[4].convert<std::string>();
+        m.attempts = rows[5].convert<int>();
+        m.dueAt = rows[6].convert<int64_t>();
+        m.connector = rows[7].convert<std::string>();
+        m.providerId = rows[8].convert<std::string>();
+        m.lastError = rows[9].convert<std::string>();
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::string encodeFollowUp(const NewMessage& m) {
+    Poco::JSON::Object o;
+    o.set("channel", toString(m.channel));
+    o.set("payload", m.payloadJson);
+    std::ostringstream out;
+    o.stringify(out);
+    return out.str();
+}
+
+} // namespace
+
+const char* toString(Channel channel) {
+    switch (channel) {
+    case Channel::sms: return "sms";
+    case Channel::email: return "email";
+    case Channel::record: return "record";
+    }
+    return "sms";
+}
+
+std::optional<Channel> channelFromString(const std::string& text) {
+    if (text == "sms") return Channel::sms;
+    if (text == "email") return Channel::email;
+    if (text == "record") return Channel::record;
+    return std::nullopt;
+}
+
+std::string Outbox::enqueue(Poco::Data::Session& transaction, const NewMessage& message) {
+    // A random UUID: stable across retries and restarts, and free of personal data, so it can travel
+    // to providers as their `reference` and be looked up after a crash.
+    std::string reference = "msg-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    std::string organisation = message.organisation;
+    std::string channel = toString(message.channel);
+    std::string payload = message.payloadJson;
+    int64_t created = store::nowMicros();
+    int64_t due = message.dueAt != 0 ? message.dueAt : created;
+    std::string afterSent = message.afterSent ? encodeFollowUp(*message.afterSent) : std::string();
+    transaction << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
+                   "created_at, updated_at, after_sent) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, NULLIF(?, ''))",
+        use(reference), use(organisation), use(channel), use(payload), use(due), use(created), use(created),
+        use(afterSent), now;
+    return reference;
+}
+
+std::string Outbox::enqueue(const NewMessage& message) {
+    std::string reference;
+    store_.write([&](Poco::Data::Session& s) { reference = enqueue(s, message); });
+    return reference;
+}
+
+std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
+    std::vector<Message> claimed;
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = at;
+        int limit = max;
+        Poco::Data::Statement select(s);
+        select << "SELECT " << kColumns
+               << " FROM outbox WHERE (state = 'queued' AND due_at <= ?) OR (state = 'sending' AND claimed_until <= ?)"
+                  " ORDER BY due_at LIMIT ?",
+            use(t), use(t), use(limit);
+        select.execute();
+        claimed = readMessages(select);
+        int64_t until = at + leaseMicros;
+        for (auto& m : claimed) {
+            m.interrupted = m.state == "sending";
+            m.state = "sending";
+            s << "UPDATE outbox SET state = 'sending', claimed_until = ?, updated_at = ? WHERE reference = ?",
+                use(until), use(t), use(m.reference), now;
+        }
+    });
+    return claimed;
+}
+
+void Outbox::markTrying(const std::string& reference, const std::string& connector) {
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ?", useRef(connector), use(t),
+            useRef(reference), now;
+    });
+}
+
+void Outbox::markSent(const std::string& reference, const std::string& connector, const std::string& providerId) {
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        std::string organisation;
+        std::string afterSent;
+        s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state <> 'sent'",
+            useRef(reference), into(organisation), into(afterSent), now;
+        // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
+        // the store (a sent message is never resent).
+        s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
+             "last_error = NULL, payload = '{}' WHERE reference = ?",
+            useRef(connector), useRef(providerId), use(t), use(t), useRef(reference), now;
+        if (afterSent.empty()) return;
+        const auto next = Poco::JSON::Parser().parse(afterSent).extract<Poco::JSON::Object::Ptr>();
+        enqueue(s, {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
+                    next->getValue<std::string>("payload"), 0, nullptr});
+    });
+}
+
+void Outbox::markRetry(const std::string& reference, int attempts, int64_t dueAt, const std::string& error) {
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        s << "UPDATE outbox SET state = 'queued', attempts = ?, due_at = ?, claimed_until = 0, last_error = ?, "
+             "updated_at = ? WHERE reference = ?",
+            use(attempts), use(dueAt), useRef(error), use(t), useRef(reference), now;
+    });
+}
+
+void Outbox::markFailed(const std::string& reference, int attempts, const std::string& error) {
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ?",
+            use(attempts), useRef(error), use(t), useRef(reference), now;
+    });
+}
+
+void Outbox::extendClaim(const std::string& reference, int64_t until, const std::string& error) {
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ?", use(until),
+            useRef(error), use(t), useRef(reference), now;
+    });
+}
+
+void Outbox::recordAttempt(const std::string& reference, const Attempt& a) {
+    store_.write([&](Poco::Data::Session& s) {
+        int attempt = a.attempt;
+        int64_t at = a.at != 0 ? a.at : store::nowMicros();
+        s << "INSERT INTO outbox_attempts (reference, attempt, connector, outcome, detail, at) VALUES (?, ?, ?, ?, "
+             "?, ?)",
+            useRef(reference), use(attempt), useRef(a.connector), useRef(a.outcome), useRef(a.detail), use(at), now;
+    });
+}
+
+int Outbox::releaseAllClaims() {
+    int released = 0;
+    store_.write([&](Poco::Data::Session& s) {
+        s << "SELECT COUNT(*) FROM outbox WHERE state = 'sending'", into(released), now;
+        s << "UPDATE outbox SET claimed_until = 0 WHERE state = 'sending'", now;
+    });
+    return released;
+}
+
+std::optional<Message> Outbox::find(const std::string& reference) {
+    Poco::Data::Session s = store_.session();
+    Poco::Data::Statement select(s);
+    std::string ref = reference;
+    select << "SELECT " << kColumns << " FROM outbox WHERE reference = ?", use(ref);
+    select.execute();
+    auto found = readMessages(select);
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::vector<Attempt> Outbox::attempts(const std::string& reference) {
+    Poco::Data::Session s = store_.session();
+    Poco::Data::Statement select(s);
+    std::string ref = reference;
+    select << "SELECT attempt, connector, outcome, COALESCE(detail, ''), at FROM outbox_attempts WHERE reference = ? "
+              "ORDER BY at, attempt",
+        use(ref);
+    select.execute();
+    std::vector<Attempt> out;
+    Poco::Data::RecordSet rows(select);
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+        out.push_back({rows[0].convert<int>(), rows[1].convert<std::string>(), rows[2].convert<std::string>(),
+                       rows[3].convert<std::string>(), rows[4].convert<int64_t>()});
+    return out;
+}
+
+std::map<std::string, int64_t> Outbox::countByState() {
+    Poco::Data::Session s = store_.session();
+    std::vector<std::string> states;
+    std::vector<int64_t> counts;
+    s << "SELECT state, COUNT(*) FROM outbox GROUP BY state", into(states), into(counts), now;
+    std::map<std::string, int64_t> out{{"queued", 0}, {"sending", 0}, {"sent", 0}, {"failed", 0}};
+    for (size_t i = 0; i < states.size(); ++i)
+        out[states[i]] = counts[i];
+    return out;
+}
+
+} // namespace clinhub::outbox

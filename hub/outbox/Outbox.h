@@ -1,0 +1,95 @@
+// The durable queue of outgoing SMS, email and record writes (the transactional outbox).
+//
+// A workflow enqueues messages with the same session, in the same transaction, as the state change that
+// causes them, so a message exists if and only if its cause was committed. Workers claim due messages,
+// mark them `sending` before calling a connector, and record the result. A message found `sending` when
+// its claim has lapsed was interrupted (a crash, a kill): it is reconciled with the provider before it
+// can be sent again.
+#pragma once
+
+#include "hub/store/Store.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clinhub::outbox {
+
+enum class Channel { sms, email, record };
+const char* toString(Channel channel);
+std::optional<Channel> channelFromString(const std::string& text);
+
+// What a workflow asks to send. The payload is JSON whose shape the channel fixes:
+//   sms    {"to", "body"}
+//   email  {"to", "subject", "text", "html"?}
+//   record {"patient": {"nhs_number", ...}, "code", "term"}   (written through the appointment book)
+struct NewMessage {
+    std::string organisation;
+    Channel channel = Channel::sms;
+    std::string payloadJson;
+    int64_t dueAt = 0; // microseconds since the epoch; 0 for now
+    // Queued, in the same transaction, when this message is marked sent; never if it fails.
+    std::shared_ptr<const NewMessage> afterSent;
+};
+
+struct Message {
+    std::string reference;
+    std::string organisation;
+    Channel channel = Channel::sms;
+    std::string payloadJson;
+    std::string state; // queued, sending, sent, failed
+    int attempts = 0;
+    int64_t dueAt = 0;
+    std::string connector; // last connector tried, or the one that sent it
+    std::string providerId;
+    std::string lastError;
+    bool interrupted = false; // claimed while `sending` after its lease lapsed: reconcile before resending
+};
+
+struct Attempt {
+    int attempt = 0;
+    std::string connector;
+    std::string outcome;
+    std::string detail;
+    int64_t at = 0;
+};
+
+class Outbox {
+public:
+    explicit Outbox(store::Store& store) : store_(store) {}
+
+    // Enqueues inside the caller's open transaction; returns the message's reference.
+    static std::string enqueue(Poco::Data::Session& transaction, const NewMessage& message);
+    // Enqueues in a transaction of its own.
+    std::string enqueue(const NewMessage& message);
+
+    // Claims up to `max` due messages for `leaseMicros`: queued ones that are due, and sending ones whose
+    // lease has lapsed (returned with `interrupted` set).
+    std::vector<Message> claim(int max, int64_t at, int64_t leaseMicros);
+
+    // Records which connector is about to be called, before the call.
+    void markTrying(const std::string& reference, const std::string& connector);
+    // Records the message as sent, drops its body, and queues its follow-up if it has one.
+    void markSent(const std::string& reference, const std::string& connector, const std::string& providerId);
+    void markRetry(const std::string& reference, int attempts, int64_t dueAt, const std::string& error);
+    void markFailed(const std::string& reference, int attempts, const std::string& error);
+    // Keeps an interrupted message claimed until `until`, when reconciling could not decide yet.
+    void extendClaim(const std::string& reference, int64_t until, const std::string& error);
+    void recordAttempt(const std::string& reference, const Attempt& attempt);
+
+    // Takes back every claim at once. Only for a single-process store at start-up, where no claim can
+    // belong to a live worker.
+    int releaseAllClaims();
+
+    [[nodiscard]] std::optional<Message> find(const std::string& reference);
+    [[nodiscard]] std::vector<Attempt> attempts(const std::string& reference);
+    [[nodiscard]] std::map<std::string, int64_t> countByState();
+
+private:
+    store::Store& store_;
+};
+
+} // namespace clinhub::outbox

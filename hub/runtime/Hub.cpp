@@ -1,0 +1,151 @@
+#include "hub/runtime/Hub.h"
+
+#include "hub/api/StaffApi.h"
+#include "hub/config/Loader.h"
+#include "hub/http/Health.h"
+#include "hub/log/Log.h"
+#include "hub/web/PatientPages.h"
+
+#include <Poco/Exception.h>
+
+namespace clinhub::runtime {
+namespace {
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines)
+        out += (out.empty() ? "" : "\n") + l;
+    return out;
+}
+
+} // namespace
+
+StartupError::StartupError(std::vector<std::string> problems)
+    : std::runtime_error(join(problems)), problems_(std::move(problems)) {}
+
+Hub::Hub(std::string configPath) : configPath_(std::move(configPath)) {}
+
+Hub::~Hub() { stop(); }
+
+std::shared_ptr<const Runtime> Hub::loadRuntime(std::vector<std::string>& problems) {
+    for (const auto& dir : pluginDirectories(configPath_))
+        host_.loadDirectory(dir);
+    const auto loaded = config::loadConfig(configPath_, host_);
+    for (const auto& p : loaded.problems)
+        problems.push_back(p.str());
+    if (!loaded.ok()) return nullptr;
+    return Runtime::build(*loaded.config, host_, problems);
+}
+
+void Hub::start() {
+    std::vector<std::string> problems;
+    auto runtime = loadRuntime(problems);
+    if (!runtime) throw StartupError(problems);
+    const config::Config& config = runtime->config();
+    try {
+        store_ = store::Store::open(config.storeUrl);
+        for (int version : store_->migrate())
+            log::info("store_migrated", {{"version", std::to_string(version)}});
+    } catch (const Poco::Exception& e) {
+        throw StartupError({"store " + config.storeUrl + ": " + e.displayText()});
+    } catch (const std::exception& e) {
+        throw StartupError({e.what()});
+    }
+    outbox_ = std::make_unique<outbox::Outbox>(*store_);
+    // One process owns an SQLite store, so any claim found now was left by a process that died.
+    if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
+        log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
+    current_ = std::make_unique<Current>(runtime);
+
+    registerMetrics();
+    auto& outcomes = metrics_.counter("clinhub_outbox_outcomes_total", "Outbox send outcomes by connector",
+                                      {"connector", "channel", "outcome"});
+    dispatcher_ = std::make_unique<outbox::Dispatcher>(
+        *outbox_, *current_, config.outbox,
+        [&outcomes](const std::string& connector, outbox::Channel channel, const std::string& outcome) {
+            outcomes.inc({connector, outbox::toString(channel), outcome});
+        });
+    dispatcher_->start();
+
+    selfBook_ = std::make_unique<workflows::SelfBook>(*store_, *current_);
+    // Expiry holds at access time anyway; the sweep makes it visible to staff and in the history.
+    expirySweep_ =
+        std::make_unique<Periodic>("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
+
+    http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
+    apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
+    api::addStaffApi(router_, *selfBook_, *apiKeys_);
+    // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
+    web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
+    server_ = std::make_unique<http::Server>(config.http, router_, metrics_, http::Server::Options());
+    server_->start();
+    log::info("hub_started", {{"listen", config.http.listen},
+                              {"port", std::to_string(server_->port())},
+                              {"connectors", std::to_string(config.connectors.size())},
+                              {"organisations", std::to_string(config.organisations.size())}});
+}
+
+void Hub::registerMetrics() {
+    metrics_.callback("clinhub_plugins_loaded", "Plugins loaded", metrics::Family::Type::gauge,
+                      [this] { return static_cast<double>(host_.loaded().size()); });
+    metrics_.callback("clinhub_plugins_refused", "Plugin files refused (see the log for why)",
+                      metrics::Family::Type::gauge, [this] { return static_cast<double>(host_.refused().size()); });
+    metrics_.callback("clinhub_outbox_messages", "Outbox messages by state", metrics::Family::Type::gauge, {"state"},
+                      [this] {
+                          std::vector<metrics::Sample> samples;
+                          for (const auto& [state, count] : outbox_->countByState())
+                              samples.push_back({{state}, static_cast<double>(count)});
+                          return samples;
+                      });
+}
+
+void Hub::stop() {
+    if (server_) server_->stop();
+    if (expirySweep_) expirySweep_->stop();
+    if (dispatcher_) dispatcher_->stop();
+    server_.reset();
+    dispatcher_.reset();
+}
+
+std::vector<std::string> Hub::reload() {
+    auto& reloads = metrics_.counter("clinhub_config_reloads_total", "Config reloads by result", {"result"});
+    std::vector<std::string> problems;
+    auto next = loadRuntime(problems);
+    if (!next) {
+        for (const auto& p : problems)
+            log::error("config_reload_problem", {{"problem", p}});
+        log::error("config_reload_rejected", {{"file", configPath_},
+                                              {"problems", std::to_string(problems.size())},
+                                              {"action", "keeping the running config"}});
+        reloads.inc({"rejected"});
+        return problems;
+    }
+    const auto& before = current_->get()->config();
+    const auto& after = next->config();
+    // The server, the store and the workers are built once at start: say so rather than pretend.
+    std::string needRestart;
+    if (before.http.listen != after.http.listen || before.http.threads != after.http.threads ||
+        before.http.maxQueued != after.http.maxQueued)
+        needRestart += "hub.listen/hub.http ";
+    if (before.storeUrl != after.storeUrl) needRestart += "hub.store ";
+    if (!(before.outbox == after.outbox)) needRestart += "hub.outbox ";
+    if (!needRestart.empty())
+        log::warning("config_reload_needs_restart", {{"changed", needRestart.substr(0, needRestart.size() - 1)}});
+    current_->replace(std::move(next));
+    reloads.inc({"applied"});
+    log::info("config_reloaded", {{"file", configPath_}});
+    return {};
+}
+
+std::vector<std::string> Hub::readinessProblems() {
+    std::vector<std::string> problems;
+    std::string problem;
+    if (!store_->reachable(problem)) problems.push_back(problem);
+    if (host_.loaded().empty()) problems.push_back("no plugins loaded");
+    const auto runtime = current_->get();
+    for (const auto& [name, connector] : runtime->config().connectors)
+        if (!runtime->connector(name)) problems.push_back("connector '" + name + "' is not running");
+    return problems;
+}
+
+} // namespace clinhub::runtime

@@ -1,0 +1,70 @@
+// The serving process: plugins, config, store, outbox workers and the HTTP server, wired together.
+#pragma once
+
+#include "hub/api/ApiKeys.h"
+#include "hub/host/PluginHost.h"
+#include "hub/http/Router.h"
+#include "hub/http/Server.h"
+#include "hub/metrics/Metrics.h"
+#include "hub/outbox/Dispatcher.h"
+#include "hub/runtime/Periodic.h"
+#include "hub/runtime/Runtime.h"
+#include "hub/store/Store.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace clinhub::runtime {
+
+// Start-up refused; every problem listed, each ready to print on its own line.
+class StartupError : public std::runtime_error {
+public:
+    explicit StartupError(std::vector<std::string> problems);
+    [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
+};
+
+class Hub {
+public:
+    explicit Hub(std::string configPath);
+    ~Hub();
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    // Loads plugins and config, migrates the store, creates the connectors, starts the workers and the
+    // HTTP server. Throws StartupError.
+    void start();
+    void stop();
+
+    // Re-reads the config file. A valid one takes effect; an invalid one is logged and the running one
+    // keeps serving. Returns the problems (empty when the new config was applied).
+    std::vector<std::string> reload();
+
+    [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
+    [[nodiscard]] std::shared_ptr<const Runtime> runtime() const { return current_->get(); }
+
+private:
+    std::shared_ptr<const Runtime> loadRuntime(std::vector<std::string>& problems);
+    std::vector<std::string> readinessProblems();
+    void registerMetrics();
+
+    std::string configPath_;
+    host::PluginHost host_;
+    metrics::Metrics metrics_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<outbox::Outbox> outbox_;
+    std::unique_ptr<Current> current_;
+    std::unique_ptr<outbox::Dispatcher> dispatcher_;
+    std::unique_ptr<workflows::SelfBook> selfBook_;
+    std::unique_ptr<api::ApiKeys> apiKeys_;
+    std::unique_ptr<Periodic> expirySweep_;
+    http::Router router_;
+    std::unique_ptr<http::Server> server_;
+};
+
+} // namespace clinhub::runtime

@@ -1,0 +1,84 @@
+#include "hub/runtime/Runtime.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
+namespace clinhub::runtime {
+
+std::shared_ptr<const Runtime> Runtime::build(const config::Config& config, const host::PluginHost& host,
+                                              std::vector<std::string>& errors) {
+    auto runtime = std::shared_ptr<Runtime>(new Runtime());
+    runtime->config_ = config;
+    for (const auto& [name, connector] : config.connectors) {
+        std::string error;
+        auto instance = host.create(name, connector.plugin, connector.configJson, error);
+        if (!instance) {
+            errors.push_back(error);
+            continue;
+        }
+        runtime->connectors_.emplace(name, std::move(instance));
+    }
+    if (!errors.empty()) return nullptr;
+    return runtime;
+}
+
+std::shared_ptr<host::ConnectorInstance> Runtime::connector(const std::string& name) const {
+    auto it = connectors_.find(name);
+    return it != connectors_.end() ? it->second : nullptr;
+}
+
+std::vector<std::shared_ptr<host::ConnectorInstance>> Runtime::route(const std::string& organisation,
+                                                                     outbox::Channel channel) const {
+    auto org = config_.organisations.find(organisation);
+    if (org == config_.organisations.end()) return {};
+    const config::Route& route = org->second.route;
+    std::vector<std::string> names;
+    switch (channel) {
+    case outbox::Channel::sms: names = route.sms; break;
+    case outbox::Channel::email: names = {route.email}; break;
+    case outbox::Channel::record: names = {route.appointmentBook}; break;
+    }
+    std::vector<std::shared_ptr<host::ConnectorInstance>> out;
+    for (const auto& name : names)
+        if (auto c = connector(name)) out.push_back(std::move(c));
+    return out;
+}
+
+std::shared_ptr<const Runtime> Current::get() const {
+    const std::lock_guard lock(mutex_);
+    return runtime_;
+}
+
+void Current::replace(std::shared_ptr<const Runtime> runtime) {
+    std::shared_ptr<const Runtime> old;
+    {
+        const std::lock_guard lock(mutex_);
+        old = std::exchange(runtime_, std::move(runtime));
+    }
+    // `old` is released here, outside the lock: destroying connectors may take a while.
+}
+
+std::vector<std::shared_ptr<host::ConnectorInstance>> Current::route(const std::string& organisation,
+                                                                     outbox::Channel channel) {
+    return get()->route(organisation, channel);
+}
+
+std::shared_ptr<host::ConnectorInstance> Current::connector(const std::string& name) { return get()->connector(name); }
+
+std::vector<std::string> pluginDirectories(const std::string& configPath) {
+    std::vector<std::string> dirs;
+    try {
+        const YAML::Node root = YAML::LoadFile(configPath);
+        const auto base = std::filesystem::absolute(configPath).parent_path();
+        if (root.IsMap() && root["plugins"] && root["plugins"]["paths"] && root["plugins"]["paths"].IsSequence())
+            for (const auto& p : root["plugins"]["paths"])
+                if (p.IsScalar()) dirs.push_back((base / p.as<std::string>()).lexically_normal().string());
+    } catch (const YAML::Exception&) { // NOLINT(bugprone-empty-catch): the full load reports it with its position
+    }
+    for (auto& d : host::PluginHost::defaultDirectories())
+        if (std::filesystem::is_directory(d)) dirs.push_back(std::move(d));
+    return dirs;
+}
+
+} // namespace clinhub::runtime

@@ -1,0 +1,43 @@
+// NHS.UK frontend's compiled CSS and images, served at /assets/... from a folder of the installed npm
+// package (node_modules/nhsuk-frontend/dist/nhsuk).
+//
+// The files are read once, when the routes are added, and served from memory by exact name: a request
+// can only ever name one of them, so no path it sends reaches the file system.
+#pragma once
+
+#include "hub/http/Router.h"
+
+#include <map>
+#include <string>
+
+namespace clinhub::web {
+
+// The source tree's nhsuk-frontend, for a hub run from its build tree.
+std::string defaultAssetDir();
+
+class Assets {
+public:
+    // Loads what the pages use from `dir`. A missing folder is not fatal: the pages work unstyled, and a
+    // warning is logged (once per Assets).
+    explicit Assets(const std::string& dir);
+
+    // The stylesheet's URL, with a version so it can be cached for good; empty when there is none.
+    [[nodiscard]] const std::string& stylesheetUrl() const { return stylesheetUrl_; }
+    [[nodiscard]] bool loaded() const { return !files_.empty(); }
+
+    // GET /assets/nhsuk-frontend.min.css and /assets/images/{name}.
+    void addRoutes(http::Router& router) const;
+
+    struct File {
+        std::string body;
+        std::string contentType;
+    };
+    // By URL path, e.g. "/assets/images/favicon.ico"; nullptr when not served.
+    [[nodiscard]] const File* find(const std::string& urlPath) const;
+
+private:
+    std::map<std::string, File> files_;
+    std::string stylesheetUrl_;
+};
+
+} // namespace clinhub::web

@@ -1,0 +1,626 @@
+#include "hub/web/PatientPages.h"
+
+#include "hub/domain/Identity.h"
+#include "hub/domain/UkTime.h"
+#include "hub/log/Log.h"
+#include "hub/web/Assets.h"
+#include "hub/web/Html.h"
+#include "hub/web/Pages.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <optional>
+
+namespace clinhub::web {
+
+namespace {
+
+using workflows::BookOutcome;
+using workflows::DobCheck;
+using workflows::SelfBook;
+using workflows::Visit;
+
+constexpr const char* kSessionCookie = "clinhub_session";
+constexpr const char* kContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; font-src "
+                                               "'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+// Tokens are base64url; anything else cannot be one, and is answered without a database look-up. It also
+// keeps the token safe to echo into a cookie's Path and into URLs.
+bool plausibleToken(const std::string& token) {
+    if (token.size() < 16 || token.size() > 128) return false;
+    return std::all_of(token.begin(), token.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+}
+
+std::string trimmed(std::string text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+std::string urlEncode(const std::string& text) {
+    std::string out;
+    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]%\"<>\\^`{|} ", out);
+    return out;
+}
+
+// Where the patient goes once their date of birth is checked.
+enum class Next { book, decline, appointment };
+
+Next parseNext(const std::optional<std::string>& text) {
+    if (text == "decline") return Next::decline;
+    if (text == "appointment") return Next::appointment;
+    return Next::book;
+}
+
+const char* nextName(Next next) {
+    switch (next) {
+    case Next::decline: return "decline";
+    case Next::appointment: return "appointment";
+    case Next::book: break;
+    }
+    return "book";
+}
+
+// A date of birth as typed into the three boxes, and what is wrong with it.
+struct DateEntry {
+    std::string day, month, year;
+    std::string iso;     // YYYY-MM-DD when valid
+    std::string problem; // for the error summary
+    std::string field;   // the box the summary links to
+};
+
+bool digits(const std::string& text, std::size_t min, std::size_t max) {
+    return text.size() >= min && text.size() <= max &&
+           std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+DateEntry readDate(http::Request& request, const std::string& today) {
+    DateEntry entry{trimmed(request.formField("dob-day").value_or("")),
+                    trimmed(request.formField("dob-month").value_or("")),
+                    trimmed(request.formField("dob-year").value_or("")),
+                    {},
+                    {},
+                    {}};
+    if (entry.day.empty() && entry.month.empty() && entry.year.empty()) {
+        entry.problem = "Enter your date of birth";
+        entry.field = "dob-day";
+        return entry;
+    }
+    const bool dayOk = digits(entry.day, 1, 2), monthOk = digits(entry.month, 1, 2), yearOk = digits(entry.year, 4, 4);
+    entry.field = !dayOk ? "dob-day" : !monthOk ? "dob-month" : !yearOk ? "dob-year" : "dob-day";
+    if (dayOk && monthOk && yearOk) {
+        const std::string iso = entry.year + "-" + (entry.month.size() == 1 ? "0" : "") + entry.month + "-" +
+                                (entry.day.size() == 1 ? "0" : "") + entry.day;
+        if (domain::parseDate(iso)) {
+            if (!domain::checkDateOfBirth(iso, today).ok()) {
+                entry.problem = "Your date of birth must be in the past";
+                return entry;
+            }
+            entry.iso = iso;
+            return entry;
+        }
+    }
+    entry.problem = "Enter a real date of birth";
+    return entry;
+}
+
+// What the config says about a link's practice and rule. The runtime is held so the pointers stay good
+// through a reload.
+struct Practice {
+    std::shared_ptr<const runtime::Runtime> runtime;
+    const config::Organisation* organisation = nullptr;
+    const config::Rule* rule = nullptr;
+
+    [[nodiscard]] std::string name() const { return organisation ? organisation->name : std::string(); }
+    [[nodiscard]] std::string title() const {
+        return rule && !rule->title.empty() ? rule->title : std::string("Book an appointment");
+    }
+    // A page text the practice wrote (welcome, confirmation, ...), as HTML; empty when none.
+    [[nodiscard]] std::string text(const std::string& page) const {
+        if (!rule) return {};
+        const auto found = rule->pages.find(page);
+        return found == rule->pages.end() ? std::string() : textToHtml(found->second);
+    }
+    [[nodiscard]] bool allowDecline() const { return rule && rule->allowDecline; }
+    [[nodiscard]] bool allowReschedule() const { return rule && rule->allowReschedule; }
+};
+
+// One request to a /b/{token} page, with what the token opened.
+struct Exchange {
+    http::Request& request;
+    http::Response& response;
+    std::string token;
+    Visit visit;
+    Practice practice;
+
+    [[nodiscard]] std::string path(const std::string& rest = {}) const { return "/b/" + token + rest; }
+};
+
+std::string slotLabel(const Slot& slot) {
+    std::string label = domain::ukTimeText(slot.start) + " – " + slot.slotType;
+    if (!slot.clinician.empty()) label += " with " + slot.clinician;
+    if (slot.telephone)
+        label += " by telephone";
+    else if (!slot.location.empty())
+        label += " at " + slot.location;
+    if (slot.durationMinutes > 0) label += " (" + std::to_string(slot.durationMinutes) + " minutes)";
+    return label;
+}
+
+Data appointmentData(const Slot& slot) {
+    Data data;
+    data.set("date", domain::ukDayText(slot.start, true));
+    data.set("time", domain::ukTimeText(slot.start));
+    data.set("hasDuration", slot.durationMinutes > 0);
+    data.set("duration", std::to_string(slot.durationMinutes) + " minutes");
+    data.set("type", slot.slotType);
+    data.set("hasClinician", !slot.clinician.empty());
+    data.set("clinician", slot.clinician);
+    data.set("location", slot.telephone ? std::string("By telephone") : slot.location);
+    return data;
+}
+
+std::string appointmentDetails(const Slot& slot) {
+    return renderFragment("appointment-details", appointmentData(slot));
+}
+
+Data paragraphs(std::initializer_list<std::string> texts) {
+    Data list{Data::type::list};
+    for (const auto& text : texts)
+        list.push_back(Data(text));
+    return list;
+}
+
+class PatientPages {
+public:
+    PatientPages(SelfBook& selfBook, runtime::Current& runtime, const PagesOptions& options)
+        : selfBook_(selfBook), runtime_(runtime),
+          assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir), secure_(options.secureCookies) {}
+
+    void addRoutes(http::Router& router, const std::shared_ptr<PatientPages>& self) {
+        assets_.addRoutes(router);
+        using Method = void (PatientPages::*)(Exchange&);
+        auto route = [&](const char* method, const char* pattern, Method handler) {
+            router.add(method, pattern, [self, handler](http::Request& request, http::Response& response) {
+                self->serve(request, response, handler);
+            });
+        };
+        route("GET", "/b/{token}", &PatientPages::welcome);
+        route("GET", "/b/{token}/verify", &PatientPages::verifyForm);
+        route("POST", "/b/{token}/verify", &PatientPages::verify);
+        route("GET", "/b/{token}/slots", &PatientPages::slots);
+        route("POST", "/b/{token}/slots", &PatientPages::chooseSlot);
+        route("GET", "/b/{token}/review", &PatientPages::review);
+        route("POST", "/b/{token}/book", &PatientPages::book);
+        route("GET", "/b/{token}/confirmation", &PatientPages::confirmation);
+        route("GET", "/b/{token}/appointment", &PatientPages::appointment);
+        route("GET", "/b/{token}/decline", &PatientPages::declineForm);
+        route("POST", "/b/{token}/decline", &PatientPages::decline);
+        route("GET", "/b/{token}/declined", &PatientPages::declined);
+    }
+
+private:
+    // ---- Plumbing -------------------------------------------------------------------------------------
+
+    void serve(http::Request& request, http::Response& response, void (PatientPages::*handler)(Exchange&)) {
+        Exchange ex{request, response, request.param("token"), {}, {}};
+        try {
+            if (!plausibleToken(ex.token)) return showState(ex);
+            ex.visit = selfBook_.open(ex.token);
+            ex.practice = practiceOf(ex.visit);
+            (this->*handler)(ex);
+        } catch (const http::Error& e) {
+            // A malformed query or an oversized form: the patient gets a page, not a JSON problem.
+            response.reset();
+            sorry(ex, e.status(), "Sorry, there is a problem with this page",
+                  {"Go back to the link in your text message and try again."});
+        } catch (const std::exception& e) {
+            // The type only: what() of a store or connector error can quote the patient data it failed on.
+            log::error("patient_page_failed", {{"route", request.route()}, {"exception", typeid(e).name()}});
+            response.reset();
+            sorry(ex, 500, "Sorry, there is a problem with the service", {"Try again later."});
+        }
+    }
+
+    Practice practiceOf(const Visit& visit) const {
+        Practice practice{runtime_.get()};
+        if (visit.kind == Visit::Kind::unknown || !practice.runtime) return practice;
+        const auto& organisations = practice.runtime->config().organisations;
+        const auto organisation = organisations.find(visit.link.organisation);
+        if (organisation == organisations.end()) return practice;
+        practice.organisation = &organisation->second;
+        const auto rule = organisation->second.rules.find(visit.link.rule);
+        if (rule != organisation->second.rules.end()) practice.rule = &rule->second;
+        return practice;
+    }
+
+    static void secure(http::Response& response) {
+        response.header("Content-Security-Policy", kContentSecurityPolicy);
+        response.header("Referrer-Policy", "no-referrer");
+        response.header("X-Frame-Options", "DENY");
+        response.header("Cache-Control", "no-store");
+    }
+
+    void send(Exchange& ex, int status, const std::string& title, std::string_view page, const Data& data,
+              const std::string& backLink = {}, bool hasError = false) {
+        const Frame frame{title, ex.practice.name(), assets_.stylesheetUrl(), backLink, hasError};
+        secure(ex.response);
+        ex.response.html(renderPage(frame, page, data), status);
+    }
+
+    static void redirect(Exchange& ex, const std::string& location) {
+        secure(ex.response);
+        ex.response.header("Location", location);
+        ex.response.text("See " + location + "\n", 303);
+    }
+
+    void message(Exchange& ex, int status, const std::string& heading, Data paragraphList,
+                 const std::string& practiceText = {}, const std::string& buttonText = {},
+                 const std::string& buttonHref = {}) {
+        Data data;
+        data.set("heading", heading);
+        data.set("paragraphs", paragraphList);
+        data.set("practiceText", practiceText);
+        data.set("hasButton", !buttonText.empty());
+        data.set("buttonText", buttonText);
+        data.set("buttonHref", buttonHref);
+        send(ex, status, heading, "message", data);
+    }
+
+    void sorry(Exchange& ex, int status, const std::string& heading, std::initializer_list<std::string> texts) {
+        message(ex, status, heading, paragraphs(texts));
+    }
+
+    void notFound(Exchange& ex) {
+        sorry(ex, 404, "Page not found", {"Go back to the link in your text message and try again."});
+    }
+
+    // The page for a link that cannot be used to book (or, when it can, the welcome page).
+    void showState(Exchange& ex) {
+        const std::string contact = ex.practice.name().empty() ? "your GP practice" : ex.practice.name();
+        switch (ex.visit.kind) {
+        case Visit::Kind::unknown:
+            return sorry(ex, 404, "This link is not valid",
+                         {"Check you have copied the whole link from your text message.",
+                          "If it still does not work, contact your GP practice."});
+        case Visit::Kind::expired:
+            return message(ex, 410, "This link has expired",
+                           paragraphs({"Contact " + contact + " if you still need an appointment."}),
+                           ex.practice.text("expired"));
+        case Visit::Kind::deleted:
+        case Visit::Kind::failed:
+            return sorry(ex, 410, "This link is no longer valid",
+                         {"Contact " + contact + " if you need an appointment."});
+        case Visit::Kind::locked:
+            return sorry(ex, 403, "This link has been locked",
+                         {"The date of birth was entered incorrectly too many times, so we have locked this link "
+                          "to keep your details safe.",
+                          "To book an appointment, contact the practice: " + contact + "."});
+        case Visit::Kind::declined:
+            return message(ex, 200, "You have declined this appointment",
+                           paragraphs({"Contact " + contact + " if you change your mind."}),
+                           ex.practice.text("declined"));
+        case Visit::Kind::booked:
+            if (ex.visit.manage)
+                return message(ex, 200, "Manage your appointment",
+                               paragraphs({"Check your date of birth to see your appointment."}), {}, "Continue",
+                               ex.path("/verify?next=appointment"));
+            return message(ex, 200, "You have already booked this appointment",
+                           paragraphs({"You cannot use this link to book another appointment.",
+                                       "Check your date of birth to see your appointment."}),
+                           {}, "View your appointment", ex.path("/verify?next=appointment"));
+        case Visit::Kind::open: break;
+        }
+        Data data;
+        data.set("title", ex.practice.title());
+        data.set("organisation", ex.practice.name());
+        data.set("practiceText", ex.practice.text("welcome"));
+        data.set("continueHref", ex.path("/verify"));
+        data.set("hasDecline", ex.practice.allowDecline());
+        data.set("declineHref", ex.path("/verify?next=decline"));
+        send(ex, 200, ex.practice.title(), "welcome", data);
+    }
+
+    // Whether the link can still be used at all (open or booked, or declined for the pages that say so).
+    static bool usable(const Exchange& ex) {
+        return ex.visit.kind == Visit::Kind::open || ex.visit.kind == Visit::Kind::booked ||
+               ex.visit.kind == Visit::Kind::declined;
+    }
+
+    // The session for this link, or a redirect to the date of birth check (and nullopt).
+    std::optional<SelfBook::Session> session(Exchange& ex, Next next) {
+        if (!usable(ex)) {
+            showState(ex);
+            return std::nullopt;
+        }
+        Poco::Net::NameValueCollection cookies;
+        ex.request.poco().getCookies(cookies);
+        auto found = selfBook_.session(cookies.get(kSessionCookie, ""), ex.token);
+        if (!found)
+            redirect(ex, ex.path(next == Next::book ? "/verify" : std::string("/verify?next=") + nextName(next)));
+        return found;
+    }
+
+    // A POST without the session's CSRF token is refused: another site cannot make the patient's
+    // browser book or decline.
+    bool csrfOk(Exchange& ex, const SelfBook::Session& session) {
+        const auto sent = ex.request.formField("csrf");
+        if (sent && !session.csrf.empty() && sameSecret(*sent, session.csrf)) return true;
+        sorry(ex, 403, "Sorry, this form has expired", {"Go back to the link in your text message and try again."});
+        return false;
+    }
+
+    enum class Mode { book, reschedule, none };
+    static Mode mode(const Exchange& ex) {
+        if (ex.visit.kind == Visit::Kind::open) return Mode::book;
+        if (ex.visit.kind == Visit::Kind::booked && ex.visit.manage && ex.practice.allowReschedule())
+            return Mode::reschedule;
+        return Mode::none;
+    }
+
+    // Where a patient who cannot book (or rebook) from this link is sent instead.
+    void elsewhere(Exchange& ex) {
+        if (ex.visit.kind == Visit::Kind::booked) return redirect(ex, ex.path("/appointment"));
+        if (ex.visit.kind == Visit::Kind::declined) return redirect(ex, ex.path("/declined"));
+        showState(ex);
+    }
+
+    // ---- Pages ----------------------------------------------------------------------------------------
+
+    void welcome(Exchange& ex) { showState(ex); }
+
+    void renderVerify(Exchange& ex, Next next, int status, const DateEntry& entry) {
+        const bool hasError = !entry.problem.empty();
+        Data data;
+        data.set("action", ex.path("/verify"));
+        data.set("next", std::string(nextName(next)));
+        data.set("hasError", hasError);
+        data.set("error", entry.problem);
+        data.set("errorSummary", hasError ? errorSummary(entry.field, entry.problem) : std::string());
+        data.set("day", entry.day);
+        data.set("month", entry.month);
+        data.set("year", entry.year);
+        // Every box is marked when the date as a whole is wrong; only the bad one when one part is.
+        const bool whole = entry.field == "dob-day" || !hasError;
+        data.set("dayError", hasError && whole);
+        data.set("monthError", hasError && (whole || entry.field == "dob-month"));
+        data.set("yearError", hasError && (whole || entry.field == "dob-year"));
+        send(ex, status, "What is your date of birth?", "verify", data, ex.path(), hasError);
+    }
+
+    void verifyForm(Exchange& ex) {
+        if (ex.visit.kind != Visit::Kind::open && ex.visit.kind != Visit::Kind::booked) return showState(ex);
+        renderVerify(ex, parseNext(ex.request.query("next")), 200, {});
+    }
+
+    void verify(Exchange& ex) {
+        if (ex.visit.kind != Visit::Kind::open && ex.visit.kind != Visit::Kind::booked) return showState(ex);
+        const Next next = parseNext(ex.request.formField("next"));
+        DateEntry entry = readDate(ex.request, domain::ukDate(store::nowMicros()));
+        if (!entry.problem.empty()) return renderVerify(ex, next, 422, entry);
+
+        switch (selfBook_.checkDateOfBirth(ex.token, entry.iso)) {
+        case DobCheck::wrong:
+            entry.problem = "The date of birth does not match our records";
+            entry.field = "dob-day";
+            return renderVerify(ex, next, 422, entry);
+        case DobCheck::locked: ex.visit.kind = Visit::Kind::locked; return showState(ex);
+        case DobCheck::ok: break;
+        }
+        const auto session = selfBook_.startSession(ex.token);
+        std::string cookie = std::string(kSessionCookie) + "=" + session.id + "; Path=" + ex.path() +
+                             "; Max-Age=" + std::to_string(SelfBook::kSessionMicros / 1'000'000) +
+                             "; HttpOnly; SameSite=Strict";
+        if (secure_) cookie += "; Secure";
+        ex.response.header("Set-Cookie", cookie);
+
+        if (ex.visit.kind == Visit::Kind::booked) return redirect(ex, ex.path("/appointment"));
+        if (next == Next::decline && ex.practice.allowDecline()) return redirect(ex, ex.path("/decline"));
+        redirect(ex, ex.path("/slots"));
+    }
+
+    void renderSlots(Exchange& ex, const SelfBook::Session& session, int status, const std::string& problem) {
+        std::vector<Slot> free;
+        if (!selfBook_.freeSlots(ex.token, free).ok()) {
+            return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
+        }
+        if (free.empty()) {
+            Data data;
+            const auto text = ex.practice.text("no_slots");
+            data.set("hasPracticeText", !text.empty());
+            data.set("practiceText", text);
+            data.set("organisation", ex.practice.name());
+            return send(ex, 200, "There are no appointments available", "no-slots", data);
+        }
+        Data days{Data::type::list};
+        Data day;
+        Data daySlots{Data::type::list};
+        std::string dayText;
+        auto closeDay = [&] {
+            if (dayText.empty()) return;
+            day.set("day", dayText);
+            day.set("slots", daySlots);
+            days.push_back(day);
+            day = Data();
+            daySlots = Data(Data::type::list);
+        };
+        int index = 0;
+        for (const auto& slot : free) {
+            if (auto text = domain::ukDayText(slot.start, false); text != dayText) {
+                closeDay();
+                dayText = text;
+            }
+            // The first radio has the group's id, so the error summary's link lands on it.
+            Data item;
+            item.set("id", ++index == 1 ? std::string("slot") : "slot-" + std::to_string(index));
+            item.set("value", slot.id);
+            item.set("label", slotLabel(slot));
+            daySlots.push_back(item);
+        }
+        closeDay();
+
+        const std::string heading =
+            mode(ex) == Mode::reschedule ? "Choose a new date and time" : "Choose a date and time";
+        Data data;
+        data.set("action", ex.path("/slots"));
+        data.set("csrf", session.csrf);
+        data.set("heading", heading);
+        data.set("title", ex.practice.title());
+        data.set("days", days);
+        data.set("hasError", !problem.empty());
+        data.set("error", problem);
+        data.set("errorSummary", problem.empty() ? std::string() : errorSummary("slot", problem));
+        const std::string back = mode(ex) == Mode::reschedule ? ex.path("/appointment") : ex.path();
+        send(ex, status, heading, "slots", data, back, !problem.empty());
+    }
+
+    void slots(Exchange& ex) {
+        const auto session = this->session(ex, Next::book);
+        if (!session) return;
+        if (mode(ex) == Mode::none) return elsewhere(ex);
+        const bool taken = ex.request.query("taken") == "1";
+        renderSlots(ex, *session, 200, taken ? "Sorry, that time has just been taken. Choose another time." : "");
+    }
+
+    void chooseSlot(Exchange& ex) {
+        const auto session = this->session(ex, Next::book);
+        if (!session || !csrfOk(ex, *session)) return;
+        if (mode(ex) == Mode::none) return elsewhere(ex);
+        const auto slot = ex.request.formField("slot");
+        if (!slot || slot->empty()) return renderSlots(ex, *session, 422, "Choose a time");
+        redirect(ex, ex.path("/review?slot=" + urlEncode(*slot)));
+    }
+
+    void review(Exchange& ex) {
+        const auto session = this->session(ex, Next::book);
+        if (!session) return;
+        if (mode(ex) == Mode::none) return elsewhere(ex);
+        const auto slotId = ex.request.query("slot");
+        if (!slotId || slotId->empty()) return redirect(ex, ex.path("/slots"));
+        std::vector<Slot> free;
+        if (!selfBook_.freeSlots(ex.token, free).ok()) {
+            return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
+        }
+        const auto slot = std::find_if(free.begin(), free.end(), [&](const Slot& s) { return s.id == *slotId; });
+        if (slot == free.end()) return redirect(ex, ex.path("/slots?taken=1"));
+        Data data;
+        data.set("details", appointmentDetails(*slot));
+        data.set("action", ex.path("/book"));
+        data.set("csrf", session->csrf);
+        data.set("slot", slot->id);
+        data.set("changeHref", ex.path("/slots"));
+        send(ex, 200, "Check your appointment", "review", data, ex.path("/slots"));
+    }
+
+    void book(Exchange& ex) {
+        const auto session = this->session(ex, Next::book);
+        if (!session || !csrfOk(ex, *session)) return;
+        const Mode how = mode(ex);
+        if (how == Mode::none) return elsewhere(ex);
+        const auto slot = ex.request.formField("slot");
+        if (!slot || slot->empty()) return redirect(ex, ex.path("/slots"));
+        const BookOutcome outcome =
+            how == Mode::reschedule ? selfBook_.reschedule(ex.token, *slot) : selfBook_.book(ex.token, *slot);
+        switch (outcome.kind) {
+        case BookOutcome::Kind::booked: return redirect(ex, ex.path("/confirmation"));
+        case BookOutcome::Kind::slotTaken: return redirect(ex, ex.path("/slots?taken=1"));
+        case BookOutcome::Kind::alreadyBooked: return redirect(ex, ex.path("/appointment"));
+        case BookOutcome::Kind::declined: return redirect(ex, ex.path("/declined"));
+        case BookOutcome::Kind::notAllowed: return redirect(ex, ex.path());
+        case BookOutcome::Kind::failed: break;
+        }
+        // outcome.message is for staff and may name the connector's trouble; the patient gets a plain page.
+        log::warning("patient_booking_failed", {{"link", ex.visit.link.id}});
+        sorry(ex, 503, "Sorry, we could not book your appointment",
+              {"Try again later, or contact " + ex.practice.name() + " to book."});
+    }
+
+    const workflows::AppointmentRecord* current(Exchange& ex) {
+        return ex.visit.kind == Visit::Kind::booked ? ex.visit.link.currentAppointment() : nullptr;
+    }
+
+    void confirmation(Exchange& ex) {
+        const auto session = this->session(ex, Next::appointment);
+        if (!session) return;
+        const auto* booked = current(ex);
+        if (!booked) return ex.visit.kind == Visit::Kind::open ? redirect(ex, ex.path("/slots")) : elsewhere(ex);
+        const std::string heading = ex.visit.link.state == "rescheduled" ? "Appointment changed" : "Appointment booked";
+        Data data;
+        data.set("heading", heading);
+        data.set("when", domain::ukDayText(booked->slot.start, true) + " at " + domain::ukTimeText(booked->slot.start));
+        data.set("details", appointmentDetails(booked->slot));
+        data.set("practiceText", ex.practice.text("confirmation"));
+        send(ex, 200, heading, "confirmation", data);
+    }
+
+    void appointment(Exchange& ex) {
+        const auto session = this->session(ex, Next::appointment);
+        if (!session) return;
+        const auto* booked = current(ex);
+        if (!booked) return ex.visit.kind == Visit::Kind::open ? redirect(ex, ex.path("/slots")) : elsewhere(ex);
+        Data data;
+        data.set("heading", std::string("Your appointment"));
+        data.set("details", appointmentDetails(booked->slot));
+        data.set("practiceText", ex.practice.text("confirmation"));
+        data.set("canChange", mode(ex) == Mode::reschedule);
+        data.set("changeHref", ex.path("/slots"));
+        data.set("organisation", ex.practice.name());
+        send(ex, 200, "Your appointment", "appointment", data);
+    }
+
+    void declineForm(Exchange& ex) {
+        const auto session = this->session(ex, Next::decline);
+        if (!session) return;
+        if (!ex.practice.allowDecline()) return notFound(ex);
+        if (ex.visit.kind != Visit::Kind::open) return elsewhere(ex);
+        Data data;
+        data.set("action", ex.path("/decline"));
+        data.set("csrf", session->csrf);
+        data.set("organisation", ex.practice.name());
+        data.set("title", ex.practice.title());
+        send(ex, 200, "Decline this appointment", "decline", data, ex.path());
+    }
+
+    void decline(Exchange& ex) {
+        const auto session = this->session(ex, Next::decline);
+        if (!session || !csrfOk(ex, *session)) return;
+        if (!ex.practice.allowDecline()) return notFound(ex);
+        if (ex.visit.kind != Visit::Kind::open) return elsewhere(ex);
+        switch (selfBook_.decline(ex.token).kind) {
+        case BookOutcome::Kind::declined: return redirect(ex, ex.path("/declined"));
+        case BookOutcome::Kind::alreadyBooked: return redirect(ex, ex.path("/appointment"));
+        case BookOutcome::Kind::failed:
+            return sorry(ex, 503, "Sorry, there is a problem with the service", {"Try again later."});
+        default: return redirect(ex, ex.path());
+        }
+    }
+
+    void declined(Exchange& ex) {
+        const auto session = this->session(ex, Next::decline);
+        if (!session) return;
+        if (ex.visit.kind != Visit::Kind::declined) return redirect(ex, ex.path());
+        showState(ex);
+    }
+
+    SelfBook& selfBook_;
+    runtime::Current& runtime_;
+    Assets assets_;
+    bool secure_;
+};
+
+} // namespace
+
+void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, runtime::Current& runtime,
+                     const PagesOptions& options) {
+    auto pages = std::make_shared<PatientPages>(selfBook, runtime, options);
+    pages->addRoutes(router, pages);
+}
+
+} // namespace clinhub::web

@@ -1,0 +1,35 @@
+// The pages a patient sees after tapping the link in their text message: /b/{token}, the date of birth
+// check, free slots, review, confirmation, their appointment, decline; and NHS.UK frontend's CSS and
+// images at /assets/....
+//
+// Server-rendered HTML in the NHS.UK style that needs no JavaScript. Nothing about the patient is shown
+// until their date of birth is checked; after that a session cookie bound to the link (path /b/{token})
+// carries them through, and every form carries the session's CSRF token. Every page is sent with a
+// strict Content-Security-Policy, no referrer (the token is in the URL) and no caching.
+#pragma once
+
+#include "hub/http/Router.h"
+#include "hub/runtime/Runtime.h"
+
+#include <string>
+
+namespace clinhub::workflows {
+class SelfBook;
+} // namespace clinhub::workflows
+
+namespace clinhub::web {
+
+struct PagesOptions {
+    // nhsuk-frontend's dist/nhsuk folder; empty for the source tree's node_modules copy. Missing: the
+    // pages are served unstyled and a warning is logged.
+    std::string assetDir;
+    // Mark the session cookie Secure: set when the hub's public URL is https.
+    bool secureCookies = false;
+};
+
+// Adds GET /b/{token} and the pages under it, and GET /assets/.... `selfBook` and `runtime` must outlive
+// the router.
+void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, runtime::Current& runtime,
+                     const PagesOptions& options);
+
+} // namespace clinhub::web

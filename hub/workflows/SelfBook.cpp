@@ -1,0 +1,639 @@
+#include "hub/workflows/SelfBook.h"
+
+#include "hub/domain/Identity.h"
+#include "hub/domain/UkTime.h"
+#include "hub/log/Log.h"
+#include "hub/outbox/Outbox.h"
+#include "hub/workflows/Tokens.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/JSON/Object.h>
+
+#include <kainjow/mustache.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace Poco::Data::Keywords;
+
+namespace clinhub::workflows {
+
+struct SelfBook::Found {
+    std::string linkId;
+    std::string purpose; // "book" or "manage"
+    Link link;
+    const config::Organisation* organisation = nullptr;
+    const config::Rule* rule = nullptr;
+    std::shared_ptr<const runtime::Runtime> runtime; // keeps organisation and rule alive
+};
+
+namespace {
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+const char* const kDefaultInvite = "{{practice}}: please book your {{title}} appointment here: {{url}}";
+const char* const kDefaultConfirmation =
+    "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}";
+
+// SMS texts are plain text: no HTML escaping.
+std::string render(const std::string& text, const kainjow::mustache::data& values) {
+    kainjow::mustache::mustache tmpl(text);
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+    return tmpl.render(values);
+}
+
+std::string templateOf(const config::Rule& rule, const std::string& name, const char* fallback) {
+    auto it = rule.templates.find(name);
+    return it != rule.templates.end() ? it->second : fallback;
+}
+
+std::string json(const Poco::JSON::Object& object) {
+    std::ostringstream out;
+    object.stringify(out);
+    return out.str();
+}
+
+std::string smsPayload(const std::string& to, const std::string& body) {
+    Poco::JSON::Object o;
+    o.set("to", to);
+    o.set("body", body);
+    return json(o);
+}
+
+std::string recordPayload(const PatientDetails& p, const config::Code& code) {
+    Poco::JSON::Object patient;
+    patient.set("nhs_number", p.nhsNumber);
+    patient.set("date_of_birth", p.dateOfBirth);
+    Poco::JSON::Object o;
+    o.set("patient", patient);
+    o.set("code", code.code);
+    o.set("term", code.term);
+    return json(o);
+}
+
+// Tells the practice that an appointment moved to another clinician. The book's appointment id says
+// which; no patient identifiers travel by email.
+std::string clinicianNotice(const SelfBook::Found& found, const AppointmentRecord& before, const Appointment& after) {
+    const std::string when = domain::ukWhenText(after.slot.start);
+    const std::string text = after.slot.clinician + ": a patient has moved their " + found.rule->title +
+                             " appointment to you, " + when +
+                             (after.slot.location.empty() ? "" : " at " + after.slot.location) + " (it was with " +
+                             (before.slot.clinician.empty() ? "another clinician" : before.slot.clinician) +
+                             "). Appointment " + after.id + " in the appointment book.";
+    Poco::JSON::Object o;
+    o.set("to", found.organisation->notifyEmail);
+    o.set("subject", "Appointment moved to " + after.slot.clinician + ", " + when);
+    o.set("text", text);
+    return json(o);
+}
+
+void addEvent(Poco::Data::Session& s, const std::string& linkId, int64_t at, const std::string& event,
+              const std::string& detail = {}) {
+    s << "INSERT INTO link_events (link_id, at, event, detail) VALUES (?, ?, ?, NULLIF(?, ''))", useRef(linkId),
+        use(at), useRef(event), useRef(detail), now;
+}
+
+// Moves a link from one of `from` to `to`; true when this call made the move.
+bool transition(Poco::Data::Session& s, const std::string& linkId, std::initializer_list<const char*> from,
+                const std::string& to, int64_t at, int64_t notExpiredAt = 0) {
+    std::string in;
+    for (const char* state : from)
+        in += std::string(in.empty() ? "" : ", ") + "'" + state + "'";
+    Poco::Data::Statement update(s);
+    update << "UPDATE links SET state = ?, updated_at = ? WHERE id = ? AND state IN (" << in << ")"
+           << (notExpiredAt != 0 ? " AND expires_at > ?" : ""),
+        useRef(to), use(at), useRef(linkId);
+    if (notExpiredAt != 0) update, use(notExpiredAt);
+    return update.execute() == 1;
+}
+
+Visit::Kind kindOf(const std::string& state) {
+    if (state == "sent" || state == "accessed" || state == "booking") return Visit::Kind::open;
+    if (state == "booked" || state == "rescheduled") return Visit::Kind::booked;
+    if (state == "declined") return Visit::Kind::declined;
+    if (state == "expired") return Visit::Kind::expired;
+    if (state == "deleted") return Visit::Kind::deleted;
+    if (state == "locked") return Visit::Kind::locked;
+    if (state == "failed") return Visit::Kind::failed;
+    return Visit::Kind::unknown;
+}
+
+void insertAppointment(Poco::Data::Session& s, const std::string& linkId, const Appointment& a,
+                       const std::string& state, int64_t at) {
+    const int64_t start = a.slot.start;
+    const int duration = a.slot.durationMinutes;
+    const int telephone = a.slot.telephone ? 1 : 0;
+    s << "INSERT INTO link_appointments (link_id, appointment_id, slot_id, slot_type, start_at, duration_minutes, "
+         "clinician, location, telephone, state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        useRef(linkId), useRef(a.id), useRef(a.slot.id), useRef(a.slot.slotType), useRef(start), useRef(duration),
+        useRef(a.slot.clinician), useRef(a.slot.location), useRef(telephone), useRef(state), use(at), now;
+}
+
+} // namespace
+
+const AppointmentRecord* Link::currentAppointment() const {
+    for (auto it = appointments.rbegin(); it != appointments.rend(); ++it)
+        if (it->state == "booked") return &*it;
+    return nullptr;
+}
+
+InvalidRequest::InvalidRequest(std::vector<FieldError> errors)
+    : std::runtime_error(errors.empty() ? "invalid request" : errors.front().field + ": " + errors.front().message),
+      errors_(std::move(errors)) {}
+
+SelfBook::SelfBook(store::Store& store, runtime::Current& runtime, Clock clock)
+    : store_(store), runtime_(runtime), clock_(std::move(clock)) {}
+
+std::shared_ptr<host::ConnectorInstance> SelfBook::book(const std::string& organisation) {
+    auto route = runtime_.route(organisation, outbox::Channel::record);
+    return route.empty() ? nullptr : route.front();
+}
+
+// ---- Staff ---------------------------------------------------------------------------------------------
+
+std::vector<std::string> SelfBook::slotTypes(const std::string& organisation, TimeRange range) {
+    const auto runtime = runtime_.get();
+    if (!runtime->config().organisations.contains(organisation)) throw NotFound("no such organisation");
+    auto connector = book(organisation);
+    if (!connector || !connector->appointmentBook()) throw NotFound("the organisation routes no appointment book");
+    std::vector<std::string> types;
+    const Result r = connector->appointmentBook()->slotTypes(range, types);
+    if (!r.ok()) throw std::runtime_error("the appointment book did not answer: " + r.message);
+    std::sort(types.begin(), types.end());
+    return types;
+}
+
+CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
+                                 const PatientDetails& patient) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    auto org = config.organisations.find(organisation);
+    if (org == config.organisations.end()) throw NotFound("no such organisation");
+    const int64_t at = clock_();
+
+    std::vector<FieldError> errors;
+    auto rule = org->second.rules.find(ruleId);
+    if (rule == org->second.rules.end())
+        errors.push_back({"rule", ruleId.empty() ? "rule is missing" : "no booking rule '" + ruleId + "' here"});
+    const auto nhs = domain::checkNhsNumber(patient.nhsNumber);
+    if (!nhs.ok()) errors.push_back({"patient.nhs_number", nhs.problem});
+    const auto dob = domain::checkDateOfBirth(patient.dateOfBirth, domain::ukDate(at));
+    if (!dob.ok()) errors.push_back({"patient.date_of_birth", dob.problem});
+    const auto mobile = domain::checkUkMobile(patient.mobile);
+    if (!mobile.ok()) errors.push_back({"patient.mobile", mobile.problem});
+    if (patient.name.size() > 100) errors.push_back({"patient.name", "name is longer than 100 characters"});
+    if (!errors.empty()) throw InvalidRequest(std::move(errors));
+
+    CreatedLink created;
+    Link& link = created.link;
+    link.id = "lnk_" + randomToken(12);
+    link.organisation = organisation;
+    link.rule = ruleId;
+    link.state = "sent";
+    link.createdAt = at;
+    link.expiresAt = at + rule->second.linkExpiryDays * kMicrosPerDay;
+    link.patient = {nhs.value, dob.value, mobile.value, patient.name};
+    created.token = randomToken(32);
+    created.url = config.http.publicUrl + "/b/" + created.token;
+
+    kainjow::mustache::data values;
+    values.set("practice", org->second.name);
+    values.set("title", rule->second.title);
+    values.set("name", patient.name);
+    values.set("url", created.url);
+    outbox::NewMessage invite{
+        organisation, outbox::Channel::sms,
+        smsPayload(mobile.value, render(templateOf(rule->second, "invite_sms", kDefaultInvite), values)), 0, nullptr};
+    if (rule->second.inviteCode)
+        invite.afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
+            organisation, outbox::Channel::record, recordPayload(link.patient, *rule->second.inviteCode), 0, nullptr});
+
+    store_.write([&](Poco::Data::Session& s) {
+        link.inviteReference = outbox::Outbox::enqueue(s, invite);
+        const std::string hash = tokenHash(created.token);
+        s << "INSERT INTO links (id, organisation, rule, state, nhs_number, date_of_birth, mobile, name, failed_dob, "
+             "invite_reference, created_at, expires_at, updated_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, NULLIF(?, ''), "
+             "0, "
+             "?, ?, ?, ?)",
+            useRef(link.id), useRef(link.organisation), useRef(link.rule), useRef(link.patient.nhsNumber),
+            useRef(link.patient.dateOfBirth), useRef(link.patient.mobile), useRef(link.patient.name),
+            useRef(link.inviteReference), useRef(link.createdAt), useRef(link.expiresAt), useRef(link.createdAt), now;
+        s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'book', ?)",
+            useRef(hash), useRef(link.id), useRef(at), now;
+        addEvent(s, link.id, at, "sent", "invite " + link.inviteReference);
+    });
+    link.events.push_back({at, "sent", "invite " + link.inviteReference});
+    log::info("link_created", {{"link", link.id}, {"organisation", organisation}, {"rule", ruleId}});
+    return created;
+}
+
+Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
+    Link link;
+    Poco::Data::Statement select(s);
+    std::string id = linkId;
+    select
+        << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
+           "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
+           "COALESCE(o.state, '') FROM links l LEFT JOIN outbox o ON o.reference = l.invite_reference WHERE l.id = ?",
+        use(id);
+    select.execute();
+    Poco::Data::RecordSet row(select);
+    if (!row.moveFirst()) throw NotFound("no such link");
+    link.id = row[0].convert<std::string>();
+    link.organisation = row[1].convert<std::string>();
+    link.rule = row[2].convert<std::string>();
+    link.state = row[3].convert<std::string>();
+    link.patient = {row[4].convert<std::string>(), row[5].convert<std::string>(), row[6].convert<std::string>(),
+                    row[7].convert<std::string>()};
+    link.failedDobAttempts = row[8].convert<int>();
+    link.inviteReference = row[9].convert<std::string>();
+    link.createdAt = row[10].convert<int64_t>();
+    link.expiresAt = row[11].convert<int64_t>();
+    const std::string inviteState = row[12].convert<std::string>();
+    // Two states follow from facts kept elsewhere, so they are derived here rather than stored twice.
+    const bool unused = link.state == "sent" || link.state == "accessed";
+    if (link.state == "sent" && inviteState == "failed")
+        link.state = "failed";
+    else if (unused && clock_() >= link.expiresAt)
+        link.state = "expired";
+
+    Poco::Data::Statement events(s);
+    events << "SELECT at, event, COALESCE(detail, '') FROM link_events WHERE link_id = ? ORDER BY at, rowid", use(id);
+    events.execute();
+    Poco::Data::RecordSet e(events);
+    for (bool more = e.moveFirst(); more; more = e.moveNext())
+        link.events.push_back({e[0].convert<int64_t>(), e[1].convert<std::string>(), e[2].convert<std::string>()});
+
+    Poco::Data::Statement appointments(s);
+    appointments << "SELECT appointment_id, slot_id, slot_type, start_at, duration_minutes, COALESCE(clinician, ''), "
+                    "COALESCE(location, ''), telephone, state, at FROM link_appointments WHERE link_id = ? "
+                    "ORDER BY at, rowid",
+        use(id);
+    appointments.execute();
+    Poco::Data::RecordSet a(appointments);
+    for (bool more = a.moveFirst(); more; more = a.moveNext()) {
+        AppointmentRecord r;
+        r.appointmentId = a[0].convert<std::string>();
+        r.slot = {a[1].convert<std::string>(), a[2].convert<std::string>(), a[3].convert<int64_t>(),
+                  a[4].convert<int>(),         a[5].convert<std::string>(), a[6].convert<std::string>(),
+                  a[7].convert<int>() != 0};
+        r.state = a[8].convert<std::string>();
+        r.at = a[9].convert<int64_t>();
+        link.appointments.push_back(std::move(r));
+    }
+    return link;
+}
+
+std::vector<Link> SelfBook::history(const std::string& organisation, const std::string& nhsNumber) {
+    const auto nhs = domain::checkNhsNumber(nhsNumber);
+    if (!nhs.ok()) throw InvalidRequest({{"nhs_number", nhs.problem}});
+    auto s = store_.session();
+    std::vector<std::string> ids;
+    std::string org = organisation;
+    std::string number = nhs.value;
+    s << "SELECT id FROM links WHERE organisation = ? AND nhs_number = ? ORDER BY created_at DESC, rowid DESC",
+        use(org), use(number), into(ids), now;
+    std::vector<Link> out;
+    for (const auto& id : ids)
+        out.push_back(load(s, id));
+    return out;
+}
+
+std::optional<Link> SelfBook::find(const std::string& organisation, const std::string& linkId) {
+    auto s = store_.session();
+    try {
+        Link link = load(s, linkId);
+        if (link.organisation != organisation) return std::nullopt;
+        return link;
+    } catch (const NotFound&) {
+        return std::nullopt;
+    }
+}
+
+bool SelfBook::expire(const std::string& organisation, const std::string& linkId) {
+    if (!find(organisation, linkId)) throw NotFound("no such link");
+    bool done = false;
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        done = transition(s, linkId, {"sent", "accessed", "locked"}, "expired", at);
+        if (done) addEvent(s, linkId, at, "expired", "by staff");
+    });
+    return done;
+}
+
+bool SelfBook::remove(const std::string& organisation, const std::string& linkId) {
+    if (!find(organisation, linkId)) throw NotFound("no such link");
+    bool done = false;
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        done = transition(s, linkId, {"sent", "accessed", "locked", "expired", "declined", "booked", "rescheduled"},
+                          "deleted", at);
+        if (done) addEvent(s, linkId, at, "deleted", "by staff");
+    });
+    return done;
+}
+
+int SelfBook::sweepExpired() {
+    int count = 0;
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t at = clock_();
+        std::vector<std::string> ids;
+        s << "SELECT id FROM links WHERE state IN ('sent', 'accessed') AND expires_at <= ?", use(at), into(ids), now;
+        for (const auto& id : ids) {
+            if (!transition(s, id, {"sent", "accessed"}, "expired", at)) continue;
+            addEvent(s, id, at, "expired");
+            ++count;
+        }
+    });
+    if (count > 0) log::info("links_expired", {{"count", std::to_string(count)}});
+    return count;
+}
+
+// ---- Patient --------------------------------------------------------------------------------------------
+
+std::optional<SelfBook::Found> SelfBook::byToken(Poco::Data::Session& s, const std::string& token) {
+    if (token.empty() || token.size() > 128) return std::nullopt;
+    std::string hash = tokenHash(token);
+    std::vector<std::string> ids;
+    std::vector<std::string> purposes;
+    s << "SELECT link_id, purpose FROM link_tokens WHERE token_hash = ?", use(hash), into(ids), into(purposes), now;
+    if (ids.empty()) return std::nullopt;
+    Found f;
+    f.linkId = ids.front();
+    f.purpose = purposes.front();
+    f.link = load(s, f.linkId);
+    f.runtime = runtime_.get();
+    const auto& orgs = f.runtime->config().organisations;
+    auto org = orgs.find(f.link.organisation);
+    if (org == orgs.end()) return std::nullopt; // the organisation left the config: its links stop working
+    f.organisation = &org->second;
+    auto rule = org->second.rules.find(f.link.rule);
+    if (rule == org->second.rules.end()) return std::nullopt;
+    f.rule = &rule->second;
+    return f;
+}
+
+Visit SelfBook::open(const std::string& token) {
+    Visit visit;
+    auto s = store_.session();
+    auto found = byToken(s, token);
+    if (!found) return visit;
+    if (found->link.state == "sent") {
+        store_.write([&](Poco::Data::Session& w) {
+            const int64_t at = clock_();
+            if (transition(w, found->linkId, {"sent"}, "accessed", at)) addEvent(w, found->linkId, at, "accessed");
+        });
+        found->link.state = "accessed";
+    }
+    visit.kind = kindOf(found->link.state);
+    visit.link = std::move(found->link);
+    visit.manage = found->purpose == "manage";
+    return visit;
+}
+
+DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string& dateOfBirth) {
+    DobCheck outcome = DobCheck::wrong;
+    store_.write([&](Poco::Data::Session& s) {
+        auto found = byToken(s, token);
+        if (!found) return;
+        const Link& link = found->link;
+        if (link.state == "locked" || link.failedDobAttempts >= kDateOfBirthTries) {
+            outcome = DobCheck::locked;
+            return;
+        }
+        const int64_t at = clock_();
+        const auto given = domain::checkDateOfBirth(dateOfBirth, "9999-12-31");
+        if (given.ok() && given.value == link.patient.dateOfBirth) {
+            s << "UPDATE links SET failed_dob = 0 WHERE id = ?", useRef(link.id), now;
+            outcome = DobCheck::ok;
+            return;
+        }
+        const int failures = link.failedDobAttempts + 1;
+        s << "UPDATE links SET failed_dob = ?, updated_at = ? WHERE id = ?", useRef(failures), useRef(at),
+            useRef(link.id), now;
+        addEvent(s, link.id, at, "dob_failed", std::to_string(failures) + " of " + std::to_string(kDateOfBirthTries));
+        if (failures >= kDateOfBirthTries) {
+            s << "UPDATE links SET state = 'locked' WHERE id = ?", useRef(link.id), now;
+            addEvent(s, link.id, at, "locked", "too many wrong dates of birth");
+            log::warning("link_locked", {{"link", link.id}});
+            outcome = DobCheck::locked;
+        }
+    });
+    return outcome;
+}
+
+Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
+    auto connector = book(found.link.organisation);
+    if (!connector || !connector->appointmentBook())
+        return Result::permanent("organisation " + found.link.organisation + " routes no appointment book");
+    const int64_t from = clock_() / kMicrosPerSecond;
+    const TimeRange range{from, from + int64_t{found.rule->horizonDays} * 86'400};
+    slots.clear();
+    for (const auto& type : found.rule->slotTypes) {
+        std::vector<Slot> some;
+        Result r = connector->appointmentBook()->freeSlots(type, range, some);
+        if (!r.ok()) return r;
+        slots.insert(slots.end(), some.begin(), some.end());
+    }
+    std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.start < b.start; });
+    return Result::success();
+}
+
+Result SelfBook::freeSlots(const std::string& token, std::vector<Slot>& slots) {
+    std::optional<Found> found;
+    {
+        auto s = store_.session();
+        found = byToken(s, token);
+    }
+    if (!found) return Result::permanent("no such link");
+    return offeredSlots(*found, slots);
+}
+
+BookOutcome SelfBook::book(const std::string& token, const std::string& slotId) {
+    std::optional<Found> found;
+    {
+        auto s = store_.session();
+        found = byToken(s, token);
+    }
+    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    return finishBooking(*found, slotId, false);
+}
+
+BookOutcome SelfBook::reschedule(const std::string& token, const std::string& newSlotId) {
+    std::optional<Found> found;
+    {
+        auto s = store_.session();
+        found = byToken(s, token);
+    }
+    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (!found->rule->allowReschedule) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow changes"};
+    return finishBooking(*found, newSlotId, true);
+}
+
+BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotId, bool reschedule) {
+    const std::string& linkId = found.linkId;
+    const Link& link = found.link;
+    const std::string restore = reschedule ? link.state : "accessed";
+
+    // Only a slot this link may book: one of its rule's types, free, within its horizon.
+    std::vector<Slot> offered;
+    if (Result r = offeredSlots(found, offered); !r.ok()) return {BookOutcome::Kind::failed, {}, r.message};
+    auto slot = std::find_if(offered.begin(), offered.end(), [&](const Slot& s) { return s.id == slotId; });
+
+    bool claimed = false;
+    store_.write([&](Poco::Data::Session& s) {
+        // Each list is spelled at its call: an initializer_list's array dies with its full-expression.
+        claimed = reschedule ? transition(s, linkId, {"booked", "rescheduled"}, "booking", clock_())
+                             : transition(s, linkId, {"sent", "accessed"}, "booking", clock_(), clock_());
+    });
+    if (!claimed) {
+        auto s = store_.session();
+        const Link now = load(s, linkId);
+        if (!reschedule && (now.state == "booked" || now.state == "rescheduled" || now.state == "booking"))
+            return {BookOutcome::Kind::alreadyBooked, {}, "this link has already been used to book"};
+        return {BookOutcome::Kind::notAllowed, {}, "this link can no longer book (" + now.state + ")"};
+    }
+    auto release = [&](const std::string& event, const std::string& detail) {
+        store_.write([&](Poco::Data::Session& s) {
+            const int64_t at = clock_();
+            transition(s, linkId, {"booking"}, restore, at);
+            if (!event.empty()) addEvent(s, linkId, at, event, detail);
+        });
+    };
+    if (slot == offered.end()) {
+        release("slot_taken", "");
+        return {BookOutcome::Kind::slotTaken, {}, "that slot is no longer free"};
+    }
+
+    auto connector = book(link.organisation);
+    Appointment appointment;
+    const Patient patient{link.patient.nhsNumber, link.patient.dateOfBirth, link.patient.mobile, link.patient.name, {}};
+    const std::string note = "Booked online by the patient (clinhub self-book link " + link.id + ")";
+    const Result r = connector->appointmentBook()->book(slotId, patient, note, appointment);
+    if (r.status == Status::conflict) {
+        release("slot_taken", "");
+        return {BookOutcome::Kind::slotTaken, {}, r.message};
+    }
+    if (!r.ok()) {
+        release("book_failed", r.message);
+        log::warning("booking_failed", {{"link", link.id}, {"error", r.message}});
+        return {BookOutcome::Kind::failed, {}, r.message};
+    }
+    if (appointment.slot.id.empty()) appointment.slot = *slot;
+
+    const AppointmentRecord* previous = link.currentAppointment();
+    if (reschedule && previous != nullptr) {
+        // The old appointment goes only now that the new one is held.
+        const Result cancelled = connector->appointmentBook()->cancel(previous->appointmentId);
+        if (!cancelled.ok()) log::error("reschedule_cancel_failed", {{"link", link.id}, {"error", cancelled.message}});
+    }
+
+    AppointmentRecord record{appointment.id, appointment.slot, "booked", clock_()};
+    std::string manageToken;
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        const std::string state = reschedule ? "rescheduled" : "booked";
+        transition(s, linkId, {"booking"}, state, at);
+        if (reschedule && previous != nullptr) {
+            s << "UPDATE link_appointments SET state = 'replaced' WHERE link_id = ? AND appointment_id = ?",
+                useRef(linkId), useRef(previous->appointmentId), now;
+        }
+        insertAppointment(s, linkId, appointment, "booked", at);
+        addEvent(s, linkId, at, state, appointment.slot.slotType + " at " + domain::ukWhenText(appointment.slot.start));
+        // The confirmation carries a manage link of its own: the booking link is spent.
+        manageToken = randomToken(32);
+        const std::string hash = tokenHash(manageToken);
+        s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'manage', ?)",
+            useRef(hash), useRef(linkId), useRef(at), now;
+        kainjow::mustache::data values;
+        values.set("practice", found.organisation->name);
+        values.set("title", found.rule->title);
+        values.set("name", link.patient.name);
+        values.set("when", domain::ukWhenText(appointment.slot.start));
+        values.set("where", appointment.slot.location);
+        values.set("url", found.runtime->config().http.publicUrl + "/b/" + manageToken);
+        outbox::Outbox::enqueue(
+            s, {link.organisation, outbox::Channel::sms,
+                smsPayload(link.patient.mobile,
+                           render(templateOf(*found.rule, "confirmation_sms", kDefaultConfirmation), values)),
+                0, nullptr});
+        if (reschedule && previous != nullptr && previous->slot.clinician != appointment.slot.clinician &&
+            !found.organisation->notifyEmail.empty())
+            outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::email,
+                                        clinicianNotice(found, *previous, appointment), 0, nullptr});
+        if (!reschedule && found.rule->bookedCode)
+            outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::record,
+                                        recordPayload(link.patient, *found.rule->bookedCode), 0, nullptr});
+    });
+    log::info(reschedule ? "link_rescheduled" : "link_booked", {{"link", link.id}, {"appointment", appointment.id}});
+    return {BookOutcome::Kind::booked, record, {}};
+}
+
+BookOutcome SelfBook::decline(const std::string& token) {
+    std::optional<Found> found;
+    {
+        auto s = store_.session();
+        found = byToken(s, token);
+    }
+    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (!found->rule->allowDecline) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow declining"};
+    bool done = false;
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        done = transition(s, found->linkId, {"sent", "accessed"}, "declined", at, at);
+        if (!done) return;
+        addEvent(s, found->linkId, at, "declined");
+        if (found->rule->declineCode)
+            outbox::Outbox::enqueue(s, {found->link.organisation, outbox::Channel::record,
+                                        recordPayload(found->link.patient, *found->rule->declineCode), 0, nullptr});
+    });
+    if (!done) {
+        const auto kind = kindOf(found->link.state) == Visit::Kind::booked ? BookOutcome::Kind::alreadyBooked
+                                                                           : BookOutcome::Kind::notAllowed;
+        return {kind, {}, "this link can no longer be declined (" + found->link.state + ")"};
+    }
+    log::info("link_declined", {{"link", found->linkId}});
+    return {BookOutcome::Kind::declined, {}, {}};
+}
+
+// ---- Sessions -------------------------------------------------------------------------------------------
+
+SelfBook::Session SelfBook::startSession(const std::string& token) {
+    Session session;
+    store_.write([&](Poco::Data::Session& s) {
+        auto found = byToken(s, token);
+        if (!found) throw NotFound("no such link");
+        session.id = randomToken(32);
+        session.csrf = randomToken(24);
+        session.linkId = found->linkId;
+        session.expiresAt = clock_() + kSessionMicros;
+        const std::string hash = tokenHash(session.id);
+        int64_t at = clock_();
+        // Sessions past their time are of no use to anyone: clear them as new ones start.
+        s << "DELETE FROM patient_sessions WHERE expires_at <= ?", use(at), now;
+        s << "INSERT INTO patient_sessions (id_hash, link_id, csrf, expires_at) VALUES (?, ?, ?, ?)", useRef(hash),
+            useRef(session.linkId), useRef(session.csrf), useRef(session.expiresAt), now;
+    });
+    return session;
+}
+
+std::optional<SelfBook::Session> SelfBook::session(const std::string& sessionId, const std::string& token) {
+    if (sessionId.empty()) return std::nullopt;
+    auto s = store_.session();
+    std::string hash = tokenHash(sessionId);
+    std::vector<std::string> links;
+    std::vector<std::string> csrfs;
+    std::vector<int64_t> expiries;
+    s << "SELECT link_id, csrf, expires_at FROM patient_sessions WHERE id_hash = ?", use(hash), into(links),
+        into(csrfs), into(expiries), now;
+    if (links.empty() || expiries.front() <= clock_()) return std::nullopt;
+    std::string tokenHashed = tokenHash(token);
+    std::vector<std::string> tokenLinks;
+    s << "SELECT link_id FROM link_tokens WHERE token_hash = ?", use(tokenHashed), into(tokenLinks), now;
+    // A session opens only the link it was started on.
+    if (tokenLinks.empty() || tokenLinks.front() != links.front()) return std::nullopt;
+    return Session{sessionId, csrfs.front(), links.front(), expiries.front()};
+}
+
+} // namespace clinhub::workflows

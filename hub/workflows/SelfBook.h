@@ -1,0 +1,168 @@
+// Self-Book: a one-use link lets one patient book, decline or reschedule one kind of appointment.
+//
+// Domain logic only: the staff API and the patient pages call this, and this calls the store, the
+// outbox and the organisation's appointment-book connector. Rules: ../shared/DOMAIN.md (Self-Book).
+//
+// A link's life: sent → accessed → booked (→ rescheduled …), or declined, expired, deleted, locked
+// (five wrong dates of birth), or failed (its invite SMS could not be sent). Booking moves the link
+// through a `booking` state with one conditional UPDATE, so one link can never book twice, even from two
+// tabs at once.
+#pragma once
+
+#include "hub/runtime/Runtime.h"
+#include "hub/store/Store.h"
+
+#include <clinhub/plugin.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace clinhub::workflows {
+
+// Who a link is for, as staff send it. Normalised on the way in: NHS number without spaces, date of
+// birth YYYY-MM-DD, mobile E.164.
+struct PatientDetails {
+    std::string nhsNumber;
+    std::string dateOfBirth;
+    std::string mobile;
+    std::string name; // optional, for "Dear Joe"
+};
+
+struct LinkEvent {
+    int64_t at = 0;    // microseconds since the epoch
+    std::string event; // sent, accessed, dob_failed, locked, booked, rescheduled, declined, expired, deleted, failed
+    std::string detail;
+};
+
+// One appointment the link produced, and what became of it.
+struct AppointmentRecord {
+    std::string appointmentId;
+    Slot slot;
+    std::string state; // booked, replaced (by a reschedule), cancelled
+    int64_t at = 0;
+};
+
+struct Link {
+    std::string id; // public, for staff: "lnk_…"
+    std::string organisation;
+    std::string rule;
+    std::string state; // sent, accessed, booking, booked, rescheduled, declined, expired, deleted, failed, locked
+    int64_t createdAt = 0;
+    int64_t expiresAt = 0;
+    PatientDetails patient;
+    int failedDobAttempts = 0;
+    std::string inviteReference; // the outbox message carrying the invite
+    std::vector<LinkEvent> events;
+    std::vector<AppointmentRecord> appointments; // oldest first; the last with state "booked" is current
+
+    [[nodiscard]] const AppointmentRecord* currentAppointment() const;
+};
+
+struct FieldError {
+    std::string field; // e.g. "patient.mobile"
+    std::string message;
+};
+
+// Staff sent something that cannot be used; every problem listed.
+class InvalidRequest : public std::runtime_error {
+public:
+    explicit InvalidRequest(std::vector<FieldError> errors);
+    [[nodiscard]] const std::vector<FieldError>& errors() const { return errors_; }
+
+private:
+    std::vector<FieldError> errors_;
+};
+
+// The organisation, rule or link does not exist (for this caller).
+class NotFound : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct CreatedLink {
+    Link link;
+    std::string url;   // the patient's link, /b/<token> under the hub's public URL
+    std::string token; // shown once, never stored
+};
+
+// What a patient's token finds. Pages show nothing about the patient until the date of birth is checked.
+struct Visit {
+    enum class Kind { open, booked, declined, expired, deleted, locked, failed, unknown } kind = Kind::unknown;
+    Link link;           // empty when unknown
+    bool manage = false; // opened through the manage link sent after booking
+};
+
+enum class DobCheck { ok, wrong, locked };
+
+struct BookOutcome {
+    enum class Kind { booked, declined, slotTaken, alreadyBooked, notAllowed, failed } kind = Kind::failed;
+    AppointmentRecord appointment;
+    std::string message; // for failed: why, fit to show staff; pages show a plain sentence instead
+};
+
+class SelfBook {
+public:
+    using Clock = std::function<int64_t()>; // microseconds since the epoch
+
+    SelfBook(store::Store& store, runtime::Current& runtime, Clock clock = store::nowMicros);
+
+    // ---- Staff ----
+    // Slot types with any slot in the organisation's book in [from, to).
+    std::vector<std::string> slotTypes(const std::string& organisation, TimeRange range);
+    // Validates, stores the link and queues its invite SMS in one transaction. Throws InvalidRequest,
+    // NotFound.
+    CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
+    std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
+    std::optional<Link> find(const std::string& organisation, const std::string& linkId);
+    // Stop a link working (the patient booked by phone). False when it cannot be: already booked, say.
+    bool expire(const std::string& organisation, const std::string& linkId);
+    bool remove(const std::string& organisation, const std::string& linkId);
+    // Marks every link past its expiry; returns how many.
+    int sweepExpired();
+
+    // ---- Patient, by the token in the URL ----
+    Visit open(const std::string& token);
+    DobCheck checkDateOfBirth(const std::string& token, const std::string& dateOfBirth);
+    // Free slots of the rule's slot types from now to its horizon, soonest first.
+    Result freeSlots(const std::string& token, std::vector<Slot>& slots);
+    BookOutcome book(const std::string& token, const std::string& slotId);
+    BookOutcome decline(const std::string& token);
+    // Books the new slot, then releases the old appointment.
+    BookOutcome reschedule(const std::string& token, const std::string& newSlotId);
+
+    // ---- Patient sessions, after the date of birth check ----
+    // A session bound to the link; returns its id (a cookie value) and CSRF token.
+    struct Session {
+        std::string id;
+        std::string csrf;
+        std::string linkId;
+        int64_t expiresAt = 0;
+    };
+    Session startSession(const std::string& token);
+    std::optional<Session> session(const std::string& sessionId, const std::string& token);
+
+    // Patients get this many tries at their date of birth before the link locks.
+    static constexpr int kDateOfBirthTries = 5;
+    static constexpr int64_t kSessionMicros = 30LL * 60 * 1'000'000;
+
+    struct Found; // a link found by its token, with the rule it follows
+
+private:
+    std::optional<Found> byToken(Poco::Data::Session& session, const std::string& token);
+    Link load(Poco::Data::Session& session, const std::string& linkId);
+    // The organisation's book, or nullptr when it routes none.
+    std::shared_ptr<host::ConnectorInstance> book(const std::string& organisation);
+    // Free slots of the rule's slot types from now to its horizon, soonest first.
+    Result offeredSlots(const Found& found, std::vector<Slot>& slots);
+    BookOutcome finishBooking(const Found& found, const std::string& slotId, bool reschedule);
+
+    store::Store& store_;
+    runtime::Current& runtime_;
+    Clock clock_;
+};
+
+} // namespace clinhub::workflows

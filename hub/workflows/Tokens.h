@@ -1,0 +1,15 @@
+// Unguessable tokens for links and sessions, and the only form in which they are stored.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace clinhub::workflows {
+
+// `bytes` from the operating system's CSPRNG, base64url without padding (32 bytes: 256 bits).
+std::string randomToken(std::size_t bytes);
+
+// SHA-256 of the token, hex: what the store keeps, so a copy of the database opens nothing.
+std::string tokenHash(const std::string& token);
+
+} // namespace clinhub::workflows

@@ -1,0 +1,178 @@
+// The staff API as a client sees it: a real server on 127.0.0.1, a real SQLite store, and the real
+// local-book and outbox-file plugins, with two organisations and a key for each.
+#pragma once
+
+#include "hub/api/ApiKeys.h"
+#include "hub/api/StaffApi.h"
+#include "hub/config/Loader.h"
+#include "hub/host/PluginHost.h"
+#include "hub/http/Server.h"
+#include "hub/metrics/Metrics.h"
+#include "hub/runtime/Runtime.h"
+#include "hub/workflows/SelfBook.h"
+#include "tests/TempDir.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace clinhub::test {
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    Poco::Net::NameValueCollection headers;
+
+    [[nodiscard]] Poco::JSON::Object::Ptr json() const {
+        return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    }
+    [[nodiscard]] std::string header(const std::string& name) const { return headers.get(name, ""); }
+};
+
+// The seed: two slot types, Flu clinic every day, Asthma review on Mondays only.
+inline const char* kBookSeed = R"(patients:
+  - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
+slot_templates:
+  - slot_type: Flu clinic
+    clinician: Nurse Example
+    location: Room 1
+    weekdays: [mon, tue, wed, thu, fri, sat, sun]
+    start: "09:00"
+    end: "10:00"
+    slot_minutes: 10
+  - slot_type: Asthma review
+    clinician: Dr Example
+    location: Room 2
+    weekdays: [mon]
+    start: "14:00"
+    end: "15:00"
+    slot_minutes: 20
+)";
+
+inline const char* kHubConfig = R"(hub:
+  listen: 127.0.0.1:0
+  public_url: https://clinhub.example.test
+  store: sqlite:hub.db
+connectors:
+  book: {plugin: local-book, config: {database: book.db, seed: book.yaml, generate: {days: 14}}}
+  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {appointment_book: book, sms: [texts], email: texts}
+    rules:
+      flu:
+        title: Flu vaccination
+        slot_types: [Flu clinic]
+        horizon_days: 14
+        link_expiry_days: 7
+        allow_reschedule: true
+        codes:
+          invite: {code: "1240781000000106", term: "Invitation sent"}
+  B99999:
+    name: Other Surgery
+    route: {appointment_book: book, sms: [texts]}
+    rules:
+      flu: {title: Flu, slot_types: [Flu clinic]}
+)";
+
+inline std::string linkBody(const std::string& nhs = "999 526 0182", const std::string& dob = "14/03/1956",
+                            const std::string& mobile = "07700 900123", const std::string& rule = "flu") {
+    Poco::JSON::Object patient;
+    patient.set("nhs_number", nhs);
+    patient.set("date_of_birth", dob);
+    patient.set("mobile", mobile);
+    patient.set("name", "Testy");
+    Poco::JSON::Object body;
+    body.set("rule", rule);
+    body.set("patient", patient);
+    std::ostringstream out;
+    body.stringify(out);
+    return out.str();
+}
+
+class StaffApiFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::ofstream(dir.file("book.yaml")) << kBookSeed;
+        host.loadDirectory(CLINHUB_PLUGIN_DIR);
+        const auto loaded =
+            config::loadConfigText(kHubConfig, dir.file("hub.yaml"), host, config::processEnvironment());
+        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "no config" : loaded.problems.front().str());
+        std::vector<std::string> errors;
+        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
+        ASSERT_TRUE(runtime) << errors.front();
+        current = std::make_unique<runtime::Current>(runtime);
+        store = store::Store::open(loaded.config->storeUrl);
+        store->migrate();
+        selfBook = std::make_unique<workflows::SelfBook>(*store, *current);
+        keys = std::make_unique<api::ApiKeys>(*store);
+        keyA = keys->create("A12345", "tests").key;
+        keyB = keys->create("B99999", "tests").key;
+        api::addStaffApi(router, *selfBook, *keys);
+        server = std::make_unique<http::Server>(loaded.config->http, router, metrics);
+        server->start();
+    }
+
+    Reply call(const std::string& method, const std::string& target, const std::string& key,
+               const std::string& body = {}) const {
+        Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
+        session.setTimeout(Poco::Timespan(10, 0));
+        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+        if (!key.empty()) request.set("Authorization", "Bearer " + key);
+        if (!body.empty() || method == "POST") {
+            request.setContentType("application/json");
+            request.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        }
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        auto& in = session.receiveResponse(response);
+        Reply reply;
+        reply.status = response.getStatus();
+        Poco::StreamCopier::copyToString(in, reply.body);
+        for (const auto& [name, value] : response)
+            reply.headers.add(name, value);
+        return reply;
+    }
+    Reply get(const std::string& target, const std::string& key) const { return call("GET", target, key); }
+    Reply post(const std::string& target, const std::string& key, const std::string& body = {}) const {
+        return call("POST", target, key, body);
+    }
+
+    // A link made through the API; its JSON, and the patient's token read from its URL.
+    struct Created {
+        std::string id;
+        std::string token;
+    };
+    Created createLink(const std::string& key = {}) {
+        const auto reply = post("/api/v1/organisations/A12345/links", key.empty() ? keyA : key, linkBody());
+        EXPECT_EQ(reply.status, 201) << reply.body;
+        const auto json = reply.json();
+        const auto url = json->getValue<std::string>("url");
+        return {json->getValue<std::string>("id"), url.substr(url.rfind('/') + 1)};
+    }
+
+    TempDir dir;
+    host::PluginHost host;
+    std::unique_ptr<runtime::Current> current;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<workflows::SelfBook> selfBook;
+    std::unique_ptr<api::ApiKeys> keys;
+    std::string keyA;
+    std::string keyB;
+    metrics::Metrics metrics;
+    http::Router router;
+    std::unique_ptr<http::Server> server; // last, so it stops before what its handlers use goes
+};
+
+} // namespace clinhub::test

@@ -1,0 +1,129 @@
+// A real `clinhub serve` child process on an ephemeral port, for tests of the whole program.
+#pragma once
+
+#include "tests/TempDir.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <signal.h>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace clinhub::test {
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs `clinhub <args>` to completion, capturing both streams.
+inline CommandResult runClinhub(const std::vector<std::string>& args, const TempDir& dir) {
+    const std::string out = dir.file("cmd.out");
+    const std::string err = dir.file("cmd.err");
+    std::string command = std::string("exec '") + CLINHUB_EXE + "'";
+    for (const auto& a : args)
+        command += " '" + a + "'";
+    command += " >'" + out + "' 2>'" + err + "'";
+    Poco::ProcessHandle handle = Poco::Process::launch("/bin/sh", {"-c", command});
+    CommandResult result;
+    result.exitCode = handle.wait();
+    auto slurp = [](const std::string& path) {
+        std::ifstream in(path);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    result.out = slurp(out);
+    result.err = slurp(err);
+    return result;
+}
+
+class HubProcess {
+public:
+    // Starts `clinhub serve --config <configPath>`; the log goes to <dir>/hub.log.
+    HubProcess(const std::string& configPath, const TempDir& dir) : log_(dir.file("hub.log")) {
+        Poco::Pipe out;
+        const std::string command =
+            std::string("exec '") + CLINHUB_EXE + "' serve --config '" + configPath + "' 2>>'" + log_ + "'";
+        handle_ = std::make_unique<Poco::ProcessHandle>(
+            Poco::Process::launch("/bin/sh", {"-c", command}, nullptr, &out, nullptr));
+        Poco::PipeInputStream stream(out);
+        std::string line;
+        // "clinhub serving on port N (config ...)"
+        while (std::getline(stream, line)) {
+            const std::string marker = "serving on port ";
+            if (auto at = line.find(marker); at != std::string::npos) {
+                port_ = static_cast<uint16_t>(std::stoi(line.substr(at + marker.size())));
+                break;
+            }
+        }
+    }
+
+    ~HubProcess() { stop(); }
+    HubProcess(const HubProcess&) = delete;
+    HubProcess& operator=(const HubProcess&) = delete;
+
+    [[nodiscard]] bool started() const { return port_ != 0; }
+    [[nodiscard]] uint16_t port() const { return port_; }
+
+    struct Reply {
+        int status = 0;
+        std::string body;
+    };
+
+    Reply get(const std::string& path) const {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& body = session.receiveResponse(response);
+        Reply reply{static_cast<int>(response.getStatus()), {}};
+        Poco::StreamCopier::copyToString(body, reply.body);
+        return reply;
+    }
+
+    void signal(int sig) const { ::kill(static_cast<pid_t>(handle_->id()), sig); }
+
+    // Polls until `predicate` holds or about ten seconds pass.
+    template <class P> static bool eventually(P predicate) {
+        for (int i = 0; i < 200; ++i) {
+            if (predicate()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
+    std::string log() const {
+        std::ifstream in(log_);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+    int stop() {
+        if (!handle_) return exitCode_;
+        signal(SIGTERM);
+        exitCode_ = handle_->wait();
+        handle_.reset();
+        return exitCode_;
+    }
+
+private:
+    std::string log_;
+    std::unique_ptr<Poco::ProcessHandle> handle_;
+    uint16_t port_ = 0;
+    int exitCode_ = -1;
+};
+
+} // namespace clinhub::test

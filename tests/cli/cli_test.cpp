@@ -1,0 +1,136 @@
+#include "tests/cli/HubProcess.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace clinhub::test {
+namespace {
+
+TEST(ConfigCheck, AcceptsTheDemoConfig) {
+    TempDir dir;
+    const auto result = runClinhub({"config", "check", std::string(CLINHUB_SOURCE_DIR) + "/config/demo.yaml"}, dir);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("demo.yaml: OK (2 connectors, 1 organisations)"), std::string::npos) << result.out;
+}
+
+TEST(ConfigCheck, ReportsEveryProblemWithFileLineAndColumnAndFails) {
+    TempDir dir;
+    const auto path = dir.file("bad.yaml");
+    std::ofstream(path) << "hub:\n"
+                           "  listen: 127.0.0.1:8080\n"
+                           "  threads: 4\n"
+                           "connectors:\n"
+                           "  texts:\n"
+                           "    plugin: outbox-fil\n"
+                           "organisations:\n"
+                           "  A12345:\n"
+                           "    name: Test Surgery\n"
+                           "    route: {sms: [missing]}\n";
+    const auto result = runClinhub({"config", "check", path}, dir);
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find(path + ":3:3: unknown key 'threads'"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(path + ":6:13: "), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("outbox-file"), std::string::npos) << "the nearest plugin is suggested";
+    EXPECT_NE(result.err.find(path + ":10:19: unknown connector 'missing'"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(path + ": 3 problems"), std::string::npos) << result.err;
+}
+
+TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
+    TempDir dir;
+    const auto result = runClinhub({"plugins", "list"}, dir);
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.out.find("local-book      appointment-book          1.0.0    1.0  loaded"), std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("outbox-file     sms,email"), std::string::npos) << result.out;
+}
+
+TEST(PluginsList, ShowsARefusedFileWithItsReason) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("plugins"));
+    std::ofstream(dir.file("plugins/libnot-really.so")) << "not an ELF file";
+    std::ofstream(dir.file("hub.yaml")) << "plugins:\n  paths: [plugins]\n";
+    const auto result = runClinhub({"plugins", "list", "--config", dir.file("hub.yaml")}, dir);
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.out.find("refused  " + dir.file("plugins/libnot-really.so") + ": not a loadable shared object"),
+              std::string::npos)
+        << result.out;
+}
+
+TEST(PluginsSchema, PrintsThePluginsConfigSchema) {
+    TempDir dir;
+    const auto result = runClinhub({"plugins", "schema", "local-book"}, dir);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("\"database\""), std::string::npos) << result.out;
+    const auto missing = runClinhub({"plugins", "schema", "no-such-plugin"}, dir);
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.err.find("no plugin named 'no-such-plugin'"), std::string::npos);
+}
+
+TEST(LinksCreate, QueuesTheInviteAndPrintsTheLink) {
+    TempDir dir;
+    std::ofstream(dir.file("hub.yaml")) << R"(hub: {public_url: "https://book.example.test", store: "sqlite:hub.db"}
+connectors:
+  book: {plugin: local-book, config: {database: book.db}}
+  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {appointment_book: book, sms: [texts]}
+    rules:
+      flu: {title: Flu vaccination, slot_types: [Flu clinic]}
+)";
+    const auto made =
+        runClinhub({"links", "create", "--config", dir.file("hub.yaml"), "--org", "A12345", "--rule", "flu",
+                    "--nhs-number", "999 526 0182", "--date-of-birth", "14/03/1956", "--mobile", "07700 900123"},
+                   dir);
+    EXPECT_EQ(made.exitCode, 0) << made.err;
+    EXPECT_EQ(made.out.rfind("https://book.example.test/b/", 0), 0U) << made.out;
+
+    const auto refused =
+        runClinhub({"links", "create", "--config", dir.file("hub.yaml"), "--org", "A12345", "--rule", "flu",
+                    "--nhs-number", "9995260183", "--date-of-birth", "14/03/1956", "--mobile", "0117 496 0860"},
+                   dir);
+    EXPECT_EQ(refused.exitCode, 2);
+    EXPECT_NE(refused.err.find("patient.nhs_number: not a valid NHS number: the last digit (check digit) is wrong"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_NE(refused.err.find("patient.mobile: not a UK mobile number (it looks like a landline)"), std::string::npos);
+}
+
+TEST(Cli, EveryVerbAnswersHelp) {
+    TempDir dir;
+    for (const auto& verb : std::vector<std::vector<std::string>>{{"serve"},
+                                                                  {"config", "check"},
+                                                                  {"config", "schema"},
+                                                                  {"plugins", "list"},
+                                                                  {"plugins", "schema"},
+                                                                  {"migrate"}}) {
+        auto args = verb;
+        args.emplace_back("--help");
+        const auto result = runClinhub(args, dir);
+        EXPECT_EQ(result.exitCode, 0) << verb[0];
+        EXPECT_EQ(result.out.rfind("usage: clinhub " + verb[0], 0), 0U) << result.out;
+    }
+}
+
+TEST(Cli, AnUnknownVerbIsAUsageErrorListingTheVerbs) {
+    TempDir dir;
+    const auto result = runClinhub({"serv"}, dir);
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("unknown command 'serv'"), std::string::npos);
+    EXPECT_NE(result.err.find("clinhub serve --config FILE"), std::string::npos);
+}
+
+TEST(ConfigSchema, PrintsThePublishedSchema) {
+    TempDir dir;
+    const auto result = runClinhub({"config", "schema"}, dir);
+    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/schemas/config.schema.json");
+    std::stringstream published;
+    published << in.rdbuf();
+    EXPECT_EQ(result.out, published.str());
+}
+
+} // namespace
+} // namespace clinhub::test

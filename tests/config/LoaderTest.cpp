@@ -1,0 +1,656 @@
+#include "tests/config/LoaderTestSupport.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace clinhub::config;
+using namespace clinhub::config::testing;
+using clinhub::ConfigError;
+using ::testing::ElementsAre;
+
+namespace {
+
+// The smallest file that routes every need: most tests break one thing in a copy of it.
+const std::string kValid = R"(connectors:
+  book:
+    plugin: local-book
+    config:
+      database: var/book.db
+  notify:
+    plugin: notify
+    config:
+      api_key: key-abc
+organisations:
+  A81001:
+    name: Demo Surgery
+    route:
+      appointment_book: book
+      sms: [notify]
+      email: notify
+)";
+
+} // namespace
+
+// ---- What a good file gives ------------------------------------------------------------------------
+
+TEST(ConfigLoader, ValidFileLoadsWithTheDefaultsOfConfigH) {
+    const LoadResult result = load(kValid);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Config& config = *result.config;
+    EXPECT_EQ(config.file, kFile);
+    EXPECT_EQ(config.http.listen, "127.0.0.1:8080");
+    EXPECT_EQ(config.http.threads, 16);
+    EXPECT_EQ(config.http.maxQueued, 256);
+    EXPECT_EQ(config.outbox.leaseSeconds, 300);
+    EXPECT_EQ(config.storeUrl, "sqlite:/srv/clinhub/clinhub.db");
+    EXPECT_TRUE(config.pluginPaths.empty());
+    const Organisation& org = config.organisations.at("A81001");
+    EXPECT_EQ(org.ods, "A81001");
+    EXPECT_EQ(org.name, "Demo Surgery");
+    EXPECT_EQ(org.route.appointmentBook, "book");
+    EXPECT_THAT(org.route.sms, ElementsAre("notify"));
+    EXPECT_EQ(org.route.email, "notify");
+    EXPECT_EQ(org.route.immunisations, "");
+    const Connector& book = config.connectors.at("book");
+    EXPECT_EQ(book.name, "book");
+    EXPECT_EQ(book.plugin, "local-book");
+    EXPECT_EQ(book.mark.line, 2);
+    EXPECT_EQ(book.mark.column, 3);
+}
+
+TEST(ConfigLoader, ReadsHubSettingsAndEveryPartOfARule) {
+    const LoadResult result = load(R"(hub:
+  listen: 0.0.0.0:9090
+  public_url: https://book.example.org
+  store: postgresql://clinhub@db/clinhub
+  http: {threads: 4, max_queued: 32}
+  outbox: {workers: 3, poll_ms: 250, batch_size: 10, max_attempts: 5, backoff_base_s: 60, backoff_cap_s: 600, lease_s: 120}
+organisations:
+  A81001:
+    name: Demo Surgery
+    rules:
+      flu:
+        title: Flu clinic
+        slot_types: [Flu clinic, Flu (Saturday)]
+        horizon_days: 21
+        link_expiry_days: 3
+        allow_decline: true
+        allow_reschedule: True
+        codes:
+          invite: {code: "1240781000000106", term: Invited for flu vaccination}
+        templates: {invite_sms: "Book at {{url}}"}
+        pages: {welcome: Welcome}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Config& c = *result.config;
+    EXPECT_EQ(c.http.listen, "0.0.0.0:9090");
+    EXPECT_EQ(c.http.publicUrl, "https://book.example.org");
+    EXPECT_EQ(c.storeUrl, "postgresql://clinhub@db/clinhub");
+    EXPECT_EQ(c.http.threads, 4);
+    EXPECT_EQ(c.http.maxQueued, 32);
+    EXPECT_EQ(c.outbox.workers, 3);
+    EXPECT_EQ(c.outbox.pollMilliseconds, 250);
+    EXPECT_EQ(c.outbox.batchSize, 10);
+    EXPECT_EQ(c.outbox.maxAttempts, 5);
+    EXPECT_EQ(c.outbox.backoffBaseSeconds, 60);
+    EXPECT_EQ(c.outbox.backoffCapSeconds, 600);
+    EXPECT_EQ(c.outbox.leaseSeconds, 120);
+    const Rule& rule = c.organisations.at("A81001").rules.at("flu");
+    EXPECT_EQ(rule.id, "flu");
+    EXPECT_EQ(rule.title, "Flu clinic");
+    EXPECT_THAT(rule.slotTypes, ElementsAre("Flu clinic", "Flu (Saturday)"));
+    EXPECT_EQ(rule.horizonDays, 21);
+    EXPECT_EQ(rule.linkExpiryDays, 3);
+    EXPECT_TRUE(rule.allowDecline);
+    EXPECT_TRUE(rule.allowReschedule);
+    ASSERT_TRUE(rule.inviteCode);
+    EXPECT_EQ(rule.inviteCode->code, "1240781000000106");
+    EXPECT_EQ(rule.inviteCode->term, "Invited for flu vaccination");
+    EXPECT_FALSE(rule.bookedCode);
+    EXPECT_EQ(rule.templates.at("invite_sms"), "Book at {{url}}");
+    EXPECT_EQ(rule.pages.at("welcome"), "Welcome");
+}
+
+TEST(ConfigLoader, RuleDefaultsMatchConfigH) {
+    const LoadResult result = load(R"(organisations:
+  A81001:
+    name: Demo Surgery
+    rules:
+      flu: {title: Flu clinic, slot_types: [Flu]}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Rule& rule = result.config->organisations.at("A81001").rules.at("flu");
+    EXPECT_EQ(rule.horizonDays, 42);
+    EXPECT_EQ(rule.linkExpiryDays, 7);
+    EXPECT_FALSE(rule.allowDecline);
+    EXPECT_FALSE(rule.allowReschedule);
+}
+
+TEST(ConfigLoader, SingleSmsConnectorMayBeWrittenWithoutAList) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("sms: [notify]"), 13, "sms: notify");
+    const LoadResult result = load(yaml);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_THAT(result.config->organisations.at("A81001").route.sms, ElementsAre("notify"));
+}
+
+TEST(ConfigLoader, SmsFailoverOrderIsKept) {
+    const LoadResult result = load(R"(connectors:
+  notify: {plugin: notify, config: {api_key: key-abc}}
+  backup-sms: {plugin: http-sms, config: {url: "https://sms.example.org/send"}}
+organisations:
+  A81001:
+    name: Demo Surgery
+    route: {sms: [notify, backup-sms]}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_THAT(result.config->organisations.at("A81001").route.sms, ElementsAre("notify", "backup-sms"));
+}
+
+TEST(ConfigLoader, ConnectorSectionBecomesJsonTypedByThePluginSchema) {
+    const LoadResult result = load(R"(connectors:
+  book:
+    plugin: local-book
+    config:
+      database: /var/lib/clinhub/book.db
+      slot_minutes: "10"
+      seed_demo_slots: true
+  notify:
+    plugin: notify
+    config:
+      api_key: "12345"
+      timeout_ms: 2500
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    // slot_minutes is an integer even though quoted; the all-digit api_key stays a string.
+    EXPECT_EQ(result.config->connectors.at("book").configJson,
+              R"({"database":"/var/lib/clinhub/book.db","slot_minutes":10,"seed_demo_slots":true})");
+    EXPECT_EQ(result.config->connectors.at("notify").configJson, R"({"api_key":"12345","timeout_ms":2500})");
+}
+
+TEST(ConfigLoader, ConnectorWithoutConfigSectionGetsAnEmptyObject) {
+    FakeCatalog catalog;
+    catalog.add({"outbox-file", {Kind::sms, Kind::email}, R"({"type": "object"})", {}});
+    const LoadResult result =
+        loadConfigText("connectors:\n  sink: {plugin: outbox-file}\n", kFile, catalog, fakeEnvironment());
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->connectors.at("sink").configJson, "{}");
+}
+
+// ---- Paths -----------------------------------------------------------------------------------------
+
+TEST(ConfigLoader, RelativePathsAreTakenFromTheConfigFilesFolder) {
+    const LoadResult result = load(R"(hub:
+  store: sqlite:var/clinhub.db
+plugins:
+  paths: [../build/plugins, /opt/clinhub/plugins]
+connectors:
+  book: {plugin: local-book, config: {database: ./var/../data/book.db}}
+  nims:
+    plugin: fhir-immunisation
+    config: {base_url: "https://nims.example.org", client_certificate: /etc/ssl/hub.pem, client_key: keys/hub.key}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Config& c = *result.config;
+    EXPECT_EQ(c.storeUrl, "sqlite:/srv/clinhub/var/clinhub.db");
+    EXPECT_THAT(c.pluginPaths, ElementsAre("/srv/build/plugins", "/opt/clinhub/plugins"));
+    EXPECT_EQ(c.connectors.at("book").configJson, R"({"database":"/srv/clinhub/data/book.db"})");
+    EXPECT_EQ(c.connectors.at("nims").configJson,
+              R"({"base_url":"https://nims.example.org","client_certificate":"/etc/ssl/hub.pem",)"
+              R"("client_key":"/srv/clinhub/keys/hub.key"})");
+}
+
+TEST(ConfigLoader, InMemorySqliteAndPostgresqlUrlsAreLeftAlone) {
+    EXPECT_EQ(load("hub: {store: \"sqlite::memory:\"}\n").config->storeUrl, "sqlite::memory:");
+    EXPECT_EQ(load("hub: {store: \"sqlite:/var/lib/hub.db\"}\n").config->storeUrl, "sqlite:/var/lib/hub.db");
+    EXPECT_EQ(load("hub: {store: \"postgresql://h/db\"}\n").config->storeUrl, "postgresql://h/db");
+}
+
+// ---- Environment variables -------------------------------------------------------------------------
+
+TEST(ConfigLoader, SubstitutesEnvironmentVariablesBeforeCheckingTypes) {
+    const LoadResult result = load("hub:\n  http: {threads: \"${THREADS}\"}\n  public_url: https://${HOST}/\n",
+                                   fakeEnvironment({{"THREADS", "32"}, {"HOST", "book.example.org"}}));
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->http.threads, 32);
+    EXPECT_EQ(result.config->http.publicUrl, "https://book.example.org/");
+}
+
+TEST(ConfigLoader, SecretsFromTheEnvironmentReachThePluginSection) {
+    const LoadResult result = load(kValid.substr(0, kValid.find("api_key")) + "api_key: ${NOTIFY_KEY}\n",
+                                   fakeEnvironment({{"NOTIFY_KEY", "key-live-0123"}}));
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->connectors.at("notify").configJson, R"({"api_key":"key-live-0123"})");
+}
+
+TEST(ConfigLoader, DoubleDollarEscapesALiteralDollarBrace) {
+    const LoadResult result = load(R"(organisations:
+  A81001:
+    name: "Costs $${PRICE} or $5"
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->organisations.at("A81001").name, "Costs ${PRICE} or $5");
+}
+
+TEST(ConfigLoader, UnsetVariableIsReportedOnceAtItsValue) {
+    // Only the unset variable: the type check must not pile a second message onto the same value.
+    EXPECT_THAT(problems("hub:\n  http:\n    threads: ${HUB_THREADS}\n"),
+                ElementsAre("3:14: environment variable 'HUB_THREADS' is not set"));
+}
+
+TEST(ConfigLoader, EveryUnsetVariableInOneValueIsNamed) {
+    EXPECT_THAT(
+        problems("hub:\n  public_url: \"https://${HOST}:${PORT}\"\n"),
+        ElementsAre("2:15: environment variable 'HOST' is not set", "2:15: environment variable 'PORT' is not set"));
+}
+
+TEST(ConfigLoader, MalformedVariableReferenceIsReported) {
+    EXPECT_THAT(problems("organisations:\n  A81001:\n    name: Price ${ 5\n"),
+                ElementsAre("3:11: '${' must start a variable such as ${NOTIFY_API_KEY}; write '$${' for a literal "
+                            "'${'"));
+}
+
+TEST(ConfigLoader, MessagesQuoteTheVariableNotItsValue) {
+    // A value from the environment may be a secret: it must never be printed.
+    EXPECT_THAT(problems("hub:\n  http: {threads: \"${HUB_THREADS}\"}\n", fakeEnvironment({{"HUB_THREADS", "s3cret"}})),
+                ElementsAre("2:19: expected an integer, got '${HUB_THREADS}'"));
+}
+
+// ---- Syntax ----------------------------------------------------------------------------------------
+
+TEST(ConfigLoader, YamlSyntaxErrorIsReportedWithItsPositionAndAHint) {
+    const LoadResult result = load("hub:\n  listen: [127.0.0.1:8080\n  store: sqlite:x.db\n");
+    EXPECT_FALSE(result.config);
+    EXPECT_THAT(problems(result), ElementsAre("3:8: YAML syntax error: a list opened with '[' is not closed with ']'"));
+}
+
+TEST(ConfigLoader, BadIndentationIsAYamlSyntaxError) {
+    EXPECT_THAT(problems("hub:\n  listen: 127.0.0.1:80\n   store: sqlite:x.db\n"),
+                ElementsAre("3:9: YAML syntax error: unexpected ':' (check the indentation, and quote a value "
+                            "that contains ': ')"));
+}
+
+TEST(ConfigLoader, EmptyFileIsAProblem) {
+    EXPECT_THAT(problems(""), ElementsAre("1:1: the file is empty: see config/reference.yaml for every key"));
+}
+
+TEST(ConfigLoader, TopLevelMustBeAMap) {
+    EXPECT_THAT(problems("- hub\n"), ElementsAre("1:1: expected a map, got a list"));
+}
+
+// ---- Unknown keys ----------------------------------------------------------------------------------
+
+TEST(ConfigLoader, UnknownKeySuggestsTheNearestValidKey) {
+    EXPECT_THAT(problems("hub:\n  http:\n    thread: 8\n"),
+                ElementsAre("3:5: unknown key 'thread'; did you mean 'threads'?"));
+}
+
+TEST(ConfigLoader, UnknownKeyFarFromAnyListsTheValidKeys) {
+    EXPECT_THAT(problems("hub:\n  http:\n    workers: 8\n"),
+                ElementsAre("3:5: unknown key 'workers'; expected one of 'max_queued' and 'threads'"));
+}
+
+TEST(ConfigLoader, UnknownTopLevelKeyIsReported) {
+    EXPECT_THAT(problems("connector:\n  book: {plugin: local-book}\n"),
+                ElementsAre("1:1: unknown key 'connector'; did you mean 'connectors'?"));
+}
+
+TEST(ConfigLoader, UnknownKeyInAPluginSectionSuggestsFromThePluginSchema) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("database"), 8, "databse");
+    EXPECT_THAT(problems(yaml), ElementsAre("4:5: missing required key 'database' in connectors.book.config",
+                                            "5:7: unknown key 'databse'; did you mean 'database'?"));
+}
+
+TEST(ConfigLoader, ConnectorNameMustBeLowerCase) {
+    EXPECT_THAT(problems("connectors:\n  Book: {plugin: local-book, config: {database: b.db}}\n"),
+                ElementsAre("2:3: 'Book' is not a valid name in connectors: it must match ^[a-z][a-z0-9-]*$"));
+}
+
+TEST(ConfigLoader, OrganisationMustBeKeyedByOdsCode) {
+    EXPECT_THAT(problems("organisations:\n  a81001: {name: Demo Surgery}\n"),
+                ElementsAre("2:3: 'a81001' is not a valid name in organisations: it must match ^[A-Z0-9]{3,10}$"));
+}
+
+// ---- Types and values ------------------------------------------------------------------------------
+
+TEST(ConfigLoader, WrongTypeNamesWhatWasExpectedAndWhatWasFound) {
+    EXPECT_THAT(problems("hub:\n  http:\n    threads: abc\n"), ElementsAre("3:14: expected an integer, got 'abc'"));
+}
+
+TEST(ConfigLoader, YesIsNotABoolean) {
+    EXPECT_THAT(problems("organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu:\n        title: Flu\n"
+                         "        slot_types: [Flu]\n        allow_decline: yes\n"),
+                ElementsAre("8:24: expected true or false, got 'yes'"));
+}
+
+TEST(ConfigLoader, ScalarWhereAMapBelongsIsATypeError) {
+    EXPECT_THAT(problems("hub: 5\n"), ElementsAre("1:6: expected a map, got '5'"));
+}
+
+TEST(ConfigLoader, EmptyValueIsReportedAtItsKey) {
+    EXPECT_THAT(problems("hub:\n  http:\n    threads:\n"), ElementsAre("3:5: expected an integer, got nothing"));
+}
+
+TEST(ConfigLoader, SmsRouteMustBeANameOrAList) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("sms: [notify]"), 13, "sms: {first: notify}");
+    EXPECT_THAT(problems(yaml), ElementsAre("15:12: expected a string or a list, got a map"));
+}
+
+TEST(ConfigLoader, ValueOutOfRangeNamesTheLimit) {
+    EXPECT_THAT(problems("hub:\n  http: {threads: 0, max_queued: 100000}\n"),
+                ElementsAre("2:19: expected at least 1, got '0'", "2:34: expected at most 65536, got '100000'"));
+}
+
+TEST(ConfigLoader, ListenAddressMustBeHostColonPort) {
+    EXPECT_THAT(problems("hub:\n  listen: localhost\n"),
+                ElementsAre("2:11: 'localhost' does not have the expected form (pattern "
+                            "^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$)"));
+}
+
+TEST(ConfigLoader, RuleNeedsAtLeastOneSlotType) {
+    EXPECT_THAT(
+        problems("organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu: {title: Flu, slot_types: []}\n"),
+        ElementsAre("5:37: expected at least 1 item, got 0"));
+}
+
+TEST(ConfigLoader, SnomedCodeWithAWrongCheckDigitIsRejected) {
+    EXPECT_THAT(problems(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      flu:
+        title: Flu
+        slot_types: [Flu]
+        codes:
+          invite: {code: "1240781000000107", term: Invited}
+          booked: {code: "12407810000001O6", term: Booked}
+)"),
+                ElementsAre("9:26: '1240781000000107' is not a SNOMED CT concept id: its check digit is wrong "
+                            "(mistyped?)",
+                            "10:26: '12407810000001O6' does not have the expected form (pattern ^[0-9]{6,18}$)"));
+}
+
+// ---- Missing keys ----------------------------------------------------------------------------------
+
+TEST(ConfigLoader, MissingRequiredKeyIsReportedAtTheKeyOfItsMap) {
+    EXPECT_THAT(problems("connectors:\n  book:\n    config: {database: b.db}\n"),
+                ElementsAre("2:3: missing required key 'plugin' in connectors.book"));
+}
+
+TEST(ConfigLoader, EveryCodeMustCarryItsTerm) {
+    EXPECT_THAT(problems(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      flu:
+        title: Flu
+        slot_types: [Flu]
+        codes:
+          booked: {code: "1240651000000109"}
+)"),
+                ElementsAre("9:11: missing required key 'term' in organisations.A81001.rules.flu.codes.booked"));
+}
+
+TEST(ConfigLoader, PluginSectionMissingARequiredKeyIsReportedAtItsConfigKey) {
+    EXPECT_THAT(problems("connectors:\n  book:\n    plugin: local-book\n    config:\n      slot_minutes: 10\n"),
+                ElementsAre("4:5: missing required key 'database' in connectors.book.config"));
+}
+
+TEST(ConfigLoader, PluginSectionLeftOutIsCheckedAsEmpty) {
+    EXPECT_THAT(problems("connectors:\n  book:\n    plugin: local-book\n"),
+                ElementsAre("2:3: missing required key 'database' in connectors.book.config"));
+}
+
+// ---- Duplicate keys --------------------------------------------------------------------------------
+
+TEST(ConfigLoader, DuplicateKeyIsReportedAtBothPlaces) {
+    EXPECT_THAT(problems("hub:\n  http:\n    threads: 8\n    max_queued: 10\n    threads: 16\n"),
+                ElementsAre("3:5: key 'threads' is set again at line 5, column 5",
+                            "5:5: duplicate key 'threads' (first set at line 3, column 5)"));
+    EXPECT_FALSE(load("hub:\n  http:\n    threads: 8\n    threads: 16\n").config);
+}
+
+TEST(ConfigLoader, DuplicateOrganisationIsReported) {
+    EXPECT_THAT(problems("organisations:\n  A81001: {name: One}\n  A81001: {name: Two}\n"),
+                ElementsAre("2:3: key 'A81001' is set again at line 3, column 3",
+                            "3:3: duplicate key 'A81001' (first set at line 2, column 3)"));
+}
+
+// ---- Routes ----------------------------------------------------------------------------------------
+
+TEST(ConfigLoader, RouteToAnUnknownConnectorSuggestsTheNearest) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("appointment_book: book"), 22, "appointment_book: bok");
+    EXPECT_THAT(problems(yaml), ElementsAre("14:25: unknown connector 'bok'; did you mean 'book'?"));
+}
+
+TEST(ConfigLoader, RouteToAnUnknownConnectorListsTheDefinedOnes) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("sms: [notify]"), 13, "sms: [notify, twilio]");
+    EXPECT_THAT(problems(yaml),
+                ElementsAre("15:21: unknown connector 'twilio' (connectors defines 'book' and 'notify')"));
+}
+
+TEST(ConfigLoader, RouteWhenNoConnectorsAreDefined) {
+    EXPECT_THAT(problems("organisations:\n  A81001:\n    name: Demo\n    route: {email: smtp}\n"),
+                ElementsAre("4:20: unknown connector 'smtp': no connectors are defined"));
+}
+
+TEST(ConfigLoader, RouteToAConnectorOfTheWrongKindIsReported) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("sms: [notify]"), 13, "sms: [notify, book]");
+    EXPECT_THAT(problems(yaml), ElementsAre("15:21: connector 'book' cannot serve sms: its plugin 'local-book' "
+                                            "implements only appointment-book, not sms"));
+}
+
+TEST(ConfigLoader, AppointmentBookRoutedToAMessagingConnectorIsReported) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("appointment_book: book"), 22, "appointment_book: notify");
+    EXPECT_THAT(problems(yaml), ElementsAre("14:25: connector 'notify' cannot serve appointment_book: its plugin "
+                                            "'notify' implements only sms and email, not appointment-book"));
+}
+
+TEST(ConfigLoader, SameConnectorTwiceInAFailoverListIsReported) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("sms: [notify]"), 13, "sms: [notify, notify]");
+    EXPECT_THAT(problems(yaml), ElementsAre("15:21: connector 'notify' is already listed at line 15, column 13"));
+}
+
+// ---- Plugins ---------------------------------------------------------------------------------------
+
+TEST(ConfigLoader, UnknownPluginSuggestsTheNearestAndListsTheAvailable) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("plugin: local-book"), 18, "plugin: local-bok");
+    EXPECT_THAT(problems(yaml),
+                ElementsAre("3:13: unknown plugin 'local-bok'; did you mean 'local-book'? (available: "
+                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify' and 'smtp-email')"));
+}
+
+TEST(ConfigLoader, UnknownPluginWhenNoneWereFound) {
+    const FakeCatalog none;
+    const LoadResult result =
+        loadConfigText("connectors:\n  book: {plugin: local-book}\n", kFile, none, fakeEnvironment());
+    EXPECT_THAT(problems(result),
+                ElementsAre("2:18: unknown plugin 'local-book': no plugins were found (see plugins.paths)"));
+}
+
+TEST(ConfigLoader, PluginSchemaViolationIsReportedAtTheValue) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("api_key: key-abc"), 16, "api_key: key-abc\n      timeout_ms: 5");
+    EXPECT_THAT(problems(yaml), ElementsAre("10:19: expected at least 100, got '5'"));
+}
+
+TEST(ConfigLoader, PluginCheckConfigErrorIsMappedBackToTheYamlValue) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("api_key: key-abc"), 16, "api_key: short");
+    EXPECT_THAT(problems(yaml), ElementsAre("9:16: plugin 'notify': the API key is too short to be a Notify key"));
+}
+
+TEST(ConfigLoader, PluginCheckConfigPointersReachIntoMapsAndLists) {
+    FakeCatalog catalog;
+    catalog.add({"multi", {Kind::sms}, R"({"type": "object"})", [](const std::string&) {
+                     return std::vector<ConfigError>{{"", "whole section"},
+                                                     {"/routes/1/to", "second route's target"},
+                                                     {"/routes/1", "second route"},
+                                                     {"/a~1b", "escaped slash"},
+                                                     {"/routes/7/to", "no such item: nearest existing"}};
+                 }});
+    const LoadResult result = loadConfigText(R"(connectors:
+  multi:
+    plugin: multi
+    config:
+      a/b: 1
+      routes:
+        - to: one
+        - to: two
+)",
+                                             kFile, catalog, fakeEnvironment());
+    EXPECT_THAT(problems(result),
+                ElementsAre("4:5: plugin 'multi': whole section", "5:12: plugin 'multi': escaped slash",
+                            "6:7: plugin 'multi': no such item: nearest existing", "8:11: plugin 'multi': second route",
+                            "8:15: plugin 'multi': second route's target"));
+}
+
+TEST(ConfigLoader, PluginCheckConfigIsSkippedWhenTheSchemaAlreadyFailed) {
+    int calls = 0;
+    FakeCatalog catalog;
+    catalog.add({"strict", {Kind::sms}, R"({"type": "object", "required": ["url"]})", [&calls](const std::string&) {
+                     ++calls;
+                     return std::vector<ConfigError>{};
+                 }});
+    const LoadResult result =
+        loadConfigText("connectors:\n  s: {plugin: strict, config: {}}\n", kFile, catalog, fakeEnvironment());
+    EXPECT_THAT(problems(result), ElementsAre("2:23: missing required key 'url' in connectors.s.config"));
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(ConfigLoader, PluginThatThrowsWhileCheckingIsReportedNotPropagated) {
+    FakeCatalog catalog;
+    catalog.add({"thrower", {Kind::sms}, "", [](const std::string&) -> std::vector<ConfigError> {
+                     throw std::runtime_error("boom");
+                 }});
+    EXPECT_THAT(problems(loadConfigText("connectors:\n  t: {plugin: thrower}\n", kFile, catalog, fakeEnvironment())),
+                ElementsAre("2:3: plugin 'thrower' failed while checking this section: boom"));
+}
+
+TEST(ConfigLoader, PluginWithAnUnusableSchemaIsReported) {
+    FakeCatalog catalog;
+    catalog.add({"broken", {Kind::sms}, "{not json", {}});
+    catalog.add({"badref", {Kind::sms}, R"({"properties": {"x": {"$ref": "#/definitions/x"}}})", {}});
+    const LoadResult result =
+        loadConfigText("connectors:\n  a: {plugin: broken}\n  b: {plugin: badref, config: {x: 1}}\n", kFile, catalog,
+                       fakeEnvironment());
+    ASSERT_EQ(result.problems.size(), 2u);
+    EXPECT_EQ(problems(result)[0].rfind("2:15: plugin 'broken' publishes a config schema the hub cannot use: it is "
+                                        "not valid JSON (",
+                                        0),
+              0u)
+        << problems(result)[0];
+    EXPECT_EQ(problems(result)[1], "3:15: plugin 'badref' publishes a config schema the hub cannot use: its $ref "
+                                   "'#/definitions/x' does not name an entry of #/$defs");
+}
+
+// ---- All together ----------------------------------------------------------------------------------
+
+TEST(ConfigLoader, ReportsEveryProblemInFileOrderNotJustTheFirst) {
+    const LoadResult result = load(R"(hub:
+  http:
+    threads: many
+  outbox: {workers: 0}
+connectors:
+  book:
+    plugin: local-book
+    config: {database: b.db, colour: red}
+organisations:
+  A81001:
+    route: {appointment_book: boook, sms: book}
+)");
+    EXPECT_FALSE(result.config);
+    EXPECT_THAT(problems(result),
+                ElementsAre("3:14: expected an integer, got 'many'", "4:21: expected at least 1, got '0'",
+                            "8:30: unknown key 'colour'; expected one of 'database', 'seed_demo_slots' and "
+                            "'slot_minutes'",
+                            "10:3: missing required key 'name' in organisations.A81001",
+                            "11:31: unknown connector 'boook'; did you mean 'book'?",
+                            "11:43: connector 'book' cannot serve sms: its plugin 'local-book' implements only "
+                            "appointment-book, not sms"));
+}
+
+TEST(ConfigDiagnostic, PrintsFileLineColumnAndMessage) {
+    EXPECT_EQ((Diagnostic{{"/etc/clinhub/hub.yaml", 3, 14}, "expected an integer, got 'abc'"}).str(),
+              "/etc/clinhub/hub.yaml:3:14: expected an integer, got 'abc'");
+    EXPECT_EQ((Diagnostic{{"hub.yaml", 0, 0}, "cannot read the file: No such file or directory"}).str(),
+              "hub.yaml: cannot read the file: No such file or directory");
+}
+
+// ---- Files -----------------------------------------------------------------------------------------
+
+TEST(ConfigLoaderFile, MissingFileIsReportedWithItsName) {
+    const FakeCatalog catalog = standardCatalog();
+    const LoadResult result = loadConfig("/nonexistent/clinhub/hub.yaml", catalog, fakeEnvironment());
+    EXPECT_FALSE(result.config);
+    ASSERT_EQ(result.problems.size(), 1u);
+    EXPECT_EQ(result.problems[0].str(),
+              "/nonexistent/clinhub/hub.yaml: cannot read the file: No such file or directory");
+}
+
+TEST(ConfigLoaderFile, ReadsTheFileAndResolvesPathsAgainstItsFolder) {
+    const auto folder = std::filesystem::temp_directory_path() / ("clinhub-config-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder);
+    const auto file = folder / "hub.yaml";
+    std::ofstream(file) << "hub:\n  store: sqlite:state/hub.db\n  http: {threads: oops}\n";
+    const FakeCatalog catalog = standardCatalog();
+    const LoadResult bad = loadConfig(file.string(), catalog, fakeEnvironment());
+    ASSERT_EQ(bad.problems.size(), 1u);
+    EXPECT_EQ(bad.problems[0].str(), file.string() + ":3:19: expected an integer, got 'oops'");
+    std::ofstream(file) << "hub:\n  store: sqlite:state/hub.db\n";
+    const LoadResult good = loadConfig(file.string(), catalog, fakeEnvironment());
+    std::filesystem::remove_all(folder);
+    ASSERT_TRUE(good.ok()) << ::testing::PrintToString(problems(good));
+    EXPECT_EQ(good.config->storeUrl, "sqlite:" + (folder / "state/hub.db").string());
+}
+
+TEST(ConfigHubSchema, IsTheFileInSchemasBuiltIn) {
+    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/schemas/config.schema.json");
+    ASSERT_TRUE(in);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(hubSchema(), text);
+}
+
+TEST(ConfigLoader, SecondYamlDocumentInTheFileIsReported) {
+    EXPECT_THAT(problems("hub: {listen: \"127.0.0.1:80\"}\n---\nhub: {listen: \"0.0.0.0:80\"}\n"),
+                ElementsAre("3:1: a config file holds one YAML document, but another starts here (remove the '---' "
+                            "line, or move this part to its own file)"));
+}
+
+TEST(ConfigLoader, TabIndentationIsNamedAsTheCause) {
+    EXPECT_THAT(problems("hub:\n  http:\n\tthreads: 4\n"),
+                ElementsAre("3:1: YAML syntax error: a tab indents this line; YAML indents with spaces only"));
+}
+
+TEST(ConfigLoader, ValueStartingWithAtSignMustBeQuoted) {
+    EXPECT_THAT(problems("hub:\n  listen: @x\n"),
+                ElementsAre("2:11: YAML syntax error: a value cannot start with '@' or '`': quote it"));
+}
+
+TEST(ConfigLoader, PluginSchemaWithABadPatternOrKeywordIsReported) {
+    FakeCatalog catalog;
+    catalog.add({"badpattern", {Kind::sms}, R"({"properties": {"x": {"pattern": "(unclosed"}}})", {}});
+    catalog.add({"badminimum", {Kind::sms}, R"({"properties": {"x": {"minimum": "five"}}})", {}});
+    const LoadResult result = loadConfigText(
+        "connectors:\n  a: {plugin: badpattern, config: {x: y}}\n  b: {plugin: badminimum, config: {x: 1}}\n", kFile,
+        catalog, fakeEnvironment());
+    ASSERT_EQ(result.problems.size(), 2u);
+    EXPECT_EQ(problems(result)[0], "2:15: plugin 'badpattern' publishes a config schema the hub cannot use: its "
+                                   "pattern '(unclosed' is not a valid regular expression");
+    EXPECT_EQ(problems(result)[1].rfind("3:15: plugin 'badminimum' publishes a config schema the hub cannot use: ", 0),
+              0u)
+        << problems(result)[1];
+}

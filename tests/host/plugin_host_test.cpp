@@ -1,0 +1,115 @@
+#include "hub/host/PluginHost.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace {
+
+using clinhub::host::PluginHost;
+
+std::string broken(const std::string& file) { return std::string(BROKEN_DIR) + "/lib" + file + ".so"; }
+
+std::string refusalOf(const std::string& file) {
+    PluginHost host;
+    EXPECT_FALSE(host.loadFile(broken(file)));
+    EXPECT_EQ(host.refused().size(), 1U);
+    if (host.refused().empty()) return {};
+    EXPECT_EQ(host.refused().front().path, broken(file));
+    return host.refused().front().reason;
+}
+
+TEST(PluginHost, LoadsAWellFormedPluginAndReportsItsKinds) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    const auto* info = host.find("good");
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(info->kinds, std::set<clinhub::config::Kind>{clinhub::config::Kind::sms});
+    EXPECT_TRUE(host.refused().empty());
+}
+
+TEST(PluginHost, RefusesAFileThatIsNotASharedObject) {
+    EXPECT_NE(refusalOf("not-a-plugin").find("not a loadable shared object"), std::string::npos);
+}
+
+TEST(PluginHost, RefusesASharedObjectWithoutTheEntryPoint) {
+    EXPECT_NE(refusalOf("test-no-entry").find("no entry point 'clinhub_plugin_entry'"), std::string::npos);
+}
+
+TEST(PluginHost, RefusesAnotherAbiMajorVersion) {
+    EXPECT_EQ(refusalOf("test-abi-major"), "it was built for plugin ABI 99." + std::to_string(CLINHUB_ABI_MINOR) +
+                                               " but this hub speaks ABI 1." + std::to_string(CLINHUB_ABI_MINOR) +
+                                               " (major versions must match: rebuild it against this SDK)");
+}
+
+TEST(PluginHost, RefusesANewerAbiMinorVersion) {
+    EXPECT_NE(refusalOf("test-abi-minor").find("built for plugin ABI 1.999, newer than this hub's"), std::string::npos);
+}
+
+TEST(PluginHost, RefusesAnEntryPointThatReturnsNoDescriptor) {
+    EXPECT_EQ(refusalOf("test-null-descriptor"), "its entry point returned no descriptor");
+}
+
+TEST(PluginHost, RefusesASecondPluginOfTheSameName) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    EXPECT_FALSE(host.loadFile(broken("test-second-good")));
+    ASSERT_EQ(host.refused().size(), 1U);
+    EXPECT_EQ(host.refused().front().reason, "plugin 'good' is already loaded from " + broken("test-good"));
+}
+
+TEST(PluginHost, LoadingADirectoryRefusesTheBadFilesAndKeepsTheGoodOnes) {
+    PluginHost host;
+    host.loadDirectory(BROKEN_DIR);
+    EXPECT_NE(host.find("good"), nullptr);
+    EXPECT_NE(host.find("throwing"), nullptr);
+    EXPECT_NE(host.find("create-fails"), nullptr);
+    std::set<std::string> refusedFiles;
+    for (const auto& r : host.refused())
+        refusedFiles.insert(std::filesystem::path(r.path).filename().string());
+    EXPECT_EQ(refusedFiles,
+              (std::set<std::string>{"libnot-a-plugin.so", "libtest-no-entry.so", "libtest-abi-major.so",
+                                     "libtest-abi-minor.so", "libtest-null-descriptor.so", "libtest-second-good.so"}));
+}
+
+TEST(PluginHost, RefusesAConnectorWhoseFactoryThrowsNamingTheFileAndTheReason) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-throwing")));
+    std::string error;
+    EXPECT_EQ(host.create("texts", "throwing", "{}", error), nullptr);
+    EXPECT_EQ(error, "connector 'texts': plugin 'throwing' (" + broken("test-throwing") +
+                         ") failed to create it: the sender id is not registered");
+}
+
+TEST(PluginHost, RefusesAConnectorWhoseCreateFails) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-create-fails")));
+    std::string error;
+    EXPECT_EQ(host.create("book", "create-fails", "{}", error), nullptr);
+    EXPECT_NE(error.find("failed to create it: cannot reach the book at http://127.0.0.1:9"), std::string::npos);
+}
+
+TEST(PluginHost, CallsThroughTheAbiReachTheInstance) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    std::string error;
+    auto connector = host.create("texts", "good", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    EXPECT_EQ(connector->appointmentBook(), nullptr);
+    ASSERT_NE(connector->sms(), nullptr);
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok());
+    EXPECT_EQ(providerId, "ref-1");
+    clinhub::Delivery delivery;
+    const auto lookup = connector->sms()->lookup("ref-1", delivery);
+    EXPECT_EQ(lookup.status, clinhub::Status::permanent) << "a NULL lookup means the plugin cannot reconcile";
+}
+
+TEST(PluginHost, AMissingDirectoryIsARefusalNotACrash) {
+    PluginHost host;
+    host.loadDirectory("/nonexistent/clinhub/plugins");
+    ASSERT_EQ(host.refused().size(), 1U);
+    EXPECT_EQ(host.refused().front().reason, "plugin directory does not exist");
+}
+
+} // namespace

@@ -1,0 +1,83 @@
+// A store, an outbox and scripted SMS connectors, for outbox tests.
+#pragma once
+
+#include "hub/host/PluginHost.h"
+#include "hub/outbox/Dispatcher.h"
+#include "tests/TempDir.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+namespace clinhub::test {
+
+class FixedRoutes : public outbox::Routes {
+public:
+    std::vector<std::shared_ptr<host::ConnectorInstance>> sms;
+    std::map<std::string, std::shared_ptr<host::ConnectorInstance>> byName;
+
+    std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string&, outbox::Channel) override {
+        return sms;
+    }
+    std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) override {
+        auto it = byName.find(name);
+        return it != byName.end() ? it->second : nullptr;
+    }
+};
+
+class OutboxFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(host.loadFile(SCRIPTED_SMS));
+        openStore();
+    }
+
+    void openStore() {
+        store = store::Store::open("sqlite:" + dir.file("hub.db"));
+        store->migrate();
+        outbox = std::make_unique<outbox::Outbox>(*store);
+    }
+
+    // A connector that answers `outcome` to sends and `lookup` to lookups, journaling to <name>.log.
+    void addConnector(const std::string& name, const std::string& outcome, const std::string& lookup = "unsupported") {
+        std::string error;
+        auto c = host.create(name, "scripted-sms",
+                             R"({"outcome":")" + outcome + R"(","lookup":")" + lookup + R"(","journal":")" +
+                                 dir.file(name + ".log") + R"("})",
+                             error);
+        ASSERT_NE(c, nullptr) << error;
+        routes.sms.push_back(c);
+        routes.byName[name] = c;
+    }
+
+    // The lines the connector journaled: "<reference> <outcome>".
+    std::vector<std::string> journal(const std::string& name) const {
+        std::vector<std::string> lines;
+        std::ifstream in(dir.file(name + ".log"));
+        for (std::string line; std::getline(in, line);)
+            lines.push_back(line);
+        return lines;
+    }
+
+    std::string enqueueSms() {
+        return outbox->enqueue({"A12345", outbox::Channel::sms, R"({"to":"+447700900123","body":"hello"})", 0});
+    }
+
+    config::Outbox settings(int maxAttempts = 3) {
+        config::Outbox s;
+        s.workers = 1;
+        s.maxAttempts = maxAttempts;
+        s.backoffBaseSeconds = 30;
+        s.backoffCapSeconds = 3600;
+        return s;
+    }
+
+    TempDir dir;
+    host::PluginHost host;
+    FixedRoutes routes;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<outbox::Outbox> outbox;
+};
+
+} // namespace clinhub::test

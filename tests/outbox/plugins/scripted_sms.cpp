@@ -1,0 +1,53 @@
+// An SMS plugin that answers as its config says and journals every send, so outbox tests can count
+// exactly what reached a "provider".
+#include <clinhub/plugin.hpp>
+
+#include <Poco/JSON/Parser.h>
+
+#include <fstream>
+#include <mutex>
+
+namespace {
+
+clinhub::Result outcome(const std::string& name) {
+    if (name == "retryable") return clinhub::Result::retryable("provider answered 503");
+    if (name == "permanent") return clinhub::Result::permanent("provider answered 400: phone number invalid");
+    return clinhub::Result::success();
+}
+
+class ScriptedSms final : public clinhub::Connector, public clinhub::SmsSender {
+public:
+    ScriptedSms(const clinhub::Host&, const std::string& json) {
+        auto config = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+        outcome_ = config->optValue<std::string>("outcome", "ok");
+        lookup_ = config->optValue<std::string>("lookup", "unsupported");
+        journal_ = config->getValue<std::string>("journal");
+    }
+
+    clinhub::Result send(const clinhub::Sms& sms, std::string& providerId) override {
+        clinhub::Result r = outcome(outcome_);
+        const std::lock_guard lock(mutex_);
+        std::ofstream(journal_, std::ios::app) << sms.reference << ' ' << clinhub::toString(r.status) << '\n';
+        providerId = "scripted-" + sms.reference;
+        return r;
+    }
+
+    clinhub::Result lookup(const std::string& reference, clinhub::Delivery& delivery) override {
+        if (lookup_ == "unsupported") return clinhub::Result::permanent("lookup is not supported");
+        if (lookup_ == "retryable") return clinhub::Result::retryable("provider answered 503");
+        delivery.state = lookup_ == "delivered" ? clinhub::DeliveryState::delivered : clinhub::DeliveryState::unknown;
+        delivery.providerId = "scripted-" + reference;
+        return clinhub::Result::success();
+    }
+
+private:
+    std::string outcome_;
+    std::string lookup_;
+    std::string journal_;
+    std::mutex mutex_;
+};
+
+} // namespace
+
+CLINHUB_PLUGIN(ScriptedSms, "scripted-sms", "0.0.1", "answers as configured; journals each send",
+               R"({"type":"object"})")

@@ -1,0 +1,90 @@
+#include "hub/store/Store.h"
+#include "tests/TempDir.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+TEST(Store, AppliesEveryMigrationOnceAndRecordsTheVersion) {
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    const auto applied = store->migrate();
+    ASSERT_EQ(applied.size(), clinhub::store::migrations().size());
+    EXPECT_EQ(store->schemaVersion(), clinhub::store::migrations().back().version);
+    EXPECT_TRUE(store->migrate().empty()) << "a second run must apply nothing";
+}
+
+TEST(Store, MigrationsSurviveReopening) {
+    clinhub::test::TempDir dir;
+    clinhub::store::Store::open("sqlite:" + dir.file("hub.db"))->migrate();
+    auto reopened = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    EXPECT_TRUE(reopened->migrate().empty());
+}
+
+TEST(Store, UsesWriteAheadLogging) {
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    auto session = store->session();
+    std::string mode;
+    session << "PRAGMA journal_mode", into(mode), now;
+    EXPECT_EQ(mode, "wal");
+}
+
+TEST(Store, AFailedWriteRollsBackEverything) {
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    store->write([](Poco::Data::Session& s) { s << "CREATE TABLE t (v INTEGER)", now; });
+    EXPECT_THROW(store->write([](Poco::Data::Session& s) {
+        s << "INSERT INTO t VALUES (1)", now;
+        throw std::runtime_error("half way");
+    }),
+                 std::runtime_error);
+    int count = -1;
+    auto session = store->session();
+    session << "SELECT COUNT(*) FROM t", into(count), now;
+    EXPECT_EQ(count, 0);
+}
+
+TEST(Store, ConcurrentReadThenWriteTransactionsDoNotLoseUpdates) {
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    store->write([](Poco::Data::Session& s) {
+        s << "CREATE TABLE counter (v INTEGER)", now;
+        s << "INSERT INTO counter VALUES (0)", now;
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 25; ++i)
+                store->write([](Poco::Data::Session& s) {
+                    int v = 0;
+                    s << "SELECT v FROM counter", into(v), now;
+                    ++v;
+                    s << "UPDATE counter SET v = ?", use(v), now;
+                });
+        });
+    for (auto& t : threads)
+        t.join();
+    int v = 0;
+    auto session = store->session();
+    session << "SELECT v FROM counter", into(v), now;
+    EXPECT_EQ(v, 100);
+}
+
+TEST(Store, RefusesAUrlItCannotUse) {
+    EXPECT_THROW(clinhub::store::Store::open("mysql://localhost/hub"), std::invalid_argument);
+    EXPECT_THROW(clinhub::store::Store::open("sqlite::memory:"), std::invalid_argument);
+}
+
+TEST(Store, ReportsItselfReachable) {
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    std::string problem;
+    EXPECT_TRUE(store->reachable(problem)) << problem;
+}
+
+} // namespace

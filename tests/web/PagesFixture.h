@@ -1,0 +1,267 @@
+// The patient pages served by a real in-process HTTP server, over a real store, the real local-book and
+// outbox-file plugins, and a Self-Book clock tests can move; and a small browser that keeps cookies the
+// way a real one does (by path).
+#pragma once
+
+#include "hub/config/Loader.h"
+#include "hub/host/PluginHost.h"
+#include "hub/http/Router.h"
+#include "hub/http/Server.h"
+#include "hub/metrics/Metrics.h"
+#include "hub/outbox/Outbox.h"
+#include "hub/runtime/Runtime.h"
+#include "hub/web/PatientPages.h"
+#include "hub/workflows/SelfBook.h"
+#include "tests/TempDir.h"
+
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPCookie.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+namespace clinhub::test {
+
+// The test patient of the seed; none of this may appear on a page before the date of birth check.
+inline constexpr const char* kName = "Testy McTestface";
+inline constexpr const char* kNhsNumber = "9995260182";
+inline constexpr const char* kDateOfBirth = "1956-03-14";
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers; // the last value of each
+    std::vector<std::string> cookies;           // Set-Cookie values
+    [[nodiscard]] std::string header(const std::string& name) const {
+        const auto found = headers.find(name);
+        return found == headers.end() ? std::string() : found->second;
+    }
+    [[nodiscard]] bool says(const std::string& text) const { return body.find(text) != std::string::npos; }
+};
+
+// Keeps cookies by name and path and sends those whose path the request falls under, as a browser does.
+class Browser {
+public:
+    explicit Browser(uint16_t port) : port_(port) {}
+
+    Reply get(const std::string& path) { return send(Poco::Net::HTTPRequest::HTTP_GET, path, {}); }
+
+    Reply post(const std::string& path, const std::vector<std::pair<std::string, std::string>>& fields) {
+        Poco::Net::HTMLForm form;
+        for (const auto& [name, value] : fields)
+            form.add(name, value);
+        std::ostringstream body;
+        form.write(body);
+        return send(Poco::Net::HTTPRequest::HTTP_POST, path, body.str());
+    }
+
+    // Sends this cookie with every request, whatever its path: what a forger would do.
+    void forceCookie(const std::string& name, const std::string& value) { forced_[name] = value; }
+    [[nodiscard]] std::string cookie(const std::string& name) const {
+        for (const auto& [key, value] : jar_)
+            if (key.first == name) return value;
+        return {};
+    }
+
+private:
+    Reply send(const std::string& method, const std::string& path, const std::string& body) {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+        Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        Poco::Net::NameValueCollection cookies;
+        for (const auto& [key, value] : jar_)
+            if (path.starts_with(key.second) &&
+                (path.size() == key.second.size() || path[key.second.size()] == '/' || path[key.second.size()] == '?'))
+                cookies.add(key.first, value);
+        for (const auto& [name, value] : forced_)
+            cookies.set(name, value);
+        if (!cookies.empty()) request.setCookies(cookies);
+        if (method == Poco::Net::HTTPRequest::HTTP_POST) {
+            request.setContentType("application/x-www-form-urlencoded");
+            request.setContentLength(static_cast<std::streamsize>(body.size()));
+            session.sendRequest(request) << body;
+        } else {
+            session.sendRequest(request);
+        }
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        Reply reply;
+        reply.status = static_cast<int>(response.getStatus());
+        Poco::StreamCopier::copyToString(in, reply.body);
+        for (const auto& [name, value] : response) {
+            reply.headers[name] = value;
+            if (Poco::icompare(name, "Set-Cookie") == 0) reply.cookies.push_back(value);
+        }
+        std::vector<Poco::Net::HTTPCookie> set;
+        response.getCookies(set);
+        for (const auto& cookie : set)
+            jar_[{cookie.getName(), cookie.getPath()}] = cookie.getValue();
+        return reply;
+    }
+
+    uint16_t port_;
+    std::map<std::pair<std::string, std::string>, std::string> jar_; // (name, path) → value
+    std::map<std::string, std::string> forced_;
+};
+
+class PagesFixture : public ::testing::Test {
+protected:
+    void SetUp() override { start(); }
+
+    // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
+    void start(std::string assetDir = {}) {
+        std::ofstream(dir.file("book.yaml")) << R"(patients:
+  - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
+slot_templates:
+  - slot_type: Flu clinic
+    clinician: Nurse Example
+    location: Room 1
+    weekdays: [mon, tue, wed, thu, fri, sat, sun]
+    start: "09:00"
+    end: "10:00"
+    slot_minutes: 10
+)";
+        std::ofstream(dir.file("hub.yaml")) << R"(hub:
+  public_url: https://clinhub.example.test
+  store: sqlite:hub.db
+connectors:
+  book: {plugin: local-book, config: {database: book.db, seed: book.yaml, generate: {days: 14}}}
+  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {appointment_book: book, sms: [texts], email: texts}
+    rules:
+      flu:
+        title: Flu vaccination
+        slot_types: [Flu clinic]
+        horizon_days: 14
+        link_expiry_days: 7
+        allow_decline: true
+        allow_reschedule: true
+        codes:
+          decline: {code: "822931000000100", term: "Seasonal influenza vaccination declined"}
+        pages:
+          welcome: "Book your <b>flu</b> jab.\n\nSee https://example.org/flu."
+          confirmation: "Call 01632 960000 to cancel."
+          declined: "Thank you for telling us."
+          expired: "Ask us for a new link."
+      plain:
+        title: Blood test
+        slot_types: [Flu clinic]
+      nothing:
+        title: Asthma review
+        slot_types: [Asthma review]
+        pages:
+          no_slots: "Phone us to book your review."
+)";
+        if (assetDir.empty()) {
+            assetDir = dir.file("assets-root");
+            std::filesystem::create_directories(assetDir + "/assets/images");
+            std::ofstream(assetDir + "/nhsuk-frontend.min.css") << "body{color:#212b32}";
+            std::ofstream(assetDir + "/assets/images/favicon.svg") << "<svg/>";
+            std::ofstream(assetDir + "/secret.txt") << "not for you";
+        }
+        host.loadDirectory(CLINHUB_PLUGIN_DIR);
+        const auto loaded = config::loadConfig(dir.file("hub.yaml"), host);
+        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "" : loaded.problems.front().str());
+        std::vector<std::string> errors;
+        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
+        ASSERT_TRUE(runtime) << errors.front();
+        current = std::make_unique<runtime::Current>(runtime);
+        store = store::Store::open(loaded.config->storeUrl);
+        store->migrate();
+        selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
+
+        web::addPatientPages(router, *selfBook, *current, {assetDir, true});
+        config::Http http;
+        http.listen = "127.0.0.1:0";
+        http.threads = 4;
+        server = std::make_unique<http::Server>(http, router, metrics);
+        server->start();
+    }
+
+    void TearDown() override {
+        if (server) server->stop();
+    }
+
+    Browser browser() { return Browser(server->port()); }
+
+    // A new link's token.
+    std::string newLink(const std::string& rule = "flu") {
+        return selfBook->createLink("A12345", rule, {"999 526 0182", "14/03/1956", "07700 900123", kName}).token;
+    }
+
+    // The path of the token's welcome page.
+    static std::string at(const std::string& token, const std::string& rest = {}) { return "/b/" + token + rest; }
+
+    // Passes the date of birth check; returns the redirect.
+    Reply verify(Browser& b, const std::string& token, const std::string& next = "book") {
+        return b.post(at(token, "/verify"),
+                      {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", next}});
+    }
+
+    static std::string hidden(const Reply& reply, const std::string& name) {
+        std::smatch m;
+        const std::regex field("name=\"" + name + "\"[^>]*value=\"([^\"]*)\"");
+        return std::regex_search(reply.body, m, field) ? m[1].str() : std::string();
+    }
+
+    // Every value="..." of the slot radios on a page, in order.
+    static std::vector<std::string> slotValues(const Reply& reply) {
+        std::vector<std::string> out;
+        const std::regex radio("name=\"slot\" type=\"radio\" value=\"([^\"]*)\"");
+        for (auto it = std::sregex_iterator(reply.body.begin(), reply.body.end(), radio); it != std::sregex_iterator();
+             ++it)
+            out.push_back((*it)[1].str());
+        return out;
+    }
+
+    // The patient's way to the review page of the first free slot; returns that slot and the CSRF token.
+    std::pair<std::string, std::string> toReview(Browser& b, const std::string& token) {
+        EXPECT_EQ(verify(b, token).status, 303);
+        const Reply slots = b.get(at(token, "/slots"));
+        EXPECT_EQ(slots.status, 200);
+        const auto values = slotValues(slots);
+        EXPECT_FALSE(values.empty());
+        const std::string csrf = hidden(slots, "csrf");
+        return {values.empty() ? std::string() : values.front(), csrf};
+    }
+
+    // The token of the manage link in the newest SMS queued.
+    std::string manageTokenFromSms() {
+        auto s = store->session();
+        std::vector<std::string> refs;
+        std::string channel = outbox::toString(outbox::Channel::sms);
+        s << "SELECT reference FROM outbox WHERE channel = ? ORDER BY created_at", Poco::Data::Keywords::use(channel),
+            Poco::Data::Keywords::into(refs), Poco::Data::Keywords::now;
+        outbox::Outbox box(*store);
+        for (auto ref = refs.rbegin(); ref != refs.rend(); ++ref) {
+            const auto message = box.find(*ref);
+            std::smatch m;
+            if (message && std::regex_search(message->payloadJson, m, std::regex("/b/([A-Za-z0-9_-]+)")))
+                return m[1].str();
+        }
+        return {};
+    }
+
+    TempDir dir;
+    host::PluginHost host;
+    std::unique_ptr<runtime::Current> current;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<workflows::SelfBook> selfBook;
+    std::atomic<int64_t> clock{store::nowMicros()};
+    http::Router router;
+    metrics::Metrics metrics;
+    std::unique_ptr<http::Server> server;
+};
+
+} // namespace clinhub::test

@@ -1,0 +1,353 @@
+#include "tests/workflows/SelfBookFixture.h"
+
+#include "hub/workflows/Tokens.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace clinhub::test {
+namespace {
+
+using workflows::BookOutcome;
+using workflows::DobCheck;
+using workflows::Visit;
+
+constexpr int64_t kDay = 86'400LL * 1'000'000;
+
+using SelfBookLinks = SelfBookFixture;
+
+TEST_F(SelfBookLinks, CreatesALinkAndQueuesItsInviteInTheSameTransaction) {
+    const auto created = createLink();
+    EXPECT_EQ(created.link.state, "sent");
+    EXPECT_EQ(created.link.patient.nhsNumber, "9995260182");
+    EXPECT_EQ(created.link.patient.dateOfBirth, "1956-03-14");
+    EXPECT_EQ(created.link.patient.mobile, "+447700900123");
+    EXPECT_EQ(created.url, "https://clinhub.example.test/b/" + created.token);
+    EXPECT_GE(created.token.size(), 43U) << "at least 256 bits, base64url";
+    EXPECT_EQ(created.link.expiresAt - created.link.createdAt, 7 * kDay);
+    const auto sms = queued(outbox::Channel::sms);
+    ASSERT_EQ(sms.size(), 1U);
+    EXPECT_EQ(sms[0].reference, created.link.inviteReference);
+    EXPECT_NE(sms[0].payloadJson.find(created.url), std::string::npos);
+    EXPECT_NE(sms[0].payloadJson.find("+447700900123"), std::string::npos);
+}
+
+TEST_F(SelfBookLinks, ListsEveryBadFieldAtOnce) {
+    try {
+        selfBook->createLink("A12345", "covid", {"9995260183", "2099-01-01", "0117 496 0860", ""});
+        FAIL() << "expected InvalidRequest";
+    } catch (const workflows::InvalidRequest& e) {
+        std::set<std::string> fields;
+        for (const auto& f : e.errors())
+            fields.insert(f.field);
+        EXPECT_EQ(fields,
+                  (std::set<std::string>{"rule", "patient.nhs_number", "patient.date_of_birth", "patient.mobile"}));
+    }
+    EXPECT_TRUE(queued(outbox::Channel::sms).empty()) << "nothing half-created";
+}
+
+TEST_F(SelfBookLinks, AnUnknownOrganisationIsNotFound) {
+    EXPECT_THROW(selfBook->createLink("Z00000", "flu", {"9995260182", "1956-03-14", "07700900123", ""}),
+                 workflows::NotFound);
+}
+
+// The token travels in the invite SMS, so the outbox holds it until the SMS is sent; nothing else does.
+TEST_F(SelfBookLinks, KeepsNoTokenOnceTheInviteIsSent) {
+    const auto created = createLink();
+    outbox::Outbox(*store).markSent(created.link.inviteReference, "texts", "p-1");
+    auto s = store->session();
+    std::string everything;
+    for (const char* sql :
+         {"SELECT id || rule || COALESCE(name, '') FROM links", "SELECT token_hash || purpose FROM link_tokens",
+          "SELECT payload FROM outbox", "SELECT COALESCE(detail, '') FROM link_events"}) {
+        std::vector<std::string> rows;
+        s << sql, into(rows), now;
+        for (const auto& r : rows)
+            everything += r + "\n";
+    }
+    EXPECT_EQ(everything.find(created.token), std::string::npos);
+    EXPECT_NE(everything.find(workflows::tokenHash(created.token)), std::string::npos) << "only its hash";
+}
+
+TEST_F(SelfBookLinks, QueuesTheInviteCodeOnlyOnceTheInviteIsSent) {
+    const auto created = createLink();
+    EXPECT_TRUE(queued(outbox::Channel::record).empty());
+    outbox::Outbox(*store).markSent(created.link.inviteReference, "texts", "p-1");
+    const auto records = queued(outbox::Channel::record);
+    ASSERT_EQ(records.size(), 1U);
+    EXPECT_NE(records[0].payloadJson.find("1240781000000106"), std::string::npos);
+}
+
+TEST_F(SelfBookLinks, ALinkWhoseInviteFailedShowsAsFailed) {
+    const auto created = createLink();
+    outbox::Outbox(*store).markFailed(created.link.inviteReference, 1, "texts: phone number invalid");
+    EXPECT_EQ(selfBook->find("A12345", created.link.id)->state, "failed");
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::failed);
+}
+
+TEST_F(SelfBookLinks, AnotherOrganisationCannotSeeTheLink) {
+    const auto created = createLink();
+    EXPECT_TRUE(selfBook->find("A12345", created.link.id).has_value());
+    EXPECT_FALSE(selfBook->find("B99999", created.link.id).has_value());
+    EXPECT_TRUE(selfBook->history("B99999", "9995260182").empty());
+    EXPECT_THROW(selfBook->expire("B99999", created.link.id), workflows::NotFound);
+}
+
+TEST_F(SelfBookLinks, OffersTheSlotTypesInTheBook) {
+    const int64_t now = clock / 1'000'000;
+    EXPECT_EQ(selfBook->slotTypes("A12345", {now, now + 14 * 86'400}),
+              (std::vector<std::string>{"Asthma review", "Flu clinic"}));
+}
+
+using SelfBookPatient = SelfBookFixture;
+
+TEST_F(SelfBookPatient, TheFirstOpenMarksTheLinkAccessed) {
+    const auto created = createLink();
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open);
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open);
+    const auto link = selfBook->find("A12345", created.link.id);
+    EXPECT_EQ(link->state, "accessed");
+    EXPECT_EQ(
+        std::count_if(link->events.begin(), link->events.end(), [](const auto& e) { return e.event == "accessed"; }),
+        1);
+    EXPECT_EQ(selfBook->open("not-a-token").kind, Visit::Kind::unknown);
+}
+
+TEST_F(SelfBookPatient, FiveWrongDatesOfBirthLockTheLink) {
+    const auto created = createLink();
+    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::ok);
+    for (int i = 1; i < workflows::SelfBook::kDateOfBirthTries; ++i)
+        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::wrong) << i;
+    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::locked);
+    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::locked) << "even the right one";
+    const auto link = selfBook->find("A12345", created.link.id);
+    EXPECT_EQ(link->state, "locked");
+    EXPECT_EQ(link->events.back().event, "locked");
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::locked);
+}
+
+TEST_F(SelfBookPatient, BooksAFreeSlotAndSendsAManageLink) {
+    const auto created = createLink();
+    const auto slots = freeSlots(created.token);
+    ASSERT_FALSE(slots.empty());
+    EXPECT_EQ(slots.front().slotType, "Flu clinic");
+    const auto outcome = selfBook->book(created.token, slots.front().id);
+    ASSERT_EQ(outcome.kind, BookOutcome::Kind::booked) << outcome.message;
+    EXPECT_EQ(outcome.appointment.slot.id, slots.front().id);
+
+    const auto link = selfBook->find("A12345", created.link.id);
+    EXPECT_EQ(link->state, "booked");
+    ASSERT_NE(link->currentAppointment(), nullptr);
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::booked);
+    EXPECT_FALSE(selfBook->open(created.token).manage);
+
+    const auto sms = queued(outbox::Channel::sms);
+    ASSERT_EQ(sms.size(), 2U);
+    const auto& body = sms[1].payloadJson;
+    const auto at = body.find("https://clinhub.example.test/b/");
+    ASSERT_NE(at, std::string::npos) << body;
+    const std::string manageToken = body.substr(at + 31, body.find('"', at) - at - 31);
+    const auto manage = selfBook->open(manageToken);
+    EXPECT_EQ(manage.kind, Visit::Kind::booked);
+    EXPECT_TRUE(manage.manage);
+}
+
+TEST_F(SelfBookPatient, ALinkCanNeverBookTwice) {
+    const auto created = createLink();
+    const auto slots = freeSlots(created.token);
+    ASSERT_GE(slots.size(), 2U);
+    ASSERT_EQ(selfBook->book(created.token, slots[0].id).kind, BookOutcome::Kind::booked);
+    EXPECT_EQ(selfBook->book(created.token, slots[1].id).kind, BookOutcome::Kind::alreadyBooked);
+}
+
+TEST_F(SelfBookPatient, TwoConcurrentConfirmationsFromOneLinkBookOnce) {
+    for (int round = 0; round < 5; ++round) {
+        const auto created = createLink();
+        const auto slots = freeSlots(created.token);
+        ASSERT_GE(slots.size(), 2U);
+        BookOutcome a;
+        BookOutcome b;
+        std::thread first([&] { a = selfBook->book(created.token, slots[0].id); });
+        std::thread second([&] { b = selfBook->book(created.token, slots[1].id); });
+        first.join();
+        second.join();
+        const int booked = (a.kind == BookOutcome::Kind::booked) + (b.kind == BookOutcome::Kind::booked);
+        EXPECT_EQ(booked, 1) << "round " << round;
+        EXPECT_EQ(selfBook->find("A12345", created.link.id)->appointments.size(), 1U);
+    }
+}
+
+TEST_F(SelfBookPatient, ASlotTakenMeanwhileSendsThePatientBackToChoose) {
+    const auto first = createLink();
+    const auto second = createLink();
+    const auto slot = freeSlots(first.token).front();
+    ASSERT_EQ(selfBook->book(first.token, slot.id).kind, BookOutcome::Kind::booked);
+    EXPECT_EQ(selfBook->book(second.token, slot.id).kind, BookOutcome::Kind::slotTaken);
+    EXPECT_EQ(selfBook->open(second.token).kind, Visit::Kind::open) << "the link still works";
+    EXPECT_EQ(selfBook->book(second.token, freeSlots(second.token).front().id).kind, BookOutcome::Kind::booked);
+}
+
+TEST_F(SelfBookPatient, ASlotOfAnotherTypeIsNeverBooked) {
+    const auto created = createLink();
+    const int64_t now = clock / 1'000'000;
+    auto book = current->get()->connector("book")->appointmentBook();
+    std::vector<Slot> asthma;
+    ASSERT_TRUE(book->freeSlots("Asthma review", {now, now + 14 * 86'400}, asthma).ok());
+    ASSERT_FALSE(asthma.empty());
+    EXPECT_EQ(selfBook->book(created.token, asthma.front().id).kind, BookOutcome::Kind::slotTaken);
+}
+
+TEST_F(SelfBookPatient, DecliningWritesTheDeclineCodeAndEndsTheLink) {
+    const auto created = createLink();
+    EXPECT_EQ(selfBook->decline(created.token).kind, BookOutcome::Kind::declined);
+    const auto records = queued(outbox::Channel::record);
+    ASSERT_EQ(records.size(), 1U);
+    EXPECT_NE(records[0].payloadJson.find("822931000000100"), std::string::npos);
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::declined);
+    EXPECT_EQ(selfBook->book(created.token, freeSlots(created.token).front().id).kind, BookOutcome::Kind::notAllowed);
+}
+
+TEST_F(SelfBookPatient, ReschedulingBooksTheNewSlotThenReleasesTheOld) {
+    const auto created = createLink();
+    const auto slots = freeSlots(created.token);
+    ASSERT_EQ(selfBook->book(created.token, slots[0].id).kind, BookOutcome::Kind::booked);
+    const auto moved = selfBook->reschedule(created.token, slots[1].id);
+    ASSERT_EQ(moved.kind, BookOutcome::Kind::booked) << moved.message;
+    const auto link = selfBook->find("A12345", created.link.id);
+    EXPECT_EQ(link->state, "rescheduled");
+    ASSERT_EQ(link->appointments.size(), 2U);
+    EXPECT_EQ(link->appointments[0].state, "replaced");
+    EXPECT_EQ(link->appointments[1].state, "booked");
+    EXPECT_EQ(link->currentAppointment()->slot.id, slots[1].id);
+    const auto again = freeSlots(created.token);
+    EXPECT_TRUE(std::any_of(again.begin(), again.end(), [&](const Slot& s) { return s.id == slots[0].id; }))
+        << "the old slot is free again";
+}
+
+TEST_F(SelfBookPatient, ExpiryHoldsWhenOpenedAndTheSweepRecordsIt) {
+    const auto created = createLink();
+    clock += 7 * kDay + 1;
+    EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::expired);
+    EXPECT_EQ(selfBook->book(created.token, "s-1").kind, BookOutcome::Kind::notAllowed);
+    EXPECT_EQ(selfBook->sweepExpired(), 1);
+    EXPECT_EQ(selfBook->sweepExpired(), 0);
+    EXPECT_EQ(selfBook->find("A12345", created.link.id)->events.back().event, "expired");
+}
+
+TEST_F(SelfBookPatient, StaffCanExpireAnUnusedLinkButNotABookedOne) {
+    const auto unused = createLink();
+    EXPECT_TRUE(selfBook->expire("A12345", unused.link.id));
+    EXPECT_FALSE(selfBook->expire("A12345", unused.link.id));
+    EXPECT_EQ(selfBook->open(unused.token).kind, Visit::Kind::expired);
+    const auto booked = createLink();
+    ASSERT_EQ(selfBook->book(booked.token, freeSlots(booked.token).front().id).kind, BookOutcome::Kind::booked);
+    EXPECT_FALSE(selfBook->expire("A12345", booked.link.id));
+    EXPECT_TRUE(selfBook->remove("A12345", booked.link.id));
+    EXPECT_EQ(selfBook->open(booked.token).kind, Visit::Kind::deleted);
+}
+
+TEST_F(SelfBookPatient, ASessionOpensOnlyItsOwnLinkAndEnds) {
+    const auto mine = createLink();
+    const auto other = createLink();
+    const auto session = selfBook->startSession(mine.token);
+    EXPECT_TRUE(selfBook->session(session.id, mine.token).has_value());
+    EXPECT_FALSE(selfBook->session(session.id, other.token).has_value());
+    EXPECT_FALSE(selfBook->session("forged", mine.token).has_value());
+    clock += workflows::SelfBook::kSessionMicros + 1;
+    EXPECT_FALSE(selfBook->session(session.id, mine.token).has_value());
+}
+
+TEST_F(SelfBookPatient, HistoryListsEveryLinkWithItsEvents) {
+    const auto first = createLink();
+    const auto second = createLink();
+    selfBook->open(second.token);
+    const auto links = selfBook->history("A12345", "999 526 0182");
+    ASSERT_EQ(links.size(), 2U);
+    EXPECT_EQ(links[0].events.back().event, "accessed");
+}
+
+class SelfBookTwoClinicians : public SelfBookFixture {
+protected:
+    void SetUp() override { start(6, 14, true); }
+};
+
+TEST_F(SelfBookTwoClinicians, MovingToAnotherClinicianTellsThePracticeWithoutPatientIdentifiers) {
+    const auto created = createLink();
+    const auto slots = freeSlots(created.token);
+    const auto first =
+        std::find_if(slots.begin(), slots.end(), [](const Slot& s) { return s.clinician == "Nurse Example"; });
+    const auto other =
+        std::find_if(slots.begin(), slots.end(), [](const Slot& s) { return s.clinician == "Dr Second Example"; });
+    ASSERT_NE(first, slots.end());
+    ASSERT_NE(other, slots.end());
+    ASSERT_EQ(selfBook->book(created.token, first->id).kind, BookOutcome::Kind::booked);
+    EXPECT_TRUE(queued(outbox::Channel::email).empty()) << "a first booking tells no one";
+    ASSERT_EQ(selfBook->reschedule(created.token, other->id).kind, BookOutcome::Kind::booked);
+    const auto emails = queued(outbox::Channel::email);
+    ASSERT_EQ(emails.size(), 1U);
+    const auto& body = emails[0].payloadJson;
+    EXPECT_NE(body.find("appointments@test-surgery.example"), std::string::npos);
+    EXPECT_NE(body.find("Dr Second Example: a patient has moved their Flu vaccination appointment to you"),
+              std::string::npos)
+        << body;
+    for (const char* identifier : {"9995260182", "Testy", "1956", "7700900123"})
+        EXPECT_EQ(body.find(identifier), std::string::npos) << identifier;
+}
+
+TEST_F(SelfBookTwoClinicians, MovingWithinTheSameClinicianTellsNoOne) {
+    const auto created = createLink();
+    const auto slots = freeSlots(created.token);
+    std::vector<Slot> nurse;
+    std::copy_if(slots.begin(), slots.end(), std::back_inserter(nurse),
+                 [](const Slot& s) { return s.clinician == "Nurse Example"; });
+    ASSERT_GE(nurse.size(), 2U);
+    ASSERT_EQ(selfBook->book(created.token, nurse[0].id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->reschedule(created.token, nurse[1].id).kind, BookOutcome::Kind::booked);
+    EXPECT_TRUE(queued(outbox::Channel::email).empty());
+}
+
+// 200 patients race for 50 slots, each trying one: exactly 50 bookings, no slot twice, every loser told.
+class SelfBookRace : public SelfBookFixture {
+protected:
+    void SetUp() override { start(50, 1); }
+};
+
+TEST_F(SelfBookRace, TwoHundredLinksForFiftySlotsMakeExactlyFiftyBookings) {
+    std::vector<workflows::CreatedLink> links;
+    for (int i = 0; i < 200; ++i)
+        links.push_back(createLink());
+    const auto slots = freeSlots(links.front().token);
+    ASSERT_EQ(slots.size(), 50U);
+    std::vector<BookOutcome> outcomes(links.size());
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            for (size_t i; (i = next++) < links.size();)
+                outcomes[i] = selfBook->book(links[i].token, slots[i % slots.size()].id);
+        });
+    for (auto& t : threads)
+        t.join();
+    const auto booked = std::count_if(outcomes.begin(), outcomes.end(),
+                                      [](const auto& o) { return o.kind == BookOutcome::Kind::booked; });
+    const auto taken = std::count_if(outcomes.begin(), outcomes.end(),
+                                     [](const auto& o) { return o.kind == BookOutcome::Kind::slotTaken; });
+    EXPECT_EQ(booked, 50);
+    EXPECT_EQ(taken, 150) << "every loser is told the slot has gone";
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session book("SQLite", dir.file("book.db"));
+    int doubles = -1;
+    book << "SELECT COUNT(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked' GROUP BY slot_id HAVING "
+            "COUNT(*) > 1)",
+        into(doubles), now;
+    EXPECT_EQ(doubles, 0);
+}
+
+} // namespace
+} // namespace clinhub::test
