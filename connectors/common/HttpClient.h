@@ -1,0 +1,65 @@
+// An HTTP client for connectors, on libcurl: connections are kept and reused across calls (a small pool
+// of easy handles, so concurrent calls do not queue behind one socket), every call has a connect and a
+// total timeout, and transport failures come back classified the way the plugin ABI wants them.
+#pragma once
+
+#include <clinhub/plugin.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace clinhub::connectors {
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::map<std::string, std::string> headers; // names lower-cased; a repeated header keeps the last value
+    std::string body;
+
+    [[nodiscard]] std::string header(const std::string& lowerName) const;
+};
+
+struct HttpTimeouts {
+    std::chrono::milliseconds connect{2000};
+    std::chrono::milliseconds total{10000};
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(HttpTimeouts timeouts = {});
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    // ok with the response whatever its status; retryable for a timeout, a refused or dropped connection
+    // or an empty reply (the message names which and the URL's host); permanent for a bad URL.
+    Result perform(const HttpRequest& request, HttpResponse& response);
+
+    // Percent-encodes `text` for a query string or a path segment.
+    static std::string escape(const std::string& text);
+
+private:
+    struct Handle;
+    std::unique_ptr<Handle> acquire();
+    void release(std::unique_ptr<Handle> handle);
+
+    HttpTimeouts timeouts_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Handle>> idle_;
+};
+
+// Maps an HTTP status with no more specific meaning to a result: 5xx, 408 and 429 are retryable;
+// other 4xx permanent. `what` names the call for the message.
+Result statusResult(long status, const std::string& what, const std::string& detail);
+
+} // namespace clinhub::connectors

@@ -1,0 +1,70 @@
+#include "SafeXml.h"
+
+#include <cstring>
+
+namespace clinhub::connectors {
+
+namespace {
+
+std::string quote(const std::string& text, std::size_t at) {
+    const std::size_t from = at > 20 ? at - 20 : 0;
+    std::string excerpt = text.substr(from, 40);
+    for (char& c : excerpt)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    return "'" + excerpt + "'";
+}
+
+const char* localName(const char* name) {
+    const char* colon = std::strrchr(name, ':');
+    return colon == nullptr ? name : colon + 1;
+}
+
+} // namespace
+
+Result parseXml(const std::string& text, pugi::xml_document& doc, const std::string& what) {
+    if (text.empty()) return Result::permanent(what + " is empty");
+    if (const auto at = text.find("<!DOCTYPE"); at != std::string::npos)
+        return Result::permanent(what + " has a DOCTYPE, which is refused, at offset " + std::to_string(at));
+    if (const auto at = text.find("<!ENTITY"); at != std::string::npos)
+        return Result::permanent(what + " declares an entity, which is refused, at offset " + std::to_string(at));
+    const pugi::xml_parse_result parsed =
+        doc.load_buffer(text.data(), text.size(), pugi::parse_default & ~pugi::parse_doctype);
+    if (!parsed) {
+        const auto at = static_cast<std::size_t>(parsed.offset);
+        return Result::permanent(what + " is not well-formed XML: " + parsed.description() + " at offset " +
+                                 std::to_string(at) + " near " + quote(text, at));
+    }
+    if (!doc.document_element()) return Result::permanent(what + " has no root element");
+    return Result::success();
+}
+
+pugi::xml_node child(const pugi::xml_node& parent, const char* local) {
+    for (pugi::xml_node n = parent.first_child(); n; n = n.next_sibling())
+        if (n.type() == pugi::node_element && std::strcmp(localName(n.name()), local) == 0) return n;
+    return {};
+}
+
+std::string childText(const pugi::xml_node& parent, const char* local) {
+    std::string text = child(parent, local).text().get();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return first == std::string::npos ? "" : text.substr(first, last - first + 1);
+}
+
+std::string xmlEscape(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace clinhub::connectors
