@@ -21,6 +21,8 @@ namespace clinhub::web {
 
 namespace {
 
+const std::string kSlotTaken = "Sorry, that time has just been taken. Choose another time.";
+
 using workflows::BookOutcome;
 using workflows::DobCheck;
 using workflows::SelfBook;
@@ -437,6 +439,11 @@ private:
             data.set("hasPracticeText", !text.empty());
             data.set("practiceText", text);
             data.set("organisation", ex.practice.name());
+            // The patient who just lost the last slot must still hear why their choice did not go through.
+            data.set("hasProblem", !problem.empty());
+            data.set("problem", problem == kSlotTaken
+                                    ? "Sorry, that time has just been taken and no other times are left."
+                                    : problem);
             return send(ex, 200, "There are no appointments available", "no-slots", data);
         }
         Data days{Data::type::list};
@@ -486,7 +493,7 @@ private:
         if (!session) return;
         if (mode(ex) == Mode::none) return elsewhere(ex);
         const bool taken = ex.request.query("taken") == "1";
-        renderSlots(ex, *session, 200, taken ? "Sorry, that time has just been taken. Choose another time." : "");
+        renderSlots(ex, *session, 200, taken ? kSlotTaken : "");
     }
 
     void chooseSlot(Exchange& ex) {

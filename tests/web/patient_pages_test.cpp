@@ -313,6 +313,31 @@ TEST_F(PatientPages, ASlotTakenMeanwhileSendsThePatientBackToChoose) {
     EXPECT_EQ(std::find(left.begin(), left.end(), slot), left.end());
 }
 
+TEST_F(PatientPages, LosingTheLastFreeSlotIsExplainedOnTheNoAppointmentsPage) {
+    const auto slow = newLink();
+    const auto fast = newLink();
+    Browser slowBrowser = browser();
+    Browser fastBrowser = browser();
+    const auto [slot, slowCsrf] = toReview(slowBrowser, slow);
+    const auto [sameSlot, fastCsrf] = toReview(fastBrowser, fast);
+    ASSERT_EQ(slot, sameSlot);
+    // Every other slot goes to someone else straight in the book, then the fast patient takes the last.
+    auto* book = current->connector("book")->appointmentBook();
+    for (const auto& other : slotValues(fastBrowser.get(at(fast, "/slots")))) {
+        if (other == slot) continue;
+        clinhub::Appointment a;
+        ASSERT_TRUE(book->book(other, {"9991590838", "1982-11-02", "", "", ""}, "", a).ok());
+    }
+    ASSERT_EQ(fastBrowser.post(at(fast, "/book"), {{"csrf", fastCsrf}, {"slot", slot}}).status, 303);
+
+    const Reply taken = slowBrowser.post(at(slow, "/book"), {{"csrf", slowCsrf}, {"slot", slot}});
+    ASSERT_EQ(taken.header("Location"), at(slow, "/slots?taken=1"));
+    const Reply none = slowBrowser.get(taken.header("Location"));
+    EXPECT_TRUE(none.says("<h1>There are no appointments available</h1>"));
+    EXPECT_TRUE(none.says("Your appointment was not booked"));
+    EXPECT_TRUE(none.says("Sorry, that time has just been taken and no other times are left."));
+}
+
 TEST_F(PatientPages, TwoTabsConfirmingAtOnceBookOnce) {
     const auto token = newLink();
     Browser b = browser();

@@ -109,18 +109,30 @@ Options Options::parse(int argc, char** argv, const std::string& name, const std
         const std::string value = argv[++i];
         const std::string key = flag.substr(2);
         try {
-            if (key == "fixture") o.fixture = value;
-            else if (key == "port") o.port = static_cast<std::uint16_t>(std::stoul(value));
-            else if (key == "port-file") o.portFile = value;
-            else if (key == "seed") o.seed = static_cast<unsigned>(std::stoul(value));
-            else if (key == "latency-ms") o.faults.latencyMs = std::stoi(value);
-            else if (key == "error-rate") o.faults.errorRate = std::stod(value);
-            else if (key == "drop-rate") o.faults.dropRate = std::stod(value);
-            else if (key == "malformed-rate") o.faults.malformedRate = std::stod(value);
-            else if (key == "steal-rate") o.faults.stealRate = std::stod(value);
-            else if (key == "after-commit-rate") o.faults.afterCommitRate = std::stod(value);
-            else if (std::find(extraFlags.begin(), extraFlags.end(), key) != extraFlags.end()) o.extra[key] = value;
-            else usage(name, "unknown flag " + flag, extraFlags);
+            if (key == "fixture")
+                o.fixture = value;
+            else if (key == "port")
+                o.port = static_cast<std::uint16_t>(std::stoul(value));
+            else if (key == "port-file")
+                o.portFile = value;
+            else if (key == "seed")
+                o.seed = static_cast<unsigned>(std::stoul(value));
+            else if (key == "latency-ms")
+                o.faults.latencyMs = std::stoi(value);
+            else if (key == "error-rate")
+                o.faults.errorRate = std::stod(value);
+            else if (key == "drop-rate")
+                o.faults.dropRate = std::stod(value);
+            else if (key == "malformed-rate")
+                o.faults.malformedRate = std::stod(value);
+            else if (key == "steal-rate")
+                o.faults.stealRate = std::stod(value);
+            else if (key == "after-commit-rate")
+                o.faults.afterCommitRate = std::stod(value);
+            else if (std::find(extraFlags.begin(), extraFlags.end(), key) != extraFlags.end())
+                o.extra[key] = value;
+            else
+                usage(name, "unknown flag " + flag, extraFlags);
         } catch (const std::logic_error&) {
             usage(name, "bad value '" + value + "' for " + flag, extraFlags);
         }

@@ -68,7 +68,6 @@ private:
 
 // Small helpers for handlers.
 std::string readBody(Poco::Net::HTTPServerRequest& request);
-void send(Poco::Net::HTTPServerResponse& response, int status, const std::string& contentType,
-          const std::string& body);
+void send(Poco::Net::HTTPServerResponse& response, int status, const std::string& contentType, const std::string& body);
 
 } // namespace clinhub::sim

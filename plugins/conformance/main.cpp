@@ -1,0 +1,185 @@
+// clinhub-conformance: runs the appointment-book conformance checks against a plugin and the live book
+// behind it.
+//
+//   clinhub-conformance --plugin FILE.so --config CONFIG.json --fixture FIXTURE.json
+//                       [--peer "COMMAND ARGS..."] [--set NAME=VALUE]... [gtest flags]
+//
+// CONFIG is the connector's section as JSON (what the hub would pass it); FIXTURE says what the book
+// holds (see README.md). In both, {tmp} becomes a fresh folder removed afterwards, {port} the peer's port,
+// and {NAME} each --set value. --peer starts the book's peer (e.g. a simulator) first: the kit appends
+// `--port-file FILE` and waits for it to write its port there.
+#include "Kit.h"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace {
+
+using namespace clinhub;
+
+int usage(const std::string& problem) {
+    std::cerr << "clinhub-conformance: " << problem
+              << "\nusage: clinhub-conformance --plugin FILE.so --config CONFIG.json --fixture FIXTURE.json"
+                 " [--peer \"COMMAND ARGS...\"] [--set NAME=VALUE]... [gtest flags]\n";
+    return 2;
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string substitute(std::string text, const std::map<std::string, std::string>& values) {
+    for (const auto& [name, value] : values) {
+        const std::string key = "{" + name + "}";
+        for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+            text.replace(at, key.size(), value);
+    }
+    return text;
+}
+
+// The book's peer process, stopped when the kit ends.
+class Peer {
+public:
+    Peer(const std::string& command, const std::string& portFile) {
+        // exec, so the pid is the peer's own and SIGTERM reaches it rather than the shell.
+        std::string line = "exec " + command + " --port-file '" + portFile + "'";
+        const char* argv[] = {"/bin/sh", "-c", line.c_str(), nullptr};
+        if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+            throw std::runtime_error("cannot start the peer: " + command);
+        for (int i = 0; i < 300; ++i) {
+            std::ifstream in(portFile);
+            if (in >> port_ && port_ > 0) return;
+            int status = 0;
+            if (waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                throw std::runtime_error("the peer exited before writing its port: " + command);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        throw std::runtime_error("the peer wrote no port to " + portFile + " within 15 s: " + command);
+    }
+    ~Peer() {
+        if (pid_ <= 0) return;
+        kill(pid_, SIGTERM);
+        int status = 0;
+        for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (waitpid(pid_, &status, WNOHANG) == 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+        }
+    }
+    Peer(const Peer&) = delete;
+    Peer& operator=(const Peer&) = delete;
+    [[nodiscard]] int port() const { return port_; }
+
+private:
+    pid_t pid_ = -1;
+    int port_ = 0;
+};
+
+TimeRange rangeFromTomorrow(int days) {
+    using namespace std::chrono;
+    const auto today = floor<std::chrono::days>(system_clock::now());
+    const int64_t from = duration_cast<seconds>((today + std::chrono::days{1}).time_since_epoch()).count();
+    return {from, from + int64_t{days} * 86'400};
+}
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() /
+               ("clinhub-conformance-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+        std::filesystem::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv); // takes its own flags out of argv
+    std::string pluginFile, configFile, fixtureFile, peerCommand;
+    std::map<std::string, std::string> values;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        if (i + 1 >= argc) return usage(flag + " needs a value");
+        const std::string value = argv[++i];
+        if (flag == "--plugin")
+            pluginFile = value;
+        else if (flag == "--config")
+            configFile = value;
+        else if (flag == "--fixture")
+            fixtureFile = value;
+        else if (flag == "--peer")
+            peerCommand = value;
+        else if (flag == "--set" && value.find('=') != std::string::npos)
+            values[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+        else
+            return usage("unknown argument " + flag);
+    }
+    if (pluginFile.empty() || configFile.empty() || fixtureFile.empty())
+        return usage("--plugin, --config and --fixture are required");
+
+    try {
+        TempDir tmp;
+        values["tmp"] = tmp.path.string();
+        std::unique_ptr<Peer> peer;
+        if (!peerCommand.empty()) {
+            peer = std::make_unique<Peer>(peerCommand, (tmp.path / "peer.port").string());
+            values["port"] = std::to_string(peer->port());
+        }
+
+        host::PluginHost host;
+        if (!host.loadFile(pluginFile)) {
+            std::cerr << "clinhub-conformance: " << host.refused().back().path << ": " << host.refused().back().reason
+                      << '\n';
+            return 1;
+        }
+        const std::string name = host.loaded().back()->info.name;
+        std::string error;
+        conformance::Kit kit;
+        kit.instance = host.create("conformance", name, substitute(readFile(configFile), values), error);
+        if (kit.instance == nullptr) {
+            std::cerr << "clinhub-conformance: " << error << '\n';
+            return 1;
+        }
+        if (kit.instance->appointmentBook() == nullptr) {
+            std::cerr << "clinhub-conformance: plugin '" << name << "' is not an appointment book\n";
+            return 1;
+        }
+        kit.fixture = conformance::Fixture::parse(substitute(readFile(fixtureFile), values));
+        kit.range = rangeFromTomorrow(kit.fixture.days);
+        std::cout << "clinhub-conformance: appointment-book plugin '" << name << "' (" << host.loaded().back()->version
+                  << ") from " << pluginFile << '\n';
+        conformance::setKit(std::move(kit));
+        const int failed = RUN_ALL_TESTS();
+        conformance::setKit({}); // the instance goes before the host unloads its plugin
+        return failed;
+    } catch (const std::exception& e) {
+        std::cerr << "clinhub-conformance: " << e.what() << '\n';
+        return 1;
+    }
+}
