@@ -303,11 +303,9 @@ const std::map<std::string, Verb>& verbs() {
 
 void usage(std::ostream& out) {
     out << "clinhub " << CLINHUB_VERSION << ": an integration hub for clinical systems\n\nusage:\n";
-    size_t width = 0;
+    // Summary under usage: the longest usage lines would push a column past any terminal's width.
     for (const auto& [name, verb] : verbs())
-        width = std::max(width, verb.usage.size());
-    for (const auto& [name, verb] : verbs())
-        out << "  " << std::left << std::setw(static_cast<int>(width + 2)) << verb.usage << verb.summary << '\n';
+        out << "  " << verb.usage << "\n      " << verb.summary << '\n';
     out << "\n`clinhub VERB --help` tells more.\n";
 }
 
