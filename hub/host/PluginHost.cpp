@@ -205,6 +205,15 @@ private:
         if (d_->sms != nullptr) return lookupIn(d_->sms, &clinhub_sms_v1::lookup, reference, delivery);
         return lookupIn(d_->email, &clinhub_email_v1::lookup, reference, delivery);
     }
+    // Likewise one receipt call for both kinds: a provider's callback reports whichever messages it carried.
+    Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
+        Reply reply;
+        Result r = d_->sms != nullptr
+                       ? call(d_->sms, &clinhub_sms_v1::receipt, reply, authorization.c_str(), body.c_str())
+                       : call(d_->email, &clinhub_email_v1::receipt, reply, authorization.c_str(), body.c_str());
+        receipts = std::move(reply.receipts);
+        return r;
+    }
 
     std::string name_;
     std::shared_ptr<const PluginFile> plugin_;

@@ -32,6 +32,10 @@ Reply::Reply() {
     reply_.delivery = [](void* ctx, clinhub_delivery_state state, const char* providerId) {
         self(ctx).delivery = Delivery{static_cast<DeliveryState>(state), str(providerId)};
     };
+    reply_.receipt = [](void* ctx, const char* reference, clinhub_delivery_state state, const char* providerId,
+                        const char* detail) {
+        self(ctx).receipts.push_back({str(reference), static_cast<DeliveryState>(state), str(providerId), str(detail)});
+    };
 }
 
 Result Reply::result(clinhub_status status) const {

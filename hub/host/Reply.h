@@ -27,6 +27,7 @@ public:
     std::vector<Patient> patients;
     std::vector<Immunisation> immunisations;
     std::optional<Delivery> delivery;
+    std::vector<Receipt> receipts;
 
 private:
     clinhub_reply reply_{};

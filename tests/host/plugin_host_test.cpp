@@ -105,6 +105,41 @@ TEST(PluginHost, CallsThroughTheAbiReachTheInstance) {
     EXPECT_EQ(lookup.status, clinhub::Status::permanent) << "a NULL lookup means the plugin cannot reconcile";
 }
 
+TEST(PluginHost, APluginBuiltForAbi10LoadsAndItsMissingReceiptCallIsRefusedNotCalled) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-abi-1-0"))) << host.refused().front().reason;
+    std::string error;
+    auto connector = host.create("texts", "abi-1-0", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok());
+    std::vector<clinhub::Receipt> receipts;
+    const auto r = connector->sms()->receipt("Bearer x", "{}", receipts);
+    EXPECT_EQ(r.status, clinhub::Status::permanent);
+    EXPECT_NE(r.message.find("does not implement"), std::string::npos) << r.message;
+}
+
+TEST(PluginHost, DeliveryReceiptsCrossTheAbiOnePerMessage) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-receipts")));
+    std::string error;
+    auto connector = host.create("texts", "receipts", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    std::vector<clinhub::Receipt> receipts;
+    ASSERT_TRUE(connector->sms()->receipt("Bearer let-me-in", "m-1 delivered\nm-2 failed\n", receipts).ok());
+    ASSERT_EQ(receipts.size(), 2U);
+    EXPECT_EQ(receipts[0].reference, "m-1");
+    EXPECT_EQ(receipts[0].state, clinhub::DeliveryState::delivered);
+    EXPECT_EQ(receipts[1].reference, "m-2");
+    EXPECT_EQ(receipts[1].state, clinhub::DeliveryState::failed);
+    EXPECT_EQ(receipts[1].detail, "failed");
+
+    receipts.clear();
+    const auto refused = connector->sms()->receipt("Bearer guess", "m-1 delivered\n", receipts);
+    EXPECT_EQ(refused.status, clinhub::Status::permanent);
+    EXPECT_TRUE(receipts.empty());
+}
+
 TEST(PluginHost, AMissingDirectoryIsARefusalNotACrash) {
     PluginHost host;
     host.loadDirectory("/nonexistent/clinhub/plugins");

@@ -27,7 +27,12 @@ static clinhub_status send(void* self, const clinhub_sms* sms, const clinhub_rep
     reply->text(reply->ctx, sms->reference);
     return CLINHUB_OK;
 }
+#if defined(ABI_1_0_TABLES)
+/* As a plugin built against ABI 1.0 sees the table: it ends before receipt. */
+static const clinhub_sms_v1 sms_table = {offsetof(clinhub_sms_v1, receipt), send, NULL};
+#else
 static const clinhub_sms_v1 sms_table = {sizeof(clinhub_sms_v1), send, NULL};
+#endif
 
 #ifndef ABI_MAJOR
 #define ABI_MAJOR CLINHUB_ABI_MAJOR

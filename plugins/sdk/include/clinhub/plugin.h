@@ -1,5 +1,5 @@
 /*
- * clinhub plugin ABI, version 1.0
+ * clinhub plugin ABI, version 1.1
  * ===============================
  *
  * This one header is the whole contract between the clinhub hub and a connector plugin. It is plain C so
@@ -25,6 +25,9 @@
  * Versioning: tables only grow at the end, and each starts with its struct_size, so a newer hub can read
  * an older plugin's tables and vice versa. The hub refuses a plugin whose abi_major differs from its own,
  * or whose abi_minor is newer than its own (it could rely on calls this hub does not have).
+ *
+ * History: 1.0 first release. 1.1 adds delivery receipts: clinhub_sms_v1.receipt, clinhub_email_v1.receipt
+ * and clinhub_reply.receipt.
  */
 #ifndef CLINHUB_PLUGIN_H
 #define CLINHUB_PLUGIN_H
@@ -37,7 +40,7 @@ extern "C" {
 #endif
 
 #define CLINHUB_ABI_MAJOR 1
-#define CLINHUB_ABI_MINOR 0
+#define CLINHUB_ABI_MINOR 1
 #define CLINHUB_ENTRY_POINT "clinhub_plugin_entry"
 
 #if defined(_WIN32)
@@ -150,6 +153,9 @@ typedef struct clinhub_reply {
     void (*patient)(void* ctx, const clinhub_patient* patient);
     void (*immunisation)(void* ctx, const clinhub_immunisation* record);
     void (*delivery)(void* ctx, clinhub_delivery_state state, const char* provider_id);
+    /* 1.1: one message's fate from a delivery receipt; `detail` is the provider's own status word. */
+    void (*receipt)(void* ctx, const char* reference, clinhub_delivery_state state, const char* provider_id,
+                    const char* detail);
 } clinhub_reply;
 
 /* ---------------------------------------------------------------------------------------------------
@@ -207,12 +213,19 @@ typedef struct clinhub_sms_v1 {
     /* reply->delivery with what the provider knows of the message with this reference. Optional (NULL):
      * without it, a message interrupted by a crash is sent again rather than reconciled. */
     clinhub_status (*lookup)(void* self, const char* reference, const clinhub_reply* reply);
+    /* 1.1, optional: a delivery receipt the provider POSTed to the hub at /callbacks/<connector name>.
+     * `authorization` is the request's Authorization header ("" when absent), `body` its body. Check the
+     * request really comes from the provider, then reply->receipt once per message it reports.
+     * CLINHUB_PERMANENT (with a message) when it does not, or cannot be understood: the hub answers 403/400. */
+    clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
 } clinhub_sms_v1;
 
 typedef struct clinhub_email_v1 {
     size_t struct_size;
     clinhub_status (*send)(void* self, const clinhub_email* email, const clinhub_reply* reply);
     clinhub_status (*lookup)(void* self, const char* reference, const clinhub_reply* reply); /* optional */
+    /* 1.1, optional: as clinhub_sms_v1.receipt. */
+    clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
 } clinhub_email_v1;
 
 /* ---------------------------------------------------------------------------------------------------

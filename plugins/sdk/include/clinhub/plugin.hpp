@@ -112,6 +112,14 @@ struct Delivery {
     std::string providerId;
 };
 
+// What a delivery receipt says of one message.
+struct Receipt {
+    std::string reference;
+    DeliveryState state = DeliveryState::unknown;
+    std::string providerId;
+    std::string detail; // the provider's own word for it ("temporary-failure", ...)
+};
+
 struct ConfigError {
     std::string pointer; // JSON Pointer into the connector's section; "" is the section itself
     std::string message;
@@ -148,6 +156,12 @@ public:
     virtual Result lookup(const std::string& /*reference*/, Delivery& /*delivery*/) {
         return Result::permanent("lookup is not supported");
     }
+    // Override to accept delivery receipts POSTed to the hub at /callbacks/<connector name>: check the
+    // request is the provider's (from its Authorization header), then add one Receipt per message.
+    virtual Result receipt(const std::string& /*authorization*/, const std::string& /*body*/,
+                           std::vector<Receipt>& /*receipts*/) {
+        return Result::permanent("delivery receipts are not supported");
+    }
 };
 
 class EmailSender {
@@ -156,6 +170,12 @@ public:
     virtual Result send(const Email& email, std::string& providerId) = 0;
     virtual Result lookup(const std::string& /*reference*/, Delivery& /*delivery*/) {
         return Result::permanent("lookup is not supported");
+    }
+    // Override to accept delivery receipts POSTed to the hub at /callbacks/<connector name>: check the
+    // request is the provider's (from its Authorization header), then add one Receipt per message.
+    virtual Result receipt(const std::string& /*authorization*/, const std::string& /*body*/,
+                           std::vector<Receipt>& /*receipts*/) {
+        return Result::permanent("delivery receipts are not supported");
     }
 };
 
@@ -339,6 +359,19 @@ template <class T> struct Trampolines {
             return finish(r, reply);
         });
     }
+    template <class Kind>
+    static clinhub_status receipt(void* p, const char* authorization, const char* body, const clinhub_reply* reply) {
+        return guarded(reply, [&] {
+            std::vector<Receipt> receipts;
+            Result r = static_cast<Kind&>(self(p)).receipt(str(authorization), str(body), receipts);
+            // A 1.0 hub's reply has no receipt callback: it never calls receipt() anyway.
+            if (r.ok() && reply->struct_size >= offsetof(clinhub_reply, receipt) + sizeof(reply->receipt))
+                for (const auto& x : receipts)
+                    reply->receipt(reply->ctx, x.reference.c_str(), static_cast<clinhub_delivery_state>(x.state),
+                                   x.providerId.c_str(), x.detail.c_str());
+            return finish(r, reply);
+        });
+    }
     static clinhub_status sendEmail(void* p, const clinhub_email* email, const clinhub_reply* reply) {
         return guarded(reply, [&] {
             if (email == nullptr) return finish(Result::permanent("no message given"), reply);
@@ -412,7 +445,8 @@ template <class T> const clinhub_immunisation_records_v1* recordsTable() {
 
 template <class T> const clinhub_sms_v1* smsTable() {
     if constexpr (std::is_base_of_v<SmsSender, T>) {
-        static const clinhub_sms_v1 table{sizeof(table), Trampolines<T>::sendSms, Trampolines<T>::lookupSms};
+        static const clinhub_sms_v1 table{sizeof(table), Trampolines<T>::sendSms, Trampolines<T>::lookupSms,
+                                          Trampolines<T>::template receipt<SmsSender>};
         return &table;
     } else {
         return nullptr;
@@ -421,7 +455,8 @@ template <class T> const clinhub_sms_v1* smsTable() {
 
 template <class T> const clinhub_email_v1* emailTable() {
     if constexpr (std::is_base_of_v<EmailSender, T>) {
-        static const clinhub_email_v1 table{sizeof(table), Trampolines<T>::sendEmail, Trampolines<T>::lookupEmail};
+        static const clinhub_email_v1 table{sizeof(table), Trampolines<T>::sendEmail, Trampolines<T>::lookupEmail,
+                                            Trampolines<T>::template receipt<EmailSender>};
         return &table;
     } else {
         return nullptr;
