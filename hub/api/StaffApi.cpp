@@ -11,6 +11,7 @@
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -38,6 +39,9 @@ constexpr const char* kNoLink = "no such link";
 const std::string kOrganisation = "/api/v1/organisations/{ods}";
 const std::string kLinks = kOrganisation + "/links";
 const std::string kLink = kLinks + "/{id}";
+const std::string kMessages = kOrganisation + "/messages";
+const std::string kMessageStates[] = {"queued", "sending", "sent", "failed"};
+constexpr int kMaxMessages = 500;
 
 // ---- JSON shapes ------------------------------------------------------------------------------------------
 
@@ -91,6 +95,23 @@ Object::Ptr linkJson(const workflows::Link& link) {
     for (const auto& a : link.appointments)
         history->add(appointmentJson(a));
     out->set("appointment_history", history);
+    return out;
+}
+
+// A message as staff see it: where it stands and why, never its body (it may carry a link token).
+Object::Ptr messageJson(const outbox::Message& m) {
+    auto out = object();
+    out->set("reference", m.reference);
+    out->set("channel", outbox::toString(m.channel));
+    out->set("state", m.state);
+    out->set("attempts", m.attempts);
+    out->set("connector", m.connector);
+    out->set("provider_id", m.providerId);
+    out->set("last_error", m.lastError);
+    out->set("delivery", m.delivery.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(m.delivery));
+    out->set("delivery_detail", m.deliveryDetail);
+    out->set("created_at", isoUtc(m.createdAt));
+    out->set("updated_at", isoUtc(m.updatedAt));
     return out;
 }
 
@@ -159,7 +180,8 @@ std::string dateText(std::chrono::sys_days day) { return domain::isoDate(day); }
 
 class StaffApi {
 public:
-    StaffApi(workflows::SelfBook& selfBook, ApiKeys& keys) : selfBook_(selfBook), keys_(keys) {}
+    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys)
+        : selfBook_(selfBook), outbox_(outbox), keys_(keys) {}
 
     using Method = void (StaffApi::*)(Request&, Response&);
 
@@ -262,6 +284,48 @@ public:
         response.status(204);
     }
 
+    // Counts by state, then the latest messages (the dead letters with ?state=failed).
+    void messages(Request& request, Response& response) {
+        const std::string state = request.query("state").value_or("");
+        if (!state.empty() &&
+            std::find(std::begin(kMessageStates), std::end(kMessageStates), state) == std::end(kMessageStates))
+            return unprocessable(request, response, {{"state", "state must be queued, sending, sent or failed"}});
+        int limit = 100;
+        if (const auto text = request.query("limit")) {
+            try {
+                limit = std::stoi(*text);
+            } catch (const std::logic_error&) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > kMaxMessages)
+                return unprocessable(request, response,
+                                     {{"limit", "limit must be a number from 1 to " + std::to_string(kMaxMessages)}});
+        }
+        const auto& ods = request.param("ods");
+        auto counts = object();
+        for (const auto& [name, count] : outbox_.countByState(ods))
+            counts->set(name, count);
+        Array::Ptr list = new Array;
+        for (const auto& m : outbox_.list(ods, state, limit))
+            list->add(messageJson(m));
+        auto body = object();
+        body->set("counts", counts);
+        body->set("messages", list);
+        response.json(body);
+    }
+
+    void requeueMessage(Request& request, Response& response) {
+        const auto& reference = request.param("reference");
+        switch (outbox_.requeue(request.param("ods"), reference)) {
+        case outbox::Requeue::notFound: return response.problem(404, "no such message");
+        case outbox::Requeue::notFailed:
+            return response.problem(409, "only a failed message can be re-queued; this one is " +
+                                             outbox_.find(reference).value_or(outbox::Message{}).state);
+        case outbox::Requeue::requeued: break;
+        }
+        response.json(messageJson(*outbox_.find(reference)));
+    }
+
 private:
     bool authorised(Request& request, Response& response) {
         const auto presented = bearerKey(request);
@@ -298,6 +362,7 @@ private:
     }
 
     workflows::SelfBook& selfBook_;
+    outbox::Outbox& outbox_;
     ApiKeys& keys_;
 };
 
@@ -314,6 +379,8 @@ const std::vector<Entry>& table() {
         {{"GET", kLink}, &StaffApi::getLink},
         {{"DELETE", kLink}, &StaffApi::deleteLink},
         {{"POST", kLink + "/expire"}, &StaffApi::expireLink},
+        {{"GET", kMessages}, &StaffApi::messages},
+        {{"POST", kMessages + "/{reference}/requeue"}, &StaffApi::requeueMessage},
     };
     return all;
 }
@@ -330,8 +397,8 @@ const std::vector<RouteName>& staffApiRoutes() {
     return names;
 }
 
-void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, ApiKeys& keys) {
-    auto api = std::make_shared<StaffApi>(selfBook, keys);
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys) {
+    auto api = std::make_shared<StaffApi>(selfBook, outbox, keys);
     for (const auto& entry : table())
         router.add(entry.name.method, entry.name.pattern, StaffApi::guarded(api, entry.method));
 }

@@ -8,6 +8,7 @@
 
 #include "hub/api/ApiKeys.h"
 #include "hub/http/Router.h"
+#include "hub/outbox/Outbox.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <string>
@@ -25,7 +26,7 @@ struct RouteName {
 // Every route addStaffApi registers; the OpenAPI document is checked against this list.
 const std::vector<RouteName>& staffApiRoutes();
 
-// The service and keys must outlive the router.
-void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, ApiKeys& keys);
+// The services and keys must outlive the router.
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys);
 
 } // namespace clinhub::api

@@ -57,6 +57,7 @@ struct Connector {
     std::string name;
     std::string plugin;
     std::string configJson; // the section as JSON, after ${VAR} substitution and schema validation
+    int ratePerMinute = 0;  // 0: no limit; else the most calls a minute, across all outbox workers
     Mark mark;
 };
 

@@ -215,6 +215,8 @@ public:
                 Connector& c = config.connectors[entry.key];
                 c.name = entry.key;
                 c.plugin = text(entry.value.find("plugin"), "");
+                if (const YamlNode* limit = entry.value.find("rate_limit"))
+                    c.ratePerMinute = integer(limit->find("per_minute"), 0);
                 c.configJson = std::move(sections[entry.key]);
                 c.mark = entry.keyMark;
             }

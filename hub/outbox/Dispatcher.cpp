@@ -6,11 +6,14 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace clinhub::outbox {
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr auto kLongestRateWait = std::chrono::seconds(1);
 
 std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
     return object->has(key) ? object->getValue<std::string>(key) : std::string();
@@ -162,6 +165,18 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random) {
     if (route.empty())
         lastError = "organisation " + message.organisation + " routes no " + toString(message.channel) + " connector";
     for (const auto& connector : route) {
+        const auto wait = limiter_.reserve(connector->name(), routes_.ratePerMinute(connector->name()));
+        if (wait > kLongestRateWait) {
+            // Holding the claim that long would only stall this worker: put the message off instead,
+            // without spending an attempt.
+            limiter_.cancel(connector->name());
+            const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(wait).count();
+            outbox_.markRetry(message.reference, message.attempts, store::nowMicros() + micros,
+                              connector->name() + ": held back by its rate limit");
+            if (listener_) listener_(connector->name(), message.channel, "throttled");
+            return;
+        }
+        if (wait > wait.zero()) std::this_thread::sleep_for(wait);
         outbox_.markTrying(message.reference, connector->name());
         std::string providerId;
         const Result r = deliver(*connector, message, providerId);

@@ -4,6 +4,7 @@
 #include "hub/config/Config.h"
 #include "hub/host/PluginHost.h"
 #include "hub/outbox/Outbox.h"
+#include "hub/outbox/RateLimiter.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -24,6 +25,8 @@ public:
     virtual std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string& organisation,
                                                                         Channel channel) = 0;
     virtual std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) = 0;
+    // The most calls a minute the connector may take (its `rate_limit`); 0 for no limit.
+    virtual int ratePerMinute(const std::string& /*connector*/) { return 0; }
 };
 
 // Exponential backoff with jitter, capped: attempt n waits a random time in [d/2, d], d = min(cap, base·2ⁿ⁻¹).
@@ -68,6 +71,7 @@ private:
     config::Outbox settings_;
     Backoff backoff_;
     OutcomeListener listener_;
+    RateLimiter limiter_;
     std::vector<std::thread> workers_;
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -13,7 +13,8 @@ namespace clinhub::outbox {
 namespace {
 
 constexpr const char* kColumns = "reference, organisation, channel, payload, state, attempts, due_at, "
-                                 "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, '')";
+                                 "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, ''), "
+                                 "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at";
 
 std::vector<Message> readMessages(Poco::Data::Statement& statement) {
     std::vector<Message> out;
@@ -30,6 +31,10 @@ std::vector<Message> readMessages(Poco::Data::Statement& statement) {
         m.connector = rows[7].convert<std::string>();
         m.providerId = rows[8].convert<std::string>();
         m.lastError = rows[9].convert<std::string>();
+        m.delivery = rows[10].convert<std::string>();
+        m.deliveryDetail = rows[11].convert<std::string>();
+        m.createdAt = rows[12].convert<int64_t>();
+        m.updatedAt = rows[13].convert<int64_t>();
         out.push_back(std::move(m));
     }
     return out;
@@ -206,15 +211,68 @@ std::vector<Attempt> Outbox::attempts(const std::string& reference) {
     return out;
 }
 
-std::map<std::string, int64_t> Outbox::countByState() {
+std::map<std::string, int64_t> Outbox::countByState() { return countByState(""); }
+
+std::map<std::string, int64_t> Outbox::countByState(const std::string& organisation) {
     Poco::Data::Session s = store_.session();
     std::vector<std::string> states;
     std::vector<int64_t> counts;
-    s << "SELECT state, COUNT(*) FROM outbox GROUP BY state", into(states), into(counts), now;
+    std::string org = organisation;
+    s << "SELECT state, COUNT(*) FROM outbox WHERE ? = '' OR organisation = ? GROUP BY state", use(org), use(org),
+        into(states), into(counts), now;
     std::map<std::string, int64_t> out{{"queued", 0}, {"sending", 0}, {"sent", 0}, {"failed", 0}};
     for (size_t i = 0; i < states.size(); ++i)
         out[states[i]] = counts[i];
     return out;
+}
+
+std::vector<Message> Outbox::list(const std::string& organisation, const std::string& state, int limit) {
+    Poco::Data::Session s = store_.session();
+    Poco::Data::Statement select(s);
+    std::string org = organisation;
+    std::string st = state;
+    select << "SELECT " << kColumns
+           << " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?",
+        use(org), use(st), use(st), use(limit);
+    select.execute();
+    return readMessages(select);
+}
+
+Requeue Outbox::requeue(const std::string& organisation, const std::string& reference) {
+    Requeue outcome = Requeue::notFound;
+    store_.write([&](Poco::Data::Session& s) {
+        std::string state;
+        s << "SELECT state FROM outbox WHERE reference = ? AND organisation = ?", useRef(reference),
+            useRef(organisation), into(state), now;
+        if (state.empty()) return;
+        outcome = Requeue::notFailed;
+        if (state != "failed") return;
+        int64_t t = store::nowMicros();
+        s << "UPDATE outbox SET state = 'queued', attempts = 0, due_at = ?, claimed_until = 0, updated_at = ? "
+             "WHERE reference = ? AND state = 'failed'",
+            use(t), use(t), useRef(reference), now;
+        outcome = Requeue::requeued;
+    });
+    if (outcome == Requeue::requeued) recordAttempt(reference, {0, "staff", "requeued", "re-queued by staff", 0});
+    return outcome;
+}
+
+bool Outbox::recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail) {
+    const char* word = state == DeliveryState::delivered  ? "delivered"
+                       : state == DeliveryState::failed   ? "failed"
+                       : state == DeliveryState::accepted ? "accepted"
+                                                          : "unknown";
+    bool found = false;
+    store_.write([&](Poco::Data::Session& s) {
+        int64_t t = store::nowMicros();
+        std::string w = word;
+        Poco::Data::Statement update(s);
+        update
+            << "UPDATE outbox SET delivery = ?, delivery_detail = NULLIF(?, ''), delivered_at = ? WHERE reference = ?",
+            use(w), useRef(detail), use(t), useRef(reference);
+        found = update.execute() == 1;
+    });
+    return found;
 }
 
 } // namespace clinhub::outbox

@@ -9,6 +9,8 @@
 
 #include "hub/store/Store.h"
 
+#include <clinhub/plugin.hpp>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,7 +49,13 @@ struct Message {
     std::string providerId;
     std::string lastError;
     bool interrupted = false; // claimed while `sending` after its lease lapsed: reconcile before resending
+    std::string delivery;     // from delivery receipts: "", accepted, delivered, failed
+    std::string deliveryDetail;
+    int64_t createdAt = 0;
+    int64_t updatedAt = 0;
 };
+
+enum class Requeue { requeued, notFound, notFailed };
 
 struct Attempt {
     int attempt = 0;
@@ -87,6 +95,15 @@ public:
     [[nodiscard]] std::optional<Message> find(const std::string& reference);
     [[nodiscard]] std::vector<Attempt> attempts(const std::string& reference);
     [[nodiscard]] std::map<std::string, int64_t> countByState();
+    [[nodiscard]] std::map<std::string, int64_t> countByState(const std::string& organisation);
+
+    // One organisation's messages, newest first; `state` "" for every state. `failed` ones are the dead
+    // letters: they gave up after the retry budget or on a permanent error, with the reason in lastError.
+    [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
+    // Sends a dead letter again from scratch: a fresh retry budget, due now.
+    Requeue requeue(const std::string& organisation, const std::string& reference);
+    // Records what a delivery receipt says; false when no message has that reference.
+    bool recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail);
 
 private:
     store::Store& store_;

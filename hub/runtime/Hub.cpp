@@ -1,5 +1,6 @@
 #include "hub/runtime/Hub.h"
 
+#include "hub/api/DeliveryCallbacks.h"
 #include "hub/api/StaffApi.h"
 #include "hub/config/Loader.h"
 #include "hub/http/Health.h"
@@ -74,7 +75,8 @@ void Hub::start() {
 
     http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
     apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
-    api::addStaffApi(router_, *selfBook_, *apiKeys_);
+    api::addStaffApi(router_, *selfBook_, *outbox_, *apiKeys_);
+    api::addDeliveryCallbacks(router_, *outbox_, *current_);
     // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
     web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
     server_ = std::make_unique<http::Server>(config.http, router_, metrics_, http::Server::Options());

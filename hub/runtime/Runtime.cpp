@@ -66,6 +66,13 @@ std::vector<std::shared_ptr<host::ConnectorInstance>> Current::route(const std::
 
 std::shared_ptr<host::ConnectorInstance> Current::connector(const std::string& name) { return get()->connector(name); }
 
+int Current::ratePerMinute(const std::string& connector) {
+    const auto runtime = get();
+    const auto& connectors = runtime->config().connectors;
+    const auto it = connectors.find(connector);
+    return it == connectors.end() ? 0 : it->second.ratePerMinute;
+}
+
 std::vector<std::string> pluginDirectories(const std::string& configPath) {
     std::vector<std::string> dirs;
     try {

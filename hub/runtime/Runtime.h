@@ -44,6 +44,7 @@ public:
     std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string& organisation,
                                                                 outbox::Channel channel) override;
     std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) override;
+    int ratePerMinute(const std::string& connector) override;
 
 private:
     mutable std::mutex mutex_;

@@ -95,6 +95,14 @@ const std::vector<Migration>& migrations() {
              // A message to queue once this one is sent (the invite's SNOMED code follows its SMS).
              "ALTER TABLE outbox ADD COLUMN after_sent TEXT",
          }},
+        {3,
+         "outbox: what delivery receipts say of each message; listing by organisation and state",
+         {
+             "ALTER TABLE outbox ADD COLUMN delivery TEXT",
+             "ALTER TABLE outbox ADD COLUMN delivery_detail TEXT",
+             "ALTER TABLE outbox ADD COLUMN delivered_at BIGINT",
+             "CREATE INDEX outbox_organisation ON outbox (organisation, state, updated_at)",
+         }},
     };
     return all;
 }

@@ -115,11 +115,12 @@ protected:
         current = std::make_unique<runtime::Current>(runtime);
         store = store::Store::open(loaded.config->storeUrl);
         store->migrate();
+        outbox = std::make_unique<outbox::Outbox>(*store);
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current);
         keys = std::make_unique<api::ApiKeys>(*store);
         keyA = keys->create("A12345", "tests").key;
         keyB = keys->create("B99999", "tests").key;
-        api::addStaffApi(router, *selfBook, *keys);
+        api::addStaffApi(router, *selfBook, *outbox, *keys);
         server = std::make_unique<http::Server>(loaded.config->http, router, metrics);
         server->start();
     }
@@ -166,6 +167,7 @@ protected:
     host::PluginHost host;
     std::unique_ptr<runtime::Current> current;
     std::unique_ptr<store::Store> store;
+    std::unique_ptr<outbox::Outbox> outbox;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::unique_ptr<api::ApiKeys> keys;
     std::string keyA;

@@ -34,7 +34,9 @@ std::vector<Call> everyRoute(const std::string& base, const std::string& linkId)
             {"GET", base + "/links?nhs_number=9995260182", ""},
             {"GET", base + "/links/" + linkId, ""},
             {"POST", base + "/links/" + linkId + "/expire", ""},
-            {"DELETE", base + "/links/" + linkId, ""}};
+            {"DELETE", base + "/links/" + linkId, ""},
+            {"GET", base + "/messages", ""},
+            {"POST", base + "/messages/msg-unknown/requeue", ""}};
 }
 
 std::vector<std::pair<std::string, std::string>> fieldErrors(const Reply& reply) {
@@ -487,6 +489,37 @@ TEST_F(StaffApi, RepliesMatchTheOpenApiSchemas) {
     expect(get(kA + "/links/" + id, ""), 401, "Problem");
     expect(get(kB + "/links/" + id, keyA), 404, "Problem");
     expect(post(kA + "/links/" + id + "/expire", keyA), 409, "Problem");
+    expect(get(kA + "/messages", keyA), 200, "MessageList");
+    expect(get(kA + "/messages?state=lost", keyA), 422, "ValidationProblem");
+}
+
+TEST_F(StaffApi, MessagesShowCountsAndDeadLettersWithTheirReasonAndARequeueSendsOneAgain) {
+    createLink();
+    const auto invite = createLink();
+    const auto reference = selfBook->find("A12345", invite.id)->inviteReference;
+    outbox->markFailed(reference, 5, "gave up after 5 attempts; last error: provider answered 503");
+
+    const auto all = get(kA + "/messages", keyA);
+    ASSERT_EQ(all.status, 200) << all.body;
+    EXPECT_EQ(all.json()->getObject("counts")->getValue<int>("queued"), 1);
+    EXPECT_EQ(all.json()->getObject("counts")->getValue<int>("failed"), 1);
+    EXPECT_EQ(all.body.find("07700"), std::string::npos) << "no message body, no number";
+    EXPECT_EQ(all.body.find("+44"), std::string::npos);
+
+    const auto dead = get(kA + "/messages?state=failed", keyA).json()->getArray("messages");
+    ASSERT_EQ(dead->size(), 1U);
+    EXPECT_EQ(dead->getObject(0)->getValue<std::string>("reference"), reference);
+    EXPECT_EQ(dead->getObject(0)->getValue<std::string>("last_error"),
+              "gave up after 5 attempts; last error: provider answered 503");
+
+    EXPECT_EQ(post(kB + "/messages/" + reference + "/requeue", keyB).status, 404) << "B cannot touch A's message";
+    const auto requeued = post(kA + "/messages/" + reference + "/requeue", keyA);
+    ASSERT_EQ(requeued.status, 200) << requeued.body;
+    EXPECT_EQ(requeued.json()->getValue<std::string>("state"), "queued");
+    EXPECT_EQ(requeued.json()->getValue<int>("attempts"), 0);
+    EXPECT_EQ(outbox->find(reference)->state, "queued");
+    EXPECT_EQ(post(kA + "/messages/" + reference + "/requeue", keyA).status, 409) << "only a dead letter";
+    EXPECT_EQ(post(kA + "/messages/msg-nope/requeue", keyA).status, 404);
 }
 
 } // namespace

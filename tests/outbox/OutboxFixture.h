@@ -24,6 +24,8 @@ public:
         auto it = byName.find(name);
         return it != byName.end() ? it->second : nullptr;
     }
+    std::map<std::string, int> rates;
+    int ratePerMinute(const std::string& name) override { return rates.contains(name) ? rates[name] : 0; }
 };
 
 class OutboxFixture : public ::testing::Test {

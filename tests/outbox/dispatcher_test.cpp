@@ -184,3 +184,29 @@ TEST_F(Dispatching, DropsTheFollowUpOfAMessageThatFailed) {
 
 } // namespace
 } // namespace clinhub::test
+
+namespace clinhub::test {
+namespace {
+
+TEST_F(Dispatching, ARateLimitedConnectorPutsOffWhatItCannotTakeWithoutSpendingAnAttempt) {
+    addConnector("primary", "ok");
+    routes.rates["primary"] = 30; // one every two seconds, a burst of one
+    for (int i = 0; i < 4; ++i)
+        enqueueSms();
+    outbox::Dispatcher dispatcher(*outbox, routes, settings());
+    EXPECT_EQ(dispatcher.runOnce(), 4);
+    // The first goes at once; the next would have to wait two seconds, longer than a worker holds a
+    // message, so it and the rest are put off, with no attempt spent.
+    EXPECT_EQ(journal("primary").size(), 1U);
+    const auto counts = outbox->countByState();
+    EXPECT_EQ(counts.at("sent"), 1);
+    EXPECT_EQ(counts.at("queued"), 3);
+    for (const auto& m : outbox->list("A12345", "queued", 10)) {
+        EXPECT_EQ(m.attempts, 0);
+        EXPECT_EQ(m.lastError, "primary: held back by its rate limit");
+        EXPECT_GT(m.dueAt, store::nowMicros());
+    }
+}
+
+} // namespace
+} // namespace clinhub::test
