@@ -53,7 +53,7 @@ std::string HttpResponse::header(const std::string& lowerName) const {
     return it == headers.end() ? std::string{} : it->second;
 }
 
-HttpClient::HttpClient(HttpTimeouts timeouts) : timeouts_(timeouts) { initCurl(); }
+HttpClient::HttpClient(HttpTimeouts timeouts, HttpTls tls) : timeouts_(timeouts), tls_(std::move(tls)) { initCurl(); }
 
 HttpClient::~HttpClient() = default;
 
@@ -100,6 +100,15 @@ Result HttpClient::perform(const HttpRequest& request, HttpResponse& response) {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, appendHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (request.freshConnection) {
+        curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+        // ... and closed after: kept, it would idle beside the handle's reused one, holding a server thread.
+        curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (!tls_.clientCertificate.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, tls_.clientCertificate.c_str());
+    if (!tls_.clientKey.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls_.clientKey.c_str());
+    if (!tls_.keyPassword.empty()) curl_easy_setopt(curl, CURLOPT_KEYPASSWD, tls_.keyPassword.c_str());
+    if (!tls_.caBundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.caBundle.c_str());
 
     const CURLcode code = curl_easy_perform(curl);
     curl_slist_free_all(headers);

@@ -19,6 +19,9 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // On a fresh connection. libcurl silently sends a request again when a kept-alive connection closes
+    // without an answer, which for a request that is not safe to repeat (a booking) is a blind retry.
+    bool freshConnection = false;
 };
 
 struct HttpResponse {
@@ -34,9 +37,17 @@ struct HttpTimeouts {
     std::chrono::milliseconds total{10000};
 };
 
+// Mutual TLS: files in PEM; empty fields are not used (the system's CA bundle is the default).
+struct HttpTls {
+    std::string clientCertificate;
+    std::string clientKey;
+    std::string keyPassword;
+    std::string caBundle;
+};
+
 class HttpClient {
 public:
-    explicit HttpClient(HttpTimeouts timeouts = {});
+    explicit HttpClient(HttpTimeouts timeouts = {}, HttpTls tls = {});
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -54,6 +65,7 @@ private:
     void release(std::unique_ptr<Handle> handle);
 
     HttpTimeouts timeouts_;
+    HttpTls tls_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Handle>> idle_;
 };

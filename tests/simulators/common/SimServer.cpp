@@ -5,9 +5,11 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 
 #include <algorithm>
 #include <chrono>
@@ -50,8 +52,10 @@ public:
             if (faults_.drop()) throw DropConnection{};
             protocol_(request, response);
         } catch (const DropConnection&) {
-            // Poco closes a connection whose handler throws before answering: the client sees no reply.
+            // Poco answers 500 for a handler that throws before answering; closing the socket first, taken
+            // from the session, leaves that answer nowhere to go: the client sees no reply at all.
             response.setKeepAlive(false);
+            static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket().close();
             throw Poco::Net::ConnectionAbortedException("simulated dropped connection");
         }
     }
@@ -167,10 +171,13 @@ int SimServer::run(const Handler& protocol, const Handler& inspect) {
 
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", options_.port), 64);
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(32);
+    params->setMaxThreads(64);
     params->setMaxQueued(256);
     params->setKeepAlive(true);
-    Poco::Net::HTTPServer server(new Factory(faults_, protocol, inspect), socket, params);
+    // A pool of its own: the default one stops at 16 threads, and every kept-alive client connection
+    // holds a thread while it idles, so a few concurrent clients would leave new connections queued.
+    Poco::ThreadPool pool(2, 64);
+    Poco::Net::HTTPServer server(new Factory(faults_, protocol, inspect), pool, socket, params);
     server.start();
     const std::uint16_t port = socket.address().port();
     std::cerr << options_.name << ": listening on 127.0.0.1:" << port << '\n';
