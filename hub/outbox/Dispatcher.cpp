@@ -99,31 +99,48 @@ int Dispatcher::runOnce() {
     return static_cast<int>(batch.size());
 }
 
+// The connectors a message may already have reached: the one being called when a process died, or each
+// one whose send failed in a way that does not say it never arrived (a timeout, a lost answer).
+std::vector<std::string> Dispatcher::mayHaveIt(const Message& message) {
+    std::vector<std::string> names;
+    if (message.interrupted && !message.connector.empty()) names.push_back(message.connector);
+    if (message.attempts > 0)
+        for (const auto& a : outbox_.attempts(message.reference))
+            if (a.outcome == clinhub::toString(Status::retryable) &&
+                std::find(names.begin(), names.end(), a.connector) == names.end())
+                names.push_back(a.connector);
+    return names;
+}
+
 bool Dispatcher::reconcile(Message& message, std::mt19937_64& random) {
-    auto connector = message.connector.empty() ? nullptr : routes_.connector(message.connector);
-    SmsSender* sms = connector && message.channel == Channel::sms ? connector->sms() : nullptr;
-    EmailSender* email = connector && message.channel == Channel::email ? connector->email() : nullptr;
-    Delivery delivery;
-    Result r = sms != nullptr     ? sms->lookup(message.reference, delivery)
-               : email != nullptr ? email->lookup(message.reference, delivery)
-                                  : Result::permanent("no lookup for this channel");
-    const std::string name = connector ? connector->name() : message.connector;
-    if (r.status == Status::retryable) {
-        // The provider may have it: resending now could send it twice. Ask again later.
-        outbox_.extendClaim(message.reference, store::nowMicros() + backoff_.delay(1, random),
-                            "reconciling with " + name + ": " + r.message);
-        return true;
+    const auto names = mayHaveIt(message);
+    if (names.empty()) return false;
+    for (const auto& name : names) {
+        auto connector = routes_.connector(name);
+        SmsSender* sms = connector && message.channel == Channel::sms ? connector->sms() : nullptr;
+        EmailSender* email = connector && message.channel == Channel::email ? connector->email() : nullptr;
+        Delivery delivery;
+        Result r = sms != nullptr     ? sms->lookup(message.reference, delivery)
+                   : email != nullptr ? email->lookup(message.reference, delivery)
+                                      : Result::permanent("no lookup for this channel");
+        if (r.status == Status::retryable) {
+            // The provider may have it: resending now could send it twice. Ask again later.
+            outbox_.extendClaim(message.reference, store::nowMicros() + backoff_.delay(1, random),
+                                "reconciling with " + name + ": " + r.message);
+            return true;
+        }
+        if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
+            outbox_.markSent(message.reference, name, delivery.providerId);
+            outbox_.recordAttempt(message.reference,
+                                  {message.attempts, name, "reconciled", "provider already had it", 0});
+            log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
+            if (listener_) listener_(name, message.channel, "reconciled");
+            return true;
+        }
     }
-    if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
-        outbox_.markSent(message.reference, name, delivery.providerId);
-        outbox_.recordAttempt(message.reference, {message.attempts, name, "reconciled", "provider already had it", 0});
-        log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
-        if (listener_) listener_(name, message.channel, "reconciled");
-        return true;
-    }
-    // Unknown to the provider, failed there, or a connector that cannot tell: send it (again).
-    log::info("outbox_resending_interrupted", {{"reference", message.reference}, {"connector", name}});
-    if (listener_) listener_(name, message.channel, "resent");
+    // Unknown to every provider that might have it, failed there, or connectors that cannot tell: send it.
+    log::info("outbox_resending", {{"reference", message.reference}, {"connectors", std::to_string(names.size())}});
+    if (listener_) listener_(message.connector, message.channel, "resent");
     return false;
 }
 
@@ -157,7 +174,8 @@ Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& me
 }
 
 void Dispatcher::handle(Message& message, std::mt19937_64& random) {
-    if (message.interrupted && reconcile(message, random)) return;
+    // Before any resend, ask whoever might have the message already: a resend must never duplicate it.
+    if (reconcile(message, random)) return;
 
     const auto route = routes_.route(message.organisation, message.channel);
     const int attempt = message.attempts + 1;

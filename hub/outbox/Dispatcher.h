@@ -64,6 +64,7 @@ private:
     void handle(Message& message, std::mt19937_64& random);
     // True when reconciling settled the message (it had been sent, or must wait); false to send it.
     bool reconcile(Message& message, std::mt19937_64& random);
+    std::vector<std::string> mayHaveIt(const Message& message);
     Result deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId);
 
     Outbox& outbox_;

@@ -210,3 +210,37 @@ TEST_F(Dispatching, ARateLimitedConnectorPutsOffWhatItCannotTakeWithoutSpendingA
 
 } // namespace
 } // namespace clinhub::test
+
+namespace clinhub::test {
+namespace {
+
+TEST_F(Dispatching, ARetryAsksTheProviderThatMayHaveTheMessageBeforeSendingItAgain) {
+    addConnector("primary", "retryable", "delivered"); // fails to answer, yet had it all along
+    const auto reference = enqueueSms();
+    auto s = settings(5);
+    s.backoffBaseSeconds = 0; // due again at once
+    s.backoffCapSeconds = 0;
+    outbox::Dispatcher dispatcher(*outbox, routes, s);
+    dispatcher.runOnce();
+    ASSERT_EQ(outbox->find(reference)->state, "queued");
+    dispatcher.runOnce();
+    EXPECT_EQ(outbox->find(reference)->state, "sent");
+    EXPECT_EQ(journal("primary").size(), 1U) << "looked up, not sent twice";
+    EXPECT_EQ(outbox->attempts(reference).back().outcome, "reconciled");
+}
+
+TEST_F(Dispatching, ARetryResendsWhenTheProviderNeverGotIt) {
+    addConnector("primary", "retryable", "unknown");
+    const auto reference = enqueueSms();
+    auto s = settings(2);
+    s.backoffBaseSeconds = 0;
+    s.backoffCapSeconds = 0;
+    outbox::Dispatcher dispatcher(*outbox, routes, s);
+    dispatcher.runOnce();
+    dispatcher.runOnce();
+    EXPECT_EQ(journal("primary").size(), 2U);
+    EXPECT_EQ(outbox->find(reference)->state, "failed") << "two attempts, the budget";
+}
+
+} // namespace
+} // namespace clinhub::test
