@@ -42,6 +42,8 @@ public:
         HttpRequest request{config_.method, config_.url, config_.headers, {}};
         request.headers.emplace_back("Content-Type", config_.contentType);
         request.body = config_.body.render({{"to", sms.to}, {"body", sms.body}, {"reference", sms.reference}});
+        // Never on a kept-alive connection: libcurl would resend it, unasked, if that connection had closed.
+        request.freshConnection = true;
         HttpResponse response;
         if (auto r = http_.perform(request, response); !r.ok()) return r;
         const std::string what = "send " + sms.reference;

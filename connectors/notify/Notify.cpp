@@ -81,6 +81,10 @@ private:
         request.method = method;
         request.url = config_.baseUrl + path;
         request.body = body;
+        // A send must never be repeated blindly, and libcurl repeats a request whose kept-alive connection
+        // closed without an answer: so sends go on a fresh connection (reads keep theirs). Notify's rate
+        // limit, not connection set-up, is what bounds the send rate.
+        request.freshConnection = method == "POST";
         // Notify compares iat with the real time, so the system clock is used, not the host's.
         const auto now =
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -51,6 +52,9 @@ public:
             if (const int ms = faults_.latencyMs(); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             if (faults_.drop()) throw DropConnection{};
             protocol_(request, response);
+            // A handler that answered without reading the body (an injected 500, a 429) must not leave it
+            // on a kept-alive connection, where it would be read as the start of the next request.
+            request.stream().ignore(std::numeric_limits<std::streamsize>::max());
         } catch (const DropConnection&) {
             // Poco answers 500 for a handler that throws before answering; closing the socket first, taken
             // from the session, leaves that answer nowhere to go: the client sees no reply at all.
