@@ -1,0 +1,163 @@
+// The outbox end to end: `clinhub serve` sending queued SMS through the notify plugin to notify_sim.
+//   1. unthrottled: sends/s from the hub's store to the provider (target >= 2,000/s), against the named
+//      baseline of the same POSTs sent straight to the simulator by 8 threads (no hub, no store);
+//   2. with `rate_limit: {per_minute: 3000}`: the rate achieved over two minutes (target within 1%).
+// Prints figures; asserts nothing.
+//
+//   bench_outbox_delivery CLINHUB_EXE [MESSAGES] [RATE_SECONDS]
+#include "SimProcess.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <signal.h>
+#include <thread>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using clinhub::test::SimProcess;
+
+// A made-up service of tests/simulators/notify/fixture.json, not a key of any real Notify service.
+constexpr const char* kApiKey =
+    "clinhub_bench-8b3a6b6e-5f7d-4d1c-9d0e-3f2a1c4b5d6e-c2f0e1d4-7a9b-4c3e-8f1a-2b3c4d5e6f70";
+constexpr const char* kSmsTemplate = "4d6f2b1a-3c5e-4f70-8a9b-1c2d3e4f5a6b";
+
+int simCount(const SimProcess& sim) {
+    const auto o =
+        Poco::JSON::Parser().parse(sim.control("GET", "/_sim/notifications/count")).extract<Poco::JSON::Object::Ptr>();
+    return o->getValue<int>("count");
+}
+
+struct Hub {
+    std::filesystem::path dir;
+    std::unique_ptr<Poco::ProcessHandle> process;
+
+    Hub(const std::string& exe, const std::string& simUrl, int messages, int perMinute) {
+        dir = std::filesystem::temp_directory_path() /
+              ("clinhub-bench-outbox-" + std::to_string(::getpid()) + "-" + std::to_string(perMinute));
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        setenv("CLINHUB_BENCH_NOTIFY_KEY", kApiKey, 1);
+        std::ofstream(dir / "hub.yaml")
+            << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n"
+               "  outbox: {poll_ms: 20, workers: 4, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
+               "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
+               "  notify:\n    plugin: notify\n"
+            << (perMinute > 0 ? "    rate_limit: {per_minute: " + std::to_string(perMinute) + "}\n" : "")
+            << "    config: {base_url: \"" << simUrl
+            << "\", api_key: \"${CLINHUB_BENCH_NOTIFY_KEY}\", sms_template_id: \"" << kSmsTemplate
+            << "\"}\norganisations:\n  A12345:\n    name: Bench Surgery\n"
+               "    route: {appointment_book: book, sms: [notify], email: notify}\n";
+        const std::string config = (dir / "hub.yaml").string();
+        run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
+        std::ofstream(dir / "queue.sql")
+            << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " << messages
+            << ") INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
+               "claimed_until, created_at, updated_at) SELECT printf('msg-bench-%07d', i), 'A12345', 'sms', "
+               "printf('{\"to\":\"+447700900%03d\",\"body\":\"Bench Surgery: test message %d\"}', i % 1000, i), "
+               "'queued', 0, 0, 0, 0, 0 FROM n;\n";
+        run("sqlite3 '" + (dir / "hub.db").string() + "' < '" + (dir / "queue.sql").string() + "'");
+        Poco::Pipe out;
+        process = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+            "/bin/sh",
+            {"-c", "exec '" + exe + "' serve --config '" + config + "' 2>>'" + (dir / "hub.log").string() + "'"},
+            nullptr, &out, nullptr));
+        Poco::PipeInputStream stream(out);
+        std::string line;
+        while (std::getline(stream, line) && line.find("serving on port") == std::string::npos) {
+        }
+    }
+    ~Hub() {
+        ::kill(static_cast<pid_t>(process->id()), SIGTERM);
+        process->wait();
+        std::filesystem::remove_all(dir);
+    }
+    static void run(const std::string& command) {
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+    }
+};
+
+// The baseline: the same POST bodies straight to the simulator from 8 threads on kept-alive connections.
+double baselinePerSecond(const SimProcess& sim, int messages) {
+    std::atomic<int> next{0};
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(sim.port()));
+            for (int i = next++; i < messages; i = next++) {
+                const std::string body = R"({"phone_number":"+447700900123","template_id":")" +
+                                         std::string(kSmsTemplate) + R"(","personalisation":{"body":"test"},)" +
+                                         R"("reference":"msg-baseline-)" + std::to_string(i) + R"("})";
+                Poco::Net::HTTPRequest request("POST", "/_sim/baseline", Poco::Net::HTTPMessage::HTTP_1_1);
+                request.setContentType("application/json");
+                request.setContentLength(static_cast<std::streamsize>(body.size()));
+                session.sendRequest(request) << body;
+                Poco::Net::HTTPResponse response;
+                session.receiveResponse(response).ignore(std::numeric_limits<std::streamsize>::max());
+            }
+        });
+    for (auto& t : threads)
+        t.join();
+    return messages / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: bench_outbox_delivery CLINHUB_EXE [MESSAGES] [RATE_SECONDS]\n";
+        return 2;
+    }
+    const std::string exe = argv[1];
+    const int messages = argc > 2 ? std::stoi(argv[2]) : 20'000;
+    const int rateSeconds = argc > 3 ? std::stoi(argv[3]) : 120;
+
+    std::printf("outbox delivery: clinhub serve -> notify plugin -> notify_sim (SQLite store, 4 workers)\n");
+    {
+        SimProcess sim(NOTIFY_SIM, {"--fixture", NOTIFY_FIXTURE, "--rate-limit", "0"});
+        Hub hub(exe, sim.url(), messages, 0);
+        const auto start = Clock::now();
+        while (simCount(sim) < messages)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        const double rate = messages / seconds;
+        // Unknown paths of the simulator answer 404 at once: the baseline is the HTTP round trip alone.
+        const double baseline = baselinePerSecond(sim, messages);
+        std::printf("  unthrottled: %d SMS in %.2f s = %.0f sends/s   target >= 2000/s: %s\n", messages, seconds, rate,
+                    rate >= 2000 ? "met" : "NOT met");
+        std::printf("  baseline (bare HTTP round trips to the simulator, 8 threads): %.0f/s   ratio %.2f\n", baseline,
+                    rate / baseline);
+    }
+    {
+        constexpr int kPerMinute = 3000;
+        // More than the window can take, so the limit, not the queue, decides.
+        SimProcess sim(NOTIFY_SIM, {"--fixture", NOTIFY_FIXTURE, "--rate-limit", "0"});
+        Hub hub(exe, sim.url(), kPerMinute * rateSeconds / 60 + 2000, kPerMinute);
+        while (simCount(sim) == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const int first = simCount(sim);
+        const auto start = Clock::now();
+        std::this_thread::sleep_for(std::chrono::seconds(rateSeconds));
+        const int sent = simCount(sim) - first;
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        const double perMinute = sent * 60.0 / seconds;
+        const double off = (perMinute - kPerMinute) / kPerMinute * 100;
+        std::printf("  rate_limit %d/min over %.0f s: %d sent = %.1f/min (%+.2f%%)   target within 1%%: %s\n",
+                    kPerMinute, seconds, sent, perMinute, off, std::abs(off) <= 1 ? "met" : "NOT met");
+    }
+    return 0;
+}
