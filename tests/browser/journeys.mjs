@@ -3,13 +3,18 @@
 // SMS is read from the outbox-file sink; each journey saves screenshots.
 //
 //   node tests/browser/journeys.mjs --clinhub build/clinhub --screenshots DIR [--chromium /usr/bin/chromium]
+//        [--book-plugin NAME --book-config 'YAML flow map' [--book-peer 'SIMULATOR ARGS']]
+//
+// By default the book is local-book; --book-plugin puts another appointment-book connector in its place,
+// --book-peer starts its simulator first (its port replaces {port} in --book-config). The book must hold
+// the test patient and at least three free "Flu clinic" slots.
 //
 // Journey 1 books (with a wrong date of birth first), sees the confirmation, reopens the link and sees
 // "already booked", and gets the confirmation SMS with a manage link. Journey 2 declines. Journey 3 books,
 // then reschedules through the manage link; the staff link history shows it.
 import { mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
+import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, startPeer } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
 if (!opts.clinhub || !opts.screenshots) {
@@ -34,6 +39,7 @@ for (const f of readdirSync(opts.screenshots)) if (f.endsWith('.png')) rmSync(jo
 const WRONG_DOB = '1957-03-14';
 const CONFIRMATION_START = FLU_RULE.templates.confirmation_sms.split('{{')[0];
 let hub;
+let peer; // the book's simulator, when the book is not local-book
 let browser;
 let page; // the page of the step running, for the failure report
 let current = '(starting)';
@@ -154,7 +160,17 @@ async function confirmationSms(label, before, inviteUrl) {
 const references = () => new Set(hub.messages().map((m) => m.reference));
 
 async function main() {
-  const files = writeHubFiles({ seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES }, rules: { flu: FLU_RULE } });
+  let bookConnector;
+  if (opts['book-plugin']) {
+    let config = opts['book-config'] ?? '{}';
+    if (opts['book-peer']) {
+      peer = await step(`start the book's simulator`, () => startPeer(opts['book-peer']));
+      config = config.replaceAll('{port}', String(peer.port));
+    }
+    bookConnector = { plugin: opts['book-plugin'], config };
+    console.log(`      appointment book: ${bookConnector.plugin}`);
+  }
+  const files = writeHubFiles({ seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES }, rules: { flu: FLU_RULE }, book: bookConnector });
   hub = new Hub(opts.clinhub, files);
   await step('start clinhub serve', () => hub.start());
   console.log(`      hub on ${hub.origin}, files in ${files.dir}`);
@@ -274,6 +290,7 @@ try {
     await hub.stop();
     if (!failed) hub.cleanup();
   }
+  if (peer) peer.stop();
 }
 console.log(failed ? `${steps} passed, 1 failed` : `${steps} passed, 0 failed`);
 process.exit(failed ? 1 : 0);

@@ -87,7 +87,29 @@ export function ruleYaml(id, rule) {
 }
 
 // Writes hub.yaml and book-seed.yaml into a new temp folder; returns {dir, config, outbox, bookDb, hubDb}.
-export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '' }) {
+// A book's peer process (a simulator): started with `--port-file`, its port read from there.
+export async function startPeer(command, timeoutMs = 15000) {
+  const dir = mkdtempSync(join(tmpdir(), 'clinhub-peer-'));
+  const portFile = join(dir, 'port');
+  const proc = spawn('/bin/sh', ['-c', `exec ${command} --port-file '${portFile}'`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(portFile)) {
+    if (proc.exitCode !== null) throw new Error(`the book's peer exited before listening: ${command}`);
+    if (Date.now() > deadline) throw new Error(`the book's peer wrote no port in ${timeoutMs} ms: ${command}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const port = Number(readFileSync(portFile, 'utf8').trim());
+  return {
+    port,
+    stop: () => {
+      proc.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// `book`, when given, replaces local-book: {plugin, config} with config a YAML flow mapping.
+export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '', book }) {
   const dir = mkdtempSync(join(tmpdir(), 'clinhub-node-'));
   writeFileSync(join(dir, 'book-seed.yaml'), seedYaml(seed));
   let rulesYaml = '';
@@ -98,12 +120,12 @@ export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, ext
   outbox: {poll_ms: 20, workers: 1}
 ${httpThreads ? `  http: {threads: ${httpThreads}}\n` : ''}${extraHub}connectors:
   book:
-    plugin: local-book
+${book ? `    plugin: ${book.plugin}\n    config: ${book.config}\n` : `    plugin: local-book
     config:
       database: book.db
       seed: book-seed.yaml
       generate: {days: ${generateDays}, timezone: Europe/London}
-  outbox:
+`}  outbox:
     plugin: outbox-file
     config: {path: outbox.jsonl}
 organisations:
