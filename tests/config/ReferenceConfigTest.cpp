@@ -22,7 +22,10 @@ const std::string kReference = std::string(CLINHUB_SOURCE_DIR) + "/config/refere
 
 Environment referenceEnvironment() {
     return fakeEnvironment(
-        {{"NOTIFY_API_KEY", "key-test-0000"}, {"SMS_GATEWAY_TOKEN", "token-test"}, {"SMTP_PASSWORD", "password-test"}});
+        {{"NOTIFY_API_KEY", "reference_test-8b3a6b6e-5f7d-4d1c-9d0e-3f2a1c4b5d6e-c2f0e1d4-7a9b-4c3e-8f1a-2b3c4d5e6f70"},
+         {"NOTIFY_CALLBACK_TOKEN", "callback-token-test"},
+         {"SMS_GATEWAY_TOKEN", "token-test"},
+         {"SMTP_PASSWORD", "password-test"}});
 }
 
 std::string readFile(const std::string& path) {
