@@ -1,5 +1,7 @@
 #include "tests/cli/HubProcess.h"
 
+#include <clinhub/plugin.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -41,7 +43,9 @@ TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
     TempDir dir;
     const auto result = runClinhub({"plugins", "list"}, dir);
     EXPECT_EQ(result.exitCode, 0);
-    EXPECT_NE(result.out.find("local-book      appointment-book          1.0.0    1.0  loaded"), std::string::npos)
+    const std::string abi = std::to_string(CLINHUB_ABI_MAJOR) + "." + std::to_string(CLINHUB_ABI_MINOR);
+    EXPECT_NE(result.out.find("local-book      appointment-book          1.0.0    " + abi + "  loaded"),
+              std::string::npos)
         << result.out;
     EXPECT_NE(result.out.find("outbox-file     sms,email"), std::string::npos) << result.out;
 }
