@@ -21,14 +21,14 @@ const char* localName(const char* name) {
 
 } // namespace
 
-Result parseXml(const std::string& text, pugi::xml_document& doc, const std::string& what) {
+Result parseXml(const std::string& text, pugi::xml_document& doc, const std::string& what, bool compact) {
     if (text.empty()) return Result::permanent(what + " is empty");
     if (const auto at = text.find("<!DOCTYPE"); at != std::string::npos)
         return Result::permanent(what + " has a DOCTYPE, which is refused, at offset " + std::to_string(at));
     if (const auto at = text.find("<!ENTITY"); at != std::string::npos)
         return Result::permanent(what + " declares an entity, which is refused, at offset " + std::to_string(at));
-    const pugi::xml_parse_result parsed =
-        doc.load_buffer(text.data(), text.size(), pugi::parse_default & ~pugi::parse_doctype);
+    const unsigned options = (pugi::parse_default | (compact ? pugi::parse_embed_pcdata : 0U)) & ~pugi::parse_doctype;
+    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size(), options);
     if (!parsed) {
         const auto at = static_cast<std::size_t>(parsed.offset);
         return Result::permanent(what + " is not well-formed XML: " + parsed.description() + " at offset " +

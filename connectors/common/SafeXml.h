@@ -11,8 +11,11 @@
 
 namespace clinhub::connectors {
 
-// `what` names the reply in the message, e.g. "EMIS GetSlotsForSession reply".
-Result parseXml(const std::string& text, pugi::xml_document& doc, const std::string& what);
+// `what` names the reply in the message, e.g. "EMIS GetSlotsForSession reply". `compact` keeps each
+// element's text inside the element (pugi::parse_embed_pcdata), about halving the nodes, and so the
+// allocations, of a reply made of many small elements: text() and childText() read the same, but
+// first_child() no longer returns the text.
+Result parseXml(const std::string& text, pugi::xml_document& doc, const std::string& what, bool compact = false);
 
 // The first child element named `local` in any namespace (prefixes vary between systems and replies).
 pugi::xml_node child(const pugi::xml_node& parent, const char* local);

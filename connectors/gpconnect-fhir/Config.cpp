@@ -1,5 +1,7 @@
 #include "Config.h"
 
+#include "JsonConfig.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
@@ -85,22 +87,19 @@ const char* const kSchema = R"schema({
   "additionalProperties": false
 })schema";
 
+using clinhub::connectors::httpUrl;
+using clinhub::connectors::integer;
+using clinhub::connectors::text;
+
 namespace {
 
 using clinhub::ConfigError;
 using Poco::JSON::Object;
 
-std::string text(const Object::Ptr& o, const std::string& key, const std::string& fallback = {}) {
-    if (o.isNull() || !o->has(key) || o->isNull(key)) return fallback;
-    return o->getValue<std::string>(key);
-}
-
 bool digits(const std::string& s, size_t max) {
     return !s.empty() && s.size() <= max &&
            std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
-
-bool httpUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
 std::string trimSlash(std::string s) {
     while (!s.empty() && s.back() == '/')
@@ -113,36 +112,12 @@ void required(std::vector<ConfigError>& errors, const std::string& pointer, cons
     if (value.empty()) errors.push_back({pointer, what + " is required"});
 }
 
-int integer(const Object::Ptr& o, const std::string& key, int fallback, int min, int max,
-            std::vector<ConfigError>& errors) {
-    if (!o->has(key)) return fallback;
-    int value = fallback;
-    try {
-        value = o->getValue<int>(key);
-    } catch (const Poco::Exception&) {
-        errors.push_back({"/" + key, "must be an integer"});
-        return fallback;
-    }
-    if (value < min || value > max)
-        errors.push_back({"/" + key, "must be between " + std::to_string(min) + " and " + std::to_string(max)});
-    return value;
-}
-
 } // namespace
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        errors.push_back({"", "not a JSON object: " + e.displayText()});
-        return c;
-    }
-    if (root.isNull()) {
-        errors.push_back({"", "must be an object"});
-        return c;
-    }
+    const Object::Ptr root = clinhub::connectors::parseConfigObject(json, errors);
+    if (root.isNull()) return c;
     try {
         c.baseUrl = trimSlash(text(root, "base_url"));
         if (!httpUrl(c.baseUrl)) errors.push_back({"/base_url", "must be an http:// or https:// URL"});

@@ -1,5 +1,7 @@
 #include "Config.h"
 
+#include "JsonConfig.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -38,30 +40,13 @@ const char* const kSchema = R"schema({
   "additionalProperties": false
 })schema";
 
+using clinhub::connectors::integer;
+using clinhub::connectors::text;
+
 namespace {
 
 using clinhub::ConfigError;
 using Poco::JSON::Object;
-
-std::string text(const Object::Ptr& o, const std::string& key, const std::string& fallback = {}) {
-    if (o.isNull() || !o->has(key) || o->isNull(key)) return fallback;
-    return o->get(key).convert<std::string>();
-}
-
-int integer(const Object::Ptr& o, const std::string& key, int fallback, int min, int max,
-            std::vector<ConfigError>& errors) {
-    if (!o->has(key)) return fallback;
-    int value = fallback;
-    try {
-        value = o->getValue<int>(key);
-    } catch (const Poco::Exception&) {
-        errors.push_back({"/" + key, "must be an integer"});
-        return fallback;
-    }
-    if (value < min || value > max)
-        errors.push_back({"/" + key, "must be between " + std::to_string(min) + " and " + std::to_string(max)});
-    return value;
-}
 
 } // namespace
 
@@ -77,17 +62,8 @@ bool plainAddress(const std::string& address) {
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        errors.push_back({"", "not a JSON object: " + e.displayText()});
-        return c;
-    }
-    if (root.isNull()) {
-        errors.push_back({"", "must be an object"});
-        return c;
-    }
+    const Object::Ptr root = clinhub::connectors::parseConfigObject(json, errors);
+    if (root.isNull()) return c;
     try {
         c.host = text(root, "host");
         if (c.host.empty() || c.host.find_first_of(" /:") != std::string::npos)
