@@ -1,0 +1,20 @@
+// The HTTP variant: GET <base_url>?requestString=<url-encoded request>; the body is the reply.
+#pragma once
+
+#include "Transport.h"
+
+#include "HttpClient.h"
+
+namespace systmonexml {
+
+class HttpTransport final : public Transport {
+public:
+    HttpTransport(std::string baseUrl, clinhub::connectors::HttpTimeouts timeouts);
+    clinhub::Result exchange(const std::string& request, bool changesRecord, std::string& reply) override;
+
+private:
+    std::string prefix_; // base_url with the query's start
+    clinhub::connectors::HttpClient http_;
+};
+
+} // namespace systmonexml
