@@ -129,10 +129,10 @@ TEST_F(FaultInjectionTest, ConcurrentBookingsUnderFaultsAreNeitherDoubledNorLost
               << " hub retries, " << calls("BookAppointment") << " BookAppointment sent, "
               << calls("GetPatientAppointments") << " diary checks after a lost reply\n";
 
-    // The run did meet the faults it is about.
+    // The run did meet the faults it is about. (Steals are too rare to require in every run: the count
+    // above says how many there were.)
     EXPECT_GT(retried_.load(), 0);
     EXPECT_GT(calls("GetPatientAppointments"), 0);
-    EXPECT_GT(stolen, 0);
     EXPECT_GE(oks, kSlots / 2);
 }
 
