@@ -16,7 +16,7 @@ plugin_dir="$work/prefix/lib/clinhub/plugins"
 cp "$work/my-plugin/build/libclinhub-template-sms.so" "$plugin_dir/"
 listing=$("$work/prefix/bin/clinhub" plugins list 2>/dev/null)
 echo "$listing"
-grep -E "^template-sms +sms +1\.0\.0 +1\.0 +loaded +$plugin_dir/libclinhub-template-sms\.so$" <<<"$listing" >/dev/null ||
+grep -E "^template-sms +sms +1\.0\.0 +1\.[0-9]+ +loaded +$plugin_dir/libclinhub-template-sms\.so$" <<<"$listing" >/dev/null ||
   { echo "FAIL: the installed hub did not load the out-of-tree plugin"; exit 1; }
 grep -E "^local-book +appointment-book .* loaded +$plugin_dir/" <<<"$listing" >/dev/null ||
   { echo "FAIL: the installed hub did not find its shipped plugins"; exit 1; }
