@@ -53,7 +53,7 @@ struct Hub {
         setenv("CLINHUB_BENCH_NOTIFY_KEY", kApiKey, 1);
         std::ofstream(dir / "hub.yaml")
             << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n"
-               "  outbox: {poll_ms: 20, workers: 4, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
+               "  outbox: {poll_ms: 20, workers: 8, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
                "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
                "  notify:\n    plugin: notify\n"
             << (perMinute > 0 ? "    rate_limit: {per_minute: " + std::to_string(perMinute) + "}\n" : "")
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     const int messages = argc > 2 ? std::stoi(argv[2]) : 20'000;
     const int rateSeconds = argc > 3 ? std::stoi(argv[3]) : 120;
 
-    std::printf("outbox delivery: clinhub serve -> notify plugin -> notify_sim (SQLite store, 4 workers)\n");
+    std::printf("outbox delivery: clinhub serve -> notify plugin -> notify_sim (SQLite store, 8 workers)\n");
     {
         SimProcess sim(NOTIFY_SIM, {"--fixture", NOTIFY_FIXTURE, "--rate-limit", "0"});
         Hub hub(exe, sim.url(), messages, 0);

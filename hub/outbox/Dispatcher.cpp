@@ -86,16 +86,38 @@ void Dispatcher::work() {
 
 int Dispatcher::runOnce() {
     thread_local std::mt19937_64 random{std::random_device{}()};
-    auto batch = outbox_.claim(settings_.batchSize, store::nowMicros(),
-                               static_cast<int64_t>(settings_.leaseSeconds) * kMicrosPerSecond);
+    const int64_t lease = static_cast<int64_t>(settings_.leaseSeconds) * kMicrosPerSecond;
+    const int64_t claimedAt = store::nowMicros();
+    auto batch = outbox_.claim(settings_.batchSize, claimedAt, lease);
+    if (batch.empty()) return 0;
+    // Which connector each message will try first, durable before any call: after a crash that is the one
+    // asked whether it has the message. An interrupted message keeps the name it has until it is reconciled.
+    std::vector<Outcome> outcomes;
+    for (const auto& message : batch) {
+        if (message.interrupted) continue;
+        const auto route = routes_.route(message.organisation, message.channel);
+        if (!route.empty()) outcomes.push_back(Outcome::trying(message.reference, route.front()->name()));
+    }
+    outbox_.settle(outcomes);
+    outcomes.clear();
     for (auto& message : batch) {
+        if (store::nowMicros() - claimedAt > lease / 2) {
+            // Slow providers have used half the lease: give the rest back before another worker may take
+            // them as interrupted. An interrupted one stays claimed, to come back still marked so.
+            if (!message.interrupted)
+                outcomes.push_back(Outcome::retry(message.reference, message.attempts, 0, message.lastError));
+            continue;
+        }
         try {
-            handle(message, random);
+            handle(message, random, outcomes);
         } catch (const std::exception& e) {
             // The claim lapses and the message is reconciled and retried: nothing is lost.
             log::error("outbox_message_error", {{"reference", message.reference}, {"error", e.what()}});
         }
     }
+    // One transaction for the batch. Should the process die before it commits, each message sent is found
+    // at its provider by the reconciling that follows, so none is sent twice.
+    outbox_.settle(outcomes);
     return static_cast<int>(batch.size());
 }
 
@@ -112,9 +134,9 @@ std::vector<std::string> Dispatcher::mayHaveIt(const Message& message) {
     return names;
 }
 
-bool Dispatcher::reconcile(Message& message, std::mt19937_64& random) {
+std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& random) {
     const auto names = mayHaveIt(message);
-    if (names.empty()) return false;
+    if (names.empty()) return std::nullopt;
     for (const auto& name : names) {
         auto connector = routes_.connector(name);
         SmsSender* sms = connector && message.channel == Channel::sms ? connector->sms() : nullptr;
@@ -125,23 +147,20 @@ bool Dispatcher::reconcile(Message& message, std::mt19937_64& random) {
                                       : Result::permanent("no lookup for this channel");
         if (r.status == Status::retryable) {
             // The provider may have it: resending now could send it twice. Ask again later.
-            outbox_.extendClaim(message.reference, store::nowMicros() + backoff_.delay(1, random),
-                                "reconciling with " + name + ": " + r.message);
-            return true;
+            return Outcome::held(message.reference, store::nowMicros() + backoff_.delay(1, random),
+                                 "reconciling with " + name + ": " + r.message);
         }
         if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
-            outbox_.markSent(message.reference, name, delivery.providerId);
-            outbox_.recordAttempt(message.reference,
-                                  {message.attempts, name, "reconciled", "provider already had it", 0});
             log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
             if (listener_) listener_(name, message.channel, "reconciled");
-            return true;
+            return Outcome::sent(message.reference, name, delivery.providerId,
+                                 {{message.attempts, name, "reconciled", "provider already had it", 0}});
         }
     }
     // Unknown to every provider that might have it, failed there, or connectors that cannot tell: send it.
     log::info("outbox_resending", {{"reference", message.reference}, {"connectors", std::to_string(names.size())}});
     if (listener_) listener_(message.connector, message.channel, "resent");
-    return false;
+    return std::nullopt;
 }
 
 Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId) {
@@ -173,35 +192,41 @@ Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& me
     return Result::permanent("connector '" + connector.name() + "' cannot carry " + toString(message.channel));
 }
 
-void Dispatcher::handle(Message& message, std::mt19937_64& random) {
+void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<Outcome>& outcomes) {
     // Before any resend, ask whoever might have the message already: a resend must never duplicate it.
-    if (reconcile(message, random)) return;
-
+    if (auto settled = reconcile(message, random)) {
+        outcomes.push_back(std::move(*settled));
+        return;
+    }
     const auto route = routes_.route(message.organisation, message.channel);
     const int attempt = message.attempts + 1;
     std::string lastError;
     if (route.empty())
         lastError = "organisation " + message.organisation + " routes no " + toString(message.channel) + " connector";
-    for (const auto& connector : route) {
+    std::vector<Attempt> tried; // attempt rows not yet written
+    for (size_t i = 0; i < route.size(); ++i) {
+        const auto& connector = route[i];
         const auto wait = limiter_.reserve(connector->name(), routes_.ratePerMinute(connector->name()));
         if (wait > kLongestRateWait) {
             // Holding the claim that long would only stall this worker: put the message off instead,
             // without spending an attempt.
             limiter_.cancel(connector->name());
             const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(wait).count();
-            outbox_.markRetry(message.reference, message.attempts, store::nowMicros() + micros,
-                              connector->name() + ": held back by its rate limit");
+            outcomes.push_back(Outcome::retry(message.reference, message.attempts, store::nowMicros() + micros,
+                                              connector->name() + ": held back by its rate limit", std::move(tried)));
             if (listener_) listener_(connector->name(), message.channel, "throttled");
             return;
         }
         if (wait > wait.zero()) std::this_thread::sleep_for(wait);
-        outbox_.markTrying(message.reference, connector->name());
+        // The batch recorded its first connector already; any other is recorded now, with the attempts
+        // before it, since it too may be asked after a crash.
+        if (i > 0 || message.interrupted)
+            outbox_.settle({Outcome::trying(message.reference, connector->name(), std::exchange(tried, {}))});
         std::string providerId;
         const Result r = deliver(*connector, message, providerId);
-        outbox_.recordAttempt(message.reference,
-                              {attempt, connector->name(), clinhub::toString(r.status), r.message, 0});
+        tried.push_back({attempt, connector->name(), clinhub::toString(r.status), r.message, 0});
         if (r.ok()) {
-            outbox_.markSent(message.reference, connector->name(), providerId);
+            outcomes.push_back(Outcome::sent(message.reference, connector->name(), providerId, std::move(tried)));
             log::info("outbox_sent", {{"reference", message.reference},
                                       {"connector", connector->name()},
                                       {"channel", toString(message.channel)}});
@@ -211,7 +236,7 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random) {
         lastError = connector->name() + ": " + r.message;
         if (r.status != Status::retryable) {
             // A bad request fails the same way everywhere: failing over would only repeat it.
-            outbox_.markFailed(message.reference, attempt, lastError);
+            outcomes.push_back(Outcome::failed(message.reference, attempt, lastError, std::move(tried)));
             log::warning("outbox_failed",
                          {{"reference", message.reference}, {"connector", connector->name()}, {"error", r.message}});
             if (listener_) listener_(connector->name(), message.channel, "failed");
@@ -222,14 +247,15 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random) {
         if (listener_) listener_(connector->name(), message.channel, "failover");
     }
     if (attempt >= settings_.maxAttempts) {
-        outbox_.markFailed(message.reference, attempt,
-                           "gave up after " + std::to_string(attempt) + " attempts; last error: " + lastError);
+        outcomes.push_back(Outcome::failed(
+            message.reference, attempt,
+            "gave up after " + std::to_string(attempt) + " attempts; last error: " + lastError, std::move(tried)));
         log::warning("outbox_gave_up", {{"reference", message.reference}, {"attempts", std::to_string(attempt)}});
         if (listener_) listener_("", message.channel, "failed");
         return;
     }
     const int64_t due = store::nowMicros() + backoff_.delay(attempt, random);
-    outbox_.markRetry(message.reference, attempt, due, lastError);
+    outcomes.push_back(Outcome::retry(message.reference, attempt, due, lastError, std::move(tried)));
     if (listener_) listener_("", message.channel, "retry");
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -61,9 +62,10 @@ public:
 
 private:
     void work();
-    void handle(Message& message, std::mt19937_64& random);
-    // True when reconciling settled the message (it had been sent, or must wait); false to send it.
-    bool reconcile(Message& message, std::mt19937_64& random);
+    // Adds what became of the message to `outcomes`.
+    void handle(Message& message, std::mt19937_64& random, std::vector<Outcome>& outcomes);
+    // What settles the message without sending it (it had been sent, or must wait); nothing to send it.
+    std::optional<Outcome> reconcile(Message& message, std::mt19937_64& random);
     std::vector<std::string> mayHaveIt(const Message& message);
     Result deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId);
 

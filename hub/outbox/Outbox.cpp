@@ -1,5 +1,6 @@
 #include "hub/outbox/Outbox.h"
 
+#include <iterator>
 #include <sstream>
 
 #include <Poco/Data/RecordSet.h>
@@ -95,13 +96,22 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
     store_.write([&](Poco::Data::Session& s) {
         int64_t t = at;
         int limit = max;
-        Poco::Data::Statement select(s);
-        select << "SELECT " << kColumns
-               << " FROM outbox WHERE (state = 'queued' AND due_at <= ?) OR (state = 'sending' AND claimed_until <= ?)"
-                  " ORDER BY due_at LIMIT ?",
-            use(t), use(t), use(limit);
-        select.execute();
-        claimed = readMessages(select);
+        // Two queries, not one with OR: each then walks the (state, due_at) index instead of every row.
+        Poco::Data::Statement lapsed(s);
+        lapsed << "SELECT " << kColumns << " FROM outbox WHERE state = 'sending' AND claimed_until <= ? LIMIT ?",
+            use(t), use(limit);
+        lapsed.execute();
+        claimed = readMessages(lapsed);
+        limit -= static_cast<int>(claimed.size());
+        if (limit > 0) {
+            Poco::Data::Statement due(s);
+            due << "SELECT " << kColumns
+                << " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?",
+                use(t), use(limit);
+            due.execute();
+            auto queued = readMessages(due);
+            std::move(queued.begin(), queued.end(), std::back_inserter(claimed));
+        }
         int64_t until = at + leaseMicros;
         for (auto& m : claimed) {
             m.interrupted = m.state == "sending";
@@ -113,65 +123,85 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
     return claimed;
 }
 
-void Outbox::markTrying(const std::string& reference, const std::string& connector) {
-    store_.write([&](Poco::Data::Session& s) {
-        int64_t t = store::nowMicros();
-        s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ?", useRef(connector), use(t),
-            useRef(reference), now;
-    });
+Outcome Outcome::trying(std::string reference, std::string connector, std::vector<Attempt> tried) {
+    return {Kind::trying, std::move(reference), std::move(connector), {}, 0, 0, {}, std::move(tried)};
+}
+Outcome Outcome::sent(std::string reference, std::string connector, std::string providerId,
+                      std::vector<Attempt> tried) {
+    return {Kind::sent, std::move(reference), std::move(connector), std::move(providerId), 0, 0, {}, std::move(tried)};
+}
+Outcome Outcome::retry(std::string reference, int attempts, int64_t dueAt, std::string error,
+                       std::vector<Attempt> tried) {
+    return {Kind::retry, std::move(reference), {}, {}, attempts, dueAt, std::move(error), std::move(tried)};
+}
+Outcome Outcome::failed(std::string reference, int attempts, std::string error, std::vector<Attempt> tried) {
+    return {Kind::failed, std::move(reference), {}, {}, attempts, 0, std::move(error), std::move(tried)};
+}
+Outcome Outcome::held(std::string reference, int64_t until, std::string error) {
+    return {Kind::held, std::move(reference), {}, {}, 0, until, std::move(error), {}};
 }
 
-void Outbox::markSent(const std::string& reference, const std::string& connector, const std::string& providerId) {
-    store_.write([&](Poco::Data::Session& s) {
-        int64_t t = store::nowMicros();
-        std::string organisation;
-        std::string afterSent;
-        s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state <> 'sent'",
-            useRef(reference), into(organisation), into(afterSent), now;
-        // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
-        // the store (a sent message is never resent).
-        s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
-             "last_error = NULL, payload = '{}' WHERE reference = ?",
-            useRef(connector), useRef(providerId), use(t), use(t), useRef(reference), now;
-        if (afterSent.empty()) return;
-        const auto next = Poco::JSON::Parser().parse(afterSent).extract<Poco::JSON::Object::Ptr>();
-        enqueue(s, {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
-                    next->getValue<std::string>("payload"), 0, nullptr});
-    });
+namespace {
+
+void insertAttempt(Poco::Data::Session& s, const std::string& reference, const Attempt& a, int64_t t) {
+    int attempt = a.attempt;
+    int64_t at = a.at != 0 ? a.at : t;
+    s << "INSERT INTO outbox_attempts (reference, attempt, connector, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+        useRef(reference), use(attempt), useRef(a.connector), useRef(a.outcome), useRef(a.detail), use(at), now;
 }
 
-void Outbox::markRetry(const std::string& reference, int attempts, int64_t dueAt, const std::string& error) {
-    store_.write([&](Poco::Data::Session& s) {
-        int64_t t = store::nowMicros();
+void markSent(Poco::Data::Session& s, const Outcome& o, int64_t t) {
+    std::string organisation;
+    std::string afterSent;
+    s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state <> 'sent'",
+        useRef(o.reference), into(organisation), into(afterSent), now;
+    // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
+    // the store (a sent message is never resent).
+    s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
+         "last_error = NULL, payload = '{}' WHERE reference = ?",
+        useRef(o.connector), useRef(o.providerId), use(t), use(t), useRef(o.reference), now;
+    if (afterSent.empty()) return;
+    const auto next = Poco::JSON::Parser().parse(afterSent).extract<Poco::JSON::Object::Ptr>();
+    Outbox::enqueue(s,
+                    {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
+                     next->getValue<std::string>("payload"), 0, nullptr});
+}
+
+void settleOne(Poco::Data::Session& s, const Outcome& o, int64_t t) {
+    for (const auto& a : o.tried)
+        insertAttempt(s, o.reference, a, t);
+    int attempts = o.attempts;
+    int64_t due = o.dueAt;
+    switch (o.kind) {
+    case Outcome::Kind::trying:
+        s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ?", useRef(o.connector), use(t),
+            useRef(o.reference), now;
+        break;
+    case Outcome::Kind::sent: markSent(s, o, t); break;
+    case Outcome::Kind::retry:
         s << "UPDATE outbox SET state = 'queued', attempts = ?, due_at = ?, claimed_until = 0, last_error = ?, "
              "updated_at = ? WHERE reference = ?",
-            use(attempts), use(dueAt), useRef(error), use(t), useRef(reference), now;
-    });
-}
-
-void Outbox::markFailed(const std::string& reference, int attempts, const std::string& error) {
-    store_.write([&](Poco::Data::Session& s) {
-        int64_t t = store::nowMicros();
+            use(attempts), use(due), useRef(o.error), use(t), useRef(o.reference), now;
+        break;
+    case Outcome::Kind::failed:
         s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ?",
-            use(attempts), useRef(error), use(t), useRef(reference), now;
-    });
+            use(attempts), useRef(o.error), use(t), useRef(o.reference), now;
+        break;
+    case Outcome::Kind::held:
+        s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ?", use(due),
+            useRef(o.error), use(t), useRef(o.reference), now;
+        break;
+    }
 }
 
-void Outbox::extendClaim(const std::string& reference, int64_t until, const std::string& error) {
-    store_.write([&](Poco::Data::Session& s) {
-        int64_t t = store::nowMicros();
-        s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ?", use(until),
-            useRef(error), use(t), useRef(reference), now;
-    });
-}
+} // namespace
 
-void Outbox::recordAttempt(const std::string& reference, const Attempt& a) {
+void Outbox::settle(const std::vector<Outcome>& outcomes) {
+    if (outcomes.empty()) return;
     store_.write([&](Poco::Data::Session& s) {
-        int attempt = a.attempt;
-        int64_t at = a.at != 0 ? a.at : store::nowMicros();
-        s << "INSERT INTO outbox_attempts (reference, attempt, connector, outcome, detail, at) VALUES (?, ?, ?, ?, "
-             "?, ?)",
-            useRef(reference), use(attempt), useRef(a.connector), useRef(a.outcome), useRef(a.detail), use(at), now;
+        const int64_t t = store::nowMicros();
+        for (const auto& o : outcomes)
+            settleOne(s, o, t);
     });
 }
 
@@ -251,9 +281,9 @@ Requeue Outbox::requeue(const std::string& organisation, const std::string& refe
         s << "UPDATE outbox SET state = 'queued', attempts = 0, due_at = ?, claimed_until = 0, updated_at = ? "
              "WHERE reference = ? AND state = 'failed'",
             use(t), use(t), useRef(reference), now;
+        insertAttempt(s, reference, {0, "staff", "requeued", "re-queued by staff", 0}, t);
         outcome = Requeue::requeued;
     });
-    if (outcome == Requeue::requeued) recordAttempt(reference, {0, "staff", "requeued", "re-queued by staff", 0});
     return outcome;
 }
 

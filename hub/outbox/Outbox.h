@@ -65,6 +65,34 @@ struct Attempt {
     int64_t at = 0;
 };
 
+// What became of a claimed message. A worker settles a whole batch in one transaction, except that which
+// connector is about to be called (`trying`) must be durable before the call.
+struct Outcome {
+    enum class Kind {
+        trying, // about to call `connector`; after a crash it is asked first
+        sent,   // `connector` took it as `providerId`; the body is dropped and any follow-up queued
+        retry,  // due again at `dueAt`, having spent `attempts`
+        failed, // a dead letter: `error` says why
+        held,   // still claimed until `dueAt`: reconciling could not decide yet
+    };
+    Kind kind = Kind::trying;
+    std::string reference;
+    std::string connector;
+    std::string providerId;
+    int attempts = 0;
+    int64_t dueAt = 0;
+    std::string error;
+    std::vector<Attempt> tried; // attempt rows to record with it
+
+    static Outcome trying(std::string reference, std::string connector, std::vector<Attempt> tried = {});
+    static Outcome sent(std::string reference, std::string connector, std::string providerId,
+                        std::vector<Attempt> tried = {});
+    static Outcome retry(std::string reference, int attempts, int64_t dueAt, std::string error,
+                         std::vector<Attempt> tried = {});
+    static Outcome failed(std::string reference, int attempts, std::string error, std::vector<Attempt> tried = {});
+    static Outcome held(std::string reference, int64_t until, std::string error);
+};
+
 class Outbox {
 public:
     explicit Outbox(store::Store& store) : store_(store) {}
@@ -78,15 +106,8 @@ public:
     // lease has lapsed (returned with `interrupted` set).
     std::vector<Message> claim(int max, int64_t at, int64_t leaseMicros);
 
-    // Records which connector is about to be called, before the call.
-    void markTrying(const std::string& reference, const std::string& connector);
-    // Records the message as sent, drops its body, and queues its follow-up if it has one.
-    void markSent(const std::string& reference, const std::string& connector, const std::string& providerId);
-    void markRetry(const std::string& reference, int attempts, int64_t dueAt, const std::string& error);
-    void markFailed(const std::string& reference, int attempts, const std::string& error);
-    // Keeps an interrupted message claimed until `until`, when reconciling could not decide yet.
-    void extendClaim(const std::string& reference, int64_t until, const std::string& error);
-    void recordAttempt(const std::string& reference, const Attempt& attempt);
+    // Writes what became of claimed messages, all in one transaction.
+    void settle(const std::vector<Outcome>& outcomes);
 
     // Takes back every claim at once. Only for a single-process store at start-up, where no claim can
     // belong to a live worker.

@@ -57,6 +57,7 @@ Poco::Data::Session Store::session() { return pool_->get(); }
 
 void Store::write(const std::function<void(Poco::Data::Session&)>& work) {
     Poco::Data::Session s = session();
+    const std::lock_guard one(writer_);
     // Poco's begin() is BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.
     s << "BEGIN IMMEDIATE", now;
     try {

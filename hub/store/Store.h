@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,9 @@ private:
 
     std::string url_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
+    // SQLite takes one writer at a time, and a writer that finds it busy sleeps for milliseconds before
+    // trying again: queueing this process's writers here instead keeps them to microseconds.
+    std::mutex writer_;
 };
 
 // Microseconds since the epoch: how every time is stored, so no database rounds it.

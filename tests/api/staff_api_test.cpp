@@ -497,7 +497,8 @@ TEST_F(StaffApi, MessagesShowCountsAndDeadLettersWithTheirReasonAndARequeueSends
     createLink();
     const auto invite = createLink();
     const auto reference = selfBook->find("A12345", invite.id)->inviteReference;
-    outbox->markFailed(reference, 5, "gave up after 5 attempts; last error: provider answered 503");
+    outbox->settle(
+        {outbox::Outcome::failed(reference, 5, "gave up after 5 attempts; last error: provider answered 503")});
 
     const auto all = get(kA + "/messages", keyA);
     ASSERT_EQ(all.status, 200) << all.body;

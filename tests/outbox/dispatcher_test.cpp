@@ -21,6 +21,26 @@ TEST_F(Dispatching, SendsThroughTheFirstConnectorOfTheRoute) {
     EXPECT_TRUE(journal("backup").empty());
 }
 
+TEST_F(Dispatching, GivesBackTheRestOfABatchOnceHalfItsLeaseIsGone) {
+    addConnector("primary", "slow");
+    std::vector<std::string> references;
+    for (int i = 0; i < 4; ++i)
+        references.push_back(enqueueSms());
+    auto slowLease = settings();
+    slowLease.leaseSeconds = 1;
+    outbox::Dispatcher dispatcher(*outbox, routes, slowLease);
+    dispatcher.runOnce();
+    // The first send takes 600 ms, past half the 1 s lease: the other three go back untried, before another
+    // worker could take them as interrupted and ask the provider about each.
+    EXPECT_EQ(outbox->find(references[0])->state, "sent");
+    for (int i = 1; i < 4; ++i) {
+        const auto m = outbox->find(references[i]);
+        EXPECT_EQ(m->state, "queued") << i;
+        EXPECT_EQ(m->attempts, 0) << i;
+    }
+    EXPECT_EQ(journal("primary").size(), 1U);
+}
+
 TEST_F(Dispatching, FailsOverToTheNextConnectorOnARetryableFailure) {
     addConnector("primary", "retryable");
     addConnector("backup", "ok");
@@ -91,7 +111,7 @@ TEST_F(Dispatching, ReconcilesAnInterruptedMessageTheProviderAlreadyHasWithoutRe
     const auto reference = enqueueSms();
     // A worker claimed it and called the provider, then the process died.
     outbox->claim(10, store::nowMicros(), 60'000'000);
-    outbox->markTrying(reference, "primary");
+    outbox->settle({outbox::Outcome::trying(reference, "primary")});
     EXPECT_EQ(outbox->releaseAllClaims(), 1);
 
     outbox::Dispatcher dispatcher(*outbox, routes, settings());
@@ -106,7 +126,7 @@ TEST_F(Dispatching, ResendsAnInterruptedMessageTheProviderNeverSaw) {
     addConnector("primary", "ok", "unknown");
     const auto reference = enqueueSms();
     outbox->claim(10, store::nowMicros(), 60'000'000);
-    outbox->markTrying(reference, "primary");
+    outbox->settle({outbox::Outcome::trying(reference, "primary")});
     outbox->releaseAllClaims();
 
     outbox::Dispatcher dispatcher(*outbox, routes, settings());
@@ -119,7 +139,7 @@ TEST_F(Dispatching, WaitsRatherThanResendsWhenTheProviderCannotSayYet) {
     addConnector("primary", "ok", "retryable");
     const auto reference = enqueueSms();
     outbox->claim(10, store::nowMicros(), 60'000'000);
-    outbox->markTrying(reference, "primary");
+    outbox->settle({outbox::Outcome::trying(reference, "primary")});
     outbox->releaseAllClaims();
 
     outbox::Dispatcher dispatcher(*outbox, routes, settings());

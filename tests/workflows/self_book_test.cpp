@@ -60,7 +60,7 @@ TEST_F(SelfBookLinks, AnUnknownOrganisationIsNotFound) {
 // The token travels in the invite SMS, so the outbox holds it until the SMS is sent; nothing else does.
 TEST_F(SelfBookLinks, KeepsNoTokenOnceTheInviteIsSent) {
     const auto created = createLink();
-    outbox::Outbox(*store).markSent(created.link.inviteReference, "texts", "p-1");
+    outbox::Outbox(*store).settle({outbox::Outcome::sent(created.link.inviteReference, "texts", "p-1")});
     auto s = store->session();
     std::string everything;
     for (const char* sql :
@@ -78,7 +78,7 @@ TEST_F(SelfBookLinks, KeepsNoTokenOnceTheInviteIsSent) {
 TEST_F(SelfBookLinks, QueuesTheInviteCodeOnlyOnceTheInviteIsSent) {
     const auto created = createLink();
     EXPECT_TRUE(queued(outbox::Channel::record).empty());
-    outbox::Outbox(*store).markSent(created.link.inviteReference, "texts", "p-1");
+    outbox::Outbox(*store).settle({outbox::Outcome::sent(created.link.inviteReference, "texts", "p-1")});
     const auto records = queued(outbox::Channel::record);
     ASSERT_EQ(records.size(), 1U);
     EXPECT_NE(records[0].payloadJson.find("1240781000000106"), std::string::npos);
@@ -86,7 +86,8 @@ TEST_F(SelfBookLinks, QueuesTheInviteCodeOnlyOnceTheInviteIsSent) {
 
 TEST_F(SelfBookLinks, ALinkWhoseInviteFailedShowsAsFailed) {
     const auto created = createLink();
-    outbox::Outbox(*store).markFailed(created.link.inviteReference, 1, "texts: phone number invalid");
+    outbox::Outbox(*store).settle(
+        {outbox::Outcome::failed(created.link.inviteReference, 1, "texts: phone number invalid")});
     EXPECT_EQ(selfBook->find("A12345", created.link.id)->state, "failed");
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::failed);
 }

@@ -4,8 +4,10 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 namespace {
 
@@ -25,6 +27,8 @@ public:
     }
 
     clinhub::Result send(const clinhub::Sms& sms, std::string& providerId) override {
+        // "slow": a provider that takes 600 ms to say yes.
+        if (outcome_ == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(600));
         clinhub::Result r = outcome(outcome_);
         const std::lock_guard lock(mutex_);
         std::ofstream(journal_, std::ios::app) << sms.reference << ' ' << clinhub::toString(r.status) << '\n';
