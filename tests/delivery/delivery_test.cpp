@@ -3,6 +3,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
 
 #include <gtest/gtest.h>
 
@@ -24,18 +25,17 @@ std::unique_ptr<SimProcess> notifySim(std::vector<std::string> flags = {}) {
     return std::make_unique<SimProcess>(NOTIFY_SIM, args);
 }
 
-std::string notifyConnector(const std::string& name, const std::string& baseUrl) {
+std::string notifyConnector(const std::string& name, const std::string& baseUrl, const std::string& extra = "") {
     return "  " + name + ":\n    plugin: notify\n    config: {base_url: \"" + baseUrl +
-           "\", api_key: \"${CLINHUB_TEST_NOTIFY_KEY}\", sms_template_id: \"" + kSmsTemplate +
-           "\", timeout_ms: 2000}\n";
+           "\", api_key: \"${CLINHUB_TEST_NOTIFY_KEY}\", sms_template_id: \"" + kSmsTemplate + "\", timeout_ms: 2000" +
+           extra + "}\n";
 }
 
 // A hub whose outbox retries quickly, sending SMS along `route` (connector names, in failover order).
-std::string writeConfig(const TempDir& dir, const std::string& connectors, const std::string& route) {
+std::string writeConfig(const TempDir& dir, const std::string& connectors, const std::string& route, int port = 0) {
     setenv("CLINHUB_TEST_NOTIFY_KEY", kApiKey, 1);
     const std::string path = dir.file("hub.yaml");
-    std::ofstream(path) << R"(hub:
-  listen: 127.0.0.1:0
+    std::ofstream(path) << "hub:\n  listen: 127.0.0.1:" << port << R"(
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 4, batch_size: 20, max_attempts: 100, backoff_base_s: 1, backoff_cap_s: 2, lease_s: 30}
 connectors:
@@ -98,6 +98,14 @@ std::string states(const TempDir& dir) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+// A loopback port free a moment ago, for a hub whose address a simulator must know before it starts.
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const int port = socket.address().port();
+    socket.close();
+    return port;
 }
 
 // Waits, up to `seconds`, for `done`.
@@ -185,6 +193,36 @@ TEST(Delivery, WithThePrimaryProviderDownEveryMessageGoesThroughTheSecondInRoute
                        "AND p.attempt = b.attempt WHERE p.connector = 'primary' AND p.outcome = 'retryable' "
                        "AND b.connector = 'backup' AND b.outcome = 'ok' AND p.at <= b.at"),
               kMessages);
+}
+
+TEST(Delivery, NotifysDeliveryReceiptsReachEveryMessageTheyAreAbout) {
+    constexpr int kMessages = 200;
+    TempDir dir;
+    const int port = freePort();
+    setenv("CLINHUB_TEST_CALLBACK_TOKEN", "callback-secret-for-tests-only", 1);
+    // A fifth of the messages fail at the phone network, as Notify's permanent-failure receipts say.
+    auto sim = notifySim({"--callback-url", "http://127.0.0.1:" + std::to_string(port) + "/callbacks/notify",
+                          "--callback-token", "callback-secret-for-tests-only", "--callback-delay-ms", "50",
+                          "--delivery-failure-rate", "0.2"});
+    const auto config =
+        writeConfig(dir, notifyConnector("notify", sim->url(), ", callback_token: \"${CLINHUB_TEST_CALLBACK_TOKEN}\""),
+                    "notify", port);
+    queueSms(dir, config, kMessages);
+    HubProcess hub(config, dir);
+    ASSERT_TRUE(hub.started()) << hub.log();
+    ASSERT_TRUE(within(
+        60,
+        [&] {
+            return sqlCount(dir, "SELECT COUNT(*) FROM outbox WHERE delivery IN ('delivered', 'failed')") == kMessages;
+        }))
+        << states(dir) << hub.log();
+    const int failed = sqlCount(dir, "SELECT COUNT(*) FROM outbox WHERE delivery = 'failed'");
+    EXPECT_GT(failed, 0);
+    EXPECT_LT(failed, kMessages);
+    const auto stats =
+        Poco::JSON::Parser().parse(sim->control("GET", "/_sim/stats")).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(stats->getValue<int>("receipts_failed"), 0) << "the hub refused a receipt";
+    EXPECT_EQ(stats->getValue<int>("receipts_sent"), kMessages);
 }
 
 } // namespace
