@@ -69,20 +69,32 @@ std::optional<Channel> channelFromString(const std::string& text) {
 }
 
 std::string Outbox::enqueue(Poco::Data::Session& transaction, const NewMessage& message) {
-    // A random UUID: stable across retries and restarts, and free of personal data, so it can travel
-    // to providers as their `reference` and be looked up after a crash.
-    std::string reference = "msg-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-    std::string organisation = message.organisation;
-    std::string channel = toString(message.channel);
-    std::string payload = message.payloadJson;
-    int64_t created = store::nowMicros();
-    int64_t due = message.dueAt != 0 ? message.dueAt : created;
-    std::string afterSent = message.afterSent ? encodeFollowUp(*message.afterSent) : std::string();
+    return enqueueAll(transaction, {message}).front();
+}
+
+std::vector<std::string> Outbox::enqueueAll(Poco::Data::Session& transaction, const std::vector<NewMessage>& messages) {
+    const std::size_t n = messages.size();
+    std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n);
+    std::vector<int64_t> due(n);
+    const int64_t created = store::nowMicros();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& m = messages[i];
+        // A random UUID: stable across retries and restarts, and free of personal data, so it can travel
+        // to providers as their `reference` and be looked up after a crash.
+        references[i] = "msg-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+        organisations[i] = m.organisation;
+        channels[i] = toString(m.channel);
+        payloads[i] = m.payloadJson;
+        due[i] = m.dueAt != 0 ? m.dueAt : created;
+        afterSent[i] = m.afterSent ? encodeFollowUp(*m.afterSent) : std::string();
+    }
+    if (n == 0) return references;
+    std::vector<int64_t> createdAt(n, created);
     transaction << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
                    "created_at, updated_at, after_sent) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, NULLIF(?, ''))",
-        use(reference), use(organisation), use(channel), use(payload), use(due), use(created), use(created),
+        use(references), use(organisations), use(channels), use(payloads), use(due), use(createdAt), use(createdAt),
         use(afterSent), now;
-    return reference;
+    return references;
 }
 
 std::string Outbox::enqueue(const NewMessage& message) {

@@ -103,6 +103,47 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE outbox ADD COLUMN delivered_at BIGINT",
              "CREATE INDEX outbox_organisation ON outbox (organisation, state, updated_at)",
          }},
+        {4,
+         "batch self-book: a batch's terms and its uploaded rows; links remember the batch that sent them",
+         {
+             R"(CREATE TABLE batches (
+                  id            TEXT PRIMARY KEY,
+                  organisation  TEXT NOT NULL,
+                  rule          TEXT NOT NULL,
+                  state         TEXT NOT NULL,
+                  csv_format    TEXT NOT NULL,
+                  message       TEXT NOT NULL,
+                  invite_code   TEXT,
+                  invite_term   TEXT,
+                  allow_decline INTEGER NOT NULL,
+                  decline_code  TEXT,
+                  decline_term  TEXT,
+                  header        TEXT,
+                  can_send      BIGINT NOT NULL DEFAULT 0,
+                  cannot_send   BIGINT NOT NULL DEFAULT 0,
+                  reasons       TEXT,
+                  minted        BIGINT NOT NULL DEFAULT 0,
+                  upload_error  TEXT,
+                  created_at    BIGINT NOT NULL,
+                  uploaded_at   BIGINT,
+                  send_at       BIGINT,
+                  updated_at    BIGINT NOT NULL))",
+             "CREATE INDEX batches_organisation ON batches (organisation, created_at)",
+             // A row keeps what it was uploaded as only when it cannot be sent (for rejected.csv); one that
+             // can keeps only what its link needs, and link_id once that is minted.
+             R"(CREATE TABLE batch_rows (
+                  batch_id      TEXT NOT NULL,
+                  row_number    INTEGER NOT NULL,
+                  reason        TEXT,
+                  fields        TEXT,
+                  nhs_number    TEXT,
+                  mobile        TEXT,
+                  date_of_birth TEXT,
+                  name          TEXT,
+                  link_id       TEXT,
+                  PRIMARY KEY (batch_id, row_number)))",
+             "ALTER TABLE links ADD COLUMN batch_id TEXT",
+         }},
     };
     return all;
 }

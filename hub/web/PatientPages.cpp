@@ -118,7 +118,7 @@ DateEntry readDate(http::Request& request, const std::string& today) {
 struct Practice {
     std::shared_ptr<const runtime::Runtime> runtime;
     const config::Organisation* organisation = nullptr;
-    const config::Rule* rule = nullptr;
+    std::shared_ptr<const config::Rule> rule;
 
     [[nodiscard]] std::string name() const { return organisation ? organisation->name : std::string(); }
     [[nodiscard]] std::string title() const {
@@ -238,8 +238,7 @@ private:
         const auto organisation = organisations.find(visit.link.organisation);
         if (organisation == organisations.end()) return practice;
         practice.organisation = &organisation->second;
-        const auto rule = organisation->second.rules.find(visit.link.rule);
-        if (rule != organisation->second.rules.end()) practice.rule = &rule->second;
+        practice.rule = workflows::ruleOf(practice.runtime, visit.link);
         return practice;
     }
 

@@ -23,8 +23,8 @@ struct SelfBook::Found {
     std::string purpose; // "book" or "manage"
     Link link;
     const config::Organisation* organisation = nullptr;
-    const config::Rule* rule = nullptr;
-    std::shared_ptr<const runtime::Runtime> runtime; // keeps organisation and rule alive
+    std::shared_ptr<const config::Rule> rule;
+    std::shared_ptr<const runtime::Runtime> runtime; // keeps organisation alive
 };
 
 namespace {
@@ -132,6 +132,20 @@ void insertAppointment(Poco::Data::Session& s, const std::string& linkId, const 
 
 } // namespace
 
+std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::Runtime>& runtime, const Link& link) {
+    if (!runtime) return nullptr;
+    const auto& organisations = runtime->config().organisations;
+    const auto organisation = organisations.find(link.organisation);
+    if (organisation == organisations.end()) return nullptr;
+    const auto rule = organisation->second.rules.find(link.rule);
+    if (rule == organisation->second.rules.end()) return nullptr;
+    if (!link.batch) return {runtime, &rule->second};
+    auto terms = std::make_shared<config::Rule>(rule->second);
+    terms->allowDecline = link.batch->allowDecline;
+    terms->declineCode = link.batch->declineCode;
+    return terms;
+}
+
 const AppointmentRecord* Link::currentAppointment() const {
     for (auto it = appointments.rbegin(); it != appointments.rend(); ++it)
         if (it->state == "booked") return &*it;
@@ -186,45 +200,94 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 
     CreatedLink created;
-    Link& link = created.link;
-    link.id = "lnk_" + randomToken(12);
-    link.organisation = organisation;
-    link.rule = ruleId;
-    link.state = "sent";
-    link.createdAt = at;
-    link.expiresAt = at + rule->second.linkExpiryDays * kMicrosPerDay;
-    link.patient = {nhs.value, dob.value, mobile.value, patient.name};
-    created.token = randomToken(32);
-    created.url = config.http.publicUrl + "/b/" + created.token;
-
-    kainjow::mustache::data values;
-    values.set("practice", org->second.name);
-    values.set("title", rule->second.title);
-    values.set("name", patient.name);
-    values.set("url", created.url);
-    outbox::NewMessage invite{
-        organisation, outbox::Channel::sms,
-        smsPayload(mobile.value, render(templateOf(rule->second, "invite_sms", kDefaultInvite), values)), 0, nullptr};
-    if (rule->second.inviteCode)
-        invite.afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
-            organisation, outbox::Channel::record, recordPayload(link.patient, *rule->second.inviteCode), 0, nullptr});
-
     store_.write([&](Poco::Data::Session& s) {
-        link.inviteReference = outbox::Outbox::enqueue(s, invite);
-        const std::string hash = tokenHash(created.token);
-        s << "INSERT INTO links (id, organisation, rule, state, nhs_number, date_of_birth, mobile, name, failed_dob, "
-             "invite_reference, created_at, expires_at, updated_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, NULLIF(?, ''), "
-             "0, "
-             "?, ?, ?, ?)",
-            useRef(link.id), useRef(link.organisation), useRef(link.rule), useRef(link.patient.nhsNumber),
-            useRef(link.patient.dateOfBirth), useRef(link.patient.mobile), useRef(link.patient.name),
-            useRef(link.inviteReference), useRef(link.createdAt), useRef(link.expiresAt), useRef(link.createdAt), now;
-        s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'book', ?)",
-            useRef(hash), useRef(link.id), useRef(at), now;
-        addEvent(s, link.id, at, "sent", "invite " + link.inviteReference);
+        created = std::move(insertLinks(s, config, org->second, rule->second,
+                                        templateOf(rule->second, "invite_sms", kDefaultInvite), rule->second.inviteCode,
+                                        "", {{nhs.value, dob.value, mobile.value, patient.name}}, at)
+                                .front());
     });
-    link.events.push_back({at, "sent", "invite " + link.inviteReference});
-    log::info("link_created", {{"link", link.id}, {"organisation", organisation}, {"rule", ruleId}});
+    log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
+    return created;
+}
+
+std::vector<std::string> SelfBook::mintBatchLinks(Poco::Data::Session& s, const std::string& organisation,
+                                                  const std::string& ruleId, const BatchInvite& invite,
+                                                  const std::vector<PatientDetails>& patients) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    const auto org = config.organisations.find(organisation);
+    if (org == config.organisations.end()) throw NotFound("no such organisation");
+    const auto rule = org->second.rules.find(ruleId);
+    if (rule == org->second.rules.end()) throw NotFound("no booking rule '" + ruleId + "' here");
+    std::vector<std::string> ids;
+    for (auto& created : insertLinks(s, config, org->second, rule->second, invite.message, invite.inviteCode,
+                                     invite.batchId, patients, clock_()))
+        ids.push_back(std::move(created.link.id));
+    return ids;
+}
+
+std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const config::Config& config,
+                                               const config::Organisation& organisation, const config::Rule& rule,
+                                               const std::string& message,
+                                               const std::optional<config::Code>& inviteCode,
+                                               const std::string& batchId, const std::vector<PatientDetails>& patients,
+                                               int64_t at) {
+    const std::size_t n = patients.size();
+    kainjow::mustache::mustache text(message);
+    text.set_custom_escape([](const std::string& raw) { return raw; }); // SMS is plain text
+    std::vector<CreatedLink> created(n);
+    std::vector<outbox::NewMessage> invites(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        Link& link = created[i].link;
+        link.id = "lnk_" + randomToken(12);
+        link.organisation = organisation.ods;
+        link.rule = rule.id;
+        link.state = "sent";
+        link.createdAt = at;
+        link.expiresAt = at + rule.linkExpiryDays * kMicrosPerDay;
+        link.patient = patients[i];
+        created[i].token = randomToken(32);
+        created[i].url = config.http.publicUrl + "/b/" + created[i].token;
+        kainjow::mustache::data values;
+        values.set("practice", organisation.name);
+        values.set("title", rule.title);
+        values.set("name", link.patient.name);
+        values.set("url", created[i].url);
+        invites[i] = {organisation.ods, outbox::Channel::sms, smsPayload(link.patient.mobile, text.render(values)), 0,
+                      nullptr};
+        if (inviteCode)
+            invites[i].afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
+                organisation.ods, outbox::Channel::record, recordPayload(link.patient, *inviteCode), 0, nullptr});
+    }
+    const auto references = outbox::Outbox::enqueueAll(s, invites);
+
+    // Column by column, so each table takes every row through one prepared statement.
+    std::vector<std::string> ids(n), organisations(n, organisation.ods), rules(n, rule.id), nhs(n), dob(n), mobile(n),
+        name(n), inviteReference(n), batch(n, batchId), hash(n), events(n, "sent"), detail(n);
+    std::vector<int64_t> atEach(n, at), expires(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        Link& link = created[i].link;
+        link.inviteReference = references[i];
+        link.events.push_back({at, "sent", "invite " + link.inviteReference});
+        ids[i] = link.id;
+        nhs[i] = link.patient.nhsNumber;
+        dob[i] = link.patient.dateOfBirth;
+        mobile[i] = link.patient.mobile;
+        name[i] = link.patient.name;
+        inviteReference[i] = link.inviteReference;
+        expires[i] = link.expiresAt;
+        hash[i] = tokenHash(created[i].token);
+        detail[i] = link.events.back().detail;
+    }
+    s << "INSERT INTO links (id, organisation, rule, state, nhs_number, date_of_birth, mobile, name, failed_dob, "
+         "invite_reference, created_at, expires_at, updated_at, batch_id) "
+         "VALUES (?, ?, ?, 'sent', ?, ?, ?, NULLIF(?, ''), 0, ?, ?, ?, ?, NULLIF(?, ''))",
+        use(ids), use(organisations), use(rules), use(nhs), use(dob), use(mobile), use(name), use(inviteReference),
+        use(atEach), use(expires), use(atEach), use(batch), now;
+    s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'book', ?)", use(hash),
+        use(ids), use(atEach), now;
+    s << "INSERT INTO link_events (link_id, at, event, detail) VALUES (?, ?, ?, ?)", use(ids), use(atEach), use(events),
+        use(detail), now;
     return created;
 }
 
@@ -232,10 +295,12 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     Link link;
     Poco::Data::Statement select(s);
     std::string id = linkId;
-    select
-        << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
-           "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
-           "COALESCE(o.state, '') FROM links l LEFT JOIN outbox o ON o.reference = l.invite_reference WHERE l.id = ?",
+    select << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
+              "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
+              "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
+              "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, '') FROM links l "
+              "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
+              "WHERE l.id = ?",
         use(id);
     select.execute();
     Poco::Data::RecordSet row(select);
@@ -251,6 +316,11 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     link.createdAt = row[10].convert<int64_t>();
     link.expiresAt = row[11].convert<int64_t>();
     const std::string inviteState = row[12].convert<std::string>();
+    if (const auto batchId = row[13].convert<std::string>(); !batchId.empty()) {
+        link.batch = BatchTerms{batchId, row[14].convert<int>() != 0, std::nullopt};
+        if (const auto code = row[15].convert<std::string>(); !code.empty())
+            link.batch->declineCode = config::Code{code, row[16].convert<std::string>()};
+    }
     // Two states follow from facts kept elsewhere, so they are derived here rather than stored twice.
     const bool unused = link.state == "sent" || link.state == "accessed";
     if (link.state == "sent" && inviteState == "failed")
@@ -368,9 +438,8 @@ std::optional<SelfBook::Found> SelfBook::byToken(Poco::Data::Session& s, const s
     auto org = orgs.find(f.link.organisation);
     if (org == orgs.end()) return std::nullopt; // the organisation left the config: its links stop working
     f.organisation = &org->second;
-    auto rule = org->second.rules.find(f.link.rule);
-    if (rule == org->second.rules.end()) return std::nullopt;
-    f.rule = &rule->second;
+    f.rule = ruleOf(f.runtime, f.link);
+    if (!f.rule) return std::nullopt;
     return f;
 }
 
@@ -434,6 +503,8 @@ Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
         std::vector<Slot> some;
         Result r = connector->appointmentBook()->freeSlots(type, range, some);
         if (!r.ok()) return r;
+        // A batch invites to face-to-face appointments only.
+        if (found.link.batch) std::erase_if(some, [](const Slot& slot) { return slot.telephone; });
         slots.insert(slots.end(), some.begin(), some.end());
     }
     std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.start < b.start; });

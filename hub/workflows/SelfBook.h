@@ -46,6 +46,13 @@ struct AppointmentRecord {
     int64_t at = 0;
 };
 
+// What a batch set for the links it sent, in place of its rule's own settings.
+struct BatchTerms {
+    std::string batchId;
+    bool allowDecline = false;
+    std::optional<config::Code> declineCode;
+};
+
 struct Link {
     std::string id; // public, for staff: "lnk_…"
     std::string organisation;
@@ -58,9 +65,14 @@ struct Link {
     std::string inviteReference; // the outbox message carrying the invite
     std::vector<LinkEvent> events;
     std::vector<AppointmentRecord> appointments; // oldest first; the last with state "booked" is current
+    std::optional<BatchTerms> batch;             // when a batch sent it
 
     [[nodiscard]] const AppointmentRecord* currentAppointment() const;
 };
+
+// The rule a link follows: its organisation's rule as configured, with what its batch set instead. Null when the
+// organisation or rule has left the config. Holds `runtime` alive.
+std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::Runtime>& runtime, const Link& link);
 
 struct FieldError {
     std::string field; // e.g. "patient.mobile"
@@ -81,6 +93,13 @@ private:
 class NotFound : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// What a batch sends in place of its rule's invite.
+struct BatchInvite {
+    std::string batchId;
+    std::string message; // mustache: {{practice}}, {{title}}, {{name}}, {{url}}
+    std::optional<config::Code> inviteCode;
 };
 
 struct CreatedLink {
@@ -116,6 +135,11 @@ public:
     // Validates, stores the link and queues its invite SMS in one transaction. Throws InvalidRequest,
     // NotFound.
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
+    // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
+    // inside the caller's transaction. The patients are validated already. Returns the links' ids in order.
+    std::vector<std::string> mintBatchLinks(Poco::Data::Session& transaction, const std::string& organisation,
+                                            const std::string& rule, const BatchInvite& invite,
+                                            const std::vector<PatientDetails>& patients);
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
     // Stop a link working (the patient booked by phone). False when it cannot be: already booked, say.
@@ -154,6 +178,11 @@ public:
 private:
     std::optional<Found> byToken(Poco::Data::Session& session, const std::string& token);
     Link load(Poco::Data::Session& session, const std::string& linkId);
+    std::vector<CreatedLink> insertLinks(Poco::Data::Session& session, const config::Config& config,
+                                         const config::Organisation& organisation, const config::Rule& rule,
+                                         const std::string& message, const std::optional<config::Code>& inviteCode,
+                                         const std::string& batchId, const std::vector<PatientDetails>& patients,
+                                         int64_t at);
     // The organisation's book, or nullptr when it routes none.
     std::shared_ptr<host::ConnectorInstance> book(const std::string& organisation);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
