@@ -48,6 +48,7 @@ struct Organisation {
     std::string ods;
     std::string name;
     std::string notifyEmail; // where clinician notifications go; empty for none
+    std::string batchCsv = "systmone"; // a batch list's columns: "emis" (NHS Number only) or "systmone"
     Route route;
     std::map<std::string, Rule> rules;
 };
@@ -66,6 +67,7 @@ struct Http {
     std::string publicUrl = "http://127.0.0.1:8080";
     int threads = 16;
     int maxQueued = 256;
+    int maxUploadMegabytes = 20; // a batch's CSV list of patients
 };
 
 struct Outbox {

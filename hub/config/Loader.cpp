@@ -206,6 +206,7 @@ public:
             if (const YamlNode* http = hub->find("http")) {
                 config.http.threads = integer(http->find("threads"), config.http.threads);
                 config.http.maxQueued = integer(http->find("max_queued"), config.http.maxQueued);
+                config.http.maxUploadMegabytes = integer(http->find("max_upload_mb"), config.http.maxUploadMegabytes);
             }
             if (const YamlNode* outbox = hub->find("outbox")) readOutbox(*outbox, config.outbox);
         }
@@ -272,6 +273,7 @@ private:
         o.ods = ods;
         o.name = text(node.find("name"), "");
         o.notifyEmail = text(node.find("notify_email"), "");
+        o.batchCsv = text(node.find("batch_csv"), o.batchCsv);
         if (const YamlNode* route = node.find("route")) {
             o.route.appointmentBook = text(route->find("appointment_book"), "");
             o.route.sms = texts(route->find("sms"));

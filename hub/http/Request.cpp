@@ -118,8 +118,13 @@ const std::string& Request::body() {
     return *body_;
 }
 
+std::istream& Request::bodyStream() {
+    streamed_ = true;
+    return request_.stream();
+}
+
 bool Request::discardBody() {
-    if (body_ || !hasBody()) return true;
+    if ((body_ && !streamed_) || !hasBody()) return true;
     if (request_.hasContentLength() && request_.getContentLength64() > static_cast<Poco::Int64>(maxBodyBytes_))
         return false;
     try {

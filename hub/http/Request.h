@@ -9,6 +9,7 @@
 #include <Poco/Net/NameValueCollection.h>
 
 #include <cstddef>
+#include <iosfwd>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -63,6 +64,9 @@ public:
 
     // The body, read on first use. Larger than the server's limit: Error 413.
     const std::string& body();
+    // The body as it arrives, for a handler that reads a large upload piece by piece under a limit of its own
+    // (the server's body limit does not apply). Whatever it leaves unread is drained after it answers.
+    std::istream& bodyStream();
     // The body parsed as a JSON object. Not JSON or not an object: Error 400.
     Poco::JSON::Object::Ptr jsonObject();
     // A field of an application/x-www-form-urlencoded body (what an HTML form posts).
@@ -92,6 +96,7 @@ private:
     bool badQuery_ = false;
     std::optional<std::string> body_;
     std::optional<Pairs> form_;
+    bool streamed_ = false;
 };
 
 class Response {

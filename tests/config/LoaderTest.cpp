@@ -292,7 +292,7 @@ TEST(ConfigLoader, UnknownKeySuggestsTheNearestValidKey) {
 
 TEST(ConfigLoader, UnknownKeyFarFromAnyListsTheValidKeys) {
     EXPECT_THAT(problems("hub:\n  http:\n    workers: 8\n"),
-                ElementsAre("3:5: unknown key 'workers'; expected one of 'max_queued' and 'threads'"));
+                ElementsAre("3:5: unknown key 'workers'; expected one of 'max_queued', 'max_upload_mb' and 'threads'"));
 }
 
 TEST(ConfigLoader, UnknownTopLevelKeyIsReported) {
