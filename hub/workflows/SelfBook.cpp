@@ -146,6 +146,8 @@ std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::
     return terms;
 }
 
+std::string inviteTemplateOf(const config::Rule& rule) { return templateOf(rule, "invite_sms", kDefaultInvite); }
+
 const AppointmentRecord* Link::currentAppointment() const {
     for (auto it = appointments.rbegin(); it != appointments.rend(); ++it)
         if (it->state == "booked") return &*it;
@@ -202,7 +204,7 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     CreatedLink created;
     store_.write([&](Poco::Data::Session& s) {
         created = std::move(insertLinks(s, config, org->second, rule->second,
-                                        templateOf(rule->second, "invite_sms", kDefaultInvite), rule->second.inviteCode,
+                                        inviteTemplateOf(rule->second), rule->second.inviteCode,
                                         "", {{nhs.value, dob.value, mobile.value, patient.name}}, at)
                                 .front());
     });

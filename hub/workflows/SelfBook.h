@@ -74,6 +74,9 @@ struct Link {
 // organisation or rule has left the config. Holds `runtime` alive.
 std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::Runtime>& runtime, const Link& link);
 
+// The invite SMS a rule sends: its `invite_sms` template, or the hub's own.
+std::string inviteTemplateOf(const config::Rule& rule);
+
 struct FieldError {
     std::string field; // e.g. "patient.mobile"
     std::string message;

@@ -1,0 +1,436 @@
+#include "hub/workflows/BatchSelfBook.h"
+
+#include "hub/batch/BatchRows.h"
+#include "hub/config/Text.h"
+#include "hub/domain/Identity.h"
+#include "hub/domain/SmsLength.h"
+#include "hub/log/Log.h"
+#include "hub/workflows/Tokens.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <kainjow/mustache.hpp>
+
+#include <regex>
+#include <sstream>
+#include <unordered_set>
+
+using namespace Poco::Data::Keywords;
+
+namespace clinhub::workflows {
+namespace {
+
+// Rows verdicted, looked up and written a chunk at a time, so memory stays flat however long the list.
+constexpr std::size_t kChunkRows = 2000;
+constexpr std::size_t kBytesPerMegabyte = 1024 * 1024;
+const char* const kNotInBook = "not registered in the appointment book";
+const char* const kOpenLink = "already has an open link for this rule";
+
+std::string json(const Poco::Dynamic::Var& value) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(value, out);
+    return out.str();
+}
+
+std::string fieldsJson(const std::vector<std::string>& fields) {
+    Poco::JSON::Array array;
+    for (const auto& f : fields)
+        array.add(f);
+    return json(array);
+}
+
+std::vector<std::string> fieldsFrom(const std::string& text) {
+    std::vector<std::string> out;
+    if (text.empty()) return out;
+    const auto array = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i)
+        out.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
+    return out;
+}
+
+std::map<std::string, int64_t> countsFrom(const std::string& text) {
+    std::map<std::string, int64_t> out;
+    if (text.empty()) return out;
+    const auto object = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    for (const auto& [key, value] : *object)
+        out[key] = value.convert<int64_t>();
+    return out;
+}
+
+std::string countsJson(const std::map<std::string, int64_t>& counts) {
+    Poco::JSON::Object object;
+    for (const auto& [key, value] : counts)
+        object.set(key, value);
+    return json(object);
+}
+
+void checkCode(const std::optional<config::Code>& code, const std::string& field, std::vector<FieldError>& errors) {
+    if (!code) return;
+    if (!config::isSnomedId(code->code))
+        errors.push_back({field + ".code", "not a SNOMED CT concept id (6 to 18 digits ending in a Verhoeff check "
+                                           "digit)"});
+    if (code->term.empty())
+        errors.push_back({field + ".term", "the code's term is required, so staff see what will be written"});
+}
+
+// The invite as a patient would get it, with a link as long as a real one, to measure it.
+std::string sample(const std::string& message, const config::Config& config, const config::Organisation& org,
+                   const config::Rule& rule) {
+    kainjow::mustache::mustache text(message);
+    text.set_custom_escape([](const std::string& raw) { return raw; });
+    kainjow::mustache::data values;
+    values.set("practice", org.name);
+    values.set("title", rule.title);
+    values.set("name", "Alex");
+    values.set("url", config.http.publicUrl + "/b/" + std::string(43, 'x'));
+    return text.render(values);
+}
+
+} // namespace
+
+BatchSelfBook::BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook,
+                             SelfBook::Clock clock)
+    : store_(store), runtime_(runtime), selfBook_(selfBook), clock_(std::move(clock)) {}
+
+Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsRequest& request) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    const auto org = config.organisations.find(organisation);
+    if (org == config.organisations.end()) throw NotFound("no such organisation");
+
+    std::vector<FieldError> errors;
+    const auto rule = org->second.rules.find(request.rule);
+    if (rule == org->second.rules.end())
+        errors.push_back(
+            {"rule", request.rule.empty() ? "rule is missing" : "no booking rule '" + request.rule + "' here"});
+    BatchTermsRequest terms = request;
+    if (rule != org->second.rules.end()) {
+        if (terms.message.empty()) terms.message = inviteTemplateOf(rule->second);
+        kainjow::mustache::mustache parsed(terms.message);
+        if (!parsed.is_valid()) {
+            errors.push_back({"message", "the message is not a valid template: " + parsed.error_message()});
+        } else if (!std::regex_search(terms.message, std::regex(R"(\{\{\s*url\s*\}\})"))) {
+            errors.push_back({"message", "the message must include {{url}}, where each patient's link goes"});
+        } else if (const auto length = domain::smsLength(sample(terms.message, config, org->second, rule->second));
+                   length.characters > domain::kNotifyMaxCharacters) {
+            errors.push_back({"message", "the message is " + std::to_string(length.characters) +
+                                             " characters with its link; the most an SMS can carry is " +
+                                             std::to_string(domain::kNotifyMaxCharacters)});
+        }
+    }
+    checkCode(terms.inviteCode, "invite_code", errors);
+    checkCode(terms.declineCode, "decline.code", errors);
+    if (terms.declineCode && !terms.allowDecline)
+        errors.push_back({"decline.code", "a decline code needs decline allowed"});
+    if (!errors.empty()) throw InvalidRequest(std::move(errors));
+
+    const std::string id = "bat_" + randomToken(12);
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        const int allowDecline = terms.allowDecline ? 1 : 0;
+        const std::string inviteCode = terms.inviteCode ? terms.inviteCode->code : "";
+        const std::string inviteTerm = terms.inviteCode ? terms.inviteCode->term : "";
+        const std::string declineCode = terms.declineCode ? terms.declineCode->code : "";
+        const std::string declineTerm = terms.declineCode ? terms.declineCode->term : "";
+        s << "INSERT INTO batches (id, organisation, rule, state, csv_format, message, invite_code, invite_term, "
+             "allow_decline, decline_code, decline_term, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, "
+             "NULLIF(?, ''), NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)",
+            useRef(id), useRef(organisation), useRef(terms.rule), useRef(org->second.batchCsv), useRef(terms.message),
+            useRef(inviteCode), useRef(inviteTerm), use(allowDecline), useRef(declineCode), useRef(declineTerm),
+            use(at), use(at), now;
+    });
+    log::info("batch_created", {{"batch", id}, {"organisation", organisation}, {"rule", terms.rule}});
+    return *find(organisation, id);
+}
+
+Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisation, const std::string& batchId) {
+    Poco::Data::Statement select(s);
+    std::string id = batchId;
+    std::string org = organisation;
+    select << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
+              "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
+              "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
+              "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?",
+        use(id), use(org);
+    select.execute();
+    Poco::Data::RecordSet row(select);
+    if (!row.moveFirst()) throw NotFound("no such batch");
+    Batch b;
+    b.id = row[0].convert<std::string>();
+    b.organisation = row[1].convert<std::string>();
+    b.state = row[2].convert<std::string>();
+    b.csvFormat = row[3].convert<std::string>();
+    b.terms.rule = row[4].convert<std::string>();
+    b.terms.message = row[5].convert<std::string>();
+    if (auto code = row[6].convert<std::string>(); !code.empty())
+        b.terms.inviteCode = config::Code{code, row[7].convert<std::string>()};
+    b.terms.allowDecline = row[8].convert<int>() != 0;
+    if (auto code = row[9].convert<std::string>(); !code.empty())
+        b.terms.declineCode = config::Code{code, row[10].convert<std::string>()};
+    b.header = fieldsFrom(row[11].convert<std::string>());
+    b.canSend = row[12].convert<int64_t>();
+    b.cannotSend = row[13].convert<int64_t>();
+    b.reasons = countsFrom(row[14].convert<std::string>());
+    b.minted = row[15].convert<int64_t>();
+    b.uploadError = row[16].convert<std::string>();
+    b.createdAt = row[17].convert<int64_t>();
+    b.uploadedAt = row[18].convert<int64_t>();
+    b.sendAt = row[19].convert<int64_t>();
+
+    const auto runtime = runtime_.get();
+    const auto& orgs = runtime->config().organisations;
+    if (const auto o = orgs.find(b.organisation); o != orgs.end())
+        if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end())
+            b.smsFragments = domain::smsLength(sample(b.terms.message, runtime->config(), o->second, r->second)).fragments;
+
+    if (b.state == "sending" || b.state == "sent") {
+        std::vector<std::string> states;
+        std::vector<int64_t> counts;
+        s << "SELECT o.state, COUNT(*) FROM batch_rows r JOIN links l ON l.id = r.link_id "
+             "JOIN outbox o ON o.reference = l.invite_reference WHERE r.batch_id = ? GROUP BY o.state",
+            use(id), into(states), into(counts), now;
+        for (std::size_t i = 0; i < states.size(); ++i)
+            b.invites[states[i]] = counts[i];
+        states.clear();
+        counts.clear();
+        s << "SELECT l.state, COUNT(*) FROM links l WHERE l.batch_id = ? GROUP BY l.state", use(id), into(states),
+            into(counts), now;
+        for (std::size_t i = 0; i < states.size(); ++i)
+            b.links[states[i]] = counts[i];
+    }
+    return b;
+}
+
+std::optional<Batch> BatchSelfBook::find(const std::string& organisation, const std::string& batchId) {
+    auto s = store_.session();
+    try {
+        return load(s, organisation, batchId);
+    } catch (const NotFound&) {
+        return std::nullopt;
+    }
+}
+
+Batch BatchSelfBook::upload(const std::string& organisation, const std::string& batchId, std::istream& csv) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    Batch before = [&] {
+        auto s = store_.session();
+        return load(s, organisation, batchId);
+    }();
+    if (before.state != "draft" && before.state != "ready")
+        throw InvalidRequest({{"batch", "the batch is " + before.state + ": its list can no longer change"}});
+    const auto style = batch::bookStyleFromString(before.csvFormat).value_or(batch::BookStyle::systmone);
+    const int64_t at = clock_();
+
+    // Who already holds an open link for this rule: they are not invited twice.
+    std::unordered_set<std::string> open;
+    {
+        auto s = store_.session();
+        std::vector<std::string> numbers;
+        std::string rule = before.terms.rule;
+        s << "SELECT nhs_number FROM links WHERE organisation = ? AND rule = ? AND state IN ('sent', 'accessed', "
+             "'booking') AND expires_at > ?",
+            useRef(organisation), use(rule), use(at), into(numbers), now;
+        open.insert(numbers.begin(), numbers.end());
+    }
+    AppointmentBook* book = nullptr;
+    std::shared_ptr<host::ConnectorInstance> bookConnector;
+    if (style == batch::BookStyle::emis) {
+        const auto route = runtime->route(organisation, outbox::Channel::record);
+        if (!route.empty()) bookConnector = route.front();
+        book = bookConnector ? bookConnector->appointmentBook() : nullptr;
+        if (!book) throw BookUnavailable("the organisation routes no appointment book to find patients in");
+    }
+
+    int64_t canSend = 0;
+    int64_t cannotSend = 0;
+    std::map<std::string, int64_t> reasons;
+    std::vector<batch::Row> chunk;
+    const auto flush = [&] {
+        for (auto& row : chunk) {
+            if (row.accepted() && book) {
+                std::optional<Patient> found;
+                const Result r = book->findPatient(row.nhsNumber, found);
+                if (!r.ok()) throw BookUnavailable("the appointment book did not answer: " + r.message);
+                if (!found) {
+                    row.reason = kNotInBook;
+                } else if (const auto mobile = domain::checkUkMobile(found->mobile); !mobile.ok()) {
+                    row.reason = found->mobile.empty() ? "no mobile number in the appointment book"
+                                                       : "the appointment book's mobile number: " + mobile.problem;
+                } else {
+                    row.mobile = mobile.value;
+                    row.dateOfBirth = found->dateOfBirth;
+                    row.name = found->name;
+                }
+            }
+            if (row.accepted() && open.contains(row.nhsNumber)) row.reason = kOpenLink;
+            if (row.accepted()) {
+                ++canSend;
+            } else {
+                ++cannotSend;
+                ++reasons[row.reasonKind()];
+            }
+        }
+        const std::size_t n = chunk.size();
+        std::vector<std::string> ids(n, batchId), reason(n), fields(n), nhs(n), mobile(n), dob(n), name(n);
+        std::vector<int> number(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& row = chunk[i];
+            number[i] = row.row;
+            reason[i] = row.reason;
+            // Only a row that cannot be sent keeps what was uploaded, for the list staff download.
+            if (!row.accepted()) fields[i] = fieldsJson(row.fields);
+            nhs[i] = row.nhsNumber;
+            mobile[i] = row.mobile;
+            dob[i] = row.dateOfBirth;
+            name[i] = row.name;
+        }
+        if (n > 0)
+            store_.write([&](Poco::Data::Session& s) {
+                s << "INSERT INTO batch_rows (batch_id, row_number, reason, fields, nhs_number, mobile, date_of_birth, "
+                     "name) VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
+                     "NULLIF(?, ''))",
+                    use(ids), use(number), use(reason), use(fields), use(nhs), use(mobile), use(dob), use(name), now;
+            });
+        chunk.clear();
+    };
+    const auto forget = [&] {
+        store_.write([&](Poco::Data::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
+    };
+
+    forget(); // the list uploaded before, if any
+    std::vector<std::string> header;
+    try {
+        batch::validateCsv(
+            csv, style, domain::ukDate(at), static_cast<std::size_t>(config.http.maxUploadMegabytes) * kBytesPerMegabyte,
+            [&](const batch::Row& row) {
+                chunk.push_back(row);
+                if (chunk.size() == kChunkRows) flush();
+            },
+            {}, [&](const std::vector<std::string>& h) { header = h; });
+        flush();
+    } catch (const std::exception& e) {
+        forget();
+        const std::string why = e.what();
+        store_.write([&](Poco::Data::Session& s) {
+            const int64_t t = clock_();
+            s << "UPDATE batches SET state = 'draft', header = NULL, can_send = 0, cannot_send = 0, reasons = NULL, "
+                 "upload_error = ?, updated_at = ? WHERE id = ?",
+                useRef(why), use(t), useRef(batchId), now;
+        });
+        log::warning("batch_upload_refused", {{"batch", batchId}, {"error", why}});
+        throw;
+    }
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t t = clock_();
+        const std::string headerJson = fieldsJson(header);
+        const std::string reasonsJson = countsJson(reasons);
+        s << "UPDATE batches SET state = 'ready', header = ?, can_send = ?, cannot_send = ?, reasons = ?, "
+             "upload_error = NULL, uploaded_at = ?, updated_at = ? WHERE id = ?",
+            useRef(headerJson), use(canSend), use(cannotSend), useRef(reasonsJson), use(t), use(t), useRef(batchId), now;
+    });
+    log::info("batch_uploaded", {{"batch", batchId},
+                                 {"can_send", std::to_string(canSend)},
+                                 {"cannot_send", std::to_string(cannotSend)}});
+    return *find(organisation, batchId);
+}
+
+void BatchSelfBook::writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out) {
+    auto s = store_.session();
+    Batch b = load(s, organisation, batchId);
+    batch::CsvWriter writer(out);
+    auto header = b.header;
+    header.emplace_back("reason");
+    writer.write(header);
+    Poco::Data::Statement select(s);
+    std::string id = batchId;
+    select << "SELECT COALESCE(fields, ''), reason FROM batch_rows WHERE batch_id = ? AND reason IS NOT NULL "
+              "ORDER BY row_number",
+        use(id);
+    select.execute();
+    Poco::Data::RecordSet rows(select);
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+        auto fields = fieldsFrom(rows[0].convert<std::string>());
+        fields.push_back(rows[1].convert<std::string>());
+        writer.write(fields);
+    }
+}
+
+Batch BatchSelfBook::send(const std::string& organisation, const std::string& batchId) {
+    bool started = false;
+    store_.write([&](Poco::Data::Session& s) {
+        const int64_t at = clock_();
+        Poco::Data::Statement update(s);
+        update << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND organisation = ? "
+                  "AND state = 'ready' AND can_send > 0",
+            use(at), use(at), useRef(batchId), useRef(organisation);
+        started = update.execute() == 1;
+    });
+    auto batch = find(organisation, batchId);
+    if (!batch) throw NotFound("no such batch");
+    if (!started) {
+        if (batch->state == "ready") throw InvalidRequest({{"batch", "no row of the list can be sent"}});
+        if (batch->state == "draft") throw InvalidRequest({{"batch", "upload the list of patients first"}});
+        throw InvalidRequest({{"batch", "the batch is " + batch->state + " already"}});
+    }
+    log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});
+    return *batch;
+}
+
+int BatchSelfBook::mintPending(int max) {
+    int minted = 0;
+    for (bool more = true; more && minted == 0;) {
+        store_.write([&](Poco::Data::Session& s) {
+            std::vector<std::string> ids, organisations, rules, messages, codes, terms;
+            s << "SELECT id, organisation, rule, message, COALESCE(invite_code, ''), COALESCE(invite_term, '') "
+                 "FROM batches WHERE state = 'sending' ORDER BY send_at LIMIT 1",
+                into(ids), into(organisations), into(rules), into(messages), into(codes), into(terms), now;
+            if (ids.empty()) {
+                more = false;
+                return;
+            }
+            const std::string& id = ids.front();
+            std::vector<int> numbers;
+            std::vector<std::string> nhs, dob, mobile, name;
+            int limit = max;
+            s << "SELECT row_number, nhs_number, date_of_birth, mobile, COALESCE(name, '') FROM batch_rows "
+                 "WHERE batch_id = ? AND reason IS NULL AND link_id IS NULL ORDER BY row_number LIMIT ?",
+                useRef(id), use(limit), into(numbers), into(nhs), into(dob), into(mobile), into(name), now;
+            const int64_t at = clock_();
+            if (numbers.empty()) {
+                s << "UPDATE batches SET state = 'sent', updated_at = ? WHERE id = ?", use(at), useRef(id), now;
+                log::info("batch_sent", {{"batch", id}});
+                return;
+            }
+            std::vector<PatientDetails> patients;
+            for (std::size_t i = 0; i < numbers.size(); ++i)
+                patients.push_back({nhs[i], dob[i], mobile[i], name[i]});
+            BatchInvite invite{id, messages.front(), std::nullopt};
+            if (!codes.front().empty()) invite.inviteCode = config::Code{codes.front(), terms.front()};
+            std::vector<std::string> links;
+            try {
+                links = selfBook_.mintBatchLinks(s, organisations.front(), rules.front(), invite, patients);
+            } catch (const NotFound& e) {
+                // The organisation or rule has left the config: nothing more can be sent for this batch.
+                const std::string why = std::string("stopped: ") + e.what();
+                s << "UPDATE batches SET state = 'stopped', upload_error = ?, updated_at = ? WHERE id = ?", useRef(why),
+                    use(at), useRef(id), now;
+                log::error("batch_stopped", {{"batch", id}, {"error", e.what()}});
+                return;
+            }
+            std::vector<std::string> batchIds(numbers.size(), id);
+            s << "UPDATE batch_rows SET link_id = ? WHERE batch_id = ? AND row_number = ?", use(links), use(batchIds),
+                use(numbers), now;
+            const int64_t n = static_cast<int64_t>(links.size());
+            s << "UPDATE batches SET minted = minted + ?, updated_at = ? WHERE id = ?", use(n), use(at), useRef(id), now;
+            minted = static_cast<int>(n);
+        });
+    }
+    return minted;
+}
+
+} // namespace clinhub::workflows

@@ -1,0 +1,85 @@
+// Batch Self-Book: one invite, a CSV list of patients, a Self-Book link for each one who can be reached.
+//
+// A batch's life: draft (its terms set) → ready (a list uploaded: every row can or cannot be sent, with the
+// reason; the summary staff check) → sending (links being minted, a chunk per transaction, each link's
+// invite queued with it) → sent. A list may be uploaded again until the batch is sent. A malformed list
+// leaves nothing behind. Rules: ../shared/DOMAIN.md (Batch Self-Book).
+#pragma once
+
+#include "hub/runtime/Runtime.h"
+#include "hub/store/Store.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace clinhub::workflows {
+
+// What staff choose for a batch.
+struct BatchTermsRequest {
+    std::string rule;    // a booking rule of the organisation: its slot types, horizon, expiry
+    std::string message; // the invite SMS, a mustache template with {{url}}; empty: the rule's own invite
+    std::optional<config::Code> inviteCode; // written to each record once the invite is sent
+    bool allowDecline = false;
+    std::optional<config::Code> declineCode; // written when a patient declines
+};
+
+struct Batch {
+    std::string id; // "bat_…"
+    std::string organisation;
+    std::string state;     // draft, ready, sending, sent
+    std::string csvFormat; // emis, systmone
+    BatchTermsRequest terms;
+    int smsFragments = 0; // of the message with a link in it
+    std::vector<std::string> header;
+    int64_t canSend = 0;
+    int64_t cannotSend = 0;
+    std::map<std::string, int64_t> reasons; // cannot be sent, by kind of reason
+    std::string uploadError;                // why the last upload was refused
+    int64_t minted = 0;                     // links made so far
+    std::map<std::string, int64_t> invites; // the invites' outbox states, once sending
+    std::map<std::string, int64_t> links;   // the links' states, once sending
+    int64_t createdAt = 0;
+    int64_t uploadedAt = 0;
+    int64_t sendAt = 0;
+};
+
+// The appointment book could not say whether patients are registered (EMIS-style lists): try again later.
+class BookUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class BatchSelfBook {
+public:
+    BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook,
+                  SelfBook::Clock clock = store::nowMicros);
+
+    // Throws InvalidRequest (every problem with the terms), NotFound.
+    Batch create(const std::string& organisation, const BatchTermsRequest& terms);
+    // Reads the list as it arrives and gives every row its verdict. Throws batch::FileError for a malformed
+    // list (kept as the batch's uploadError, with no row kept), BookUnavailable, InvalidRequest once sending.
+    Batch upload(const std::string& organisation, const std::string& batchId, std::istream& csv);
+    [[nodiscard]] std::optional<Batch> find(const std::string& organisation, const std::string& batchId);
+    // The rows that cannot be sent, as uploaded, with a `reason` column (RFC 4180).
+    void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);
+    // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound.
+    Batch send(const std::string& organisation, const std::string& batchId);
+    // Mints up to `max` links of one sending batch in one transaction; returns how many (0: none waiting).
+    int mintPending(int max);
+
+private:
+    Batch load(Poco::Data::Session& session, const std::string& organisation, const std::string& batchId);
+
+    store::Store& store_;
+    runtime::Current& runtime_;
+    SelfBook& selfBook_;
+    SelfBook::Clock clock_;
+};
+
+} // namespace clinhub::workflows
