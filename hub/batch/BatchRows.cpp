@@ -153,9 +153,9 @@ Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, 
         }
         if (onRow) onRow(row);
     });
-    std::array<char, 64 * 1024> chunk{};
+    std::vector<char> chunk(64 * 1024);
     while (in) {
-        in.read(chunk.data(), chunk.size());
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
         if (in.gcount() > 0) reader.feed({chunk.data(), static_cast<std::size_t>(in.gcount())});
         if (progress) progress(reader.bytesRead());
     }
