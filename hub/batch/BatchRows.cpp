@@ -13,7 +13,7 @@
 namespace clinhub::batch {
 namespace {
 
-// A column and the headings it goes by: lower case, without spaces, underscores, hyphens or dots.
+// A column and the headings it goes by, as heading() writes them.
 struct Column {
     const char* title;
     std::vector<std::string_view> headings;
@@ -26,10 +26,17 @@ const Column kMobile{"Mobile Number",
 const Column kDateOfBirth{"Date of Birth", {"dateofbirth", "dob", "birthdate"}};
 const Column kName{"Name", {"name", "patientname", "firstname", "forename", "forenames", "givenname"}};
 
+// A heading as compared: lower case, without spaces (no-break spaces too, which spreadsheets paste in and
+// no one can see), underscores, hyphens or dots.
 std::string heading(std::string_view title) {
     std::string out;
-    for (unsigned char c : title)
-        if (std::isspace(c) == 0 && c != '_' && c != '-' && c != '.') out += static_cast<char>(std::tolower(c));
+    for (std::size_t i = 0; i < title.size(); ++i) {
+        const auto c = static_cast<unsigned char>(title[i]);
+        if (title.substr(i, 2) == "\xC2\xA0")
+            ++i;
+        else if (std::isspace(c) == 0 && c != '_' && c != '-' && c != '.')
+            out += static_cast<char>(std::tolower(c));
+    }
     return out;
 }
 

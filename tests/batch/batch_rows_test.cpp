@@ -66,7 +66,7 @@ FileError fileError(BookStyle style, const std::string& csv) {
 
 TEST(Header, MatchesColumnsIgnoringCaseSpacingAndAByteOrderMark) {
     const auto result =
-        validate(BookStyle::systmone, "\xEF\xBB\xBF nhs  NUMBER ,MOBILE_number,\"Date Of Birth\",name\r\n"
+        validate(BookStyle::systmone, "\xEF\xBB\xBF nhs  NUMBER ,MOBILE_number,\"Date\xC2\xA0Of Birth\",name\r\n"
                                       "9995260182,07700900123,1990-02-01,Test\r\n");
     ASSERT_EQ(result.rows.size(), 1U);
     EXPECT_TRUE(result.rows[0].accepted()) << result.rows[0].reason;
