@@ -69,7 +69,7 @@ FileError::FileError(int row, int line, const std::string& problem)
       line(line), problem(problem) {}
 
 CsvReader::CsvReader(std::size_t maxBytes, OnRecord onRecord)
-    : parser_(new csv_parser, freeParser), maxBytes_(maxBytes), onRecord_(std::move(onRecord)) {
+    : parser_(new csv_parser{}, freeParser), maxBytes_(maxBytes), onRecord_(std::move(onRecord)) {
     // STRICT: a quote anywhere but around a whole field is an error, not a character. STRICT_FINI: so is a
     // quote still open at the end. REPALL_NL: every line ending is reported, so blank rows keep their
     // numbers. No APPEND_NULL: fields are copied by length.
