@@ -1,7 +1,9 @@
 #include "hub/cli/Verbs.h"
 
 #include "hub/api/ApiKeys.h"
+#include "hub/batch/BatchRows.h"
 #include "hub/config/Loader.h"
+#include "hub/domain/Identity.h"
 #include "hub/host/PluginHost.h"
 #include "hub/runtime/Hub.h"
 #include "hub/runtime/Runtime.h"
@@ -9,8 +11,14 @@
 #include "hub/workflows/SelfBook.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Timestamp.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <map>
@@ -18,6 +26,7 @@
 #include <ostream>
 #include <pthread.h>
 #include <sstream>
+#include <unistd.h>
 
 namespace clinhub::cli {
 namespace {
@@ -256,6 +265,154 @@ int linksCreate(const std::vector<std::string>& args, std::ostream& out, std::os
     return kUsage;
 }
 
+// How far through a file of `total` bytes the reading is, as a bar redrawn in place on a terminal.
+class ProgressBar {
+public:
+    ProgressBar(std::ostream& out, std::uintmax_t total) : out_(out), total_(total) {}
+    ~ProgressBar() {
+        if (shown_ >= 0) out_ << '\r' << std::string(kWidth + 8, ' ') << '\r' << std::flush;
+    }
+    ProgressBar(const ProgressBar&) = delete;
+    ProgressBar& operator=(const ProgressBar&) = delete;
+
+    void show(std::uintmax_t bytes) {
+        const int percent = total_ == 0 ? 100 : static_cast<int>(std::min<std::uintmax_t>(bytes * 100 / total_, 100));
+        if (percent == shown_) return;
+        shown_ = percent;
+        const int done = percent * kWidth / 100;
+        out_ << "\r[" << std::string(static_cast<size_t>(done), '#')
+             << std::string(static_cast<size_t>(kWidth - done), '.') << "] " << std::setw(3) << percent << '%'
+             << std::flush;
+    }
+
+private:
+    static constexpr int kWidth = 40;
+    std::ostream& out_;
+    std::uintmax_t total_;
+    int shown_ = -1;
+};
+
+// The rows that cannot be sent, as uploaded plus their reason. The file appears whole or not at all: it is
+// written beside its name and renamed only once the upload has been read to its end.
+class RejectedList {
+public:
+    explicit RejectedList(const std::string& path)
+        : path_(path), part_(path + ".part"), out_(part_, std::ios::binary | std::ios::trunc), writer_(out_) {}
+    ~RejectedList() {
+        if (kept_) return;
+        out_.close();
+        std::error_code ignored;
+        std::filesystem::remove(part_, ignored);
+    }
+    RejectedList(const RejectedList&) = delete;
+    RejectedList& operator=(const RejectedList&) = delete;
+
+    [[nodiscard]] bool opened() const { return out_.is_open(); }
+    [[nodiscard]] const std::string& partPath() const { return part_; }
+    void write(std::vector<std::string> fields, std::string last) {
+        fields.push_back(std::move(last));
+        writer_.write(fields);
+    }
+    // False when the file could not be written in full.
+    bool keep() {
+        out_.close();
+        if (!out_) return false;
+        std::filesystem::rename(part_, path_);
+        kept_ = true;
+        return true;
+    }
+
+private:
+    std::string path_;
+    std::string part_;
+    std::ofstream out_;
+    batch::CsvWriter writer_;
+    bool kept_ = false;
+};
+
+void printCounts(std::ostream& out, const std::string& path, batch::BookStyle style, const batch::Counts& counts) {
+    if (style == batch::BookStyle::emis)
+        out << "EMIS-style book: each patient's mobile number and date of birth come from the book, so offline\n"
+               "only NHS numbers and duplicates are checked.\n";
+    out << path << ": " << counts.accepted + counts.rejected << " patients (" << batch::toString(style) << " book)\n";
+    const auto width = static_cast<int>(std::to_string(std::max(counts.accepted, counts.rejected)).size());
+    out << "  can be sent:    " << std::setw(width) << counts.accepted << '\n'
+        << "  cannot be sent: " << std::setw(width) << counts.rejected << '\n';
+    std::vector<std::pair<std::string, int64_t>> reasons(counts.byReason.begin(), counts.byReason.end());
+    std::stable_sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [reason, count] : reasons)
+        out << "    " << std::setw(width) << count << "  " << reason << '\n';
+}
+
+int batchValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const auto format = option(args, "--format");
+    const auto style = format ? batch::bookStyleFromString(*format) : std::nullopt;
+    const auto rejectedPath = option(args, "--rejected");
+    const auto maxMib = option(args, "--max-mib");
+    std::vector<std::string> files;
+    bool unknownOption = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--format" || args[i] == "--rejected" || args[i] == "--max-mib")
+            ++i;
+        else if (args[i].rfind("--", 0) == 0)
+            unknownOption = true;
+        else
+            files.push_back(args[i]);
+    }
+    std::size_t maxBytes = batch::kDefaultMaxBytes;
+    if (maxMib) {
+        char* end = nullptr;
+        const unsigned long mib = std::strtoul(maxMib->c_str(), &end, 10);
+        maxBytes = *end == '\0' && mib > 0 && mib <= 4096 ? mib * 1024 * 1024 : 0;
+    }
+    if (files.size() != 1 || !style || unknownOption || maxBytes == 0) {
+        err << "usage: clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv] [--max-mib N]\n";
+        return kUsage;
+    }
+    const batch::BookStyle bookStyle = *style;
+    const std::string& path = files[0];
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        err << "clinhub batch validate: cannot read " << path << ": " << std::strerror(errno) << '\n';
+        return kUsage;
+    }
+    std::optional<RejectedList> rejected;
+    if (rejectedPath && !rejected.emplace(*rejectedPath).opened()) {
+        err << "clinhub batch validate: cannot write " << rejected->partPath() << ": " << std::strerror(errno) << '\n';
+        return kFailed;
+    }
+    // A bar only for a person watching: not in a pipe, a log, or a test's captured stream.
+    std::optional<ProgressBar> bar;
+    std::error_code noSize;
+    if (&err == &std::cerr && isatty(STDERR_FILENO) != 0) bar.emplace(err, std::filesystem::file_size(path, noSize));
+    batch::Counts counts;
+    try {
+        counts = batch::validateCsv(
+            in, bookStyle, domain::ukDate(Poco::Timestamp().epochMicroseconds()), maxBytes,
+            [&](const batch::Row& row) {
+                if (rejected && !row.accepted()) rejected->write(row.fields, row.reason);
+            },
+            [&](std::size_t bytes) {
+                if (bar) bar->show(bytes);
+            },
+            [&](const std::vector<std::string>& header) {
+                if (rejected) rejected->write(header, "reason");
+            });
+    } catch (const batch::FileError& e) {
+        bar.reset();
+        err << path << ": " << e.what() << "\nNothing was taken from this file: correct it and validate it again.\n";
+        return kFailed;
+    }
+    bar.reset();
+    if (rejected && !rejected->keep()) {
+        err << "clinhub batch validate: cannot write " << rejected->partPath() << '\n';
+        return kFailed;
+    }
+    printCounts(out, path, bookStyle, counts);
+    if (rejectedPath) out << "Rows that cannot be sent, each with its reason: " << *rejectedPath << '\n';
+    return 0;
+}
+
 const std::map<std::string, Verb>& verbs() {
     static const std::map<std::string, Verb> all{
         {"serve",
@@ -291,6 +448,18 @@ const std::map<std::string, Verb>& verbs() {
           "SMS, exactly as the staff API does; prints the link on the first line. A running hub sends the SMS.\n"
           "--name NAME adds the name the messages address the patient by.",
           linksCreate}},
+        {"batch validate",
+         {"clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv]",
+          "check a Batch Self-Book patient list offline",
+          "Reads the CSV a practice uploads for Batch Self-Book and gives every row a verdict: can be sent, or\n"
+          "cannot be sent and why. --format is the practice's appointment book: emis needs an NHS Number\n"
+          "column (mobile and date of birth come from the book, so offline only NHS numbers and duplicates are\n"
+          "checked); systmone needs NHS Number, Mobile Number (or Telecom Number) and Date of Birth, and takes an\n"
+          "optional Name. Prints the counts per reason; --rejected writes the rows that cannot be sent, as\n"
+          "uploaded, with a `reason` column. --max-mib N refuses files over N MiB (default 20).\n"
+          "Exits 0 when the file was read (even with rows that cannot be sent), 1 when it is malformed (the\n"
+          "message names the row and line), 2 on bad usage.",
+          batchValidate}},
         {"keys create",
          {"clinhub keys create --config FILE --org ODS [--name NAME]", "create a staff API key for one organisation",
           "Creates a key for the staff API that opens only the organisation ODS (which must be in the\n"

@@ -110,7 +110,8 @@ TEST(Cli, EveryVerbAnswersHelp) {
                                                                   {"config", "schema"},
                                                                   {"plugins", "list"},
                                                                   {"plugins", "schema"},
-                                                                  {"migrate"}}) {
+                                                                  {"migrate"},
+                                                                  {"batch", "validate"}}) {
         auto args = verb;
         args.emplace_back("--help");
         const auto result = runClinhub(args, dir);

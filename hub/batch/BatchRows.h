@@ -1,0 +1,94 @@
+// Batch Self-Book's verdict on each row of an uploaded patient list: can be sent, or cannot be sent and
+// why, in words a receptionist understands. Which columns a list needs follows the organisation's
+// appointment book. Rules: ../shared/DOMAIN.md (Batch Self-Book; Validation rules and test vectors).
+//
+// Offline checks only: whether the patient is in the book, or already holds an open link for the rule,
+// is for the caller to add. For an EMIS-style book the mobile number and date of birth come from the
+// book, so only the NHS number and duplicates are checked here.
+#pragma once
+
+#include "hub/batch/CsvReader.h"
+#include "hub/batch/FirstRows.h"
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clinhub::batch {
+
+enum class BookStyle { emis, systmone };
+
+// "emis" or "systmone", or a connector's name for them ("emis-xml", "systmone-xml", "tpp"); any case.
+std::optional<BookStyle> bookStyleFromString(std::string_view word);
+std::string_view toString(BookStyle style); // "EMIS-style", "SystmOne-style"
+
+// A data row, normalised when accepted.
+struct Row {
+    int row = 0;                     // spreadsheet row (header = 1)
+    int line = 0;                    // physical line it starts on
+    std::vector<std::string> fields; // as uploaded
+    std::string nhsNumber;           // 10 digits
+    std::string mobile;              // +447..., empty for EMIS-style (comes from the book)
+    std::string dateOfBirth;         // YYYY-MM-DD, empty for EMIS-style
+    std::string name;                // optional
+    std::string reason;              // empty when it can be sent
+    int duplicateOf = 0;             // the earlier row with this NHS number, when that is the reason
+    [[nodiscard]] bool accepted() const { return reason.empty(); }
+    // The reason without what differs row to row ("duplicate of an earlier row"): what counts group by.
+    [[nodiscard]] std::string reasonKind() const;
+};
+
+// Checks rows one at a time against the header it was given. A row repeating the NHS number of an earlier
+// row that can be sent is a duplicate of it; a repeat of a row that cannot be sent is checked on its own,
+// so a corrected second entry still gets its invite.
+class RowValidator {
+public:
+    RowValidator(BookStyle style, std::string today /* YYYY-MM-DD */);
+
+    // Finds the columns; throws FileError naming the missing column(s) and the columns found.
+    void header(const Record& header);
+    // One verdict per row; a row with more or fewer fields than the header is a FileError.
+    Row check(const Record& record);
+    [[nodiscard]] const std::vector<std::string>& headerFields() const { return header_; }
+
+private:
+    std::string field(const Record& record, std::optional<std::size_t> column) const;
+
+    BookStyle style_;
+    std::string today_;
+    std::vector<std::string> header_;
+    std::optional<std::size_t> nhsNumber_, mobile_, dateOfBirth_, name_;
+    FirstRows firstRows_;
+};
+
+struct Counts {
+    int64_t accepted = 0;
+    int64_t rejected = 0;
+    std::map<std::string, int64_t> byReason; // keyed by Row::reasonKind()
+};
+
+// Reads a whole file or stream: the header to onHeader, then every data row to onRow; progress hears the
+// bytes read so far after each chunk. Throws FileError, after which the caller must keep nothing it was
+// given.
+Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, std::size_t maxBytes,
+                   const std::function<void(const Row&)>& onRow,
+                   const std::function<void(std::size_t bytes)>& progress = {},
+                   const std::function<void(const std::vector<std::string>& header)>& onHeader = {});
+
+// RFC 4180 output (every field quoted, CRLF), for the list of rows that cannot be sent.
+class CsvWriter {
+public:
+    explicit CsvWriter(std::ostream& out) : out_(out) {}
+    void write(const std::vector<std::string>& fields);
+
+private:
+    std::ostream& out_;
+    std::string quoted_;
+};
+
+} // namespace clinhub::batch
