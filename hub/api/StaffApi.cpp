@@ -1,5 +1,8 @@
 #include "hub/api/StaffApi.h"
 
+#include "hub/api/ApiSupport.h"
+#include "hub/api/BatchApi.h"
+
 #include "hub/domain/UkTime.h"
 
 #include <Poco/DateTimeFormatter.h>
@@ -32,8 +35,6 @@ constexpr int kDefaultSlotTypeDays = 42;
 constexpr int kMaxSlotTypeDays = 366;
 constexpr auto kZone = domain::Zone::europeLondon;
 
-// Both unknown organisations and other organisations' ODS codes get this, word for word.
-constexpr const char* kNoOrganisation = "no such organisation";
 constexpr const char* kNoLink = "no such link";
 
 const std::string kOrganisation = "/api/v1/organisations/{ods}";
@@ -44,12 +45,6 @@ const std::string kMessageStates[] = {"queued", "sending", "sent", "failed"};
 constexpr int kMaxMessages = 500;
 
 // ---- JSON shapes ------------------------------------------------------------------------------------------
-
-std::string isoUtc(int64_t micros) {
-    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
-}
-
-Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 Object::Ptr appointmentJson(const workflows::AppointmentRecord& record) {
     auto out = object();
@@ -115,49 +110,7 @@ Object::Ptr messageJson(const outbox::Message& m) {
     return out;
 }
 
-// 422 as a problem body (RFC 9457) with an `errors` extension listing every field at fault.
-void unprocessable(const Request& request, Response& response, const std::vector<FieldError>& errors) {
-    auto body = object();
-    body->set("type", "about:blank");
-    body->set("title", Poco::Net::HTTPResponse::getReasonForStatus(Poco::Net::HTTPResponse::HTTP_UNPROCESSABLE_ENTITY));
-    body->set("status", 422);
-    body->set("detail",
-              errors.size() == 1 ? "1 field is not valid" : std::to_string(errors.size()) + " fields are not valid");
-    Array::Ptr list = new Array;
-    for (const auto& e : errors) {
-        auto item = object();
-        item->set("field", e.field);
-        item->set("message", e.message);
-        list->add(item);
-    }
-    body->set("errors", list);
-    body->set("request_id", request.requestId());
-    std::ostringstream text;
-    Poco::JSON::Stringifier::stringify(body, text);
-    response.text(text.str(), 422, "application/problem+json");
-}
-
 // ---- Request pieces ---------------------------------------------------------------------------------------
-
-std::optional<std::string> bearerKey(const Request& request) {
-    const auto header = request.header("Authorization");
-    if (!header) return std::nullopt;
-    const auto space = header->find(' ');
-    if (space == std::string::npos || Poco::icompare(header->substr(0, space), "Bearer") != 0) return std::nullopt;
-    return Poco::trim(header->substr(space + 1));
-}
-
-// A string member, "" when absent; a member of another type is an error for `field`.
-std::string stringField(const Object::Ptr& from, const std::string& name, const std::string& field,
-                        std::vector<FieldError>& errors) {
-    if (!from || !from->has(name) || from->isNull(name)) return {};
-    const auto value = from->get(name);
-    if (!value.isString()) {
-        errors.push_back({field, field + " must be a string"});
-        return {};
-    }
-    return value.extract<std::string>();
-}
 
 std::chrono::sys_days today() { return domain::localDate(static_cast<int64_t>(std::time(nullptr)), kZone); }
 
@@ -180,26 +133,10 @@ std::string dateText(std::chrono::sys_days day) { return domain::isoDate(day); }
 
 class StaffApi {
 public:
-    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys)
-        : selfBook_(selfBook), outbox_(outbox), keys_(keys) {}
+    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox)
+        : selfBook_(selfBook), outbox_(outbox) {}
 
     using Method = void (StaffApi::*)(Request&, Response&);
-
-    // Authenticates and scopes the caller, then runs `method` and turns the service's refusals into replies.
-    static http::Handler guarded(std::shared_ptr<StaffApi> self, Method method) {
-        return [self, method](Request& request, Response& response) {
-            response.header("Cache-Control", "no-store");
-            if (!self->authorised(request, response)) return;
-            try {
-                ((*self).*method)(request, response);
-            } catch (const workflows::InvalidRequest& e) {
-                unprocessable(request, response, e.errors());
-            } catch (const workflows::NotFound& e) {
-                // The service's texts are fixed ("no such link"), never echoes of what was sent.
-                response.problem(404, e.what());
-            }
-        };
-    }
 
     void slotTypes(Request& request, Response& response) {
         std::vector<FieldError> errors;
@@ -327,23 +264,6 @@ public:
     }
 
 private:
-    bool authorised(Request& request, Response& response) {
-        const auto presented = bearerKey(request);
-        const auto key = presented ? keys_.authenticate(*presented) : std::nullopt;
-        if (!key) {
-            response.problem(401, presented ? "the API key is not valid" : "an API key is required");
-            // RFC 6750: name the scheme, and say when a key was sent but refused.
-            response.header("WWW-Authenticate", presented ? R"(Bearer realm="clinhub", error="invalid_token")"
-                                                          : R"(Bearer realm="clinhub")");
-            return false;
-        }
-        if (key->organisation != request.param("ods")) {
-            response.problem(404, kNoOrganisation);
-            return false;
-        }
-        return true;
-    }
-
     workflows::Link found(const Request& request) {
         auto link = selfBook_.find(request.param("ods"), request.param("id"));
         if (!link) throw workflows::NotFound(kNoLink);
@@ -363,7 +283,6 @@ private:
 
     workflows::SelfBook& selfBook_;
     outbox::Outbox& outbox_;
-    ApiKeys& keys_;
 };
 
 struct Entry {
@@ -392,15 +311,20 @@ const std::vector<RouteName>& staffApiRoutes() {
         std::vector<RouteName> out;
         for (const auto& entry : table())
             out.push_back(entry.name);
+        const auto& batches = batchApiRoutes();
+        out.insert(out.end(), batches.begin(), batches.end());
         return out;
     }();
     return names;
 }
 
 void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys) {
-    auto api = std::make_shared<StaffApi>(selfBook, outbox, keys);
+    auto api = std::make_shared<StaffApi>(selfBook, outbox);
     for (const auto& entry : table())
-        router.add(entry.name.method, entry.name.pattern, StaffApi::guarded(api, entry.method));
+        router.add(entry.name.method, entry.name.pattern,
+                   guarded(keys, [api, method = entry.method](Request& request, Response& response) {
+                       ((*api).*method)(request, response);
+                   }));
 }
 
 } // namespace clinhub::api

@@ -23,7 +23,7 @@ struct RouteName {
     auto operator<=>(const RouteName&) const = default;
 };
 
-// Every route addStaffApi registers; the OpenAPI document is checked against this list.
+// Every route of the staff API (addStaffApi's and addBatchApi's); the OpenAPI document is checked against it.
 const std::vector<RouteName>& staffApiRoutes();
 
 // The services and keys must outlive the router.

@@ -1,5 +1,6 @@
 #include "hub/runtime/Hub.h"
 
+#include "hub/api/BatchApi.h"
 #include "hub/api/DeliveryCallbacks.h"
 #include "hub/api/StaffApi.h"
 #include "hub/config/Loader.h"
@@ -11,6 +12,9 @@
 
 namespace clinhub::runtime {
 namespace {
+
+// Links minted per transaction: long enough to be quick, short enough that the write lock is held briefly.
+constexpr int kLinksPerMint = 1000;
 
 std::string join(const std::vector<std::string>& lines) {
     std::string out;
@@ -72,10 +76,18 @@ void Hub::start() {
     // Expiry holds at access time anyway; the sweep makes it visible to staff and in the history.
     expirySweep_ =
         std::make_unique<Periodic>("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
+    batches_ = std::make_unique<workflows::BatchSelfBook>(*store_, *current_, *selfBook_);
+    // A sent batch's links are minted a chunk per transaction, so patients' bookings never wait long for the
+    // store; each chunk's invites go to the outbox at once.
+    batchMinting_ = std::make_unique<Periodic>("batch_minting", std::chrono::milliseconds(250), [this] {
+        while (batches_->mintPending(kLinksPerMint) > 0)
+            dispatcher_->notify();
+    });
 
     http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
     apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
     api::addStaffApi(router_, *selfBook_, *outbox_, *apiKeys_);
+    api::addBatchApi(router_, *batches_, *apiKeys_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
     // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
     web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
@@ -104,6 +116,7 @@ void Hub::registerMetrics() {
 void Hub::stop() {
     if (server_) server_->stop();
     if (expirySweep_) expirySweep_->stop();
+    if (batchMinting_) batchMinting_->stop();
     if (dispatcher_) dispatcher_->stop();
     server_.reset();
     dispatcher_.reset();

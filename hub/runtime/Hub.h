@@ -10,6 +10,7 @@
 #include "hub/runtime/Periodic.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
+#include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -61,6 +62,8 @@ private:
     std::unique_ptr<Current> current_;
     std::unique_ptr<outbox::Dispatcher> dispatcher_;
     std::unique_ptr<workflows::SelfBook> selfBook_;
+    std::unique_ptr<workflows::BatchSelfBook> batches_;
+    std::unique_ptr<Periodic> batchMinting_;
     std::unique_ptr<api::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
     http::Router router_;

@@ -130,7 +130,7 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
 
     const std::string id = "bat_" + randomToken(12);
     store_.write([&](Poco::Data::Session& s) {
-        const int64_t at = clock_();
+        int64_t at = clock_();
         const int allowDecline = terms.allowDecline ? 1 : 0;
         const std::string inviteCode = terms.inviteCode ? terms.inviteCode->code : "";
         const std::string inviteTerm = terms.inviteCode ? terms.inviteCode->term : "";
@@ -140,7 +140,7 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
              "allow_decline, decline_code, decline_term, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, "
              "NULLIF(?, ''), NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)",
             useRef(id), useRef(organisation), useRef(terms.rule), useRef(org->second.batchCsv), useRef(terms.message),
-            useRef(inviteCode), useRef(inviteTerm), use(allowDecline), useRef(declineCode), useRef(declineTerm),
+            useRef(inviteCode), useRef(inviteTerm), useRef(allowDecline), useRef(declineCode), useRef(declineTerm),
             use(at), use(at), now;
     });
     log::info("batch_created", {{"batch", id}, {"organisation", organisation}, {"rule", terms.rule}});
@@ -222,7 +222,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         return load(s, organisation, batchId);
     }();
     if (before.state != "draft" && before.state != "ready")
-        throw InvalidRequest({{"batch", "the batch is " + before.state + ": its list can no longer change"}});
+        throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + before.state + ": its list can no longer change"}});
     const auto style = batch::bookStyleFromString(before.csvFormat).value_or(batch::BookStyle::systmone);
     const int64_t at = clock_();
 
@@ -234,7 +234,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         std::string rule = before.terms.rule;
         s << "SELECT nhs_number FROM links WHERE organisation = ? AND rule = ? AND state IN ('sent', 'accessed', "
              "'booking') AND expires_at > ?",
-            useRef(organisation), use(rule), use(at), into(numbers), now;
+            useRef(organisation), use(rule), useRef(at), into(numbers), now;
         open.insert(numbers.begin(), numbers.end());
     }
     AppointmentBook* book = nullptr;
@@ -317,7 +317,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         forget();
         const std::string why = e.what();
         store_.write([&](Poco::Data::Session& s) {
-            const int64_t t = clock_();
+            int64_t t = clock_();
             s << "UPDATE batches SET state = 'draft', header = NULL, can_send = 0, cannot_send = 0, reasons = NULL, "
                  "upload_error = ?, updated_at = ? WHERE id = ?",
                 useRef(why), use(t), useRef(batchId), now;
@@ -326,7 +326,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         throw;
     }
     store_.write([&](Poco::Data::Session& s) {
-        const int64_t t = clock_();
+        int64_t t = clock_();
         const std::string headerJson = fieldsJson(header);
         const std::string reasonsJson = countsJson(reasons);
         s << "UPDATE batches SET state = 'ready', header = ?, can_send = ?, cannot_send = ?, reasons = ?, "
@@ -363,7 +363,7 @@ void BatchSelfBook::writeRejected(const std::string& organisation, const std::st
 Batch BatchSelfBook::send(const std::string& organisation, const std::string& batchId) {
     bool started = false;
     store_.write([&](Poco::Data::Session& s) {
-        const int64_t at = clock_();
+        int64_t at = clock_();
         Poco::Data::Statement update(s);
         update << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND organisation = ? "
                   "AND state = 'ready' AND can_send > 0",
@@ -373,9 +373,9 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");
     if (!started) {
-        if (batch->state == "ready") throw InvalidRequest({{"batch", "no row of the list can be sent"}});
-        if (batch->state == "draft") throw InvalidRequest({{"batch", "upload the list of patients first"}});
-        throw InvalidRequest({{"batch", "the batch is " + batch->state + " already"}});
+        if (batch->state == "ready") throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
+        if (batch->state == "draft") throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
+        throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + batch->state + " already"}});
     }
     log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});
     return *batch;
@@ -400,7 +400,7 @@ int BatchSelfBook::mintPending(int max) {
             s << "SELECT row_number, nhs_number, date_of_birth, mobile, COALESCE(name, '') FROM batch_rows "
                  "WHERE batch_id = ? AND reason IS NULL AND link_id IS NULL ORDER BY row_number LIMIT ?",
                 useRef(id), use(limit), into(numbers), into(nhs), into(dob), into(mobile), into(name), now;
-            const int64_t at = clock_();
+            int64_t at = clock_();
             if (numbers.empty()) {
                 s << "UPDATE batches SET state = 'sent', updated_at = ? WHERE id = ?", use(at), useRef(id), now;
                 log::info("batch_sent", {{"batch", id}});
@@ -425,7 +425,7 @@ int BatchSelfBook::mintPending(int max) {
             std::vector<std::string> batchIds(numbers.size(), id);
             s << "UPDATE batch_rows SET link_id = ? WHERE batch_id = ? AND row_number = ?", use(links), use(batchIds),
                 use(numbers), now;
-            const int64_t n = static_cast<int64_t>(links.size());
+            int64_t n = static_cast<int64_t>(links.size());
             s << "UPDATE batches SET minted = minted + ?, updated_at = ? WHERE id = ?", use(n), use(at), useRef(id), now;
             minted = static_cast<int>(n);
         });

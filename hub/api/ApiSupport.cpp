@@ -1,0 +1,102 @@
+#include "hub/api/ApiSupport.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/String.h>
+#include <Poco/Timestamp.h>
+
+#include <optional>
+#include <sstream>
+
+namespace clinhub::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using workflows::FieldError;
+
+std::optional<std::string> bearerKey(const Request& request) {
+    const auto header = request.header("Authorization");
+    if (!header) return std::nullopt;
+    const auto space = header->find(' ');
+    if (space == std::string::npos || Poco::icompare(header->substr(0, space), "Bearer") != 0) return std::nullopt;
+    return Poco::trim(header->substr(space + 1));
+}
+
+bool authorised(ApiKeys& keys, Request& request, Response& response) {
+    const auto presented = bearerKey(request);
+    const auto key = presented ? keys.authenticate(*presented) : std::nullopt;
+    if (!key) {
+        response.problem(401, presented ? "the API key is not valid" : "an API key is required");
+        // RFC 6750: name the scheme, and say when a key was sent but refused.
+        response.header("WWW-Authenticate", presented ? R"(Bearer realm="clinhub", error="invalid_token")"
+                                                      : R"(Bearer realm="clinhub")");
+        return false;
+    }
+    if (key->organisation != request.param("ods")) {
+        response.problem(404, kNoOrganisation);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+std::string isoUtc(int64_t micros) {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+void unprocessable(const Request& request, Response& response, const std::vector<FieldError>& errors) {
+    auto body = object();
+    body->set("type", "about:blank");
+    body->set("title", Poco::Net::HTTPResponse::getReasonForStatus(Poco::Net::HTTPResponse::HTTP_UNPROCESSABLE_ENTITY));
+    body->set("status", 422);
+    body->set("detail",
+              errors.size() == 1 ? "1 field is not valid" : std::to_string(errors.size()) + " fields are not valid");
+    Array::Ptr list = new Array;
+    for (const auto& e : errors) {
+        auto item = object();
+        item->set("field", e.field);
+        item->set("message", e.message);
+        list->add(item);
+    }
+    body->set("errors", list);
+    body->set("request_id", request.requestId());
+    std::ostringstream text;
+    Poco::JSON::Stringifier::stringify(body, text);
+    response.text(text.str(), 422, "application/problem+json");
+}
+
+std::string stringField(const Object::Ptr& from, const std::string& name, const std::string& field,
+                        std::vector<FieldError>& errors) {
+    if (!from || !from->has(name) || from->isNull(name)) return {};
+    const auto value = from->get(name);
+    if (!value.isString()) {
+        errors.push_back({field, field + " must be a string"});
+        return {};
+    }
+    return value.extract<std::string>();
+}
+
+http::Handler guarded(ApiKeys& keys, http::Handler handler) {
+    return [&keys, handler = std::move(handler)](Request& request, Response& response) {
+        response.header("Cache-Control", "no-store");
+        if (!authorised(keys, request, response)) return;
+        try {
+            handler(request, response);
+        } catch (const workflows::InvalidRequest& e) {
+            unprocessable(request, response, e.errors());
+        } catch (const workflows::NotFound& e) {
+            // The services' texts are fixed ("no such link"), never echoes of what was sent.
+            response.problem(404, e.what());
+        }
+    };
+}
+
+} // namespace clinhub::api

@@ -1,0 +1,202 @@
+#include "hub/api/BatchApi.h"
+
+#include "hub/api/ApiSupport.h"
+#include "hub/batch/CsvReader.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+
+namespace clinhub::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using workflows::FieldError;
+
+const std::string kBatches = "/api/v1/organisations/{ods}/batches";
+const std::string kBatch = kBatches + "/{id}";
+
+Object::Ptr countsJson(const std::map<std::string, int64_t>& counts) {
+    auto out = object();
+    for (const auto& [key, value] : counts)
+        out->set(key, value);
+    return out;
+}
+
+Poco::Dynamic::Var codeJson(const std::optional<config::Code>& code) {
+    if (!code) return {};
+    auto out = object();
+    out->set("code", code->code);
+    out->set("term", code->term);
+    return out;
+}
+
+// The summary staff check before sending, and then how sending goes. No patient appears in it.
+Object::Ptr batchJson(const workflows::Batch& b) {
+    auto out = object();
+    out->set("id", b.id);
+    out->set("status", b.state);
+    out->set("rule", b.terms.rule);
+    out->set("csv_format", b.csvFormat);
+    out->set("message", b.terms.message);
+    out->set("sms_fragments", b.smsFragments);
+    out->set("invite_code", codeJson(b.terms.inviteCode));
+    auto decline = object();
+    decline->set("allowed", b.terms.allowDecline);
+    decline->set("code", codeJson(b.terms.declineCode));
+    out->set("decline", decline);
+    Array::Ptr header = new Array;
+    for (const auto& h : b.header)
+        header->add(h);
+    out->set("columns", header);
+    out->set("can_be_sent", b.canSend);
+    out->set("cannot_be_sent", b.cannotSend);
+    out->set("cannot_be_sent_by_reason", countsJson(b.reasons));
+    out->set("upload_error", b.uploadError.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(b.uploadError));
+    out->set("links_minted", b.minted);
+    out->set("invites", countsJson(b.invites));
+    out->set("links", countsJson(b.links));
+    out->set("created_at", isoUtc(b.createdAt));
+    out->set("uploaded_at", b.uploadedAt ? Poco::Dynamic::Var(isoUtc(b.uploadedAt)) : Poco::Dynamic::Var());
+    out->set("send_at", b.sendAt ? Poco::Dynamic::Var(isoUtc(b.sendAt)) : Poco::Dynamic::Var());
+    return out;
+}
+
+std::optional<config::Code> codeField(const Object::Ptr& from, const std::string& name, const std::string& field,
+                                      std::vector<FieldError>& errors) {
+    if (!from || !from->has(name) || from->isNull(name)) return std::nullopt;
+    const auto code = from->getObject(name);
+    if (!code) {
+        errors.push_back({field, field + " must be an object with code and term"});
+        return std::nullopt;
+    }
+    return config::Code{stringField(code, "code", field + ".code", errors),
+                        stringField(code, "term", field + ".term", errors)};
+}
+
+class BatchApi {
+public:
+    explicit BatchApi(workflows::BatchSelfBook& batches) : batches_(batches) {}
+    using Method = void (BatchApi::*)(Request&, Response&);
+
+    void create(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        workflows::BatchTermsRequest terms;
+        terms.rule = stringField(body, "rule", "rule", errors);
+        terms.message = stringField(body, "message", "message", errors);
+        terms.inviteCode = codeField(body, "invite_code", "invite_code", errors);
+        if (body->has("decline") && !body->isNull("decline")) {
+            const auto decline = body->getObject("decline");
+            if (!decline) {
+                errors.push_back({"decline", "decline must be an object: {allowed, code}"});
+            } else {
+                const auto allowed = decline->get("allowed");
+                if (!allowed.isEmpty() && !allowed.isBoolean())
+                    errors.push_back({"decline.allowed", "decline.allowed must be true or false"});
+                terms.allowDecline = allowed.isBoolean() && allowed.extract<bool>();
+                terms.declineCode = codeField(decline, "code", "decline.code", errors);
+            }
+        }
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto batch = batches_.create(request.param("ods"), terms);
+        response.json(batchJson(batch), 201);
+        response.header("Location", path(request.param("ods"), batch.id));
+    }
+
+    void upload(Request& request, Response& response) {
+        const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
+        if (!type.starts_with("text/csv"))
+            return response.problem(415, "send the list as text/csv, the file as it was saved");
+        try {
+            response.json(batchJson(batches_.upload(request.param("ods"), request.param("id"), request.bodyStream())));
+        } catch (const batch::FileError& e) {
+            // The file's own words stay out of this: the place and the kind of problem are enough to fix it.
+            auto body = object();
+            body->set("type", "about:blank");
+            body->set("title", "Unprocessable Entity");
+            body->set("status", 422);
+            body->set("detail", e.what());
+            body->set("row", e.row);
+            body->set("line", e.line);
+            body->set("request_id", request.requestId());
+            std::ostringstream text;
+            Poco::JSON::Stringifier::stringify(body, text);
+            response.text(text.str(), 422, "application/problem+json");
+        } catch (const workflows::BookUnavailable& e) {
+            response.problem(502, e.what());
+        }
+    }
+
+    void get(Request& request, Response& response) {
+        const auto batch = batches_.find(request.param("ods"), request.param("id"));
+        if (!batch) return response.problem(404, "no such batch");
+        response.json(batchJson(*batch));
+    }
+
+    void rejected(Request& request, Response& response) {
+        std::ostringstream csv;
+        batches_.writeRejected(request.param("ods"), request.param("id"), csv);
+        response.text(csv.str(), 200, "text/csv; charset=utf-8");
+        response.header("Content-Disposition", "attachment; filename=\"" + request.param("id") + "-cannot-be-sent.csv\"");
+    }
+
+    void send(Request& request, Response& response) {
+        response.json(batchJson(batches_.send(request.param("ods"), request.param("id"))), 202);
+    }
+
+private:
+    static std::string path(const std::string& ods, const std::string& id) {
+        std::string encodedOds, encodedId;
+        Poco::URI::encode(ods, "/?#", encodedOds);
+        Poco::URI::encode(id, "/?#", encodedId);
+        return "/api/v1/organisations/" + encodedOds + "/batches/" + encodedId;
+    }
+
+    workflows::BatchSelfBook& batches_;
+};
+
+struct Entry {
+    RouteName name;
+    BatchApi::Method method;
+};
+
+const std::vector<Entry>& table() {
+    static const std::vector<Entry> all{
+        {{"POST", kBatches}, &BatchApi::create},
+        {{"PUT", kBatch + "/csv"}, &BatchApi::upload},
+        {{"GET", kBatch}, &BatchApi::get},
+        {{"GET", kBatch + "/rejected.csv"}, &BatchApi::rejected},
+        {{"POST", kBatch + "/send"}, &BatchApi::send},
+    };
+    return all;
+}
+
+} // namespace
+
+const std::vector<RouteName>& batchApiRoutes() {
+    static const std::vector<RouteName> names = [] {
+        std::vector<RouteName> out;
+        for (const auto& entry : table())
+            out.push_back(entry.name);
+        return out;
+    }();
+    return names;
+}
+
+void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys) {
+    auto api = std::make_shared<BatchApi>(batches);
+    for (const auto& entry : table())
+        router.add(entry.name.method, entry.name.pattern,
+                   guarded(keys, [api, method = entry.method](Request& request, Response& response) {
+                       ((*api).*method)(request, response);
+                   }));
+}
+
+} // namespace clinhub::api
