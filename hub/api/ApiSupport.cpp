@@ -33,8 +33,8 @@ bool authorised(ApiKeys& keys, Request& request, Response& response) {
     if (!key) {
         response.problem(401, presented ? "the API key is not valid" : "an API key is required");
         // RFC 6750: name the scheme, and say when a key was sent but refused.
-        response.header("WWW-Authenticate", presented ? R"(Bearer realm="clinhub", error="invalid_token")"
-                                                      : R"(Bearer realm="clinhub")");
+        response.header("WWW-Authenticate",
+                        presented ? R"(Bearer realm="clinhub", error="invalid_token")" : R"(Bearer realm="clinhub")");
         return false;
     }
     if (key->organisation != request.param("ods")) {

@@ -144,7 +144,8 @@ public:
         std::ostringstream csv;
         batches_.writeRejected(request.param("ods"), request.param("id"), csv);
         response.text(csv.str(), 200, "text/csv; charset=utf-8");
-        response.header("Content-Disposition", "attachment; filename=\"" + request.param("id") + "-cannot-be-sent.csv\"");
+        response.header("Content-Disposition",
+                        "attachment; filename=\"" + request.param("id") + "-cannot-be-sent.csv\"");
     }
 
     void send(Request& request, Response& response) {

@@ -133,8 +133,7 @@ std::string dateText(std::chrono::sys_days day) { return domain::isoDate(day); }
 
 class StaffApi {
 public:
-    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox)
-        : selfBook_(selfBook), outbox_(outbox) {}
+    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox) : selfBook_(selfBook), outbox_(outbox) {}
 
     using Method = void (StaffApi::*)(Request&, Response&);
 

@@ -92,8 +92,7 @@ std::string sample(const std::string& message, const config::Config& config, con
 
 } // namespace
 
-BatchSelfBook::BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook,
-                             SelfBook::Clock clock)
+BatchSelfBook::BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, SelfBook::Clock clock)
     : store_(store), runtime_(runtime), selfBook_(selfBook), clock_(std::move(clock)) {}
 
 Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsRequest& request) {
@@ -151,10 +150,11 @@ Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisatio
     Poco::Data::Statement select(s);
     std::string id = batchId;
     std::string org = organisation;
-    select << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
-              "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
-              "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
-              "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?",
+    select
+        << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
+           "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
+           "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
+           "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?",
         use(id), use(org);
     select.execute();
     Poco::Data::RecordSet row(select);
@@ -185,7 +185,8 @@ Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisatio
     const auto& orgs = runtime->config().organisations;
     if (const auto o = orgs.find(b.organisation); o != orgs.end())
         if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end())
-            b.smsFragments = domain::smsLength(sample(b.terms.message, runtime->config(), o->second, r->second)).fragments;
+            b.smsFragments =
+                domain::smsLength(sample(b.terms.message, runtime->config(), o->second, r->second)).fragments;
 
     if (b.state == "sending" || b.state == "sent") {
         std::vector<std::string> states;
@@ -222,7 +223,8 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         return load(s, organisation, batchId);
     }();
     if (before.state != "draft" && before.state != "ready")
-        throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + before.state + ": its list can no longer change"}});
+        throw InvalidRequest(
+            std::vector<FieldError>{{"batch", "the batch is " + before.state + ": its list can no longer change"}});
     const auto style = batch::bookStyleFromString(before.csvFormat).value_or(batch::BookStyle::systmone);
     const int64_t at = clock_();
 
@@ -299,14 +301,16 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         chunk.clear();
     };
     const auto forget = [&] {
-        store_.write([&](Poco::Data::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
+        store_.write(
+            [&](Poco::Data::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
     };
 
     forget(); // the list uploaded before, if any
     std::vector<std::string> header;
     try {
         batch::validateCsv(
-            csv, style, domain::ukDate(at), static_cast<std::size_t>(config.http.maxUploadMegabytes) * kBytesPerMegabyte,
+            csv, style, domain::ukDate(at),
+            static_cast<std::size_t>(config.http.maxUploadMegabytes) * kBytesPerMegabyte,
             [&](const batch::Row& row) {
                 chunk.push_back(row);
                 if (chunk.size() == kChunkRows) flush();
@@ -331,11 +335,11 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         const std::string reasonsJson = countsJson(reasons);
         s << "UPDATE batches SET state = 'ready', header = ?, can_send = ?, cannot_send = ?, reasons = ?, "
              "upload_error = NULL, uploaded_at = ?, updated_at = ? WHERE id = ?",
-            useRef(headerJson), use(canSend), use(cannotSend), useRef(reasonsJson), use(t), use(t), useRef(batchId), now;
+            useRef(headerJson), use(canSend), use(cannotSend), useRef(reasonsJson), use(t), use(t), useRef(batchId),
+            now;
     });
-    log::info("batch_uploaded", {{"batch", batchId},
-                                 {"can_send", std::to_string(canSend)},
-                                 {"cannot_send", std::to_string(cannotSend)}});
+    log::info("batch_uploaded",
+              {{"batch", batchId}, {"can_send", std::to_string(canSend)}, {"cannot_send", std::to_string(cannotSend)}});
     return *find(organisation, batchId);
 }
 
@@ -373,8 +377,10 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");
     if (!started) {
-        if (batch->state == "ready") throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
-        if (batch->state == "draft") throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
+        if (batch->state == "ready")
+            throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
+        if (batch->state == "draft")
+            throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
         throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + batch->state + " already"}});
     }
     log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});
@@ -426,7 +432,8 @@ int BatchSelfBook::mintPending(int max) {
             s << "UPDATE batch_rows SET link_id = ? WHERE batch_id = ? AND row_number = ?", use(links), use(batchIds),
                 use(numbers), now;
             int64_t n = static_cast<int64_t>(links.size());
-            s << "UPDATE batches SET minted = minted + ?, updated_at = ? WHERE id = ?", use(n), use(at), useRef(id), now;
+            s << "UPDATE batches SET minted = minted + ?, updated_at = ? WHERE id = ?", use(n), use(at), useRef(id),
+                now;
             minted = static_cast<int>(n);
         });
     }

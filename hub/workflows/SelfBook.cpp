@@ -203,10 +203,10 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
 
     CreatedLink created;
     store_.write([&](Poco::Data::Session& s) {
-        created = std::move(insertLinks(s, config, org->second, rule->second,
-                                        inviteTemplateOf(rule->second), rule->second.inviteCode,
-                                        "", {{nhs.value, dob.value, mobile.value, patient.name}}, at)
-                                .front());
+        created =
+            std::move(insertLinks(s, config, org->second, rule->second, inviteTemplateOf(rule->second),
+                                  rule->second.inviteCode, "", {{nhs.value, dob.value, mobile.value, patient.name}}, at)
+                          .front());
     });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
     return created;
