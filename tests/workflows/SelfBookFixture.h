@@ -28,7 +28,7 @@ protected:
         std::snprintf(endText, sizeof endText, "%02d:%02d", end / 60, end % 60);
         std::ofstream(dir.file("book.yaml")) << R"(patients:
   - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
-slot_templates:
+)" << extraPatients << R"(slot_templates:
   - slot_type: Flu clinic
     clinician: Nurse Example
     location: Room 1
@@ -46,7 +46,7 @@ slot_templates:
     slot_minutes: 10
 )"
                                                                  : "")
-                                             << R"(  - slot_type: Asthma review
+                                             << extraSlots << R"(  - slot_type: Asthma review
     clinician: Dr Example
     location: Room 2
     weekdays: [mon]
@@ -82,6 +82,12 @@ organisations:
     route: {appointment_book: book, sms: [texts]}
     rules:
       flu: {title: Flu, slot_types: [Flu clinic]}
+  E12345:
+    name: Emis Surgery
+    batch_csv: emis
+    route: {appointment_book: book, sms: [texts]}
+    rules:
+      flu: {title: Flu vaccination, slot_types: [Flu clinic]}
 )";
         std::ofstream(dir.file("hub.yaml")) << yaml;
         host.loadDirectory(CLINHUB_PLUGIN_DIR);
@@ -120,6 +126,9 @@ organisations:
         return out;
     }
 
+    // Lines added to the book's seed (patients, slot templates) by a test's SetUp before start().
+    std::string extraPatients;
+    std::string extraSlots;
     TempDir dir;
     host::PluginHost host;
     std::unique_ptr<runtime::Current> current;
