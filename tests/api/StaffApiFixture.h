@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hub/api/ApiKeys.h"
+#include "hub/api/BatchApi.h"
 #include "hub/api/StaffApi.h"
 #include "hub/config/Loader.h"
 #include "hub/host/PluginHost.h"
@@ -121,18 +122,20 @@ protected:
         keyA = keys->create("A12345", "tests").key;
         keyB = keys->create("B99999", "tests").key;
         api::addStaffApi(router, *selfBook, *outbox, *keys);
+        batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
+        api::addBatchApi(router, *batches, *keys);
         server = std::make_unique<http::Server>(loaded.config->http, router, metrics);
         server->start();
     }
 
     Reply call(const std::string& method, const std::string& target, const std::string& key,
-               const std::string& body = {}) const {
+               const std::string& body = {}, const std::string& contentType = "application/json") const {
         Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
         session.setTimeout(Poco::Timespan(10, 0));
         Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
         if (!key.empty()) request.set("Authorization", "Bearer " + key);
         if (!body.empty() || method == "POST") {
-            request.setContentType("application/json");
+            request.setContentType(contentType);
             request.setContentLength64(static_cast<Poco::Int64>(body.size()));
         }
         session.sendRequest(request) << body;
@@ -169,6 +172,7 @@ protected:
     std::unique_ptr<store::Store> store;
     std::unique_ptr<outbox::Outbox> outbox;
     std::unique_ptr<workflows::SelfBook> selfBook;
+    std::unique_ptr<workflows::BatchSelfBook> batches;
     std::unique_ptr<api::ApiKeys> keys;
     std::string keyA;
     std::string keyB;

@@ -1,0 +1,99 @@
+// The staff API's Batch Self-Book routes over real sockets: create, upload, summary, the rejected list,
+// send; and the refusals a client must be able to act on.
+#include "tests/api/StaffApiFixture.h"
+
+#include <Poco/JSON/Array.h>
+
+namespace clinhub::test {
+namespace {
+
+using BatchApi = StaffApiFixture;
+
+const std::string kBatches = "/api/v1/organisations/A12345/batches";
+const std::string kList = "NHS Number,Mobile Number,Date of Birth,Name\r\n"
+                          "999 526 0182,07700 900123,14/03/1956,Testy\r\n"
+                          "9995260183,07700 900124,1956-03-14,Wrong Check\r\n";
+
+std::string newBatch() {
+    return R"({"rule": "flu", "message": "{{practice}}: Dear {{name}}, book here: {{url}}",
+               "invite_code": {"code": "1240781000000106", "term": "COVID vaccination invitation SMS sent"},
+               "decline": {"allowed": true, "code": {"code": "1240651000000109", "term": "COVID vaccination declined"}}})";
+}
+
+TEST_F(BatchApi, ABatchGoesFromTermsToSummaryToSending) {
+    const auto created = post(kBatches, keyA, newBatch());
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto id = created.json()->getValue<std::string>("id");
+    EXPECT_EQ(created.header("Location"), kBatches + "/" + id);
+    EXPECT_EQ(created.json()->getValue<std::string>("status"), "draft");
+    EXPECT_EQ(created.json()->getValue<int>("sms_fragments"), 1);
+
+    const auto uploaded = call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "text/csv");
+    ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+    const auto summary = uploaded.json();
+    EXPECT_EQ(summary->getValue<std::string>("status"), "ready");
+    EXPECT_EQ(summary->getValue<int>("can_be_sent"), 1);
+    EXPECT_EQ(summary->getValue<int>("cannot_be_sent"), 1);
+    EXPECT_EQ(summary->getObject("invite_code")->getValue<std::string>("term"),
+              "COVID vaccination invitation SMS sent");
+    EXPECT_TRUE(summary->getObject("decline")->getValue<bool>("allowed"));
+    EXPECT_EQ(summary->getArray("columns")->size(), 4U);
+
+    const auto rejected = get(kBatches + "/" + id + "/rejected.csv", keyA);
+    ASSERT_EQ(rejected.status, 200);
+    EXPECT_TRUE(rejected.header("Content-Type").starts_with("text/csv")) << rejected.header("Content-Type");
+    EXPECT_NE(rejected.header("Content-Disposition").find("attachment"), std::string::npos);
+    EXPECT_TRUE(rejected.body.starts_with("\"NHS Number\",\"Mobile Number\",\"Date of Birth\",\"Name\",\"reason\"\r\n"))
+        << rejected.body;
+    EXPECT_NE(rejected.body.find("\"Wrong Check\""), std::string::npos);
+    EXPECT_EQ(rejected.body.find("Testy"), std::string::npos) << "only the rows that cannot be sent";
+
+    const auto sent = post(kBatches + "/" + id + "/send", keyA);
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    EXPECT_EQ(sent.json()->getValue<std::string>("status"), "sending");
+    while (batches->mintPending(100) > 0) {
+    }
+    const auto after = get(kBatches + "/" + id, keyA).json();
+    EXPECT_EQ(after->getValue<std::string>("status"), "sent");
+    EXPECT_EQ(after->getValue<int>("links_minted"), 1);
+    EXPECT_EQ(after->getObject("invites")->getValue<int>("queued"), 1);
+    EXPECT_EQ(post(kBatches + "/" + id + "/send", keyA).status, 422) << "a batch is sent once";
+}
+
+TEST_F(BatchApi, AMalformedListIsRefusedWithItsRowAndLine) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    const auto reply = call("PUT", kBatches + "/" + id + "/csv", keyA,
+                            "NHS Number,Mobile Number,Date of Birth\n9995260182,07700900123\n", "text/csv");
+    ASSERT_EQ(reply.status, 422) << reply.body;
+    EXPECT_EQ(reply.header("Content-Type"), "application/problem+json");
+    EXPECT_EQ(reply.json()->getValue<int>("row"), 2);
+    EXPECT_EQ(reply.json()->getValue<int>("line"), 2);
+    EXPECT_NE(reply.json()->getValue<std::string>("detail").find("row 2"), std::string::npos) << reply.body;
+    const auto batch = get(kBatches + "/" + id, keyA).json();
+    EXPECT_EQ(batch->getValue<std::string>("status"), "draft");
+    EXPECT_FALSE(batch->isNull("upload_error"));
+}
+
+TEST_F(BatchApi, OnlyTextCsvIsTakenAsAList) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    EXPECT_EQ(call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "application/json").status, 415);
+}
+
+TEST_F(BatchApi, BadTermsListEveryField) {
+    const auto reply =
+        post(kBatches, keyA, R"({"rule": "flu", "message": "no link here", "decline": {"allowed": "yes"}})");
+    ASSERT_EQ(reply.status, 422) << reply.body;
+    EXPECT_NE(reply.body.find("\"message\""), std::string::npos);
+    EXPECT_NE(reply.body.find("\"decline.allowed\""), std::string::npos);
+}
+
+TEST_F(BatchApi, AnotherOrganisationsKeyFindsNoBatch) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    EXPECT_EQ(get("/api/v1/organisations/B99999/batches/" + id, keyB).status, 404);
+    EXPECT_EQ(get(kBatches + "/" + id, keyB).status, 404);
+    EXPECT_EQ(get(kBatches + "/" + id, "").status, 401);
+    EXPECT_EQ(get("/api/v1/organisations/A12345/batches/bat_unknown", keyA).status, 404);
+}
+
+} // namespace
+} // namespace clinhub::test
