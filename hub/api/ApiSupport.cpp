@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
+#include <Poco/URI.h>
 
 #include <optional>
 #include <sstream>
@@ -82,6 +83,13 @@ std::string stringField(const Object::Ptr& from, const std::string& name, const 
         return {};
     }
     return value.extract<std::string>();
+}
+
+std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id) {
+    std::string encodedOds, encodedId;
+    Poco::URI::encode(ods, "/?#", encodedOds);
+    Poco::URI::encode(id, "/?#", encodedId);
+    return "/api/v1/organisations/" + encodedOds + "/" + collection + "/" + encodedId;
 }
 
 http::Handler guarded(ApiKeys& keys, http::Handler handler) {

@@ -9,10 +9,18 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace clinhub::api {
+
+struct RouteName {
+    std::string method;
+    std::string pattern;
+    bool operator==(const RouteName&) const = default;
+    auto operator<=>(const RouteName&) const = default;
+};
 
 // Both unknown organisations and other organisations' ODS codes get this, word for word.
 inline constexpr const char* kNoOrganisation = "no such organisation";
@@ -33,5 +41,31 @@ std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& 
 // services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone else gets 401, or the 404 of an
 // unknown organisation.
 http::Handler guarded(ApiKeys& keys, http::Handler handler);
+
+// "/api/v1/organisations/{ods}/{collection}/{id}", percent-encoded: a created resource's Location.
+std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id);
+
+// A handler class's routes: each a method and pattern served by one of its member functions.
+template <class Api> struct Route {
+    RouteName name;
+    void (Api::*method)(http::Request&, http::Response&);
+};
+
+template <class Api> std::vector<RouteName> namesOf(const std::vector<Route<Api>>& routes) {
+    std::vector<RouteName> out;
+    for (const auto& route : routes)
+        out.push_back(route.name);
+    return out;
+}
+
+// Serves every route through `api`, each guarded by the staff keys.
+template <class Api>
+void addRoutes(http::Router& router, ApiKeys& keys, std::shared_ptr<Api> api, const std::vector<Route<Api>>& routes) {
+    for (const auto& route : routes)
+        router.add(route.name.method, route.name.pattern,
+                   guarded(keys, [api, method = route.method](http::Request& request, http::Response& response) {
+                       ((*api).*method)(request, response);
+                   }));
+}
 
 } // namespace clinhub::api

@@ -83,7 +83,6 @@ std::optional<config::Code> codeField(const Object::Ptr& from, const std::string
 class BatchApi {
 public:
     explicit BatchApi(workflows::BatchSelfBook& batches) : batches_(batches) {}
-    using Method = void (BatchApi::*)(Request&, Response&);
 
     void create(Request& request, Response& response) {
         const auto body = request.jsonObject();
@@ -107,7 +106,7 @@ public:
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto batch = batches_.create(request.param("ods"), terms);
         response.json(batchJson(batch), 201);
-        response.header("Location", path(request.param("ods"), batch.id));
+        response.header("Location", resourcePath(request.param("ods"), "batches", batch.id));
     }
 
     void upload(Request& request, Response& response) {
@@ -153,23 +152,11 @@ public:
     }
 
 private:
-    static std::string path(const std::string& ods, const std::string& id) {
-        std::string encodedOds, encodedId;
-        Poco::URI::encode(ods, "/?#", encodedOds);
-        Poco::URI::encode(id, "/?#", encodedId);
-        return "/api/v1/organisations/" + encodedOds + "/batches/" + encodedId;
-    }
-
     workflows::BatchSelfBook& batches_;
 };
 
-struct Entry {
-    RouteName name;
-    BatchApi::Method method;
-};
-
-const std::vector<Entry>& table() {
-    static const std::vector<Entry> all{
+const std::vector<Route<BatchApi>>& table() {
+    static const std::vector<Route<BatchApi>> all{
         {{"POST", kBatches}, &BatchApi::create},
         {{"PUT", kBatch + "/csv"}, &BatchApi::upload},
         {{"GET", kBatch}, &BatchApi::get},
@@ -182,22 +169,12 @@ const std::vector<Entry>& table() {
 } // namespace
 
 const std::vector<RouteName>& batchApiRoutes() {
-    static const std::vector<RouteName> names = [] {
-        std::vector<RouteName> out;
-        for (const auto& entry : table())
-            out.push_back(entry.name);
-        return out;
-    }();
+    static const std::vector<RouteName> names = namesOf(table());
     return names;
 }
 
 void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys) {
-    auto api = std::make_shared<BatchApi>(batches);
-    for (const auto& entry : table())
-        router.add(entry.name.method, entry.name.pattern,
-                   guarded(keys, [api, method = entry.method](Request& request, Response& response) {
-                       ((*api).*method)(request, response);
-                   }));
+    addRoutes(router, keys, std::make_shared<BatchApi>(batches), table());
 }
 
 } // namespace clinhub::api

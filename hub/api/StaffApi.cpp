@@ -135,8 +135,6 @@ class StaffApi {
 public:
     StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox) : selfBook_(selfBook), outbox_(outbox) {}
 
-    using Method = void (StaffApi::*)(Request&, Response&);
-
     void slotTypes(Request& request, Response& response) {
         std::vector<FieldError> errors;
         const auto from = dateQuery(request, "from", today(), errors);
@@ -190,7 +188,7 @@ public:
         out->set("status", created.link.state);
         out->set("expires_at", isoUtc(created.link.expiresAt));
         response.json(out, 201);
-        response.header("Location", linkPath(ods, created.link.id));
+        response.header("Location", resourcePath(ods, "links", created.link.id));
     }
 
     void history(Request& request, Response& response) {
@@ -273,24 +271,12 @@ private:
         response.problem(409, "the link is " + link.state + " and cannot be " + wanted);
     }
 
-    static std::string linkPath(const std::string& ods, const std::string& id) {
-        std::string encodedOds, encodedId;
-        Poco::URI::encode(ods, "/?#", encodedOds);
-        Poco::URI::encode(id, "/?#", encodedId);
-        return "/api/v1/organisations/" + encodedOds + "/links/" + encodedId;
-    }
-
     workflows::SelfBook& selfBook_;
     outbox::Outbox& outbox_;
 };
 
-struct Entry {
-    RouteName name;
-    StaffApi::Method method;
-};
-
-const std::vector<Entry>& table() {
-    static const std::vector<Entry> all{
+const std::vector<Route<StaffApi>>& table() {
+    static const std::vector<Route<StaffApi>> all{
         {{"GET", kOrganisation + "/slot-types"}, &StaffApi::slotTypes},
         {{"POST", kLinks}, &StaffApi::createLink},
         {{"GET", kLinks}, &StaffApi::history},
@@ -307,9 +293,7 @@ const std::vector<Entry>& table() {
 
 const std::vector<RouteName>& staffApiRoutes() {
     static const std::vector<RouteName> names = [] {
-        std::vector<RouteName> out;
-        for (const auto& entry : table())
-            out.push_back(entry.name);
+        auto out = namesOf(table());
         const auto& batches = batchApiRoutes();
         out.insert(out.end(), batches.begin(), batches.end());
         return out;
@@ -318,12 +302,7 @@ const std::vector<RouteName>& staffApiRoutes() {
 }
 
 void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys) {
-    auto api = std::make_shared<StaffApi>(selfBook, outbox);
-    for (const auto& entry : table())
-        router.add(entry.name.method, entry.name.pattern,
-                   guarded(keys, [api, method = entry.method](Request& request, Response& response) {
-                       ((*api).*method)(request, response);
-                   }));
+    addRoutes(router, keys, std::make_shared<StaffApi>(selfBook, outbox), table());
 }
 
 } // namespace clinhub::api

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hub/api/ApiKeys.h"
+#include "hub/api/ApiSupport.h"
 #include "hub/http/Router.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/workflows/SelfBook.h"
@@ -15,13 +16,6 @@
 #include <vector>
 
 namespace clinhub::api {
-
-struct RouteName {
-    std::string method;
-    std::string pattern;
-    bool operator==(const RouteName&) const = default;
-    auto operator<=>(const RouteName&) const = default;
-};
 
 // Every route of the staff API (addStaffApi's and addBatchApi's); the OpenAPI document is checked against it.
 const std::vector<RouteName>& staffApiRoutes();

@@ -142,7 +142,11 @@ const std::vector<Migration>& migrations() {
                   name          TEXT,
                   link_id       TEXT,
                   PRIMARY KEY (batch_id, row_number)))",
+             // The rows still to mint a link for: sending walks this, not every row minted so far.
+             "CREATE INDEX batch_rows_to_mint ON batch_rows (batch_id, row_number) WHERE reason IS NULL AND link_id "
+             "IS NULL",
              "ALTER TABLE links ADD COLUMN batch_id TEXT",
+             "CREATE INDEX links_batch ON links (batch_id) WHERE batch_id IS NOT NULL",
          }},
     };
     return all;

@@ -191,8 +191,8 @@ Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisatio
     if (b.state == "sending" || b.state == "sent") {
         std::vector<std::string> states;
         std::vector<int64_t> counts;
-        s << "SELECT o.state, COUNT(*) FROM batch_rows r JOIN links l ON l.id = r.link_id "
-             "JOIN outbox o ON o.reference = l.invite_reference WHERE r.batch_id = ? GROUP BY o.state",
+        s << "SELECT o.state, COUNT(*) FROM links l JOIN outbox o ON o.reference = l.invite_reference "
+             "WHERE l.batch_id = ? GROUP BY o.state",
             use(id), into(states), into(counts), now;
         for (std::size_t i = 0; i < states.size(); ++i)
             b.invites[states[i]] = counts[i];

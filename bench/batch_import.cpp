@@ -1,0 +1,210 @@
+// Batch Self-Book end to end through `clinhub serve`: 100,000 SystmOne-style rows (generated, 10% invalid)
+// uploaded over HTTP → every row verdicted → persisted → sent (one link and invite minted per valid row).
+// The named baseline: `sqlite3 .import` of the same file into a table of a fresh database on the same disk.
+// Prints both times, the ratio and the hub's peak RSS; asserts nothing.
+//
+//   bench_batch_import CLINHUB_EXE [ROWS]
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <signal.h>
+#include <thread>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// The next NHS number of the 999 test range with a valid modulus 11 check digit (prefixes whose check
+// would be 10 are skipped), so every generated number is distinct.
+std::string nextNhsNumber() {
+    static long long prefix = 999000000;
+    for (;; ++prefix) {
+        const std::string s = std::to_string(prefix);
+        int sum = 0;
+        for (int d = 0; d < 9; ++d)
+            sum += (s[static_cast<std::size_t>(d)] - '0') * (10 - d);
+        const int check = (11 - sum % 11) % 11;
+        if (check == 10) continue;
+        ++prefix;
+        return s + std::to_string(check);
+    }
+}
+
+void generate(const fs::path& file, int rows) {
+    std::ofstream out(file);
+    out << "NHS Number,Mobile Number,Date of Birth,Name\r\n";
+    for (int i = 0; i < rows; ++i) {
+        std::string nhs = nextNhsNumber();
+        std::string mobile = "07700 900" + std::to_string(100 + i % 900);
+        if (i % 20 == 5) nhs.back() = static_cast<char>('0' + (nhs.back() - '0' + 1) % 10); // wrong check digit
+        if (i % 20 == 15) mobile = "0117 496 0860";                                         // a landline
+        out << nhs << ',' << mobile << ",14/03/1956,\"Test, Patient " << i << "\"\r\n";
+    }
+}
+
+double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+void run(const std::string& command) {
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+
+long peakRssKiB(Poco::ProcessHandle::PID pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    Poco::JSON::Object::Ptr json() const { return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>(); }
+};
+
+class Hub {
+public:
+    Hub(const std::string& exe, const fs::path& dir) : dir_(dir) {
+        std::ofstream(dir / "hub.yaml")
+            << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n  public_url: https://book.example.test\n"
+               "  http: {max_upload_mb: 50}\n  outbox: {poll_ms: 60000}\n"
+               "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
+               "  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}\n"
+               "organisations:\n  A12345:\n    name: Bench Surgery\n    batch_csv: systmone\n"
+               "    route: {appointment_book: book, sms: [texts]}\n"
+               "    rules:\n      flu: {title: Flu vaccination, slot_types: [Flu clinic]}\n";
+        const std::string config = (dir / "hub.yaml").string();
+        run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
+        run("'" + exe + "' keys create --config '" + config + "' --org A12345 --name bench 2>/dev/null | head -n1 > '" +
+            (dir / "key").string() + "'");
+        std::ifstream(dir / "key") >> key_;
+        Poco::Pipe out;
+        process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+            "/bin/sh",
+            {"-c", "exec '" + exe + "' serve --config '" + config + "' 2>>'" + (dir / "hub.log").string() + "'"},
+            nullptr, &out, nullptr));
+        Poco::PipeInputStream stream(out);
+        const std::string marker = "serving on port ";
+        for (std::string line; std::getline(stream, line);)
+            if (const auto at = line.find(marker); at != std::string::npos) {
+                port_ = static_cast<Poco::UInt16>(std::stoi(line.substr(at + marker.size())));
+                break;
+            }
+    }
+    ~Hub() {
+        ::kill(static_cast<pid_t>(process_->id()), SIGTERM);
+        process_->wait();
+    }
+
+    Reply call(const std::string& method, const std::string& target, std::istream* body = nullptr,
+               const std::string& type = "application/json", std::streamsize length = 0) const {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+        session.setTimeout(Poco::Timespan(600, 0));
+        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.set("Authorization", "Bearer " + key_);
+        if (body) {
+            request.setContentType(type);
+            request.setContentLength64(length);
+        } else if (method == "POST") {
+            request.setContentLength(0);
+        }
+        auto& out = session.sendRequest(request);
+        if (body) Poco::StreamCopier::copyStream(*body, out);
+        Poco::Net::HTTPResponse response;
+        Reply reply;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), reply.body);
+        reply.status = response.getStatus();
+        return reply;
+    }
+
+    Poco::ProcessHandle::PID pid() const { return process_->id(); }
+
+private:
+    fs::path dir_;
+    std::string key_;
+    Poco::UInt16 port_ = 0;
+    std::unique_ptr<Poco::ProcessHandle> process_;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: bench_batch_import CLINHUB_EXE [ROWS]\n";
+        return 2;
+    }
+    const int rows = argc > 2 ? std::stoi(argv[2]) : 100'000;
+    const fs::path dir = fs::temp_directory_path() / ("clinhub-bench-batch-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path csv = dir / "list.csv";
+    generate(csv, rows);
+    const auto bytes = static_cast<std::streamsize>(fs::file_size(csv));
+    std::printf("batch import: %d SystmOne-style rows (%.1f MB, 10%% invalid) through clinhub serve (SQLite)\n", rows,
+                static_cast<double>(bytes) / 1e6);
+
+    // Baseline: the same file into a fresh table by sqlite3's own importer, on the same disk.
+    auto start = Clock::now();
+    run("sqlite3 '" + (dir / "baseline.db").string() + "' '.import --csv " + csv.string() + " rows'");
+    const double baseline = seconds(start);
+
+    Hub hub(argv[1], dir);
+    std::istringstream terms(
+        R"({"rule": "flu", "message": "{{practice}}: Dear {{name}}, book your flu jab: {{url}}"})");
+    const auto batch = hub.call("POST", "/api/v1/organisations/A12345/batches", &terms, "application/json",
+                                static_cast<std::streamsize>(terms.str().size()));
+    if (batch.status != 201) {
+        std::cerr << "creating the batch failed: " << batch.status << ' ' << batch.body << '\n';
+        return 1;
+    }
+    const std::string path = "/api/v1/organisations/A12345/batches/" + batch.json()->getValue<std::string>("id");
+
+    start = Clock::now();
+    std::ifstream file(csv, std::ios::binary);
+    const auto uploaded = hub.call("PUT", path + "/csv", &file, "text/csv", bytes);
+    const double upload = seconds(start);
+    if (uploaded.status != 200) {
+        std::cerr << "upload failed: " << uploaded.status << ' ' << uploaded.body << '\n';
+        return 1;
+    }
+    const auto summary = uploaded.json();
+    const auto canSend = summary->getValue<int64_t>("can_be_sent");
+    const auto send = Clock::now();
+    hub.call("POST", path + "/send");
+    for (;;) {
+        const auto state = hub.call("GET", path).json();
+        if (state->getValue<std::string>("status") == "sent") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // as a progress page might
+    }
+    const double minting = seconds(send);
+    const double total = seconds(start);
+    const long rss = peakRssKiB(hub.pid());
+
+    std::printf("  sqlite3 .import (baseline)              %7.2f s\n", baseline);
+    std::printf("  upload + verdicts + persisted           %7.2f s   %.0f rows/s   ratio %.2fx\n", upload,
+                rows / upload, upload / baseline);
+    std::printf("  links + invites minted (%lld)        %7.2f s   %.0f links/s\n", static_cast<long long>(canSend),
+                minting, static_cast<double>(canSend) / minting);
+    std::printf("  total                                   %7.2f s   ratio %.2fx   target <= 2x: %s\n", total,
+                total / baseline, total <= 2 * baseline ? "met" : "NOT met");
+    std::printf("  hub peak RSS %.1f MiB   target <= 100 MB: %s\n", rss / 1024.0,
+                rss * 1024L <= 100'000'000L ? "met" : "NOT met");
+    std::printf("  can be sent %lld, cannot be sent %lld\n", static_cast<long long>(canSend),
+                static_cast<long long>(summary->getValue<int64_t>("cannot_be_sent")));
+    fs::remove_all(dir);
+    return 0;
+}
