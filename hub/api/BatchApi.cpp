@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -113,6 +114,12 @@ public:
         const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
         if (!type.starts_with("text/csv"))
             return response.problem(415, "send the list as text/csv, the file as it was saved");
+        // Said before reading a byte, when the request says its size.
+        const auto limit = batches_.maxUploadBytes();
+        if (request.poco().hasContentLength() && request.poco().getContentLength64() > static_cast<Poco::Int64>(limit))
+            return response.problem(413, "the file is larger than the limit of " +
+                                             std::to_string(limit / (1024 * 1024)) +
+                                             " MiB: split the list into smaller files");
         try {
             response.json(batchJson(batches_.upload(request.param("ods"), request.param("id"), request.bodyStream())));
         } catch (const batch::FileError& e) {

@@ -206,6 +206,10 @@ Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisatio
     return b;
 }
 
+std::size_t BatchSelfBook::maxUploadBytes() const {
+    return static_cast<std::size_t>(runtime_.get()->config().http.maxUploadMegabytes) * kBytesPerMegabyte;
+}
+
 std::optional<Batch> BatchSelfBook::find(const std::string& organisation, const std::string& batchId) {
     auto s = store_.session();
     try {

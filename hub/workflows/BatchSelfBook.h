@@ -65,6 +65,8 @@ public:
     // Reads the list as it arrives and gives every row its verdict. Throws batch::FileError for a malformed
     // list (kept as the batch's uploadError, with no row kept), BookUnavailable, InvalidRequest once sending.
     Batch upload(const std::string& organisation, const std::string& batchId, std::istream& csv);
+    // The largest list upload() takes (the config's http.max_upload_mb).
+    [[nodiscard]] std::size_t maxUploadBytes() const;
     [[nodiscard]] std::optional<Batch> find(const std::string& organisation, const std::string& batchId);
     // The rows that cannot be sent, as uploaded, with a `reason` column (RFC 4180).
     void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);

@@ -79,6 +79,22 @@ TEST_F(BatchApi, OnlyTextCsvIsTakenAsAList) {
     EXPECT_EQ(call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "application/json").status, 415);
 }
 
+TEST_F(BatchApi, AListOverTheLimitIsRefusedBeforeItIsRead) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
+    Poco::Net::HTTPRequest request("PUT", kBatches + "/" + id + "/csv", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Authorization", "Bearer " + keyA);
+    request.setContentType("text/csv");
+    request.setContentLength64(21LL * 1024 * 1024); // says 21 MiB; the reply comes before any of it is sent
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    EXPECT_EQ(response.getStatus(), 413);
+    EXPECT_NE(body.find("larger than the limit of 20 MiB"), std::string::npos) << body;
+    EXPECT_EQ(get(kBatches + "/" + id, keyA).json()->getValue<std::string>("status"), "draft");
+}
+
 TEST_F(BatchApi, BadTermsListEveryField) {
     const auto reply =
         post(kBatches, keyA, R"({"rule": "flu", "message": "no link here", "decline": {"allowed": "yes"}})");
