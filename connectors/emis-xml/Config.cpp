@@ -1,5 +1,7 @@
 #include "Config.h"
 
+#include "JsonConfig.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
@@ -74,17 +76,8 @@ void range(const Poco::JSON::Object::Ptr& root, const std::string& key, int low,
 
 Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors) {
     Config c;
-    Poco::JSON::Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        errors.push_back({"", "not a JSON object: " + e.displayText()});
-        return c;
-    }
-    if (!root) {
-        errors.push_back({"", "must be an object"});
-        return c;
-    }
+    const auto root = clinhub::connectors::parseConfigObject(json, errors);
+    if (!root) return c;
     std::string base = root->optValue<std::string>("base_url", "");
     if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
         errors.push_back({"/base_url", "must be an http:// or https:// URL"});

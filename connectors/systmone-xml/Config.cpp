@@ -1,5 +1,7 @@
 #include "Config.h"
 
+#include "JsonConfig.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
@@ -86,17 +88,8 @@ int bounded(const Poco::JSON::Object& root, const std::string& key, int fallback
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    Poco::JSON::Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        errors.push_back({"", "not a JSON object: " + e.displayText()});
-        return c;
-    }
-    if (!root) {
-        errors.push_back({"", "must be an object"});
-        return c;
-    }
+    const auto root = clinhub::connectors::parseConfigObject(json, errors);
+    if (!root) return c;
     const std::string transport = root->optValue<std::string>("transport", "tcp");
     if (transport == "http")
         c.transport = TransportKind::http;

@@ -221,7 +221,6 @@ std::optional<Batch> BatchSelfBook::find(const std::string& organisation, const 
 
 Batch BatchSelfBook::upload(const std::string& organisation, const std::string& batchId, std::istream& csv) {
     const auto runtime = runtime_.get();
-    const auto& config = runtime->config();
     Batch before = [&] {
         auto s = store_.session();
         return load(s, organisation, batchId);
@@ -313,8 +312,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     std::vector<std::string> header;
     try {
         batch::validateCsv(
-            csv, style, domain::ukDate(at),
-            static_cast<std::size_t>(config.http.maxUploadMegabytes) * kBytesPerMegabyte,
+            csv, style, domain::ukDate(at), maxUploadBytes(),
             [&](const batch::Row& row) {
                 chunk.push_back(row);
                 if (chunk.size() == kChunkRows) flush();
