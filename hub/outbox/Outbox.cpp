@@ -1,12 +1,13 @@
 #include "hub/outbox/Outbox.h"
 
+#include "hub/store/SortableId.h"
+
 #include <iterator>
 #include <sstream>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -79,9 +80,9 @@ std::vector<std::string> Outbox::enqueueAll(Poco::Data::Session& transaction, co
     const int64_t created = store::nowMicros();
     for (std::size_t i = 0; i < n; ++i) {
         const auto& m = messages[i];
-        // A random UUID: stable across retries and restarts, and free of personal data, so it can travel
-        // to providers as their `reference` and be looked up after a crash.
-        references[i] = "msg-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+        // Stable across retries and restarts, and free of personal data, so it can travel to providers as
+        // their `reference` and be looked up after a crash.
+        references[i] = "msg-" + store::sortableId();
         organisations[i] = m.organisation;
         channels[i] = toString(m.channel);
         payloads[i] = m.payloadJson;

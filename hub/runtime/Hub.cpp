@@ -14,7 +14,7 @@ namespace clinhub::runtime {
 namespace {
 
 // Links minted per transaction: long enough to be quick, short enough that the write lock is held briefly.
-constexpr int kLinksPerMint = 1000;
+constexpr int kLinksPerMint = 5000;
 
 std::string join(const std::vector<std::string>& lines) {
     std::string out;

@@ -4,6 +4,7 @@
 #include "hub/domain/UkTime.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
+#include "hub/store/SortableId.h"
 #include "hub/workflows/Tokens.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -241,7 +242,7 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
     std::vector<outbox::NewMessage> invites(n);
     for (std::size_t i = 0; i < n; ++i) {
         Link& link = created[i].link;
-        link.id = "lnk_" + randomToken(12);
+        link.id = "lnk_" + store::sortableId();
         link.organisation = organisation.ods;
         link.rule = rule.id;
         link.state = "sent";
