@@ -173,9 +173,15 @@ Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, 
 
 void CsvWriter::write(const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
+        const std::string* field = &fields[i];
+        if (cells_ == Cells::forSpreadsheets && !field->empty() &&
+            std::string_view("=+-@\t\r").find(field->front()) != std::string_view::npos) {
+            cell_.assign(1, '\'').append(*field);
+            field = &cell_;
+        }
         // The worst case: every byte a quote, doubled, inside the two enclosing quotes.
-        quoted_.resize(2 * fields[i].size() + 2);
-        const std::size_t size = csv_write(quoted_.data(), quoted_.size(), fields[i].data(), fields[i].size());
+        quoted_.resize(2 * field->size() + 2);
+        const std::size_t size = csv_write(quoted_.data(), quoted_.size(), field->data(), field->size());
         if (i > 0) out_ << ',';
         out_.write(quoted_.data(), static_cast<std::streamsize>(size));
     }

@@ -83,11 +83,17 @@ Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, 
 // RFC 4180 output (every field quoted, CRLF), for the list of rows that cannot be sent.
 class CsvWriter {
 public:
-    explicit CsvWriter(std::ostream& out) : out_(out) {}
+    // forSpreadsheets puts a ' before a cell that starts with = + - @ tab or CR (OWASP's CSV injection
+    // advice): the rejected list repeats what was uploaded and is opened in Excel, where such a cell would
+    // run as a formula. Excel shows the cell as the text it was; "+447700900123" stays a phone number.
+    enum class Cells { asGiven, forSpreadsheets };
+    explicit CsvWriter(std::ostream& out, Cells cells = Cells::asGiven) : out_(out), cells_(cells) {}
     void write(const std::vector<std::string>& fields);
 
 private:
     std::ostream& out_;
+    Cells cells_;
+    std::string cell_;
     std::string quoted_;
 };
 

@@ -297,7 +297,8 @@ private:
 class RejectedList {
 public:
     explicit RejectedList(const std::string& path)
-        : path_(path), part_(path + ".part"), out_(part_, std::ios::binary | std::ios::trunc), writer_(out_) {}
+        : path_(path), part_(path + ".part"), out_(part_, std::ios::binary | std::ios::trunc),
+          writer_(out_, batch::CsvWriter::Cells::forSpreadsheets) {}
     ~RejectedList() {
         if (kept_) return;
         out_.close();

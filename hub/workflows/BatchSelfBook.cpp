@@ -348,7 +348,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
 void BatchSelfBook::writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out) {
     auto s = store_.session();
     Batch b = load(s, organisation, batchId);
-    batch::CsvWriter writer(out);
+    batch::CsvWriter writer(out, batch::CsvWriter::Cells::forSpreadsheets);
     auto header = b.header;
     header.emplace_back("reason");
     writer.write(header);

@@ -280,6 +280,15 @@ TEST(CsvWriter, QuotesEveryFieldAsRfc4180AndReadsBackTheSame) {
     EXPECT_EQ(back, fields);
 }
 
+TEST(CsvWriter, ForSpreadsheetsDisarmsACellExcelWouldRunAsAFormula) {
+    std::ostringstream out;
+    CsvWriter(out, CsvWriter::Cells::forSpreadsheets)
+        .write({"=HYPERLINK(\"http://x.test\")", "+447700900123", "-1", "@SUM(A1)", "\tx", "\rx", "9995260182", "a=b",
+                ""});
+    EXPECT_EQ(out.str(), "\"'=HYPERLINK(\"\"http://x.test\"\")\",\"'+447700900123\",\"'-1\",\"'@SUM(A1)\",\"'\tx\","
+                         "\"'\rx\",\"9995260182\",\"a=b\",\"\"\r\n");
+}
+
 TEST(BookStyle, IsNamedByTheWordsStaffAndConnectorsUse) {
     EXPECT_EQ(bookStyleFromString("emis"), BookStyle::emis);
     EXPECT_EQ(bookStyleFromString("EMIS"), BookStyle::emis);
