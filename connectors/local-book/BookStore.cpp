@@ -3,6 +3,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Tuple.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace localbook {
@@ -53,6 +54,15 @@ constexpr const char* kSchema[] = {
          date_of_birth TEXT NOT NULL DEFAULT '',
          mobile TEXT NOT NULL DEFAULT '',
          name TEXT NOT NULL DEFAULT ''))",
+    // What national immunisation records would say of the seed's patients: doses received, never booked.
+    R"(CREATE TABLE IF NOT EXISTS immunisations (
+         nhs_number TEXT NOT NULL,
+         target TEXT NOT NULL,
+         vaccine_code TEXT NOT NULL,
+         vaccine_term TEXT NOT NULL DEFAULT '',
+         occurred_on TEXT NOT NULL,
+         dose_number INTEGER NOT NULL DEFAULT 0))",
+    "CREATE INDEX IF NOT EXISTS immunisations_by_patient ON immunisations(nhs_number)",
     R"(CREATE TABLE IF NOT EXISTS coded_entries (
          id INTEGER PRIMARY KEY,
          nhs_number TEXT NOT NULL,
@@ -133,6 +143,13 @@ size_t BookStore::seed(const std::vector<SeedPatient>& patients, const std::vect
              "ON CONFLICT (nhs_number) DO UPDATE SET date_of_birth = excluded.date_of_birth, "
              "mobile = excluded.mobile, name = excluded.name",
             bind(p.nhsNumber), bind(p.dateOfBirth), bind(p.mobile), bind(p.name), now;
+        // The seed says what the records hold: a patient's doses are replaced, not added to.
+        s << "DELETE FROM immunisations WHERE nhs_number = ?", bind(p.nhsNumber), now;
+        for (const auto& d : p.immunisations)
+            s << "INSERT INTO immunisations (nhs_number, target, vaccine_code, vaccine_term, occurred_on, dose_number) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                bind(p.nhsNumber), bind(d.target), bind(d.vaccineCode), bind(d.vaccineDisplay), bind(d.occurredOn),
+                bind(d.doseNumber), now;
     }
     Int64 before = 0;
     s << "SELECT COUNT(*) FROM slots", into(before), now;
@@ -247,6 +264,20 @@ void BookStore::writeCode(const clinhub::Patient& patient, const std::string& co
     auto lease = db_.lease();
     *lease << "INSERT INTO coded_entries (nhs_number, code, term, written_at) VALUES (?, ?, ?, ?)",
         bind(patient.nhsNumber), bind(code), bind(term), bind(Int64{at}), now;
+}
+
+std::vector<clinhub::Immunisation> BookStore::immunisations(const std::string& nhsNumber,
+                                                            const std::vector<std::string>& targets) {
+    auto lease = db_.lease();
+    std::vector<Poco::Tuple<std::string, std::string, std::string, std::string, int>> rows;
+    *lease << "SELECT target, vaccine_code, vaccine_term, occurred_on, dose_number FROM immunisations "
+              "WHERE nhs_number = ? ORDER BY occurred_on",
+        into(rows), bind(nhsNumber), now;
+    std::vector<clinhub::Immunisation> doses;
+    for (const auto& r : rows)
+        if (std::find(targets.begin(), targets.end(), r.get<0>()) != targets.end())
+            doses.push_back({r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>(), r.get<4>()});
+    return doses;
 }
 
 std::optional<clinhub::Patient> BookStore::findPatient(const std::string& nhsNumber) {

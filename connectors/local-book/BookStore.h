@@ -32,6 +32,9 @@ public:
                                clinhub::Appointment& moved);
     void writeCode(const clinhub::Patient& patient, const std::string& code, const std::string& term, int64_t now);
     std::optional<clinhub::Patient> findPatient(const std::string& nhsNumber);
+    // Doses received against any of the targets, oldest first.
+    std::vector<clinhub::Immunisation> immunisations(const std::string& nhsNumber,
+                                                     const std::vector<std::string>& targets);
 
 private:
     Database db_;

@@ -1,8 +1,8 @@
 // local-book: an appointment book kept in a SQLite file, so the hub runs with nothing else installed
 // (the demo, and small sites without a clinical-system interface).
 #include "BookStore.h"
-#include "hub/domain/UkTime.h"
 #include "Seed.h"
+#include "hub/domain/UkTime.h"
 
 #include <clinhub/plugin.hpp>
 
@@ -97,7 +97,11 @@ bool validSnomed(const std::string& code) {
            std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-class LocalBook final : public clinhub::Connector, public clinhub::AppointmentBook {
+// Also answers immunisation-record lookups from its seed, so the vaccination workflows run on the
+// embedded default too.
+class LocalBook final : public clinhub::Connector,
+                        public clinhub::AppointmentBook,
+                        public clinhub::ImmunisationRecords {
 public:
     LocalBook(const clinhub::Host& host, const std::string& configJson)
         : host_(host), config_(configOrThrow(configJson)), seed_(loadSeedIfAny(config_)),
@@ -164,6 +168,14 @@ public:
     Result findPatient(const std::string& nhsNumber, std::optional<clinhub::Patient>& found) override {
         return guard([&] {
             found = store_.findPatient(nhsNumber);
+            return Result::success();
+        });
+    }
+
+    Result history(const std::string& nhsNumber, const std::vector<std::string>& targets,
+                   std::vector<clinhub::Immunisation>& doses) override {
+        return guard([&] {
+            doses = store_.immunisations(nhsNumber, targets);
             return Result::success();
         });
     }

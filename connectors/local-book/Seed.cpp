@@ -50,8 +50,25 @@ public:
         return *parsed;
     }
 
+    clinhub::Immunisation immunisation(const YAML::Node& node) const {
+        requireMap(node, "an immunisation", {"target", "vaccine_code", "vaccine_term", "date", "dose"});
+        clinhub::Immunisation i;
+        i.target = text(node, "target", true);
+        if (i.target.empty()) fail(node["target"], "'target' must name a disease, such as COVID or FLU");
+        i.vaccineCode = text(node, "vaccine_code", true);
+        i.vaccineDisplay = text(node, "vaccine_term", false);
+        i.occurredOn = text(node, "date", true);
+        if (!parseDate(i.occurredOn)) fail(node["date"], "'date' must be a real date YYYY-MM-DD");
+        try {
+            i.doseNumber = node["dose"] ? node["dose"].as<int>() : 0;
+        } catch (const YAML::Exception&) {
+            fail(node["dose"], "'dose' must be a whole number");
+        }
+        return i;
+    }
+
     SeedPatient patient(const YAML::Node& node) const {
-        requireMap(node, "a patient", {"nhs_number", "date_of_birth", "mobile", "name"});
+        requireMap(node, "a patient", {"nhs_number", "date_of_birth", "mobile", "name", "immunisations"});
         SeedPatient p;
         p.nhsNumber = text(node, "nhs_number", true);
         p.nhsNumber.erase(std::remove(p.nhsNumber.begin(), p.nhsNumber.end(), ' '), p.nhsNumber.end());
@@ -64,6 +81,11 @@ public:
             if (p.mobile.empty()) fail(node["mobile"], "not a valid UK mobile number");
         }
         p.name = text(node, "name", false);
+        if (const YAML::Node doses = node["immunisations"]) {
+            if (!doses.IsSequence()) fail(doses, "'immunisations' must be a list");
+            for (const auto& item : doses)
+                p.immunisations.push_back(immunisation(item));
+        }
         return p;
     }
 

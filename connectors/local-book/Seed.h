@@ -27,6 +27,7 @@ struct SeedPatient {
     std::string dateOfBirth; // YYYY-MM-DD
     std::string mobile;      // +447..., or empty
     std::string name;
+    std::vector<clinhub::Immunisation> immunisations; // doses received, as national records would say
 };
 
 struct SlotTemplate {

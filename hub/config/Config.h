@@ -36,6 +36,20 @@ struct Rule {
     std::map<std::string, std::string> pages;     // welcome, confirmation, ...
 };
 
+// A vaccination programme an organisation invites a cohort to: what the national records are asked
+// about, how many doses make a course, and when each invite is due. Rules: ../shared/DOMAIN.md
+// (Vaccination: second-dose invites; community clinics).
+struct Campaign {
+    std::string id;
+    std::string rule;             // the booking rule whose pages, messages, link expiry and codes its invites use
+    std::string target;           // immunisation records target: COVID, FLU, HPV, MMR, RSV, ...
+    int doses = 1;                // a course; 2 for a first and second dose
+    int secondDoseDueDays = 56;   // a 2nd-dose invite is due from this day after dose 1: the 9th week
+    int inviteLeadDays = 21;      // no invite more than this many days before the clinics it offers
+    int communityInviteDays = 21; // home-schooled and unknown-school children invited this many days before
+                                  // the first community clinic; 0 switches automatic invitations off
+};
+
 // Which connector serves each need of an organisation. Empty means not routed.
 struct Route {
     std::string appointmentBook;
@@ -47,10 +61,11 @@ struct Route {
 struct Organisation {
     std::string ods;
     std::string name;
-    std::string notifyEmail; // where clinician notifications go; empty for none
+    std::string notifyEmail;           // where clinician notifications go; empty for none
     std::string batchCsv = "systmone"; // a batch list's columns: "emis" (NHS Number only) or "systmone"
     Route route;
     std::map<std::string, Rule> rules;
+    std::map<std::string, Campaign> campaigns;
 };
 
 // A named instance of a plugin with its own section.

@@ -63,9 +63,11 @@ public:
             for (const auto& entry : connectors->entries)
                 connector(entry);
         if (const YamlNode* organisations = root_.find("organisations"); organisations && organisations->isMap())
-            for (const auto& entry : organisations->entries)
+            for (const auto& entry : organisations->entries) {
                 if (const YamlNode* route = entry.value.isMap() ? entry.value.find("route") : nullptr)
                     if (route->isMap()) routes(*route);
+                if (entry.value.isMap()) campaigns(entry.value);
+            }
     }
 
     // Each connector's section as its plugin will receive it.
@@ -158,6 +160,32 @@ private:
                 routeTarget(*name, key, kind);
             }
         }
+    }
+
+    // A campaign invites with one of its organisation's rules and labels its cohort from the records.
+    void campaigns(const YamlNode& organisation) {
+        const YamlNode* campaigns = organisation.find("campaigns");
+        if (!campaigns || !campaigns->isMap()) return;
+        const YamlNode* rules = organisation.find("rules");
+        for (const auto& entry : campaigns->entries) {
+            const YamlNode* rule = entry.value.isMap() ? entry.value.find("rule") : nullptr;
+            if (rule && rule->isScalar() && !rule->broken && !(rules && rules->isMap() && rules->find(rule->text))) {
+                const auto defined = keysOf(rules);
+                std::string message = "unknown rule '" + rule->text + "'";
+                if (defined.empty())
+                    message += ": this organisation defines no rules";
+                else if (auto guess = nearest(rule->text, defined))
+                    message += "; did you mean '" + *guess + "'?";
+                else
+                    message += " (rules defines " + quotedList(defined) + ")";
+                report(rule->mark, message);
+            }
+        }
+        const YamlNode* route = organisation.find("route");
+        if (!(route && route->isMap() && route->find("immunisations")))
+            report(organisation.entry("campaigns")->keyMark,
+                   "campaigns label each patient from the national immunisation records: route "
+                   "'immunisations' to a connector that looks them up");
     }
 
     void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {
@@ -283,7 +311,22 @@ private:
         if (const YamlNode* rules = node.find("rules"))
             for (const auto& entry : rules->entries)
                 o.rules[entry.key] = rule(entry.key, entry.value);
+        if (const YamlNode* campaigns = node.find("campaigns"))
+            for (const auto& entry : campaigns->entries)
+                o.campaigns[entry.key] = campaign(entry.key, entry.value);
         return o;
+    }
+
+    static Campaign campaign(const std::string& id, const YamlNode& node) {
+        Campaign c;
+        c.id = id;
+        c.rule = text(node.find("rule"), "");
+        c.target = text(node.find("target"), "");
+        c.doses = integer(node.find("doses"), c.doses);
+        c.secondDoseDueDays = integer(node.find("second_dose_due_days"), c.secondDoseDueDays);
+        c.inviteLeadDays = integer(node.find("invite_lead_days"), c.inviteLeadDays);
+        c.communityInviteDays = integer(node.find("community_invite_days"), c.communityInviteDays);
+        return c;
     }
 
     static Rule rule(const std::string& id, const YamlNode& node) {

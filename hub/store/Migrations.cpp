@@ -148,6 +148,76 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE links ADD COLUMN batch_id TEXT",
              "CREATE INDEX links_batch ON links (batch_id) WHERE batch_id IS NOT NULL",
          }},
+        {5,
+         "vaccination: clinics with capacity, cohorts labelled from the immunisation records, their activity",
+         {
+             R"(CREATE TABLE clinics (
+                  id           TEXT PRIMARY KEY,
+                  organisation TEXT NOT NULL,
+                  campaign     TEXT NOT NULL,
+                  dose         TEXT NOT NULL CHECK (dose IN ('first', 'second', 'both')),
+                  vaccine_code TEXT NOT NULL,
+                  vaccine_term TEXT NOT NULL,
+                  location     TEXT NOT NULL,
+                  starts_at    BIGINT NOT NULL,
+                  ends_at      BIGINT NOT NULL,
+                  capacity     INTEGER NOT NULL,
+                  booked       INTEGER NOT NULL DEFAULT 0,
+                  published    INTEGER NOT NULL,
+                  community    INTEGER NOT NULL DEFAULT 0,
+                  created_at   BIGINT NOT NULL,
+                  updated_at   BIGINT NOT NULL))",
+             "CREATE INDEX clinics_campaign ON clinics (organisation, campaign, starts_at)",
+             // One row per patient per campaign. What the records said is kept (dose 1's date and vaccine)
+             // because the 2nd-dose invite depends on it; the status is the label staff filter by.
+             R"(CREATE TABLE cohort_members (
+                  id            TEXT PRIMARY KEY,
+                  organisation  TEXT NOT NULL,
+                  campaign      TEXT NOT NULL,
+                  nhs_number    TEXT NOT NULL,
+                  name          TEXT,
+                  date_of_birth TEXT NOT NULL,
+                  mobile        TEXT,
+                  email         TEXT,
+                  school_urn    TEXT,
+                  status        TEXT NOT NULL,
+                  doses         INTEGER NOT NULL DEFAULT 0,
+                  dose1_on      TEXT,
+                  dose1_vaccine TEXT,
+                  dose1_term    TEXT,
+                  check_attempts INTEGER NOT NULL DEFAULT 0,
+                  next_check_at BIGINT,
+                  check_error   TEXT,
+                  consent       TEXT,
+                  created_at    BIGINT NOT NULL,
+                  updated_at    BIGINT NOT NULL,
+                  UNIQUE (organisation, campaign, nhs_number)))",
+             "CREATE INDEX cohort_members_status ON cohort_members (organisation, campaign, status)",
+             "CREATE INDEX cohort_members_pending ON cohort_members (next_check_at) WHERE status = 'pending_check'",
+             // The activity log: every check, invitation, reminder, booking and consent event. A job that
+             // must act once per key (a reminder per clinic date) writes once_key, and the unique index
+             // makes a second run a no-op.
+             R"(CREATE TABLE cohort_events (
+                  member_id TEXT NOT NULL,
+                  at        BIGINT NOT NULL,
+                  event     TEXT NOT NULL,
+                  detail    TEXT,
+                  once_key  TEXT))",
+             "CREATE INDEX cohort_events_member ON cohort_events (member_id, at)",
+             "CREATE UNIQUE INDEX cohort_events_once ON cohort_events (member_id, event, once_key) WHERE once_key IS "
+             "NOT NULL",
+             R"(CREATE TABLE clinic_bookings (
+                  id        TEXT PRIMARY KEY,
+                  clinic_id TEXT NOT NULL,
+                  member_id TEXT NOT NULL,
+                  dose      INTEGER NOT NULL,
+                  booked_by TEXT NOT NULL,
+                  state     TEXT NOT NULL,
+                  at        BIGINT NOT NULL))",
+             "CREATE INDEX clinic_bookings_member ON clinic_bookings (member_id)",
+             "ALTER TABLE links ADD COLUMN member_id TEXT",
+             "ALTER TABLE links ADD COLUMN dose INTEGER",
+         }},
     };
     return all;
 }

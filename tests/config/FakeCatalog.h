@@ -37,7 +37,7 @@ private:
 inline FakeCatalog standardCatalog() {
     FakeCatalog catalog;
     catalog.add({"local-book",
-                 {Kind::appointmentBook},
+                 {Kind::appointmentBook, Kind::immunisationRecords},
                  R"({
         "type": "object", "additionalProperties": false, "required": ["database"],
         "properties": {

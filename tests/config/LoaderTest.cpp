@@ -423,6 +423,48 @@ TEST(ConfigLoader, DuplicateOrganisationIsReported) {
                             "3:3: duplicate key 'A81001' (first set at line 2, column 3)"));
 }
 
+// ---- Campaigns -------------------------------------------------------------------------------------
+
+const std::string kCampaign = kValid + R"(      immunisations: book
+    rules:
+      covid: {title: COVID-19 vaccination, slot_types: [COVID clinic]}
+    campaigns:
+      covid: {rule: covid, target: COVID, doses: 2}
+)";
+
+TEST(ConfigLoader, CampaignTakesTheNinthWeekAndThreeWeeksLeadUnlessToldOtherwise) {
+    const LoadResult result = load(kCampaign);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Campaign& c = result.config->organisations.at("A81001").campaigns.at("covid");
+    EXPECT_EQ(c.rule, "covid");
+    EXPECT_EQ(c.target, "COVID");
+    EXPECT_EQ(c.doses, 2);
+    EXPECT_EQ(c.secondDoseDueDays, 56);
+    EXPECT_EQ(c.inviteLeadDays, 21);
+    EXPECT_EQ(c.communityInviteDays, 21);
+}
+
+TEST(ConfigLoader, CampaignNamingAnUnknownRuleSuggestsTheNearest) {
+    std::string yaml = kCampaign;
+    yaml.replace(yaml.find("rule: covid"), 11, "rule: covdi");
+    EXPECT_THAT(problems(yaml), ElementsAre("21:21: unknown rule 'covdi'; did you mean 'covid'?"));
+}
+
+TEST(ConfigLoader, CampaignsNeedTheImmunisationRecordsRouted) {
+    std::string yaml = kCampaign;
+    yaml.erase(yaml.find("      immunisations: book\n"), 26);
+    EXPECT_THAT(problems(yaml), ElementsAre("19:5: campaigns label each patient from the national immunisation "
+                                            "records: route 'immunisations' to a connector that looks them up"));
+}
+
+TEST(ConfigLoader, CampaignOfThreeDosesIsRefused) {
+    std::string yaml = kCampaign;
+    yaml.replace(yaml.find("doses: 2"), 8, "doses: 3");
+    const auto found = problems(yaml);
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_THAT(found.front(), ::testing::StartsWith("21:50: "));
+}
+
 // ---- Routes ----------------------------------------------------------------------------------------
 
 TEST(ConfigLoader, RouteToAnUnknownConnectorSuggestsTheNearest) {
