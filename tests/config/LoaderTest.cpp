@@ -489,7 +489,7 @@ TEST(ConfigLoader, RouteToAConnectorOfTheWrongKindIsReported) {
     std::string yaml = kValid;
     yaml.replace(yaml.find("sms: [notify]"), 13, "sms: [notify, book]");
     EXPECT_THAT(problems(yaml), ElementsAre("15:21: connector 'book' cannot serve sms: its plugin 'local-book' "
-                                            "implements only appointment-book, not sms"));
+                                            "implements only appointment-book and immunisation-records, not sms"));
 }
 
 TEST(ConfigLoader, AppointmentBookRoutedToAMessagingConnectorIsReported) {
@@ -622,7 +622,7 @@ organisations:
                             "10:3: missing required key 'name' in organisations.A81001",
                             "11:31: unknown connector 'boook'; did you mean 'book'?",
                             "11:43: connector 'book' cannot serve sms: its plugin 'local-book' implements only "
-                            "appointment-book, not sms"));
+                            "appointment-book and immunisation-records, not sms"));
 }
 
 TEST(ConfigDiagnostic, PrintsFileLineColumnAndMessage) {
