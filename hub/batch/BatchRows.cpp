@@ -13,7 +13,7 @@
 namespace clinhub::batch {
 namespace {
 
-// A column and the headings it goes by, as heading() writes them.
+// A column and the headings it goes by, as headingKey() writes them.
 struct Column {
     const char* title;
     std::vector<std::string_view> headings;
@@ -26,9 +26,9 @@ const Column kMobile{"Mobile Number",
 const Column kDateOfBirth{"Date of Birth", {"dateofbirth", "dob", "birthdate"}};
 const Column kName{"Name", {"name", "patientname", "firstname", "forename", "forenames", "givenname"}};
 
-// A heading as compared: lower case, without spaces (no-break spaces too, which spreadsheets paste in and
-// no one can see), underscores, hyphens or dots.
-std::string heading(std::string_view title) {
+} // namespace
+
+std::string headingKey(std::string_view title) {
     std::string out;
     for (std::size_t i = 0; i < title.size(); ++i) {
         const auto c = static_cast<unsigned char>(title[i]);
@@ -39,6 +39,8 @@ std::string heading(std::string_view title) {
     }
     return out;
 }
+
+namespace {
 
 std::string_view trimmed(std::string_view s) {
     const auto first = s.find_first_not_of(" \t");
@@ -57,7 +59,7 @@ std::string joined(const std::vector<std::string>& words, std::size_t most) {
 } // namespace
 
 std::optional<BookStyle> bookStyleFromString(std::string_view word) {
-    const std::string w = heading(word);
+    const std::string w = headingKey(word);
     if (w == "emis" || w == "emisxml" || w == "emisstyle") return BookStyle::emis;
     if (w == "systmone" || w == "systmonexml" || w == "systmonestyle" || w == "tpp") return BookStyle::systmone;
     return std::nullopt;
@@ -74,7 +76,7 @@ void RowValidator::header(const Record& header) {
     const std::array<std::pair<const Column*, std::optional<std::size_t>*>, 4> columns{
         {{&kNhsNumber, &nhsNumber_}, {&kMobile, &mobile_}, {&kDateOfBirth, &dateOfBirth_}, {&kName, &name_}}};
     for (std::size_t i = 0; i < header_.size(); ++i) {
-        const std::string h = heading(header_[i]);
+        const std::string h = headingKey(header_[i]);
         for (const auto& [column, at] : columns) {
             if (std::find(column->headings.begin(), column->headings.end(), h) == column->headings.end()) continue;
             if (*at)

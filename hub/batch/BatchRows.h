@@ -23,6 +23,10 @@ namespace clinhub::batch {
 
 enum class BookStyle { emis, systmone };
 
+// A column heading as compared: lower case, without spaces (no-break spaces too, which spreadsheets paste
+// in and no one can see), underscores, hyphens or dots. "Date of Birth" and "date_of_birth" are one.
+std::string headingKey(std::string_view title);
+
 // "emis" or "systmone", or a connector's name for them ("emis-xml", "systmone-xml", "tpp"); any case.
 std::optional<BookStyle> bookStyleFromString(std::string_view word);
 std::string_view toString(BookStyle style); // "EMIS-style", "SystmOne-style"

@@ -301,7 +301,8 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     select << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
               "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
               "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
-              "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, '') FROM links l "
+              "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), COALESCE(l.dose, 0) "
+              "FROM links l "
               "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
               "WHERE l.id = ?",
         use(id);
@@ -319,6 +320,8 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     link.createdAt = row[10].convert<int64_t>();
     link.expiresAt = row[11].convert<int64_t>();
     const std::string inviteState = row[12].convert<std::string>();
+    link.memberId = row[17].convert<std::string>();
+    link.dose = row[18].convert<int>();
     if (const auto batchId = row[13].convert<std::string>(); !batchId.empty()) {
         link.batch = BatchTerms{batchId, row[14].convert<int>() != 0, std::nullopt};
         if (const auto code = row[15].convert<std::string>(); !code.empty())
@@ -495,16 +498,26 @@ DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string&
     return outcome;
 }
 
+std::shared_ptr<AppointmentBook> SelfBook::bookFor(const Link& link) {
+    if (!link.memberId.empty()) return linkBooks_ ? linkBooks_(link) : nullptr;
+    auto connector = book(link.organisation);
+    if (!connector || !connector->appointmentBook()) return nullptr;
+    return {connector, connector->appointmentBook()}; // shares the connector's life
+}
+
 Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
-    auto connector = book(found.link.organisation);
-    if (!connector || !connector->appointmentBook())
+    auto appointmentBook = bookFor(found.link);
+    if (!appointmentBook)
         return Result::permanent("organisation " + found.link.organisation + " routes no appointment book");
     const int64_t from = clock_() / kMicrosPerSecond;
     const TimeRange range{from, from + int64_t{found.rule->horizonDays} * 86'400};
     slots.clear();
-    for (const auto& type : found.rule->slotTypes) {
+    // A campaign's clinics are chosen by the invite, not by the rule's slot types.
+    const std::vector<std::string> types =
+        found.link.memberId.empty() ? found.rule->slotTypes : std::vector<std::string>{""};
+    for (const auto& type : types) {
         std::vector<Slot> some;
-        Result r = connector->appointmentBook()->freeSlots(type, range, some);
+        Result r = appointmentBook->freeSlots(type, range, some);
         if (!r.ok()) return r;
         // A batch invites to face-to-face appointments only.
         if (found.link.batch) std::erase_if(some, [](const Slot& slot) { return slot.telephone; });
@@ -580,11 +593,11 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
         return {BookOutcome::Kind::slotTaken, {}, "that slot is no longer free"};
     }
 
-    auto connector = book(link.organisation);
+    auto appointmentBook = bookFor(link);
     Appointment appointment;
     const Patient patient{link.patient.nhsNumber, link.patient.dateOfBirth, link.patient.mobile, link.patient.name, {}};
     const std::string note = "Booked online by the patient (clinhub self-book link " + link.id + ")";
-    const Result r = connector->appointmentBook()->book(slotId, patient, note, appointment);
+    const Result r = appointmentBook->book(slotId, patient, note, appointment);
     if (r.status == Status::conflict) {
         release("slot_taken", "");
         return {BookOutcome::Kind::slotTaken, {}, r.message};
@@ -599,7 +612,7 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
     const AppointmentRecord* previous = link.currentAppointment();
     if (reschedule && previous != nullptr) {
         // The old appointment goes only now that the new one is held.
-        const Result cancelled = connector->appointmentBook()->cancel(previous->appointmentId);
+        const Result cancelled = appointmentBook->cancel(previous->appointmentId);
         if (!cancelled.ok()) log::error("reschedule_cancel_failed", {{"link", link.id}, {"error", cancelled.message}});
     }
 
@@ -658,6 +671,8 @@ BookOutcome SelfBook::decline(const std::string& token) {
         done = transition(s, found->linkId, {"sent", "accessed"}, "declined", at, at);
         if (!done) return;
         addEvent(s, found->linkId, at, "declined");
+        if (!found->link.memberId.empty())
+            if (auto clinics = bookFor(found->link)) std::static_pointer_cast<LinkBook>(clinics)->declined(s, at);
         if (found->rule->declineCode)
             outbox::Outbox::enqueue(s, {found->link.organisation, outbox::Channel::record,
                                         recordPayload(found->link.patient, *found->rule->declineCode), 0, nullptr});

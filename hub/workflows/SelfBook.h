@@ -55,6 +55,8 @@ struct BatchTerms {
 
 struct Link {
     std::string id; // public, for staff: "lnk_…"
+    std::string memberId; // a vaccination invite's cohort member; empty for other links
+    int dose = 0;         // the dose a vaccination invite is for
     std::string organisation;
     std::string rule;
     std::string state; // sent, accessed, booking, booked, rescheduled, declined, expired, deleted, failed, locked
@@ -76,6 +78,14 @@ std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::
 
 // The invite SMS a rule sends: its `invite_sms` template, or the hub's own.
 std::string inviteTemplateOf(const config::Rule& rule);
+
+// Where a link books when it is not the organisation's appointment book: a vaccination invite books its
+// campaign's clinics. Told when the patient declines, in the decline's transaction.
+class LinkBook : public AppointmentBook {
+public:
+    virtual void declined(Poco::Data::Session& transaction, int64_t at) = 0;
+};
+using LinkBooks = std::function<std::shared_ptr<LinkBook>(const Link& link)>;
 
 struct FieldError {
     std::string field; // e.g. "patient.mobile"
@@ -131,6 +141,8 @@ public:
     using Clock = std::function<int64_t()>; // microseconds since the epoch
 
     SelfBook(store::Store& store, runtime::Current& runtime, Clock clock = store::nowMicros);
+    // Where links of vaccination invites book (set once, before serving).
+    void bookClinicsWith(LinkBooks books) { linkBooks_ = std::move(books); }
 
     // ---- Staff ----
     // Slot types with any slot in the organisation's book in [from, to).
@@ -188,6 +200,8 @@ private:
                                          int64_t at);
     // The organisation's book, or nullptr when it routes none.
     std::shared_ptr<host::ConnectorInstance> book(const std::string& organisation);
+    // What this link books into: its campaign's clinics, or the organisation's book; nullptr for neither.
+    std::shared_ptr<AppointmentBook> bookFor(const Link& link);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
     Result offeredSlots(const Found& found, std::vector<Slot>& slots);
     BookOutcome finishBooking(const Found& found, const std::string& slotId, bool reschedule);
@@ -195,6 +209,7 @@ private:
     store::Store& store_;
     runtime::Current& runtime_;
     Clock clock_;
+    LinkBooks linkBooks_;
 };
 
 } // namespace clinhub::workflows

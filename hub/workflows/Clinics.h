@@ -1,0 +1,120 @@
+// Vaccination clinics: a date, times, a place, a vaccine type, which dose they give, and a capacity.
+// Patients only ever see published clinics with places left; staff booking for a patient may also use
+// hidden ones. Rules: ../shared/DOMAIN.md (Vaccination: second-dose invites).
+#pragma once
+
+#include "hub/runtime/Runtime.h"
+#include "hub/store/Store.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <clinhub/plugin.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clinhub::workflows {
+
+struct Clinic {
+    std::string id; // "cln_…"
+    std::string organisation;
+    std::string campaign;
+    std::string dose; // first, second, both
+    config::Code vaccine; // the vaccine type: its SNOMED CT product code and name
+    std::string location;
+    int64_t startsAt = 0; // seconds since the epoch
+    int64_t endsAt = 0;
+    int capacity = 0;
+    int booked = 0;
+    bool published = false;
+    bool community = false; // a community clinic (Mavis): for children not vaccinated at school
+    [[nodiscard]] int placesLeft() const { return capacity - booked; }
+};
+
+struct NewClinic {
+    std::string dose;
+    config::Code vaccine;
+    std::string location;
+    std::string date;  // YYYY-MM-DD, UK
+    std::string start; // HH:MM, UK time
+    std::string end;
+    int capacity = 0;
+    bool published = false;
+    bool community = false;
+};
+
+// The clinics one booking may use.
+struct ClinicChoice {
+    std::string organisation;
+    std::string campaign;
+    int dose = 1;                // 1 or 2
+    std::string vaccineCode;     // dose 2: only the vaccine type received at dose 1; empty for any
+    int64_t from = 0;            // seconds: clinics starting in [from, to)
+    int64_t to = 0;
+    bool includeHidden = false;  // staff's user-facing options
+};
+
+class Clinics {
+public:
+    using Clock = std::function<int64_t()>; // microseconds since the epoch
+
+    Clinics(store::Store& store, runtime::Current& runtime, Clock clock = store::nowMicros);
+
+    // Throws InvalidRequest (every problem), NotFound (organisation or campaign).
+    Clinic create(const std::string& organisation, const std::string& campaign, const NewClinic& clinic);
+    // Every clinic of the campaign from today, soonest first; `patientView` keeps only what patients see.
+    std::vector<Clinic> list(const std::string& organisation, const std::string& campaign, bool patientView);
+    // Publishes or hides, or changes the capacity (never below the places already booked).
+    Clinic update(const std::string& organisation, const std::string& campaign, const std::string& clinicId,
+                  std::optional<bool> published, std::optional<int> capacity);
+
+    // Clinics with a place left that `choice` allows, soonest first.
+    static std::vector<Clinic> offered(Poco::Data::Session& session, const ClinicChoice& choice);
+
+private:
+    void requireCampaign(const std::string& organisation, const std::string& campaign) const;
+
+    store::Store& store_;
+    runtime::Current& runtime_;
+    Clock clock_;
+};
+
+// The clinics a cohort member may book, as the appointment book their invite link books into. Booking
+// takes a place with one conditional UPDATE, so a full clinic can never be overbooked, and moves the
+// member to booked; cancelling gives the place back.
+class ClinicBook final : public LinkBook {
+public:
+    ClinicBook(store::Store& store, ClinicChoice choice, std::string memberId, std::string bookedBy,
+               Clinics::Clock clock);
+
+    Result slotTypes(TimeRange range, std::vector<std::string>& types) override;
+    Result freeSlots(const std::string& slotType, TimeRange range, std::vector<Slot>& slots) override;
+    Result book(const std::string& slotId, const Patient& patient, const std::string& note,
+                Appointment& booked) override;
+    Result cancel(const std::string& appointmentId) override;
+    Result reschedule(const std::string& appointmentId, const std::string& newSlotId, Appointment& moved) override;
+    Result writeCode(const Patient& patient, const std::string& snomedCode, const std::string& term) override;
+    Result findPatient(const std::string& nhsNumber, std::optional<Patient>& found) override;
+    void declined(Poco::Data::Session& transaction, int64_t at) override;
+
+    // In the caller's transaction; for staff booking. Conflict when full or not one of this choice's.
+    Result take(Poco::Data::Session& transaction, const std::string& clinicId, Appointment& booked);
+
+private:
+    void release(Poco::Data::Session& transaction, const std::string& bookingId, int64_t at);
+
+    store::Store& store_;
+    ClinicChoice choice_;
+    std::string memberId_;
+    std::string bookedBy_; // patient or staff
+    Clinics::Clock clock_;
+};
+
+// The activity log of a cohort member, in the caller's transaction. With a once key, a second call with
+// the same event and key writes nothing and returns false: how scheduled jobs stay idempotent.
+bool addCohortEvent(Poco::Data::Session& transaction, const std::string& memberId, int64_t at,
+                    const std::string& event, const std::string& detail, const std::string& onceKey = {});
+
+} // namespace clinhub::workflows

@@ -1,0 +1,129 @@
+// Vaccination cohorts: a list of patients uploaded for a campaign, each labelled from the national
+// immunisation records, then invited for a first or a second dose, or booked by staff.
+// Rules: ../shared/DOMAIN.md (Vaccination: second-dose invites) and the seed accubook-second-dose-invites.
+//
+// The records say whether a dose was *received*; nothing here assumes a booking elsewhere. When the
+// records cannot be asked, a member waits as pending_check and recheckPending() asks again later: no one
+// is ever labelled from a guess.
+#pragma once
+
+#include "hub/runtime/Runtime.h"
+#include "hub/store/Store.h"
+#include "hub/workflows/Clinics.h"
+#include "hub/workflows/SelfBook.h"
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clinhub::workflows {
+
+struct CohortEvent {
+    int64_t at = 0;
+    std::string event; // uploaded, checked, check_failed, invited, not_invited, booked, cancelled, declined, ...
+    std::string detail;
+};
+
+struct Member {
+    std::string id; // "mbr_…"
+    std::string organisation;
+    std::string campaign;
+    PatientDetails patient; // mobile empty when there is no valid UK mobile
+    std::string email;      // a parent's, for school-age programmes
+    std::string schoolUrn;
+    std::string status; // one of domain::cohortStatuses()
+    int doses = 0;      // received, as the records said
+    std::string dose1On;
+    config::Code dose1Vaccine;
+    int checkAttempts = 0;
+    std::string checkError;
+    std::vector<CohortEvent> events; // filled by find()
+};
+
+struct CohortUpload {
+    int64_t accepted = 0;
+    std::map<std::string, int64_t> byStatus;
+    struct Rejected {
+        int row = 0;
+        std::string reason;
+    };
+    std::vector<Rejected> rejected;
+};
+
+struct CohortListing {
+    std::map<std::string, int64_t> counts;             // every member of the campaign by status
+    std::vector<std::pair<std::string, int64_t>> weeks; // awaiting a 2nd invite, by week of dose 1 (Monday)
+    std::vector<Member> members;                       // those the filters select
+};
+
+struct InviteRequest {
+    int dose = 1;
+    std::string status;                 // bulk: the status filter (2nd dose: must be awaiting_2nd_invite)
+    std::string dose1Week;              // bulk 2nd-dose invites: the weekly sub-filter, a Monday
+    std::vector<std::string> memberIds; // instead of the filters: these members only
+    bool send = false;                  // false: only say who would be invited
+};
+
+struct InvitePlan {
+    std::vector<Member> invite;       // will be (or were) texted a link
+    std::vector<Member> manual;       // no valid UK mobile: to manually book
+    std::vector<std::pair<Member, std::string>> skipped; // and why
+};
+
+class Cohorts {
+public:
+    using Clock = std::function<int64_t()>; // microseconds since the epoch
+
+    Cohorts(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, Clock clock = store::nowMicros);
+
+    // Reads a CSV (NHS Number and Date of Birth; optional name, Mobile Number, email, School URN), asks
+    // the records about each patient and labels them. Throws batch::FileError (nothing kept),
+    // InvalidRequest, NotFound.
+    CohortUpload upload(const std::string& organisation, const std::string& campaign, std::istream& csv);
+    // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
+    int recheckPending(int max);
+
+    CohortListing list(const std::string& organisation, const std::string& campaign, const std::string& status,
+                       const std::string& dose1Week);
+    std::optional<Member> find(const std::string& organisation, const std::string& campaign,
+                               const std::string& memberId);
+
+    // Who an invite reaches and why the others are left out; with request.send, sends it.
+    InvitePlan invite(const std::string& organisation, const std::string& campaign, const InviteRequest& request);
+
+    // The clinics staff may book for a member: patient-facing options, or user-facing ones that add
+    // hidden clinics and any date.
+    std::vector<Clinic> bookingOptions(const std::string& organisation, const std::string& campaign,
+                                       const std::string& memberId, bool userFacing);
+    Appointment bookForMember(const std::string& organisation, const std::string& campaign,
+                              const std::string& memberId, const std::string& clinicId, bool userFacing);
+
+    // What a vaccination invite's link books into (for SelfBook::bookClinicsWith).
+    std::shared_ptr<LinkBook> clinicsFor(const Link& link);
+
+    // Records checks retry after this, doubling per attempt up to a day.
+    static constexpr int64_t kRecheckMicros = 5LL * 60 * 1'000'000;
+
+private:
+    struct Labelled;
+    Labelled ask(const std::string& organisation, const config::Campaign& campaign, const std::string& nhsNumber,
+                 bool reachable);
+    void applyLabel(Poco::Data::Session& s, const std::string& memberId, const Labelled& labelled, int attempts,
+                    int64_t at);
+    ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
+    const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
+                                       const std::string& organisation, const std::string& campaign) const;
+    std::vector<Member> select(Poco::Data::Session& s, const std::string& where,
+                               const std::vector<std::string>& values);
+
+    store::Store& store_;
+    runtime::Current& runtime_;
+    SelfBook& selfBook_;
+    Clock clock_;
+};
+
+} // namespace clinhub::workflows
