@@ -2,6 +2,7 @@
 
 #include "hub/api/ApiSupport.h"
 #include "hub/api/BatchApi.h"
+#include "hub/api/VaccinationApi.h"
 
 #include "hub/domain/UkTime.h"
 
@@ -296,6 +297,8 @@ const std::vector<RouteName>& staffApiRoutes() {
         auto out = namesOf(table());
         const auto& batches = batchApiRoutes();
         out.insert(out.end(), batches.begin(), batches.end());
+        const auto& vaccination = vaccinationApiRoutes();
+        out.insert(out.end(), vaccination.begin(), vaccination.end());
         return out;
     }();
     return names;

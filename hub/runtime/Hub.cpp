@@ -3,6 +3,7 @@
 #include "hub/api/BatchApi.h"
 #include "hub/api/DeliveryCallbacks.h"
 #include "hub/api/StaffApi.h"
+#include "hub/api/VaccinationApi.h"
 #include "hub/config/Loader.h"
 #include "hub/http/Health.h"
 #include "hub/log/Log.h"
@@ -84,10 +85,18 @@ void Hub::start() {
             dispatcher_->notify();
     });
 
+    clinics_ = std::make_unique<workflows::Clinics>(*store_, *current_);
+    cohorts_ = std::make_unique<workflows::Cohorts>(*store_, *current_, *selfBook_);
+    selfBook_->bookClinicsWith([this](const workflows::Link& link) { return cohorts_->clinicsFor(link); });
+    // Members whose records could not be asked at upload wait as pending_check until the records answer.
+    recordsRechecks_ = std::make_unique<Periodic>("immunisation_rechecks", std::chrono::seconds(30),
+                                                  [this] { cohorts_->recheckPending(200); });
+
     http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
     apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
     api::addStaffApi(router_, *selfBook_, *outbox_, *apiKeys_);
     api::addBatchApi(router_, *batches_, *apiKeys_);
+    api::addVaccinationApi(router_, *clinics_, *cohorts_, *apiKeys_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
     // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
     web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
@@ -117,6 +126,7 @@ void Hub::stop() {
     if (server_) server_->stop();
     if (expirySweep_) expirySweep_->stop();
     if (batchMinting_) batchMinting_->stop();
+    if (recordsRechecks_) recordsRechecks_->stop();
     if (dispatcher_) dispatcher_->stop();
     server_.reset();
     dispatcher_.reset();

@@ -11,6 +11,8 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "hub/workflows/Clinics.h"
+#include "hub/workflows/Cohorts.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -64,6 +66,9 @@ private:
     std::unique_ptr<workflows::SelfBook> selfBook_;
     std::unique_ptr<workflows::BatchSelfBook> batches_;
     std::unique_ptr<Periodic> batchMinting_;
+    std::unique_ptr<workflows::Clinics> clinics_;
+    std::unique_ptr<workflows::Cohorts> cohorts_;
+    std::unique_ptr<Periodic> recordsRechecks_;
     std::unique_ptr<api::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
     http::Router router_;

@@ -115,8 +115,8 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
 std::vector<Clinic> Clinics::list(const std::string& organisation, const std::string& campaign, bool patientView) {
     requireCampaign(organisation, campaign);
     auto s = store_.session();
-    int64_t today = domain::toEpoch(domain::localDate(clock_() / kMicrosPerSecond, domain::Zone::europeLondon),
-                                          0, domain::Zone::europeLondon);
+    int64_t today = domain::toEpoch(domain::localDate(clock_() / kMicrosPerSecond, domain::Zone::europeLondon), 0,
+                                    domain::Zone::europeLondon);
     Poco::Data::Statement select(s);
     std::string org = organisation;
     std::string c = campaign;
@@ -194,9 +194,9 @@ Result ClinicBook::freeSlots(const std::string&, TimeRange range, std::vector<Sl
 
 Result ClinicBook::take(Poco::Data::Session& s, const std::string& clinicId, Appointment& booked) {
     const auto offered = Clinics::offered(s, choice_);
-    const auto clinic =
-        std::find_if(offered.begin(), offered.end(), [&](const Clinic& c) { return c.id == clinicId; });
-    if (clinic == offered.end()) return Result::conflict("that clinic has no place left, or is not one this invite offers");
+    const auto clinic = std::find_if(offered.begin(), offered.end(), [&](const Clinic& c) { return c.id == clinicId; });
+    if (clinic == offered.end())
+        return Result::conflict("that clinic has no place left, or is not one this invite offers");
     Poco::Data::Statement take(s);
     std::string id = clinicId;
     int64_t at = clock_();

@@ -21,7 +21,7 @@ struct Clinic {
     std::string id; // "cln_…"
     std::string organisation;
     std::string campaign;
-    std::string dose; // first, second, both
+    std::string dose;     // first, second, both
     config::Code vaccine; // the vaccine type: its SNOMED CT product code and name
     std::string location;
     int64_t startsAt = 0; // seconds since the epoch
@@ -49,11 +49,11 @@ struct NewClinic {
 struct ClinicChoice {
     std::string organisation;
     std::string campaign;
-    int dose = 1;                // 1 or 2
-    std::string vaccineCode;     // dose 2: only the vaccine type received at dose 1; empty for any
-    int64_t from = 0;            // seconds: clinics starting in [from, to)
+    int dose = 1;            // 1 or 2
+    std::string vaccineCode; // dose 2: only the vaccine type received at dose 1; empty for any
+    int64_t from = 0;        // seconds: clinics starting in [from, to)
     int64_t to = 0;
-    bool includeHidden = false;  // staff's user-facing options
+    bool includeHidden = false; // staff's user-facing options
 };
 
 class Clinics {
@@ -114,7 +114,7 @@ private:
 
 // The activity log of a cohort member, in the caller's transaction. With a once key, a second call with
 // the same event and key writes nothing and returns false: how scheduled jobs stay idempotent.
-bool addCohortEvent(Poco::Data::Session& transaction, const std::string& memberId, int64_t at,
-                    const std::string& event, const std::string& detail, const std::string& onceKey = {});
+bool addCohortEvent(Poco::Data::Session& transaction, const std::string& memberId, int64_t at, const std::string& event,
+                    const std::string& detail, const std::string& onceKey = {});
 
 } // namespace clinhub::workflows

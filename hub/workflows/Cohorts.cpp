@@ -122,7 +122,8 @@ void Cohorts::applyLabel(Poco::Data::Session& s, const std::string& memberId, co
         const std::string dose1On = l.course.first ? l.course.first->occurredOn : "";
         const std::string vaccine = l.course.first ? l.course.first->vaccineCode : "";
         const std::string term = l.course.first ? l.course.first->vaccineDisplay : "";
-        s << "UPDATE cohort_members SET status = ?, doses = ?, dose1_on = NULLIF(?, ''), dose1_vaccine = NULLIF(?, ''), "
+        s << "UPDATE cohort_members SET status = ?, doses = ?, dose1_on = NULLIF(?, ''), dose1_vaccine = NULLIF(?, "
+             "''), "
              "dose1_term = NULLIF(?, ''), check_attempts = ?, next_check_at = NULL, check_error = NULL, updated_at = ? "
              "WHERE id = ?",
             useRef(l.status), useRef(l.course.received), useRef(dose1On), useRef(vaccine), useRef(term), use(attempts),
@@ -140,7 +141,8 @@ void Cohorts::applyLabel(Poco::Data::Session& s, const std::string& memberId, co
     s << "UPDATE cohort_members SET status = ?, check_attempts = ?, next_check_at = ?, check_error = ?, updated_at = ? "
          "WHERE id = ?",
         use(status), use(attempts), use(next), useRef(l.error), use(at), useRef(memberId), now;
-    addCohortEvent(s, memberId, at, "check_failed", l.error + "; asking again at " + domain::ukWhenText(next / kMicrosPerSecond));
+    addCohortEvent(s, memberId, at, "check_failed",
+                   l.error + "; asking again at " + domain::ukWhenText(next / kMicrosPerSecond));
 }
 
 CohortUpload Cohorts::upload(const std::string& organisation, const std::string& campaignId, std::istream& csv) {
@@ -214,8 +216,7 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
                      "email, school_urn, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, "
                      "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)",
                     useRef(id), use(org), use(c), use(nhs), useRef(a.patient.name), useRef(a.patient.dateOfBirth),
-                    useRef(a.patient.mobile), useRef(a.email), useRef(a.schoolUrn), use(pending), use(at), use(at),
-                    now;
+                    useRef(a.patient.mobile), useRef(a.email), useRef(a.schoolUrn), use(pending), use(at), use(at), now;
                 addCohortEvent(s, id, at, "uploaded", "");
             } else {
                 id = ids.front();
@@ -238,11 +239,12 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
             ++result.accepted;
         }
     });
-    log::info("cohort_uploaded", {{"organisation", organisation},
-                                  {"campaign", campaignId},
-                                  {"accepted", std::to_string(result.accepted)},
-                                  {"rejected", std::to_string(result.rejected.size())},
-                                  {"pending_check", std::to_string(result.byStatus[std::string(cohort::pendingCheck)])}});
+    log::info("cohort_uploaded",
+              {{"organisation", organisation},
+               {"campaign", campaignId},
+               {"accepted", std::to_string(result.accepted)},
+               {"rejected", std::to_string(result.rejected.size())},
+               {"pending_check", std::to_string(result.byStatus[std::string(cohort::pendingCheck)])}});
     return result;
 }
 
@@ -383,7 +385,8 @@ ClinicChoice Cohorts::choiceFor(const Member& member, const config::Campaign& ca
     }
     // Never more than the lead time ahead: a clinic on its last day is offered, one a day later is not.
     const std::string today = domain::ukDate(clock_());
-    c.to = userFacing ? nowSeconds + 366 * kSecondsPerDay : ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
+    c.to = userFacing ? nowSeconds + 366 * kSecondsPerDay
+                      : ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
     return c;
 }
 
@@ -399,8 +402,7 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
     if (request.dose != 1 && !(request.dose == 2 && campaign.doses == 2))
         errors.push_back({"dose", campaign.doses == 2 ? "must be 1 or 2" : "this campaign has one dose: must be 1"});
     const bool bulk = request.memberIds.empty();
-    if (bulk && request.dose == 2 &&
-        (request.status != cohort::awaiting2ndInvite || request.dose1Week.empty()))
+    if (bulk && request.dose == 2 && (request.status != cohort::awaiting2ndInvite || request.dose1Week.empty()))
         errors.push_back({"dose1_week", "inviting in bulk for a 2nd dose needs the awaiting_2nd_invite status filter "
                                         "and a weekly sub-filter (the week of dose 1)"});
     if (bulk && request.dose == 1 && request.status != cohort::awaitingResponse1)
@@ -435,7 +437,8 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
                 why = "is " + m.status + ", not awaiting a 1st dose";
             } else {
                 std::vector<std::string> sent;
-                s << "SELECT event FROM cohort_events WHERE member_id = ? AND event = 'invited' AND once_key = 'dose 1'",
+                s << "SELECT event FROM cohort_events WHERE member_id = ? AND event = 'invited' AND once_key = 'dose "
+                     "1'",
                     useRef(m.id), into(sent), now;
                 if (!sent.empty()) why = "already invited for a 1st dose";
             }
@@ -517,12 +520,12 @@ Appointment Cohorts::bookForMember(const std::string& organisation, const std::s
     if (!m) throw NotFound("no such member");
     if (m->status == cohort::completed || m->status == cohort::booked1 || m->status == cohort::booked2 ||
         m->status == cohort::pendingCheck)
-        throw InvalidRequest({{"member", "cannot be booked: " + m->status}});
+        throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be booked: " + m->status}});
     ClinicBook book(store_, choiceFor(*m, c, doseOf(*m), userFacing), m->id, "staff", clock_);
     Appointment appointment;
     Result r = Result::success();
     store_.write([&](Poco::Data::Session& s) { r = book.take(s, clinicId, appointment); });
-    if (!r.ok()) throw InvalidRequest({{"clinic_id", r.message}});
+    if (!r.ok()) throw InvalidRequest(std::vector<FieldError>{{"clinic_id", r.message}});
     return appointment;
 }
 

@@ -55,9 +55,9 @@ struct CohortUpload {
 };
 
 struct CohortListing {
-    std::map<std::string, int64_t> counts;             // every member of the campaign by status
+    std::map<std::string, int64_t> counts;              // every member of the campaign by status
     std::vector<std::pair<std::string, int64_t>> weeks; // awaiting a 2nd invite, by week of dose 1 (Monday)
-    std::vector<Member> members;                       // those the filters select
+    std::vector<Member> members;                        // those the filters select
 };
 
 struct InviteRequest {
@@ -69,8 +69,8 @@ struct InviteRequest {
 };
 
 struct InvitePlan {
-    std::vector<Member> invite;       // will be (or were) texted a link
-    std::vector<Member> manual;       // no valid UK mobile: to manually book
+    std::vector<Member> invite;                          // will be (or were) texted a link
+    std::vector<Member> manual;                          // no valid UK mobile: to manually book
     std::vector<std::pair<Member, std::string>> skipped; // and why
 };
 
@@ -99,8 +99,8 @@ public:
     // hidden clinics and any date.
     std::vector<Clinic> bookingOptions(const std::string& organisation, const std::string& campaign,
                                        const std::string& memberId, bool userFacing);
-    Appointment bookForMember(const std::string& organisation, const std::string& campaign,
-                              const std::string& memberId, const std::string& clinicId, bool userFacing);
+    Appointment bookForMember(const std::string& organisation, const std::string& campaign, const std::string& memberId,
+                              const std::string& clinicId, bool userFacing);
 
     // What a vaccination invite's link books into (for SelfBook::bookClinicsWith).
     std::shared_ptr<LinkBook> clinicsFor(const Link& link);

@@ -298,13 +298,14 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     Link link;
     Poco::Data::Statement select(s);
     std::string id = linkId;
-    select << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
-              "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
-              "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
-              "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), COALESCE(l.dose, 0) "
-              "FROM links l "
-              "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
-              "WHERE l.id = ?",
+    select
+        << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
+           "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
+           "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
+           "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), COALESCE(l.dose, 0) "
+           "FROM links l "
+           "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
+           "WHERE l.id = ?",
         use(id);
     select.execute();
     Poco::Data::RecordSet row(select);

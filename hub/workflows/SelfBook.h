@@ -54,7 +54,7 @@ struct BatchTerms {
 };
 
 struct Link {
-    std::string id; // public, for staff: "lnk_…"
+    std::string id;       // public, for staff: "lnk_…"
     std::string memberId; // a vaccination invite's cohort member; empty for other links
     int dose = 0;         // the dose a vaccination invite is for
     std::string organisation;

@@ -1,0 +1,318 @@
+#include "hub/api/VaccinationApi.h"
+
+#include "hub/api/ApiSupport.h"
+#include "hub/batch/CsvReader.h"
+#include "hub/domain/UkTime.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/String.h>
+
+#include <sstream>
+
+namespace clinhub::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using workflows::FieldError;
+
+const std::string kCampaign = "/api/v1/organisations/{ods}/campaigns/{campaign}";
+const std::string kClinics = kCampaign + "/clinics";
+const std::string kMembers = kCampaign + "/members";
+const std::string kMember = kMembers + "/{id}";
+
+Object::Ptr clinicJson(const workflows::Clinic& c) {
+    auto out = object();
+    out->set("id", c.id);
+    out->set("dose", c.dose);
+    auto vaccine = object();
+    vaccine->set("code", c.vaccine.code);
+    vaccine->set("term", c.vaccine.term);
+    out->set("vaccine", vaccine);
+    out->set("location", c.location);
+    out->set("starts_at", isoUtc(c.startsAt * 1'000'000));
+    out->set("ends_at", isoUtc(c.endsAt * 1'000'000));
+    out->set("when", domain::ukWhenText(c.startsAt));
+    out->set("capacity", c.capacity);
+    out->set("booked", c.booked);
+    out->set("places_left", c.placesLeft());
+    out->set("published", c.published);
+    out->set("community", c.community);
+    return out;
+}
+
+Array::Ptr clinicsJson(const std::vector<workflows::Clinic>& clinics) {
+    Array::Ptr out = new Array;
+    for (const auto& c : clinics)
+        out->add(clinicJson(c));
+    return out;
+}
+
+Poco::Dynamic::Var orNull(const std::string& s) { return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s); }
+
+// Staff see who a member is: this is their own cohort.
+Object::Ptr memberJson(const workflows::Member& m) {
+    auto out = object();
+    out->set("id", m.id);
+    out->set("status", m.status);
+    out->set("nhs_number", m.patient.nhsNumber);
+    out->set("name", orNull(m.patient.name));
+    out->set("date_of_birth", m.patient.dateOfBirth);
+    out->set("mobile", orNull(m.patient.mobile));
+    out->set("email", orNull(m.email));
+    out->set("school_urn", orNull(m.schoolUrn));
+    out->set("doses_received", m.doses);
+    if (!m.dose1On.empty()) {
+        auto first = object();
+        first->set("date", m.dose1On);
+        first->set("vaccine_code", m.dose1Vaccine.code);
+        first->set("vaccine_term", m.dose1Vaccine.term);
+        out->set("dose1", first);
+    } else {
+        out->set("dose1", Poco::Dynamic::Var());
+    }
+    out->set("check_error", orNull(m.checkError));
+    if (!m.events.empty()) {
+        Array::Ptr events = new Array;
+        for (const auto& e : m.events) {
+            auto event = object();
+            event->set("at", isoUtc(e.at));
+            event->set("event", e.event);
+            event->set("detail", orNull(e.detail));
+            events->add(event);
+        }
+        out->set("activity", events);
+    }
+    return out;
+}
+
+Array::Ptr membersJson(const std::vector<workflows::Member>& members) {
+    Array::Ptr out = new Array;
+    for (const auto& m : members)
+        out->add(memberJson(m));
+    return out;
+}
+
+Object::Ptr countsJson(const std::map<std::string, int64_t>& counts) {
+    auto out = object();
+    for (const auto& [key, value] : counts)
+        out->set(key, value);
+    return out;
+}
+
+std::optional<bool> boolField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
+    if (!from->has(name) || from->isNull(name)) return std::nullopt;
+    const auto v = from->get(name);
+    if (!v.isBoolean()) {
+        errors.push_back({name, name + " must be true or false"});
+        return std::nullopt;
+    }
+    return v.extract<bool>();
+}
+
+std::optional<int> intField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
+    if (!from->has(name) || from->isNull(name)) return std::nullopt;
+    const auto v = from->get(name);
+    if (!v.isInteger()) {
+        errors.push_back({name, name + " must be a whole number"});
+        return std::nullopt;
+    }
+    return v.convert<int>();
+}
+
+bool userFacing(const Request& request) {
+    const auto options = request.query("options").value_or("patient");
+    if (options != "patient" && options != "user")
+        throw workflows::InvalidRequest(
+            std::vector<FieldError>{{"options", "must be patient (what the patient would see) or user"}});
+    return options == "user";
+}
+
+class VaccinationApi {
+public:
+    VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts) : clinics_(clinics), cohorts_(cohorts) {}
+
+    void createClinic(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        workflows::NewClinic c;
+        c.dose = stringField(body, "dose", "dose", errors);
+        if (const auto vaccine = body->getObject("vaccine"))
+            c.vaccine = {stringField(vaccine, "code", "vaccine.code", errors),
+                         stringField(vaccine, "term", "vaccine.term", errors)};
+        c.location = stringField(body, "location", "location", errors);
+        c.date = stringField(body, "date", "date", errors);
+        c.start = stringField(body, "start", "start", errors);
+        c.end = stringField(body, "end", "end", errors);
+        c.capacity = intField(body, "capacity", errors).value_or(0);
+        c.published = boolField(body, "published", errors).value_or(false);
+        c.community = boolField(body, "community", errors).value_or(false);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c);
+        response.json(clinicJson(clinic), 201);
+    }
+
+    void listClinics(Request& request, Response& response) {
+        const auto view = request.query("view").value_or("staff");
+        if (view != "staff" && view != "patient")
+            return unprocessable(request, response, {{"view", "must be staff or patient"}});
+        auto out = object();
+        out->set("clinics",
+                 clinicsJson(clinics_.list(request.param("ods"), request.param("campaign"), view == "patient")));
+        response.json(out);
+    }
+
+    void updateClinic(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto published = boolField(body, "published", errors);
+        const auto capacity = intField(body, "capacity", errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        response.json(clinicJson(clinics_.update(request.param("ods"), request.param("campaign"), request.param("id"),
+                                                 published, capacity)));
+    }
+
+    void uploadCohort(Request& request, Response& response) {
+        const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
+        if (!type.starts_with("text/csv"))
+            return response.problem(415, "send the cohort as text/csv, the file as it was saved");
+        try {
+            const auto result = cohorts_.upload(request.param("ods"), request.param("campaign"), request.bodyStream());
+            auto out = object();
+            out->set("accepted", result.accepted);
+            out->set("by_status", countsJson(result.byStatus));
+            Array::Ptr rejected = new Array;
+            for (const auto& r : result.rejected) {
+                auto row = object();
+                row->set("row", r.row);
+                row->set("reason", r.reason);
+                rejected->add(row);
+            }
+            out->set("rejected", rejected);
+            response.json(out);
+        } catch (const batch::FileError& e) {
+            auto body = object();
+            body->set("type", "about:blank");
+            body->set("title", "Unprocessable Entity");
+            body->set("status", 422);
+            body->set("detail", e.what());
+            body->set("row", e.row);
+            body->set("line", e.line);
+            std::ostringstream text;
+            Poco::JSON::Stringifier::stringify(body, text);
+            response.text(text.str(), 422, "application/problem+json");
+        }
+    }
+
+    void listMembers(Request& request, Response& response) {
+        const auto listing =
+            cohorts_.list(request.param("ods"), request.param("campaign"), request.query("status").value_or(""),
+                          request.query("dose1_week").value_or(""));
+        auto out = object();
+        out->set("counts", countsJson(listing.counts));
+        Array::Ptr weeks = new Array;
+        for (const auto& [week, count] : listing.weeks) {
+            auto w = object();
+            w->set("dose1_week", week);
+            w->set("count", count);
+            weeks->add(w);
+        }
+        out->set("awaiting_2nd_invite_by_week", weeks);
+        out->set("selected", static_cast<int64_t>(listing.members.size()));
+        out->set("members", membersJson(listing.members));
+        response.json(out);
+    }
+
+    void getMember(Request& request, Response& response) {
+        const auto m = cohorts_.find(request.param("ods"), request.param("campaign"), request.param("id"));
+        if (!m) return response.problem(404, "no such member");
+        response.json(memberJson(*m));
+    }
+
+    void invite(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        workflows::InviteRequest r;
+        r.dose = intField(body, "dose", errors).value_or(0);
+        r.status = stringField(body, "status", "status", errors);
+        r.dose1Week = stringField(body, "dose1_week", "dose1_week", errors);
+        if (const auto ids = body->getArray("member_ids"))
+            for (std::size_t i = 0; i < ids->size(); ++i)
+                r.memberIds.push_back(ids->get(i).convert<std::string>());
+        r.send = boolField(body, "send", errors).value_or(false);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r);
+        auto out = object();
+        out->set("sent", r.send);
+        out->set("invite", membersJson(plan.invite));
+        out->set("to_manually_book", membersJson(plan.manual));
+        Array::Ptr skipped = new Array;
+        for (const auto& [member, why] : plan.skipped) {
+            auto s = object();
+            s->set("id", member.id);
+            s->set("reason", why);
+            skipped->add(s);
+        }
+        out->set("skipped", skipped);
+        response.json(out, r.send ? 202 : 200);
+    }
+
+    void memberClinics(Request& request, Response& response) {
+        auto out = object();
+        out->set("clinics", clinicsJson(cohorts_.bookingOptions(request.param("ods"), request.param("campaign"),
+                                                                request.param("id"), userFacing(request))));
+        response.json(out);
+    }
+
+    void bookMember(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
+        const auto options = stringField(body, "options", "options", errors);
+        if (options != "patient" && options != "user") errors.push_back({"options", "must be patient or user"});
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto booked = cohorts_.bookForMember(request.param("ods"), request.param("campaign"), request.param("id"),
+                                                   clinic, options == "user");
+        auto out = object();
+        out->set("booking", booked.id);
+        out->set("clinic_id", booked.slot.id);
+        out->set("when", domain::ukWhenText(booked.slot.start));
+        out->set("location", booked.slot.location);
+        response.json(out, 201);
+    }
+
+private:
+    workflows::Clinics& clinics_;
+    workflows::Cohorts& cohorts_;
+};
+
+const std::vector<Route<VaccinationApi>>& table() {
+    static const std::vector<Route<VaccinationApi>> all{
+        {{"POST", kClinics}, &VaccinationApi::createClinic},
+        {{"GET", kClinics}, &VaccinationApi::listClinics},
+        {{"PATCH", kClinics + "/{id}"}, &VaccinationApi::updateClinic},
+        {{"PUT", kCampaign + "/cohort"}, &VaccinationApi::uploadCohort},
+        {{"GET", kMembers}, &VaccinationApi::listMembers},
+        {{"GET", kMember}, &VaccinationApi::getMember},
+        {{"POST", kCampaign + "/invites"}, &VaccinationApi::invite},
+        {{"GET", kMember + "/clinics"}, &VaccinationApi::memberClinics},
+        {{"POST", kMember + "/bookings"}, &VaccinationApi::bookMember},
+    };
+    return all;
+}
+
+} // namespace
+
+const std::vector<RouteName>& vaccinationApiRoutes() {
+    static const std::vector<RouteName> names = namesOf(table());
+    return names;
+}
+
+void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts, ApiKeys& keys) {
+    addRoutes(router, keys, std::make_shared<VaccinationApi>(clinics, cohorts), table());
+}
+
+} // namespace clinhub::api

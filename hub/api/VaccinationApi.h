@@ -1,0 +1,21 @@
+// The staff API's vaccination routes, under /api/v1/organisations/{ods}/campaigns/{campaign}, in
+// schemas/openapi.yaml: clinics, the cohort upload and its labels, invites for a first or second dose,
+// and staff booking with patient-facing or user-facing options.
+#pragma once
+
+#include "hub/api/ApiKeys.h"
+#include "hub/api/StaffApi.h"
+#include "hub/http/Router.h"
+#include "hub/workflows/Clinics.h"
+#include "hub/workflows/Cohorts.h"
+
+#include <vector>
+
+namespace clinhub::api {
+
+const std::vector<RouteName>& vaccinationApiRoutes();
+
+// The services and keys must outlive the router.
+void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts, ApiKeys& keys);
+
+} // namespace clinhub::api
