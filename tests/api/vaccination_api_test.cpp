@@ -313,5 +313,36 @@ TEST_F(VaccinationApi, ThePatientBooksTheirSecondDoseThroughTheInviteLinkAndIsNo
     EXPECT_EQ(clinics->getObject(0)->getValue<int>("booked"), 1);
 }
 
+// The records' outage is made in their own database (local-book's, here): every lookup then fails.
+void renameTable(const std::string& database, const std::string& from, const std::string& to) {
+    Poco::Data::Session s("SQLite", database);
+    s << "ALTER TABLE " + from + " RENAME TO " + to, Poco::Data::Keywords::now;
+}
+
+TEST_F(VaccinationApi, DuringARecordsOutageTheCohortWaitsAsPendingCheckAndIsLabelledOnceTheyAnswer) {
+    renameTable(dir.file("book.db"), "immunisations", "immunisations_away");
+    const auto reply = call("PUT", kCampaign + "/cohort", kCohort, "text/csv");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.json()->getObject("by_status")->getValue<int>("pending_check"), 6) << reply.body;
+    EXPECT_EQ(reply.json()->getObject("by_status")->size(), 1U) << "no one labelled from a guess";
+    const auto member = call("GET", kCampaign + "/members/" + memberId("9995260182")).json();
+    EXPECT_FALSE(member->isNull("check_error"));
+    EXPECT_EQ(cohorts->recheckPending(100), 0) << "not due yet: the next check waits";
+
+    now += workflows::Cohorts::kRecheckMicros;
+    EXPECT_EQ(cohorts->recheckPending(100), 0) << "still down";
+    EXPECT_EQ(status("9995260182"), "pending_check");
+
+    renameTable(dir.file("book.db"), "immunisations_away", "immunisations");
+    now += 2 * workflows::Cohorts::kRecheckMicros; // the second failure doubled the wait
+    EXPECT_EQ(cohorts->recheckPending(100), 6);
+    const auto counts = call("GET", kCampaign + "/members").json()->getObject("counts");
+    EXPECT_EQ(counts->getValue<int>("awaiting_2nd_invite"), 4);
+    EXPECT_EQ(counts->getValue<int>("awaiting_response_1st"), 1);
+    EXPECT_EQ(counts->getValue<int>("completed"), 1);
+    EXPECT_FALSE(counts->has("pending_check"));
+    EXPECT_EQ(cohorts->recheckPending(100), 0) << "running the job again changes nothing";
+}
+
 } // namespace
 } // namespace clinhub::test
