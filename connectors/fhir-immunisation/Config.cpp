@@ -53,8 +53,8 @@ bool secureOrLoopback(const std::string& url) {
     if (url.rfind("https://", 0) == 0) return true;
     for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
         const std::string prefix(local);
-        if (url.rfind(prefix, 0) == 0 && (url.size() == prefix.size() || url[prefix.size()] == ':' ||
-                                          url[prefix.size()] == '/'))
+        if (url.rfind(prefix, 0) == 0 &&
+            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
             return true;
     }
     return false;

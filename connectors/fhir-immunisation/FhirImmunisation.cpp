@@ -171,7 +171,8 @@ private:
                            {"Authorization", "Bearer " + token},
                            {"X-Request-ID", Poco::UUIDGenerator::defaultGenerator().createRandom().toString()}};
         clinhub::connectors::HttpResponse response;
-        if (Result r = http_.perform(request, response); !r.ok()) return Result{r.status, std::string(kWhat) + ": " + r.message};
+        if (Result r = http_.perform(request, response); !r.ok())
+            return Result{r.status, std::string(kWhat) + ": " + r.message};
         answer.status = response.status;
         readBody(response.body, answer);
         return Result::success();
@@ -183,18 +184,30 @@ private:
         if (a.status >= 200 && a.status < 300) {
             if (a.body.isNull()) return Result::permanent(std::string(kWhat) + " search reply is " + a.problem);
             Result r = immunisation::readSearchset(a.body, search, doses);
-            if (!r.ok()) doses.clear();
-            else host_.debug(std::to_string(doses.size()) + " doses of " + join(search.targets) + " received");
+            if (!r.ok())
+                doses.clear();
+            else
+                host_.debug(std::to_string(doses.size()) + " doses of " + join(search.targets) + " received");
             return r;
         }
         switch (a.status) {
         case 400: return Result::permanent(status + ", the search was refused:" + detail);
-        case 401: return Result::permanent(status + ": a freshly issued access token was refused too; check the API key, kid and the application's access to this API:" + detail);
-        case 403: return Result::permanent(status + ": this application is not authorised to search " + join(search.targets) + ":" + detail);
+        case 401:
+            return Result::permanent(status +
+                                     ": a freshly issued access token was refused too; check the API key, kid and the "
+                                     "application's access to this API:" +
+                                     detail);
+        case 403:
+            return Result::permanent(status + ": this application is not authorised to search " + join(search.targets) +
+                                     ":" + detail);
         // The API answers a patient without records with an empty searchset ("If there were no matching
         // immunisations, this is an empty list": the search's 200 response in the API's specification).
         // So a 404 is a wrong base_url, not "no doses": read as none, it would invite vaccinated patients.
-        case 404: return Result::permanent(status + ": no such endpoint; check base_url (a patient without records is an empty searchset, not a 404):" + detail);
+        case 404:
+            return Result::permanent(
+                status +
+                ": no such endpoint; check base_url (a patient without records is an empty searchset, not a 404):" +
+                detail);
         default: return clinhub::connectors::statusResult(a.status, kWhat, a.outcome.empty() ? "" : a.outcome);
         }
     }

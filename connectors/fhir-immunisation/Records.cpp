@@ -166,13 +166,13 @@ Result readImmunisation(const Object::Ptr& r, const Search& search, std::vector<
 // and as the API's own mapping has them (NHSDigital/immunisation-fhir-api: MMR = 14189004 + 36989005 + 36653000).
 const std::vector<TargetType>& targetTypes() {
     static const std::vector<TargetType> types{
-        {"COVID", {"840539006"}},                               // COVID-19 (disease caused by SARS-CoV-2)
-        {"FLU", {"6142004"}},                                   // influenza
-        {"HPV", {"240532009"}},                                 // human papillomavirus infection
-        {"MMR", {"14189004", "36989005", "36653000"}},          // measles, mumps, rubella
+        {"COVID", {"840539006"}},                                   // COVID-19 (disease caused by SARS-CoV-2)
+        {"FLU", {"6142004"}},                                       // influenza
+        {"HPV", {"240532009"}},                                     // human papillomavirus infection
+        {"MMR", {"14189004", "36989005", "36653000"}},              // measles, mumps, rubella
         {"MMRV", {"14189004", "36989005", "36653000", "38907003"}}, // ... and varicella
-        {"RSV", {"55735004"}},                                  // respiratory syncytial virus infection
-        {"SHINGLES", {"4740000"}},                              // herpes zoster
+        {"RSV", {"55735004"}},                                      // respiratory syncytial virus infection
+        {"SHINGLES", {"4740000"}},                                  // herpes zoster
     };
     return types;
 }
@@ -186,7 +186,8 @@ std::string targetNamed(const std::set<std::string>& codes) {
 Result readSearchset(const Object::Ptr& bundle, const Search& search, std::vector<Immunisation>& doses) {
     const std::string type = str(bundle, "resourceType");
     if (type != "Bundle")
-        return malformed("is not a Bundle but " + (type.empty() ? "a JSON object without a resourceType" : "a " + scrub(type, 40)));
+        return malformed("is not a Bundle but " +
+                         (type.empty() ? "a JSON object without a resourceType" : "a " + scrub(type, 40)));
     if (str(bundle, "type") != "searchset")
         return malformed("is a Bundle of type '" + scrub(str(bundle, "type"), 40) + "', not a searchset");
     try {
