@@ -179,8 +179,6 @@ private:
     }
 
     Result settle(const Answer& a, const immunisation::Search& search, std::vector<Immunisation>& doses) {
-        const std::string status = std::string(kWhat) + ": HTTP " + std::to_string(a.status);
-        const std::string detail = a.outcome.empty() ? "" : " " + a.outcome;
         if (a.status >= 200 && a.status < 300) {
             if (a.body.isNull()) return Result::permanent(std::string(kWhat) + " search reply is " + a.problem);
             Result r = immunisation::readSearchset(a.body, search, doses);
@@ -190,25 +188,22 @@ private:
                 host_.debug(std::to_string(doses.size()) + " doses of " + join(search.targets) + " received");
             return r;
         }
+        // "<API>: HTTP <status><what>[: <the OperationOutcome's code: diagnostics>]"
+        auto refused = [&](const std::string& what) {
+            return Result::permanent(std::string(kWhat) + ": HTTP " + std::to_string(a.status) + what +
+                                     (a.outcome.empty() ? "" : ": " + a.outcome));
+        };
         switch (a.status) {
-        case 400: return Result::permanent(status + ", the search was refused:" + detail);
+        case 400: return refused(", the search was refused");
         case 401:
-            return Result::permanent(status +
-                                     ": a freshly issued access token was refused too; check the API key, kid and the "
-                                     "application's access to this API:" +
-                                     detail);
-        case 403:
-            return Result::permanent(status + ": this application is not authorised to search " + join(search.targets) +
-                                     ":" + detail);
+            return refused(" for a freshly issued access token too: check the API key, the kid and the application's "
+                           "access to this API");
+        case 403: return refused(": this application is not authorised to search " + join(search.targets));
         // The API answers a patient without records with an empty searchset ("If there were no matching
         // immunisations, this is an empty list": the search's 200 response in the API's specification).
         // So a 404 is a wrong base_url, not "no doses": read as none, it would invite vaccinated patients.
-        case 404:
-            return Result::permanent(
-                status +
-                ": no such endpoint; check base_url (a patient without records is an empty searchset, not a 404):" +
-                detail);
-        default: return clinhub::connectors::statusResult(a.status, kWhat, a.outcome.empty() ? "" : a.outcome);
+        case 404: return refused(": no such endpoint, check base_url (a patient without records is not a 404)");
+        default: return clinhub::connectors::statusResult(a.status, kWhat, a.outcome);
         }
     }
 
