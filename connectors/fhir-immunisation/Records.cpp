@@ -201,6 +201,8 @@ Result readSearchset(const Object::Ptr& bundle, const Search& search, std::vecto
                                          " out of the search: this application is not authorised to read them");
         }
         const auto entries = bundle->getArray("entry");
+        if (entries.isNull() && bundle->has("entry") && !bundle->isNull("entry"))
+            return malformed("has an entry that is not a list");
         for (size_t i = 0; entries && i < entries->size(); ++i) {
             const auto entry = entries->getObject(i);
             const auto resource = object(entry, "resource");

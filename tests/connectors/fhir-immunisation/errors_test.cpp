@@ -135,6 +135,8 @@ TEST_F(ErrorsTest, AReplyThatIsNotASearchsetIsPermanent) {
     EXPECT_NE(h.result.message.find("JSON that is not an object"), std::string::npos) << h.result.message;
     cannedReply(200, "");
     EXPECT_NE(history(r, kVaccinated, {"COVID"}).result.message.find("an empty body"), std::string::npos);
+    cannedReply(200, R"({"resourceType": "Bundle", "type": "searchset", "entry": {"resource": {}}})");
+    EXPECT_NE(history(r, kVaccinated, {"COVID"}).result.message.find("entry that is not a list"), std::string::npos);
     cannedReply(200, kEmptySearchset);
     EXPECT_TRUE(history(r, kVaccinated, {"COVID"}).result.ok());
 }
