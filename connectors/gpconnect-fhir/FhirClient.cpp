@@ -131,24 +131,4 @@ Result expect(const FhirReply& reply, const std::string& what, const std::string
     return Result::success();
 }
 
-std::string scrub(const std::string& text, size_t max) {
-    std::string out;
-    size_t run = 0;
-    for (char c : text) {
-        if (c >= '0' && c <= '9') {
-            ++run;
-            out += c;
-            if (run == 7)
-                out.replace(out.size() - 7, 7, "#######");
-            else if (run > 7)
-                out.back() = '#';
-        } else {
-            run = 0;
-            out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-        }
-    }
-    if (out.size() > max) out = out.substr(0, max) + "...";
-    return out;
-}
-
 } // namespace gpconnect

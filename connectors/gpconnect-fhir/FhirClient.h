@@ -4,6 +4,7 @@
 
 #include "Config.h"
 #include "HttpClient.h"
+#include "Scrub.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -81,8 +82,6 @@ Result failure(const FhirReply& reply, const std::string& what);
 // Ok when the answer is 2xx with a JSON resource of `type`; otherwise permanent, saying what came instead.
 Result expect(const FhirReply& reply, const std::string& what, const std::string& type);
 
-// Text from a remote system made safe for a message the hub may log: long digit runs (NHS numbers,
-// phone numbers) are masked and the length is capped.
-std::string scrub(const std::string& text, size_t max = 160);
+using clinhub::connectors::scrub;
 
 } // namespace gpconnect

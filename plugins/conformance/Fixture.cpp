@@ -1,37 +1,35 @@
 #include "Kit.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
 #include <stdexcept>
 
 namespace clinhub::conformance {
 
 namespace {
 
-std::string required(const Poco::JSON::Object::Ptr& o, const std::string& name, const std::string& where) {
+using Poco::JSON::Object;
+
+std::string required(const Object::Ptr& o, const std::string& name, const std::string& where) {
     if (o.isNull() || !o->has(name) || o->getValue<std::string>(name).empty())
         throw std::invalid_argument("fixture: " + where + name + " is required");
     return o->getValue<std::string>(name);
 }
 
-std::optional<std::string> optional(const Poco::JSON::Object::Ptr& o, const std::string& name) {
+std::optional<std::string> optional(const Object::Ptr& o, const std::string& name) {
     if (o.isNull() || !o->has(name)) return std::nullopt;
     return o->getValue<std::string>(name);
 }
 
-Kit current;
-
-} // namespace
-
-Fixture Fixture::parse(const std::string& json) {
-    Poco::JSON::Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::invalid_argument("fixture: not a JSON object: " + e.displayText());
-    }
-    Fixture f;
+BookFixture bookPart(const Object::Ptr& root) {
+    BookFixture f;
     f.slotType = required(root, "slot_type", "");
     f.days = root->optValue<int>("days", 14);
     if (f.days < 1 || f.days > 366) throw std::invalid_argument("fixture: days must be between 1 and 366");
@@ -44,6 +42,55 @@ Fixture Fixture::parse(const std::string& json) {
     const auto code = root->getObject("code");
     f.snomedCode = required(code, "snomed", "code.");
     f.snomedTerm = required(code, "term", "code.");
+    return f;
+}
+
+RecordsFixture recordsPart(const Object::Ptr& root) {
+    const auto part = root->getObject("immunisations");
+    if (part.isNull())
+        throw std::invalid_argument("fixture: immunisations is required for an immunisation-records plugin");
+    RecordsFixture f;
+    const auto targets = part->getArray("targets");
+    for (unsigned i = 0; targets && i < targets->size(); ++i)
+        f.targets.push_back(targets->getElement<std::string>(i));
+    if (f.targets.empty()) throw std::invalid_argument("fixture: immunisations.targets needs at least one target");
+    f.nhsNumber = required(part, "nhs_number", "immunisations.");
+    const auto doses = part->getArray("doses");
+    static const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+    for (unsigned i = 0; doses && i < doses->size(); ++i) {
+        const auto d = doses->getObject(i);
+        const std::string where = "immunisations.doses[" + std::to_string(i) + "].";
+        Immunisation dose;
+        dose.target = required(d, "target", where);
+        dose.vaccineCode = required(d, "vaccine_code", where);
+        dose.occurredOn = required(d, "occurred_on", where);
+        if (!std::regex_match(dose.occurredOn, date))
+            throw std::invalid_argument("fixture: " + where + "occurred_on must be YYYY-MM-DD");
+        dose.doseNumber = d->optValue<int>("dose_number", 0);
+        if (std::find(f.targets.begin(), f.targets.end(), dose.target) == f.targets.end())
+            throw std::invalid_argument("fixture: " + where + "target is not one of immunisations.targets");
+        f.doses.push_back(dose);
+    }
+    if (f.doses.empty()) throw std::invalid_argument("fixture: immunisations.doses needs at least one dose");
+    f.nhsNumberWithoutDoses = optional(part, "nhs_number_without_doses").value_or("");
+    f.unknownNhsNumber = required(part, "unknown_nhs_number", "immunisations.");
+    return f;
+}
+
+Kit current;
+
+} // namespace
+
+Fixture Fixture::parse(const std::string& json, bool book, bool records) {
+    Object::Ptr root;
+    try {
+        root = Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("fixture: not a JSON object: " + e.displayText());
+    }
+    Fixture f;
+    if (book) f.book = bookPart(root);
+    if (records) f.records = recordsPart(root);
     const auto faults = root->getObject("faults");
     f.timeoutFault = optional(faults, "timeout");
     f.malformedFault = optional(faults, "malformed");
@@ -55,5 +102,8 @@ Fixture Fixture::parse(const std::string& json) {
 
 const Kit& kit() { return current; }
 void setKit(Kit k) { current = std::move(k); }
+
+Fault::Fault(const std::string& command) { EXPECT_EQ(std::system(command.c_str()), 0) << command; }
+Fault::~Fault() { (void)std::system(kit().fixture.clearFaults->c_str()); }
 
 } // namespace clinhub::conformance

@@ -1,13 +1,13 @@
-// clinhub-conformance: runs the appointment-book conformance checks against a plugin and the live book
-// behind it.
+// clinhub-conformance: runs the conformance checks of the kinds a plugin implements (appointment-book,
+// immunisation-records) against it and the live system behind it.
 //
 //   clinhub-conformance --plugin FILE.so --config CONFIG.json --fixture FIXTURE.json
 //                       [--peer "COMMAND ARGS..."] [--set NAME=VALUE]... [gtest flags]
 //
-// CONFIG is the connector's section as JSON (what the hub would pass it); FIXTURE says what the book
+// CONFIG is the connector's section as JSON (what the hub would pass it); FIXTURE says what the system
 // holds (see README.md). In both, {tmp} becomes a fresh folder removed afterwards, {port} the peer's port,
-// and {NAME} each --set value. --peer starts the book's peer (e.g. a simulator) first: the kit appends
-// `--port-file FILE` and waits for it to write its port there.
+// and {NAME} each --set value; in the peer's command, {tmp} and {NAME} too. --peer starts the system's peer
+// (e.g. a simulator) first: the kit appends `--port-file FILE` and waits for it to write its port there.
 #include "Kit.h"
 
 #include <gtest/gtest.h>
@@ -117,6 +117,15 @@ struct TempDir {
     }
 };
 
+// Leaves the checks of kinds the plugin lacks out of whatever --gtest_filter asked for.
+void leaveOut(const std::string& a, const std::string& b) {
+    const std::string out = a + (a.empty() || b.empty() ? "" : ":") + b;
+    if (out.empty()) return;
+    std::string filter = ::testing::GTEST_FLAG(filter);
+    filter += (filter.find('-') == std::string::npos ? "-" : ":") + out;
+    ::testing::GTEST_FLAG(filter) = filter;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -148,7 +157,8 @@ int main(int argc, char** argv) {
         values["tmp"] = tmp.path.string();
         std::unique_ptr<Peer> peer;
         if (!peerCommand.empty()) {
-            peer = std::make_unique<Peer>(peerCommand, (tmp.path / "peer.port").string());
+            // Substituted too, so a peer can leave files (a simulator's test keys) where the config finds them.
+            peer = std::make_unique<Peer>(substitute(peerCommand, values), (tmp.path / "peer.port").string());
             values["port"] = std::to_string(peer->port());
         }
 
@@ -166,14 +176,19 @@ int main(int argc, char** argv) {
             std::cerr << "clinhub-conformance: " << error << '\n';
             return 1;
         }
-        if (kit.instance->appointmentBook() == nullptr) {
-            std::cerr << "clinhub-conformance: plugin '" << name << "' is not an appointment book\n";
+        const bool book = kit.instance->appointmentBook() != nullptr;
+        const bool records = kit.instance->immunisationRecords() != nullptr;
+        if (!book && !records) {
+            std::cerr << "clinhub-conformance: plugin '" << name
+                      << "' implements neither appointment-book nor immunisation-records, the kinds the kit checks\n";
             return 1;
         }
-        kit.fixture = conformance::Fixture::parse(substitute(readFile(fixtureFile), values));
-        kit.range = rangeFromTomorrow(kit.fixture.days);
-        std::cout << "clinhub-conformance: appointment-book plugin '" << name << "' (" << host.loaded().back()->version
-                  << ") from " << pluginFile << '\n';
+        kit.fixture = conformance::Fixture::parse(substitute(readFile(fixtureFile), values), book, records);
+        if (book) kit.range = rangeFromTomorrow(kit.fixture.book->days);
+        leaveOut(book ? "" : conformance::kBookSuites, records ? "" : conformance::kRecordsSuites);
+        std::cout << "clinhub-conformance: " << (book ? "appointment-book " : "") << (book && records ? "and " : "")
+                  << (records ? "immunisation-records " : "") << "plugin '" << name << "' ("
+                  << host.loaded().back()->version << ") from " << pluginFile << '\n';
         conformance::setKit(std::move(kit));
         const int failed = RUN_ALL_TESTS();
         conformance::setKit({}); // the instance goes before the host unloads its plugin

@@ -5,15 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
 namespace clinhub::conformance {
 namespace {
 
+// What the fixture says the book holds.
+const BookFixture& promised() { return *kit().fixture.book; }
+
 std::vector<Slot> freeSlots() {
     std::vector<Slot> slots;
-    const Result r = kit().book().freeSlots(kit().fixture.slotType, kit().range, slots);
+    const Result r = kit().book().freeSlots(promised().slotType, kit().range, slots);
     EXPECT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
     return slots;
 }
@@ -27,7 +29,7 @@ bool isFree(const std::string& slotId) {
 std::vector<Slot> takeFree(std::size_t n) {
     auto slots = freeSlots();
     if (slots.size() < n) {
-        ADD_FAILURE() << "the fixture promises at least " << n << " free '" << kit().fixture.slotType
+        ADD_FAILURE() << "the fixture promises at least " << n << " free '" << promised().slotType
                       << "' slots in the range; the book has " << slots.size();
         return {};
     }
@@ -48,20 +50,11 @@ private:
     std::vector<std::string> ids_;
 };
 
-// Runs a fault command from the fixture, and its clear command when the check ends.
-class Fault {
-public:
-    explicit Fault(const std::string& command) { EXPECT_EQ(std::system(command.c_str()), 0) << command; }
-    ~Fault() { (void)std::system(kit().fixture.clearFaults->c_str()); }
-    Fault(const Fault&) = delete;
-    Fault& operator=(const Fault&) = delete;
-};
-
 TEST(SlotTypes, IncludeTheFixtureTypeInTheRange) {
     std::vector<std::string> types;
     const Result r = kit().book().slotTypes(kit().range, types);
     ASSERT_TRUE(r.ok()) << r.message;
-    EXPECT_NE(std::find(types.begin(), types.end(), kit().fixture.slotType), types.end());
+    EXPECT_NE(std::find(types.begin(), types.end(), promised().slotType), types.end());
     EXPECT_EQ(std::set<std::string>(types.begin(), types.end()).size(), types.size()) << "types are listed once";
 }
 
@@ -71,7 +64,7 @@ TEST(FreeSlots, AreOfTheTypeAskedForStartInsideTheRangeAndHaveUniqueIds) {
     std::set<std::string> ids;
     for (const auto& s : slots) {
         EXPECT_FALSE(s.id.empty());
-        EXPECT_EQ(s.slotType, kit().fixture.slotType) << s.id;
+        EXPECT_EQ(s.slotType, promised().slotType) << s.id;
         EXPECT_GE(s.start, kit().range.from) << s.id;
         EXPECT_LT(s.start, kit().range.to) << s.id;
         EXPECT_GT(s.durationMinutes, 0) << s.id;
@@ -92,7 +85,7 @@ TEST(Book, ReturnsTheAppointmentAndTheSlotIsNoLongerFree) {
     ASSERT_EQ(slots.size(), 1U);
     Booked booked;
     Appointment a;
-    const Result r = kit().book().book(slots[0].id, kit().fixture.patient, "clinhub conformance kit", a);
+    const Result r = kit().book().book(slots[0].id, promised().patient, "clinhub conformance kit", a);
     ASSERT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
     booked.add(a.id);
     EXPECT_FALSE(a.id.empty());
@@ -106,10 +99,10 @@ TEST(Book, ASecondBookingOfTheSameSlotIsAConflict) {
     ASSERT_EQ(slots.size(), 1U);
     Booked booked;
     Appointment first;
-    ASSERT_TRUE(kit().book().book(slots[0].id, kit().fixture.patient, "clinhub conformance kit", first).ok());
+    ASSERT_TRUE(kit().book().book(slots[0].id, promised().patient, "clinhub conformance kit", first).ok());
     booked.add(first.id);
     Appointment second;
-    const Result r = kit().book().book(slots[0].id, kit().fixture.patient, "clinhub conformance kit", second);
+    const Result r = kit().book().book(slots[0].id, promised().patient, "clinhub conformance kit", second);
     if (r.ok()) booked.add(second.id);
     EXPECT_EQ(r.status, Status::conflict) << toString(r.status) << ": " << r.message;
 }
@@ -118,7 +111,7 @@ TEST(Cancel, FreesTheSlot) {
     const auto slots = takeFree(1);
     ASSERT_EQ(slots.size(), 1U);
     Appointment a;
-    ASSERT_TRUE(kit().book().book(slots[0].id, kit().fixture.patient, "clinhub conformance kit", a).ok());
+    ASSERT_TRUE(kit().book().book(slots[0].id, promised().patient, "clinhub conformance kit", a).ok());
     const Result r = kit().book().cancel(a.id);
     ASSERT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
     EXPECT_TRUE(isFree(slots[0].id));
@@ -129,7 +122,7 @@ TEST(Reschedule, MovesTheAppointmentAndFreesTheOldSlot) {
     ASSERT_EQ(slots.size(), 2U);
     Booked booked;
     Appointment a;
-    ASSERT_TRUE(kit().book().book(slots[0].id, kit().fixture.patient, "clinhub conformance kit", a).ok());
+    ASSERT_TRUE(kit().book().book(slots[0].id, promised().patient, "clinhub conformance kit", a).ok());
     booked.add(a.id);
     Appointment moved;
     const Result r = kit().book().reschedule(a.id, slots[1].id, moved);
@@ -141,22 +134,22 @@ TEST(Reschedule, MovesTheAppointmentAndFreesTheOldSlot) {
 }
 
 TEST(WriteCode, RecordsACodedEntryForThePatient) {
-    const Result r = kit().book().writeCode(kit().fixture.patient, kit().fixture.snomedCode, kit().fixture.snomedTerm);
+    const Result r = kit().book().writeCode(promised().patient, promised().snomedCode, promised().snomedTerm);
     EXPECT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
 }
 
 TEST(FindPatient, FindsThePatientByNhsNumber) {
     std::optional<Patient> found;
-    const Result r = kit().book().findPatient(kit().fixture.patient.nhsNumber, found);
+    const Result r = kit().book().findPatient(promised().patient.nhsNumber, found);
     ASSERT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
     ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->nhsNumber, kit().fixture.patient.nhsNumber);
-    EXPECT_EQ(found->dateOfBirth, kit().fixture.patient.dateOfBirth);
+    EXPECT_EQ(found->nhsNumber, promised().patient.nhsNumber);
+    EXPECT_EQ(found->dateOfBirth, promised().patient.dateOfBirth);
 }
 
 TEST(FindPatient, ReturnsNothingForAnNhsNumberNotInTheBook) {
     std::optional<Patient> found;
-    const Result r = kit().book().findPatient(kit().fixture.unknownNhsNumber, found);
+    const Result r = kit().book().findPatient(promised().unknownNhsNumber, found);
     ASSERT_TRUE(r.ok()) << toString(r.status) << ": " << r.message;
     EXPECT_FALSE(found.has_value());
 }
@@ -165,7 +158,7 @@ TEST(Faults, ATimeoutIsRetryable) {
     if (!kit().fixture.timeoutFault) GTEST_SKIP() << "the fixture has no faults.timeout (a plugin without a wire)";
     Fault fault(*kit().fixture.timeoutFault);
     std::vector<Slot> slots;
-    const Result r = kit().book().freeSlots(kit().fixture.slotType, kit().range, slots);
+    const Result r = kit().book().freeSlots(promised().slotType, kit().range, slots);
     EXPECT_EQ(r.status, Status::retryable) << toString(r.status) << ": " << r.message;
 }
 
@@ -173,7 +166,7 @@ TEST(Faults, AMalformedReplyIsPermanentAndSaysWhatWasWrong) {
     if (!kit().fixture.malformedFault) GTEST_SKIP() << "the fixture has no faults.malformed (a plugin without a wire)";
     Fault fault(*kit().fixture.malformedFault);
     std::vector<Slot> slots;
-    const Result r = kit().book().freeSlots(kit().fixture.slotType, kit().range, slots);
+    const Result r = kit().book().freeSlots(promised().slotType, kit().range, slots);
     EXPECT_EQ(r.status, Status::permanent) << toString(r.status) << ": " << r.message;
     EXPECT_FALSE(r.message.empty());
 }
