@@ -174,6 +174,7 @@ public:
 
     Result history(const std::string& nhsNumber, const std::vector<std::string>& targets,
                    std::vector<clinhub::Immunisation>& doses) override {
+        if (!validNhsNumber(nhsNumber)) return Result::permanent("the patient's NHS number is not valid");
         return guard([&] {
             doses = store_.immunisations(nhsNumber, targets);
             return Result::success();
