@@ -4,9 +4,10 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -38,8 +39,8 @@ using clinhub::connectors::integer;
 using clinhub::connectors::text;
 
 bool envName(const std::string& s) {
-    static const std::regex name("[A-Za-z_][A-Za-z0-9_]*");
-    return std::regex_match(s, name);
+    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
+    return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 && std::all_of(s.begin(), s.end(), word);
 }
 
 std::string trimSlash(std::string s) {

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <sstream>
 
 namespace immunisation {
@@ -84,10 +83,23 @@ int doseNumber(const Object::Ptr& immunisation) {
         const int n = protocol->getValue<int>("doseNumberPositiveInt");
         return n > 0 ? n : 0;
     }
-    static const std::regex number("([1-9][0-9]{0,2})");
-    std::smatch m;
     const std::string text = str(protocol, "doseNumberString");
-    return std::regex_search(text, m, number) ? std::stoi(m[1]) : 0;
+    const auto start = text.find_first_of("123456789");
+    if (start == std::string::npos) return 0;
+    const auto end = text.find_first_not_of("0123456789", start);
+    const std::string digits = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    return digits.size() <= 3 ? std::stoi(digits) : 0;
+}
+
+// The YYYY-MM-DD an occurrenceDateTime starts with (a date, or a date and a time after 'T'); empty if none.
+std::string datePart(const std::string& dateTime) {
+    auto digits = [&](size_t from, size_t n) {
+        return std::all_of(dateTime.begin() + static_cast<long>(from), dateTime.begin() + static_cast<long>(from + n),
+                           [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
+    if (dateTime.size() < 10 || (dateTime.size() > 10 && dateTime[10] != 'T')) return {};
+    if (!digits(0, 4) || dateTime[4] != '-' || !digits(5, 2) || dateTime[7] != '-' || !digits(8, 2)) return {};
+    return dateTime.substr(0, 10);
 }
 
 // vaccineCode's SNOMED CT coding, or its first coding when none says SNOMED.
@@ -145,12 +157,9 @@ Result readImmunisation(const Object::Ptr& r, const Search& search, std::vector<
     // A type not asked about (the API should not send one) is none of the hub's business.
     if (std::find(search.targets.begin(), search.targets.end(), dose.target) == search.targets.end())
         return Result::success();
-    static const std::regex date("^([0-9]{4}-[0-9]{2}-[0-9]{2})(T.*)?$");
-    std::smatch m;
-    const std::string occurred = str(r, "occurrenceDateTime");
-    if (!std::regex_match(occurred, m, date)) return malformed("holds " + id + " without a usable occurrenceDateTime");
     // The date as the recording system wrote it, in its own offset: the day the patient was vaccinated.
-    dose.occurredOn = m[1];
+    dose.occurredOn = datePart(str(r, "occurrenceDateTime"));
+    if (dose.occurredOn.empty()) return malformed("holds " + id + " without a usable occurrenceDateTime");
     const auto coding = vaccineCoding(r);
     dose.vaccineCode = str(coding, "code");
     dose.vaccineDisplay = str(coding, "display");

@@ -105,16 +105,23 @@ std::string kinds(const config::PluginInfo& info) {
 int pluginsList(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
     host::PluginHost host;
     loadPlugins(host, configArgument(args, false));
-    out << std::left << std::setw(16) << "NAME" << std::setw(26) << "KIND" << std::setw(9) << "VERSION" << std::setw(5)
-        << "ABI" << std::setw(9) << "STATUS"
+    // Wide enough for the longest name and kinds (fhir-immunisation, immunisation-records), so a column
+    // never runs into the next.
+    int name = 16, kind = 26;
+    for (const auto* p : host.loaded()) {
+        name = std::max(name, static_cast<int>(p->info.name.size()) + 2);
+        kind = std::max(kind, static_cast<int>(kinds(p->info).size()) + 2);
+    }
+    out << std::left << std::setw(name) << "NAME" << std::setw(kind) << "KIND" << std::setw(9) << "VERSION"
+        << std::setw(5) << "ABI" << std::setw(9) << "STATUS"
         << "FILE\n";
     for (const auto* p : host.loaded())
-        out << std::setw(16) << p->info.name << std::setw(26) << kinds(p->info) << std::setw(9) << p->version
+        out << std::setw(name) << p->info.name << std::setw(kind) << kinds(p->info) << std::setw(9) << p->version
             << std::setw(5)
             << (std::to_string(p->descriptor->abi_major) + "." + std::to_string(p->descriptor->abi_minor))
             << std::setw(9) << "loaded" << p->path << '\n';
     for (const auto& r : host.refused())
-        out << std::setw(16) << "-" << std::setw(26) << "-" << std::setw(9) << "-" << std::setw(5) << "-"
+        out << std::setw(name) << "-" << std::setw(kind) << "-" << std::setw(9) << "-" << std::setw(5) << "-"
             << std::setw(9) << "refused" << r.path << ": " << r.reason << '\n';
     return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 namespace clinhub::test {
 namespace {
@@ -44,10 +46,21 @@ TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
     const auto result = runClinhub({"plugins", "list"}, dir);
     EXPECT_EQ(result.exitCode, 0);
     const std::string abi = std::to_string(CLINHUB_ABI_MAJOR) + "." + std::to_string(CLINHUB_ABI_MINOR);
-    EXPECT_NE(result.out.find("local-book      appointment-book          1.0.0    " + abi + "  loaded"),
-              std::string::npos)
+    EXPECT_TRUE(
+        std::regex_search(result.out, std::regex("\nlocal-book +appointment-book +1\\.0\\.0 +" + abi + " +loaded +")))
         << result.out;
-    EXPECT_NE(result.out.find("outbox-file     sms,email"), std::string::npos) << result.out;
+    EXPECT_TRUE(std::regex_search(result.out, std::regex("\noutbox-file +sms,email +"))) << result.out;
+    // Every row's columns line up with the header's, however long a name or list of kinds.
+    std::istringstream lines(result.out);
+    std::string header;
+    std::getline(lines, header);
+    const auto kindAt = header.find("KIND"), versionAt = header.find("VERSION");
+    for (std::string row; std::getline(lines, row);) {
+        if (row.rfind("-", 0) == 0) continue;
+        EXPECT_EQ(row.find_first_not_of(' ', row.find(' ')), kindAt) << row;
+        EXPECT_EQ(row[versionAt - 1], ' ') << row;
+        EXPECT_NE(row[versionAt], ' ') << row;
+    }
 }
 
 TEST(PluginsList, ShowsARefusedFileWithItsReason) {
