@@ -46,8 +46,9 @@ TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
     const auto result = runClinhub({"plugins", "list"}, dir);
     EXPECT_EQ(result.exitCode, 0);
     const std::string abi = std::to_string(CLINHUB_ABI_MAJOR) + "." + std::to_string(CLINHUB_ABI_MINOR);
-    EXPECT_TRUE(
-        std::regex_search(result.out, std::regex("\nlocal-book +appointment-book +1\\.0\\.0 +" + abi + " +loaded +")))
+    EXPECT_TRUE(std::regex_search(
+        result.out,
+        std::regex("\nlocal-book +appointment-book,immunisation-records +1\\.0\\.0 +" + abi + " +loaded +")))
         << result.out;
     EXPECT_TRUE(std::regex_search(result.out, std::regex("\noutbox-file +sms,email +"))) << result.out;
     // Every row's columns line up with the header's, however long a name or list of kinds.
