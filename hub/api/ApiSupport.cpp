@@ -107,4 +107,19 @@ http::Handler guarded(ApiKeys& keys, http::Handler handler) {
     };
 }
 
+void fileRefused(const http::Request& request, http::Response& response, const batch::FileError& error) {
+    // The file's own words stay out of this: the place and the kind of problem are enough to fix it.
+    auto body = object();
+    body->set("type", "about:blank");
+    body->set("title", "Unprocessable Entity");
+    body->set("status", 422);
+    body->set("detail", error.what());
+    body->set("row", error.row);
+    body->set("line", error.line);
+    body->set("request_id", request.requestId());
+    std::ostringstream text;
+    Poco::JSON::Stringifier::stringify(body, text);
+    response.text(text.str(), 422, "application/problem+json");
+}
+
 } // namespace clinhub::api

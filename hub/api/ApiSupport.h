@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hub/api/ApiKeys.h"
+#include "hub/batch/CsvReader.h"
 #include "hub/http/Router.h"
 #include "hub/workflows/SelfBook.h"
 
@@ -32,6 +33,9 @@ Poco::JSON::Object::Ptr object();
 // 422 as a problem body (RFC 9457) with an `errors` extension listing every field at fault.
 void unprocessable(const http::Request& request, http::Response& response,
                    const std::vector<workflows::FieldError>& errors);
+
+// 422 for an uploaded file refused as a whole, naming its row and line (a problem body with `row`, `line`).
+void fileRefused(const http::Request& request, http::Response& response, const batch::FileError& error);
 
 // A string member, "" when absent; a member of another type is an error for `field`.
 std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& name, const std::string& field,

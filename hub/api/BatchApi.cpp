@@ -123,18 +123,7 @@ public:
         try {
             response.json(batchJson(batches_.upload(request.param("ods"), request.param("id"), request.bodyStream())));
         } catch (const batch::FileError& e) {
-            // The file's own words stay out of this: the place and the kind of problem are enough to fix it.
-            auto body = object();
-            body->set("type", "about:blank");
-            body->set("title", "Unprocessable Entity");
-            body->set("status", 422);
-            body->set("detail", e.what());
-            body->set("row", e.row);
-            body->set("line", e.line);
-            body->set("request_id", request.requestId());
-            std::ostringstream text;
-            Poco::JSON::Stringifier::stringify(body, text);
-            response.text(text.str(), 422, "application/problem+json");
+            fileRefused(request, response, e);
         } catch (const workflows::BookUnavailable& e) {
             response.problem(502, e.what());
         }

@@ -41,6 +41,7 @@ Object::Ptr clinicJson(const workflows::Clinic& c) {
     out->set("places_left", c.placesLeft());
     out->set("published", c.published);
     out->set("community", c.community);
+    out->set("school_urn", c.schoolUrn.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(c.schoolUrn));
     return out;
 }
 
@@ -75,6 +76,7 @@ Object::Ptr memberJson(const workflows::Member& m) {
         out->set("dose1", Poco::Dynamic::Var());
     }
     out->set("check_error", orNull(m.checkError));
+    out->set("consent", orNull(m.consent));
     if (!m.events.empty()) {
         Array::Ptr events = new Array;
         for (const auto& e : m.events) {
@@ -131,9 +133,87 @@ bool userFacing(const Request& request) {
     return options == "user";
 }
 
+// Who was left out of an invite or reminder, and why.
+Array::Ptr skippedJson(const std::vector<std::pair<workflows::Member, std::string>>& skipped) {
+    Array::Ptr out = new Array;
+    for (const auto& [member, why] : skipped) {
+        auto s = object();
+        s->set("id", member.id);
+        s->set("reason", why);
+        out->add(s);
+    }
+    return out;
+}
+
+Object::Ptr planJson(const workflows::CommunityPlan& plan, bool sent) {
+    auto out = object();
+    out->set("sent", sent);
+    out->set("clinic_date", plan.clinicDate);
+    out->set("count", static_cast<int64_t>(plan.reach.size()));
+    out->set("children", membersJson(plan.reach));
+    out->set("skipped", skippedJson(plan.skipped));
+    return out;
+}
+
 class VaccinationApi {
 public:
-    VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts) : clinics_(clinics), cohorts_(cohorts) {}
+    VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts, workflows::CommunityClinics& community)
+        : clinics_(clinics), cohorts_(cohorts), community_(community) {}
+
+    void missedSession(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const bool send = boolField(body, "send", errors).value_or(false);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        response.json(planJson(community_.missedSchoolSession(request.param("ods"), request.param("campaign"),
+                                                              request.param("id"), send),
+                               send),
+                      send ? 202 : 200);
+    }
+
+    void reminders(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const bool send = boolField(body, "send", errors).value_or(false);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        response.json(
+            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send), send),
+            send ? 202 : 200);
+    }
+
+    void inviteTomorrow(Request& request, Response& response) {
+        community_.inviteTomorrow(request.param("ods"), request.param("campaign"), request.param("id"));
+        response.status(202);
+    }
+
+    void walkIn(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto added =
+            community_.addWalkIn(request.param("ods"), request.param("campaign"), request.param("id"), clinic);
+        auto out = object();
+        out->set("booking", added.id);
+        out->set("clinic_id", added.slot.id);
+        response.json(out, 201);
+    }
+
+    void consentRequest(Request& request, Response& response) {
+        community_.requestConsent(request.param("ods"), request.param("campaign"), request.param("id"));
+        response.status(202);
+    }
+
+    void consent(Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto answer = stringField(body, "response", "response", errors);
+        const auto notes = stringField(body, "notes", "notes", errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        community_.recordConsent(request.param("ods"), request.param("campaign"), request.param("id"), answer, notes);
+        const auto m = cohorts_.find(request.param("ods"), request.param("campaign"), request.param("id"));
+        response.json(memberJson(*m));
+    }
 
     void createClinic(Request& request, Response& response) {
         const auto body = request.jsonObject();
@@ -150,6 +230,7 @@ public:
         c.capacity = intField(body, "capacity", errors).value_or(0);
         c.published = boolField(body, "published", errors).value_or(false);
         c.community = boolField(body, "community", errors).value_or(false);
+        c.schoolUrn = stringField(body, "school_urn", "school_urn", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c);
         response.json(clinicJson(clinic), 201);
@@ -194,16 +275,7 @@ public:
             out->set("rejected", rejected);
             response.json(out);
         } catch (const batch::FileError& e) {
-            auto body = object();
-            body->set("type", "about:blank");
-            body->set("title", "Unprocessable Entity");
-            body->set("status", 422);
-            body->set("detail", e.what());
-            body->set("row", e.row);
-            body->set("line", e.line);
-            std::ostringstream text;
-            Poco::JSON::Stringifier::stringify(body, text);
-            response.text(text.str(), 422, "application/problem+json");
+            fileRefused(request, response, e);
         }
     }
 
@@ -249,14 +321,7 @@ public:
         out->set("sent", r.send);
         out->set("invite", membersJson(plan.invite));
         out->set("to_manually_book", membersJson(plan.manual));
-        Array::Ptr skipped = new Array;
-        for (const auto& [member, why] : plan.skipped) {
-            auto s = object();
-            s->set("id", member.id);
-            s->set("reason", why);
-            skipped->add(s);
-        }
-        out->set("skipped", skipped);
+        out->set("skipped", skippedJson(plan.skipped));
         response.json(out, r.send ? 202 : 200);
     }
 
@@ -287,6 +352,7 @@ public:
 private:
     workflows::Clinics& clinics_;
     workflows::Cohorts& cohorts_;
+    workflows::CommunityClinics& community_;
 };
 
 const std::vector<Route<VaccinationApi>>& table() {
@@ -300,6 +366,12 @@ const std::vector<Route<VaccinationApi>>& table() {
         {{"POST", kCampaign + "/invites"}, &VaccinationApi::invite},
         {{"GET", kMember + "/clinics"}, &VaccinationApi::memberClinics},
         {{"POST", kMember + "/bookings"}, &VaccinationApi::bookMember},
+        {{"POST", kClinics + "/{id}/clinic-invitations"}, &VaccinationApi::missedSession},
+        {{"POST", kCampaign + "/community/reminders"}, &VaccinationApi::reminders},
+        {{"POST", kMember + "/community-invite"}, &VaccinationApi::inviteTomorrow},
+        {{"POST", kMember + "/walk-in"}, &VaccinationApi::walkIn},
+        {{"POST", kMember + "/consent-requests"}, &VaccinationApi::consentRequest},
+        {{"POST", kMember + "/consent"}, &VaccinationApi::consent},
     };
     return all;
 }
@@ -311,8 +383,9 @@ const std::vector<RouteName>& vaccinationApiRoutes() {
     return names;
 }
 
-void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts, ApiKeys& keys) {
-    addRoutes(router, keys, std::make_shared<VaccinationApi>(clinics, cohorts), table());
+void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts,
+                       workflows::CommunityClinics& community, ApiKeys& keys) {
+    addRoutes(router, keys, std::make_shared<VaccinationApi>(clinics, cohorts, community), table());
 }
 
 } // namespace clinhub::api

@@ -37,6 +37,10 @@ struct NewMessage {
     std::shared_ptr<const NewMessage> afterSent;
 };
 
+// The payloads above, as JSON text.
+std::string smsPayload(const std::string& to, const std::string& body);
+std::string emailPayload(const std::string& to, const std::string& subject, const std::string& text);
+
 struct Message {
     std::string reference;
     std::string organisation;

@@ -91,12 +91,18 @@ void Hub::start() {
     // Members whose records could not be asked at upload wait as pending_check until the records answer.
     recordsRechecks_ = std::make_unique<Periodic>("immunisation_rechecks", std::chrono::seconds(30),
                                                   [this] { cohorts_->recheckPending(200); });
+    community_ = std::make_unique<workflows::CommunityClinics>(*store_, *current_, *selfBook_, *cohorts_);
+    // Idempotent: each child is sent at most one invitation per clinic date, however often this runs.
+    communityInvitations_ = std::make_unique<Periodic>("community_clinic_invitations", std::chrono::minutes(5), [this] {
+        community_->inviteHomeSchooledAndUnknownSchool();
+        community_->sendScheduledInvites();
+    });
 
     http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
     apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
     api::addStaffApi(router_, *selfBook_, *outbox_, *apiKeys_);
     api::addBatchApi(router_, *batches_, *apiKeys_);
-    api::addVaccinationApi(router_, *clinics_, *cohorts_, *apiKeys_);
+    api::addVaccinationApi(router_, *clinics_, *cohorts_, *community_, *apiKeys_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
     // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
     web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
@@ -127,6 +133,7 @@ void Hub::stop() {
     if (expirySweep_) expirySweep_->stop();
     if (batchMinting_) batchMinting_->stop();
     if (recordsRechecks_) recordsRechecks_->stop();
+    if (communityInvitations_) communityInvitations_->stop();
     if (dispatcher_) dispatcher_->stop();
     server_.reset();
     dispatcher_.reset();

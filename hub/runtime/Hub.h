@@ -13,6 +13,7 @@
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
+#include "hub/workflows/CommunityClinics.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -69,6 +70,8 @@ private:
     std::unique_ptr<workflows::Clinics> clinics_;
     std::unique_ptr<workflows::Cohorts> cohorts_;
     std::unique_ptr<Periodic> recordsRechecks_;
+    std::unique_ptr<workflows::CommunityClinics> community_;
+    std::unique_ptr<Periodic> communityInvitations_;
     std::unique_ptr<api::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
     http::Router router_;

@@ -218,6 +218,19 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE links ADD COLUMN member_id TEXT",
              "ALTER TABLE links ADD COLUMN dose INTEGER",
          }},
+        {6,
+         "community clinics: school sessions, and invitations scheduled for a later day",
+         {
+             // A school session is a clinic held at a school; patients never book it through a link.
+             "ALTER TABLE clinics ADD COLUMN school_urn TEXT",
+             R"(CREATE TABLE scheduled_invites (
+                  member_id TEXT NOT NULL,
+                  due_on    TEXT NOT NULL,
+                  state     TEXT NOT NULL CHECK (state IN ('due', 'sent', 'skipped')),
+                  at        BIGINT NOT NULL,
+                  PRIMARY KEY (member_id, due_on)))",
+             "CREATE INDEX scheduled_invites_due ON scheduled_invites (due_on) WHERE state = 'due'",
+         }},
     };
     return all;
 }

@@ -421,7 +421,9 @@ int BatchSelfBook::mintPending(int max) {
             if (!codes.front().empty()) invite.inviteCode = config::Code{codes.front(), terms.front()};
             std::vector<std::string> links;
             try {
-                links = selfBook_.mintBatchLinks(s, organisations.front(), rules.front(), invite, patients);
+                for (auto& created :
+                     selfBook_.mintBatchLinks(s, organisations.front(), rules.front(), invite, patients))
+                    links.push_back(std::move(created.link.id));
             } catch (const NotFound& e) {
                 // The organisation or rule has left the config: nothing more can be sent for this batch.
                 const std::string why = std::string("stopped: ") + e.what();

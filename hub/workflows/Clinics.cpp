@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 constexpr const char* kColumns = "id, organisation, campaign, dose, vaccine_code, vaccine_term, location, starts_at, "
-                                 "ends_at, capacity, booked, published, community";
+                                 "ends_at, capacity, booked, published, community, COALESCE(school_urn, '')";
 
 std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
     select.execute();
@@ -36,6 +36,7 @@ std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
         c.booked = rows[10].convert<int>();
         c.published = rows[11].convert<int>() != 0;
         c.community = rows[12].convert<int>() != 0;
+        c.schoolUrn = rows[13].convert<std::string>();
         out.push_back(std::move(c));
     }
     return out;
@@ -97,16 +98,17 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
     c.capacity = in.capacity;
     c.published = in.published;
     c.community = in.community;
+    c.schoolUrn = in.schoolUrn;
     store_.write([&](Poco::Data::Session& s) {
         int64_t at = clock_();
         int published = c.published ? 1 : 0;
         int community = c.community ? 1 : 0;
         s << "INSERT INTO clinics (id, organisation, campaign, dose, vaccine_code, vaccine_term, location, starts_at, "
-             "ends_at, capacity, booked, published, community, created_at, updated_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+             "ends_at, capacity, booked, published, community, school_urn, created_at, updated_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULLIF(?, ''), ?, ?)",
             useRef(c.id), useRef(c.organisation), useRef(c.campaign), useRef(c.dose), useRef(c.vaccine.code),
             useRef(c.vaccine.term), useRef(c.location), useRef(c.startsAt), useRef(c.endsAt), useRef(c.capacity),
-            use(published), use(community), use(at), use(at), now;
+            use(published), use(community), useRef(c.schoolUrn), use(at), use(at), now;
     });
     log::info("clinic_created", {{"clinic", c.id}, {"organisation", organisation}, {"campaign", campaign}});
     return c;
@@ -160,14 +162,39 @@ std::vector<Clinic> Clinics::offered(Poco::Data::Session& s, const ClinicChoice&
     std::string vaccine = choice.vaccineCode;
     int64_t from = choice.from;
     int64_t to = choice.to;
+    int community = choice.community ? 1 : 0;
     select << "SELECT " << kColumns
            << " FROM clinics WHERE organisation = ? AND campaign = ? AND dose IN (?, 'both') AND starts_at >= ? "
-              "AND starts_at < ? AND booked < capacity"
+              "AND starts_at < ? AND booked < capacity AND community = ? AND school_urn IS NULL"
            << (choice.includeHidden ? "" : " AND published = 1") << (vaccine.empty() ? "" : " AND vaccine_code = ?")
            << " ORDER BY starts_at, id",
-        use(org), use(campaign), use(dose), use(from), use(to);
+        use(org), use(campaign), use(dose), use(from), use(to), use(community);
     if (!vaccine.empty()) select, use(vaccine);
     return readClinics(select);
+}
+
+std::optional<Clinic> Clinics::byId(Poco::Data::Session& s, const std::string& organisation,
+                                    const std::string& campaign, const std::string& clinicId) {
+    Poco::Data::Statement select(s);
+    std::string id = clinicId, org = organisation, c = campaign;
+    select << "SELECT " << kColumns << " FROM clinics WHERE id = ? AND organisation = ? AND campaign = ?", use(id),
+        use(org), use(c);
+    auto found = readClinics(select);
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::optional<Clinic> Clinics::firstCommunityClinic(Poco::Data::Session& s, const std::string& organisation,
+                                                    const std::string& campaign, int64_t from) {
+    Poco::Data::Statement select(s);
+    std::string org = organisation, c = campaign;
+    select << "SELECT " << kColumns
+           << " FROM clinics WHERE organisation = ? AND campaign = ? AND community = 1 AND published = 1 "
+              "AND starts_at >= ? ORDER BY starts_at, id LIMIT 1",
+        use(org), use(c), use(from);
+    auto found = readClinics(select);
+    if (found.empty()) return std::nullopt;
+    return found.front();
 }
 
 // ---- ClinicBook ---------------------------------------------------------------------------------------

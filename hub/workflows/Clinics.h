@@ -30,6 +30,7 @@ struct Clinic {
     int booked = 0;
     bool published = false;
     bool community = false; // a community clinic (Mavis): for children not vaccinated at school
+    std::string schoolUrn;  // a school session: held at this school, never booked through a link
     [[nodiscard]] int placesLeft() const { return capacity - booked; }
 };
 
@@ -43,6 +44,7 @@ struct NewClinic {
     int capacity = 0;
     bool published = false;
     bool community = false;
+    std::string schoolUrn;
 };
 
 // The clinics one booking may use.
@@ -54,6 +56,7 @@ struct ClinicChoice {
     int64_t from = 0;        // seconds: clinics starting in [from, to)
     int64_t to = 0;
     bool includeHidden = false; // staff's user-facing options
+    bool community = false;     // children (members with a school): community clinics only
 };
 
 class Clinics {
@@ -72,6 +75,12 @@ public:
 
     // Clinics with a place left that `choice` allows, soonest first.
     static std::vector<Clinic> offered(Poco::Data::Session& session, const ClinicChoice& choice);
+    // One clinic of the campaign, or nullopt.
+    static std::optional<Clinic> byId(Poco::Data::Session& session, const std::string& organisation,
+                                      const std::string& campaign, const std::string& clinicId);
+    // The first published community clinic starting at or after `from` (seconds).
+    static std::optional<Clinic> firstCommunityClinic(Poco::Data::Session& session, const std::string& organisation,
+                                                      const std::string& campaign, int64_t from);
 
 private:
     void requireCampaign(const std::string& organisation, const std::string& campaign) const;

@@ -28,7 +28,8 @@ constexpr int64_t kMaxRecheckMicros = kSecondsPerDay * kMicrosPerSecond;
 constexpr const char* kColumns =
     "id, organisation, campaign, nhs_number, COALESCE(name, ''), date_of_birth, COALESCE(mobile, ''), "
     "COALESCE(email, ''), COALESCE(school_urn, ''), status, doses, COALESCE(dose1_on, ''), "
-    "COALESCE(dose1_vaccine, ''), COALESCE(dose1_term, ''), check_attempts, COALESCE(check_error, '')";
+    "COALESCE(dose1_vaccine, ''), COALESCE(dose1_term, ''), check_attempts, COALESCE(check_error, ''), "
+    "COALESCE(consent, '')";
 
 // The columns of a cohort list, by the headings they go by (as batch::headingKey writes them).
 struct Columns {
@@ -306,6 +307,7 @@ std::vector<Member> Cohorts::select(Poco::Data::Session& s, const std::string& w
         m.dose1Vaccine = {rows[12].convert<std::string>(), rows[13].convert<std::string>()};
         m.checkAttempts = rows[14].convert<int>();
         m.checkError = rows[15].convert<std::string>();
+        m.consent = rows[16].convert<std::string>();
         out.push_back(std::move(m));
     }
     return out;
@@ -377,6 +379,7 @@ ClinicChoice Cohorts::choiceFor(const Member& member, const config::Campaign& ca
     c.campaign = member.campaign;
     c.dose = dose;
     c.includeHidden = userFacing;
+    c.community = !member.schoolUrn.empty();
     const int64_t nowSeconds = clock_() / kMicrosPerSecond;
     c.from = nowSeconds;
     if (dose == 2 && !member.dose1On.empty()) {
@@ -464,7 +467,9 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
             patients.push_back(m.patient);
         if (!patients.empty()) {
             const BatchInvite invite{"", inviteTemplateOf(rule->second), rule->second.inviteCode};
-            auto links = selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients);
+            std::vector<std::string> links;
+            for (auto& created : selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients))
+                links.push_back(std::move(created.link.id));
             std::vector<std::string> memberIds;
             for (const auto& m : plan.invite)
                 memberIds.push_back(m.id);

@@ -41,6 +41,7 @@ struct Member {
     config::Code dose1Vaccine;
     int checkAttempts = 0;
     std::string checkError;
+    std::string consent;             // given, refused, or "" for no response
     std::vector<CohortEvent> events; // filled by find()
 };
 
@@ -105,6 +106,12 @@ public:
     // What a vaccination invite's link books into (for SelfBook::bookClinicsWith).
     std::shared_ptr<LinkBook> clinicsFor(const Link& link);
 
+    // Members matching an SQL condition on cohort_members, with `values` bound to its ?s in order.
+    std::vector<Member> select(Poco::Data::Session& s, const std::string& where,
+                               const std::vector<std::string>& values);
+    const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
+                                       const std::string& organisation, const std::string& campaign) const;
+
     // Records checks retry after this, doubling per attempt up to a day.
     static constexpr int64_t kRecheckMicros = 5LL * 60 * 1'000'000;
 
@@ -115,10 +122,6 @@ private:
     void applyLabel(Poco::Data::Session& s, const std::string& memberId, const Labelled& labelled, int attempts,
                     int64_t at);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
-    const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
-                                       const std::string& organisation, const std::string& campaign) const;
-    std::vector<Member> select(Poco::Data::Session& s, const std::string& where,
-                               const std::vector<std::string>& values);
 
     store::Store& store_;
     runtime::Current& runtime_;

@@ -55,12 +55,7 @@ std::string json(const Poco::JSON::Object& object) {
     return out.str();
 }
 
-std::string smsPayload(const std::string& to, const std::string& body) {
-    Poco::JSON::Object o;
-    o.set("to", to);
-    o.set("body", body);
-    return json(o);
-}
+using outbox::smsPayload;
 
 std::string recordPayload(const PatientDetails& p, const config::Code& code) {
     Poco::JSON::Object patient;
@@ -82,11 +77,8 @@ std::string clinicianNotice(const SelfBook::Found& found, const AppointmentRecor
                              (after.slot.location.empty() ? "" : " at " + after.slot.location) + " (it was with " +
                              (before.slot.clinician.empty() ? "another clinician" : before.slot.clinician) +
                              "). Appointment " + after.id + " in the appointment book.";
-    Poco::JSON::Object o;
-    o.set("to", found.organisation->notifyEmail);
-    o.set("subject", "Appointment moved to " + after.slot.clinician + ", " + when);
-    o.set("text", text);
-    return json(o);
+    return outbox::emailPayload(found.organisation->notifyEmail,
+                                "Appointment moved to " + after.slot.clinician + ", " + when, text);
 }
 
 void addEvent(Poco::Data::Session& s, const std::string& linkId, int64_t at, const std::string& event,
@@ -213,7 +205,7 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     return created;
 }
 
-std::vector<std::string> SelfBook::mintBatchLinks(Poco::Data::Session& s, const std::string& organisation,
+std::vector<CreatedLink> SelfBook::mintBatchLinks(Poco::Data::Session& s, const std::string& organisation,
                                                   const std::string& ruleId, const BatchInvite& invite,
                                                   const std::vector<PatientDetails>& patients) {
     const auto runtime = runtime_.get();
@@ -222,11 +214,8 @@ std::vector<std::string> SelfBook::mintBatchLinks(Poco::Data::Session& s, const 
     if (org == config.organisations.end()) throw NotFound("no such organisation");
     const auto rule = org->second.rules.find(ruleId);
     if (rule == org->second.rules.end()) throw NotFound("no booking rule '" + ruleId + "' here");
-    std::vector<std::string> ids;
-    for (auto& created : insertLinks(s, config, org->second, rule->second, invite.message, invite.inviteCode,
-                                     invite.batchId, patients, clock_()))
-        ids.push_back(std::move(created.link.id));
-    return ids;
+    return insertLinks(s, config, org->second, rule->second, invite.message, invite.inviteCode, invite.batchId,
+                       patients, clock_());
 }
 
 std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const config::Config& config,
@@ -239,7 +228,10 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
     kainjow::mustache::mustache text(message);
     text.set_custom_escape([](const std::string& raw) { return raw; }); // SMS is plain text
     std::vector<CreatedLink> created(n);
-    std::vector<outbox::NewMessage> invites(n);
+    std::vector<outbox::NewMessage> invites;
+    std::vector<std::size_t> texted; // which links an invite SMS carries
+    invites.reserve(n);
+    texted.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         Link& link = created[i].link;
         link.id = "lnk_" + store::sortableId();
@@ -256,13 +248,19 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
         values.set("title", rule.title);
         values.set("name", link.patient.name);
         values.set("url", created[i].url);
-        invites[i] = {organisation.ods, outbox::Channel::sms, smsPayload(link.patient.mobile, text.render(values)), 0,
-                      nullptr};
+        // Without a mobile (a parent reached by email) the caller sends the link its own way.
+        if (link.patient.mobile.empty()) continue;
+        texted.push_back(i);
+        invites.push_back(
+            {organisation.ods, outbox::Channel::sms, smsPayload(link.patient.mobile, text.render(values)), 0, nullptr});
         if (inviteCode)
-            invites[i].afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
+            invites.back().afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
                 organisation.ods, outbox::Channel::record, recordPayload(link.patient, *inviteCode), 0, nullptr});
     }
-    const auto references = outbox::Outbox::enqueueAll(s, invites);
+    std::vector<std::string> references(n);
+    const auto queued = outbox::Outbox::enqueueAll(s, invites);
+    for (std::size_t k = 0; k < texted.size(); ++k)
+        references[texted[k]] = queued[k];
 
     // Column by column, so each table takes every row through one prepared statement.
     std::vector<std::string> ids(n), organisations(n, organisation.ods), rules(n, rule.id), nhs(n), dob(n), mobile(n),
@@ -271,7 +269,7 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
     for (std::size_t i = 0; i < n; ++i) {
         Link& link = created[i].link;
         link.inviteReference = references[i];
-        link.events.push_back({at, "sent", "invite " + link.inviteReference});
+        link.events.push_back({at, "sent", link.inviteReference.empty() ? "" : "invite " + link.inviteReference});
         ids[i] = link.id;
         nhs[i] = link.patient.nhsNumber;
         dob[i] = link.patient.dateOfBirth;

@@ -151,8 +151,9 @@ public:
     // NotFound.
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
-    // inside the caller's transaction. The patients are validated already. Returns the links' ids in order.
-    std::vector<std::string> mintBatchLinks(Poco::Data::Session& transaction, const std::string& organisation,
+    // inside the caller's transaction. The patients are validated already; one without a mobile gets no
+    // SMS (the caller sends the link its own way). Returns the links in order.
+    std::vector<CreatedLink> mintBatchLinks(Poco::Data::Session& transaction, const std::string& organisation,
                                             const std::string& rule, const BatchInvite& invite,
                                             const std::vector<PatientDetails>& patients);
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
