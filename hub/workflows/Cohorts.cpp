@@ -146,6 +146,13 @@ void Cohorts::applyLabel(Poco::Data::Session& s, const std::string& memberId, co
                    l.error + "; asking again at " + domain::ukWhenText(next / kMicrosPerSecond));
 }
 
+namespace {
+int64_t pendingCount(const CohortUpload& upload) {
+    const auto it = upload.byStatus.find(std::string(cohort::pendingCheck));
+    return it == upload.byStatus.end() ? 0 : it->second;
+}
+} // namespace
+
 CohortUpload Cohorts::upload(const std::string& organisation, const std::string& campaignId, std::istream& csv) {
     const auto runtime = runtime_.get();
     const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
@@ -240,12 +247,11 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
             ++result.accepted;
         }
     });
-    log::info("cohort_uploaded",
-              {{"organisation", organisation},
-               {"campaign", campaignId},
-               {"accepted", std::to_string(result.accepted)},
-               {"rejected", std::to_string(result.rejected.size())},
-               {"pending_check", std::to_string(result.byStatus[std::string(cohort::pendingCheck)])}});
+    log::info("cohort_uploaded", {{"organisation", organisation},
+                                  {"campaign", campaignId},
+                                  {"accepted", std::to_string(result.accepted)},
+                                  {"rejected", std::to_string(result.rejected.size())},
+                                  {"pending_check", std::to_string(pendingCount(result))}});
     return result;
 }
 
