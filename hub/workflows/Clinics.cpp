@@ -51,8 +51,8 @@ Slot slotOf(const Clinic& c) {
 bool addCohortEvent(Poco::Data::Session& s, const std::string& memberId, int64_t at, const std::string& event,
                     const std::string& detail, const std::string& onceKey) {
     Poco::Data::Statement insert(s);
-    insert << "INSERT OR IGNORE INTO cohort_events (member_id, at, event, detail, once_key) "
-              "VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))",
+    insert << "INSERT INTO cohort_events (member_id, at, event, detail, once_key) "
+              "VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, '')) ON CONFLICT DO NOTHING",
         useRef(memberId), use(at), useRef(event), useRef(detail), useRef(onceKey);
     return insert.execute() == 1;
 }

@@ -208,7 +208,8 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
     store_.write([&](Poco::Data::Session& s) {
         int64_t at = clock_();
         std::string tomorrow = domain::addDays(domain::ukDate(at), 1);
-        s << "INSERT OR IGNORE INTO scheduled_invites (member_id, due_on, state, at) VALUES (?, ?, 'due', ?)",
+        s << "INSERT INTO scheduled_invites (member_id, due_on, state, at) VALUES (?, ?, 'due', ?) "
+             "ON CONFLICT DO NOTHING",
             useRef(m.id), use(tomorrow), use(at), now;
         addCohortEvent(s, m.id, at, "invite_scheduled", "to go out on " + tomorrow, "scheduled:" + tomorrow);
     });
