@@ -5,7 +5,10 @@
 // against the same simulator: what the records cost without the hub. Prints both, the ratio, and the
 // hub's peak RSS. Asserts nothing.
 //
-//   bench_cohort_labelling CLINHUB_EXE [N]
+//   bench_cohort_labelling CLINHUB_EXE [N] [LATENCY_MS]
+//
+// LATENCY_MS (default 0) makes the simulator answer each request that much later, as a remote API does;
+// the hub keeps several lookups in flight, the baseline one at a time.
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
 
@@ -69,18 +72,21 @@ std::string connectorConfig(const std::string& simUrl, const fs::path& keys) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: bench_cohort_labelling CLINHUB_EXE [N]\n";
+        std::cerr << "usage: bench_cohort_labelling CLINHUB_EXE [N] [LATENCY_MS]\n";
         return 2;
     }
     const int n = argc > 2 ? std::stoi(argv[2]) : 2000;
+    const std::string latency = argc > 3 ? argv[3] : "0";
     const fs::path dir = fs::temp_directory_path() / ("clinhub-bench-cohort-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     setenv(kApiKeyEnv, "clinhub-test-api-key-not-real", 1);
-    clinhub::test::SimProcess sim(IMMUNISATION_SIM,
-                                  {"--fixture", IMMUNISATION_FIXTURE, "--keys-out", (dir / "keys").string()});
+    clinhub::test::SimProcess sim(IMMUNISATION_SIM, {"--fixture", IMMUNISATION_FIXTURE, "--keys-out",
+                                                     (dir / "keys").string(), "--latency-ms", latency});
     const auto numbers = nhsNumbers(n);
-    std::printf("cohort labelling: %d patients through clinhub serve -> fhir-immunisation -> immunisation_sim\n", n);
+    std::printf("cohort labelling: %d patients through clinhub serve -> fhir-immunisation -> immunisation_sim "
+                "(%s ms a request)\n",
+                n, latency.c_str());
     std::fflush(stdout);
 
     // Baseline: the lookups alone, through the plugin host, one after another.

@@ -11,8 +11,11 @@
 #include <Poco/Data/RecordSet.h>
 
 #include <algorithm>
+#include <atomic>
 #include <istream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 namespace clinhub::workflows {
 
@@ -195,18 +198,33 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
         reader.feed({chunk, static_cast<std::size_t>(csv.gcount())});
     reader.finish();
 
-    // Ask the records first, outside any transaction. Once they fail for a reason worth retrying, the rest
-    // of the list waits too, rather than each row waiting out its own timeout.
+    // Ask the records first, outside any transaction, several lookups in flight: against the live API
+    // each takes tens of milliseconds, and one after another a cohort of thousands would take minutes.
+    // Once one fails, the rest of the list waits as pending_check rather than each row waiting out its
+    // own timeout.
     std::vector<Labelled> labels(accepted.size());
-    bool recordsDown = false;
-    for (std::size_t i = 0; i < accepted.size(); ++i) {
-        if (recordsDown) {
-            labels[i].error = labels[i - 1].error;
-            continue;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> recordsDown{false};
+    std::mutex failure;
+    std::string why;
+    const auto worker = [&] {
+        for (std::size_t i = next++; i < accepted.size() && !recordsDown; i = next++) {
+            labels[i] = ask(organisation, campaign, accepted[i].patient.nhsNumber, !accepted[i].patient.mobile.empty());
+            if (!labels[i].ok) {
+                const std::lock_guard lock(failure);
+                if (why.empty()) why = labels[i].error;
+                recordsDown = true;
+            }
         }
-        labels[i] = ask(organisation, campaign, accepted[i].patient.nhsNumber, !accepted[i].patient.mobile.empty());
-        recordsDown = !labels[i].ok;
+    };
+    {
+        std::vector<std::jthread> workers;
+        for (std::size_t w = 1; w < std::min(kLookupsInFlight, accepted.size()); ++w)
+            workers.emplace_back(worker);
+        worker();
     }
+    for (auto& l : labels)
+        if (!l.ok && l.error.empty()) l.error = why; // never asked: the records were down
 
     store_.write([&](Poco::Data::Session& s) {
         int64_t at = clock_();

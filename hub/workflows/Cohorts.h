@@ -112,6 +112,8 @@ public:
     const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
                                        const std::string& organisation, const std::string& campaign) const;
 
+    // Lookups an upload keeps in flight at once (the records connectors are thread-safe).
+    static constexpr std::size_t kLookupsInFlight = 8;
     // Records checks retry after this, doubling per attempt up to a day.
     static constexpr int64_t kRecheckMicros = 5LL * 60 * 1'000'000;
 
