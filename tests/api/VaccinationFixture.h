@@ -71,7 +71,8 @@ organisations:
     name: Riverside Vaccination Service
     route: {appointment_book: book, sms: [texts], immunisations: book}
     rules:
-      covid: {title: COVID-19 vaccination, slot_types: [COVID clinic], horizon_days: 42, allow_decline: true}
+      covid: {title: COVID-19 vaccination, slot_types: [COVID clinic], horizon_days: 42, allow_decline: true,
+              allow_reschedule: true}
       flu: {title: Flu vaccination, slot_types: [Flu clinic], horizon_days: 42}
     campaigns:
       covid: {rule: covid, target: COVID, doses: 2}
@@ -181,14 +182,15 @@ protected:
         return out;
     }
 
-    // The patient's token, from the invite SMS the outbox holds for this mobile.
-    std::string tokenFor(const std::string& mobile) {
+    // The patient's token, from the nth SMS (the invite first, then the confirmation with its manage link)
+    // the outbox holds for this mobile.
+    std::string tokenFor(const std::string& mobile, int nth = 0) {
         auto s = store->session();
         std::vector<std::string> payloads;
         s << "SELECT payload FROM outbox WHERE channel = 'sms' ORDER BY created_at",
             Poco::Data::Keywords::into(payloads), Poco::Data::Keywords::now;
         for (const auto& p : payloads)
-            if (p.find(mobile) != std::string::npos) {
+            if (p.find(mobile) != std::string::npos && nth-- == 0) {
                 const auto at = p.find("/b/") + 3;
                 return p.substr(at, p.find_first_of("\" ", at) - at);
             }

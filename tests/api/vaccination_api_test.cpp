@@ -133,6 +133,22 @@ TEST_F(VaccinationApi, ThePatientBooksTheirSecondDoseThroughTheInviteLinkAndIsNo
     EXPECT_EQ(clinics->getObject(0)->getValue<int>("booked"), 1);
 }
 
+TEST_F(VaccinationApi, ThePatientMovesTheirBookingToAnotherClinicAndTheFirstGetsItsPlaceBack) {
+    upload();
+    const auto first = clinic(kPfizer, "2026-12-15", true, 1);
+    const auto second = clinic(kPfizer, "2026-12-16", true, 1);
+    ASSERT_EQ(call("POST", kCampaign + "/invites", inviteWeek + R"(, "send": true})").status, 202);
+    ASSERT_EQ(selfBook->book(tokenFor("+447700900101"), first).kind, workflows::BookOutcome::Kind::booked);
+    const auto manage = tokenFor("+447700900101", 1);
+    ASSERT_FALSE(manage.empty()) << "the confirmation SMS carries a manage link";
+    const auto moved = selfBook->reschedule(manage, second);
+    ASSERT_EQ(moved.kind, workflows::BookOutcome::Kind::booked) << moved.message;
+    EXPECT_EQ(status("9995260182"), "booked_2nd") << "still booked, now at the other clinic";
+    const auto clinics = call("GET", kCampaign + "/clinics").json()->getArray("clinics");
+    EXPECT_EQ(clinics->getObject(0)->getValue<int>("booked"), 0) << "the first clinic's place is free again";
+    EXPECT_EQ(clinics->getObject(1)->getValue<int>("booked"), 1);
+}
+
 // The records' outage is made in their own database (local-book's, here): every lookup then fails.
 void renameTable(const std::string& database, const std::string& from, const std::string& to) {
     Poco::Data::Session s("SQLite", database);
