@@ -12,6 +12,7 @@
 // transaction every statement fails until rollback (unlike SQLite); `BEGIN` sent as a statement works but
 // Session::isTransaction() does not know of it; the same $n used for columns of different types fails
 // ("inconsistent types deduced"); libpq prints server NOTICEs (DROP … IF EXISTS) to stderr.
+#include "tests/pg/PgDatabase.h"
 #include "tests/pg/PgUrl.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -21,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -184,6 +186,24 @@ TEST_F(PgSmoke, SkipLockedLetsTwoSessionsClaimDifferentRows) {
     c << claim, use(ten), into(claimable), now;
     c.rollback();
     EXPECT_EQ(claimable, (std::vector<Poco::Int64>{3, 4, 5}));
+}
+
+TEST_F(PgSmoke, PgDatabaseGivesATestAnEmptyDatabaseOfItsOwnAndDropsIt) {
+    std::string name;
+    std::optional<Session> lingering; // a session the test forgot: it does not keep the database alive
+    {
+        clinhub::test::PgDatabase database;
+        name = database.name();
+        EXPECT_EQ(database.url().substr(database.url().rfind('/') + 1), name);
+        lingering.emplace(database.session());
+        Poco::Int64 tables = -1;
+        *lingering << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'", into(tables), now;
+        EXPECT_EQ(tables, 0);
+        *lingering << "CREATE TABLE outbox (reference TEXT PRIMARY KEY)", now; // what a migration would make
+    }
+    Poco::Int64 left = -1;
+    connect() << "SELECT COUNT(*) FROM pg_database WHERE datname = $1", use(name), into(left), now;
+    EXPECT_EQ(left, 0);
 }
 
 } // namespace
