@@ -102,6 +102,28 @@ inline std::string linkBody(const std::string& nhs = "999 526 0182", const std::
     return out.str();
 }
 
+// One request to a hub on 127.0.0.1:port, with a staff key when `key` is given.
+inline Reply request(Poco::UInt16 port, const std::string& method, const std::string& target, const std::string& key,
+                     const std::string& body = {}, const std::string& contentType = "application/json") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!key.empty()) request.set("Authorization", "Bearer " + key);
+    if (!body.empty() || method == "POST") {
+        request.setContentType(contentType);
+        request.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    auto& in = session.receiveResponse(response);
+    Reply reply;
+    reply.status = response.getStatus();
+    Poco::StreamCopier::copyToString(in, reply.body);
+    for (const auto& [name, value] : response)
+        reply.headers.add(name, value);
+    return reply;
+}
+
 class StaffApiFixture : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -130,23 +152,7 @@ protected:
 
     Reply call(const std::string& method, const std::string& target, const std::string& key,
                const std::string& body = {}, const std::string& contentType = "application/json") const {
-        Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
-        session.setTimeout(Poco::Timespan(10, 0));
-        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-        if (!key.empty()) request.set("Authorization", "Bearer " + key);
-        if (!body.empty() || method == "POST") {
-            request.setContentType(contentType);
-            request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-        }
-        session.sendRequest(request) << body;
-        Poco::Net::HTTPResponse response;
-        auto& in = session.receiveResponse(response);
-        Reply reply;
-        reply.status = response.getStatus();
-        Poco::StreamCopier::copyToString(in, reply.body);
-        for (const auto& [name, value] : response)
-            reply.headers.add(name, value);
-        return reply;
+        return request(server->port(), method, target, key, body, contentType);
     }
     Reply get(const std::string& target, const std::string& key) const { return call("GET", target, key); }
     Reply post(const std::string& target, const std::string& key, const std::string& body = {}) const {

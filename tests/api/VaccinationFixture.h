@@ -120,18 +120,7 @@ protected:
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {},
                const std::string& type = "application/json") const {
-        Poco::Net::HTTPClientSession session("127.0.0.1", server->port());
-        session.setTimeout(Poco::Timespan(10, 0));
-        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-        request.set("Authorization", "Bearer " + key);
-        request.setContentType(type);
-        request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-        session.sendRequest(request) << body;
-        Poco::Net::HTTPResponse response;
-        Reply reply;
-        Poco::StreamCopier::copyToString(session.receiveResponse(response), reply.body);
-        reply.status = response.getStatus();
-        return reply;
+        return request(server->port(), method, target, key, body, type);
     }
 
     std::string clinic(const std::string& vaccine, const std::string& date, bool published = true, int capacity = 10,
