@@ -107,4 +107,10 @@ std::optional<year_month_day> parseDate(const std::string& text) {
     return ymd;
 }
 
+int64_t ukMidnight(const std::string& date) {
+    const auto day = parseDate(date);
+    if (!day) throw std::invalid_argument("not a date YYYY-MM-DD: " + date);
+    return toEpoch(std::chrono::sys_days(*day), 0, Zone::europeLondon);
+}
+
 } // namespace clinhub::domain

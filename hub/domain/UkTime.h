@@ -34,6 +34,10 @@ std::string ukWhenText(int64_t epochSeconds);
 // "YYYY-MM-DD".
 std::string isoDate(std::chrono::sys_days day);
 
+// The instant (seconds since the epoch) a UK civil date "YYYY-MM-DD" begins. Throws std::invalid_argument
+// for anything else.
+int64_t ukMidnight(const std::string& date);
+
 // "HH:MM" as minutes since midnight; nullopt when malformed.
 std::optional<int> parseTimeOfDay(const std::string& text);
 

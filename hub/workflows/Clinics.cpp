@@ -1,5 +1,6 @@
 #include "hub/workflows/Clinics.h"
 
+#include "hub/domain/Identity.h"
 #include "hub/domain/UkTime.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
@@ -42,11 +43,11 @@ std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
     return out;
 }
 
-Slot slotOf(const Clinic& c) {
-    return {c.id, c.vaccine.term, c.startsAt, static_cast<int>((c.endsAt - c.startsAt) / 60), "", c.location, false};
-}
-
 } // namespace
+
+Slot Clinic::asSlot() const {
+    return {id, vaccine.term, startsAt, static_cast<int>((endsAt - startsAt) / 60), "", location, false};
+}
 
 bool addCohortEvent(Poco::Data::Session& s, const std::string& memberId, int64_t at, const std::string& event,
                     const std::string& detail, const std::string& onceKey) {
@@ -117,8 +118,7 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
 std::vector<Clinic> Clinics::list(const std::string& organisation, const std::string& campaign, bool patientView) {
     requireCampaign(organisation, campaign);
     auto s = store_.session();
-    int64_t today = domain::toEpoch(domain::localDate(clock_() / kMicrosPerSecond, domain::Zone::europeLondon), 0,
-                                    domain::Zone::europeLondon);
+    int64_t today = domain::ukMidnight(domain::ukDate(clock_()));
     Poco::Data::Statement select(s);
     std::string org = organisation;
     std::string c = campaign;
@@ -215,7 +215,7 @@ Result ClinicBook::freeSlots(const std::string&, TimeRange range, std::vector<Sl
     auto s = store_.session();
     slots.clear();
     for (const auto& clinic : Clinics::offered(s, c))
-        slots.push_back(slotOf(clinic));
+        slots.push_back(clinic.asSlot());
     return Result::success();
 }
 
@@ -231,7 +231,7 @@ Result ClinicBook::take(Poco::Data::Session& s, const std::string& clinicId, App
         use(id);
     if (take.execute() != 1) return Result::conflict("the clinic is full");
     booked.id = "cbk_" + store::sortableId();
-    booked.slot = slotOf(*clinic);
+    booked.slot = clinic->asSlot();
     int dose = choice_.dose;
     s << "INSERT INTO clinic_bookings (id, clinic_id, member_id, dose, booked_by, state, at) "
          "VALUES (?, ?, ?, ?, ?, 'booked', ?)",

@@ -32,6 +32,8 @@ struct Clinic {
     bool community = false; // a community clinic (Mavis): for children not vaccinated at school
     std::string schoolUrn;  // a school session: held at this school, never booked through a link
     [[nodiscard]] int placesLeft() const { return capacity - booked; }
+    // As a slot of an appointment book: what invite links and the patient pages show.
+    [[nodiscard]] Slot asSlot() const;
 };
 
 struct NewClinic {

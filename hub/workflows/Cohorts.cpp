@@ -71,10 +71,6 @@ std::string cell(const batch::Record& r, std::optional<std::size_t> column) {
     return v.substr(first, v.find_last_not_of(" \t") - first + 1);
 }
 
-int64_t ukMidnight(const std::string& date) {
-    return domain::toEpoch(std::chrono::sys_days(*domain::parseDate(date)), 0, domain::Zone::europeLondon);
-}
-
 } // namespace
 
 struct Cohorts::Labelled {
@@ -408,12 +404,13 @@ ClinicChoice Cohorts::choiceFor(const Member& member, const config::Campaign& ca
     c.from = nowSeconds;
     if (dose == 2 && !member.dose1On.empty()) {
         c.vaccineCode = member.dose1Vaccine.code;
-        c.from = std::max(c.from, ukMidnight(domain::secondDoseDueOn(member.dose1On, campaign.secondDoseDueDays)));
+        c.from =
+            std::max(c.from, domain::ukMidnight(domain::secondDoseDueOn(member.dose1On, campaign.secondDoseDueDays)));
     }
     // Never more than the lead time ahead: a clinic on its last day is offered, one a day later is not.
     const std::string today = domain::ukDate(clock_());
     c.to = userFacing ? nowSeconds + 366 * kSecondsPerDay
-                      : ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
+                      : domain::ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
     return c;
 }
 

@@ -18,10 +18,6 @@ namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
-int64_t ukMidnight(const std::string& date) {
-    return domain::toEpoch(std::chrono::sys_days(*domain::parseDate(date)), 0, domain::Zone::europeLondon);
-}
-
 bool vaccinatedOrBooked(const Member& m) {
     return m.status == cohort::completed || m.status == cohort::booked1 || m.status == cohort::booked2;
 }
@@ -112,7 +108,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
             std::string clinicDate;
             {
                 auto s = store_.session();
-                const auto first = Clinics::firstCommunityClinic(s, ods, id, ukMidnight(today));
+                const auto first = Clinics::firstCommunityClinic(s, ods, id, domain::ukMidnight(today));
                 if (!first) continue;
                 clinicDate = domain::ukDate(first->startsAt * kMicrosPerSecond);
                 if (today < domain::addDays(clinicDate, -campaign.communityInviteDays)) continue; // not yet
@@ -124,7 +120,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
             store_.write([&](Poco::Data::Session& s) {
                 invited += send(s, ods, campaign, children, "community_invited", "community:" + clinicDate,
                                 "invited automatically to the community clinics from " +
-                                    domain::ukDayText(ukMidnight(clinicDate) + 12 * 3600));
+                                    domain::ukDayText(domain::ukMidnight(clinicDate) + 12 * 3600));
             });
         }
     if (invited > 0) log::info("community_invitations_sent", {{"count", std::to_string(invited)}});
@@ -230,13 +226,7 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
         // The child is here: the place is taken even when every booked place is.
         s << "UPDATE clinics SET booked = booked + 1, updated_at = ? WHERE id = ?", use(at), useRef(clinic->id), now;
         added.id = "cbk_" + store::sortableId();
-        added.slot = {clinic->id,
-                      clinic->vaccine.term,
-                      clinic->startsAt,
-                      static_cast<int>((clinic->endsAt - clinic->startsAt) / 60),
-                      "",
-                      clinic->location,
-                      false};
+        added.slot = clinic->asSlot();
         s << "INSERT INTO clinic_bookings (id, clinic_id, member_id, dose, booked_by, state, at) "
              "VALUES (?, ?, ?, 1, 'walk-in', 'booked', ?)",
             useRef(added.id), useRef(clinic->id), useRef(m.id), use(at), now;
