@@ -60,7 +60,7 @@ NewApiKey ApiKeys::create(const std::string& organisation, const std::string& na
     std::string org = organisation;
     std::string label = name;
     int64_t at = clock_();
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         s << "INSERT INTO api_keys (id, organisation, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
             use(created.id), use(org), use(label), use(digest), use(at), now;
     });
@@ -84,9 +84,9 @@ bool ApiKeys::revoke(const std::string& id) {
     std::size_t changed = 0;
     std::string key = id;
     int64_t at = clock_();
-    store_.write([&](Poco::Data::Session& s) {
-        Poco::Data::Statement update(s);
-        update << "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", use(at), use(key);
+    store_.write([&](store::Session& s) {
+        Poco::Data::Statement update = s << "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+        update, use(at), use(key);
         changed = update.execute();
     });
     if (changed > 0) log::info("api_key_revoked", {{"key", id}});

@@ -69,7 +69,7 @@ std::optional<Channel> channelFromString(const std::string& text) {
     return std::nullopt;
 }
 
-std::string Outbox::enqueue(Poco::Data::Session& transaction, const NewMessage& message) {
+std::string Outbox::enqueue(store::Session& transaction, const NewMessage& message) {
     return enqueueAll(transaction, {message}).front();
 }
 
@@ -92,7 +92,7 @@ std::string emailPayload(const std::string& to, const std::string& subject, cons
     return out.str();
 }
 
-std::vector<std::string> Outbox::enqueueAll(Poco::Data::Session& transaction, const std::vector<NewMessage>& messages) {
+std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages) {
     const std::size_t n = messages.size();
     std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n);
     std::vector<int64_t> due(n);
@@ -119,27 +119,28 @@ std::vector<std::string> Outbox::enqueueAll(Poco::Data::Session& transaction, co
 
 std::string Outbox::enqueue(const NewMessage& message) {
     std::string reference;
-    store_.write([&](Poco::Data::Session& s) { reference = enqueue(s, message); });
+    store_.write([&](store::Session& s) { reference = enqueue(s, message); });
     return reference;
 }
 
 std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
     std::vector<Message> claimed;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t t = at;
         int limit = max;
         // Two queries, not one with OR: each then walks the (state, due_at) index instead of every row.
-        Poco::Data::Statement lapsed(s);
-        lapsed << "SELECT " << kColumns << " FROM outbox WHERE state = 'sending' AND claimed_until <= ? LIMIT ?",
-            use(t), use(limit);
+        Poco::Data::Statement lapsed = s << std::string("SELECT ") + kColumns +
+                                                " FROM outbox WHERE state = 'sending' AND claimed_until <= ? LIMIT ?" +
+                                                s.skipLocked();
+        lapsed, use(t), use(limit);
         lapsed.execute();
         claimed = readMessages(lapsed);
         limit -= static_cast<int>(claimed.size());
         if (limit > 0) {
-            Poco::Data::Statement due(s);
-            due << "SELECT " << kColumns
-                << " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?",
-                use(t), use(limit);
+            Poco::Data::Statement due =
+                s << std::string("SELECT ") + kColumns +
+                         " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?" + s.skipLocked();
+            due, use(t), use(limit);
             due.execute();
             auto queued = readMessages(due);
             std::move(queued.begin(), queued.end(), std::back_inserter(claimed));
@@ -175,14 +176,14 @@ Outcome Outcome::held(std::string reference, int64_t until, std::string error) {
 
 namespace {
 
-void insertAttempt(Poco::Data::Session& s, const std::string& reference, const Attempt& a, int64_t t) {
+void insertAttempt(store::Session& s, const std::string& reference, const Attempt& a, int64_t t) {
     int attempt = a.attempt;
     int64_t at = a.at != 0 ? a.at : t;
     s << "INSERT INTO outbox_attempts (reference, attempt, connector, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
         useRef(reference), use(attempt), useRef(a.connector), useRef(a.outcome), useRef(a.detail), use(at), now;
 }
 
-void markSent(Poco::Data::Session& s, const Outcome& o, int64_t t) {
+void markSent(store::Session& s, const Outcome& o, int64_t t) {
     std::string organisation;
     std::string afterSent;
     s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state <> 'sent'",
@@ -199,7 +200,7 @@ void markSent(Poco::Data::Session& s, const Outcome& o, int64_t t) {
                      next->getValue<std::string>("payload"), 0, nullptr});
 }
 
-void settleOne(Poco::Data::Session& s, const Outcome& o, int64_t t) {
+void settleOne(store::Session& s, const Outcome& o, int64_t t) {
     for (const auto& a : o.tried)
         insertAttempt(s, o.reference, a, t);
     int attempts = o.attempts;
@@ -230,7 +231,7 @@ void settleOne(Poco::Data::Session& s, const Outcome& o, int64_t t) {
 
 void Outbox::settle(const std::vector<Outcome>& outcomes) {
     if (outcomes.empty()) return;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const int64_t t = store::nowMicros();
         for (const auto& o : outcomes)
             settleOne(s, o, t);
@@ -239,7 +240,7 @@ void Outbox::settle(const std::vector<Outcome>& outcomes) {
 
 int Outbox::releaseAllClaims() {
     int released = 0;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         s << "SELECT COUNT(*) FROM outbox WHERE state = 'sending'", into(released), now;
         s << "UPDATE outbox SET claimed_until = 0 WHERE state = 'sending'", now;
     });
@@ -247,10 +248,10 @@ int Outbox::releaseAllClaims() {
 }
 
 std::optional<Message> Outbox::find(const std::string& reference) {
-    Poco::Data::Session s = store_.session();
-    Poco::Data::Statement select(s);
+    store::Session s = store_.session();
     std::string ref = reference;
-    select << "SELECT " << kColumns << " FROM outbox WHERE reference = ?", use(ref);
+    Poco::Data::Statement select = s << std::string("SELECT ") + kColumns + " FROM outbox WHERE reference = ?";
+    select, use(ref);
     select.execute();
     auto found = readMessages(select);
     if (found.empty()) return std::nullopt;
@@ -258,12 +259,12 @@ std::optional<Message> Outbox::find(const std::string& reference) {
 }
 
 std::vector<Attempt> Outbox::attempts(const std::string& reference) {
-    Poco::Data::Session s = store_.session();
-    Poco::Data::Statement select(s);
+    store::Session s = store_.session();
     std::string ref = reference;
-    select << "SELECT attempt, connector, outcome, COALESCE(detail, ''), at FROM outbox_attempts WHERE reference = ? "
-              "ORDER BY at, attempt",
-        use(ref);
+    Poco::Data::Statement select =
+        s << "SELECT attempt, connector, outcome, COALESCE(detail, ''), at FROM outbox_attempts WHERE reference = ? "
+             "ORDER BY at, attempt";
+    select, use(ref);
     select.execute();
     std::vector<Attempt> out;
     Poco::Data::RecordSet rows(select);
@@ -276,7 +277,7 @@ std::vector<Attempt> Outbox::attempts(const std::string& reference) {
 std::map<std::string, int64_t> Outbox::countByState() { return countByState(""); }
 
 std::map<std::string, int64_t> Outbox::countByState(const std::string& organisation) {
-    Poco::Data::Session s = store_.session();
+    store::Session s = store_.session();
     std::vector<std::string> states;
     std::vector<int64_t> counts;
     std::string org = organisation;
@@ -289,20 +290,20 @@ std::map<std::string, int64_t> Outbox::countByState(const std::string& organisat
 }
 
 std::vector<Message> Outbox::list(const std::string& organisation, const std::string& state, int limit) {
-    Poco::Data::Session s = store_.session();
-    Poco::Data::Statement select(s);
+    store::Session s = store_.session();
     std::string org = organisation;
     std::string st = state;
-    select << "SELECT " << kColumns
-           << " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?",
-        use(org), use(st), use(st), use(limit);
+    Poco::Data::Statement select =
+        s << std::string("SELECT ") + kColumns +
+                 " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?";
+    select, use(org), use(st), use(st), use(limit);
     select.execute();
     return readMessages(select);
 }
 
 Requeue Outbox::requeue(const std::string& organisation, const std::string& reference) {
     Requeue outcome = Requeue::notFound;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         std::string state;
         s << "SELECT state FROM outbox WHERE reference = ? AND organisation = ?", useRef(reference),
             useRef(organisation), into(state), now;
@@ -325,13 +326,13 @@ bool Outbox::recordDelivery(const std::string& reference, DeliveryState state, c
                        : state == DeliveryState::accepted ? "accepted"
                                                           : "unknown";
     bool found = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t t = store::nowMicros();
         std::string w = word;
-        Poco::Data::Statement update(s);
-        update
-            << "UPDATE outbox SET delivery = ?, delivery_detail = NULLIF(?, ''), delivered_at = ? WHERE reference = ?",
-            use(w), useRef(detail), use(t), useRef(reference);
+        Poco::Data::Statement update =
+            s
+            << "UPDATE outbox SET delivery = ?, delivery_detail = NULLIF(?, ''), delivered_at = ? WHERE reference = ?";
+        update, use(w), useRef(detail), use(t), useRef(reference);
         found = update.execute() == 1;
     });
     return found;

@@ -102,11 +102,10 @@ public:
     explicit Outbox(store::Store& store) : store_(store) {}
 
     // Enqueues inside the caller's open transaction; returns the message's reference.
-    static std::string enqueue(Poco::Data::Session& transaction, const NewMessage& message);
+    static std::string enqueue(store::Session& transaction, const NewMessage& message);
     // Enqueues many inside the caller's open transaction, with one prepared statement; returns their
     // references in order.
-    static std::vector<std::string> enqueueAll(Poco::Data::Session& transaction,
-                                               const std::vector<NewMessage>& messages);
+    static std::vector<std::string> enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages);
     // Enqueues in a transaction of its own.
     std::string enqueue(const NewMessage& message);
 

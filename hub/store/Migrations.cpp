@@ -231,6 +231,26 @@ const std::vector<Migration>& migrations() {
                   PRIMARY KEY (member_id, due_on)))",
              "CREATE INDEX scheduled_invites_due ON scheduled_invites (due_on) WHERE state = 'due'",
          }},
+        {7,
+         "several processes on one database: an order for events of the same microsecond, and turns at "
+         "scheduled jobs",
+         {
+             // SQLite's rowid broke ties; PostgreSQL has none. store::nextSequence() fills these.
+             "ALTER TABLE link_events ADD COLUMN seq BIGINT",
+             "ALTER TABLE link_appointments ADD COLUMN seq BIGINT",
+             "ALTER TABLE cohort_events ADD COLUMN seq BIGINT",
+             // Whose turn it is to run each periodic job, and until when (runtime::JobTurns).
+             R"(CREATE TABLE job_turns (
+                  job      TEXT PRIMARY KEY,
+                  holder   TEXT NOT NULL,
+                  until_at BIGINT NOT NULL))",
+         },
+         // Only an SQLite store can hold rows from before this step.
+         {
+             "UPDATE link_events SET seq = rowid",
+             "UPDATE link_appointments SET seq = rowid",
+             "UPDATE cohort_events SET seq = rowid",
+         }},
     };
     return all;
 }

@@ -1,9 +1,13 @@
 #include "hub/store/Store.h"
 
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
+#include <Poco/URI.h>
 
+#include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -12,12 +16,18 @@ namespace clinhub::store {
 namespace {
 
 constexpr std::size_t kBusyTimeoutSeconds = 10;
+constexpr int kPoolMinimum = 1;
+constexpr int kPoolMaximum = 32;
+constexpr int kPoolIdleSeconds = 60;
+// The PostgreSQL advisory lock that write() holds: one number, the same in every hub process.
+constexpr int64_t kWriterLock = 0x636c696e687562; // "clinhub"
 
 // Every SQLite connection waits for a busy database instead of failing at once, and sees the database
 // in WAL mode so readers never block the writer.
 class SqlitePool final : public Poco::Data::SessionPool {
 public:
-    explicit SqlitePool(const std::string& path) : SessionPool("SQLite", path, 1, 32, 60) {}
+    explicit SqlitePool(const std::string& path)
+        : SessionPool(Poco::Data::SQLite::Connector::KEY, path, kPoolMinimum, kPoolMaximum, kPoolIdleSeconds) {}
 
 protected:
     void customizeSession(Poco::Data::Session& session) override {
@@ -28,16 +38,64 @@ protected:
     }
 };
 
+std::unique_ptr<Poco::Data::SessionPool> poolFor(Dialect dialect, const std::string& connectionString) {
+    if (dialect == Dialect::sqlite) {
+        Poco::Data::SQLite::Connector::registerConnector();
+        return std::make_unique<SqlitePool>(connectionString);
+    }
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+    return std::make_unique<Poco::Data::SessionPool>(Poco::Data::PostgreSQL::Connector::KEY, connectionString,
+                                                     kPoolMinimum, kPoolMaximum, kPoolIdleSeconds);
+}
+
 } // namespace
+
+std::string postgresConnectionString(const std::string& url) {
+    const Poco::URI uri(url);
+    if (uri.getScheme() != "postgresql" && uri.getScheme() != "postgres")
+        throw std::invalid_argument("store URL '" + url + "' is not postgresql://USER@HOST:PORT/DBNAME");
+    std::string out;
+    auto add = [&](const std::string& key, const std::string& value) {
+        if (value.empty()) return;
+        if (value.find_first_of(" \t\n") != std::string::npos)
+            throw std::invalid_argument("store URL '" + url + "': Poco's PostgreSQL connector cannot take a " + key +
+                                        " with a space in it");
+        out += (out.empty() ? "" : " ") + key + "=" + value;
+    };
+    std::string user = uri.getUserInfo();
+    std::string password;
+    if (const auto colon = user.find(':'); colon != std::string::npos) {
+        password = user.substr(colon + 1);
+        user.resize(colon);
+    }
+    std::string decodedUser;
+    std::string decodedPassword;
+    Poco::URI::decode(user, decodedUser);
+    Poco::URI::decode(password, decodedPassword);
+    add("host", uri.getHost());
+    add("port", uri.getPort() != 0 ? std::to_string(uri.getPort()) : "");
+    add("user", decodedUser);
+    add("password", decodedPassword);
+    add("dbname", uri.getPath().empty() ? "" : uri.getPath().substr(1)); // getPath() is decoded already
+    for (const auto& [key, value] : uri.getQueryParameters())
+        add(key, value);
+    return out;
+}
 
 int64_t nowMicros() { return Poco::Timestamp().epochMicroseconds(); }
 
-Store::Store(std::string url, std::string connector, std::string connectionString) : url_(std::move(url)) {
-    if (connector == "SQLite") {
-        Poco::Data::SQLite::Connector::registerConnector();
-        pool_ = std::make_unique<SqlitePool>(connectionString);
-    }
+int64_t nextSequence() {
+    static std::atomic<int64_t> last{0};
+    int64_t seen = last.load();
+    int64_t next = 0;
+    do {
+        next = std::max(nowMicros(), seen + 1);
+    } while (!last.compare_exchange_weak(seen, next));
+    return next;
 }
+
+Store::Store(std::string url, Dialect dialect, const std::string& connectionString)
+    : url_(std::move(url)), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
 
 Store::~Store() = default;
 
@@ -48,19 +106,36 @@ std::unique_ptr<Store> Store::open(const std::string& url) {
         if (path.empty() || path == ":memory:")
             throw std::invalid_argument("store URL '" + url +
                                         "' names no database file (write sqlite:/path/to/file.db)");
-        return std::unique_ptr<Store>(new Store(url, "SQLite", path));
+        return std::unique_ptr<Store>(new Store(url, Dialect::sqlite, path));
     }
-    throw std::invalid_argument("store URL '" + url + "' is not supported: use sqlite:/path/to/file.db");
+    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+        return std::unique_ptr<Store>(new Store(url, Dialect::postgresql, postgresConnectionString(url)));
+    throw std::invalid_argument("store URL '" + url +
+                                "' is not supported: use sqlite:/path/to/file.db or "
+                                "postgresql://USER@HOST:PORT/DBNAME");
 }
 
-Poco::Data::Session Store::session() { return pool_->get(); }
+Session Store::session() { return {pool_->get(), dialect_}; }
 
-void Store::write(const std::function<void(Poco::Data::Session&)>& work) {
-    Poco::Data::Session s = session();
-    const std::lock_guard one(writer_);
-    // Poco's begin() is BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.
-    s << "BEGIN IMMEDIATE", now;
+void Store::write(const std::function<void(Session&)>& work) { run(work, true); }
+
+void Store::transact(const std::function<void(Session&)>& work) { run(work, dialect_ == Dialect::sqlite); }
+
+void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
+    Session s = session();
+    std::unique_lock<std::mutex> one(writer_, std::defer_lock);
+    if (storeWide) one.lock();
+    if (dialect_ == Dialect::sqlite) {
+        // Poco's begin() is BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.
+        s << "BEGIN IMMEDIATE", now;
+    } else {
+        s << "BEGIN", now;
+    }
     try {
+        if (storeWide && dialect_ == Dialect::postgresql) {
+            int64_t lock = kWriterLock;
+            s << "SELECT pg_advisory_xact_lock(?)", use(lock), now;
+        }
         work(s);
         s << "COMMIT", now;
     } catch (...) {
@@ -73,12 +148,14 @@ void Store::write(const std::function<void(Poco::Data::Session&)>& work) {
 }
 
 int Store::schemaVersion() {
-    Poco::Data::Session s = session();
-    s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
-         "applied_at BIGINT NOT NULL)",
-        now;
     int version = 0;
-    s << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
+    // A write, so that processes starting together on one PostgreSQL do not race to create the table.
+    write([&](Session& s) {
+        s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT "
+             "NULL, applied_at BIGINT NOT NULL)",
+            now;
+        s << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
+    });
     return version;
 }
 
@@ -86,13 +163,16 @@ std::vector<int> Store::migrate() {
     schemaVersion(); // creates the bookkeeping table
     std::vector<int> applied;
     for (const auto& m : migrations()) {
-        write([&](Poco::Data::Session& s) {
+        write([&](Session& s) {
             int present = 0;
             int version = m.version;
             s << "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", use(version), into(present), now;
             if (present > 0) return; // another process got here first
             for (const auto& sql : m.statements)
                 s << sql, now;
+            if (dialect_ == Dialect::sqlite)
+                for (const auto& sql : m.sqliteStatements)
+                    s << sql, now;
             std::string description = m.description;
             int64_t at = nowMicros();
             s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)", use(version),
@@ -105,7 +185,7 @@ std::vector<int> Store::migrate() {
 
 bool Store::reachable(std::string& problem) {
     try {
-        Poco::Data::Session s = session();
+        Session s = session();
         int one = 0;
         s << "SELECT 1", into(one), now;
         return one == 1;

@@ -1,10 +1,13 @@
-// The hub's durable state, through Poco::Data: SQLite by default, PostgreSQL later, chosen by URL.
+// The hub's durable state, through Poco::Data: SQLite by default, PostgreSQL when several hub processes
+// share one database, chosen by URL.
 //
 // SQL is written once, portably, with `?` placeholders; what differs between databases (placeholders,
-// how a write transaction starts) is kept in this class so callers never branch on the database.
+// how a write transaction starts, row locks) is kept in this class and store::Session so callers never
+// branch on the database.
 #pragma once
 
-#include <Poco/Data/Session.h>
+#include "hub/store/Session.h"
+
 #include <Poco/Data/SessionPool.h>
 
 #include <cstdint>
@@ -20,6 +23,7 @@ struct Migration {
     int version;
     std::string description;
     std::vector<std::string> statements;
+    std::vector<std::string> sqliteStatements = {}; // after `statements`, on SQLite only
 };
 
 // The numbered migrations, oldest first. Never edit a released one: add the next.
@@ -27,8 +31,10 @@ const std::vector<Migration>& migrations();
 
 class Store {
 public:
-    // "sqlite:/path/to/file.db" (or "sqlite::memory:" is refused: the hub needs a file other processes
-    // and restarts can see). Throws std::invalid_argument with a readable message on a bad URL.
+    // "sqlite:/path/to/file.db" ("sqlite::memory:" is refused: the hub needs a file other processes and
+    // restarts can see), or "postgresql://USER@HOST:PORT/DBNAME" (a password is best left to libpq's
+    // PGPASSWORD or ~/.pgpass, out of the config). Throws std::invalid_argument with a readable message on a
+    // bad URL.
     static std::unique_ptr<Store> open(const std::string& url);
 
     virtual ~Store();
@@ -36,9 +42,13 @@ public:
     Store& operator=(const Store&) = delete;
 
     [[nodiscard]] const std::string& url() const { return url_; }
+    [[nodiscard]] Dialect dialect() const { return dialect_; }
+    // Whether other processes may share this store (PostgreSQL): then no process may assume that a claim
+    // it finds at start-up is its own.
+    [[nodiscard]] bool shared() const { return dialect_ == Dialect::postgresql; }
 
     // A pooled session; give it back by letting it go out of scope.
-    Poco::Data::Session session();
+    Session session();
 
     // Applies every migration newer than the database, each in its own transaction; returns the
     // versions applied now. Safe to run from several processes at once.
@@ -47,22 +57,43 @@ public:
     // A cheap round trip, for /readyz.
     bool reachable(std::string& problem);
 
-    // Runs `work` in a write transaction that holds the write lock from its first statement, so a
-    // read-then-write inside it cannot race another writer. Commits when `work` returns, rolls back
-    // when it throws.
-    void write(const std::function<void(Poco::Data::Session&)>& work);
+    // Runs `work` in a write transaction that holds the store's write lock from its first statement, so a
+    // read-then-write inside it cannot race another writer, in this process or another. Commits when
+    // `work` returns, rolls back when it throws.
+    //
+    // On SQLite that is the database's own single writer (BEGIN IMMEDIATE). On PostgreSQL it is a
+    // transaction-scoped advisory lock, so every workflow keeps the one-writer-at-a-time reasoning it was
+    // written with when several processes share the database.
+    void write(const std::function<void(Session&)>& work);
+
+    // Runs `work` in a transaction that takes no store-wide lock, for work that locks just the rows it
+    // touches (SELECT … skipLocked()) so that processes sharing the store proceed side by side. On
+    // SQLite it is write(), there being no finer lock.
+    void transact(const std::function<void(Session&)>& work);
 
 private:
-    Store(std::string url, std::string connector, std::string connectionString);
+    Store(std::string url, Dialect dialect, const std::string& connectionString);
+    void run(const std::function<void(Session&)>& work, bool storeWide);
 
     std::string url_;
+    Dialect dialect_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
     // SQLite takes one writer at a time, and a writer that finds it busy sleeps for milliseconds before
     // trying again: queueing this process's writers here instead keeps them to microseconds.
     std::mutex writer_;
 };
 
+// Poco::Data::PostgreSQL (1.11) takes no URL: it splits its connection string at spaces into libpq's
+// keyword=value pairs. postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?KEY=VALUE&…] becomes "host=HOST
+// port=PORT user=USER [password=PASSWORD] dbname=DBNAME [KEY=VALUE …]", each part percent-decoded. Throws
+// std::invalid_argument when the URL is not postgresql:// or a part holds a space.
+std::string postgresConnectionString(const std::string& url);
+
 // Microseconds since the epoch: how every time is stored, so no database rounds it.
 int64_t nowMicros();
+
+// Greater than every number this process had from it before, and close to nowMicros(): the order of rows
+// written in the same microsecond (the event tables' `seq`).
+int64_t nextSequence();
 
 } // namespace clinhub::store

@@ -128,7 +128,7 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 
     const std::string id = "bat_" + randomToken(12);
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         const int allowDecline = terms.allowDecline ? 1 : 0;
         const std::string inviteCode = terms.inviteCode ? terms.inviteCode->code : "";
@@ -146,16 +146,16 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
     return *find(organisation, id);
 }
 
-Batch BatchSelfBook::load(Poco::Data::Session& s, const std::string& organisation, const std::string& batchId) {
-    Poco::Data::Statement select(s);
+Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, const std::string& batchId) {
     std::string id = batchId;
     std::string org = organisation;
-    select
+    Poco::Data::Statement select =
+        s
         << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
            "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
            "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
-           "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?",
-        use(id), use(org);
+           "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?";
+    select, use(id), use(org);
     select.execute();
     Poco::Data::RecordSet row(select);
     if (!row.moveFirst()) throw NotFound("no such batch");
@@ -295,7 +295,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
             name[i] = row.name;
         }
         if (n > 0)
-            store_.write([&](Poco::Data::Session& s) {
+            store_.write([&](store::Session& s) {
                 s << "INSERT INTO batch_rows (batch_id, row_number, reason, fields, nhs_number, mobile, date_of_birth, "
                      "name) VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
                      "NULLIF(?, ''))",
@@ -305,7 +305,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     };
     const auto forget = [&] {
         store_.write(
-            [&](Poco::Data::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
+            [&](store::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
     };
 
     forget(); // the list uploaded before, if any
@@ -322,7 +322,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     } catch (const std::exception& e) {
         forget();
         const std::string why = e.what();
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             int64_t t = clock_();
             s << "UPDATE batches SET state = 'draft', header = NULL, can_send = 0, cannot_send = 0, reasons = NULL, "
                  "upload_error = ?, updated_at = ? WHERE id = ?",
@@ -331,7 +331,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         log::warning("batch_upload_refused", {{"batch", batchId}, {"error", why}});
         throw;
     }
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t t = clock_();
         const std::string headerJson = fieldsJson(header);
         const std::string reasonsJson = countsJson(reasons);
@@ -352,11 +352,11 @@ void BatchSelfBook::writeRejected(const std::string& organisation, const std::st
     auto header = b.header;
     header.emplace_back("reason");
     writer.write(header);
-    Poco::Data::Statement select(s);
     std::string id = batchId;
-    select << "SELECT COALESCE(fields, ''), reason FROM batch_rows WHERE batch_id = ? AND reason IS NOT NULL "
-              "ORDER BY row_number",
-        use(id);
+    Poco::Data::Statement select =
+        s << "SELECT COALESCE(fields, ''), reason FROM batch_rows WHERE batch_id = ? AND reason IS NOT NULL "
+             "ORDER BY row_number";
+    select, use(id);
     select.execute();
     Poco::Data::RecordSet rows(select);
     for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
@@ -368,12 +368,12 @@ void BatchSelfBook::writeRejected(const std::string& organisation, const std::st
 
 Batch BatchSelfBook::send(const std::string& organisation, const std::string& batchId) {
     bool started = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
-        Poco::Data::Statement update(s);
-        update << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND organisation = ? "
-                  "AND state = 'ready' AND can_send > 0",
-            use(at), use(at), useRef(batchId), useRef(organisation);
+        Poco::Data::Statement update =
+            s << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND organisation = ? "
+                 "AND state = 'ready' AND can_send > 0";
+        update, use(at), use(at), useRef(batchId), useRef(organisation);
         started = update.execute() == 1;
     });
     auto batch = find(organisation, batchId);
@@ -392,7 +392,7 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
 int BatchSelfBook::mintPending(int max) {
     int minted = 0;
     for (bool more = true; more && minted == 0;) {
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             std::vector<std::string> ids, organisations, rules, messages, codes, terms;
             s << "SELECT id, organisation, rule, message, COALESCE(invite_code, ''), COALESCE(invite_term, '') "
                  "FROM batches WHERE state = 'sending' ORDER BY send_at LIMIT 1",

@@ -76,7 +76,7 @@ public:
     int mintPending(int max);
 
 private:
-    Batch load(Poco::Data::Session& session, const std::string& organisation, const std::string& batchId);
+    Batch load(store::Session& session, const std::string& organisation, const std::string& batchId);
 
     store::Store& store_;
     runtime::Current& runtime_;

@@ -49,12 +49,12 @@ Slot Clinic::asSlot() const {
     return {id, vaccine.term, startsAt, static_cast<int>((endsAt - startsAt) / 60), "", location, false};
 }
 
-bool addCohortEvent(Poco::Data::Session& s, const std::string& memberId, int64_t at, const std::string& event,
+bool addCohortEvent(store::Session& s, const std::string& memberId, int64_t at, const std::string& event,
                     const std::string& detail, const std::string& onceKey) {
-    Poco::Data::Statement insert(s);
-    insert << "INSERT INTO cohort_events (member_id, at, event, detail, once_key) "
-              "VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, '')) ON CONFLICT DO NOTHING",
-        useRef(memberId), use(at), useRef(event), useRef(detail), useRef(onceKey);
+    int64_t seq = store::nextSequence();
+    Poco::Data::Statement insert = s << "INSERT INTO cohort_events (member_id, at, event, detail, once_key, seq) "
+                                        "VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?) ON CONFLICT DO NOTHING";
+    insert, useRef(memberId), use(at), useRef(event), useRef(detail), useRef(onceKey), use(seq);
     return insert.execute() == 1;
 }
 
@@ -100,7 +100,7 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
     c.published = in.published;
     c.community = in.community;
     c.schoolUrn = in.schoolUrn;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         int published = c.published ? 1 : 0;
         int community = c.community ? 1 : 0;
@@ -119,12 +119,13 @@ std::vector<Clinic> Clinics::list(const std::string& organisation, const std::st
     requireCampaign(organisation, campaign);
     auto s = store_.session();
     int64_t today = domain::ukMidnight(domain::ukDate(clock_()));
-    Poco::Data::Statement select(s);
     std::string org = organisation;
     std::string c = campaign;
-    select << "SELECT " << kColumns << " FROM clinics WHERE organisation = ? AND campaign = ? AND starts_at >= ?"
-           << (patientView ? " AND published = 1 AND booked < capacity" : "") << " ORDER BY starts_at, id",
-        use(org), use(c), use(today);
+    Poco::Data::Statement select = s << std::string("SELECT ") + kColumns +
+                                            " FROM clinics WHERE organisation = ? AND campaign = ? AND starts_at >= ?" +
+                                            (patientView ? " AND published = 1 AND booked < capacity" : "") +
+                                            " ORDER BY starts_at, id";
+    select, use(org), use(c), use(today);
     return readClinics(select);
 }
 
@@ -132,10 +133,10 @@ Clinic Clinics::update(const std::string& organisation, const std::string& campa
                        std::optional<bool> published, std::optional<int> capacity) {
     requireCampaign(organisation, campaign);
     std::optional<Clinic> result;
-    store_.write([&](Poco::Data::Session& s) {
-        Poco::Data::Statement select(s);
+    store_.write([&](store::Session& s) {
         std::string id = clinicId;
-        select << "SELECT " << kColumns << " FROM clinics WHERE id = ?", use(id);
+        Poco::Data::Statement select = s << std::string("SELECT ") + kColumns + " FROM clinics WHERE id = ?";
+        select, use(id);
         auto found = readClinics(select);
         if (found.empty() || found.front().organisation != organisation || found.front().campaign != campaign)
             throw NotFound("no such clinic");
@@ -154,8 +155,7 @@ Clinic Clinics::update(const std::string& organisation, const std::string& campa
     return *result;
 }
 
-std::vector<Clinic> Clinics::offered(Poco::Data::Session& s, const ClinicChoice& choice) {
-    Poco::Data::Statement select(s);
+std::vector<Clinic> Clinics::offered(store::Session& s, const ClinicChoice& choice) {
     std::string org = choice.organisation;
     std::string campaign = choice.campaign;
     std::string dose = choice.dose == 2 ? "second" : "first";
@@ -163,35 +163,36 @@ std::vector<Clinic> Clinics::offered(Poco::Data::Session& s, const ClinicChoice&
     int64_t from = choice.from;
     int64_t to = choice.to;
     int community = choice.community ? 1 : 0;
-    select << "SELECT " << kColumns
-           << " FROM clinics WHERE organisation = ? AND campaign = ? AND dose IN (?, 'both') AND starts_at >= ? "
-              "AND starts_at < ? AND booked < capacity AND community = ? AND school_urn IS NULL"
-           << (choice.includeHidden ? "" : " AND published = 1") << (vaccine.empty() ? "" : " AND vaccine_code = ?")
-           << " ORDER BY starts_at, id",
-        use(org), use(campaign), use(dose), use(from), use(to), use(community);
+    Poco::Data::Statement select =
+        s << std::string("SELECT ") + kColumns +
+                 " FROM clinics WHERE organisation = ? AND campaign = ? AND dose IN (?, 'both') AND starts_at >= ? "
+                 "AND starts_at < ? AND booked < capacity AND community = ? AND school_urn IS NULL" +
+                 (choice.includeHidden ? "" : " AND published = 1") + (vaccine.empty() ? "" : " AND vaccine_code = ?") +
+                 " ORDER BY starts_at, id";
+    select, use(org), use(campaign), use(dose), use(from), use(to), use(community);
     if (!vaccine.empty()) select, use(vaccine);
     return readClinics(select);
 }
 
-std::optional<Clinic> Clinics::byId(Poco::Data::Session& s, const std::string& organisation,
-                                    const std::string& campaign, const std::string& clinicId) {
-    Poco::Data::Statement select(s);
+std::optional<Clinic> Clinics::byId(store::Session& s, const std::string& organisation, const std::string& campaign,
+                                    const std::string& clinicId) {
     std::string id = clinicId, org = organisation, c = campaign;
-    select << "SELECT " << kColumns << " FROM clinics WHERE id = ? AND organisation = ? AND campaign = ?", use(id),
-        use(org), use(c);
+    Poco::Data::Statement select =
+        s << std::string("SELECT ") + kColumns + " FROM clinics WHERE id = ? AND organisation = ? AND campaign = ?";
+    select, use(id), use(org), use(c);
     auto found = readClinics(select);
     if (found.empty()) return std::nullopt;
     return found.front();
 }
 
-std::optional<Clinic> Clinics::firstCommunityClinic(Poco::Data::Session& s, const std::string& organisation,
+std::optional<Clinic> Clinics::firstCommunityClinic(store::Session& s, const std::string& organisation,
                                                     const std::string& campaign, int64_t from) {
-    Poco::Data::Statement select(s);
     std::string org = organisation, c = campaign;
-    select << "SELECT " << kColumns
-           << " FROM clinics WHERE organisation = ? AND campaign = ? AND community = 1 AND published = 1 "
-              "AND starts_at >= ? ORDER BY starts_at, id LIMIT 1",
-        use(org), use(c), use(from);
+    Poco::Data::Statement select =
+        s << std::string("SELECT ") + kColumns +
+                 " FROM clinics WHERE organisation = ? AND campaign = ? AND community = 1 AND published = 1 "
+                 "AND starts_at >= ? ORDER BY starts_at, id LIMIT 1";
+    select, use(org), use(c), use(from);
     auto found = readClinics(select);
     if (found.empty()) return std::nullopt;
     return found.front();
@@ -219,16 +220,16 @@ Result ClinicBook::freeSlots(const std::string&, TimeRange range, std::vector<Sl
     return Result::success();
 }
 
-Result ClinicBook::take(Poco::Data::Session& s, const std::string& clinicId, Appointment& booked) {
+Result ClinicBook::take(store::Session& s, const std::string& clinicId, Appointment& booked) {
     const auto offered = Clinics::offered(s, choice_);
     const auto clinic = std::find_if(offered.begin(), offered.end(), [&](const Clinic& c) { return c.id == clinicId; });
     if (clinic == offered.end())
         return Result::conflict("that clinic has no place left, or is not one this invite offers");
-    Poco::Data::Statement take(s);
     std::string id = clinicId;
     int64_t at = clock_();
-    take << "UPDATE clinics SET booked = booked + 1, updated_at = ? WHERE id = ? AND booked < capacity", use(at),
-        use(id);
+    Poco::Data::Statement take =
+        s << "UPDATE clinics SET booked = booked + 1, updated_at = ? WHERE id = ? AND booked < capacity";
+    take, use(at), use(id);
     if (take.execute() != 1) return Result::conflict("the clinic is full");
     booked.id = "cbk_" + store::sortableId();
     booked.slot = clinic->asSlot();
@@ -247,11 +248,11 @@ Result ClinicBook::take(Poco::Data::Session& s, const std::string& clinicId, App
 
 Result ClinicBook::book(const std::string& slotId, const Patient&, const std::string&, Appointment& booked) {
     Result r = Result::success();
-    store_.write([&](Poco::Data::Session& s) { r = take(s, slotId, booked); });
+    store_.write([&](store::Session& s) { r = take(s, slotId, booked); });
     return r;
 }
 
-void ClinicBook::release(Poco::Data::Session& s, const std::string& bookingId, int64_t at) {
+void ClinicBook::release(store::Session& s, const std::string& bookingId, int64_t at) {
     std::vector<std::string> clinics;
     std::string id = bookingId;
     s << "SELECT clinic_id FROM clinic_bookings WHERE id = ? AND member_id = ? AND state = 'booked'", use(id),
@@ -263,7 +264,7 @@ void ClinicBook::release(Poco::Data::Session& s, const std::string& bookingId, i
 }
 
 Result ClinicBook::cancel(const std::string& appointmentId) {
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         release(s, appointmentId, at);
         // A reschedule books the new place before cancelling the old: the member stays booked then.
@@ -278,7 +279,7 @@ Result ClinicBook::cancel(const std::string& appointmentId) {
 
 Result ClinicBook::reschedule(const std::string& appointmentId, const std::string& newSlotId, Appointment& moved) {
     Result r = Result::success();
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         r = take(s, newSlotId, moved);
         if (r.ok()) release(s, appointmentId, clock_());
     });
@@ -294,7 +295,7 @@ Result ClinicBook::findPatient(const std::string&, std::optional<Patient>& found
     return Result::permanent("a campaign's clinics hold no patients");
 }
 
-void ClinicBook::declined(Poco::Data::Session& s, int64_t at) {
+void ClinicBook::declined(store::Session& s, int64_t at) {
     std::string status(domain::cohort::declined);
     s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ?", use(status), use(at), useRef(memberId_),
         now;

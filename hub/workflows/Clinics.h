@@ -76,12 +76,12 @@ public:
                   std::optional<bool> published, std::optional<int> capacity);
 
     // Clinics with a place left that `choice` allows, soonest first.
-    static std::vector<Clinic> offered(Poco::Data::Session& session, const ClinicChoice& choice);
+    static std::vector<Clinic> offered(store::Session& session, const ClinicChoice& choice);
     // One clinic of the campaign, or nullopt.
-    static std::optional<Clinic> byId(Poco::Data::Session& session, const std::string& organisation,
+    static std::optional<Clinic> byId(store::Session& session, const std::string& organisation,
                                       const std::string& campaign, const std::string& clinicId);
     // The first published community clinic starting at or after `from` (seconds).
-    static std::optional<Clinic> firstCommunityClinic(Poco::Data::Session& session, const std::string& organisation,
+    static std::optional<Clinic> firstCommunityClinic(store::Session& session, const std::string& organisation,
                                                       const std::string& campaign, int64_t from);
 
 private:
@@ -108,13 +108,13 @@ public:
     Result reschedule(const std::string& appointmentId, const std::string& newSlotId, Appointment& moved) override;
     Result writeCode(const Patient& patient, const std::string& snomedCode, const std::string& term) override;
     Result findPatient(const std::string& nhsNumber, std::optional<Patient>& found) override;
-    void declined(Poco::Data::Session& transaction, int64_t at) override;
+    void declined(store::Session& transaction, int64_t at) override;
 
     // In the caller's transaction; for staff booking. Conflict when full or not one of this choice's.
-    Result take(Poco::Data::Session& transaction, const std::string& clinicId, Appointment& booked);
+    Result take(store::Session& transaction, const std::string& clinicId, Appointment& booked);
 
 private:
-    void release(Poco::Data::Session& transaction, const std::string& bookingId, int64_t at);
+    void release(store::Session& transaction, const std::string& bookingId, int64_t at);
 
     store::Store& store_;
     ClinicChoice choice_;
@@ -125,7 +125,7 @@ private:
 
 // The activity log of a cohort member, in the caller's transaction. With a once key, a second call with
 // the same event and key writes nothing and returns false: how scheduled jobs stay idempotent.
-bool addCohortEvent(Poco::Data::Session& transaction, const std::string& memberId, int64_t at, const std::string& event,
+bool addCohortEvent(store::Session& transaction, const std::string& memberId, int64_t at, const std::string& event,
                     const std::string& detail, const std::string& onceKey = {});
 
 } // namespace clinhub::workflows

@@ -116,8 +116,7 @@ Cohorts::Labelled Cohorts::ask(const std::string& organisation, const config::Ca
     return l;
 }
 
-void Cohorts::applyLabel(Poco::Data::Session& s, const std::string& memberId, const Labelled& l, int attempts,
-                         int64_t at) {
+void Cohorts::applyLabel(store::Session& s, const std::string& memberId, const Labelled& l, int attempts, int64_t at) {
     if (l.ok) {
         const std::string dose1On = l.course.first ? l.course.first->occurredOn : "";
         const std::string vaccine = l.course.first ? l.course.first->vaccineCode : "";
@@ -222,7 +221,7 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
     for (auto& l : labels)
         if (!l.ok && l.error.empty()) l.error = why; // never asked: the records were down
 
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         for (std::size_t i = 0; i < accepted.size(); ++i) {
             const auto& a = accepted[i];
@@ -288,7 +287,7 @@ int Cohorts::recheckPending(int max) {
             continue; // the campaign has left the config: nothing to label against
         }
         const Labelled l = ask(m.organisation, *campaign, m.patient.nhsNumber, !m.patient.mobile.empty());
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             std::vector<std::string> still;
             std::string id = m.id;
             s << "SELECT id FROM cohort_members WHERE id = ? AND status = 'pending_check'", use(id), into(still), now;
@@ -302,10 +301,9 @@ int Cohorts::recheckPending(int max) {
     return labelled;
 }
 
-std::vector<Member> Cohorts::select(Poco::Data::Session& s, const std::string& where,
+std::vector<Member> Cohorts::select(store::Session& s, const std::string& where,
                                     const std::vector<std::string>& values) {
-    Poco::Data::Statement q(s);
-    q << "SELECT " << kColumns << " FROM cohort_members WHERE " << where;
+    Poco::Data::Statement q = s << std::string("SELECT ") + kColumns + " FROM cohort_members WHERE " + where;
     std::vector<std::string> bound = values; // Poco binds by reference: keep them alive through execute()
     for (auto& v : bound)
         q, use(v);
@@ -385,8 +383,8 @@ std::optional<Member> Cohorts::find(const std::string& organisation, const std::
     Member m = std::move(found.front());
     std::vector<int64_t> at;
     std::vector<std::string> events, details;
-    s << "SELECT at, event, COALESCE(detail, '') FROM cohort_events WHERE member_id = ? ORDER BY at, rowid",
-        useRef(m.id), into(at), into(events), into(details), now;
+    s << "SELECT at, event, COALESCE(detail, '') FROM cohort_events WHERE member_id = ? ORDER BY at, seq", useRef(m.id),
+        into(at), into(events), into(details), now;
     for (std::size_t i = 0; i < at.size(); ++i)
         m.events.push_back({at[i], events[i], details[i]});
     return m;
@@ -480,7 +478,7 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
     }
     if (!request.send || (plan.invite.empty() && plan.manual.empty())) return plan;
 
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         const std::string dose = "dose " + std::to_string(request.dose);
         std::vector<PatientDetails> patients;
@@ -550,7 +548,7 @@ Appointment Cohorts::bookForMember(const std::string& organisation, const std::s
     ClinicBook book(store_, choiceFor(*m, c, doseOf(*m), userFacing), m->id, "staff", clock_);
     Appointment appointment;
     Result r = Result::success();
-    store_.write([&](Poco::Data::Session& s) { r = book.take(s, clinicId, appointment); });
+    store_.write([&](store::Session& s) { r = book.take(s, clinicId, appointment); });
     if (!r.ok()) throw InvalidRequest(std::vector<FieldError>{{"clinic_id", r.message}});
     return appointment;
 }

@@ -107,8 +107,7 @@ public:
     std::shared_ptr<LinkBook> clinicsFor(const Link& link);
 
     // Members matching an SQL condition on cohort_members, with `values` bound to its ?s in order.
-    std::vector<Member> select(Poco::Data::Session& s, const std::string& where,
-                               const std::vector<std::string>& values);
+    std::vector<Member> select(store::Session& s, const std::string& where, const std::vector<std::string>& values);
     const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
                                        const std::string& organisation, const std::string& campaign) const;
 
@@ -121,8 +120,7 @@ private:
     struct Labelled;
     Labelled ask(const std::string& organisation, const config::Campaign& campaign, const std::string& nhsNumber,
                  bool reachable);
-    void applyLabel(Poco::Data::Session& s, const std::string& memberId, const Labelled& labelled, int attempts,
-                    int64_t at);
+    void applyLabel(store::Session& s, const std::string& memberId, const Labelled& labelled, int attempts, int64_t at);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
 
     store::Store& store_;

@@ -23,7 +23,7 @@ bool vaccinatedOrBooked(const Member& m) {
 }
 
 // Events of a member with one of these once keys.
-bool hasEventKeyed(Poco::Data::Session& s, const std::string& memberId, const std::vector<std::string>& keys) {
+bool hasEventKeyed(store::Session& s, const std::string& memberId, const std::vector<std::string>& keys) {
     for (const auto& key : keys) {
         std::vector<std::string> found;
         std::string k = key, id = memberId;
@@ -59,7 +59,7 @@ Member CommunityClinics::member(const std::string& organisation, const std::stri
     return std::move(*m);
 }
 
-int CommunityClinics::send(Poco::Data::Session& s, const std::string& organisation, const config::Campaign& campaign,
+int CommunityClinics::send(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
                            const std::vector<Member>& children, const std::string& event, const std::string& onceKey,
                            const std::string& what) {
     int64_t at = clock_();
@@ -117,7 +117,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
                     if (unreachable(m).empty()) children.push_back(std::move(m));
             }
             if (children.empty()) continue;
-            store_.write([&](Poco::Data::Session& s) {
+            store_.write([&](store::Session& s) {
                 invited += send(s, ods, campaign, children, "community_invited", "community:" + clinicDate,
                                 "invited automatically to the community clinics from " +
                                     domain::ukDayText(domain::ukMidnight(clinicDate) + 12 * 3600));
@@ -139,7 +139,7 @@ int CommunityClinics::sendScheduledInvites() {
     const auto runtime = runtime_.get();
     int sent = 0;
     for (std::size_t i = 0; i < memberIds.size(); ++i) {
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             auto found = cohorts_.select(s, "id = ?", {memberIds[i]});
             if (found.empty()) return;
             const Member& m = found.front();
@@ -189,7 +189,7 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
         }
     }
     if (sendNow && !plan.reach.empty())
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             send(s, organisation, campaign, plan.reach, "community_invited", "missed:" + sessionId,
                  "invited to a community clinic: not vaccinated at the school session on " + plan.clinicDate);
         });
@@ -201,7 +201,7 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
     const Member m = member(organisation, campaign, memberId);
     if (const auto why = unreachable(m); !why.empty())
         throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be invited: " + why}});
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         std::string tomorrow = domain::addDays(domain::ukDate(at), 1);
         s << "INSERT INTO scheduled_invites (member_id, due_on, state, at) VALUES (?, ?, 'due', ?) "
@@ -217,7 +217,7 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
     if (vaccinatedOrBooked(m))
         throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be added: " + m.status}});
     Appointment added;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const auto clinic = Clinics::byId(s, organisation, campaign, clinicId);
         if (!clinic || !clinic->community) throw NotFound("no such community clinic");
         int64_t at = clock_();
@@ -267,7 +267,7 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
         }
     }
     if (sendNow && !plan.reach.empty())
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             send(s, organisation, campaign, plan.reach, "reminded", "reminder:" + plan.clinicDate,
                  "booking reminder for the community clinic on " + plan.clinicDate);
         });
@@ -289,7 +289,7 @@ void CommunityClinics::requestConsent(const std::string& organisation, const std
     const auto& org = runtime->config().organisations.at(organisation);
     const auto& title = org.rules.at(cohorts_.campaignOf(runtime, organisation, campaign).rule).title;
     const std::string name = m.patient.name.empty() ? "your child" : m.patient.name;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         outbox::Outbox::enqueue(
             s, {organisation, outbox::Channel::email,
                 outbox::emailPayload(m.email, "Consent for " + name + "'s " + title,
@@ -308,7 +308,7 @@ void CommunityClinics::recordConsent(const std::string& organisation, const std:
     if (response != "given" && response != "refused")
         throw InvalidRequest(std::vector<FieldError>{{"response", "must be given or refused"}});
     const Member m = member(organisation, campaign, memberId);
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         std::string r = response;
         s << "UPDATE cohort_members SET consent = ?, updated_at = ? WHERE id = ?", use(r), use(at), useRef(m.id), now;

@@ -69,7 +69,7 @@ private:
     static std::string unreachable(const Member& m);
     // Mints each child a link to book (SMS to the parent's mobile) and emails the parent the same link, in
     // the caller's transaction, once per child for `onceKey`. Returns how many were sent.
-    int send(Poco::Data::Session& s, const std::string& organisation, const config::Campaign& campaign,
+    int send(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
              const std::vector<Member>& children, const std::string& event, const std::string& onceKey,
              const std::string& what);
     Member member(const std::string& organisation, const std::string& campaign, const std::string& memberId);

@@ -81,22 +81,22 @@ std::string clinicianNotice(const SelfBook::Found& found, const AppointmentRecor
                                 "Appointment moved to " + after.slot.clinician + ", " + when, text);
 }
 
-void addEvent(Poco::Data::Session& s, const std::string& linkId, int64_t at, const std::string& event,
+void addEvent(store::Session& s, const std::string& linkId, int64_t at, const std::string& event,
               const std::string& detail = {}) {
-    s << "INSERT INTO link_events (link_id, at, event, detail) VALUES (?, ?, ?, NULLIF(?, ''))", useRef(linkId),
-        use(at), useRef(event), useRef(detail), now;
+    int64_t seq = store::nextSequence();
+    s << "INSERT INTO link_events (link_id, at, event, detail, seq) VALUES (?, ?, ?, NULLIF(?, ''), ?)", useRef(linkId),
+        use(at), useRef(event), useRef(detail), use(seq), now;
 }
 
 // Moves a link from one of `from` to `to`; true when this call made the move.
-bool transition(Poco::Data::Session& s, const std::string& linkId, std::initializer_list<const char*> from,
+bool transition(store::Session& s, const std::string& linkId, std::initializer_list<const char*> from,
                 const std::string& to, int64_t at, int64_t notExpiredAt = 0) {
     std::string in;
     for (const char* state : from)
         in += std::string(in.empty() ? "" : ", ") + "'" + state + "'";
-    Poco::Data::Statement update(s);
-    update << "UPDATE links SET state = ?, updated_at = ? WHERE id = ? AND state IN (" << in << ")"
-           << (notExpiredAt != 0 ? " AND expires_at > ?" : ""),
-        useRef(to), use(at), useRef(linkId);
+    Poco::Data::Statement update = s << "UPDATE links SET state = ?, updated_at = ? WHERE id = ? AND state IN (" + in +
+                                            ")" + (notExpiredAt != 0 ? " AND expires_at > ?" : "");
+    update, useRef(to), use(at), useRef(linkId);
     if (notExpiredAt != 0) update, use(notExpiredAt);
     return update.execute() == 1;
 }
@@ -112,15 +112,16 @@ Visit::Kind kindOf(const std::string& state) {
     return Visit::Kind::unknown;
 }
 
-void insertAppointment(Poco::Data::Session& s, const std::string& linkId, const Appointment& a,
-                       const std::string& state, int64_t at) {
+void insertAppointment(store::Session& s, const std::string& linkId, const Appointment& a, const std::string& state,
+                       int64_t at) {
     const int64_t start = a.slot.start;
     const int duration = a.slot.durationMinutes;
     const int telephone = a.slot.telephone ? 1 : 0;
+    int64_t seq = store::nextSequence();
     s << "INSERT INTO link_appointments (link_id, appointment_id, slot_id, slot_type, start_at, duration_minutes, "
-         "clinician, location, telephone, state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "clinician, location, telephone, state, at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         useRef(linkId), useRef(a.id), useRef(a.slot.id), useRef(a.slot.slotType), useRef(start), useRef(duration),
-        useRef(a.slot.clinician), useRef(a.slot.location), useRef(telephone), useRef(state), use(at), now;
+        useRef(a.slot.clinician), useRef(a.slot.location), useRef(telephone), useRef(state), use(at), use(seq), now;
 }
 
 } // namespace
@@ -195,7 +196,7 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 
     CreatedLink created;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         created =
             std::move(insertLinks(s, config, org->second, rule->second, inviteTemplateOf(rule->second),
                                   rule->second.inviteCode, "", {{nhs.value, dob.value, mobile.value, patient.name}}, at)
@@ -205,7 +206,7 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     return created;
 }
 
-std::vector<CreatedLink> SelfBook::mintBatchLinks(Poco::Data::Session& s, const std::string& organisation,
+std::vector<CreatedLink> SelfBook::mintBatchLinks(store::Session& s, const std::string& organisation,
                                                   const std::string& ruleId, const BatchInvite& invite,
                                                   const std::vector<PatientDetails>& patients) {
     const auto runtime = runtime_.get();
@@ -218,7 +219,7 @@ std::vector<CreatedLink> SelfBook::mintBatchLinks(Poco::Data::Session& s, const 
                        patients, clock_());
 }
 
-std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const config::Config& config,
+std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::Config& config,
                                                const config::Organisation& organisation, const config::Rule& rule,
                                                const std::string& message,
                                                const std::optional<config::Code>& inviteCode,
@@ -265,7 +266,7 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
     // Column by column, so each table takes every row through one prepared statement.
     std::vector<std::string> ids(n), organisations(n, organisation.ods), rules(n, rule.id), nhs(n), dob(n), mobile(n),
         name(n), inviteReference(n), batch(n, batchId), hash(n), events(n, "sent"), detail(n);
-    std::vector<int64_t> atEach(n, at), expires(n);
+    std::vector<int64_t> atEach(n, at), expires(n), seq(n);
     for (std::size_t i = 0; i < n; ++i) {
         Link& link = created[i].link;
         link.inviteReference = references[i];
@@ -279,6 +280,7 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
         expires[i] = link.expiresAt;
         hash[i] = tokenHash(created[i].token);
         detail[i] = link.events.back().detail;
+        seq[i] = store::nextSequence();
     }
     s << "INSERT INTO links (id, organisation, rule, state, nhs_number, date_of_birth, mobile, name, failed_dob, "
          "invite_reference, created_at, expires_at, updated_at, batch_id) "
@@ -287,24 +289,24 @@ std::vector<CreatedLink> SelfBook::insertLinks(Poco::Data::Session& s, const con
         use(atEach), use(expires), use(atEach), use(batch), now;
     s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'book', ?)", use(hash),
         use(ids), use(atEach), now;
-    s << "INSERT INTO link_events (link_id, at, event, detail) VALUES (?, ?, ?, ?)", use(ids), use(atEach), use(events),
-        use(detail), now;
+    s << "INSERT INTO link_events (link_id, at, event, detail, seq) VALUES (?, ?, ?, ?, ?)", use(ids), use(atEach),
+        use(events), use(detail), use(seq), now;
     return created;
 }
 
-Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
+Link SelfBook::load(store::Session& s, const std::string& linkId) {
     Link link;
-    Poco::Data::Statement select(s);
     std::string id = linkId;
-    select
+    Poco::Data::Statement select =
+        s
         << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
            "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
            "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
            "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), COALESCE(l.dose, 0) "
            "FROM links l "
            "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
-           "WHERE l.id = ?",
-        use(id);
+           "WHERE l.id = ?";
+    select, use(id);
     select.execute();
     Poco::Data::RecordSet row(select);
     if (!row.moveFirst()) throw NotFound("no such link");
@@ -333,18 +335,19 @@ Link SelfBook::load(Poco::Data::Session& s, const std::string& linkId) {
     else if (unused && clock_() >= link.expiresAt)
         link.state = "expired";
 
-    Poco::Data::Statement events(s);
-    events << "SELECT at, event, COALESCE(detail, '') FROM link_events WHERE link_id = ? ORDER BY at, rowid", use(id);
+    Poco::Data::Statement events =
+        s << "SELECT at, event, COALESCE(detail, '') FROM link_events WHERE link_id = ? ORDER BY at, seq";
+    events, use(id);
     events.execute();
     Poco::Data::RecordSet e(events);
     for (bool more = e.moveFirst(); more; more = e.moveNext())
         link.events.push_back({e[0].convert<int64_t>(), e[1].convert<std::string>(), e[2].convert<std::string>()});
 
-    Poco::Data::Statement appointments(s);
-    appointments << "SELECT appointment_id, slot_id, slot_type, start_at, duration_minutes, COALESCE(clinician, ''), "
-                    "COALESCE(location, ''), telephone, state, at FROM link_appointments WHERE link_id = ? "
-                    "ORDER BY at, rowid",
-        use(id);
+    Poco::Data::Statement appointments =
+        s << "SELECT appointment_id, slot_id, slot_type, start_at, duration_minutes, COALESCE(clinician, ''), "
+             "COALESCE(location, ''), telephone, state, at FROM link_appointments WHERE link_id = ? "
+             "ORDER BY at, seq";
+    appointments, use(id);
     appointments.execute();
     Poco::Data::RecordSet a(appointments);
     for (bool more = a.moveFirst(); more; more = a.moveNext()) {
@@ -367,8 +370,8 @@ std::vector<Link> SelfBook::history(const std::string& organisation, const std::
     std::vector<std::string> ids;
     std::string org = organisation;
     std::string number = nhs.value;
-    s << "SELECT id FROM links WHERE organisation = ? AND nhs_number = ? ORDER BY created_at DESC, rowid DESC",
-        use(org), use(number), into(ids), now;
+    s << "SELECT id FROM links WHERE organisation = ? AND nhs_number = ? ORDER BY created_at DESC, id DESC", use(org),
+        use(number), into(ids), now;
     std::vector<Link> out;
     for (const auto& id : ids)
         out.push_back(load(s, id));
@@ -389,7 +392,7 @@ std::optional<Link> SelfBook::find(const std::string& organisation, const std::s
 bool SelfBook::expire(const std::string& organisation, const std::string& linkId) {
     if (!find(organisation, linkId)) throw NotFound("no such link");
     bool done = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const int64_t at = clock_();
         done = transition(s, linkId, {"sent", "accessed", "locked"}, "expired", at);
         if (done) addEvent(s, linkId, at, "expired", "by staff");
@@ -400,7 +403,7 @@ bool SelfBook::expire(const std::string& organisation, const std::string& linkId
 bool SelfBook::remove(const std::string& organisation, const std::string& linkId) {
     if (!find(organisation, linkId)) throw NotFound("no such link");
     bool done = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const int64_t at = clock_();
         done = transition(s, linkId, {"sent", "accessed", "locked", "expired", "declined", "booked", "rescheduled"},
                           "deleted", at);
@@ -411,7 +414,7 @@ bool SelfBook::remove(const std::string& organisation, const std::string& linkId
 
 int SelfBook::sweepExpired() {
     int count = 0;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         int64_t at = clock_();
         std::vector<std::string> ids;
         s << "SELECT id FROM links WHERE state IN ('sent', 'accessed') AND expires_at <= ?", use(at), into(ids), now;
@@ -427,7 +430,7 @@ int SelfBook::sweepExpired() {
 
 // ---- Patient --------------------------------------------------------------------------------------------
 
-std::optional<SelfBook::Found> SelfBook::byToken(Poco::Data::Session& s, const std::string& token) {
+std::optional<SelfBook::Found> SelfBook::byToken(store::Session& s, const std::string& token) {
     if (token.empty() || token.size() > 128) return std::nullopt;
     std::string hash = tokenHash(token);
     std::vector<std::string> ids;
@@ -454,7 +457,7 @@ Visit SelfBook::open(const std::string& token) {
     auto found = byToken(s, token);
     if (!found) return visit;
     if (found->link.state == "sent") {
-        store_.write([&](Poco::Data::Session& w) {
+        store_.write([&](store::Session& w) {
             const int64_t at = clock_();
             if (transition(w, found->linkId, {"sent"}, "accessed", at)) addEvent(w, found->linkId, at, "accessed");
         });
@@ -468,7 +471,7 @@ Visit SelfBook::open(const std::string& token) {
 
 DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string& dateOfBirth) {
     DobCheck outcome = DobCheck::wrong;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         auto found = byToken(s, token);
         if (!found) return;
         const Link& link = found->link;
@@ -568,7 +571,7 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
     auto slot = std::find_if(offered.begin(), offered.end(), [&](const Slot& s) { return s.id == slotId; });
 
     bool claimed = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         // Each list is spelled at its call: an initializer_list's array dies with its full-expression.
         claimed = reschedule ? transition(s, linkId, {"booked", "rescheduled"}, "booking", clock_())
                              : transition(s, linkId, {"sent", "accessed"}, "booking", clock_(), clock_());
@@ -581,7 +584,7 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
         return {BookOutcome::Kind::notAllowed, {}, "this link can no longer book (" + now.state + ")"};
     }
     auto release = [&](const std::string& event, const std::string& detail) {
-        store_.write([&](Poco::Data::Session& s) {
+        store_.write([&](store::Session& s) {
             const int64_t at = clock_();
             transition(s, linkId, {"booking"}, restore, at);
             if (!event.empty()) addEvent(s, linkId, at, event, detail);
@@ -617,7 +620,7 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
 
     AppointmentRecord record{appointment.id, appointment.slot, "booked", clock_()};
     std::string manageToken;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const int64_t at = clock_();
         const std::string state = reschedule ? "rescheduled" : "booked";
         transition(s, linkId, {"booking"}, state, at);
@@ -665,7 +668,7 @@ BookOutcome SelfBook::decline(const std::string& token) {
     if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
     if (!found->rule->allowDecline) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow declining"};
     bool done = false;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         const int64_t at = clock_();
         done = transition(s, found->linkId, {"sent", "accessed"}, "declined", at, at);
         if (!done) return;
@@ -689,7 +692,7 @@ BookOutcome SelfBook::decline(const std::string& token) {
 
 SelfBook::Session SelfBook::startSession(const std::string& token) {
     Session session;
-    store_.write([&](Poco::Data::Session& s) {
+    store_.write([&](store::Session& s) {
         auto found = byToken(s, token);
         if (!found) throw NotFound("no such link");
         session.id = randomToken(32);

@@ -83,7 +83,7 @@ std::string inviteTemplateOf(const config::Rule& rule);
 // campaign's clinics. Told when the patient declines, in the decline's transaction.
 class LinkBook : public AppointmentBook {
 public:
-    virtual void declined(Poco::Data::Session& transaction, int64_t at) = 0;
+    virtual void declined(store::Session& transaction, int64_t at) = 0;
 };
 using LinkBooks = std::function<std::shared_ptr<LinkBook>(const Link& link)>;
 
@@ -153,7 +153,7 @@ public:
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
     // inside the caller's transaction. The patients are validated already; one without a mobile gets no
     // SMS (the caller sends the link its own way). Returns the links in order.
-    std::vector<CreatedLink> mintBatchLinks(Poco::Data::Session& transaction, const std::string& organisation,
+    std::vector<CreatedLink> mintBatchLinks(store::Session& transaction, const std::string& organisation,
                                             const std::string& rule, const BatchInvite& invite,
                                             const std::vector<PatientDetails>& patients);
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
@@ -192,9 +192,9 @@ public:
     struct Found; // a link found by its token, with the rule it follows
 
 private:
-    std::optional<Found> byToken(Poco::Data::Session& session, const std::string& token);
-    Link load(Poco::Data::Session& session, const std::string& linkId);
-    std::vector<CreatedLink> insertLinks(Poco::Data::Session& session, const config::Config& config,
+    std::optional<Found> byToken(store::Session& session, const std::string& token);
+    Link load(store::Session& session, const std::string& linkId);
+    std::vector<CreatedLink> insertLinks(store::Session& session, const config::Config& config,
                                          const config::Organisation& organisation, const config::Rule& rule,
                                          const std::string& message, const std::optional<config::Code>& inviteCode,
                                          const std::string& batchId, const std::vector<PatientDetails>& patients,

@@ -11,7 +11,7 @@
 #include "hub/metrics/Metrics.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -136,7 +136,7 @@ protected:
         auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
         ASSERT_TRUE(runtime) << errors.front();
         current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(loaded.config->storeUrl);
+        store = store::Store::open(db.url());
         store->migrate();
         outbox = std::make_unique<outbox::Outbox>(*store);
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current);
@@ -173,6 +173,7 @@ protected:
     }
 
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     std::unique_ptr<runtime::Current> current;
     std::unique_ptr<store::Store> store;

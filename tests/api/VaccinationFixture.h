@@ -103,7 +103,7 @@ protected:
         auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
         ASSERT_TRUE(runtime) << errors.front();
         current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(loaded.config->storeUrl);
+        store = store::Store::open(db.url());
         store->migrate();
         const auto clock = [this] { return now.load(); };
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, clock);
@@ -189,6 +189,7 @@ protected:
     const std::string inviteWeek = R"({"dose": 2, "status": "awaiting_2nd_invite", "dose1_week": "2026-10-05")";
 
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     std::atomic<int64_t> now{kToday};
     std::unique_ptr<runtime::Current> current;

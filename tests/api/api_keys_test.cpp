@@ -1,6 +1,6 @@
 // Staff API keys against a real SQLite store, and `clinhub keys create` as an operator runs it.
 #include "hub/api/ApiKeys.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <Poco/Data/Session.h>
 
@@ -22,7 +22,7 @@ namespace {
 class ApiKeysTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        store = store::Store::open("sqlite:" + dir.file("hub.db"));
+        store = store::Store::open(db.url());
         store->migrate();
     }
 
@@ -32,6 +32,7 @@ protected:
     }
 
     TempDir dir;
+    TestStore db{dir};
     std::unique_ptr<store::Store> store;
 };
 
@@ -121,10 +122,12 @@ Run runCli(const std::string& arguments) {
 class KeysCreateVerb : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::ofstream(dir.file("hub.yaml")) << "hub:\n  store: sqlite:hub.db\norganisations:\n"
-                                               "  A12345:\n    name: Test Surgery\n    route: {}\n";
+        std::ofstream(dir.file("hub.yaml")) << "hub:\n  store: \"" + db.url() +
+                                                   "\"\norganisations:\n"
+                                                   "  A12345:\n    name: Test Surgery\n    route: {}\n";
     }
     TempDir dir;
+    TestStore db{dir};
 };
 
 TEST_F(KeysCreateVerb, PrintsAWorkingKeyOnce) {
@@ -135,7 +138,7 @@ TEST_F(KeysCreateVerb, PrintsAWorkingKeyOnce) {
     EXPECT_NE(run.out.find("shown only once"), std::string::npos) << run.out;
     EXPECT_EQ(run.err.find(m[1].str()), std::string::npos) << "never in the log";
 
-    const auto store = store::Store::open("sqlite:" + dir.file("hub.db"));
+    const auto store = store::Store::open(db.url());
     api::ApiKeys keys(*store);
     const auto who = keys.authenticate(m[1].str());
     ASSERT_TRUE(who) << "the key printed is the key stored";

@@ -4,7 +4,7 @@
 #include "hub/host/PluginHost.h"
 #include "hub/http/Server.h"
 #include "hub/metrics/Metrics.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -44,7 +44,7 @@ protected:
         auto connector = host.create("texts", "receipts", "{}", error);
         ASSERT_NE(connector, nullptr) << error;
         routes = std::make_unique<OneConnector>(connector);
-        store = store::Store::open("sqlite:" + dir.file("hub.db"));
+        store = store::Store::open(db.url());
         store->migrate();
         outbox = std::make_unique<outbox::Outbox>(*store);
         api::addDeliveryCallbacks(router, *outbox, *routes);
@@ -71,6 +71,7 @@ protected:
     std::string queueSms() { return outbox->enqueue({"A12345", outbox::Channel::sms, R"({"to":"+447700900123"})"}); }
 
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     std::unique_ptr<OneConnector> routes;
     std::unique_ptr<store::Store> store;

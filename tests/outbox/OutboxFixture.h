@@ -3,7 +3,7 @@
 
 #include "hub/host/PluginHost.h"
 #include "hub/outbox/Dispatcher.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
 
@@ -36,7 +36,7 @@ protected:
     }
 
     void openStore() {
-        store = store::Store::open("sqlite:" + dir.file("hub.db"));
+        store = store::Store::open(db.url());
         store->migrate();
         outbox = std::make_unique<outbox::Outbox>(*store);
     }
@@ -76,6 +76,7 @@ protected:
     }
 
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     FixedRoutes routes;
     std::unique_ptr<store::Store> store;

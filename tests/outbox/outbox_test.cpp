@@ -8,7 +8,7 @@ namespace {
 using OutboxQueue = OutboxFixture;
 
 TEST_F(OutboxQueue, AMessageEnqueuedInARolledBackTransactionNeverExists) {
-    EXPECT_THROW(store->write([&](Poco::Data::Session& s) {
+    EXPECT_THROW(store->write([&](clinhub::store::Session& s) {
         outbox::Outbox::enqueue(s, {"A12345", outbox::Channel::sms, "{}", 0});
         throw std::runtime_error("the workflow failed after queueing");
     }),

@@ -1,5 +1,5 @@
 #include "hub/store/Store.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,8 @@ namespace {
 
 TEST(Store, AppliesEveryMigrationOnceAndRecordsTheVersion) {
     clinhub::test::TempDir dir;
-    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
     const auto applied = store->migrate();
     ASSERT_EQ(applied.size(), clinhub::store::migrations().size());
     EXPECT_EQ(store->schemaVersion(), clinhub::store::migrations().back().version);
@@ -20,12 +21,13 @@ TEST(Store, AppliesEveryMigrationOnceAndRecordsTheVersion) {
 
 TEST(Store, MigrationsSurviveReopening) {
     clinhub::test::TempDir dir;
-    clinhub::store::Store::open("sqlite:" + dir.file("hub.db"))->migrate();
-    auto reopened = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    const clinhub::test::TestStore db(dir);
+    clinhub::store::Store::open(db.url())->migrate();
+    auto reopened = clinhub::store::Store::open(db.url());
     EXPECT_TRUE(reopened->migrate().empty());
 }
 
-TEST(Store, UsesWriteAheadLogging) {
+TEST(Store, UsesWriteAheadLoggingOnSqlite) {
     clinhub::test::TempDir dir;
     auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
     auto session = store->session();
@@ -36,9 +38,10 @@ TEST(Store, UsesWriteAheadLogging) {
 
 TEST(Store, AFailedWriteRollsBackEverything) {
     clinhub::test::TempDir dir;
-    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
-    store->write([](Poco::Data::Session& s) { s << "CREATE TABLE t (v INTEGER)", now; });
-    EXPECT_THROW(store->write([](Poco::Data::Session& s) {
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
+    store->write([](clinhub::store::Session& s) { s << "CREATE TABLE t (v INTEGER)", now; });
+    EXPECT_THROW(store->write([](clinhub::store::Session& s) {
         s << "INSERT INTO t VALUES (1)", now;
         throw std::runtime_error("half way");
     }),
@@ -51,8 +54,9 @@ TEST(Store, AFailedWriteRollsBackEverything) {
 
 TEST(Store, ConcurrentReadThenWriteTransactionsDoNotLoseUpdates) {
     clinhub::test::TempDir dir;
-    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
-    store->write([](Poco::Data::Session& s) {
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
+    store->write([](clinhub::store::Session& s) {
         s << "CREATE TABLE counter (v INTEGER)", now;
         s << "INSERT INTO counter VALUES (0)", now;
     });
@@ -60,7 +64,7 @@ TEST(Store, ConcurrentReadThenWriteTransactionsDoNotLoseUpdates) {
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&] {
             for (int i = 0; i < 25; ++i)
-                store->write([](Poco::Data::Session& s) {
+                store->write([](clinhub::store::Session& s) {
                     int v = 0;
                     s << "SELECT v FROM counter", into(v), now;
                     ++v;
@@ -82,7 +86,8 @@ TEST(Store, RefusesAUrlItCannotUse) {
 
 TEST(Store, ReportsItselfReachable) {
     clinhub::test::TempDir dir;
-    auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
     std::string problem;
     EXPECT_TRUE(store->reachable(problem)) << problem;
 }

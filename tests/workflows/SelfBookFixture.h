@@ -7,7 +7,7 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
 
@@ -97,7 +97,7 @@ organisations:
         auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
         ASSERT_TRUE(runtime) << errors.front();
         current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(loaded.config->storeUrl);
+        store = store::Store::open(db.url());
         store->migrate();
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
     }
@@ -130,6 +130,7 @@ organisations:
     std::string extraPatients;
     std::string extraSlots;
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     std::unique_ptr<runtime::Current> current;
     std::unique_ptr<store::Store> store;

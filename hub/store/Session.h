@@ -1,0 +1,45 @@
+// A connection to the store that takes portable SQL.
+//
+// Every query in the hub is written once, with `?` placeholders: SQLite takes them as they are, and
+// PostgreSQL (whose Poco 1.11 connector passes the text to libpq verbatim) gets them numbered `$1, $2, …`
+// here. The few things that cannot be written portably are asked of the session by name.
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include <string>
+#include <string_view>
+
+namespace clinhub::store {
+
+enum class Dialect { sqlite, postgresql };
+
+// `?` placeholders numbered `$1…` in order, skipping quoted text ('…', "…") and comments; SQL as it is
+// for SQLite.
+std::string placeholdersFor(Dialect dialect, std::string_view sql);
+
+class Session {
+public:
+    Session(Poco::Data::Session session, Dialect dialect) : poco_(std::move(session)), dialect_(dialect) {}
+
+    // Starts a statement, as Poco::Data::Session does: s << "SELECT … WHERE id = ?", use(id), now;
+    // The text must be whole here: a statement built by streaming more onto it would miss the rewrite.
+    Poco::Data::Statement operator<<(std::string_view sql) { return poco_ << placeholdersFor(dialect_, sql); }
+
+    [[nodiscard]] Dialect dialect() const { return dialect_; }
+
+    // Appended to a SELECT that claims rows for this transaction: other transactions skip the rows this
+    // one holds rather than waiting for them. SQLite has one writer at a time, so there it is nothing.
+    [[nodiscard]] const char* skipLocked() const {
+        return dialect_ == Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+    }
+
+    [[nodiscard]] Poco::Data::Session& poco() { return poco_; }
+
+private:
+    Poco::Data::Session poco_;
+    Dialect dialect_;
+};
+
+} // namespace clinhub::store
