@@ -125,7 +125,7 @@ std::string Outbox::enqueue(const NewMessage& message) {
 
 std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
     std::vector<Message> claimed;
-    store_.write([&](store::Session& s) {
+    store_.transact([&](store::Session& s) {
         int64_t t = at;
         int limit = max;
         // Two queries, not one with OR: each then walks the (state, due_at) index instead of every row.
@@ -231,7 +231,7 @@ void settleOne(store::Session& s, const Outcome& o, int64_t t) {
 
 void Outbox::settle(const std::vector<Outcome>& outcomes) {
     if (outcomes.empty()) return;
-    store_.write([&](store::Session& s) {
+    store_.transact([&](store::Session& s) {
         const int64_t t = store::nowMicros();
         for (const auto& o : outcomes)
             settleOne(s, o, t);

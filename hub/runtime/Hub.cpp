@@ -58,9 +58,12 @@ void Hub::start() {
         throw StartupError({e.what()});
     }
     outbox_ = std::make_unique<outbox::Outbox>(*store_);
-    // One process owns an SQLite store, so any claim found now was left by a process that died.
-    if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
-        log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
+    // One process owns an SQLite store, so any claim found now was left by a process that died. A shared
+    // store's claims may be live processes' own: theirs lapse with their lease instead.
+    if (!store_->shared())
+        if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
+            log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
+    turns_ = std::make_unique<JobTurns>(*store_);
     current_ = std::make_unique<Current>(runtime);
 
     registerMetrics();
@@ -75,8 +78,7 @@ void Hub::start() {
 
     selfBook_ = std::make_unique<workflows::SelfBook>(*store_, *current_);
     // Expiry holds at access time anyway; the sweep makes it visible to staff and in the history.
-    expirySweep_ =
-        std::make_unique<Periodic>("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
+    expirySweep_ = onceAcrossProcesses("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
     batches_ = std::make_unique<workflows::BatchSelfBook>(*store_, *current_, *selfBook_);
     // A sent batch's links are minted a chunk per transaction, so patients' bookings never wait long for the
     // store; each chunk's invites go to the outbox at once.
@@ -89,11 +91,11 @@ void Hub::start() {
     cohorts_ = std::make_unique<workflows::Cohorts>(*store_, *current_, *selfBook_);
     selfBook_->bookClinicsWith([this](const workflows::Link& link) { return cohorts_->clinicsFor(link); });
     // Members whose records could not be asked at upload wait as pending_check until the records answer.
-    recordsRechecks_ = std::make_unique<Periodic>("immunisation_rechecks", std::chrono::seconds(30),
-                                                  [this] { cohorts_->recheckPending(200); });
+    recordsRechecks_ = onceAcrossProcesses("immunisation_rechecks", std::chrono::seconds(30),
+                                           [this] { cohorts_->recheckPending(200); });
     community_ = std::make_unique<workflows::CommunityClinics>(*store_, *current_, *selfBook_, *cohorts_);
     // Idempotent: each child is sent at most one invitation per clinic date, however often this runs.
-    communityInvitations_ = std::make_unique<Periodic>("community_clinic_invitations", std::chrono::minutes(5), [this] {
+    communityInvitations_ = onceAcrossProcesses("community_clinic_invitations", std::chrono::minutes(5), [this] {
         community_->inviteHomeSchooledAndUnknownSchool();
         community_->sendScheduledInvites();
     });
@@ -112,6 +114,13 @@ void Hub::start() {
                               {"port", std::to_string(server_->port())},
                               {"connectors", std::to_string(config.connectors.size())},
                               {"organisations", std::to_string(config.organisations.size())}});
+}
+
+std::unique_ptr<Periodic> Hub::onceAcrossProcesses(const std::string& name, std::chrono::milliseconds interval,
+                                                   std::function<void()> job) {
+    return std::make_unique<Periodic>(name, interval, [this, name, interval, job = std::move(job)] {
+        if (turns_->take(name, interval)) job();
+    });
 }
 
 void Hub::registerMetrics() {

@@ -7,6 +7,7 @@
 #include "hub/http/Server.h"
 #include "hub/metrics/Metrics.h"
 #include "hub/outbox/Dispatcher.h"
+#include "hub/runtime/JobTurns.h"
 #include "hub/runtime/Periodic.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
@@ -56,12 +57,16 @@ private:
     std::shared_ptr<const Runtime> loadRuntime(std::vector<std::string>& problems);
     std::vector<std::string> readinessProblems();
     void registerMetrics();
+    // A job that runs about once an interval across every process sharing the store (JobTurns).
+    std::unique_ptr<Periodic> onceAcrossProcesses(const std::string& name, std::chrono::milliseconds interval,
+                                                  std::function<void()> job);
 
     std::string configPath_;
     host::PluginHost host_;
     metrics::Metrics metrics_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<outbox::Outbox> outbox_;
+    std::unique_ptr<JobTurns> turns_;
     std::unique_ptr<Current> current_;
     std::unique_ptr<outbox::Dispatcher> dispatcher_;
     std::unique_ptr<workflows::SelfBook> selfBook_;

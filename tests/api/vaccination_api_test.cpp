@@ -4,6 +4,8 @@
 // booking through the invite link, and staff booking.
 #include "tests/api/VaccinationFixture.h"
 
+#include <Poco/Data/SQLite/Connector.h>
+
 namespace clinhub::test {
 namespace {
 
@@ -151,7 +153,8 @@ TEST_F(VaccinationApi, ThePatientMovesTheirBookingToAnotherClinicAndTheFirstGets
 
 // The records' outage is made in their own database (local-book's, here): every lookup then fails.
 void renameTable(const std::string& database, const std::string& from, const std::string& to) {
-    Poco::Data::Session s("SQLite", database);
+    Poco::Data::SQLite::Connector::registerConnector(); // the hub's own store may be PostgreSQL
+    Poco::Data::Session s(Poco::Data::SQLite::Connector::KEY, database);
     s << "ALTER TABLE " + from + " RENAME TO " + to, Poco::Data::Keywords::now;
 }
 
