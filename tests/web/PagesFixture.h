@@ -12,7 +12,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/web/PatientPages.h"
 #include "hub/workflows/SelfBook.h"
-#include "tests/TempDir.h"
+#include "tests/store/TestStore.h"
 
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -177,7 +177,7 @@ organisations:
         auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
         ASSERT_TRUE(runtime) << errors.front();
         current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(loaded.config->storeUrl);
+        store = store::Store::open(db.url());
         store->migrate();
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
 
@@ -254,6 +254,7 @@ organisations:
     }
 
     TempDir dir;
+    TestStore db{dir};
     host::PluginHost host;
     std::unique_ptr<runtime::Current> current;
     std::unique_ptr<store::Store> store;
