@@ -156,7 +156,7 @@ int migrate(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!config) return kUsage;
     auto store = store::Store::open(config->storeUrl);
     const auto applied = store->migrate();
-    out << config->storeUrl << ": schema version " << store->schemaVersion() << " (" << applied.size()
+    out << store->url() << ": schema version " << store->schemaVersion() << " (" << applied.size()
         << " migrations applied now)\n";
     return 0;
 }

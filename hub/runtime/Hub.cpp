@@ -53,7 +53,7 @@ void Hub::start() {
         for (int version : store_->migrate())
             log::info("store_migrated", {{"version", std::to_string(version)}});
     } catch (const Poco::Exception& e) {
-        throw StartupError({"store " + config.storeUrl + ": " + e.displayText()});
+        throw StartupError({"store " + store::withoutPassword(config.storeUrl) + ": " + e.displayText()});
     } catch (const std::exception& e) {
         throw StartupError({e.what()});
     }
@@ -78,7 +78,8 @@ void Hub::start() {
 
     selfBook_ = std::make_unique<workflows::SelfBook>(*store_, *current_);
     // Expiry holds at access time anyway; the sweep makes it visible to staff and in the history.
-    expirySweep_ = onceAcrossProcesses("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
+    expirySweep_ =
+        onceAcrossProcesses("link_expiry_sweep", std::chrono::minutes(1), [this] { selfBook_->sweepExpired(); });
     batches_ = std::make_unique<workflows::BatchSelfBook>(*store_, *current_, *selfBook_);
     // A sent batch's links are minted a chunk per transaction, so patients' bookings never wait long for the
     // store; each chunk's invites go to the outbox at once.

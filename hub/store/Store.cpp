@@ -82,6 +82,15 @@ std::string postgresConnectionString(const std::string& url) {
     return out;
 }
 
+std::string withoutPassword(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    const auto at = url.find('@', scheme);
+    const auto colon = url.find(':', scheme + 3);
+    if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 int64_t nowMicros() { return Poco::Timestamp().epochMicroseconds(); }
 
 int64_t nextSequence() {
@@ -95,7 +104,7 @@ int64_t nextSequence() {
 }
 
 Store::Store(std::string url, Dialect dialect, const std::string& connectionString)
-    : url_(std::move(url)), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
+    : url_(withoutPassword(url)), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
 
 Store::~Store() = default;
 

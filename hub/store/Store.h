@@ -41,6 +41,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
+    // The URL without its password, fit for logs and messages.
     [[nodiscard]] const std::string& url() const { return url_; }
     [[nodiscard]] Dialect dialect() const { return dialect_; }
     // Whether other processes may share this store (PostgreSQL): then no process may assume that a claim
@@ -88,6 +89,9 @@ private:
 // port=PORT user=USER [password=PASSWORD] dbname=DBNAME [KEY=VALUE …]", each part percent-decoded. Throws
 // std::invalid_argument when the URL is not postgresql:// or a part holds a space.
 std::string postgresConnectionString(const std::string& url);
+
+// `url` with any password in it replaced by "***", for logs and messages.
+std::string withoutPassword(const std::string& url);
 
 // Microseconds since the epoch: how every time is stored, so no database rounds it.
 int64_t nowMicros();

@@ -19,6 +19,19 @@ TEST(ConfigCheck, AcceptsTheDemoConfig) {
     EXPECT_NE(result.out.find("demo.yaml: OK (2 connectors, 1 organisations)"), std::string::npos) << result.out;
 }
 
+TEST(ConfigCheck, AcceptsTheMultiNodeConfigWithItsSecretsFromTheEnvironment) {
+    TempDir dir;
+    for (const char* name :
+         {"EMIS_PARTNER_URL", "EMIS_PARTNER_USER", "EMIS_PARTNER_PASSWORD", "NOTIFY_API_KEY", "NOTIFY_CALLBACK_TOKEN"})
+        ::setenv(name, "https://set.example.test", 1);
+    ::setenv("NOTIFY_API_KEY", "clinhub_test-8b3a6b6e-5f7d-4d1c-9d0e-3f2a1c4b5d6e-c2f0e1d4-7a9b-4c3e-8f1a-2b3c4d5e6f70",
+             1);
+    const auto result =
+        runClinhub({"config", "check", std::string(CLINHUB_SOURCE_DIR) + "/config/multi-node.yaml"}, dir);
+    EXPECT_EQ(result.exitCode, 0) << result.err << result.out;
+    EXPECT_NE(result.out.find("multi-node.yaml: OK (2 connectors, 1 organisations)"), std::string::npos) << result.out;
+}
+
 TEST(ConfigCheck, ReportsEveryProblemWithFileLineAndColumnAndFails) {
     TempDir dir;
     const auto path = dir.file("bad.yaml");

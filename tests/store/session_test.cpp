@@ -70,4 +70,11 @@ TEST(StoreUrl, BecomesLibpqKeywordsForPostgresql) {
     EXPECT_THROW(clinhub::store::postgresConnectionString("postgresql://a b@h/db"), std::invalid_argument);
 }
 
+TEST(StoreUrl, IsShownWithoutItsPassword) {
+    EXPECT_EQ(clinhub::store::withoutPassword("postgresql://hub:s3cret@db:5432/clinhub"),
+              "postgresql://hub:***@db:5432/clinhub");
+    EXPECT_EQ(clinhub::store::withoutPassword("postgresql://hub@db:5432/clinhub"), "postgresql://hub@db:5432/clinhub");
+    EXPECT_EQ(clinhub::store::withoutPassword("sqlite:/var/lib/clinhub/hub.db"), "sqlite:/var/lib/clinhub/hub.db");
+}
+
 } // namespace
