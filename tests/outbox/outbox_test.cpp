@@ -1,5 +1,8 @@
 #include "tests/outbox/OutboxFixture.h"
 
+#include <set>
+#include <thread>
+
 using namespace Poco::Data::Keywords;
 
 namespace clinhub::test {
@@ -32,6 +35,39 @@ TEST_F(OutboxQueue, AClaimedMessageIsNotClaimedAgainWhileItsLeaseHolds) {
     const auto lapsed = outbox->claim(10, now + 61'000'000, 60'000'000);
     ASSERT_EQ(lapsed.size(), 1U);
     EXPECT_TRUE(lapsed.front().interrupted) << "a lapsed claim must be reconciled before resending";
+}
+
+// Three "processes" (stores with pools of their own on one database) claiming at once: SKIP LOCKED on
+// PostgreSQL, the one writer on SQLite. Every message is claimed, and by one of them only.
+TEST_F(OutboxQueue, ProcessesClaimingAtOnceShareTheQueueWithoutOverlap) {
+    constexpr int kMessages = 600;
+    store->write([&](clinhub::store::Session& s) {
+        std::vector<outbox::NewMessage> messages(kMessages, {"A12345", outbox::Channel::sms, "{}", 0});
+        outbox::Outbox::enqueueAll(s, messages);
+    });
+    std::vector<std::unique_ptr<store::Store>> stores;
+    std::vector<std::vector<std::string>> claimed(3);
+    for (int p = 0; p < 3; ++p)
+        stores.push_back(store::Store::open(db.url()));
+    std::vector<std::thread> threads;
+    for (int p = 0; p < 3; ++p)
+        threads.emplace_back([&, p] {
+            outbox::Outbox mine(*stores[p]);
+            for (auto batch = mine.claim(25, store::nowMicros(), 60'000'000); !batch.empty();
+                 batch = mine.claim(25, store::nowMicros(), 60'000'000))
+                for (const auto& m : batch)
+                    claimed[p].push_back(m.reference);
+        });
+    for (auto& t : threads)
+        t.join();
+    std::set<std::string> all;
+    std::size_t total = 0;
+    for (const auto& mine : claimed) {
+        all.insert(mine.begin(), mine.end());
+        total += mine.size();
+    }
+    EXPECT_EQ(all.size(), static_cast<std::size_t>(kMessages)) << "every message claimed";
+    EXPECT_EQ(total, all.size()) << "no message claimed twice";
 }
 
 TEST_F(OutboxQueue, AMessageIsNotClaimedBeforeItIsDue) {
