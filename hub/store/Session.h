@@ -19,13 +19,21 @@ enum class Dialect { sqlite, postgresql };
 // for SQLite.
 std::string placeholdersFor(Dialect dialect, std::string_view sql);
 
+// A statement whose text is whole. Streaming more text onto it would miss the placeholder rewrite, so
+// that does not compile: build the text first, then start the statement with it.
+class Statement : public Poco::Data::Statement {
+public:
+    explicit Statement(Poco::Data::Statement&& statement) : Poco::Data::Statement(std::move(statement)) {}
+    template <typename T>
+    Statement& operator<<(const T&) = delete;
+};
+
 class Session {
 public:
     Session(Poco::Data::Session session, Dialect dialect) : poco_(std::move(session)), dialect_(dialect) {}
 
     // Starts a statement, as Poco::Data::Session does: s << "SELECT … WHERE id = ?", use(id), now;
-    // The text must be whole here: a statement built by streaming more onto it would miss the rewrite.
-    Poco::Data::Statement operator<<(std::string_view sql) { return poco_ << placeholdersFor(dialect_, sql); }
+    Statement operator<<(std::string_view sql) { return Statement(poco_ << placeholdersFor(dialect_, sql)); }
 
     [[nodiscard]] Dialect dialect() const { return dialect_; }
 
