@@ -53,13 +53,14 @@ std::unique_ptr<Poco::Data::SessionPool> poolFor(Dialect dialect, const std::str
 std::string postgresConnectionString(const std::string& url) {
     const Poco::URI uri(url);
     if (uri.getScheme() != "postgresql" && uri.getScheme() != "postgres")
-        throw std::invalid_argument("store URL '" + url + "' is not postgresql://USER@HOST:PORT/DBNAME");
+        throw std::invalid_argument("store URL '" + withoutPassword(url) +
+                                    "' is not postgresql://USER@HOST:PORT/DBNAME");
     std::string out;
     auto add = [&](const std::string& key, const std::string& value) {
         if (value.empty()) return;
         if (value.find_first_of(" \t\n") != std::string::npos)
-            throw std::invalid_argument("store URL '" + url + "': Poco's PostgreSQL connector cannot take a " + key +
-                                        " with a space in it");
+            throw std::invalid_argument("store URL '" + withoutPassword(url) +
+                                        "': Poco's PostgreSQL connector cannot take a " + key + " with a space in it");
         out += (out.empty() ? "" : " ") + key + "=" + value;
     };
     std::string user = uri.getUserInfo();

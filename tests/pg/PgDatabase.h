@@ -2,6 +2,7 @@
 // so a test that migrates a schema or counts rows takes one of these rather than the shared `clinhub`.
 #pragma once
 
+#include "hub/store/Store.h"
 #include "tests/pg/PgUrl.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -38,12 +39,12 @@ public:
     [[nodiscard]] const std::string& name() const { return name_; }
     // A new session on this database.
     [[nodiscard]] Poco::Data::Session session() const {
-        return Poco::Data::Session(Poco::Data::PostgreSQL::Connector::KEY, pocoConnectionString(url_));
+        return Poco::Data::Session(Poco::Data::PostgreSQL::Connector::KEY, store::postgresConnectionString(url_));
     }
 
 private:
     [[nodiscard]] Poco::Data::Session admin() const {
-        return Poco::Data::Session(Poco::Data::PostgreSQL::Connector::KEY, pocoConnectionString(adminUrl_));
+        return Poco::Data::Session(Poco::Data::PostgreSQL::Connector::KEY, store::postgresConnectionString(adminUrl_));
     }
 
     std::string adminUrl_;

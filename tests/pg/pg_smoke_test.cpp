@@ -4,7 +4,7 @@
 // - Placeholders are $1, $2, …, never `?`: the connector prepares the SQL on the server verbatim (PQprepare)
 //   and PostgreSQL's syntax for parameters is $n; `?` is not rewritten, the server refuses it as a syntax
 //   error. The hub's SQLite statements (with `?`) have to be ported, not reused.
-// - The connection string is libpq's keyword=value form split at spaces, never a URL (tests/pg/PgUrl.h).
+// - The connection string is libpq's keyword=value form split at spaces, never a URL (store::postgresConnectionString).
 // - A BIGINT read into an `int` comes back 0 without any error: read BIGINT columns into Poco::Int64.
 // Found while writing these, not tested here: every statement is a prepared one, so one string holds one
 // statement ("cannot insert multiple commands into a prepared statement"); a NULL read into std::string is
@@ -12,6 +12,7 @@
 // transaction every statement fails until rollback (unlike SQLite); `BEGIN` sent as a statement works but
 // Session::isTransaction() does not know of it; the same $n used for columns of different types fails
 // ("inconsistent types deduced"); libpq prints server NOTICEs (DROP … IF EXISTS) to stderr.
+#include "hub/store/Store.h"
 #include "tests/pg/PgDatabase.h"
 #include "tests/pg/PgUrl.h"
 
@@ -39,7 +40,7 @@ protected:
 
     static Session connect() {
         return Session(Poco::Data::PostgreSQL::Connector::KEY,
-                       clinhub::test::pocoConnectionString(clinhub::test::postgresUrl()));
+                       clinhub::store::postgresConnectionString(clinhub::test::postgresUrl()));
     }
 
     // A table of this test's own (tests run in parallel against one database), made afresh.
@@ -51,16 +52,6 @@ protected:
         return name;
     }
 };
-
-TEST(PgUrl, BecomesPocoKeywordValueConnectionString) {
-    EXPECT_EQ(clinhub::test::pocoConnectionString("postgresql://clinhub@127.0.0.1:5433/clinhub"),
-              "host=127.0.0.1 port=5433 user=clinhub dbname=clinhub");
-    EXPECT_EQ(clinhub::test::pocoConnectionString("postgres://hub%40x:p%3Ass@db.example:6000/store"),
-              "host=db.example port=6000 user=hub@x password=p:ss dbname=store");
-    EXPECT_THROW(clinhub::test::pocoConnectionString("postgresql://hub:a%20b@127.0.0.1/clinhub"),
-                 std::invalid_argument);
-    EXPECT_THROW(clinhub::test::pocoConnectionString("sqlite:///var/hub.db"), std::invalid_argument);
-}
 
 TEST_F(PgSmoke, SelectOneOverTheFixturesCluster) {
     Session session = connect();

@@ -67,7 +67,11 @@ TEST(StoreSession, RowsClaimedInOneTransactionAreSkippedByAnother) {
 TEST(StoreUrl, BecomesLibpqKeywordsForPostgresql) {
     EXPECT_EQ(clinhub::store::postgresConnectionString("postgresql://hub%40x@db.internal:6432/clinhub?sslmode=require"),
               "host=db.internal port=6432 user=hub@x dbname=clinhub sslmode=require");
-    EXPECT_THROW(clinhub::store::postgresConnectionString("postgresql://a b@h/db"), std::invalid_argument);
+    EXPECT_EQ(clinhub::store::postgresConnectionString("postgres://hub%40x:p%3Ass@db.example:6000/store"),
+              "host=db.example port=6000 user=hub@x password=p:ss dbname=store");
+    EXPECT_THROW(clinhub::store::postgresConnectionString("postgresql://hub:a%20b@127.0.0.1/clinhub"),
+                 std::invalid_argument);
+    EXPECT_THROW(clinhub::store::postgresConnectionString("sqlite:///var/hub.db"), std::invalid_argument);
 }
 
 TEST(StoreUrl, IsShownWithoutItsPassword) {
