@@ -429,6 +429,11 @@ TEST_F(ThreeHubsOnOnePostgres, EveryInviteArrivesOnceAndPatientsKeepBookingWhenO
               << " of the killed hub's messages; by their logs the survivors sent "
               << sentBy(first).size() + sentBy(second).size() << " and the killed hub " << sentBy(victim).size()
               << "\n";
+
+    // The survivors stop cleanly when asked, their peer's death notwithstanding.
+    const std::string firstLog = first.log(), secondLog = second.log();
+    EXPECT_EQ(first.stop(), 0) << first.log().substr(firstLog.size());
+    EXPECT_EQ(second.stop(), 0) << second.log().substr(secondLog.size());
 }
 
 } // namespace
