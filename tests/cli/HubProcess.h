@@ -51,8 +51,9 @@ inline CommandResult runClinhub(const std::vector<std::string>& args, const Temp
 
 class HubProcess {
 public:
-    // Starts `clinhub serve --config <configPath>`; the log goes to <dir>/hub.log.
-    HubProcess(const std::string& configPath, const TempDir& dir) : log_(dir.file("hub.log")) {
+    // Starts `clinhub serve --config <configPath>`; the log goes to <dir>/<logName>.
+    HubProcess(const std::string& configPath, const TempDir& dir, const std::string& logName = "hub.log")
+        : log_(dir.file(logName)) {
         Poco::Pipe out;
         const std::string command =
             std::string("exec '") + CLINHUB_EXE + "' serve --config '" + configPath + "' 2>>'" + log_ + "'";
@@ -76,6 +77,7 @@ public:
 
     [[nodiscard]] bool started() const { return port_ != 0; }
     [[nodiscard]] uint16_t port() const { return port_; }
+    [[nodiscard]] pid_t pid() const { return handle_ ? static_cast<pid_t>(handle_->id()) : -1; }
 
     struct Reply {
         int status = 0;
