@@ -1,7 +1,10 @@
 // The outbox end to end: `clinhub serve` sending queued SMS through the notify plugin to notify_sim.
 //   1. unthrottled: sends/s from the hub's store to the provider (target >= 2,000/s), against the named
 //      baseline of the same POSTs sent straight to the simulator by 8 threads (no hub, no store);
-//   2. with `rate_limit: {per_minute: 3000}`: the rate achieved over two minutes (target within 1%).
+//   2. with `rate_limit: {per_minute: 3000}`: the rate held over RATE_SECONDS (default two minutes; target
+//      within 1%), counted from 2 s after the first send. The limiter's bucket starts full (a second's
+//      worth, 50) and those go at once; counted in, they alone would put a 20 s run (bench/run --quick)
+//      5% over, so they are printed apart and the window measures the rate the limiter holds.
 // Prints figures; asserts nothing.
 //
 //   bench_outbox_delivery CLINHUB_EXE [MESSAGES] [RATE_SECONDS]
@@ -165,6 +168,7 @@ int main(int argc, char** argv) {
         Hub hub(exe, sim.url(), kPerMinute * rateSeconds / 60 + 2000, kPerMinute);
         while (simCount(sim) == 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::seconds(2));
         const int first = simCount(sim);
         const auto start = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(rateSeconds));
@@ -172,7 +176,9 @@ int main(int argc, char** argv) {
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         const double perMinute = sent * 60.0 / seconds;
         const double off = (perMinute - kPerMinute) / kPerMinute * 100;
-        std::printf("  rate_limit %d/min over %.0f s: %d sent = %.1f/min (%+.2f%%)   target within 1%%: %s\n",
+        std::printf("  rate_limit %d/min: %d sent in the first 2 s (the bucket's burst of %d, then the limit)\n",
+                    kPerMinute, first, kPerMinute / 60);
+        std::printf("  rate_limit %d/min over the next %.0f s: %d sent = %.1f/min (%+.2f%%)   target within 1%%: %s\n",
                     kPerMinute, seconds, sent, perMinute, off, std::abs(off) <= 1 ? "met" : "NOT met");
         // No baseline: the figure is held against the configured limit itself.
         bench::result(bench::format("outbox: rate_limit %d/min", kPerMinute), bench::format("%.1f/min", perMinute),
