@@ -124,9 +124,13 @@ public:
                 break;
             }
     }
-    ~Hub() {
+    ~Hub() { stop(); }
+    // Before its folder is removed: a running hub may still be writing there.
+    void stop() {
+        if (!process_) return;
         ::kill(static_cast<pid_t>(process_->id()), SIGTERM);
         process_->wait();
+        process_.reset();
     }
 
     Reply call(const std::string& method, const std::string& target, std::istream* body = nullptr,
@@ -246,6 +250,7 @@ int main(int argc, char** argv) {
                   bench::verdict(total <= 2 * baseline));
     bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
                   "<= 100 MB", bench::verdict(rss * 1024L <= 100'000'000L));
+    hub.stop();
     fs::remove_all(dir);
     return 0;
 }
