@@ -2,7 +2,8 @@
 // bench/run gathers into one table.
 //
 // CLINHUB_BENCH_STORE holds a store URL (postgresql://USER@HOST:PORT/DBNAME, or sqlite:FILE); unset, each
-// hub gets `sqlite:hub.db` in its own temp folder, as before. bench/run hands every run an empty database.
+// hub gets `sqlite:hub.db` in its own temp folder, as before. bench/run hands every run an empty database;
+// outbox_delivery empties it again for its second hub (emptyStore): never point it at one that matters.
 //
 // Each figure is also printed as one line, fields separated by tabs:
 //   RESULT <name> <figure> <baseline> <ratio> <target> <verdict>
