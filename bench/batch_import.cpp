@@ -4,6 +4,11 @@
 // Prints both times, the ratio and the hub's peak RSS; asserts nothing.
 //
 //   bench_batch_import CLINHUB_EXE [ROWS]
+//
+// The store is CLINHUB_BENCH_STORE's (bench/Report.h). On PostgreSQL the baseline is that database's own
+// bulk load, psql's \copy of the same file into a new table (dropped again before the hub starts).
+#include "Report.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -28,6 +33,7 @@
 
 namespace {
 
+namespace bench = clinhub::bench;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -61,10 +67,6 @@ void generate(const fs::path& file, int rows) {
 
 double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-void run(const std::string& command) {
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
-}
-
 long peakRssKiB(Poco::ProcessHandle::PID pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(status, line);)
@@ -95,7 +97,9 @@ class Hub {
 public:
     Hub(const std::string& exe, const fs::path& dir) : dir_(dir) {
         std::ofstream(dir / "hub.yaml")
-            << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n  public_url: https://book.example.test\n"
+            << "hub:\n  listen: 127.0.0.1:0\n"
+            << bench::storeYaml()
+            << "  public_url: https://book.example.test\n"
                "  http: {max_upload_mb: 50}\n  outbox: {poll_ms: 60000}\n"
                "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
                "  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}\n"
@@ -103,9 +107,9 @@ public:
                "    route: {appointment_book: book, sms: [texts]}\n"
                "    rules:\n      flu: {title: Flu vaccination, slot_types: [Flu clinic]}\n";
         const std::string config = (dir / "hub.yaml").string();
-        run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
-        run("'" + exe + "' keys create --config '" + config + "' --org A12345 --name bench 2>/dev/null | head -n1 > '" +
-            (dir / "key").string() + "'");
+        bench::run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
+        bench::run("'" + exe + "' keys create --config '" + config +
+                   "' --org A12345 --name bench 2>/dev/null | head -n1 > '" + (dir / "key").string() + "'");
         std::ifstream(dir / "key") >> key_;
         Poco::Pipe out;
         process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
@@ -120,9 +124,13 @@ public:
                 break;
             }
     }
-    ~Hub() {
+    ~Hub() { stop(); }
+    // Before its folder is removed: a running hub may still be writing there.
+    void stop() {
+        if (!process_) return;
         ::kill(static_cast<pid_t>(process_->id()), SIGTERM);
         process_->wait();
+        process_.reset();
     }
 
     Reply call(const std::string& method, const std::string& target, std::istream* body = nullptr,
@@ -169,13 +177,22 @@ int main(int argc, char** argv) {
     const fs::path csv = dir / "list.csv";
     generate(csv, rows);
     const auto bytes = static_cast<std::streamsize>(fs::file_size(csv));
-    std::printf("batch import: %d SystmOne-style rows (%.1f MB, 10%% invalid) through clinhub serve (SQLite)\n", rows,
-                static_cast<double>(bytes) / 1e6);
+    std::printf("batch import: %d SystmOne-style rows (%.1f MB, 10%% invalid) through clinhub serve (%s)\n", rows,
+                static_cast<double>(bytes) / 1e6, bench::storeName());
 
-    // Baseline: the same file into a fresh table by sqlite3's own importer, on the same disk.
+    // Baseline: the same file into a fresh table by the database's own importer.
+    const char* baselineName = bench::onPostgres() ? "psql \\copy" : "sqlite3 .import";
     auto start = Clock::now();
-    run("sqlite3 '" + (dir / "baseline.db").string() + "' '.import --csv " + csv.string() + " rows'");
+    if (bench::onPostgres()) {
+        const std::string psql = "psql -X -q -v ON_ERROR_STOP=1 -d '" + bench::storeUrl() + "'";
+        bench::run(psql + " -c 'CREATE TABLE bench_rows (nhs TEXT, mobile TEXT, dob TEXT, name TEXT)' -c " +
+                   "\"\\copy bench_rows FROM '" + csv.string() + "' WITH (FORMAT csv, HEADER true)\" >/dev/null");
+    } else {
+        bench::run("sqlite3 '" + (dir / "baseline.db").string() + "' '.import --csv " + csv.string() + " rows'");
+    }
     const double baseline = seconds(start);
+    if (bench::onPostgres())
+        bench::run("psql -X -q -d '" + bench::storeUrl() + "' -c 'DROP TABLE bench_rows' >/dev/null");
 
     Hub hub(argv[1], dir);
     std::istringstream terms(
@@ -212,7 +229,7 @@ int main(int argc, char** argv) {
     const double total = seconds(start);
     const long rss = peakRssKiB(hub.pid());
 
-    std::printf("  sqlite3 .import (baseline)              %7.2f s\n", baseline);
+    std::printf("  %-39s %7.2f s\n", (std::string(baselineName) + " (baseline)").c_str(), baseline);
     std::printf("  upload + verdicts + persisted           %7.2f s   %.0f rows/s   ratio %.2fx   hub CPU %.2f s\n",
                 upload, rows / upload, upload / baseline, uploadCpu);
     std::printf("  links + invites minted (%lld)        %7.2f s   %.0f links/s   hub CPU %.2f s\n",
@@ -223,6 +240,17 @@ int main(int argc, char** argv) {
                 rss * 1024L <= 100'000'000L ? "met" : "NOT met");
     std::printf("  can be sent %lld, cannot be sent %lld\n", static_cast<long long>(canSend),
                 static_cast<long long>(summary->getValue<int64_t>("cannot_be_sent")));
+    const std::string name = bench::format("batch import %d rows: ", rows);
+    const std::string base = bench::format("%.2f s", baseline);
+    bench::result(name + "upload + verdicts", bench::format("%.2f s", upload), base, bench::ratio(upload / baseline),
+                  bench::kNone, bench::kNone);
+    bench::result(name + "links + invites", bench::format("%.0f links/s", static_cast<double>(canSend) / minting),
+                  bench::kNone, bench::kNone, bench::kNone, bench::kNone);
+    bench::result(name + "total", bench::format("%.2f s", total), base, bench::ratio(total / baseline), "<= 2x",
+                  bench::verdict(total <= 2 * baseline));
+    bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
+                  "<= 100 MB", bench::verdict(rss * 1024L <= 100'000'000L));
+    hub.stop();
     fs::remove_all(dir);
     return 0;
 }

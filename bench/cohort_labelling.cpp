@@ -8,7 +8,9 @@
 //   bench_cohort_labelling CLINHUB_EXE [N] [LATENCY_MS]
 //
 // LATENCY_MS (default 0) makes the simulator answer each request that much later, as a remote API does;
-// the hub keeps several lookups in flight, the baseline one at a time.
+// the hub keeps several lookups in flight, the baseline one at a time. The hub's store is
+// CLINHUB_BENCH_STORE's (bench/Report.h).
+#include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
 
@@ -35,6 +37,7 @@
 
 namespace {
 
+namespace bench = clinhub::bench;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -85,8 +88,8 @@ int main(int argc, char** argv) {
                                                      (dir / "keys").string(), "--latency-ms", latency});
     const auto numbers = nhsNumbers(n);
     std::printf("cohort labelling: %d patients through clinhub serve -> fhir-immunisation -> immunisation_sim "
-                "(%s ms a request)\n",
-                n, latency.c_str());
+                "(%s ms a request, %s store)\n",
+                n, latency.c_str(), bench::storeName());
     std::fflush(stdout);
 
     // Baseline: the lookups alone, through the plugin host, one after another.
@@ -113,8 +116,9 @@ int main(int argc, char** argv) {
     const double baseline = seconds(start);
 
     std::ofstream(dir / "hub.yaml")
-        << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n"
-           "  public_url: https://book.example.test\n"
+        << "hub:\n  listen: 127.0.0.1:0\n"
+        << bench::storeYaml()
+        << "  public_url: https://book.example.test\n"
            "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
            "  records: {plugin: fhir-immunisation, config: "
         << connectorConfig(sim.url(), dir / "keys")
@@ -181,6 +185,12 @@ int main(int argc, char** argv) {
                 }()
                     .c_str());
     std::printf("  hub peak RSS %.1f MiB\n", rss / 1024.0);
+    // No target is set for cohort uploads: the figures are for comparison only.
+    const std::string name = bench::format("cohort labelling %d patients, %s ms: ", n, latency.c_str());
+    bench::result(name + "upload + lookups + labels", bench::format("%.2f s", upload),
+                  bench::format("%.2f s", baseline), bench::ratio(upload / baseline), bench::kNone, bench::kNone);
+    bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
+                  bench::kNone, bench::kNone);
     fs::remove_all(dir);
     return 0;
 }

@@ -1,10 +1,17 @@
 // The outbox end to end: `clinhub serve` sending queued SMS through the notify plugin to notify_sim.
 //   1. unthrottled: sends/s from the hub's store to the provider (target >= 2,000/s), against the named
 //      baseline of the same POSTs sent straight to the simulator by 8 threads (no hub, no store);
-//   2. with `rate_limit: {per_minute: 3000}`: the rate achieved over two minutes (target within 1%).
+//   2. with `rate_limit: {per_minute: 3000}`: the rate held over RATE_SECONDS (default two minutes; target
+//      within 1%), counted from 2 s after the first send. The limiter's bucket starts full (a second's
+//      worth, 50) and those go at once; counted in, they alone would put a 20 s run (bench/run --quick)
+//      5% over, so they are printed apart and the window measures the rate the limiter holds.
 // Prints figures; asserts nothing.
 //
 //   bench_outbox_delivery CLINHUB_EXE [MESSAGES] [RATE_SECONDS]
+//
+// The store is CLINHUB_BENCH_STORE's (bench/Report.h). The messages are queued straight into its outbox
+// table by one INSERT ... SELECT (sqlite3, or psql on PostgreSQL), so the hub does the same work on both.
+#include "Report.h"
 #include "SimProcess.h"
 
 #include <Poco/JSON/Object.h>
@@ -27,6 +34,7 @@
 
 namespace {
 
+namespace bench = clinhub::bench;
 using Clock = std::chrono::steady_clock;
 using clinhub::test::SimProcess;
 
@@ -52,8 +60,9 @@ struct Hub {
         std::filesystem::create_directories(dir);
         setenv("CLINHUB_BENCH_NOTIFY_KEY", kApiKey, 1);
         std::ofstream(dir / "hub.yaml")
-            << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n"
-               "  outbox: {poll_ms: 20, workers: 8, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
+            << "hub:\n  listen: 127.0.0.1:0\n"
+            << bench::storeYaml()
+            << "  outbox: {poll_ms: 20, workers: 8, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
                "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
                "  notify:\n    plugin: notify\n"
             << (perMinute > 0 ? "    rate_limit: {per_minute: " + std::to_string(perMinute) + "}\n" : "")
@@ -62,14 +71,24 @@ struct Hub {
             << "\"}\norganisations:\n  A12345:\n    name: Bench Surgery\n"
                "    route: {appointment_book: book, sms: [notify], email: notify}\n";
         const std::string config = (dir / "hub.yaml").string();
-        run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
-        std::ofstream(dir / "queue.sql")
-            << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " << messages
-            << ") INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
-               "claimed_until, created_at, updated_at) SELECT printf('msg-bench-%07d', i), 'A12345', 'sms', "
-               "printf('{\"to\":\"+447700900%03d\",\"body\":\"Bench Surgery: test message %d\"}', i % 1000, i), "
-               "'queued', 0, 0, 0, 0, 0 FROM n;\n";
-        run("sqlite3 '" + (dir / "hub.db").string() + "' < '" + (dir / "queue.sql").string() + "'");
+        bench::emptyStore(); // the second hub of a run must not see the first one's messages
+        bench::run("'" + exe + "' migrate --config '" + config + "' >/dev/null 2>&1");
+        // The same rows on both stores: only the row generator and the string formatting differ.
+        std::ofstream queue(dir / "queue.sql");
+        if (bench::onPostgres())
+            queue << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
+                     "claimed_until, created_at, updated_at) SELECT 'msg-bench-' || lpad(i::text, 7, '0'), "
+                     "'A12345', 'sms', format('{\"to\":\"+447700900%s\",\"body\":\"Bench Surgery: test message "
+                     "%s\"}', lpad((i % 1000)::text, 3, '0'), i), 'queued', 0, 0, 0, 0, 0 FROM generate_series(1, "
+                  << messages << ") AS i;\n";
+        else
+            queue << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " << messages
+                  << ") INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
+                     "claimed_until, created_at, updated_at) SELECT printf('msg-bench-%07d', i), 'A12345', 'sms', "
+                     "printf('{\"to\":\"+447700900%03d\",\"body\":\"Bench Surgery: test message %d\"}', i % 1000, "
+                     "i), 'queued', 0, 0, 0, 0, 0 FROM n;\n";
+        queue.close();
+        bench::runSql(dir, dir / "queue.sql");
         Poco::Pipe out;
         process = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
             "/bin/sh",
@@ -84,9 +103,6 @@ struct Hub {
         ::kill(static_cast<pid_t>(process->id()), SIGTERM);
         process->wait();
         std::filesystem::remove_all(dir);
-    }
-    static void run(const std::string& command) {
-        if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
     }
 };
 
@@ -126,7 +142,8 @@ int main(int argc, char** argv) {
     const int messages = argc > 2 ? std::stoi(argv[2]) : 20'000;
     const int rateSeconds = argc > 3 ? std::stoi(argv[3]) : 120;
 
-    std::printf("outbox delivery: clinhub serve -> notify plugin -> notify_sim (SQLite store, 8 workers)\n");
+    std::printf("outbox delivery: clinhub serve -> notify plugin -> notify_sim (%s store, 8 workers)\n",
+                bench::storeName());
     {
         SimProcess sim(NOTIFY_SIM, {"--fixture", NOTIFY_FIXTURE, "--rate-limit", "0"});
         Hub hub(exe, sim.url(), messages, 0);
@@ -141,6 +158,8 @@ int main(int argc, char** argv) {
                     rate >= 2000 ? "met" : "NOT met");
         std::printf("  baseline (bare HTTP round trips to the simulator, 8 threads): %.0f/s   ratio %.2f\n", baseline,
                     rate / baseline);
+        bench::result("outbox: unthrottled", bench::format("%.0f sends/s", rate), bench::format("%.0f/s", baseline),
+                      bench::ratio(rate / baseline), ">= 2000/s", bench::verdict(rate >= 2000));
     }
     {
         constexpr int kPerMinute = 3000;
@@ -149,6 +168,7 @@ int main(int argc, char** argv) {
         Hub hub(exe, sim.url(), kPerMinute * rateSeconds / 60 + 2000, kPerMinute);
         while (simCount(sim) == 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::seconds(2));
         const int first = simCount(sim);
         const auto start = Clock::now();
         std::this_thread::sleep_for(std::chrono::seconds(rateSeconds));
@@ -156,8 +176,14 @@ int main(int argc, char** argv) {
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         const double perMinute = sent * 60.0 / seconds;
         const double off = (perMinute - kPerMinute) / kPerMinute * 100;
-        std::printf("  rate_limit %d/min over %.0f s: %d sent = %.1f/min (%+.2f%%)   target within 1%%: %s\n",
+        std::printf("  rate_limit %d/min: %d sent in the first 2 s (the bucket's burst of %d, then the limit)\n",
+                    kPerMinute, first, kPerMinute / 60);
+        std::printf("  rate_limit %d/min over the next %.0f s: %d sent = %.1f/min (%+.2f%%)   target within 1%%: %s\n",
                     kPerMinute, seconds, sent, perMinute, off, std::abs(off) <= 1 ? "met" : "NOT met");
+        // No baseline: the figure is held against the configured limit itself.
+        bench::result(bench::format("outbox: rate_limit %d/min", kPerMinute), bench::format("%.1f/min", perMinute),
+                      bench::kNone, bench::kNone, bench::format("%d/min ±1%%", kPerMinute),
+                      bench::verdict(std::abs(off) <= 1));
     }
     return 0;
 }

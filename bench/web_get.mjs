@@ -1,6 +1,7 @@
 // GET /b/<token> (the patient's welcome page) under wrk, against nginx serving a static file of the same
 // bytes on the same machine. Prints requests/s of both, the ratio, and p99 latency of both, against the
-// target in issue 3: at least 0.5x nginx, p99 at most 10 ms. Asserts nothing.
+// target in issue 3: at least 0.5x nginx, p99 at most 10 ms. Asserts nothing. The hub's store is
+// CLINHUB_BENCH_STORE's (bench/report.mjs).
 //
 //   node bench/web_get.mjs --clinhub build-bench/clinhub [--duration 10s] [--connections 64] [--threads 2]
 //                          [--hub-threads N (hub.http.threads; the hub's default when not given)] [--nginx PATH]
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Hub, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles } from '../tests/browser/lib/hub.mjs';
+import { benchStore, storeName, result, ratio as times, verdict } from './report.mjs';
 
 const run = promisify(execFile);
 const opts = args({ duration: '10s', connections: '64', threads: '2', nginx: '/usr/sbin/nginx', warmup: '2s' });
@@ -124,6 +126,7 @@ const files = writeHubFiles({
   seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES },
   rules: { flu: FLU_RULE },
   httpThreads: opts['hub-threads'] ? Number(opts['hub-threads']) : undefined,
+  store: benchStore(),
 });
 const hub = new Hub(opts.clinhub, files);
 let nginx;
@@ -138,7 +141,8 @@ try {
 
   nginx = await startNginx(body);
   console.log(`web GET /b/<token>: wrk -t${opts.threads} -c${opts.connections} -d${opts.duration} --latency ` +
-    `(after ${opts.warmup} warm-up); page ${body.length} bytes; clinhub http.threads ${opts['hub-threads'] ?? 'default'}`);
+    `(after ${opts.warmup} warm-up); page ${body.length} bytes; clinhub http.threads ${opts['hub-threads'] ?? 'default'}; ` +
+    `${storeName()} store`);
   const n = await measure('nginx', nginx.url);
   const h = await measure('clinhub', pageUrl);
 
@@ -148,6 +152,10 @@ try {
   console.log(row('clinhub GET /b/<token>', h));
   console.log(`  ratio clinhub/nginx: ${ratio.toFixed(2)}x (target >= 0.50x: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
     `clinhub p99 ${h.p99.toFixed(2)} ms (target <= 10 ms: ${h.p99 <= 10 ? 'met' : 'NOT met'})`);
+  result('web GET /b/<token>: throughput', `${h.rps.toFixed(0)} req/s`, `${n.rps.toFixed(0)} req/s`, times(ratio),
+    '>= 0.50x', verdict(ratio >= 0.5));
+  result('web GET /b/<token>: p99', `${h.p99.toFixed(2)} ms`, `${n.p99.toFixed(2)} ms`, times(h.p99 / n.p99),
+    '<= 10 ms', verdict(h.p99 <= 10));
 } catch (e) {
   console.log(`web GET bench failed: ${e.message}\nhub log (last lines):\n${hub.logTail(20)}`);
   process.exitCode = 1;

@@ -1,8 +1,9 @@
-// bench_emis_xml_overhead [--n 2000]: what the emis-xml plugin adds to a freeSlots call. The plugin
+// bench_emis_xml_overhead [[--n] 2000]: what the emis-xml plugin adds to a freeSlots call. The plugin
 // (loaded by the real host) lists one clinic's free slots from emis_sim N times; then the same two
 // requests it makes (GetAppointmentSessions, GetSlotsForSession) are sent N times straight from a Poco
 // keep-alive session, reading the replies but not parsing them, as the baseline.
 // Target: <= 1 ms median overhead. Asserts nothing.
+#include "Report.h"
 #include "SimProcess.h"
 #include "hub/domain/UkTime.h"
 #include "hub/host/PluginHost.h"
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
     int n = 2000;
     for (int i = 1; i + 1 < argc; i += 2)
         if (std::string(argv[i]) == "--n") n = std::max(1, std::stoi(argv[i + 1]));
+    // A bare count too, as the other connectors' benchmarks take it (bench/run gives each the same).
+    if (argc == 2) n = std::max(1, std::stoi(argv[1]));
     try {
         clinhub::test::SimProcess sim(EMIS_SIM, {"--fixture", EMIS_FIXTURE});
         clinhub::host::PluginHost host;
@@ -140,6 +143,7 @@ int main(int argc, char** argv) {
         std::printf("  direct (Poco)       median %.3f ms  p99 %.3f ms\n", raw.median, raw.p99);
         std::printf("  overhead            median %+.3f ms  ratio %.2fx  (target: <= 1 ms median overhead: %s)\n",
                     overhead, plugin.median / raw.median, overhead <= 1.0 ? "met" : "NOT met");
+        clinhub::bench::overheadResult("emis-xml freeSlots, median", plugin.median, raw.median);
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "bench_emis_xml_overhead: " << e.what() << '\n';

@@ -3,6 +3,7 @@
 // same GET /Slot (same query, Ssp-* headers and a fresh JWT each time) from a Poco keep-alive session and
 // reads the reply without parsing it. The two alternate call by call, N (default 2000) each, so both
 // see the same machine. Target: <= 1 ms median overhead. Asserts nothing.
+#include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
 
@@ -178,5 +179,6 @@ int main(int argc, char** argv) {
                 p.p99);
     std::printf("  median overhead %.3f ms (ratio %.2fx); target <= 1 ms median overhead\n", p.median - d.median,
                 d.median > 0 ? p.median / d.median : 0.0);
+    clinhub::bench::overheadResult("gpconnect-fhir freeSlots, median", p.median, d.median);
     return 0;
 }

@@ -1,6 +1,7 @@
 // bench_notify_send [--n 5000] [--threads 8]: SMS sends/s through the notify plugin (loaded by the real
 // host) to notify_sim with its rate limit off, then the same POSTs sent straight from Poco keep-alive
 // sessions, no plugin, as the baseline. Target: >= 2,000 sends/s through the plugin.
+#include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
 
@@ -147,5 +148,9 @@ int main(int argc, char** argv) {
                 directSeconds);
     std::printf("  plugin / baseline:             %6.2f\n", pluginRate / directRate);
     std::printf("  sim log: %s\n", sim.control("GET", "/_sim/notifications/count").c_str());
+    namespace bench = clinhub::bench;
+    bench::result(bench::format("notify send, %d threads", threads), bench::format("%.0f sends/s", pluginRate),
+                  bench::format("%.0f/s", directRate), bench::ratio(pluginRate / directRate), ">= 2000/s",
+                  bench::verdict(pluginRate >= 2000));
     return pluginOk == n && directOk == n ? 0 : 1;
 }

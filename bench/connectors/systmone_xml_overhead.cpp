@@ -3,6 +3,7 @@
 // on kept connections, in the same run. Target: at most 1 ms median overhead.
 //
 //   bench_systmone_xml_overhead [N]      (default 2000)
+#include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
@@ -91,6 +92,8 @@ void print(const char* transport, const Stats& plugin, const Stats& raw) {
     std::printf("%-5s direct  median %.3f ms  p99 %.3f ms\n", transport, raw.median, raw.p99);
     std::printf("%-5s overhead median %.3f ms (target <= 1 ms), ratio %.2fx\n\n", transport, plugin.median - raw.median,
                 raw.median > 0 ? plugin.median / raw.median : 0.0);
+    clinhub::bench::overheadResult(std::string("systmone-xml freeSlots over ") + transport + ", median", plugin.median,
+                                   raw.median);
 }
 
 } // namespace

@@ -108,15 +108,16 @@ export async function startPeer(command, timeoutMs = 15000) {
   };
 }
 
-// `book`, when given, replaces local-book: {plugin, config} with config a YAML flow mapping.
-export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '', book }) {
+// `book`, when given, replaces local-book: {plugin, config} with config a YAML flow mapping. `store` is the
+// hub's store URL (the benchmarks run on PostgreSQL too); by default a SQLite file in the folder.
+export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '', book, store = 'sqlite:hub.db' }) {
   const dir = mkdtempSync(join(tmpdir(), 'clinhub-node-'));
   writeFileSync(join(dir, 'book-seed.yaml'), seedYaml(seed));
   let rulesYaml = '';
   for (const [id, rule] of Object.entries(rules)) rulesYaml += ruleYaml(id, rule);
   const config = `hub:
   listen: 127.0.0.1:0
-  store: sqlite:hub.db
+  store: ${q(store)}
   outbox: {poll_ms: 20, workers: 1}
 ${httpThreads ? `  http: {threads: ${httpThreads}}\n` : ''}${extraHub}connectors:
   book:

@@ -72,9 +72,10 @@ async function reachReview(hub, link, patient, pickIndex) {
 
 // Runs the race against a fresh hub; returns figures and every check's result (nothing thrown for a
 // failed check, so the caller prints them all).
-export async function runRace({ exe, links = 200, slots = 50, httpThreads, log = console.log }) {
+// `store` is the hub's store URL (writeHubFiles' default when not given).
+export async function runRace({ exe, links = 200, slots = 50, httpThreads, store, log = console.log }) {
   const patients = racePatients(links);
-  const files = writeHubFiles({ seed: raceSeed(patients, slots), rules: { race: RACE_RULE }, generateDays: 1, httpThreads });
+  const files = writeHubFiles({ seed: raceSeed(patients, slots), rules: { race: RACE_RULE }, generateDays: 1, httpThreads, store });
   const hub = new Hub(exe, files);
   try {
     await hub.start();
