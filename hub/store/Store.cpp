@@ -104,7 +104,7 @@ int64_t nextSequence() {
     return next;
 }
 
-Store::Store(std::string url, Dialect dialect, const std::string& connectionString)
+Store::Store(const std::string& url, Dialect dialect, const std::string& connectionString)
     : url_(withoutPassword(url)), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
 
 Store::~Store() = default;

@@ -73,7 +73,7 @@ public:
     void transact(const std::function<void(Session&)>& work);
 
 private:
-    Store(std::string url, Dialect dialect, const std::string& connectionString);
+    Store(const std::string& url, Dialect dialect, const std::string& connectionString);
     void run(const std::function<void(Session&)>& work, bool storeWide);
 
     std::string url_;

@@ -33,11 +33,14 @@ TEST_F(JobTurnsTest, OneProcessTakesATurnAndTheOthersWaitForTheNext) {
 }
 
 TEST_F(JobTurnsTest, OfManyAskingAtOnceExactlyOneTakesTheTurn) {
+    constexpr int kProcesses = 6;
     std::vector<std::unique_ptr<runtime::JobTurns>> processes;
-    for (int i = 0; i < 6; ++i)
+    processes.reserve(kProcesses);
+    for (int i = 0; i < kProcesses; ++i)
         processes.push_back(std::make_unique<runtime::JobTurns>(*store));
     std::atomic<int> taken{0};
     std::vector<std::thread> threads;
+    threads.reserve(kProcesses);
     for (auto& p : processes)
         threads.emplace_back([&] {
             if (p->take("immunisation_rechecks", 10s)) ++taken;
