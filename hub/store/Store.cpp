@@ -135,22 +135,30 @@ void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
     Session s = session();
     std::unique_lock<std::mutex> one(writer_, std::defer_lock);
     if (storeWide) one.lock();
-    if (dialect_ == Dialect::sqlite) {
-        // Poco's begin() is BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.
+    // On PostgreSQL, Poco's begin(), commit() and rollback() are one round trip each, where any statement
+    // costs four (prepare, describe, execute, deallocate). On SQLite, Poco's begin() is BEGIN DEFERRED,
+    // which lets two writers read, then deadlock on upgrade.
+    const bool sqlite = dialect_ == Dialect::sqlite;
+    if (sqlite)
         s << "BEGIN IMMEDIATE", now;
-    } else {
-        s << "BEGIN", now;
-    }
+    else
+        s.poco().begin();
     try {
-        if (storeWide && dialect_ == Dialect::postgresql) {
+        if (storeWide && !sqlite) {
             int64_t lock = kWriterLock;
             s << "SELECT pg_advisory_xact_lock(?)", use(lock), now;
         }
         work(s);
-        s << "COMMIT", now;
+        if (sqlite)
+            s << "COMMIT", now;
+        else
+            s.poco().commit();
     } catch (...) {
         try {
-            s << "ROLLBACK", now;
+            if (sqlite)
+                s << "ROLLBACK", now;
+            else
+                s.poco().rollback();
         } catch (const Poco::Exception&) { // NOLINT(bugprone-empty-catch): the first error is the one to report
         }
         throw;
