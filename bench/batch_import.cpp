@@ -8,6 +8,7 @@
 // The store is CLINHUB_BENCH_STORE's (bench/Report.h). On PostgreSQL the baseline is that database's own
 // bulk load, psql's \copy of the same file into a new table (dropped again before the hub starts).
 #include "Report.h"
+#include "tests/TestNhsNumbers.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -37,27 +38,12 @@ namespace bench = clinhub::bench;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-// The next NHS number of the 999 test range with a valid modulus 11 check digit (prefixes whose check
-// would be 10 are skipped), so every generated number is distinct.
-std::string nextNhsNumber() {
-    static long long prefix = 999000000;
-    for (;; ++prefix) {
-        const std::string s = std::to_string(prefix);
-        int sum = 0;
-        for (int d = 0; d < 9; ++d)
-            sum += (s[static_cast<std::size_t>(d)] - '0') * (10 - d);
-        const int check = (11 - sum % 11) % 11;
-        if (check == 10) continue;
-        ++prefix;
-        return s + std::to_string(check);
-    }
-}
-
 void generate(const fs::path& file, int rows) {
     std::ofstream out(file);
     out << "NHS Number,Mobile Number,Date of Birth,Name\r\n";
+    clinhub::test::TestNhsNumbers nhsNumbers;
     for (int i = 0; i < rows; ++i) {
-        std::string nhs = nextNhsNumber();
+        std::string nhs = nhsNumbers.next();
         std::string mobile = "07700 900" + std::to_string(100 + i % 900);
         if (i % 20 == 5) nhs.back() = static_cast<char>('0' + (nhs.back() - '0' + 1) % 10); // wrong check digit
         if (i % 20 == 15) mobile = "0117 496 0860";                                         // a landline

@@ -3,6 +3,7 @@
 // while one hub is killed with SIGKILL, and patients open, check and book their links on whichever hub answers.
 // Nothing here is timed: how fast belongs in bench/.
 #include "SimProcess.h"
+#include "tests/TestNhsNumbers.h"
 #include "tests/cli/HubProcess.h"
 #include "tests/pg/PgDatabase.h"
 #include "tests/web/PagesFixture.h"
@@ -35,31 +36,16 @@ constexpr const char* kApiKey =
     "clinhub_test-8b3a6b6e-5f7d-4d1c-9d0e-3f2a1c4b5d6e-c2f0e1d4-7a9b-4c3e-8f1a-2b3c4d5e6f70";
 constexpr const char* kSmsTemplate = "4d6f2b1a-3c5e-4f70-8a9b-1c2d3e4f5a6b";
 
-// The next NHS number of the 999 test range with a valid modulus 11 check digit (prefixes whose check
-// digit would be 10 are skipped), so every number is valid and distinct.
-std::string nextNhsNumber(long long& prefix) {
-    for (;; ++prefix) {
-        const std::string s = std::to_string(prefix);
-        int sum = 0;
-        for (int d = 0; d < 9; ++d)
-            sum += (s[static_cast<std::size_t>(d)] - '0') * (10 - d);
-        const int check = (11 - sum % 11) % 11;
-        if (check == 10) continue;
-        ++prefix;
-        return s + std::to_string(check);
-    }
-}
-
 // A SystmOne-style list of `rows` patients, every one of whom can be sent an invite: distinct NHS numbers of
 // the 999 range, mobiles of the 07700 900000–900999 drama range, all born 14 March 1956.
 std::string patientList(int rows) {
     std::ostringstream out;
     out << "NHS Number,Mobile Number,Date of Birth,Name\r\n";
-    long long prefix = 999000000;
+    clinhub::test::TestNhsNumbers nhsNumbers;
     for (int i = 0; i < rows; ++i) {
         char mobile[16];
         std::snprintf(mobile, sizeof mobile, "07700 900%03d", i % 1000);
-        out << nextNhsNumber(prefix) << ',' << mobile << ",14/03/1956,Test Patient " << i << "\r\n";
+        out << nhsNumbers.next() << ',' << mobile << ",14/03/1956,Test Patient " << i << "\r\n";
     }
     return out.str();
 }
@@ -176,21 +162,6 @@ void expectLinkOpens(uint16_t port, const std::string& token) {
 Reply passDateOfBirth(Browser& b, const std::string& token) {
     return b.post(at(token, "/verify"),
                   {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", "book"}});
-}
-
-std::string hidden(const Reply& reply, const std::string& name) {
-    std::smatch m;
-    const std::regex field("name=\"" + name + "\"[^>]*value=\"([^\"]*)\"");
-    return std::regex_search(reply.body, m, field) ? m[1].str() : std::string();
-}
-
-std::vector<std::string> slotValues(const Reply& reply) {
-    std::vector<std::string> out;
-    const std::regex radio("name=\"slot\" type=\"radio\" value=\"([^\"]*)\"");
-    for (auto it = std::sregex_iterator(reply.body.begin(), reply.body.end(), radio); it != std::sregex_iterator();
-         ++it)
-        out.push_back((*it)[1].str());
-    return out;
 }
 
 class ThreeHubsOnOnePostgres : public ::testing::Test {

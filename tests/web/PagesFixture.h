@@ -112,6 +112,23 @@ private:
     std::map<std::string, std::string> forced_;
 };
 
+// The value of a page's hidden field `name` (the CSRF token, say).
+inline std::string hidden(const Reply& reply, const std::string& name) {
+    std::smatch m;
+    const std::regex field("name=\"" + name + "\"[^>]*value=\"([^\"]*)\"");
+    return std::regex_search(reply.body, m, field) ? m[1].str() : std::string();
+}
+
+// Every value="..." of the slot radios on a page, in order.
+inline std::vector<std::string> slotValues(const Reply& reply) {
+    std::vector<std::string> out;
+    const std::regex radio("name=\"slot\" type=\"radio\" value=\"([^\"]*)\"");
+    for (auto it = std::sregex_iterator(reply.body.begin(), reply.body.end(), radio); it != std::sregex_iterator();
+         ++it)
+        out.push_back((*it)[1].str());
+    return out;
+}
+
 class PagesFixture : public ::testing::Test {
 protected:
     void SetUp() override { start(); }
@@ -207,22 +224,6 @@ organisations:
     Reply verify(Browser& b, const std::string& token, const std::string& next = "book") {
         return b.post(at(token, "/verify"),
                       {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", next}});
-    }
-
-    static std::string hidden(const Reply& reply, const std::string& name) {
-        std::smatch m;
-        const std::regex field("name=\"" + name + "\"[^>]*value=\"([^\"]*)\"");
-        return std::regex_search(reply.body, m, field) ? m[1].str() : std::string();
-    }
-
-    // Every value="..." of the slot radios on a page, in order.
-    static std::vector<std::string> slotValues(const Reply& reply) {
-        std::vector<std::string> out;
-        const std::regex radio("name=\"slot\" type=\"radio\" value=\"([^\"]*)\"");
-        for (auto it = std::sregex_iterator(reply.body.begin(), reply.body.end(), radio); it != std::sregex_iterator();
-             ++it)
-            out.push_back((*it)[1].str());
-        return out;
     }
 
     // The patient's way to the review page of the first free slot; returns that slot and the CSRF token.
