@@ -186,20 +186,24 @@ void insertAttempt(store::Session& s, const std::string& reference, const Attemp
 void markSent(store::Session& s, const Outcome& o, int64_t t) {
     std::string organisation;
     std::string afterSent;
-    s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state <> 'sent'",
+    s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state IN ('queued', "
+         "'sending')",
         useRef(o.reference), into(organisation), into(afterSent), now;
     // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
     // the store (a sent message is never resent).
     s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
-         "last_error = NULL, payload = '{}' WHERE reference = ?",
+         "last_error = NULL, payload = '{}' WHERE reference = ? AND state IN ('queued', 'sending')",
         useRef(o.connector), useRef(o.providerId), use(t), use(t), useRef(o.reference), now;
-    if (afterSent.empty()) return;
+    if (afterSent.empty()) return; // no follow-up, or the message was no longer this worker's to settle
     const auto next = Poco::JSON::Parser().parse(afterSent).extract<Poco::JSON::Object::Ptr>();
     Outbox::enqueue(s,
                     {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
                      next->getValue<std::string>("payload"), 0, nullptr});
 }
 
+// Every update below holds only while the message is still to be sent (`queued` or `sending`): a worker
+// whose lease lapsed may settle late, after another process finished the message, and must not bring a
+// sent or dead message back to the queue.
 void settleOne(store::Session& s, const Outcome& o, int64_t t) {
     for (const auto& a : o.tried)
         insertAttempt(s, o.reference, a, t);
@@ -207,22 +211,24 @@ void settleOne(store::Session& s, const Outcome& o, int64_t t) {
     int64_t due = o.dueAt;
     switch (o.kind) {
     case Outcome::Kind::trying:
-        s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ?", useRef(o.connector), use(t),
-            useRef(o.reference), now;
+        s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ? AND state IN ('queued', 'sending')",
+            useRef(o.connector), use(t), useRef(o.reference), now;
         break;
     case Outcome::Kind::sent: markSent(s, o, t); break;
     case Outcome::Kind::retry:
         s << "UPDATE outbox SET state = 'queued', attempts = ?, due_at = ?, claimed_until = 0, last_error = ?, "
-             "updated_at = ? WHERE reference = ?",
+             "updated_at = ? WHERE reference = ? AND state IN ('queued', 'sending')",
             use(attempts), use(due), useRef(o.error), use(t), useRef(o.reference), now;
         break;
     case Outcome::Kind::failed:
-        s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ?",
+        s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ? "
+             "AND state IN ('queued', 'sending')",
             use(attempts), useRef(o.error), use(t), useRef(o.reference), now;
         break;
     case Outcome::Kind::held:
-        s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ?", use(due),
-            useRef(o.error), use(t), useRef(o.reference), now;
+        s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ? AND state IN "
+             "('queued', 'sending')",
+            use(due), useRef(o.error), use(t), useRef(o.reference), now;
         break;
     }
 }

@@ -70,6 +70,23 @@ TEST_F(OutboxQueue, ProcessesClaimingAtOnceShareTheQueueWithoutOverlap) {
     EXPECT_EQ(total, all.size()) << "no message claimed twice";
 }
 
+// A worker stalls past its lease; another process takes the message over and sends it. The first one's
+// late word (a retry here) must not put the sent message back in the queue to be sent again.
+TEST_F(OutboxQueue, ALateSettleFromALapsedClaimCannotRequeueAMessageAnotherProcessSent) {
+    const auto reference = enqueueSms();
+    const auto t = store::nowMicros();
+    ASSERT_EQ(outbox->claim(10, t, 1'000'000).size(), 1U);
+    const auto takenOver = outbox->claim(10, t + 2'000'000, 60'000'000);
+    ASSERT_EQ(takenOver.size(), 1U);
+    outbox->settle({outbox::Outcome::sent(reference, "scripted", "provider-1")});
+    outbox->settle({outbox::Outcome::retry(reference, 1, t, "timed out (too late to matter)")});
+    const auto message = outbox->find(reference);
+    ASSERT_TRUE(message.has_value());
+    EXPECT_EQ(message->state, "sent");
+    EXPECT_EQ(message->providerId, "provider-1");
+    EXPECT_TRUE(outbox->claim(10, t + 3'600'000'000, 60'000'000).empty()) << "nothing left to send again";
+}
+
 TEST_F(OutboxQueue, AMessageIsNotClaimedBeforeItIsDue) {
     outbox->enqueue({"A12345", outbox::Channel::sms, "{}", store::nowMicros() + 3'600'000'000});
     EXPECT_TRUE(outbox->claim(10, store::nowMicros(), 1'000'000).empty());
