@@ -78,7 +78,7 @@ public:
 
 private:
     std::string withUid(std::string text) {
-        char uid[40];
+        char uid[48]; // room for any long: the compiler cannot know the count stays small
         std::snprintf(uid, sizeof uid, "00000000-0000-4000-8000-%012ld", ++count_);
         text.replace(text.find("UIDUIDUID"), 9, uid);
         return text;
