@@ -145,22 +145,13 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
             auto queued = readMessages(due);
             std::move(queued.begin(), queued.end(), std::back_inserter(claimed));
         }
-        if (claimed.empty()) return;
         int64_t until = at + leaseMicros;
-        // One statement for the whole batch: on PostgreSQL every statement is several round trips.
-        std::string placeholders;
         for (auto& m : claimed) {
             m.interrupted = m.state == "sending";
             m.state = "sending";
-            placeholders += placeholders.empty() ? "?" : ", ?";
+            s << "UPDATE outbox SET state = 'sending', claimed_until = ?, updated_at = ? WHERE reference = ?",
+                use(until), use(t), use(m.reference), now;
         }
-        Poco::Data::Statement mark =
-            s << "UPDATE outbox SET state = 'sending', claimed_until = ?, updated_at = ? WHERE reference IN (" +
-                     placeholders + ")";
-        mark, use(until), use(t);
-        for (auto& m : claimed)
-            mark, use(m.reference);
-        mark.execute();
     });
     return claimed;
 }
