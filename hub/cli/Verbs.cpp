@@ -184,7 +184,9 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         err << "clinhub: not started\n";
         return kUsage;
     }
-    out << "clinhub serving on port " << hub.port() << " (config " << *path << ")" << std::endl;
+    out << "clinhub serving on port " << hub.port() << " (config " << *path << ")";
+    if (hub.adminPort() != hub.port()) out << "; staff API and metrics on port " << hub.adminPort();
+    out << std::endl;
     for (;;) {
         int signal = 0;
         sigwait(&signals, &signal);

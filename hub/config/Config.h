@@ -79,10 +79,33 @@ struct Connector {
 
 struct Http {
     std::string listen = "127.0.0.1:8080";
+    std::string adminListen; // empty: the staff API and /metrics share listen
+    // Reverse proxies in front of the hub, by IP address: a request from one of them is taken to come from
+    // the address its X-Forwarded-For names, and they are exempt from the per-client connection cap.
+    std::vector<std::string> trustedProxies;
+    // Per client address (see hub/http/ClientLimit.h): dates of birth checked and bookings made, an hour.
+    int dateOfBirthChecksPerHour = 300;
+    int bookingsPerHour = 100;
+    // A laptop demo over plain http: the session cookie is not marked Secure, which browsers would refuse.
+    bool localDemo = false;
     std::string publicUrl = "http://127.0.0.1:8080";
     int threads = 16;
     int maxQueued = 256;
     int maxUploadMegabytes = 20; // a batch's CSV list of patients
+    // What a slow or greedy client may hold (hub/http/FrontDoor.h says how each is enforced).
+    int headTimeoutSeconds = 10;
+    int idleTimeoutSeconds = 5;
+    int bodyMinKilobytesPerSecond = 8;
+    int maxRequestsPerConnection = 100;
+    int maxConnections = 4096;
+    int maxConnectionsPerClient = 128;
+};
+
+// How hard the hub may lean on each organisation's appointment book (hub/workflows/BookGate.h, SlotCache.h).
+struct Books {
+    int callsPerOrganisation = 4;   // at once; 0: no bound
+    int freeSlotsCacheSeconds = 10; // a link's free slots are asked again after this; 0: every time
+    bool operator==(const Books&) const = default;
 };
 
 struct Outbox {
@@ -102,6 +125,7 @@ struct Config {
     std::string storeUrl = "sqlite:clinhub.db";
     std::vector<std::string> pluginPaths; // absolute, resolved against the config file's folder
     Outbox outbox;
+    Books books;
     std::map<std::string, Connector> connectors;
     std::map<std::string, Organisation> organisations;
 };

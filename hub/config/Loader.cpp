@@ -229,14 +229,37 @@ public:
         config.storeUrl = "sqlite:" + (std::filesystem::path(baseDirectory) / "clinhub.db").string();
         if (const YamlNode* hub = root.find("hub")) {
             config.http.listen = text(hub->find("listen"), config.http.listen);
+            config.http.adminListen = text(hub->find("admin_listen"), config.http.adminListen);
+            config.http.localDemo = boolean(hub->find("local_demo"), config.http.localDemo);
+            config.http.trustedProxies = texts(hub->find("trusted_proxies"));
+            if (const YamlNode* limits = hub->find("patient_limits")) {
+                config.http.dateOfBirthChecksPerHour =
+                    integer(limits->find("date_of_birth_checks_per_hour"), config.http.dateOfBirthChecksPerHour);
+                config.http.bookingsPerHour = integer(limits->find("bookings_per_hour"), config.http.bookingsPerHour);
+            }
             config.http.publicUrl = text(hub->find("public_url"), config.http.publicUrl);
             config.storeUrl = text(hub->find("store"), config.storeUrl);
             if (const YamlNode* http = hub->find("http")) {
                 config.http.threads = integer(http->find("threads"), config.http.threads);
                 config.http.maxQueued = integer(http->find("max_queued"), config.http.maxQueued);
                 config.http.maxUploadMegabytes = integer(http->find("max_upload_mb"), config.http.maxUploadMegabytes);
+                config.http.headTimeoutSeconds = integer(http->find("head_timeout_s"), config.http.headTimeoutSeconds);
+                config.http.idleTimeoutSeconds = integer(http->find("idle_timeout_s"), config.http.idleTimeoutSeconds);
+                config.http.bodyMinKilobytesPerSecond =
+                    integer(http->find("body_min_kb_s"), config.http.bodyMinKilobytesPerSecond);
+                config.http.maxRequestsPerConnection =
+                    integer(http->find("max_requests_per_connection"), config.http.maxRequestsPerConnection);
+                config.http.maxConnections = integer(http->find("max_connections"), config.http.maxConnections);
+                config.http.maxConnectionsPerClient =
+                    integer(http->find("max_connections_per_client"), config.http.maxConnectionsPerClient);
             }
             if (const YamlNode* outbox = hub->find("outbox")) readOutbox(*outbox, config.outbox);
+            if (const YamlNode* books = hub->find("books")) {
+                config.books.callsPerOrganisation =
+                    integer(books->find("calls_per_organisation"), config.books.callsPerOrganisation);
+                config.books.freeSlotsCacheSeconds =
+                    integer(books->find("free_slots_cache_s"), config.books.freeSlotsCacheSeconds);
+            }
         }
         if (const YamlNode* plugins = root.find("plugins")) config.pluginPaths = texts(plugins->find("paths"));
         if (const YamlNode* connectors = root.find("connectors")) {

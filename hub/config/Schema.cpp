@@ -6,6 +6,7 @@
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/IPAddress.h>
 
 #include <algorithm>
 #include <charconv>
@@ -229,6 +230,9 @@ private:
                             !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })
                         ? "expected 6 to 18 digits"
                         : "its check digit is wrong (mistyped?)");
+        Poco::Net::IPAddress address;
+        if (Schema::format(s) == "ip-address" && !Poco::Net::IPAddress::tryParse(text, address))
+            return node.describe() + " is not an IP address";
         return std::nullopt;
     }
 

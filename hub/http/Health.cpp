@@ -5,13 +5,17 @@
 
 namespace clinhub::http {
 
-void addHealthRoutes(Router& router, metrics::Metrics& metrics,
-                     std::function<std::vector<std::string>()> readinessProblems) {
+void addLivenessRoute(Router& router) {
     router.get("/healthz", [](Request&, Response& response) {
         Poco::JSON::Object body;
         body.set("status", "ok");
         response.json(body);
     });
+}
+
+void addHealthRoutes(Router& router, metrics::Metrics& metrics,
+                     std::function<std::vector<std::string>()> readinessProblems) {
+    addLivenessRoute(router);
 
     router.get("/readyz", [problemsOf = std::move(readinessProblems)](Request&, Response& response) {
         std::vector<std::string> problems;

@@ -17,5 +17,7 @@ namespace clinhub::http {
 // GET /metrics: the registry in Prometheus text format.
 void addHealthRoutes(Router& router, metrics::Metrics& metrics,
                      std::function<std::vector<std::string>()> readinessProblems);
+// GET /healthz alone, for a listener that serves no operations routes.
+void addLivenessRoute(Router& router);
 
 } // namespace clinhub::http

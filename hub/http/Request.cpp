@@ -5,7 +5,10 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -47,10 +50,58 @@ Pairs parseUrlEncoded(std::string_view text) {
     return pairs;
 }
 
+// Reads the body one socket read at a time, each given only the time left before the body's deadline and
+// no more than the socket's own timeout (a stall), so a client dribbling a body, or sending none of the
+// one it announced, holds a serving thread no longer than that.
+class Request::DeadlineBuffer : public std::streambuf {
+public:
+    DeadlineBuffer(std::istream& source, Poco::Net::StreamSocket* socket, Clock::time_point deadline, bool& timedOut)
+        : source_(*source.rdbuf()), socket_(socket), deadline_(deadline), timedOut_(timedOut),
+          stall_(socket ? socket->getReceiveTimeout().totalMicroseconds() : 0) {}
+
+protected:
+    int_type underflow() override {
+        if (source_.in_avail() <= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
+            if (left.count() <= 0) return timeOut();
+            if (socket_ != nullptr && deadline_ != Clock::time_point::max()) {
+                auto wait = std::max<Poco::Timespan::TimeDiff>(left.count(), 1000);
+                if (stall_ > 0) wait = std::min(wait, stall_);
+                socket_->setReceiveTimeout(Poco::Timespan(wait));
+            }
+            try {
+                if (traits_type::eq_int_type(source_.sgetc(), traits_type::eof())) return traits_type::eof();
+            } catch (const Poco::TimeoutException&) {
+                return timeOut();
+            } catch (const Poco::Exception&) {
+                return traits_type::eof();
+            }
+        }
+        const auto n = source_.sgetn(buffer_, std::min<std::streamsize>(source_.in_avail(), sizeof buffer_));
+        if (n <= 0) return traits_type::eof();
+        setg(buffer_, buffer_, buffer_ + n);
+        return traits_type::to_int_type(buffer_[0]);
+    }
+
+private:
+    int_type timeOut() {
+        timedOut_ = true;
+        return traits_type::eof();
+    }
+
+    std::streambuf& source_;
+    Poco::Net::StreamSocket* socket_;
+    Clock::time_point deadline_;
+    bool& timedOut_;
+    Poco::Timespan::TimeDiff stall_;
+    char buffer_[8192];
+};
+
 // --- Request --------------------------------------------------------------------------------------------------
 
-Request::Request(Poco::Net::HTTPServerRequest& request, std::string requestId, std::size_t maxBodyBytes)
-    : request_(request), requestId_(std::move(requestId)), maxBodyBytes_(maxBodyBytes) {
+Request::Request(Poco::Net::HTTPServerRequest& request, std::string requestId, std::size_t maxBodyBytes,
+                 Clock::time_point bodyDeadline)
+    : request_(request), requestId_(std::move(requestId)), maxBodyBytes_(maxBodyBytes), bodyDeadline_(bodyDeadline) {
     std::string target = request.getURI();
     // Origin-form ("/path?q") is the norm; absolute-form is allowed by HTTP/1.1, so reduce it to the former.
     if (!target.starts_with('/')) {
@@ -72,6 +123,18 @@ Request::Request(Poco::Net::HTTPServerRequest& request, std::string requestId, s
             badQuery_ = true;
         }
     }
+}
+
+Request::~Request() = default;
+
+std::istream& Request::in() {
+    if (!in_) {
+        auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request_);
+        deadlineBuffer_ = std::make_unique<DeadlineBuffer>(request_.stream(), served ? &served->socket() : nullptr,
+                                                           bodyDeadline_, timedOut_);
+        in_ = std::make_unique<std::istream>(deadlineBuffer_.get());
+    }
+    return *in_;
 }
 
 const std::string& Request::method() const { return request_.getMethod(); }
@@ -107,7 +170,7 @@ const std::string& Request::body() {
     if (hasBody()) {
         if (request_.hasContentLength() && request_.getContentLength64() > static_cast<Poco::Int64>(maxBodyBytes_))
             throw Error(413, "request body too large");
-        auto& in = request_.stream();
+        auto& in = this->in();
         char buffer[8192];
         while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
             data.append(buffer, static_cast<std::size_t>(in.gcount()));
@@ -120,15 +183,20 @@ const std::string& Request::body() {
 
 std::istream& Request::bodyStream() {
     streamed_ = true;
-    return request_.stream();
+    return in();
 }
 
 bool Request::discardBody() {
     if ((body_ && !streamed_) || !hasBody()) return true;
     if (request_.hasContentLength() && request_.getContentLength64() > static_cast<Poco::Int64>(maxBodyBytes_))
         return false;
+    // A body nobody asked for that is not already here (the front door waits for small ones) is not worth a
+    // serving thread's time: close the connection instead of reading it.
+    if (!body_ && !streamed_ &&
+        (!request_.hasContentLength() || request_.getContentLength64() > Poco::Int64{32 * 1024}))
+        return false;
     try {
-        auto& in = request_.stream();
+        auto& in = this->in();
         std::size_t dropped = 0;
         char buffer[8192];
         while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {

@@ -8,8 +8,10 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/NameValueCollection.h>
 
+#include <chrono>
 #include <cstddef>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,7 +41,11 @@ private:
 
 class Request {
 public:
-    Request(Poco::Net::HTTPServerRequest& request, std::string requestId, std::size_t maxBodyBytes);
+    using Clock = std::chrono::steady_clock;
+    // The body must have arrived by bodyDeadline; a read past it ends the body early and timedOut() says so.
+    Request(Poco::Net::HTTPServerRequest& request, std::string requestId, std::size_t maxBodyBytes,
+            Clock::time_point bodyDeadline = Clock::time_point::max());
+    ~Request();
     Request(const Request&) = delete;
     Request& operator=(const Request&) = delete;
 
@@ -61,6 +67,9 @@ public:
 
     std::optional<std::string> header(const std::string& name) const;
     Poco::Net::SocketAddress clientAddress() const;
+    // Who sent the request, for per-client limits (ClientAddress.h): the peer, or whom a trusted proxy
+    // says it forwards. Empty when the request did not come through a Server.
+    const std::string& client() const { return client_; }
 
     // The body, read on first use. Larger than the server's limit: Error 413.
     const std::string& body();
@@ -73,6 +82,8 @@ public:
     std::optional<std::string> formField(std::string_view name);
 
     Poco::Net::HTTPServerRequest& poco() { return request_; }
+    // The body stopped arriving before its deadline: the server answers 408, whatever the handler said.
+    bool timedOut() const { return timedOut_; }
 
 private:
     friend class Router;
@@ -85,6 +96,7 @@ private:
     // large to drop, in which case the connection must close.
     bool discardBody();
     bool hasBody() const;
+    std::istream& in();
 
     Poco::Net::HTTPServerRequest& request_;
     std::string requestId_;
@@ -97,6 +109,12 @@ private:
     std::optional<std::string> body_;
     std::optional<Pairs> form_;
     bool streamed_ = false;
+    std::string client_;
+    Clock::time_point bodyDeadline_;
+    bool timedOut_ = false;
+    class DeadlineBuffer;
+    std::unique_ptr<DeadlineBuffer> deadlineBuffer_;
+    std::unique_ptr<std::istream> in_;
 };
 
 class Response {

@@ -102,21 +102,35 @@ void Hub::start() {
         community_->sendScheduledInvites();
     });
 
-    http::addHealthRoutes(router_, metrics_, [this] { return readinessProblems(); });
+    // With hub.admin_listen the staff and operations routes have a listener of their own, which a practice
+    // keeps off the internet; patients, providers' delivery receipts and liveness probes use hub.listen.
+    const bool split = !config.http.adminListen.empty();
+    http::Router& staff = split ? adminRouter_ : router_;
+    http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
+    if (split) http::addLivenessRoute(router_);
     apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
-    api::addStaffApi(router_, *selfBook_, *outbox_, *apiKeys_);
-    api::addBatchApi(router_, *batches_, *apiKeys_);
-    api::addVaccinationApi(router_, *clinics_, *cohorts_, *community_, *apiKeys_);
+    api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_);
+    api::addBatchApi(staff, *batches_, *apiKeys_);
+    api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
-    // Cookies are marked Secure when patients reach the hub over TLS (directly or through a proxy).
-    web::addPatientPages(router_, *selfBook_, *current_, {{}, config.http.publicUrl.rfind("https://", 0) == 0});
-    server_ = std::make_unique<http::Server>(config.http, router_, metrics_, http::Server::Options());
+    // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
+    // config says this is a demo on one machine.
+    web::addPatientPages(
+        router_, *selfBook_, *current_,
+        {{}, !config.http.localDemo, config.http.dateOfBirthChecksPerHour, config.http.bookingsPerHour});
+    std::vector<http::Server::Listener> listeners{{config.http.listen, &router_}};
+    if (split) listeners.push_back({config.http.adminListen, &adminRouter_});
+    http::Server::Options serverOptions;
+    serverOptions.strictTransportSecurity = config.http.publicUrl.starts_with("https://");
+    server_ = std::make_unique<http::Server>(config.http, std::move(listeners), metrics_, serverOptions);
     server_->start();
     log::info("hub_started", {{"listen", config.http.listen},
                               {"port", std::to_string(server_->port())},
                               {"connectors", std::to_string(config.connectors.size())},
                               {"organisations", std::to_string(config.organisations.size())}});
 }
+
+std::uint16_t Hub::adminPort() const { return server_ ? server_->port(server_->listeners() - 1) : 0; }
 
 std::unique_ptr<Periodic> Hub::onceAcrossProcesses(const std::string& name, std::chrono::milliseconds interval,
                                                    std::function<void()> job) {
@@ -167,11 +181,12 @@ std::vector<std::string> Hub::reload() {
     const auto& after = next->config();
     // The server, the store and the workers are built once at start: say so rather than pretend.
     std::string needRestart;
-    if (before.http.listen != after.http.listen || before.http.threads != after.http.threads ||
-        before.http.maxQueued != after.http.maxQueued)
+    if (before.http.listen != after.http.listen || before.http.adminListen != after.http.adminListen ||
+        before.http.threads != after.http.threads || before.http.maxQueued != after.http.maxQueued)
         needRestart += "hub.listen/hub.http ";
     if (before.storeUrl != after.storeUrl) needRestart += "hub.store ";
     if (!(before.outbox == after.outbox)) needRestart += "hub.outbox ";
+    if (!(before.books == after.books)) needRestart += "hub.books ";
     if (!needRestart.empty())
         log::warning("config_reload_needs_restart", {{"changed", needRestart.substr(0, needRestart.size() - 1)}});
     current_->replace(std::move(next));

@@ -51,6 +51,8 @@ public:
     std::vector<std::string> reload();
 
     [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
+    // The staff and operations listener's port when hub.admin_listen is set, else port().
+    [[nodiscard]] std::uint16_t adminPort() const;
     [[nodiscard]] std::shared_ptr<const Runtime> runtime() const { return current_->get(); }
 
 private:
@@ -80,6 +82,7 @@ private:
     std::unique_ptr<api::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
     http::Router router_;
+    http::Router adminRouter_; // used when hub.admin_listen is set
     std::unique_ptr<http::Server> server_;
 };
 

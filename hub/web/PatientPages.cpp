@@ -1,4 +1,5 @@
 #include "hub/web/PatientPages.h"
+#include "hub/http/ClientLimit.h"
 
 #include "hub/domain/Identity.h"
 #include "hub/domain/UkTime.h"
@@ -184,7 +185,10 @@ class PatientPages {
 public:
     PatientPages(SelfBook& selfBook, runtime::Current& runtime, const PagesOptions& options)
         : selfBook_(selfBook), runtime_(runtime),
-          assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir), secure_(options.secureCookies) {}
+          assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir), secure_(options.secureCookies),
+          // A tenth of the hour's allowance at once: a household sharing a phone, or a busy NAT, has room.
+          dateOfBirthChecks_(options.dateOfBirthChecksPerHour, options.dateOfBirthChecksPerHour / 10),
+          bookings_(options.bookingsPerHour, options.bookingsPerHour / 10) {}
 
     void addRoutes(http::Router& router, const std::shared_ptr<PatientPages>& self) {
         assets_.addRoutes(router);
@@ -277,6 +281,18 @@ private:
 
     void sorry(Exchange& ex, int status, const std::string& heading, std::initializer_list<std::string> texts) {
         message(ex, status, heading, paragraphs(texts));
+    }
+
+    // False, with the page said, when this client has used up its allowance of `limit`.
+    bool within(Exchange& ex, http::ClientLimit& limit) {
+        const auto wait = limit.take(ex.request.client());
+        if (wait.count() == 0) return true;
+        const auto minutes = std::to_string((wait.count() + 59) / 60);
+        ex.response.header("Retry-After", std::to_string(wait.count()));
+        sorry(ex, 429, "Too many attempts",
+              {"There have been too many attempts from your network.",
+               "Try again in " + minutes + (minutes == "1" ? " minute." : " minutes.")});
+        return false;
     }
 
     void notFound(Exchange& ex) {
@@ -406,6 +422,7 @@ private:
         const Next next = parseNext(ex.request.formField("next"));
         DateEntry entry = readDate(ex.request, domain::ukDate(store::nowMicros()));
         if (!entry.problem.empty()) return renderVerify(ex, next, 422, entry);
+        if (!within(ex, dateOfBirthChecks_)) return;
 
         switch (selfBook_.checkDateOfBirth(ex.token, entry.iso)) {
         case DobCheck::wrong:
@@ -532,6 +549,7 @@ private:
         if (how == Mode::none) return elsewhere(ex);
         const auto slot = ex.request.formField("slot");
         if (!slot || slot->empty()) return redirect(ex, ex.path("/slots"));
+        if (!within(ex, bookings_)) return;
         const BookOutcome outcome =
             how == Mode::reschedule ? selfBook_.reschedule(ex.token, *slot) : selfBook_.book(ex.token, *slot);
         switch (outcome.kind) {
@@ -619,6 +637,8 @@ private:
     runtime::Current& runtime_;
     Assets assets_;
     bool secure_;
+    http::ClientLimit dateOfBirthChecks_;
+    http::ClientLimit bookings_;
 };
 
 } // namespace

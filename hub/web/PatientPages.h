@@ -23,8 +23,11 @@ struct PagesOptions {
     // nhsuk-frontend's dist/nhsuk folder; empty for the source tree's node_modules copy. Missing: the
     // pages are served unstyled and a warning is logged.
     std::string assetDir;
-    // Mark the session cookie Secure: set when the hub's public URL is https.
+    // Mark the session cookie Secure: set unless the hub is a local demo over plain http.
     bool secureCookies = false;
+    // Per client address (http::ClientLimit), an hour; more is answered 429 with Retry-After. 0: no limit.
+    int dateOfBirthChecksPerHour = 0;
+    int bookingsPerHour = 0;
 };
 
 // Adds GET /b/{token} and the pages under it, and GET /assets/.... `selfBook` and `runtime` must outlive

@@ -153,7 +153,9 @@ InvalidRequest::InvalidRequest(std::vector<FieldError> errors)
       errors_(std::move(errors)) {}
 
 SelfBook::SelfBook(store::Store& store, runtime::Current& runtime, Clock clock)
-    : store_(store), runtime_(runtime), clock_(std::move(clock)) {}
+    : store_(store), runtime_(runtime), clock_(std::move(clock)),
+      bookGate_(runtime.get()->config().books.callsPerOrganisation, std::chrono::seconds(5)),
+      slotCache_(std::chrono::seconds(runtime.get()->config().books.freeSlotsCacheSeconds)) {}
 
 std::shared_ptr<host::ConnectorInstance> SelfBook::book(const std::string& organisation) {
     auto route = runtime_.route(organisation, outbox::Channel::record);
@@ -481,8 +483,9 @@ DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string&
         }
         const int64_t at = clock_();
         const auto given = domain::checkDateOfBirth(dateOfBirth, "9999-12-31");
+        // The right date does not wipe the count: otherwise whoever knows it once could guess on for ever
+        // for another patient's, four at a time, between two right answers.
         if (given.ok() && given.value == link.patient.dateOfBirth) {
-            s << "UPDATE links SET failed_dob = 0 WHERE id = ?", useRef(link.id), now;
             outcome = DobCheck::ok;
             return;
         }
@@ -508,9 +511,15 @@ std::shared_ptr<AppointmentBook> SelfBook::bookFor(const Link& link) {
 }
 
 Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
+    if (auto cached = slotCache_.get(found.linkId)) {
+        slots = std::move(*cached);
+        return Result::success();
+    }
     auto appointmentBook = bookFor(found.link);
     if (!appointmentBook)
         return Result::permanent("organisation " + found.link.organisation + " routes no appointment book");
+    const auto permit = bookGate_.enter(found.link.organisation);
+    if (!permit) return Result::retryable("the appointment book is busy");
     const int64_t from = clock_() / kMicrosPerSecond;
     const TimeRange range{from, from + int64_t{found.rule->horizonDays} * 86'400};
     slots.clear();
@@ -526,6 +535,7 @@ Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
         slots.insert(slots.end(), some.begin(), some.end());
     }
     std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.start < b.start; });
+    slotCache_.put(found.linkId, found.link.organisation, slots);
     return Result::success();
 }
 
@@ -599,7 +609,13 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
     Appointment appointment;
     const Patient patient{link.patient.nhsNumber, link.patient.dateOfBirth, link.patient.mobile, link.patient.name, {}};
     const std::string note = "Booked online by the patient (clinhub self-book link " + link.id + ")";
-    const Result r = appointmentBook->book(slotId, patient, note, appointment);
+    const Result r = [&] {
+        const auto permit = bookGate_.enter(link.organisation);
+        if (!permit) return Result::retryable("the appointment book is busy");
+        return appointmentBook->book(slotId, patient, note, appointment);
+    }();
+    // Taken or not, this organisation's free slots have changed (or were out of date).
+    slotCache_.forgetOrganisation(link.organisation);
     if (r.status == Status::conflict) {
         release("slot_taken", "");
         return {BookOutcome::Kind::slotTaken, {}, r.message};

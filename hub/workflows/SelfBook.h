@@ -11,6 +11,8 @@
 
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
+#include "hub/workflows/BookGate.h"
+#include "hub/workflows/SlotCache.h"
 
 #include <clinhub/plugin.hpp>
 
@@ -211,6 +213,9 @@ private:
     runtime::Current& runtime_;
     Clock clock_;
     LinkBooks linkBooks_;
+    // Bound at start, as the HTTP server is: a reload that changes hub.books needs a restart.
+    BookGate bookGate_;
+    SlotCache slotCache_;
 };
 
 } // namespace clinhub::workflows

@@ -66,6 +66,10 @@ public:
             const std::string marker = "serving on port ";
             if (auto at = line.find(marker); at != std::string::npos) {
                 port_ = static_cast<uint16_t>(std::stoi(line.substr(at + marker.size())));
+                const std::string admin = "metrics on port ";
+                at = line.find(admin);
+                adminPort_ =
+                    at == std::string::npos ? port_ : static_cast<uint16_t>(std::stoi(line.substr(at + admin.size())));
                 break;
             }
         }
@@ -77,6 +81,8 @@ public:
 
     [[nodiscard]] bool started() const { return port_ != 0; }
     [[nodiscard]] uint16_t port() const { return port_; }
+    // The staff API's and /metrics' port: hub.admin_listen's when set, else port().
+    [[nodiscard]] uint16_t adminPort() const { return adminPort_; }
     [[nodiscard]] pid_t pid() const { return handle_ ? static_cast<pid_t>(handle_->id()) : -1; }
 
     struct Reply {
@@ -84,8 +90,9 @@ public:
         std::string body;
     };
 
-    Reply get(const std::string& path) const {
-        Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+    Reply get(const std::string& path) const { return get(port_, path); }
+    Reply get(uint16_t port, const std::string& path) const {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port);
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
         session.sendRequest(request);
         Poco::Net::HTTPResponse response;
@@ -125,6 +132,7 @@ private:
     std::string log_;
     std::unique_ptr<Poco::ProcessHandle> handle_;
     uint16_t port_ = 0;
+    uint16_t adminPort_ = 0;
     int exitCode_ = -1;
 };
 

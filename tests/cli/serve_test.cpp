@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace clinhub::test {
 namespace {
@@ -55,6 +56,34 @@ TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
         shipped += entry.path().extension() == ".so";
     EXPECT_EQ(metric(hub, "clinhub_plugins_loaded"), shipped);
     EXPECT_GE(shipped, 2);
+    EXPECT_EQ(hub.stop(), 0);
+}
+
+TEST(Serve, AnAdminListenerKeepsTheStaffApiAndMetricsOffThePatientOne) {
+    TempDir dir;
+    auto path = writeConfig(dir);
+    {
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto yaml = text.str();
+        yaml.replace(yaml.find("  listen: 127.0.0.1:0\n"), 0, "  admin_listen: 127.0.0.1:0\n");
+        std::ofstream(path) << yaml;
+    }
+    HubProcess hub(path, dir);
+    ASSERT_TRUE(hub.started()) << hub.log();
+    ASSERT_NE(hub.adminPort(), hub.port());
+
+    EXPECT_EQ(hub.get(hub.port(), "/healthz").status, 200) << "a load balancer probes the patient side too";
+    for (const char* path : {"/metrics", "/readyz", "/api/v1/organisations/A12345/links"})
+        EXPECT_EQ(hub.get(hub.port(), path).status, 404) << path << " is not on the patient listener";
+    EXPECT_NE(hub.get(hub.port(), "/b/not-a-token").body.find("<html"), std::string::npos) << "the patient pages are";
+    EXPECT_EQ(hub.get(hub.adminPort(), "/b/not-a-token").body.find("<html"), std::string::npos);
+
+    EXPECT_EQ(hub.get(hub.adminPort(), "/healthz").status, 200);
+    EXPECT_EQ(hub.get(hub.adminPort(), "/readyz").status, 200);
+    EXPECT_NE(hub.get(hub.adminPort(), "/metrics").body.find("clinhub_http_connections_open"), std::string::npos);
+    EXPECT_EQ(hub.get(hub.adminPort(), "/api/v1/organisations/A12345/links").status, 401) << "asks for a key";
     EXPECT_EQ(hub.stop(), 0);
 }
 

@@ -291,8 +291,11 @@ TEST(ConfigLoader, UnknownKeySuggestsTheNearestValidKey) {
 }
 
 TEST(ConfigLoader, UnknownKeyFarFromAnyListsTheValidKeys) {
-    EXPECT_THAT(problems("hub:\n  http:\n    workers: 8\n"),
-                ElementsAre("3:5: unknown key 'workers'; expected one of 'max_queued', 'max_upload_mb' and 'threads'"));
+    EXPECT_THAT(
+        problems("hub:\n  http:\n    workers: 8\n"),
+        ElementsAre("3:5: unknown key 'workers'; expected one of 'body_min_kb_s', 'head_timeout_s', 'idle_timeout_s', "
+                    "'max_connections', 'max_connections_per_client', 'max_queued', "
+                    "'max_requests_per_connection', 'max_upload_mb' and 'threads'"));
 }
 
 TEST(ConfigLoader, UnknownTopLevelKeyIsReported) {

@@ -360,11 +360,19 @@ TEST_F(HttpServer, ConnectionsBeyondAFullQueueAreRefusedAndCounted) {
     auto blocked = std::async(std::launch::async, [&] { return call(server->port(), "GET", "/block").status; });
     ASSERT_TRUE(eventually([&] { return entered.load(); }));
 
+    // Only a whole request is queued: a connection that has sent nothing waits at the front door.
     const Poco::Net::SocketAddress address("127.0.0.1", server->port());
+    constexpr std::string_view head = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     Poco::Net::StreamSocket waiting(address);
+    waiting.sendBytes(head.data(), static_cast<int>(head.size()));
     ASSERT_TRUE(eventually([&] { return server->stats().queued == 1; }));
     Poco::Net::StreamSocket refused(address);
+    refused.sendBytes(head.data(), static_cast<int>(head.size()));
     ASSERT_TRUE(eventually([&] { return server->stats().refused == 1; }));
+    char answer[64] = {};
+    refused.setReceiveTimeout(Poco::Timespan(5, 0));
+    refused.receiveBytes(answer, sizeof answer - 1);
+    EXPECT_TRUE(std::string_view(answer).starts_with("HTTP/1.1 503 Service Unavailable")) << answer;
 
     release.set_value();
     EXPECT_EQ(blocked.get(), 200);
@@ -392,6 +400,21 @@ TEST_F(HttpServer, StopClosesIdleKeepAliveConnectionsPromptly) {
     const auto started = std::chrono::steady_clock::now();
     server->stop();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "keep-alive timeout is 5 s; stop must not wait it out";
+}
+
+TEST(HttpServerSetup, AnHttpsHubTellsBrowsersNeverToUsePlainHttp) {
+    clinhub::metrics::Metrics metrics;
+    Router router;
+    router.get("/x", [](Request&, Response& res) { res.text("x"); });
+    Server plain(localConfig(), router, metrics);
+    plain.start();
+    EXPECT_FALSE(call(plain.port(), "GET", "/x").headers.has("Strict-Transport-Security"));
+    plain.stop();
+
+    clinhub::metrics::Metrics otherMetrics;
+    Server tls(localConfig(), router, otherMetrics, Server::Options{.strictTransportSecurity = true});
+    tls.start();
+    EXPECT_EQ(call(tls.port(), "GET", "/x").headers.get("Strict-Transport-Security", ""), "max-age=31536000");
 }
 
 TEST(HttpServerSetup, EphemeralPortIsBoundAtConstruction) {

@@ -131,6 +131,8 @@ inline std::vector<std::string> slotValues(const Reply& reply) {
 
 class PagesFixture : public ::testing::Test {
 protected:
+    int dateOfBirthChecksPerHour = 0; // a fixture may set it in its constructor
+
     void SetUp() override { start(); }
 
     // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
@@ -198,7 +200,7 @@ organisations:
         store->migrate();
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
 
-        web::addPatientPages(router, *selfBook, *current, {assetDir, true});
+        web::addPatientPages(router, *selfBook, *current, {assetDir, true, dateOfBirthChecksPerHour, 0});
         config::Http http;
         http.listen = "127.0.0.1:0";
         http.threads = 4;

@@ -209,6 +209,28 @@ TEST_F(PatientPages, FiveWrongDatesOfBirthLockTheLink) {
     EXPECT_EQ(b.get(at(token, "/verify")).status, 403);
 }
 
+class PatientPagesLimited : public PagesFixture {
+protected:
+    PatientPagesLimited() { dateOfBirthChecksPerHour = 20; } // two at once, then one each three minutes
+};
+
+TEST_F(PatientPagesLimited, OneAddressCheckingDatesOfBirthTooOftenIsToldWhenToComeBack) {
+    const auto token = newLink();
+    Browser b = browser();
+    for (int i = 0; i < 2; ++i)
+        ASSERT_EQ(b.post(at(token, "/verify"), {{"dob-day", "1"}, {"dob-month", "1"}, {"dob-year", "2000"}}).status,
+                  422);
+    const Reply limited = verify(b, token);
+    EXPECT_EQ(limited.status, 429);
+    EXPECT_EQ(limited.header("Retry-After"), "180");
+    EXPECT_TRUE(limited.says("<h1>Too many attempts</h1>")) << limited.body;
+    EXPECT_TRUE(limited.says("Try again in 3 minutes."));
+    EXPECT_TRUE(limited.cookies.empty()) << "the right date of birth is not even checked";
+    expectSecureHeaders(limited);
+    const auto link = selfBook->find("A12345", selfBook->open(token).link.id);
+    EXPECT_EQ(link->failedDobAttempts, 2) << "a refused check does not count against the link";
+}
+
 TEST_F(PatientPages, ExpiredDeletedAndUnknownLinksSaySo) {
     const auto expired = newLink();
     clock += 8LL * 86'400 * 1'000'000;

@@ -133,6 +133,16 @@ TEST_F(SelfBookPatient, FiveWrongDatesOfBirthLockTheLink) {
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::locked);
 }
 
+TEST_F(SelfBookPatient, TheRightDateOfBirthDoesNotWipeEarlierWrongOnes) {
+    const auto created = createLink();
+    for (int i = 1; i < workflows::SelfBook::kDateOfBirthTries; ++i) {
+        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::wrong) << i;
+        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::ok) << i;
+    }
+    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::locked)
+        << "the fifth wrong date locks the link, however many right ones came between";
+}
+
 TEST_F(SelfBookPatient, BooksAFreeSlotAndSendsAManageLink) {
     const auto created = createLink();
     const auto slots = freeSlots(created.token);

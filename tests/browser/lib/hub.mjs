@@ -119,6 +119,7 @@ export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, ext
   listen: 127.0.0.1:0
   store: ${q(store)}
   outbox: {poll_ms: 20, workers: 1}
+  local_demo: true
 ${httpThreads ? `  http: {threads: ${httpThreads}}\n` : ''}${extraHub}connectors:
   book:
 ${book ? `    plugin: ${book.plugin}\n    config: ${book.config}\n` : `    plugin: local-book
