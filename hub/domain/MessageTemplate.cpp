@@ -90,7 +90,7 @@ MessageTemplate scanTemplate(std::string_view text, std::span<const std::string_
         throw TemplateError("the text is " + std::to_string(text.size()) +
                                 " bytes long; a message template is at most " + std::to_string(kMaxTemplateBytes) +
                                 " (an SMS carries at most 918 characters)",
-                            0, "");
+                            0, 0, "");
     MessageTemplate out;
     std::string literal;
     std::size_t character = 0;
@@ -104,18 +104,18 @@ MessageTemplate scanTemplate(std::string_view text, std::span<const std::string_
             if (close == std::string_view::npos)
                 throw TemplateError("'" + tag + "'" + at(character) +
                                         " is never closed: write a placeholder as {{url}}",
-                                    character, tag);
+                                    i, character, tag);
             const std::string_view name = trimSpaces(text.substr(i + 2, close - i - 2));
             if (!name.empty() && std::string_view("#^/>&!={").find(name.front()) != std::string_view::npos)
                 throw TemplateError("'" + tag + "'" + at(character) +
                                         ": sections, partials and other mustache tags are not supported; a message "
                                         "can use only " +
                                         listOf(allowed),
-                                    character, tag);
+                                    i, character, tag);
             if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
                 throw TemplateError("unknown placeholder '" + tag + "'" + at(character) + "; this message can use " +
                                         listOf(allowed),
-                                    character, tag);
+                                    i, character, tag);
             if (!literal.empty()) out.parts.push_back({false, std::move(literal)});
             literal.clear();
             out.parts.push_back({true, std::string(name)});
@@ -124,10 +124,10 @@ MessageTemplate scanTemplate(std::string_view text, std::span<const std::string_
             continue;
         }
         const std::size_t length = utf8Length(text, i);
-        if (length == 0) throw TemplateError("the text is not valid UTF-8" + at(character), character, "");
+        if (length == 0) throw TemplateError("the text is not valid UTF-8" + at(character), i, character, "");
         if (isControl(static_cast<unsigned char>(text[i])))
             throw TemplateError("the text has a control character" + at(character) + " (only line breaks are allowed)",
-                                character, "");
+                                i, character, "");
         literal.append(text.substr(i, length));
         i += length;
         ++character;

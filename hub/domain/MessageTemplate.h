@@ -40,9 +40,10 @@ struct MessageTemplate {
 // empty when the problem is not a tag (too long, a control character, broken UTF-8).
 class TemplateError : public std::invalid_argument {
 public:
-    TemplateError(const std::string& message, std::size_t character, std::string placeholder)
-        : std::invalid_argument(message), character(character), placeholder(std::move(placeholder)) {}
-    std::size_t character; // 0-based, in UTF-8 characters from the start of the text
+    TemplateError(const std::string& message, std::size_t offset, std::size_t character, std::string placeholder)
+        : std::invalid_argument(message), offset(offset), character(character), placeholder(std::move(placeholder)) {}
+    std::size_t offset;    // in bytes from the start of the text
+    std::size_t character; // 0-based, in UTF-8 characters: what a message to staff counts
     std::string placeholder;
 };
 

@@ -354,6 +354,22 @@ TEST(ConfigLoader, ListenAddressMustBeHostColonPort) {
                             "^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$)"));
 }
 
+TEST(ConfigLoader, MessageTemplatesAreScannedAndTheOffendingPlaceholderNamed) {
+    const std::string rule = "organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu:\n        title: Flu\n"
+                             "        slot_types: [FLU]\n        templates:\n";
+    EXPECT_THAT(problems(rule + "          invite_sms: \"Book for {{when}}: {{url}}\"\n"
+                                "          confirmation_sms: \"Booked {{when}} at {{where}}\"\n"
+                                "          cancellation_sms: \"{{#title}}x{{/title}}\"\n"),
+                ElementsAre("9:23: unknown placeholder '{{when}}' at character 10; this message can use {{practice}}, "
+                            "{{title}}, {{name}} and {{url}}",
+                            "11:29: '{{#title}}' at character 1: sections, partials and other mustache tags are not "
+                            "supported; a message can use only {{practice}}, {{title}}, {{name}}, {{when}}, {{where}} "
+                            "and {{url}}"));
+    EXPECT_THAT(problems(rule + "          reminder_sms: \"{{" + std::string(5000, ' ') + "name}}\"\n"),
+                ElementsAre("9:25: the text is 5008 bytes long; a message template is at most 4096 (an SMS carries at "
+                            "most 918 characters)"));
+}
+
 TEST(ConfigLoader, RuleNeedsAtLeastOneSlotType) {
     EXPECT_THAT(
         problems("organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu: {title: Flu, slot_types: []}\n"),

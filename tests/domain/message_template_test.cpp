@@ -20,7 +20,7 @@ TemplateError errorOf(std::string_view text, std::span<const std::string_view> a
         return e;
     }
     ADD_FAILURE() << "accepted: " << text.substr(0, 80);
-    return TemplateError("", 0, "");
+    return TemplateError("", 0, 0, "");
 }
 
 } // namespace
@@ -65,6 +65,7 @@ TEST(MessageTemplate, SectionsPartialsAndTripleBracesAreRefused) {
 TEST(MessageTemplate, UnclosedTagIsQuotedShort) {
     const auto e = errorOf("é {{url}} {{name and then a great deal more text than anyone would quote");
     EXPECT_EQ(e.character, 10u);
+    EXPECT_EQ(e.offset, 11u); // é is two bytes
     EXPECT_EQ(e.placeholder, "{{name and then a great deal more text t...");
     EXPECT_THAT(e.what(), HasSubstr("is never closed"));
 }
