@@ -78,6 +78,13 @@ std::string jsonEscape(const std::string& text) {
 }
 
 std::string templateProblem(const std::string& text, const std::vector<std::string>& names) {
+    // A body or lookup URL is a wrapper of a few hundred bytes around the values. The hub's own message
+    // texts stop at 4 KiB (hub/domain/MessageTemplate.h), and so does this: a pasted-in megabyte is refused
+    // before it is scanned, and never goes out with every message.
+    constexpr std::size_t kMaxTemplateBytes = 4096;
+    if (text.size() > kMaxTemplateBytes)
+        return "the template is " + std::to_string(text.size()) + " bytes long; at most " +
+               std::to_string(kMaxTemplateBytes) + " are allowed";
     for (size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", open + 2)) {
         const size_t close = text.find("}}", open + 2);
         if (close == std::string::npos) return "a '{{' is never closed with '}}'";

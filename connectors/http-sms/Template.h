@@ -1,7 +1,8 @@
 // The body and lookup-URL templates: mustache {{name}} tags, each value escaped for where it lands (a
 // JSON string, a form field, XML text or a URL), so a message with quotes or newlines cannot break the
 // request. Only plain {{name}} tags of known names are allowed: sections, partials and the unescaped
-// {{{name}}} / {{&name}} forms are refused when the config is checked.
+// {{{name}}} / {{&name}} forms are refused when the config is checked, as is a template over 4 KiB; so
+// kainjow only ever renders flat text, never a nesting it would recurse into.
 #pragma once
 
 #include <map>

@@ -3,6 +3,7 @@
 #include "hub/config/Schema.h"
 #include "hub/config/Text.h"
 #include "hub/config/YamlTree.h"
+#include "hub/domain/MessageTemplate.h"
 
 #include <Poco/Exception.h>
 
@@ -67,6 +68,7 @@ public:
                 if (const YamlNode* route = entry.value.isMap() ? entry.value.find("route") : nullptr)
                     if (route->isMap()) routes(*route);
                 if (entry.value.isMap()) campaigns(entry.value);
+                if (entry.value.isMap()) messageTemplates(entry.value);
             }
     }
 
@@ -186,6 +188,27 @@ private:
             report(organisation.entry("campaigns")->keyMark,
                    "campaigns label each patient from the national immunisation records: route "
                    "'immunisations' to a connector that looks them up");
+    }
+
+    // Each rule's SMS texts, through the scanner that renders them.
+    void messageTemplates(const YamlNode& organisation) {
+        const YamlNode* rules = organisation.find("rules");
+        if (!rules || !rules->isMap()) return;
+        for (const auto& rule : rules->entries) {
+            const YamlNode* templates = rule.value.isMap() ? rule.value.find("templates") : nullptr;
+            if (!templates || !templates->isMap()) continue;
+            for (const auto& entry : templates->entries) {
+                const YamlNode& text = entry.value;
+                if (!text.isScalar() || text.broken) continue;
+                try {
+                    domain::scanTemplate(text.text, domain::placeholdersOf(entry.key));
+                } catch (const domain::TemplateError& e) {
+                    // At the value's start: escapes and folded lines make a column inside it guesswork, so
+                    // the message counts characters into the text instead.
+                    report(text.mark, e.what());
+                }
+            }
+        }
     }
 
     void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {

@@ -1,5 +1,6 @@
 #include "hub/config/Schema.h"
 
+#include "hub/config/Pattern.h"
 #include "hub/config/Text.h"
 
 #include <Poco/JSON/Array.h>
@@ -13,7 +14,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -44,8 +44,26 @@ static std::int64_t integerValue(const std::string& text) {
 
 bool readsAsNumber(const std::string& text) {
     // Plain decimal notation only: YAML's .inf, .nan and hex would surprise whoever reads the file.
-    static const std::regex number(R"(^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$)");
-    return std::regex_match(text, number);
+    std::size_t i = 0;
+    const auto digits = [&] {
+        const std::size_t from = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i;
+        return i - from;
+    };
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    std::size_t mantissa = digits();
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        mantissa += digits();
+    }
+    if (mantissa == 0) return false;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == text.size();
 }
 
 bool readsAsBoolean(const std::string& text) {
@@ -55,15 +73,6 @@ bool readsAsBoolean(const std::string& text) {
 bool booleanValue(const std::string& text) { return text == "true" || text == "True" || text == "TRUE"; }
 
 // ---- Schema ---------------------------------------------------------------------------------------
-
-// Patterns come from plugin authors too: a bad one is a fault of that plugin's schema, said as such.
-static std::regex compilePattern(const std::string& pattern) {
-    try {
-        return std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        throw std::invalid_argument("its pattern '" + pattern + "' is not a valid regular expression");
-    }
-}
 
 Schema Schema::parse(const std::string& json) {
     Poco::Dynamic::Var value;
@@ -101,7 +110,7 @@ Schema::Node Schema::propertySchema(Node schema, const std::string& key, bool* d
     }
     if (Node patterns = schema->getObject("patternProperties")) {
         for (const auto& pattern : patterns->getNames())
-            if (std::regex_search(key, compilePattern(pattern))) return resolve(patterns->getObject(pattern));
+            if (Pattern::compile(pattern).search(key)) return resolve(patterns->getObject(pattern));
     }
     if (!schema->has("additionalProperties")) return anything;
     if (schema->isObject("additionalProperties")) return resolve(schema->getObject("additionalProperties"));
@@ -160,6 +169,26 @@ std::size_t characters(const std::string& text) {
 }
 
 std::string numberText(const Poco::Dynamic::Var& value) { return value.toString(); }
+
+// HOST:PORT or [IPv6]:PORT, the forms Poco's SocketAddress reads.
+bool isListenAddress(std::string_view text) {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    const std::string_view host = text.substr(0, colon);
+    const std::string_view port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        return std::all_of(host.begin() + 1, host.end() - 1, [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+        });
+    return !host.empty() && host.find_first_of(": \t\n\v\f\r[]") == std::string_view::npos;
+}
+
+bool isStoreUrl(std::string_view text) {
+    return (text.starts_with("sqlite:") && text.size() > 7) || (text.starts_with("postgresql://") && text.size() > 13);
+}
 
 class Validator {
 public:
@@ -221,9 +250,13 @@ private:
         }
         if (s->has("pattern")) {
             const std::string pattern = s->getValue<std::string>("pattern");
-            if (!std::regex_search(text, regex(pattern)))
+            if (!compiled(pattern).search(text))
                 return node.describe() + " does not have the expected form (pattern " + pattern + ")";
         }
+        if (Schema::format(s) == "listen-address" && !isListenAddress(text))
+            return node.describe() + " is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
+        if (Schema::format(s) == "store-url" && !isStoreUrl(text))
+            return node.describe() + " is not sqlite:FILE or a postgresql:// URL";
         if (Schema::format(s) == "snomed-ct" && !isSnomedId(text))
             return node.describe() + " is not a SNOMED CT concept id: " +
                    (text.size() < 6 || text.size() > 18 || text.front() == '0' ||
@@ -279,15 +312,17 @@ private:
             check(node.items[i], items, node.items[i].mark, path + "[" + std::to_string(i) + "]");
     }
 
-    const std::regex& regex(const std::string& pattern) {
-        auto it = regexes_.find(pattern);
-        if (it == regexes_.end()) it = regexes_.emplace(pattern, compilePattern(pattern)).first;
+    // Patterns come from plugin authors too: Pattern::compile says what it cannot read, which the loader
+    // reports as a fault of that plugin's schema.
+    const Pattern& compiled(const std::string& pattern) {
+        auto it = patterns_.find(pattern);
+        if (it == patterns_.end()) it = patterns_.emplace(pattern, Pattern::compile(pattern)).first;
         return it->second;
     }
 
     const Schema& schema_;
     std::vector<Diagnostic>& problems_;
-    std::map<std::string, std::regex> regexes_;
+    std::map<std::string, Pattern> patterns_;
 };
 
 } // namespace

@@ -3,9 +3,10 @@
 // The same code checks the hub's own sections against schemas/config.schema.json and each connector's
 // section against its plugin's schema, so a sysadmin gets one style of message for both. Supported:
 // type (one or a list), properties, required, additionalProperties (false or a schema),
-// patternProperties, items, enum, minimum, maximum, minLength, minItems, pattern, $ref to "#/$defs/..",
-// and format. description and default are annotations. Formats with meaning here: "snomed-ct" (checked:
-// digits with a Verhoeff check digit), "path" and "store-url" (relative paths resolved by resolvePaths).
+// patternProperties, items, enum, minimum, maximum, minLength, minItems, pattern (the subset Pattern.h
+// reads), $ref to "#/$defs/..", and format. description and default are annotations. Formats with meaning
+// here: "snomed-ct" (checked: digits with a Verhoeff check digit), "listen-address" (checked: host:port),
+// "path" and "store-url" (checked: sqlite:FILE or postgresql://...; relative paths resolved by resolvePaths).
 //
 // YAML scalars carry no type of their own: a scalar is an integer when it reads as one, a boolean when
 // it is true or false, and every scalar is a string.

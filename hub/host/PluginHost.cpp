@@ -10,12 +10,19 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
+#include <string_view>
 
 namespace clinhub::host {
 namespace {
 
 namespace fs = std::filesystem;
+
+// [a-z][a-z0-9-]*: a name that is safe in a file name, a log line and the YAML unquoted.
+bool isPluginName(std::string_view name) {
+    return !name.empty() && name.front() >= 'a' && name.front() <= 'z' &&
+           std::all_of(name.begin(), name.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
 
 // Whether a table built against an older ABI minor is long enough to hold `member`, and sets it.
 template <class Table, class Member> bool provides(const Table* table, Member Table::*member) {
@@ -59,8 +66,7 @@ std::string vet(const clinhub_plugin* d) {
         return "it was built for plugin ABI " + abi(d->abi_major, d->abi_minor) + ", newer than this hub's " +
                abi(CLINHUB_ABI_MAJOR, CLINHUB_ABI_MINOR) + " (upgrade the hub, or rebuild the plugin against SDK " +
                abi(CLINHUB_ABI_MAJOR, CLINHUB_ABI_MINOR) + ")";
-    static const std::regex validName("[a-z][a-z0-9-]*");
-    if (d->name == nullptr || !std::regex_match(d->name, validName))
+    if (d->name == nullptr || !isPluginName(d->name))
         return "its name must be lower-case letters, digits and '-', starting with a letter";
     if (d->create == nullptr || d->destroy == nullptr) return "its descriptor has no create or destroy function";
     if (d->appointment_book == nullptr && d->immunisation_records == nullptr && d->sms == nullptr &&

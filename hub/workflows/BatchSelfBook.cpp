@@ -3,6 +3,7 @@
 #include "hub/batch/BatchRows.h"
 #include "hub/config/Text.h"
 #include "hub/domain/Identity.h"
+#include "hub/domain/MessageTemplate.h"
 #include "hub/domain/SmsLength.h"
 #include "hub/log/Log.h"
 #include "hub/workflows/Tokens.h"
@@ -13,9 +14,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
-#include <kainjow/mustache.hpp>
-
-#include <regex>
 #include <sstream>
 #include <unordered_set>
 
@@ -78,16 +76,12 @@ void checkCode(const std::optional<config::Code>& code, const std::string& field
 }
 
 // The invite as a patient would get it, with a link as long as a real one, to measure it.
-std::string sample(const std::string& message, const config::Config& config, const config::Organisation& org,
-                   const config::Rule& rule) {
-    kainjow::mustache::mustache text(message);
-    text.set_custom_escape([](const std::string& raw) { return raw; });
-    kainjow::mustache::data values;
-    values.set("practice", org.name);
-    values.set("title", rule.title);
-    values.set("name", "Alex");
-    values.set("url", config.http.publicUrl + "/b/" + std::string(43, 'x'));
-    return text.render(values);
+std::string sample(const domain::MessageTemplate& message, const config::Config& config,
+                   const config::Organisation& org, const config::Rule& rule) {
+    return domain::render(message, {{"practice", org.name},
+                                    {"title", rule.title},
+                                    {"name", "Alex"},
+                                    {"url", config.http.publicUrl + "/b/" + std::string(43, 'x')}});
 }
 
 } // namespace
@@ -109,16 +103,18 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
     BatchTermsRequest terms = request;
     if (rule != org->second.rules.end()) {
         if (terms.message.empty()) terms.message = inviteTemplateOf(rule->second);
-        kainjow::mustache::mustache parsed(terms.message);
-        if (!parsed.is_valid()) {
-            errors.push_back({"message", "the message is not a valid template: " + parsed.error_message()});
-        } else if (!std::regex_search(terms.message, std::regex(R"(\{\{\s*url\s*\}\})"))) {
-            errors.push_back({"message", "the message must include {{url}}, where each patient's link goes"});
-        } else if (const auto length = domain::smsLength(sample(terms.message, config, org->second, rule->second));
-                   length.characters > domain::kNotifyMaxCharacters) {
-            errors.push_back({"message", "the message is " + std::to_string(length.characters) +
-                                             " characters with its link; the most an SMS can carry is " +
-                                             std::to_string(domain::kNotifyMaxCharacters)});
+        try {
+            const auto parsed = domain::scanTemplate(terms.message, domain::kInvitePlaceholders);
+            if (!parsed.uses("url")) {
+                errors.push_back({"message", "the message must include {{url}}, where each patient's link goes"});
+            } else if (const auto length = domain::smsLength(sample(parsed, config, org->second, rule->second));
+                       length.characters > domain::kNotifyMaxCharacters) {
+                errors.push_back({"message", "the message is " + std::to_string(length.characters) +
+                                                 " characters with its link; the most an SMS can carry is " +
+                                                 std::to_string(domain::kNotifyMaxCharacters)});
+            }
+        } catch (const domain::TemplateError& e) {
+            errors.push_back({"message", e.what()});
         }
     }
     checkCode(terms.inviteCode, "invite_code", errors);
@@ -184,9 +180,12 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     const auto runtime = runtime_.get();
     const auto& orgs = runtime->config().organisations;
     if (const auto o = orgs.find(b.organisation); o != orgs.end())
-        if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end())
-            b.smsFragments =
-                domain::smsLength(sample(b.terms.message, runtime->config(), o->second, r->second)).fragments;
+        if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end()) try {
+                const auto parsed = domain::scanTemplate(b.terms.message, domain::kInvitePlaceholders);
+                b.smsFragments = domain::smsLength(sample(parsed, runtime->config(), o->second, r->second)).fragments;
+            } catch (const domain::TemplateError&) {
+                // Stored by a hub that checked less: sending it fails in the scan, showing it need not.
+            }
 
     if (b.state == "sending" || b.state == "sent") {
         std::vector<std::string> states;

@@ -23,7 +23,7 @@ namespace clinhub::workflows {
 // What staff choose for a batch.
 struct BatchTermsRequest {
     std::string rule;    // a booking rule of the organisation: its slot types, horizon, expiry
-    std::string message; // the invite SMS, a mustache template with {{url}}; empty: the rule's own invite
+    std::string message; // the invite SMS with {{url}} (domain/MessageTemplate.h); empty: the rule's own invite
     std::optional<config::Code> inviteCode; // written to each record once the invite is sent
     bool allowDecline = false;
     std::optional<config::Code> declineCode; // written when a patient declines

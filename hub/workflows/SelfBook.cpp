@@ -1,6 +1,7 @@
 #include "hub/workflows/SelfBook.h"
 
 #include "hub/domain/Identity.h"
+#include "hub/domain/MessageTemplate.h"
 #include "hub/domain/UkTime.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
@@ -9,8 +10,6 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/JSON/Object.h>
-
-#include <kainjow/mustache.hpp>
 
 #include <algorithm>
 #include <sstream>
@@ -37,12 +36,7 @@ const char* const kDefaultInvite = "{{practice}}: please book your {{title}} app
 const char* const kDefaultConfirmation =
     "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}";
 
-// SMS texts are plain text: no HTML escaping.
-std::string render(const std::string& text, const kainjow::mustache::data& values) {
-    kainjow::mustache::mustache tmpl(text);
-    tmpl.set_custom_escape([](const std::string& s) { return s; });
-    return tmpl.render(values);
-}
+using Values = std::map<std::string, std::string, std::less<>>;
 
 std::string templateOf(const config::Rule& rule, const std::string& name, const char* fallback) {
     auto it = rule.templates.find(name);
@@ -228,8 +222,9 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
                                                const std::string& batchId, const std::vector<PatientDetails>& patients,
                                                int64_t at) {
     const std::size_t n = patients.size();
-    kainjow::mustache::mustache text(message);
-    text.set_custom_escape([](const std::string& raw) { return raw; }); // SMS is plain text
+    // Checked when the batch or the config was accepted; scanned again so a text stored by an older hub
+    // cannot reach patients unchecked.
+    const domain::MessageTemplate text = domain::scanTemplate(message, domain::kInvitePlaceholders);
     std::vector<CreatedLink> created(n);
     std::vector<outbox::NewMessage> invites;
     std::vector<std::size_t> texted; // which links an invite SMS carries
@@ -246,16 +241,15 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
         link.patient = patients[i];
         created[i].token = randomToken(32);
         created[i].url = config.http.publicUrl + "/b/" + created[i].token;
-        kainjow::mustache::data values;
-        values.set("practice", organisation.name);
-        values.set("title", rule.title);
-        values.set("name", link.patient.name);
-        values.set("url", created[i].url);
+        const Values values = {{"practice", organisation.name},
+                               {"title", rule.title},
+                               {"name", link.patient.name},
+                               {"url", created[i].url}};
         // Without a mobile (a parent reached by email) the caller sends the link its own way.
         if (link.patient.mobile.empty()) continue;
         texted.push_back(i);
-        invites.push_back(
-            {organisation.ods, outbox::Channel::sms, smsPayload(link.patient.mobile, text.render(values)), 0, nullptr});
+        invites.push_back({organisation.ods, outbox::Channel::sms,
+                           smsPayload(link.patient.mobile, domain::render(text, values)), 0, nullptr});
         if (inviteCode)
             invites.back().afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
                 organisation.ods, outbox::Channel::record, recordPayload(link.patient, *inviteCode), 0, nullptr});
@@ -651,18 +645,16 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
         const std::string hash = tokenHash(manageToken);
         s << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, 'manage', ?)",
             useRef(hash), useRef(linkId), useRef(at), now;
-        kainjow::mustache::data values;
-        values.set("practice", found.organisation->name);
-        values.set("title", found.rule->title);
-        values.set("name", link.patient.name);
-        values.set("when", domain::ukWhenText(appointment.slot.start));
-        values.set("where", appointment.slot.location);
-        values.set("url", found.runtime->config().http.publicUrl + "/b/" + manageToken);
-        outbox::Outbox::enqueue(
-            s, {link.organisation, outbox::Channel::sms,
-                smsPayload(link.patient.mobile,
-                           render(templateOf(*found.rule, "confirmation_sms", kDefaultConfirmation), values)),
-                0, nullptr});
+        const Values values = {{"practice", found.organisation->name},
+                               {"title", found.rule->title},
+                               {"name", link.patient.name},
+                               {"when", domain::ukWhenText(appointment.slot.start)},
+                               {"where", appointment.slot.location},
+                               {"url", found.runtime->config().http.publicUrl + "/b/" + manageToken}};
+        const domain::MessageTemplate confirmation = domain::scanTemplate(
+            templateOf(*found.rule, "confirmation_sms", kDefaultConfirmation), domain::kBookingPlaceholders);
+        outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::sms,
+                                    smsPayload(link.patient.mobile, domain::render(confirmation, values)), 0, nullptr});
         if (reschedule && previous != nullptr && previous->slot.clinician != appointment.slot.clinician &&
             !found.organisation->notifyEmail.empty())
             outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::email,

@@ -113,7 +113,7 @@ public:
 // What a batch sends in place of its rule's invite.
 struct BatchInvite {
     std::string batchId;
-    std::string message; // mustache: {{practice}}, {{title}}, {{name}}, {{url}}
+    std::string message; // domain/MessageTemplate.h: {{practice}}, {{title}}, {{name}}, {{url}}
     std::optional<config::Code> inviteCode;
 };
 

@@ -1,5 +1,7 @@
 #include "Kit.h"
 
+#include "hub/domain/UkTime.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -8,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
 #include <stdexcept>
 
 namespace clinhub::conformance {
@@ -56,7 +57,6 @@ RecordsFixture recordsPart(const Object::Ptr& root) {
     if (f.targets.empty()) throw std::invalid_argument("fixture: immunisations.targets needs at least one target");
     f.nhsNumber = required(part, "nhs_number", "immunisations.");
     const auto doses = part->getArray("doses");
-    static const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
     for (unsigned i = 0; doses && i < doses->size(); ++i) {
         const auto d = doses->getObject(i);
         const std::string where = "immunisations.doses[" + std::to_string(i) + "].";
@@ -64,7 +64,7 @@ RecordsFixture recordsPart(const Object::Ptr& root) {
         dose.target = required(d, "target", where);
         dose.vaccineCode = required(d, "vaccine_code", where);
         dose.occurredOn = required(d, "occurred_on", where);
-        if (!std::regex_match(dose.occurredOn, date))
+        if (!clinhub::domain::parseDate(dose.occurredOn))
             throw std::invalid_argument("fixture: " + where + "occurred_on must be YYYY-MM-DD");
         dose.doseNumber = d->optValue<int>("dose_number", 0);
         if (std::find(f.targets.begin(), f.targets.end(), dose.target) == f.targets.end())

@@ -12,6 +12,7 @@ using namespace clinhub::config;
 using namespace clinhub::config::testing;
 using clinhub::ConfigError;
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 namespace {
 
@@ -353,8 +354,27 @@ TEST(ConfigLoader, ValueOutOfRangeNamesTheLimit) {
 
 TEST(ConfigLoader, ListenAddressMustBeHostColonPort) {
     EXPECT_THAT(problems("hub:\n  listen: localhost\n"),
-                ElementsAre("2:11: 'localhost' does not have the expected form (pattern "
-                            "^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$)"));
+                ElementsAre("2:11: 'localhost' is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"));
+    EXPECT_THAT(problems("hub:\n  listen: \"[::1]:8080\"\n  store: \"postgresql://db/hub\"\n"), IsEmpty());
+    EXPECT_THAT(problems("hub:\n  listen: \"a b:80\"\n  store: \"mysql://db\"\n"),
+                ElementsAre("2:11: 'a b:80' is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)",
+                            "3:10: 'mysql://db' is not sqlite:FILE or a postgresql:// URL"));
+}
+
+TEST(ConfigLoader, MessageTemplatesAreScannedAndTheOffendingPlaceholderNamed) {
+    const std::string rule = "organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu:\n        title: Flu\n"
+                             "        slot_types: [FLU]\n        templates:\n";
+    EXPECT_THAT(problems(rule + "          invite_sms: \"Book for {{when}}: {{url}}\"\n"
+                                "          confirmation_sms: \"Booked {{when}} at {{where}}\"\n"
+                                "          cancellation_sms: \"{{#title}}x{{/title}}\"\n"),
+                ElementsAre("9:23: unknown placeholder '{{when}}' at character 10; this message can use {{practice}}, "
+                            "{{title}}, {{name}} and {{url}}",
+                            "11:29: '{{#title}}' at character 1: sections, partials and other mustache tags are not "
+                            "supported; a message can use only {{practice}}, {{title}}, {{name}}, {{when}}, {{where}} "
+                            "and {{url}}"));
+    EXPECT_THAT(problems(rule + "          reminder_sms: \"{{" + std::string(5000, ' ') + "name}}\"\n"),
+                ElementsAre("9:25: the text is 5008 bytes long; a message template is at most 4096 (an SMS carries at "
+                            "most 918 characters)"));
 }
 
 TEST(ConfigLoader, RuleNeedsAtLeastOneSlotType) {
@@ -694,7 +714,8 @@ TEST(ConfigLoader, PluginSchemaWithABadPatternOrKeywordIsReported) {
         catalog, fakeEnvironment());
     ASSERT_EQ(result.problems.size(), 2u);
     EXPECT_EQ(problems(result)[0], "2:15: plugin 'badpattern' publishes a config schema the hub cannot use: its "
-                                   "pattern '(unclosed' is not a valid regular expression");
+                                   "pattern '(unclosed' uses '(' there, which the hub's patterns do not support "
+                                   "(character classes, quantifiers and ^...$ anchors only)");
     EXPECT_EQ(problems(result)[1].rfind("3:15: plugin 'badminimum' publishes a config schema the hub cannot use: ", 0),
               0u)
         << problems(result)[1];

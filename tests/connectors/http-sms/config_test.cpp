@@ -63,6 +63,20 @@ TEST_F(HttpSmsConfigTest, AnUnclosedTagIsRefused) {
     EXPECT_NE(found.find("/body: a '{{' is never closed"), std::string::npos) << found;
 }
 
+TEST_F(HttpSmsConfigTest, ALongTemplateIsRefusedBeforeItIsScanned) {
+    const auto found = problems(R"({"url": "http://x.example/m", "body": "{{)" + std::string(50'000, ' ') +
+                                R"(to}}", "provider_id": "/id"})");
+    EXPECT_NE(found.find("/body: the template is 50006 bytes long; at most 4096 are allowed"), std::string::npos)
+        << found;
+    std::string nested;
+    for (int i = 0; i < 20'000; ++i)
+        nested += "{{#to}}";
+    EXPECT_NE(
+        problems(R"({"url": "http://x.example/m", "body": ")" + nested.substr(0, 4000) + R"(", "provider_id": "/id"})")
+            .find("/body: only plain tags"),
+        std::string::npos);
+}
+
 TEST_F(HttpSmsConfigTest, ALookupWithABadPointerOrStateIsRefused) {
     const auto found = problems(
         with(R"("lookup": {"url": "http://x.example/m/{{reference}}", "status": "status", "states": {"X": "sent"}})"));
