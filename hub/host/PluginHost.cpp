@@ -7,8 +7,10 @@
 #include <Poco/Timestamp.h>
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string_view>
 
@@ -48,6 +50,22 @@ const clinhub_host& hostTable() {
         [](void*) -> int64_t { return Poco::Timestamp().epochMicroseconds() / 1000; },
     };
     return table;
+}
+
+// Why a plugin file may not be trusted, or "": anyone who can write it, or replace it in its folder, runs
+// code inside the hub with the hub's access to patient data.
+std::string writableByOthers(const std::string& path) {
+    for (const auto& target : {fs::path(path), fs::absolute(fs::path(path)).parent_path()}) {
+        struct stat st {};
+        if (::stat(target.c_str(), &st) != 0) continue;
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0) continue;
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return std::string(target == fs::path(path) ? "the file" : "its folder " + target.string()) +
+               " is writable by others than its owner (mode " + mode +
+               "): whoever can write it runs code in the hub; chmod go-w it";
+    }
+    return {};
 }
 
 std::string abi(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
@@ -241,6 +259,37 @@ std::vector<std::string> PluginHost::defaultDirectories() {
             (dir.parent_path() / "lib" / "clinhub" / "plugins").lexically_normal().string()};
 }
 
+void PluginHost::loadNamed(const std::vector<std::string>& directories, const std::set<std::string>& names) {
+    for (const auto& name : names) {
+        if (!isPluginName(name)) continue; // the config check names it
+        const std::string file = "libclinhub-" + name + ".so";
+        bool found = false;
+        std::string searched;
+        for (const auto& directory : directories) {
+            searched += (searched.empty() ? "" : ", ") + directory;
+            const auto path = (fs::path(directory) / file).string();
+            std::error_code ec;
+            if (!fs::exists(path, ec)) continue;
+            found = true;
+            // Found in a second folder too: loadFile makes the name ambiguous.
+            if (!loadFile(path)) continue;
+            for (auto it = plugins_.begin(); it != plugins_.end(); ++it) {
+                if (it->second->path != path || it->first == name) continue;
+                const std::string reason = "it declares plugin '" + it->first + "', not '" + name + "'";
+                log::warning("plugin_refused", {{"file", path}, {"reason", reason}});
+                refused_.push_back({path, reason});
+                plugins_.erase(it);
+                break;
+            }
+        }
+        if (!found) {
+            const std::string reason = "no plugin file " + file + " in " + (searched.empty() ? "no folder" : searched);
+            log::warning("plugin_refused", {{"plugin", name}, {"reason", reason}});
+            refused_.push_back({file, reason});
+        }
+    }
+}
+
 void PluginHost::loadDirectory(const std::string& directory) {
     std::error_code ec;
     if (!fs::is_directory(directory, ec)) {
@@ -251,7 +300,7 @@ void PluginHost::loadDirectory(const std::string& directory) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(directory, ec))
         if (entry.path().extension() == ".so") files.push_back(entry.path());
-    std::sort(files.begin(), files.end()); // a stable order makes "first one wins" predictable
+    std::sort(files.begin(), files.end()); // a stable order makes the log and refusals predictable
     for (const auto& file : files)
         loadFile(file.string());
 }
@@ -266,6 +315,7 @@ bool PluginHost::loadFile(const std::string& path) {
         if (plugin->path == path) return true;
     // A file refused before is tried afresh (it may have been rebuilt), and refused at most once.
     std::erase_if(refused_, [&](const Refusal& r) { return r.path == path; });
+    if (std::string reason = writableByOthers(path); !reason.empty()) return refuse(reason);
 
     dlerror();
     void* raw = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -280,8 +330,18 @@ bool PluginHost::loadFile(const std::string& path) {
                       "': is it a clinhub plugin? (export it with CLINHUB_PLUGIN or extern \"C\")");
     const clinhub_plugin* descriptor = entry(&hostTable());
     if (std::string reason = vet(descriptor); !reason.empty()) return refuse(reason);
-    if (auto it = plugins_.find(descriptor->name); it != plugins_.end())
-        return refuse("plugin '" + std::string(descriptor->name) + "' is already loaded from " + it->second->path);
+    if (auto it = plugins_.find(descriptor->name); it != plugins_.end() || ambiguous_.contains(descriptor->name)) {
+        const std::string name = descriptor->name;
+        auto& files = ambiguous_[name];
+        if (it != plugins_.end()) {
+            files = it->second->path;
+            plugins_.erase(it);
+        }
+        files += " and " + path;
+        log::error("plugin_ambiguous", {{"plugin", name}, {"files", files}});
+        return refuse("plugin '" + name + "' is declared by " + files +
+                      ": remove all but one, so which runs does not depend on the order of a folder");
+    }
 
     auto file = std::make_shared<PluginFile>();
     file->path = path;

@@ -1,8 +1,10 @@
 // The plugin host: loads connector plugins from shared objects and makes connector instances.
 //
-// A file is refused, with its path and the reason, when it is not a shared object, lacks the entry
-// point, was built for another ABI, returns no descriptor, or duplicates a plugin already loaded. A
-// refusal never stops the other files from loading.
+// A file is refused, with its path and the reason, when it is writable by others than its owner (or its
+// folder is: whoever can write it runs code in the hub), is not a shared object, lacks the entry point, was
+// built for another ABI, or returns no descriptor. Two files declaring one plugin name make that name
+// unusable, with both named in the refusal: which one runs must never depend on the order of a folder.
+// A refusal never stops the other files from loading.
 #pragma once
 
 #include "hub/config/PluginCatalog.h"
@@ -12,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,8 +58,12 @@ public:
     // The folders searched when a config names none: <exe>/plugins and <exe>/../lib/clinhub/plugins.
     static std::vector<std::string> defaultDirectories();
 
-    // Loads every *.so in the folder (not recursively). A missing folder is itself a refusal.
+    // Loads every *.so in the folder (not recursively), for listing and checking. A missing folder is
+    // itself a refusal.
     void loadDirectory(const std::string& directory);
+    // Loads only the named plugins, each from the file libclinhub-<name>.so in one of the folders, as a
+    // serving hub does: a file nobody named is never opened. A name with no such file is a refusal.
+    void loadNamed(const std::vector<std::string>& directories, const std::set<std::string>& names);
     // Loads one file; false (and a refusal recorded) when it was refused.
     bool loadFile(const std::string& path);
 
@@ -73,6 +80,7 @@ public:
 private:
     std::map<std::string, std::shared_ptr<const PluginFile>> plugins_; // by plugin name
     std::vector<Refusal> refused_;
+    std::map<std::string, std::string> ambiguous_; // plugin name -> the files declaring it
 };
 
 } // namespace clinhub::host

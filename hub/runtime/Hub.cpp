@@ -34,8 +34,8 @@ Hub::Hub(std::string configPath) : configPath_(std::move(configPath)) {}
 Hub::~Hub() { stop(); }
 
 std::shared_ptr<const Runtime> Hub::loadRuntime(std::vector<std::string>& problems) {
-    for (const auto& dir : pluginDirectories(configPath_))
-        host_.loadDirectory(dir);
+    // Only what the config names: a stray or planted file in a plugin folder is never opened.
+    host_.loadNamed(pluginDirectories(configPath_), pluginNames(configPath_));
     const auto loaded = config::loadConfig(configPath_, host_);
     for (const auto& p : loaded.problems)
         problems.push_back(p.str());

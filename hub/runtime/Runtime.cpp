@@ -88,4 +88,17 @@ std::vector<std::string> pluginDirectories(const std::string& configPath) {
     return dirs;
 }
 
+std::set<std::string> pluginNames(const std::string& configPath) {
+    std::set<std::string> names;
+    try {
+        const YAML::Node root = YAML::LoadFile(configPath);
+        if (root.IsMap() && root["connectors"] && root["connectors"].IsMap())
+            for (const auto& connector : root["connectors"])
+                if (connector.second.IsMap() && connector.second["plugin"] && connector.second["plugin"].IsScalar())
+                    names.insert(connector.second["plugin"].as<std::string>());
+    } catch (const YAML::Exception&) { // NOLINT(bugprone-empty-catch): the full load reports it with its position
+    }
+    return names;
+}
+
 } // namespace clinhub::runtime

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,5 +55,7 @@ private:
 // The plugin folders a config file asks for, read before the full load (which needs the plugins loaded
 // to check connector sections), plus the host's default folders. Problems are left to the full load.
 std::vector<std::string> pluginDirectories(const std::string& configPath);
+// The plugins a config file's connectors name, read the same way: a serving hub loads only these.
+std::set<std::string> pluginNames(const std::string& configPath);
 
 } // namespace clinhub::runtime

@@ -6,6 +6,7 @@
 #include "hub/domain/MessageTemplate.h"
 #include "hub/domain/SmsLength.h"
 #include "hub/log/Log.h"
+#include "hub/workflows/BookFailure.h"
 #include "hub/workflows/Tokens.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -259,7 +260,10 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
             if (row.accepted() && book) {
                 std::optional<Patient> found;
                 const Result r = book->findPatient(row.nhsNumber, found);
-                if (!r.ok()) throw BookUnavailable("the appointment book did not answer: " + r.message);
+                if (!r.ok()) {
+                    warnBookFailed(bookConnector->name(), "find_patient", r);
+                    throw BookUnavailable("the appointment book did not answer: " + r.message);
+                }
                 if (!found) {
                     row.reason = kNotInBook;
                 } else if (const auto mobile = domain::checkUkMobile(found->mobile); !mobile.ok()) {

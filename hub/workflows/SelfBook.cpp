@@ -6,6 +6,7 @@
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
+#include "hub/workflows/BookFailure.h"
 #include "hub/workflows/Tokens.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -165,7 +166,10 @@ std::vector<std::string> SelfBook::slotTypes(const std::string& organisation, Ti
     if (!connector || !connector->appointmentBook()) throw NotFound("the organisation routes no appointment book");
     std::vector<std::string> types;
     const Result r = connector->appointmentBook()->slotTypes(range, types);
-    if (!r.ok()) throw std::runtime_error("the appointment book did not answer: " + r.message);
+    if (!r.ok()) {
+        warnBookFailed(connector->name(), "slot_types", r);
+        throw std::runtime_error("the appointment book did not answer: " + r.message);
+    }
     std::sort(types.begin(), types.end());
     return types;
 }
@@ -504,6 +508,12 @@ std::shared_ptr<AppointmentBook> SelfBook::bookFor(const Link& link) {
     return {connector, connector->appointmentBook()}; // shares the connector's life
 }
 
+std::string SelfBook::bookName(const Link& link) {
+    if (!link.memberId.empty()) return "campaign clinics";
+    const auto connector = book(link.organisation);
+    return connector ? connector->name() : "none";
+}
+
 Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
     if (auto cached = slotCache_.get(found.linkId)) {
         slots = std::move(*cached);
@@ -523,7 +533,10 @@ Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
     for (const auto& type : types) {
         std::vector<Slot> some;
         Result r = appointmentBook->freeSlots(type, range, some);
-        if (!r.ok()) return r;
+        if (!r.ok()) {
+            warnBookFailed(bookName(found.link), "free_slots", r);
+            return r;
+        }
         // A batch invites to face-to-face appointments only.
         if (found.link.batch) std::erase_if(some, [](const Slot& slot) { return slot.telephone; });
         slots.insert(slots.end(), some.begin(), some.end());
@@ -616,6 +629,7 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
     }
     if (!r.ok()) {
         release("book_failed", r.message);
+        warnBookFailed(bookName(link), "book", r);
         log::warning("booking_failed", {{"link", link.id}, {"error", r.message}});
         return {BookOutcome::Kind::failed, {}, r.message};
     }

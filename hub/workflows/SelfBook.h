@@ -205,6 +205,8 @@ private:
     std::shared_ptr<host::ConnectorInstance> book(const std::string& organisation);
     // What this link books into: its campaign's clinics, or the organisation's book; nullptr for neither.
     std::shared_ptr<AppointmentBook> bookFor(const Link& link);
+    // The connector bookFor's book is, for log lines.
+    std::string bookName(const Link& link);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
     Result offeredSlots(const Found& found, std::vector<Slot>& slots);
     BookOutcome finishBooking(const Found& found, const std::string& slotId, bool reschedule);

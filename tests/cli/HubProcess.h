@@ -91,9 +91,10 @@ public:
     };
 
     Reply get(const std::string& path) const { return get(port_, path); }
-    Reply get(uint16_t port, const std::string& path) const {
+    Reply get(uint16_t port, const std::string& path, const std::string& bearer = {}) const {
         Poco::Net::HTTPClientSession session("127.0.0.1", port);
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        if (!bearer.empty()) request.set("Authorization", "Bearer " + bearer);
         session.sendRequest(request);
         Poco::Net::HTTPResponse response;
         std::istream& body = session.receiveResponse(response);

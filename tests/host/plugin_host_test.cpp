@@ -1,4 +1,5 @@
 #include "hub/host/PluginHost.h"
+#include "tests/TempDir.h"
 
 #include <gtest/gtest.h>
 
@@ -50,18 +51,96 @@ TEST(PluginHost, RefusesAnEntryPointThatReturnsNoDescriptor) {
     EXPECT_EQ(refusalOf("test-null-descriptor"), "its entry point returned no descriptor");
 }
 
-TEST(PluginHost, RefusesASecondPluginOfTheSameName) {
+TEST(PluginHost, TwoFilesDeclaringOneNameMakeItUsableFromNeither) {
     PluginHost host;
     ASSERT_TRUE(host.loadFile(broken("test-good")));
     EXPECT_FALSE(host.loadFile(broken("test-second-good")));
     ASSERT_EQ(host.refused().size(), 1U);
-    EXPECT_EQ(host.refused().front().reason, "plugin 'good' is already loaded from " + broken("test-good"));
+    EXPECT_EQ(host.refused().front().reason, "plugin 'good' is declared by " + broken("test-good") + " and " +
+                                                 broken("test-second-good") +
+                                                 ": remove all but one, so which runs does not depend on the order "
+                                                 "of a folder");
+    EXPECT_EQ(host.find("good"), nullptr) << "not first-wins";
+}
+
+// A copy of a test plugin as libclinhub-<name>.so in `dir`, as an installed plugin is named.
+std::string install(const clinhub::test::TempDir& dir, const std::string& from, const std::string& as) {
+    const auto path = dir.file("libclinhub-" + as + ".so");
+    std::filesystem::copy_file(broken(from), path);
+    std::filesystem::permissions(path, std::filesystem::perms(0755));
+    return path;
+}
+
+TEST(PluginHost, AServingHubLoadsOnlyThePluginsItsConfigNames) {
+    clinhub::test::TempDir dir;
+    install(dir, "test-good", "good");
+    install(dir, "test-throwing", "throwing");
+    PluginHost host;
+    host.loadNamed({dir.path().string()}, {"good", "absent"});
+    EXPECT_NE(host.find("good"), nullptr);
+    EXPECT_EQ(host.find("throwing"), nullptr) << "a file nobody named is never opened";
+    ASSERT_EQ(host.refused().size(), 1U);
+    EXPECT_EQ(host.refused().front().reason, "no plugin file libclinhub-absent.so in " + dir.path().string());
+}
+
+TEST(PluginHost, AFileNamedForOnePluginThatDeclaresAnotherIsRefused) {
+    clinhub::test::TempDir dir;
+    install(dir, "test-throwing", "good");
+    PluginHost host;
+    host.loadNamed({dir.path().string()}, {"good"});
+    EXPECT_EQ(host.find("good"), nullptr);
+    EXPECT_EQ(host.find("throwing"), nullptr);
+    ASSERT_EQ(host.refused().size(), 1U);
+    EXPECT_EQ(host.refused().front().reason, "it declares plugin 'throwing', not 'good'");
+}
+
+TEST(PluginHost, TheSamePluginInTwoFoldersIsAnErrorNotFirstWins) {
+    clinhub::test::TempDir first;
+    clinhub::test::TempDir second;
+    install(first, "test-good", "good");
+    install(second, "test-good", "good");
+    PluginHost host;
+    host.loadNamed({first.path().string(), second.path().string()}, {"good"});
+    EXPECT_EQ(host.find("good"), nullptr);
+    ASSERT_EQ(host.refused().size(), 1U);
+    EXPECT_NE(host.refused().front().reason.find("is declared by " + first.file("libclinhub-good.so") + " and " +
+                                                 second.file("libclinhub-good.so")),
+              std::string::npos)
+        << host.refused().front().reason;
+}
+
+TEST(PluginHost, APluginFileOrFolderWritableByOthersIsRefused) {
+    clinhub::test::TempDir dir;
+    const auto path = install(dir, "test-good", "good");
+    std::filesystem::permissions(path, std::filesystem::perms(0666));
+    {
+        PluginHost host;
+        EXPECT_FALSE(host.loadFile(path));
+        ASSERT_EQ(host.refused().size(), 1U);
+        EXPECT_EQ(host.refused().front().reason,
+                  "the file is writable by others than its owner (mode 0666): whoever can write it runs code in the "
+                  "hub; chmod go-w it");
+    }
+    std::filesystem::permissions(path, std::filesystem::perms(0755));
+    std::filesystem::permissions(dir.path(), std::filesystem::perms(0777));
+    {
+        PluginHost host;
+        EXPECT_FALSE(host.loadFile(path));
+        ASSERT_EQ(host.refused().size(), 1U);
+        EXPECT_NE(host.refused().front().reason.find("its folder " + dir.path().string() +
+                                                     " is writable by others than its owner (mode 0777)"),
+                  std::string::npos)
+            << host.refused().front().reason;
+    }
+    std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+    PluginHost host;
+    EXPECT_TRUE(host.loadFile(path));
 }
 
 TEST(PluginHost, LoadingADirectoryRefusesTheBadFilesAndKeepsTheGoodOnes) {
     PluginHost host;
     host.loadDirectory(BROKEN_DIR);
-    EXPECT_NE(host.find("good"), nullptr);
+    EXPECT_EQ(host.find("good"), nullptr) << "two files there declare it";
     EXPECT_NE(host.find("throwing"), nullptr);
     EXPECT_NE(host.find("create-fails"), nullptr);
     std::set<std::string> refusedFiles;
