@@ -4,10 +4,12 @@
 #include "hub/batch/BatchRows.h"
 #include "hub/cli/Options.h"
 #include "hub/config/Loader.h"
+#include "hub/config/Surroundings.h"
 #include "hub/domain/Identity.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
 #include "hub/runtime/Hub.h"
+#include "hub/runtime/OpenStore.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
@@ -18,17 +20,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <pthread.h>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace clinhub::cli {
@@ -71,13 +77,10 @@ std::optional<config::Config> usableConfig(host::PluginHost& host, const std::st
 // The config's store, migrated; nullptr, with the reason on `err`, when it cannot be used.
 std::unique_ptr<store::Store> openStore(const config::Config& config, std::ostream& err) {
     try {
-        auto store = store::Store::open(config.storeUrl);
-        store->migrate();
-        return store;
-    } catch (const Poco::Exception& e) {
-        err << "clinhub: store " << store::withoutPassword(config.storeUrl) << ": " << e.displayText() << '\n';
-    } catch (const std::exception& e) {
-        err << "clinhub: " << e.what() << '\n';
+        return runtime::openStore(config);
+    } catch (const runtime::StartupError& e) {
+        for (const auto& p : e.problems())
+            err << p << '\n';
     }
     return nullptr;
 }
@@ -91,10 +94,11 @@ int configCheck(const Options& options, std::ostream& out, std::ostream& err) {
     if (!path) path = options.arguments.front();
     host::PluginHost host;
     loadPlugins(host, path);
-    const auto result = config::loadConfig(*path, host);
+    auto result = config::loadConfig(*path, host);
+    if (result.ok()) result.problems = config::checkSurroundings(*result.config);
     for (const auto& p : result.problems)
         err << p.str() << '\n';
-    if (!result.ok()) {
+    if (!result.problems.empty()) {
         err << *path << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
             << '\n';
         return kUsage;
@@ -158,23 +162,78 @@ int migrate(const Options& options, std::ostream& out, std::ostream& err) {
     host::PluginHost host;
     const auto config = usableConfig(host, *options.value("--config"), err);
     if (!config) return kUsage;
-    auto store = store::Store::open(config->storeUrl);
-    const auto applied = store->migrate();
-    out << store->url() << ": schema version " << store->schemaVersion() << " (" << applied.size()
-        << " migrations applied now)\n";
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    // Each migration applied now is a store_migrated line of the log, shown with --verbose.
+    out << store->url() << ": schema version " << store->schemaVersion() << '\n';
     return 0;
 }
 
+// SIGHUP, SIGINT and SIGTERM, all taken by one thread of their own. While the hub starts or stops, SIGINT or
+// SIGTERM ends the process at once: nothing half done needs undoing (every store write is a transaction),
+// and a hub stuck at start (a store that does not answer) must yield to systemd's SIGTERM, not need a
+// SIGKILL. While it serves, each signal is handed to next().
+class Signals {
+public:
+    enum class Phase { starting, serving, stopping };
+
+    // Call before any thread is started: each inherits the mask, so the signals reach only this sigwait.
+    static Signals& watch(std::ostream& err) {
+        // Never deleted: its thread waits for signals until the process ends.
+        auto* signals = new Signals(err);
+        std::thread([signals] { signals->run(); }).detach();
+        return *signals;
+    }
+
+    void enter(Phase phase) {
+        const std::lock_guard lock(mutex_);
+        phase_ = phase;
+    }
+
+    int next() {
+        std::unique_lock lock(mutex_);
+        arrived_.wait(lock, [this] { return !pending_.empty(); });
+        const int signal = pending_.front();
+        pending_.pop_front();
+        return signal;
+    }
+
+private:
+    explicit Signals(std::ostream& err) : err_(err) {
+        sigemptyset(&set_);
+        for (int signal : {SIGHUP, SIGINT, SIGTERM})
+            sigaddset(&set_, signal);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    }
+
+    void run() {
+        for (;;) {
+            int signal = 0;
+            if (sigwait(&set_, &signal) != 0) continue;
+            const std::lock_guard lock(mutex_);
+            if (phase_ == Phase::serving) {
+                pending_.push_back(signal);
+                arrived_.notify_one();
+            } else if (signal != SIGHUP) { // a reload before the config is read, or after, means nothing
+                err_ << "clinhub: SIG" << sigabbrev_np(signal) << " while "
+                     << (phase_ == Phase::starting ? "starting: not started" : "stopping: stopped at once")
+                     << std::endl;
+                std::_Exit(128 + signal);
+            }
+        }
+    }
+
+    std::ostream& err_;
+    sigset_t set_{};
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::deque<int> pending_;
+    Phase phase_ = Phase::starting;
+};
+
 int serve(const Options& options, std::ostream& out, std::ostream& err) {
     const auto path = options.value("--config");
-    // Every thread started from here on inherits this mask, so the signals reach only sigwait below.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGHUP);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+    Signals& signals = Signals::watch(err);
     runtime::Hub hub(*path);
     try {
         hub.start();
@@ -184,16 +243,11 @@ int serve(const Options& options, std::ostream& out, std::ostream& err) {
         err << "clinhub: not started\n";
         return kUsage;
     }
+    signals.enter(Signals::Phase::serving);
     out << "clinhub serving on port " << hub.port() << " (config " << *path << ")" << std::endl;
-    for (;;) {
-        int signal = 0;
-        sigwait(&signals, &signal);
-        if (signal == SIGHUP) {
-            hub.reload();
-            continue;
-        }
-        break;
-    }
+    while (signals.next() == SIGHUP)
+        hub.reload();
+    signals.enter(Signals::Phase::stopping);
     hub.stop();
     return 0;
 }

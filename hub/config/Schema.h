@@ -5,7 +5,8 @@
 // type (one or a list), properties, required, additionalProperties (false or a schema),
 // patternProperties, items, enum, minimum, maximum, minLength, minItems, pattern, $ref to "#/$defs/..",
 // and format. description and default are annotations. Formats with meaning here: "snomed-ct" (checked:
-// digits with a Verhoeff check digit), "path" and "store-url" (relative paths resolved by resolvePaths).
+// digits with a Verhoeff check digit), "host-port" (checked: the port is 0 to 65535), "path" and "store-url"
+// (relative paths resolved by resolvePaths; a store URL's password is never shown in a message).
 //
 // YAML scalars carry no type of their own: a scalar is an integer when it reads as one, a boolean when
 // it is true or false, and every scalar is a string.

@@ -12,9 +12,19 @@
 namespace clinhub::test {
 namespace {
 
+// config/demo.yaml laid out as scripts/demo runs it: beside its seed, with the var/ folder (which scripts/demo
+// makes) for its store and outbox.
+std::string demoConfig(const TempDir& dir) {
+    std::filesystem::create_directories(dir.file("config"));
+    std::filesystem::create_directories(dir.file("var"));
+    for (const char* name : {"demo.yaml", "demo-book.yaml"})
+        std::filesystem::copy_file(std::string(CLINHUB_SOURCE_DIR) + "/config/" + name, dir.file("config/") + name);
+    return dir.file("config/demo.yaml");
+}
+
 TEST(ConfigCheck, AcceptsTheDemoConfig) {
     TempDir dir;
-    const auto result = runClinhub({"config", "check", std::string(CLINHUB_SOURCE_DIR) + "/config/demo.yaml"}, dir);
+    const auto result = runClinhub({"config", "check", demoConfig(dir)}, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
     EXPECT_NE(result.out.find("demo.yaml: OK (2 connectors, 1 organisations)"), std::string::npos) << result.out;
 }
@@ -154,7 +164,7 @@ TEST(Cli, EveryVerbAnswersHelp) {
 // Each verb with arguments it would accept, so that only the unknown option or the stray argument is wrong.
 TEST(Cli, EveryVerbRefusesAnUnknownOptionOrAStrayArgumentWithItsUsage) {
     TempDir dir;
-    const std::string config = std::string(CLINHUB_SOURCE_DIR) + "/config/demo.yaml";
+    const std::string config = demoConfig(dir);
     std::ofstream(dir.file("list.csv")) << "NHS Number\n9995260182\n";
     const std::vector<std::vector<std::string>> verbs{{"serve", "--config", config},
                                                       {"config", "check", config},
@@ -182,13 +192,12 @@ TEST(Cli, EveryVerbRefusesAnUnknownOptionOrAStrayArgumentWithItsUsage) {
             EXPECT_TRUE(result.out.empty()) << name << ": " << result.out;
         }
     }
-    EXPECT_FALSE(std::filesystem::exists(std::string(CLINHUB_SOURCE_DIR) + "/config/clinhub.db"))
-        << "no verb did its work";
+    EXPECT_FALSE(std::filesystem::exists(dir.file("var/demo.db"))) << "no verb did its work";
 }
 
 TEST(Cli, OneShotVerbsPrintOnlyWarningsAndErrorsUnlessVerbose) {
     TempDir dir;
-    const std::string config = std::string(CLINHUB_SOURCE_DIR) + "/config/demo.yaml";
+    const std::string config = demoConfig(dir);
     for (const std::vector<std::string>& verb :
          {std::vector<std::string>{"config", "check", config}, std::vector<std::string>{"plugins", "list"}}) {
         const auto quiet = runClinhub(verb, dir);
