@@ -53,16 +53,18 @@ std::string ApiKeys::hash(std::string_view key) {
     return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
-NewApiKey ApiKeys::create(const std::string& organisation, const std::string& name) {
+NewApiKey ApiKeys::create(const std::string& organisation, const std::string& name, int64_t lifetime) {
     if (organisation.empty()) throw std::invalid_argument("an API key needs an organisation");
     NewApiKey created{"key_" + randomBase64Url(9), std::string(kPrefix) + randomBase64Url(kSecretBytes)};
     std::string digest = hash(created.key);
     std::string org = organisation;
     std::string label = name;
     int64_t at = clock_();
+    int64_t expires = lifetime > 0 ? at + lifetime : 0;
     store_.write([&](store::Session& s) {
-        s << "INSERT INTO api_keys (id, organisation, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            use(created.id), use(org), use(label), use(digest), use(at), now;
+        s << "INSERT INTO api_keys (id, organisation, name, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, "
+             "NULLIF(CAST(? AS BIGINT), 0))",
+            use(created.id), use(org), use(label), use(digest), use(at), use(expires), now;
     });
     log::info("api_key_created", {{"key", created.id}, {"organisation", organisation}});
     return created;
@@ -72,11 +74,23 @@ std::optional<ApiKey> ApiKeys::authenticate(std::string_view key) {
     if (!wellFormed(key)) return std::nullopt;
     // Looked up by hash, so response time says nothing about how close a guess was.
     std::string digest = hash(key);
+    int64_t at = clock_();
     std::vector<std::string> ids, organisations, names;
+    std::vector<int64_t> lastUsed;
     auto s = store_.session();
-    s << "SELECT id, organisation, name FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", use(digest),
-        into(ids), into(organisations), into(names), now;
+    s << "SELECT id, organisation, name, COALESCE(last_used_at, 0) FROM api_keys WHERE key_hash = ? AND "
+         "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+        use(digest), use(at), into(ids), into(organisations), into(names), into(lastUsed), now;
     if (ids.empty()) return std::nullopt;
+    if (at - lastUsed.front() >= kLastUseResolution) {
+        int64_t stale = at - kLastUseResolution;
+        // Row-level, so on PostgreSQL it waits for no other writer; the condition keeps concurrent requests
+        // from writing the same minute twice.
+        store_.transact([&](store::Session& t) {
+            t << "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+                use(at), use(ids.front()), use(stale), now;
+        });
+    }
     return ApiKey{ids.front(), organisations.front(), names.front()};
 }
 
@@ -91,6 +105,24 @@ bool ApiKeys::revoke(const std::string& id) {
     });
     if (changed > 0) log::info("api_key_revoked", {{"key", id}});
     return changed > 0;
+}
+
+std::vector<ApiKeyRecord> ApiKeys::list(const std::optional<std::string>& organisation) {
+    std::vector<std::string> ids, organisations, names;
+    std::vector<int64_t> created, lastUsed, expires, revoked;
+    std::string org = organisation.value_or("");
+    auto s = store_.session();
+    Poco::Data::Statement select =
+        s << std::string("SELECT id, organisation, name, created_at, COALESCE(last_used_at, 0), "
+                         "COALESCE(expires_at, 0), COALESCE(revoked_at, 0) FROM api_keys") +
+                 (organisation ? " WHERE organisation = ?" : "") + " ORDER BY created_at, id";
+    select, into(ids), into(organisations), into(names), into(created), into(lastUsed), into(expires), into(revoked);
+    if (organisation) select, use(org);
+    select.execute();
+    std::vector<ApiKeyRecord> out;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        out.push_back({ids[i], organisations[i], names[i], created[i], lastUsed[i], expires[i], revoked[i]});
+    return out;
 }
 
 } // namespace clinhub::api

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace clinhub::api {
 
@@ -19,6 +20,18 @@ struct ApiKey {
     std::string id; // public, "key_…": names the key in logs and for revoking
     std::string organisation;
     std::string name;
+};
+
+// What `clinhub keys list` shows of a key: never the key, never its hash. Times are microseconds since the
+// epoch; 0 for never (last used, revoked) or no expiry.
+struct ApiKeyRecord {
+    std::string id;
+    std::string organisation;
+    std::string name;
+    int64_t createdAt = 0;
+    int64_t lastUsedAt = 0;
+    int64_t expiresAt = 0;
+    int64_t revokedAt = 0;
 };
 
 struct NewApiKey {
@@ -32,11 +45,18 @@ public:
 
     explicit ApiKeys(store::Store& store, Clock clock = store::nowMicros);
 
-    NewApiKey create(const std::string& organisation, const std::string& name);
-    // The key's owner, or nullopt for an unknown, malformed or revoked key.
+    // A key that stops working `lifetime` microseconds after it is made; 0 for one that works until revoked.
+    NewApiKey create(const std::string& organisation, const std::string& name, int64_t lifetime = 0);
+    // The key's owner, or nullopt for an unknown, malformed, revoked or expired key. Notes when the key was
+    // used, at most once a kLastUseResolution per key: a write on every request would queue every staff call
+    // behind the store's write lock for a date nobody needs to the second.
     std::optional<ApiKey> authenticate(std::string_view key);
     // False when there is no such key or it was already revoked.
     bool revoke(const std::string& id);
+    // Every key, or one organisation's, oldest first; revoked and expired ones too.
+    std::vector<ApiKeyRecord> list(const std::optional<std::string>& organisation = std::nullopt);
+
+    static constexpr int64_t kLastUseResolution = 60'000'000; // a minute
 
     static constexpr std::string_view kPrefix = "chk_";
     // What the store keeps of a key: SHA-256, lower-case hex.

@@ -2,30 +2,39 @@
 
 #include "hub/api/ApiKeys.h"
 #include "hub/batch/BatchRows.h"
+#include "hub/cli/Options.h"
 #include "hub/config/Loader.h"
+#include "hub/config/Surroundings.h"
 #include "hub/domain/Identity.h"
 #include "hub/host/PluginHost.h"
+#include "hub/log/Log.h"
 #include "hub/runtime/Hub.h"
+#include "hub/runtime/OpenStore.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
 
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <pthread.h>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace clinhub::cli {
@@ -33,25 +42,22 @@ namespace {
 
 constexpr int kFailed = 1;
 constexpr int kUsage = 2;
+// A key for a contractor or a pilot should lapse; ten years is "until revoked" without saying so.
+constexpr long kMaxKeyDays = 3650;
+constexpr const char* kKeysCreateUsage =
+    "clinhub keys create --config FILE --org ODS [--name NAME] [--expires-in DAYS]";
+constexpr int64_t kMicrosPerDay = int64_t{24} * 3600 * 1'000'000;
 
 struct Verb {
     std::string usage;
     std::string summary;
     std::string help;
-    std::function<int(const std::vector<std::string>&, std::ostream&, std::ostream&)> run;
+    Syntax syntax;
+    std::function<int(const Options&, std::ostream&, std::ostream&)> run;
+    // A verb that does one thing and exits: its stderr is for warnings and errors, so the info lines a
+    // running hub logs (a plugin loaded, a key created) appear only with --verbose.
+    bool oneShot = true;
 };
-
-// `--config F` or `--config=F`, or else the first positional argument when `positional` is set.
-std::optional<std::string> configArgument(const std::vector<std::string>& args, bool positional) {
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--config" && i + 1 < args.size()) return args[i + 1];
-        if (args[i].rfind("--config=", 0) == 0) return args[i].substr(9);
-    }
-    if (positional)
-        for (const auto& a : args)
-            if (a.rfind("--", 0) != 0) return a;
-    return std::nullopt;
-}
 
 void loadPlugins(host::PluginHost& host, const std::optional<std::string>& configPath) {
     const auto dirs = configPath ? runtime::pluginDirectories(*configPath) : host::PluginHost::defaultDirectories();
@@ -68,18 +74,31 @@ std::optional<config::Config> usableConfig(host::PluginHost& host, const std::st
     return result.ok() ? std::move(result.config) : std::nullopt;
 }
 
-int configCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto path = configArgument(args, true);
-    if (!path) {
+// The config's store, migrated; nullptr, with the reason on `err`, when it cannot be used.
+std::unique_ptr<store::Store> openStore(const config::Config& config, std::ostream& err) {
+    try {
+        return runtime::openStore(config);
+    } catch (const runtime::StartupError& e) {
+        for (const auto& p : e.problems())
+            err << p << '\n';
+    }
+    return nullptr;
+}
+
+int configCheck(const Options& options, std::ostream& out, std::ostream& err) {
+    auto path = options.value("--config");
+    if (path.has_value() == !options.arguments.empty()) {
         err << "usage: clinhub config check FILE\n";
         return kUsage;
     }
+    if (!path) path = options.arguments.front();
     host::PluginHost host;
     loadPlugins(host, path);
-    const auto result = config::loadConfig(*path, host);
+    auto result = config::loadConfig(*path, host);
+    if (result.ok()) result.problems = config::checkSurroundings(*result.config);
     for (const auto& p : result.problems)
         err << p.str() << '\n';
-    if (!result.ok()) {
+    if (!result.problems.empty()) {
         err << *path << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
             << '\n';
         return kUsage;
@@ -89,7 +108,7 @@ int configCheck(const std::vector<std::string>& args, std::ostream& out, std::os
     return 0;
 }
 
-int configSchema(const std::vector<std::string>&, std::ostream& out, std::ostream&) {
+int configSchema(const Options&, std::ostream& out, std::ostream&) {
     const std::string schema = config::hubSchema();
     out << schema << (schema.ends_with('\n') ? "" : "\n");
     return 0;
@@ -102,9 +121,9 @@ std::string kinds(const config::PluginInfo& info) {
     return out;
 }
 
-int pluginsList(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+int pluginsList(const Options& options, std::ostream& out, std::ostream&) {
     host::PluginHost host;
-    loadPlugins(host, configArgument(args, false));
+    loadPlugins(host, options.value("--config"));
     // Wide enough for the longest name and kinds (fhir-immunisation, immunisation-records), so a column
     // never runs into the next.
     int name = 16, kind = 26;
@@ -126,55 +145,95 @@ int pluginsList(const std::vector<std::string>& args, std::ostream& out, std::os
     return 0;
 }
 
-int pluginsSchema(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::optional<std::string> name;
-    for (const auto& a : args)
-        if (a.rfind("--", 0) != 0) name = a;
-    if (!name) {
-        err << "usage: clinhub plugins schema NAME [--config FILE]\n";
-        return kUsage;
-    }
+int pluginsSchema(const Options& options, std::ostream& out, std::ostream& err) {
+    const std::string& name = options.arguments.front();
     host::PluginHost host;
-    loadPlugins(host, configArgument(args, false));
-    const auto* info = host.find(*name);
+    loadPlugins(host, options.value("--config"));
+    const auto* info = host.find(name);
     if (info == nullptr) {
-        err << "clinhub: no plugin named '" << *name << "' (`clinhub plugins list` shows what was found)\n";
+        err << "clinhub: no plugin named '" << name << "' (`clinhub plugins list` shows what was found)\n";
         return kFailed;
     }
     out << info->configSchema << (info->configSchema.ends_with('\n') ? "" : "\n");
     return 0;
 }
 
-int migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto path = configArgument(args, false);
-    if (!path) {
-        err << "usage: clinhub migrate --config FILE\n";
-        return kUsage;
-    }
+int migrate(const Options& options, std::ostream& out, std::ostream& err) {
     host::PluginHost host;
-    const auto config = usableConfig(host, *path, err);
+    const auto config = usableConfig(host, *options.value("--config"), err);
     if (!config) return kUsage;
-    auto store = store::Store::open(config->storeUrl);
-    const auto applied = store->migrate();
-    out << store->url() << ": schema version " << store->schemaVersion() << " (" << applied.size()
-        << " migrations applied now)\n";
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    // Each migration applied now is a store_migrated line of the log, shown with --verbose.
+    out << store->url() << ": schema version " << store->schemaVersion() << '\n';
     return 0;
 }
 
-int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto path = configArgument(args, false);
-    if (!path) {
-        err << "usage: clinhub serve --config FILE\n";
-        return kUsage;
-    }
-    // Every thread started from here on inherits this mask, so the signals reach only sigwait below.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGHUP);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// SIGHUP, SIGINT and SIGTERM, all taken by one thread of their own. While the hub starts or stops, SIGINT or
+// SIGTERM ends the process at once: nothing half done needs undoing (every store write is a transaction),
+// and a hub stuck at start (a store that does not answer) must yield to systemd's SIGTERM, not need a
+// SIGKILL. While it serves, each signal is handed to next().
+class Signals {
+public:
+    enum class Phase { starting, serving, stopping };
 
+    // Call before any thread is started: each inherits the mask, so the signals reach only this sigwait.
+    static Signals& watch(std::ostream& err) {
+        // Never deleted: its thread waits for signals until the process ends.
+        auto* signals = new Signals(err);
+        std::thread([signals] { signals->run(); }).detach();
+        return *signals;
+    }
+
+    void enter(Phase phase) {
+        const std::lock_guard lock(mutex_);
+        phase_ = phase;
+    }
+
+    int next() {
+        std::unique_lock lock(mutex_);
+        arrived_.wait(lock, [this] { return !pending_.empty(); });
+        const int signal = pending_.front();
+        pending_.pop_front();
+        return signal;
+    }
+
+private:
+    explicit Signals(std::ostream& err) : err_(err) {
+        sigemptyset(&set_);
+        for (int signal : {SIGHUP, SIGINT, SIGTERM})
+            sigaddset(&set_, signal);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    }
+
+    void run() {
+        for (;;) {
+            int signal = 0;
+            if (sigwait(&set_, &signal) != 0) continue;
+            const std::lock_guard lock(mutex_);
+            if (phase_ == Phase::serving) {
+                pending_.push_back(signal);
+                arrived_.notify_one();
+            } else if (signal != SIGHUP) { // a reload before the config is read, or after, means nothing
+                err_ << "clinhub: SIG" << sigabbrev_np(signal) << " while "
+                     << (phase_ == Phase::starting ? "starting: not started" : "stopping: stopped at once")
+                     << std::endl;
+                std::_Exit(128 + signal);
+            }
+        }
+    }
+
+    std::ostream& err_;
+    sigset_t set_{};
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::deque<int> pending_;
+    Phase phase_ = Phase::starting;
+};
+
+int serve(const Options& options, std::ostream& out, std::ostream& err) {
+    const auto path = options.value("--config");
+    Signals& signals = Signals::watch(err);
     runtime::Hub hub(*path);
     try {
         hub.start();
@@ -184,70 +243,112 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         err << "clinhub: not started\n";
         return kUsage;
     }
+    signals.enter(Signals::Phase::serving);
     out << "clinhub serving on port " << hub.port() << " (config " << *path << ")";
     if (hub.adminPort() != hub.port()) out << "; staff API and metrics on port " << hub.adminPort();
     out << std::endl;
-    for (;;) {
-        int signal = 0;
-        sigwait(&signals, &signal);
-        if (signal == SIGHUP) {
-            hub.reload();
-            continue;
-        }
-        break;
-    }
+    while (signals.next() == SIGHUP)
+        hub.reload();
+    signals.enter(Signals::Phase::stopping);
     hub.stop();
     return 0;
 }
 
-int keysCreate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto path = configArgument(args, false);
-    std::optional<std::string> org;
-    std::string name = "staff API";
-    for (size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == "--org") org = args[i + 1];
-        if (args[i] == "--name") name = args[i + 1];
-    }
-    if (!path || !org || org->empty() || name.empty()) {
-        err << "usage: clinhub keys create --config FILE --org ODS [--name NAME]\n";
+// `--expires-in DAYS` in microseconds: 0 for none, nullopt for anything but 1 to kMaxKeyDays whole days.
+std::optional<int64_t> lifetimeOf(const Options& options) {
+    const auto days = options.value("--expires-in");
+    if (!days) return 0;
+    char* end = nullptr;
+    const long n = std::strtol(days->c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > kMaxKeyDays) return std::nullopt;
+    return n * kMicrosPerDay;
+}
+
+// A stored time as the operator reads it, in UTC to the minute; "-" for never or none.
+std::string shownTime(int64_t micros) {
+    return micros == 0 ? "-" : Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%d %H:%MZ");
+}
+
+int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
+    const std::string path = *options.value("--config");
+    const std::string org = *options.value("--org");
+    const std::string name = options.value("--name").value_or("staff API");
+    const auto lifetime = lifetimeOf(options);
+    if (!lifetime) {
+        err << "clinhub keys create: --expires-in takes a whole number of days, 1 to " << kMaxKeyDays
+            << "\nusage: " << kKeysCreateUsage << '\n';
         return kUsage;
     }
     host::PluginHost host;
-    const auto config = usableConfig(host, *path, err);
+    const auto config = usableConfig(host, path, err);
     if (!config) return kUsage;
-    if (!config->organisations.contains(*org)) {
-        err << "clinhub keys create: organisation '" << *org << "' is not in " << *path << '\n';
+    if (!config->organisations.contains(org)) {
+        err << "clinhub keys create: organisation '" << org << "' is not in " << path << '\n';
         return kUsage;
     }
-    auto store = store::Store::open(config->storeUrl);
-    store->migrate();
-    api::ApiKeys keys(*store);
-    const auto created = keys.create(*org, name);
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    const auto created = api::ApiKeys(*store).create(org, name, *lifetime);
+    const auto expires = *lifetime != 0 ? store::nowMicros() + *lifetime : 0; // to the minute shown
     // The key alone on the first line, so `| head -n1` hands it to a script.
     out << created.key << '\n'
-        << "API key " << created.id << " for " << *org << " (" << name
-        << "): shown only once; clinhub keeps only its hash, so store it now.\n";
+        << "API key " << created.id << " for " << org << " (" << name << ")"
+        << (expires != 0 ? ", expiring " + shownTime(expires) : std::string())
+        << ": shown only once; clinhub keeps only its hash, so store it now.\n";
     return 0;
 }
 
-std::optional<std::string> option(const std::vector<std::string>& args, const std::string& name) {
-    for (size_t i = 0; i + 1 < args.size(); ++i)
-        if (args[i] == name) return args[i + 1];
-    return std::nullopt;
+int keysList(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    const auto keys = api::ApiKeys(*store).list(options.value("--org"));
+    const int64_t now = store::nowMicros();
+    int name = 6;
+    for (const auto& k : keys)
+        name = std::max(name, static_cast<int>(k.name.size()) + 2);
+    constexpr int kId = 18, kOrganisation = 14, kTime = 19;
+    out << std::left << std::setw(kId) << "ID" << std::setw(kOrganisation) << "ORGANISATION" << std::setw(name)
+        << "NAME" << std::setw(kTime) << "CREATED" << std::setw(kTime) << "LAST USED" << std::setw(kTime) << "EXPIRES"
+        << "STATE\n";
+    for (const auto& k : keys) {
+        const char* state = "active";
+        if (k.revokedAt != 0)
+            state = "revoked";
+        else if (k.expiresAt != 0 && k.expiresAt <= now)
+            state = "expired";
+        out << std::setw(kId) << k.id << std::setw(kOrganisation) << k.organisation << std::setw(name) << k.name
+            << std::setw(kTime) << shownTime(k.createdAt) << std::setw(kTime) << shownTime(k.lastUsedAt)
+            << std::setw(kTime) << shownTime(k.expiresAt) << state << '\n';
+    }
+    return 0;
 }
 
-int linksCreate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto path = configArgument(args, false);
-    const auto org = option(args, "--org");
-    const auto rule = option(args, "--rule");
-    const auto nhs = option(args, "--nhs-number");
-    const auto dob = option(args, "--date-of-birth");
-    const auto mobile = option(args, "--mobile");
-    if (!path || !org || !rule || !nhs || !dob || !mobile) {
-        err << "usage: clinhub links create --config FILE --org ODS --rule RULE --nhs-number N --date-of-birth D "
-               "--mobile M [--name NAME]\n";
-        return kUsage;
+int keysRevoke(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    const std::string& id = options.arguments.front();
+    if (!api::ApiKeys(*store).revoke(id)) {
+        err << "clinhub keys revoke: no key " << id
+            << " that is not revoked already (`clinhub keys list` shows them)\n";
+        return kFailed;
     }
+    out << "API key " << id << " revoked: the next request made with it is refused.\n";
+    return 0;
+}
+
+int linksCreate(const Options& options, std::ostream& out, std::ostream& err) {
+    const auto path = options.value("--config");
+    const auto org = options.value("--org");
+    const auto rule = options.value("--rule");
+    const auto nhs = options.value("--nhs-number");
+    const auto dob = options.value("--date-of-birth");
+    const auto mobile = options.value("--mobile");
     host::PluginHost host;
     const auto config = usableConfig(host, *path, err);
     if (!config) return kUsage;
@@ -257,12 +358,12 @@ int linksCreate(const std::vector<std::string>& args, std::ostream& out, std::os
         err << p << '\n';
     if (!built) return kFailed;
     runtime::Current current(built);
-    auto store = store::Store::open(config->storeUrl);
-    store->migrate();
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
     workflows::SelfBook selfBook(*store, current);
     try {
         const auto created =
-            selfBook.createLink(*org, *rule, {*nhs, *dob, *mobile, option(args, "--name").value_or("")});
+            selfBook.createLink(*org, *rule, {*nhs, *dob, *mobile, options.value("--name").value_or("")});
         out << created.url << '\n' << "Link " << created.link.id << " queued its invite SMS; a running hub sends it.\n";
         return 0;
     } catch (const workflows::InvalidRequest& e) {
@@ -354,33 +455,22 @@ void printCounts(std::ostream& out, const std::string& path, batch::BookStyle st
         out << "    " << std::setw(width) << count << "  " << reason << '\n';
 }
 
-int batchValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const auto format = option(args, "--format");
-    const auto style = format ? batch::bookStyleFromString(*format) : std::nullopt;
-    const auto rejectedPath = option(args, "--rejected");
-    const auto maxMib = option(args, "--max-mib");
-    std::vector<std::string> files;
-    bool unknownOption = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--format" || args[i] == "--rejected" || args[i] == "--max-mib")
-            ++i;
-        else if (args[i].rfind("--", 0) == 0)
-            unknownOption = true;
-        else
-            files.push_back(args[i]);
-    }
+int batchValidate(const Options& options, std::ostream& out, std::ostream& err) {
+    const auto style = batch::bookStyleFromString(*options.value("--format"));
+    const auto rejectedPath = options.value("--rejected");
+    const auto maxMib = options.value("--max-mib");
     std::size_t maxBytes = batch::kDefaultMaxBytes;
     if (maxMib) {
         char* end = nullptr;
         const unsigned long mib = std::strtoul(maxMib->c_str(), &end, 10);
         maxBytes = *end == '\0' && mib > 0 && mib <= 4096 ? mib * 1024 * 1024 : 0;
     }
-    if (files.size() != 1 || !style || unknownOption || maxBytes == 0) {
+    if (!style || maxBytes == 0) {
         err << "usage: clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv] [--max-mib N]\n";
         return kUsage;
     }
     const batch::BookStyle bookStyle = *style;
-    const std::string& path = files[0];
+    const std::string& path = options.arguments.front();
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         err << "clinhub batch validate: cannot read " << path << ": " << std::strerror(errno) << '\n';
@@ -426,37 +516,53 @@ int batchValidate(const std::vector<std::string>& args, std::ostream& out, std::
 const std::map<std::string, Verb>& verbs() {
     static const std::map<std::string, Verb> all{
         {"serve",
-         {"clinhub serve --config FILE", "run the hub",
+         {"clinhub serve --config FILE",
+          "run the hub",
           "Loads the plugins and the config, migrates the store, and serves HTTP until SIGINT or SIGTERM.\n"
           "SIGHUP re-reads the config: a valid one takes effect, an invalid one is logged and the running\n"
           "one keeps serving.",
-          serve}},
+          {{"--config"}},
+          serve,
+          false}},
         {"config check",
-         {"clinhub config check FILE", "check a config file and report every problem",
+         {"clinhub config check FILE",
+          "check a config file and report every problem",
           "Reports every problem as FILE:LINE:COL: message and exits 2 when there is any; the plugins the\n"
           "config names are loaded so their sections are checked too.",
+          {{}, {"--config"}, {}, 0, 1},
           configCheck}},
         {"config schema",
-         {"clinhub config schema", "print the config's JSON Schema (for editors)",
-          "Prints the JSON Schema of the YAML config, as published in schemas/config.schema.json.", configSchema}},
+         {"clinhub config schema",
+          "print the config's JSON Schema (for editors)",
+          "Prints the JSON Schema of the YAML config, as published in schemas/config.schema.json.",
+          {},
+          configSchema}},
         {"plugins list",
-         {"clinhub plugins list [--config FILE]", "list plugins found, loaded or refused",
+         {"clinhub plugins list [--config FILE]",
+          "list plugins found, loaded or refused",
           "Loads every plugin from the config's plugin folders (or the default folders) and lists each\n"
           "with its kinds, version, ABI, file and status; a refused file is listed with the reason.",
+          {{}, {"--config"}},
           pluginsList}},
         {"plugins schema",
-         {"clinhub plugins schema NAME [--config FILE]", "print the JSON Schema of a plugin's config section",
+         {"clinhub plugins schema NAME [--config FILE]",
+          "print the JSON Schema of a plugin's config section",
           "Prints the schema the named plugin publishes for its `config:` section: every key it takes.",
+          {{}, {"--config"}, {}, 1, 1},
           pluginsSchema}},
         {"migrate",
-         {"clinhub migrate --config FILE", "bring the store's schema up to date",
-          "Applies every numbered migration the store lacks. `serve` does this too, at start.", migrate}},
+         {"clinhub migrate --config FILE",
+          "bring the store's schema up to date",
+          "Applies every numbered migration the store lacks. `serve` does this too, at start.",
+          {{"--config"}},
+          migrate}},
         {"links create",
          {"clinhub links create --config FILE --org ODS --rule RULE --nhs-number N --date-of-birth D --mobile M",
           "send one patient a self-book link",
           "Creates a self-book link for one patient under the organisation's booking rule and queues its invite\n"
           "SMS, exactly as the staff API does; prints the link on the first line. A running hub sends the SMS.\n"
           "--name NAME adds the name the messages address the patient by.",
+          {{"--config", "--org", "--rule", "--nhs-number", "--date-of-birth", "--mobile"}, {"--name"}},
           linksCreate}},
         {"batch validate",
          {"clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv]",
@@ -469,13 +575,33 @@ const std::map<std::string, Verb>& verbs() {
           "uploaded, with a `reason` column. --max-mib N refuses files over N MiB (default 20).\n"
           "Exits 0 when the file was read (even with rows that cannot be sent), 1 when it is malformed (the\n"
           "message names the row and line), 2 on bad usage.",
+          {{"--format"}, {"--rejected", "--max-mib"}, {}, 1, 1},
           batchValidate}},
         {"keys create",
-         {"clinhub keys create --config FILE --org ODS [--name NAME]", "create a staff API key for one organisation",
+         {kKeysCreateUsage,
+          "create a staff API key for one organisation",
           "Creates a key for the staff API that opens only the organisation ODS (which must be in the\n"
           "config), migrating the store first. The key is printed once, alone on the first line; only its\n"
-          "SHA-256 is stored, so it cannot be shown again. NAME says who or what uses it (default \"staff API\").",
+          "SHA-256 is stored, so it cannot be shown again. NAME says who or what uses it (default \"staff API\").\n"
+          "--expires-in DAYS (1 to 3650) makes the key stop working that many days from now; without it the key\n"
+          "works until revoked. Keys have no roles: each opens everything of its organisation.",
+          {{"--config", "--org"}, {"--name", "--expires-in"}},
           keysCreate}},
+        {"keys list",
+         {"clinhub keys list --config FILE [--org ODS]",
+          "list staff API keys, never the keys themselves",
+          "Lists every staff API key, or one organisation's: id, organisation, name, when it was created and\n"
+          "last used (to the minute), when it expires, and whether it is active, expired or revoked. Neither\n"
+          "a key nor its hash is shown: a key is shown only once, when created.",
+          {{"--config"}, {"--org"}},
+          keysList}},
+        {"keys revoke",
+         {"clinhub keys revoke --config FILE ID",
+          "revoke a staff API key",
+          "Revokes the key ID (key_…, as `clinhub keys list` shows it). The next request made with it gets 401,\n"
+          "in every hub process sharing the store. Exits 1 when there is no such key or it was revoked already.",
+          {{"--config"}, {}, {}, 1, 1},
+          keysRevoke}},
     };
     return all;
 }
@@ -510,11 +636,23 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(words), args.end());
         for (const auto& a : rest)
             if (a == "--help" || a == "-h") {
-                out << "usage: " << it->second.usage << "\n\n" << it->second.help << '\n';
+                out << "usage: " << it->second.usage << "\n\n"
+                    << it->second.help
+                    << (it->second.oneShot ? "\n--verbose also prints the info lines of the log." : "") << '\n';
                 return 0;
             }
+        const Verb& verb = it->second;
+        Syntax syntax = verb.syntax;
+        if (verb.oneShot) syntax.flags.emplace_back("--verbose");
+        std::string problem;
+        const auto options = parseOptions(rest, syntax, problem);
+        if (!options) {
+            err << "clinhub " << name << ": " << problem << "\nusage: " << verb.usage << '\n';
+            return kUsage;
+        }
+        if (verb.oneShot && !options->flag("--verbose")) log::setMinimumLevel(log::Level::warning);
         try {
-            return it->second.run(rest, out, err);
+            return verb.run(*options, out, err);
         } catch (const Poco::Exception& e) {
             err << "clinhub " << name << ": " << e.displayText() << '\n';
             return kFailed;

@@ -123,6 +123,10 @@ struct Config {
     std::string file;
     Http http;
     std::string storeUrl = "sqlite:clinhub.db";
+    // Where hub.listen and hub.store are written (line 0 when they are not), so that a failure to listen or
+    // to open the store at start names the line to change.
+    Mark listenMark;
+    Mark storeMark;
     std::vector<std::string> pluginPaths; // absolute, resolved against the config file's folder
     Outbox outbox;
     Books books;

@@ -250,7 +250,10 @@ public:
         // The default store follows the rule for written ones: beside the config file, not wherever the
         // hub happened to be started from.
         config.storeUrl = "sqlite:" + (std::filesystem::path(baseDirectory) / "clinhub.db").string();
+        config.listenMark = config.storeMark = Mark{file, 0, 0};
         if (const YamlNode* hub = root.find("hub")) {
+            if (const YamlNode* listen = hub->find("listen")) config.listenMark = listen->mark;
+            if (const YamlNode* store = hub->find("store")) config.storeMark = store->mark;
             config.http.listen = text(hub->find("listen"), config.http.listen);
             config.http.adminListen = text(hub->find("admin_listen"), config.http.adminListen);
             config.http.localDemo = boolean(hub->find("local_demo"), config.http.localDemo);

@@ -2,6 +2,7 @@
 
 #include "hub/config/Pattern.h"
 #include "hub/config/Text.h"
+#include "hub/store/StoreUrl.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/JSONException.h>
@@ -170,7 +171,7 @@ std::size_t characters(const std::string& text) {
 
 std::string numberText(const Poco::Dynamic::Var& value) { return value.toString(); }
 
-// HOST:PORT or [IPv6]:PORT, the forms Poco's SocketAddress reads.
+// HOST:PORT or [IPv6]:PORT, the forms Poco's SocketAddress reads, with any port number (checked apart).
 bool isListenAddress(std::string_view text) {
     const std::size_t colon = text.rfind(':');
     if (colon == std::string_view::npos) return false;
@@ -186,8 +187,21 @@ bool isListenAddress(std::string_view text) {
     return !host.empty() && host.find_first_of(": \t\n\v\f\r[]") == std::string_view::npos;
 }
 
+// Whether what follows the last ':' is at most 65535: the form says "digits", not which.
+bool hasPortNumber(std::string_view hostPort) {
+    const auto colon = hostPort.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    const char* first = hostPort.data() + colon + 1;
+    const char* last = hostPort.data() + hostPort.size();
+    unsigned port = 0;
+    const auto [end, error] = std::from_chars(first, last, port);
+    return first != last && error == std::errc() && end == last && port <= 65535;
+}
+
 bool isStoreUrl(std::string_view text) {
-    return (text.starts_with("sqlite:") && text.size() > 7) || (text.starts_with("postgresql://") && text.size() > 13);
+    return (text.starts_with("sqlite:") && text.size() > 7) ||
+           (text.starts_with("postgresql://") && text.size() > 13) ||
+           (text.starts_with("postgres://") && text.size() > 11);
 }
 
 class Validator {
@@ -199,7 +213,7 @@ public:
         if (!s || node.broken) return;
         if (!checkType(node, s)) return;
         if (node.isScalar()) {
-            if (auto problem = scalarProblem(node, s)) report(node.mark, *problem);
+            if (auto problem = scalarProblem(node, s, path)) report(node.mark, *problem);
         } else if (node.isMap()) {
             checkMap(node, s, owner, path);
         } else if (node.isSequence()) {
@@ -222,14 +236,18 @@ private:
     }
 
     // One message per value is enough: the first thing wrong with it.
-    std::optional<std::string> scalarProblem(const YamlNode& node, const Schema::Node& s) {
+    std::optional<std::string> scalarProblem(const YamlNode& node, const Schema::Node& s, const std::string& path) {
         const std::string& text = node.text;
+        const std::string format = Schema::format(s);
+        // A store URL may hold a password, and a message may be read over a shoulder or land in a ticket.
+        const std::string shown =
+            format == "store-url" ? "'" + store::withoutPassword(node.source) + "'" : node.describe();
         if (Array::Ptr values = s->getArray("enum")) {
             std::vector<std::string> allowed;
             for (std::size_t i = 0; i < values->size(); ++i)
                 allowed.push_back(values->get(i).toString());
             if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-                std::string message = node.describe() + " is not one of " + quotedList(allowed);
+                std::string message = shown + " is not one of " + quotedList(allowed);
                 if (auto guess = nearest(text, allowed)) message += "; did you mean '" + *guess + "'?";
                 return message;
             }
@@ -237,35 +255,35 @@ private:
         if (readsAsNumber(text)) {
             const double value = std::stod(text);
             if (s->has("minimum") && value < s->getValue<double>("minimum"))
-                return "expected at least " + numberText(s->get("minimum")) + ", got " + node.describe();
+                return "expected at least " + numberText(s->get("minimum")) + ", got " + shown;
             if (s->has("maximum") && value > s->getValue<double>("maximum"))
-                return "expected at most " + numberText(s->get("maximum")) + ", got " + node.describe();
+                return "expected at most " + numberText(s->get("maximum")) + ", got " + shown;
         }
         if (s->has("minLength")) {
             const auto minimum = s->getValue<std::size_t>("minLength");
             if (characters(text) < minimum)
-                return minimum == 1
-                           ? std::string("expected a value, got an empty string")
-                           : "expected at least " + std::to_string(minimum) + " characters, got " + node.describe();
+                return minimum == 1 ? std::string("expected a value, got an empty string")
+                                    : "expected at least " + std::to_string(minimum) + " characters, got " + shown;
         }
         if (s->has("pattern")) {
             const std::string pattern = s->getValue<std::string>("pattern");
             if (!compiled(pattern).search(text))
-                return node.describe() + " does not have the expected form (pattern " + pattern + ")";
+                return shown + " does not have the expected form (pattern " + pattern + ")";
         }
-        if (Schema::format(s) == "listen-address" && !isListenAddress(text))
-            return node.describe() + " is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
-        if (Schema::format(s) == "store-url" && !isStoreUrl(text))
-            return node.describe() + " is not sqlite:FILE or a postgresql:// URL";
-        if (Schema::format(s) == "snomed-ct" && !isSnomedId(text))
-            return node.describe() + " is not a SNOMED CT concept id: " +
+        if (format == "listen-address" && !isListenAddress(text))
+            return shown + " is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
+        if (format == "listen-address" && !hasPortNumber(text))
+            return path + ": " + shown + " is not host:port: a port is a number from 0 to 65535 (0 picks a free one)";
+        if (format == "store-url" && !isStoreUrl(text)) return shown + " is not sqlite:FILE or a postgresql:// URL";
+        if (format == "snomed-ct" && !isSnomedId(text))
+            return shown + " is not a SNOMED CT concept id: " +
                    (text.size() < 6 || text.size() > 18 || text.front() == '0' ||
                             !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })
                         ? "expected 6 to 18 digits"
                         : "its check digit is wrong (mistyped?)");
         Poco::Net::IPAddress address;
-        if (Schema::format(s) == "ip-address" && !Poco::Net::IPAddress::tryParse(text, address))
-            return node.describe() + " is not an IP address";
+        if (format == "ip-address" && !Poco::Net::IPAddress::tryParse(text, address))
+            return shown + " is not an IP address";
         return std::nullopt;
     }
 

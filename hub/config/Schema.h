@@ -5,8 +5,9 @@
 // type (one or a list), properties, required, additionalProperties (false or a schema),
 // patternProperties, items, enum, minimum, maximum, minLength, minItems, pattern (the subset Pattern.h
 // reads), $ref to "#/$defs/..", and format. description and default are annotations. Formats with meaning
-// here: "snomed-ct" (checked: digits with a Verhoeff check digit), "listen-address" (checked: host:port),
-// "path" and "store-url" (checked: sqlite:FILE or postgresql://...; relative paths resolved by resolvePaths).
+// here: "snomed-ct" (checked: digits with a Verhoeff check digit), "listen-address" (checked: host:port with
+// a port of 0 to 65535), "ip-address", "path" and "store-url" (checked: sqlite:FILE or postgresql://...;
+// relative paths resolved by resolvePaths; a store URL's password is never shown in a message).
 //
 // YAML scalars carry no type of their own: a scalar is an integer when it reads as one, a boolean when
 // it is true or false, and every scalar is a string.

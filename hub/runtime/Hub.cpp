@@ -5,11 +5,11 @@
 #include "hub/api/StaffApi.h"
 #include "hub/api/VaccinationApi.h"
 #include "hub/config/Loader.h"
+#include "hub/config/Surroundings.h"
 #include "hub/http/Health.h"
 #include "hub/log/Log.h"
+#include "hub/runtime/OpenStore.h"
 #include "hub/web/PatientPages.h"
-
-#include <Poco/Exception.h>
 
 namespace clinhub::runtime {
 namespace {
@@ -48,15 +48,10 @@ void Hub::start() {
     auto runtime = loadRuntime(problems);
     if (!runtime) throw StartupError(problems);
     const config::Config& config = runtime->config();
-    try {
-        store_ = store::Store::open(config.storeUrl);
-        for (int version : store_->migrate())
-            log::info("store_migrated", {{"version", std::to_string(version)}});
-    } catch (const Poco::Exception& e) {
-        throw StartupError({"store " + store::withoutPassword(config.storeUrl) + ": " + e.displayText()});
-    } catch (const std::exception& e) {
-        throw StartupError({e.what()});
-    }
+    for (const auto& p : config::checkSurroundings(config))
+        problems.push_back(p.str());
+    if (!problems.empty()) throw StartupError(problems);
+    store_ = openStore(config);
     outbox_ = std::make_unique<outbox::Outbox>(*store_);
     // One process owns an SQLite store, so any claim found now was left by a process that died. A shared
     // store's claims may be live processes' own: theirs lapse with their lease instead.
@@ -122,8 +117,16 @@ void Hub::start() {
     if (split) listeners.push_back({config.http.adminListen, &adminRouter_});
     http::Server::Options serverOptions;
     serverOptions.strictTransportSecurity = config.http.publicUrl.starts_with("https://");
-    server_ = std::make_unique<http::Server>(config.http, std::move(listeners), metrics_, serverOptions);
-    server_->start();
+    try {
+        server_ = std::make_unique<http::Server>(config.http, std::move(listeners), metrics_, serverOptions);
+        server_->start();
+    } catch (const std::exception& e) {
+        server_.reset();
+        // The error names the address it could not bind, which says which of the two keys it was.
+        throw StartupError(
+            {config::about(config.listenMark, split ? "hub.listen or hub.admin_listen" : "hub.listen", e.what())
+                 .str()});
+    }
     log::info("hub_started", {{"listen", config.http.listen},
                               {"port", std::to_string(server_->port())},
                               {"connectors", std::to_string(config.connectors.size())},
@@ -197,8 +200,11 @@ std::vector<std::string> Hub::reload() {
 
 std::vector<std::string> Hub::readinessProblems() {
     std::vector<std::string> problems;
-    std::string problem;
-    if (!store_->reachable(problem)) problems.push_back(problem);
+    // The driver's words stay in the log: /readyz may be seen by whoever can reach the port.
+    if (std::string reason; !store_->reachable(reason)) {
+        problems.emplace_back("store unreachable");
+        log::warning("store_unreachable", {{"store", store_->url()}, {"reason", reason}});
+    }
     if (host_.loaded().empty()) problems.push_back("no plugins loaded");
     const auto runtime = current_->get();
     for (const auto& [name, connector] : runtime->config().connectors)

@@ -251,6 +251,12 @@ const std::vector<Migration>& migrations() {
              "UPDATE link_appointments SET seq = rowid",
              "UPDATE cohort_events SET seq = rowid",
          }},
+        {8,
+         "staff API keys: an optional expiry, and when each was last used",
+         {
+             "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+             "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+         }},
     };
     return all;
 }

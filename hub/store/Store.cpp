@@ -1,13 +1,17 @@
 #include "hub/store/Store.h"
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -16,6 +20,8 @@ namespace clinhub::store {
 namespace {
 
 constexpr std::size_t kBusyTimeoutSeconds = 10;
+// libpq waits as long as the operating system does (minutes, for a host that drops packets) unless told.
+constexpr int kConnectTimeoutSeconds = 3;
 constexpr int kPoolMinimum = 1;
 constexpr int kPoolMaximum = 32;
 constexpr int kPoolIdleSeconds = 60;
@@ -37,6 +43,22 @@ protected:
         session << "PRAGMA foreign_keys=ON", now;
     }
 };
+
+// Opens the file as the pool will, and says at once why it cannot be. Poco 1.11 reports a failed SQLite open
+// only when its 60-second login timeout runs out, holding the pool's lock all the while; the pool's
+// janitor, first due at that same minute, then deadlocks with the pool's destructor.
+void probeSqlite(const std::string& path) {
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    std::string reason;
+    if (rc != SQLITE_OK) {
+        reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        if (const int error = db != nullptr ? sqlite3_system_errno(db) : 0; error != 0)
+            reason += std::string(" (") + std::strerror(error) + ")";
+    }
+    sqlite3_close(db);
+    if (rc != SQLITE_OK) throw Poco::Data::ConnectionFailedException("cannot open " + path + ": " + reason);
+}
 
 std::unique_ptr<Poco::Data::SessionPool> poolFor(Dialect dialect, const std::string& connectionString) {
     if (dialect == Dialect::sqlite) {
@@ -83,15 +105,6 @@ std::string postgresConnectionString(const std::string& url) {
     return out;
 }
 
-std::string withoutPassword(const std::string& url) {
-    const auto scheme = url.find("://");
-    if (scheme == std::string::npos) return url;
-    const auto at = url.find('@', scheme);
-    const auto colon = url.find(':', scheme + 3);
-    if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
-    return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 int64_t nowMicros() { return Poco::Timestamp().epochMicroseconds(); }
 
 int64_t nextSequence() {
@@ -105,7 +118,7 @@ int64_t nextSequence() {
 }
 
 Store::Store(const std::string& url, Dialect dialect, const std::string& connectionString)
-    : url_(withoutPassword(url)), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
+    : url_(withoutPassword(url)), given_(url), dialect_(dialect), pool_(poolFor(dialect, connectionString)) {}
 
 Store::~Store() = default;
 
@@ -114,13 +127,18 @@ std::unique_ptr<Store> Store::open(const std::string& url) {
     if (url.rfind(sqlite, 0) == 0) {
         std::string path = url.substr(sqlite.size());
         if (path.empty() || path == ":memory:")
-            throw std::invalid_argument("store URL '" + url +
+            throw std::invalid_argument("store URL '" + withoutPassword(url) +
                                         "' names no database file (write sqlite:/path/to/file.db)");
+        probeSqlite(path);
         return std::unique_ptr<Store>(new Store(url, Dialect::sqlite, path));
     }
-    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-        return std::unique_ptr<Store>(new Store(url, Dialect::postgresql, postgresConnectionString(url)));
-    throw std::invalid_argument("store URL '" + url +
+    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+        std::string connection = postgresConnectionString(url);
+        if (connection.find("connect_timeout=") == std::string::npos)
+            connection += " connect_timeout=" + std::to_string(kConnectTimeoutSeconds);
+        return std::unique_ptr<Store>(new Store(url, Dialect::postgresql, connection));
+    }
+    throw std::invalid_argument("store URL '" + withoutPassword(url) +
                                 "' is not supported: use sqlite:/path/to/file.db or "
                                 "postgresql://USER@HOST:PORT/DBNAME");
 }
@@ -208,9 +226,9 @@ bool Store::reachable(std::string& problem) {
         s << "SELECT 1", into(one), now;
         return one == 1;
     } catch (const Poco::Exception& e) {
-        problem = "store unreachable: " + e.displayText();
+        problem = hidingPassword(e.displayText(), given_);
     } catch (const std::exception& e) {
-        problem = std::string("store unreachable: ") + e.what();
+        problem = hidingPassword(e.what(), given_);
     }
     return false;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hub/store/Session.h"
+#include "hub/store/StoreUrl.h"
 
 #include <Poco/Data/SessionPool.h>
 
@@ -34,7 +35,8 @@ public:
     // "sqlite:/path/to/file.db" ("sqlite::memory:" is refused: the hub needs a file other processes and
     // restarts can see), or "postgresql://USER@HOST:PORT/DBNAME" (a password is best left to libpq's
     // PGPASSWORD or ~/.pgpass, out of the config). Throws std::invalid_argument with a readable message on a
-    // bad URL.
+    // bad URL, and Poco::Data::ConnectionFailedException at once when an SQLite file cannot be opened (Poco's
+    // own attempt would take its 60-second login timeout to say so).
     static std::unique_ptr<Store> open(const std::string& url);
 
     virtual ~Store();
@@ -55,7 +57,7 @@ public:
     // versions applied now. Safe to run from several processes at once.
     std::vector<int> migrate();
     int schemaVersion();
-    // A cheap round trip, for /readyz.
+    // A cheap round trip, for /readyz; `problem` is the driver's reason, its password hidden.
     bool reachable(std::string& problem);
 
     // Runs `work` in a write transaction that holds the store's write lock from its first statement, so a
@@ -77,6 +79,7 @@ private:
     void run(const std::function<void(Session&)>& work, bool storeWide);
 
     std::string url_;
+    std::string given_; // with its password, if any: only to hide it in the driver's messages
     Dialect dialect_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
     // SQLite takes one writer at a time, and a writer that finds it busy sleeps for milliseconds before
@@ -89,9 +92,6 @@ private:
 // port=PORT user=USER [password=PASSWORD] dbname=DBNAME [KEY=VALUE …]", each part percent-decoded. Throws
 // std::invalid_argument when the URL is not postgresql:// or a part holds a space.
 std::string postgresConnectionString(const std::string& url);
-
-// `url` with any password in it replaced by "***", for logs and messages.
-std::string withoutPassword(const std::string& url);
 
 // Microseconds since the epoch: how every time is stored, so no database rounds it.
 int64_t nowMicros();

@@ -95,6 +95,61 @@ TEST_F(ApiKeysTest, MalformedAndUnknownKeysOpenNothing) {
         EXPECT_FALSE(keys.authenticate(key)) << key;
 }
 
+TEST_F(ApiKeysTest, AnExpiredKeyOpensNothing) {
+    int64_t clock = 1'800'000'000'000'000;
+    api::ApiKeys keys(*store, [&] { return clock; });
+    const auto lapsing = keys.create("A12345", "contractor", api::ApiKeys::kLastUseResolution * 60);
+    const auto lasting = keys.create("A12345", "reception");
+    EXPECT_TRUE(keys.authenticate(lapsing.key));
+    clock += api::ApiKeys::kLastUseResolution * 60 - 1;
+    EXPECT_TRUE(keys.authenticate(lapsing.key)) << "a microsecond before it expires";
+    clock += 1;
+    EXPECT_FALSE(keys.authenticate(lapsing.key)) << "expired";
+    EXPECT_TRUE(keys.authenticate(lasting.key)) << "a key without an expiry lasts";
+}
+
+TEST_F(ApiKeysTest, LastUseIsNotedAtMostOnceAMinute) {
+    int64_t clock = 1'800'000'000'000'000;
+    const int64_t created = clock;
+    api::ApiKeys keys(*store, [&] { return clock; });
+    const auto key = keys.create("A12345", "reception");
+    auto lastUse = [&] { return keys.list().front().lastUsedAt; };
+    EXPECT_EQ(lastUse(), 0) << "never used";
+    clock += 5'000'000;
+    ASSERT_TRUE(keys.authenticate(key.key));
+    EXPECT_EQ(lastUse(), created + 5'000'000);
+    clock += api::ApiKeys::kLastUseResolution - 1;
+    ASSERT_TRUE(keys.authenticate(key.key));
+    EXPECT_EQ(lastUse(), created + 5'000'000) << "not written again within the minute";
+    clock += 1;
+    ASSERT_TRUE(keys.authenticate(key.key));
+    EXPECT_EQ(lastUse(), clock);
+}
+
+TEST_F(ApiKeysTest, ListShowsEveryKeyOrOneOrganisationsWithItsState) {
+    int64_t clock = 1'800'000'000'000'000;
+    api::ApiKeys keys(*store, [&] { return clock; });
+    const auto a = keys.create("A12345", "reception", 1'000'000);
+    clock += 1;
+    const auto b = keys.create("B99999", "pharmacy");
+    ASSERT_TRUE(keys.revoke(b.id));
+    const auto all = keys.list();
+    ASSERT_EQ(all.size(), 2U);
+    EXPECT_EQ(all[0].id, a.id);
+    EXPECT_EQ(all[0].organisation, "A12345");
+    EXPECT_EQ(all[0].name, "reception");
+    EXPECT_EQ(all[0].createdAt, clock - 1);
+    EXPECT_EQ(all[0].expiresAt, clock + 999'999);
+    EXPECT_EQ(all[0].revokedAt, 0);
+    EXPECT_EQ(all[1].id, b.id);
+    EXPECT_EQ(all[1].expiresAt, 0);
+    EXPECT_EQ(all[1].revokedAt, clock);
+    const auto one = keys.list("B99999");
+    ASSERT_EQ(one.size(), 1U);
+    EXPECT_EQ(one[0].id, b.id);
+    EXPECT_TRUE(keys.list("C00000").empty());
+}
+
 // ---- clinhub keys create --------------------------------------------------------------------------------------
 
 struct Run {
@@ -151,6 +206,83 @@ TEST_F(KeysCreateVerb, RefusesAnOrganisationNotInTheConfig) {
     EXPECT_EQ(run.status, 2) << run.err;
     EXPECT_NE(run.err.find("organisation 'B99999' is not in " + dir.file("hub.yaml")), std::string::npos) << run.err;
     EXPECT_EQ(run.out.find("chk_"), std::string::npos);
+}
+
+TEST_F(KeysCreateVerb, RefusesAnUnknownOptionOrAStrayArgumentAndCreatesNothing) {
+    // Keys have no roles: a --role would be ignored, and the key given full power, were it not refused.
+    for (const std::string& extra :
+         {std::string("--role viewer"), std::string("--role=viewer"), std::string("stray"),
+          std::string("--expires-in 0"), std::string("--expires-in 2w"), std::string("--name")}) {
+        const auto run = runCli("keys create --config " + dir.file("hub.yaml") + " --org A12345 " + extra);
+        EXPECT_EQ(run.status, 2) << extra;
+        EXPECT_NE(run.err.find("usage: clinhub keys create"), std::string::npos) << extra << ": " << run.err;
+        EXPECT_EQ(run.out.find("chk_"), std::string::npos) << extra;
+    }
+    const auto store = store::Store::open(db.url());
+    store->migrate();
+    EXPECT_TRUE(api::ApiKeys(*store).list().empty());
+}
+
+TEST_F(KeysCreateVerb, AKeyWithAnExpiryLapsesAfterThatManyDays) {
+    const auto run =
+        runCli("keys create --config " + dir.file("hub.yaml") + " --org A12345 --name contractor --expires-in 30");
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_TRUE(run.err.empty()) << "a one-shot verb prints only warnings and errors: " << run.err;
+    const auto store = store::Store::open(db.url());
+    const auto listed = api::ApiKeys(*store).list();
+    ASSERT_EQ(listed.size(), 1U);
+    const int64_t days = (listed[0].expiresAt - listed[0].createdAt) / (int64_t{24} * 3600 * 1'000'000);
+    EXPECT_EQ(days, 30);
+    const std::string key = run.out.substr(0, run.out.find('\n'));
+    const int64_t expiry = listed[0].expiresAt;
+    EXPECT_TRUE(api::ApiKeys(*store, [&] { return expiry - 1; }).authenticate(key));
+    EXPECT_FALSE(api::ApiKeys(*store, [&] { return expiry; }).authenticate(key));
+}
+
+TEST_F(KeysCreateVerb, ListShowsTheKeysButNeverAKeyOrItsHash) {
+    const auto made = runCli("keys create --config " + dir.file("hub.yaml") + " --org A12345 --name reception");
+    ASSERT_EQ(made.status, 0) << made.err;
+    const std::string key = made.out.substr(0, made.out.find('\n'));
+    const auto store = store::Store::open(db.url());
+    const auto id = api::ApiKeys(*store).list().front().id;
+    ASSERT_TRUE(api::ApiKeys(*store).authenticate(key));
+
+    const auto list = runCli("keys list --config " + dir.file("hub.yaml"));
+    ASSERT_EQ(list.status, 0) << list.err;
+    EXPECT_EQ(list.out.rfind("ID ", 0), 0U) << list.out;
+    for (const char* column : {"ORGANISATION", "NAME", "CREATED", "LAST USED", "EXPIRES", "STATE"})
+        EXPECT_NE(list.out.find(column), std::string::npos) << column;
+    EXPECT_TRUE(std::regex_search(list.out, std::regex(id + " +A12345 +reception +20[0-9-]{8} [0-9:]{5}Z +20[0-9-]{8} "
+                                                            "[0-9:]{5}Z +- +active\n")))
+        << "created, last used, no expiry: " << list.out;
+    EXPECT_EQ(list.out.find(key.substr(4)), std::string::npos);
+    EXPECT_EQ(list.out.find(api::ApiKeys::hash(key)), std::string::npos);
+    EXPECT_EQ(list.out.find(api::ApiKeys::hash(key).substr(0, 12)), std::string::npos);
+
+    const auto other = runCli("keys list --config " + dir.file("hub.yaml") + " --org B99999");
+    ASSERT_EQ(other.status, 0) << other.err;
+    EXPECT_EQ(other.out.find(id), std::string::npos) << other.out;
+    EXPECT_EQ(runCli("keys list --config " + dir.file("hub.yaml") + " --org").status, 2);
+}
+
+TEST_F(KeysCreateVerb, RevokeRefusesTheKeyFromThenOn) {
+    const auto made = runCli("keys create --config " + dir.file("hub.yaml") + " --org A12345");
+    ASSERT_EQ(made.status, 0) << made.err;
+    const std::string key = made.out.substr(0, made.out.find('\n'));
+    const auto store = store::Store::open(db.url());
+    const auto id = api::ApiKeys(*store).list().front().id;
+    EXPECT_EQ(runCli("keys revoke --config " + dir.file("hub.yaml")).status, 2) << "which key?";
+    EXPECT_EQ(runCli("keys revoke --config " + dir.file("hub.yaml") + " " + id + " " + id).status, 2);
+    ASSERT_TRUE(api::ApiKeys(*store).authenticate(key)) << "nothing revoked by a usage error";
+
+    const auto revoked = runCli("keys revoke --config " + dir.file("hub.yaml") + " " + id);
+    EXPECT_EQ(revoked.status, 0) << revoked.err;
+    EXPECT_FALSE(api::ApiKeys(*store).authenticate(key));
+    const auto again = runCli("keys revoke --config " + dir.file("hub.yaml") + " " + id);
+    EXPECT_EQ(again.status, 1);
+    EXPECT_NE(again.err.find(id), std::string::npos) << again.err;
+    EXPECT_EQ(runCli("keys revoke --config " + dir.file("hub.yaml") + " key_nothing").status, 1);
+    EXPECT_NE(runCli("keys list --config " + dir.file("hub.yaml")).out.find(" revoked\n"), std::string::npos);
 }
 
 TEST_F(KeysCreateVerb, NeedsAConfigAndAnOrganisation) {

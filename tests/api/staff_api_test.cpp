@@ -1,6 +1,7 @@
 // The staff API over real sockets: auth, organisation scoping, links, history, expiry, slot types.
 #include "tests/api/OpenApiShape.h"
 #include "tests/api/StaffApiFixture.h"
+#include "tests/cli/HubProcess.h"
 
 #include "hub/domain/UkTime.h"
 
@@ -102,6 +103,25 @@ TEST_F(StaffApi, ABadOrRevokedKeyIs401) {
     Poco::Net::HTTPResponse response;
     session.receiveResponse(response);
     EXPECT_EQ(response.getStatus(), 401);
+}
+
+TEST_F(StaffApi, AKeyRevokedOrExpiredIsRefusedFromItsNextRequest) {
+    constexpr int64_t day = int64_t{24} * 3600 * 1'000'000;
+    const int64_t twoDaysAgo = store::nowMicros() - 2 * day;
+    const auto lapsed = api::ApiKeys(*store, [&] { return twoDaysAgo; }).create("A12345", "contractor", day);
+    const auto current = keys->create("A12345", "leaver", day);
+    EXPECT_EQ(get(kA + "/slot-types", current.key).status, 200) << "not expired yet";
+    const auto expired = get(kA + "/slot-types", lapsed.key);
+    EXPECT_EQ(expired.status, 401) << "expired yesterday";
+    EXPECT_EQ(expired.header("WWW-Authenticate"), R"(Bearer realm="clinhub", error="invalid_token")");
+
+    // Revoked by the operator's command, another process, while the API is serving.
+    std::ofstream(dir.file("cli.yaml")) << "hub:\n  store: \"" + db.url() +
+                                               "\"\norganisations:\n  A12345:\n    name: Test Surgery\n    route: {}\n";
+    const auto revoked = runClinhub({"keys", "revoke", "--config", dir.file("cli.yaml"), current.id}, dir);
+    ASSERT_EQ(revoked.exitCode, 0) << revoked.err;
+    EXPECT_EQ(get(kA + "/slot-types", current.key).status, 401);
+    EXPECT_EQ(get(kA + "/slot-types", keyA).status, 200) << "only that key";
 }
 
 TEST_F(StaffApi, TheBearerSchemeIsCaseInsensitive) {

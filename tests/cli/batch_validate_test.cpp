@@ -104,7 +104,7 @@ TEST(BatchValidate, BadUsageExitsTwo) {
                                                {"batch", "validate", "--format", "emis"},
                                                {"batch", "validate", list, list, "--format", "emis"},
                                                {"batch", "validate", list, "--format", "emis", "--max-mib", "none"},
-                                               {"batch", "validate", list, "--format", "emis", "--verbose"},
+                                               {"batch", "validate", list, "--format", "emis", "--quiet"},
                                                {"batch", "validate", dir.file("missing.csv"), "--format", "emis"}}) {
         const auto result = runClinhub(args, dir);
         EXPECT_EQ(result.exitCode, 2) << args.back();

@@ -12,9 +12,19 @@
 namespace clinhub::test {
 namespace {
 
+// config/demo.yaml laid out as scripts/demo runs it: beside its seed, with the var/ folder (which scripts/demo
+// makes) for its store and outbox.
+std::string demoConfig(const TempDir& dir) {
+    std::filesystem::create_directories(dir.file("config"));
+    std::filesystem::create_directories(dir.file("var"));
+    for (const char* name : {"demo.yaml", "demo-book.yaml"})
+        std::filesystem::copy_file(std::string(CLINHUB_SOURCE_DIR) + "/config/" + name, dir.file("config/") + name);
+    return dir.file("config/demo.yaml");
+}
+
 TEST(ConfigCheck, AcceptsTheDemoConfig) {
     TempDir dir;
-    const auto result = runClinhub({"config", "check", std::string(CLINHUB_SOURCE_DIR) + "/config/demo.yaml"}, dir);
+    const auto result = runClinhub({"config", "check", demoConfig(dir)}, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
     EXPECT_NE(result.out.find("demo.yaml: OK (2 connectors, 1 organisations)"), std::string::npos) << result.out;
 }
@@ -138,12 +148,68 @@ TEST(Cli, EveryVerbAnswersHelp) {
                                                                   {"plugins", "list"},
                                                                   {"plugins", "schema"},
                                                                   {"migrate"},
-                                                                  {"batch", "validate"}}) {
+                                                                  {"batch", "validate"},
+                                                                  {"links", "create"},
+                                                                  {"keys", "create"},
+                                                                  {"keys", "list"},
+                                                                  {"keys", "revoke"}}) {
         auto args = verb;
         args.emplace_back("--help");
         const auto result = runClinhub(args, dir);
         EXPECT_EQ(result.exitCode, 0) << verb[0];
         EXPECT_EQ(result.out.rfind("usage: clinhub " + verb[0], 0), 0U) << result.out;
+    }
+}
+
+// Each verb with arguments it would accept, so that only the unknown option or the stray argument is wrong.
+TEST(Cli, EveryVerbRefusesAnUnknownOptionOrAStrayArgumentWithItsUsage) {
+    TempDir dir;
+    const std::string config = demoConfig(dir);
+    std::ofstream(dir.file("list.csv")) << "NHS Number\n9995260182\n";
+    const std::vector<std::vector<std::string>> verbs{{"serve", "--config", config},
+                                                      {"config", "check", config},
+                                                      {"config", "schema"},
+                                                      {"plugins", "list"},
+                                                      {"plugins", "schema", "local-book"},
+                                                      {"migrate", "--config", config},
+                                                      {"batch", "validate", dir.file("list.csv"), "--format", "emis"},
+                                                      {"links", "create", "--config", config, "--org", "A12345",
+                                                       "--rule", "flu", "--nhs-number", "9995260182", "--date-of-birth",
+                                                       "14/03/1956", "--mobile", "07700900123"},
+                                                      {"keys", "create", "--config", config, "--org", "A12345"},
+                                                      {"keys", "list", "--config", config},
+                                                      {"keys", "revoke", "--config", config, "key_nothing"}};
+    for (const auto& verb : verbs) {
+        const std::string name = verb[0] + (verb[1].starts_with("-") || verb[0] == "serve" ? "" : " " + verb[1]);
+        for (const std::vector<std::string>& extra :
+             {std::vector<std::string>{"--bogus"}, std::vector<std::string>{"--bogus=1"},
+              std::vector<std::string>{"stray"}}) {
+            auto args = verb;
+            args.insert(args.end(), extra.begin(), extra.end());
+            const auto result = runClinhub(args, dir);
+            EXPECT_EQ(result.exitCode, 2) << name << " " << extra[0] << ": " << result.err;
+            EXPECT_NE(result.err.find("usage: clinhub " + name), std::string::npos) << name << ": " << result.err;
+            EXPECT_TRUE(result.out.empty()) << name << ": " << result.out;
+        }
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir.file("var/demo.db"))) << "no verb did its work";
+}
+
+TEST(Cli, OneShotVerbsPrintOnlyWarningsAndErrorsUnlessVerbose) {
+    TempDir dir;
+    const std::string config = demoConfig(dir);
+    for (const std::vector<std::string>& verb :
+         {std::vector<std::string>{"config", "check", config}, std::vector<std::string>{"plugins", "list"}}) {
+        const auto quiet = runClinhub(verb, dir);
+        EXPECT_EQ(quiet.exitCode, 0) << quiet.err;
+        EXPECT_EQ(quiet.err.find("plugin_loaded"), std::string::npos) << quiet.err;
+        EXPECT_EQ(quiet.err.find("\"level\":\"info\""), std::string::npos) << quiet.err;
+        auto args = verb;
+        args.emplace_back("--verbose");
+        const auto verbose = runClinhub(args, dir);
+        EXPECT_EQ(verbose.exitCode, 0) << verbose.err;
+        EXPECT_NE(verbose.err.find("\"event\":\"plugin_loaded\""), std::string::npos) << verbose.err;
+        EXPECT_EQ(verbose.out, quiet.out);
     }
 }
 

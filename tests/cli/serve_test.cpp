@@ -1,9 +1,11 @@
 #include "tests/cli/HubProcess.h"
 
+#include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace clinhub::test {
@@ -220,6 +222,119 @@ TEST(Serve, KeepsPatientDataOutOfTheLog) {
     EXPECT_EQ(log.find("7700900777"), std::string::npos);
     EXPECT_EQ(log.find("Testy"), std::string::npos);
     EXPECT_NE(log.find("msg-1"), std::string::npos) << "the reference is what the log carries";
+}
+
+// ---- Start-up says why, fast ---------------------------------------------------------------------------------
+
+// A config whose hub section is `hub` (its listen on line 2, its store on line 3).
+std::string writeConfigWith(const TempDir& dir, const std::string& listen, const std::string& store) {
+    const std::string path = dir.file("hub.yaml");
+    std::ofstream(path) << "hub:\n  listen: " << listen << "\n  store: \"" << store << R"("
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {}
+)";
+    return path;
+}
+
+struct Timed {
+    CommandResult result;
+    double seconds = 0;
+};
+
+Timed timedRun(const std::vector<std::string>& args, const TempDir& dir) {
+    const auto start = std::chrono::steady_clock::now();
+    Timed timed{runClinhub(args, dir)};
+    timed.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return timed;
+}
+
+// Poco 1.11 took its 60-second login timeout to report the SQLite file unopenable, then could deadlock in the
+// pool's destructor; and config check had said OK.
+TEST(Serve, AMissingOrWrongStoreFolderIsRefusedAtOnceByConfigCheckAndServeAlike) {
+    TempDir dir;
+    std::ofstream(dir.file("not-a-folder")) << "a file\n";
+    for (const auto& [store, cause] :
+         {std::pair<std::string, std::string>{"sqlite:missing/hub.db", "the folder " + dir.file("missing") +
+                                                                           " of the SQLite database does not exist"},
+          {"sqlite:not-a-folder/hub.db", dir.file("not-a-folder") + ", which should hold the SQLite database, is "
+                                                                    "not a folder"}}) {
+        const auto path = writeConfigWith(dir, "127.0.0.1:0", store);
+        const std::string line = path + ":3:10: hub.store: " + cause + "\n";
+        const auto check = runClinhub({"config", "check", path}, dir);
+        EXPECT_EQ(check.exitCode, 2) << store;
+        EXPECT_NE(check.err.find(line), std::string::npos) << check.err;
+        const auto serve = timedRun({"serve", "--config", path}, dir);
+        EXPECT_EQ(serve.result.exitCode, 2) << serve.result.err;
+        EXPECT_LT(serve.seconds, 3) << store;
+        EXPECT_NE(serve.result.err.find(line + "clinhub: not started\n"), std::string::npos) << serve.result.err;
+    }
+}
+
+TEST(Serve, AListenPortOutOfRangeIsRefusedByConfigCheckAndServeAtItsLine) {
+    TempDir dir;
+    const auto path = writeConfigWith(dir, "127.0.0.1:99999", "sqlite:hub.db");
+    const std::string line = path + ":2:11: hub.listen: '127.0.0.1:99999' is not host:port";
+    const auto check = runClinhub({"config", "check", path}, dir);
+    EXPECT_EQ(check.exitCode, 2);
+    EXPECT_NE(check.err.find(line), std::string::npos) << check.err;
+    const auto serve = runClinhub({"serve", "--config", path}, dir);
+    EXPECT_EQ(serve.exitCode, 2);
+    EXPECT_NE(serve.err.find(line), std::string::npos) << serve.err;
+    EXPECT_EQ(serve.err.find("http.listen"), std::string::npos) << "not a key of the file: " << serve.err;
+}
+
+TEST(Serve, APortInUseIsRefusedAtOnceNamingHubListenAndItsLine) {
+    TempDir dir;
+    Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const std::string listen = "127.0.0.1:" + std::to_string(taken.address().port());
+    const auto path = writeConfigWith(dir, listen, "sqlite:hub.db");
+    const auto serve = timedRun({"serve", "--config", path}, dir);
+    EXPECT_EQ(serve.result.exitCode, 2);
+    EXPECT_LT(serve.seconds, 3);
+    EXPECT_NE(serve.result.err.find(path + ":2:11: hub.listen: cannot listen on " + listen + ": "), std::string::npos)
+        << serve.result.err;
+    EXPECT_NE(serve.result.err.find("in use"), std::string::npos) << serve.result.err;
+}
+
+// Port 1 on the loopback refuses at once, as a PostgreSQL not yet started does.
+TEST(Serve, AnUnreachablePostgresqlIsTriedForABoundedLoggedTimeThenNamedWithoutItsPassword) {
+    TempDir dir;
+    const auto path = writeConfigWith(dir, "127.0.0.1:0", "postgres://clinhub:s3cret-pw@127.0.0.1:1/clinhub");
+    const auto serve = timedRun({"serve", "--config", path}, dir);
+    EXPECT_EQ(serve.result.exitCode, 2);
+    EXPECT_GT(serve.seconds, 8);
+    EXPECT_LT(serve.seconds, 20);
+    const std::string& err = serve.result.err;
+    EXPECT_NE(err.find("\"level\":\"warning\",\"event\":\"store_unreachable\",\"store\":\"postgres://"
+                       "clinhub:***@127.0.0.1:1/clinhub\",\"attempt\":\"2\""),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find(path + ":3:10: hub.store: postgres://clinhub:***@127.0.0.1:1/clinhub: unreachable after 10 s: "),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(err.find("s3cret-pw"), std::string::npos) << err;
+}
+
+TEST(Serve, SigtermDuringStartUpEndsTheProcessPromptlyAndNotZero) {
+    TempDir dir;
+    const auto path = writeConfigWith(dir, "127.0.0.1:0", "postgresql://clinhub@127.0.0.1:1/clinhub");
+    const std::string log = dir.file("start.log");
+    Poco::ProcessHandle hub = Poco::Process::launch(
+        "/bin/sh", {"-c", std::string("exec '") + CLINHUB_EXE + "' serve --config '" + path + "' 2>'" + log + "'"});
+    auto logged = [&] {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    ASSERT_TRUE(HubProcess::eventually([&] { return logged().find("store_unreachable") != std::string::npos; }))
+        << "still starting: " << logged();
+    const auto sent = std::chrono::steady_clock::now();
+    ::kill(static_cast<pid_t>(hub.id()), SIGTERM);
+    const int status = hub.wait();
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count(), 2);
+    EXPECT_EQ(status, 128 + SIGTERM);
+    EXPECT_NE(logged().find("clinhub: SIGTERM while starting: not started"), std::string::npos) << logged();
 }
 
 } // namespace

@@ -377,6 +377,23 @@ TEST(ConfigLoader, MessageTemplatesAreScannedAndTheOffendingPlaceholderNamed) {
                             "most 918 characters)"));
 }
 
+// The pattern takes up to five digits; serve would then fail at start, naming no line.
+TEST(ConfigLoader, ListenPortMustBeOneTheSystemCanBind) {
+    EXPECT_THAT(problems("hub:\n  listen: 127.0.0.1:99999\n"),
+                ElementsAre("2:11: hub.listen: '127.0.0.1:99999' is not host:port: a port is a number from 0 to "
+                            "65535 (0 picks a free one)"));
+    EXPECT_THAT(problems("hub:\n  listen: \"[::1]:65536\"\n"), ::testing::SizeIs(1));
+    for (const char* good : {"127.0.0.1:65535", "0.0.0.0:0", "localhost:8080", "\"[::1]:443\""})
+        EXPECT_TRUE(load(std::string("hub:\n  listen: ") + good + "\n").ok()) << good;
+}
+
+TEST(ConfigLoader, AStoreUrlInAMessageNeverShowsItsPassword) {
+    const auto found = problems("hub:\n  store: \"mysql://hub:s3cret-pw@db/clinhub\"\n");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found[0].rfind("2:10: 'mysql://hub:***@db/clinhub' does not have the expected form", 0), 0U) << found[0];
+    EXPECT_TRUE(load("hub: {store: \"postgres://hub@db/clinhub\"}\n").ok()) << "the scheme libpq also takes";
+}
+
 TEST(ConfigLoader, RuleNeedsAtLeastOneSlotType) {
     EXPECT_THAT(
         problems("organisations:\n  A81001:\n    name: Demo\n    rules:\n      flu: {title: Flu, slot_types: []}\n"),

@@ -81,4 +81,33 @@ TEST(StoreUrl, IsShownWithoutItsPassword) {
     EXPECT_EQ(clinhub::store::withoutPassword("sqlite:/var/lib/clinhub/hub.db"), "sqlite:/var/lib/clinhub/hub.db");
 }
 
+TEST(StoreUrl, NoShapeOrSchemeShowsAPassword) {
+    using clinhub::store::withoutPassword;
+    EXPECT_EQ(withoutPassword("postgres://hub:s3cret@db:5432/clinhub"), "postgres://hub:***@db:5432/clinhub");
+    EXPECT_EQ(withoutPassword("postgresql://hub:s3@cr/et@db/clinhub"), "postgresql://hub:***@db/clinhub")
+        << "an unescaped '@' or '/' in the password";
+    EXPECT_EQ(withoutPassword("postgresql://hub@db/clinhub?sslmode=require&password=s3cret"),
+              "postgresql://hub@db/clinhub?sslmode=require&password=***");
+    EXPECT_EQ(withoutPassword("postgresql://hub@db/clinhub?PassWord=s3cret&sslpassword=k3y&sslmode=require"),
+              "postgresql://hub@db/clinhub?PassWord=***&sslpassword=***&sslmode=require");
+    EXPECT_EQ(withoutPassword("postgresql://hub:s3cret@[::1]:5432/clinhub"), "postgresql://hub:***@[::1]:5432/clinhub");
+    EXPECT_EQ(withoutPassword("postgresql://[::1]:5432/clinhub"), "postgresql://[::1]:5432/clinhub");
+    EXPECT_EQ(withoutPassword("sqlite://hub:s3cret@/var/lib/hub.db"), "sqlite://hub:***@/var/lib/hub.db");
+    EXPECT_EQ(withoutPassword("sqlite:hub:s3cret@/var/lib/hub.db"), "sqlite:hub:***@/var/lib/hub.db");
+    EXPECT_EQ(withoutPassword("sqlite:file:/var/lib/hub.db?password=s3cret"),
+              "sqlite:file:/var/lib/hub.db?password=***");
+    EXPECT_EQ(withoutPassword("mysql://hub:s3cret@db/clinhub"), "mysql://hub:***@db/clinhub");
+}
+
+TEST(StoreUrl, ADriversMessageIsShownWithoutThePassword) {
+    using clinhub::store::hidingPassword;
+    EXPECT_EQ(hidingPassword("password=s3cret rejected", "postgresql://hub:s3cret@db/clinhub"),
+              "password=*** rejected");
+    EXPECT_EQ(hidingPassword("bad p:w@x and p%3Aw%40x", "postgres://hub:p%3Aw%40x@db/clinhub"), "bad *** and ***")
+        << "as written and percent-decoded";
+    EXPECT_EQ(hidingPassword("cannot open /srv/u:s3cret@/hub.db", "sqlite:/srv/u:s3cret@/hub.db"),
+              "cannot open /srv/u:***@/hub.db");
+    EXPECT_EQ(hidingPassword("nothing to hide", "postgresql://hub@db/clinhub"), "nothing to hide");
+}
+
 } // namespace
