@@ -15,9 +15,26 @@ void initCurl() {
     (void)done;
 }
 
+// libcurl enforces CURLOPT_MAXFILESIZE only against a Content-Length; a chunked or close-delimited body is
+// capped here, by taking less than offered, which makes libcurl abort the transfer.
+struct Body {
+    std::string& text;
+    std::size_t cap;
+    bool over = false;
+};
+
 size_t appendBody(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
+    auto& body = *static_cast<Body*>(out);
+    if (size * count > body.cap - body.text.size()) {
+        body.over = true;
+        return 0;
+    }
+    body.text.append(data, size * count);
     return size * count;
+}
+
+std::string mebibytes(std::size_t bytes) {
+    return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
 }
 
 size_t appendHeader(char* data, size_t size, size_t count, void* out) {
@@ -53,7 +70,10 @@ std::string HttpResponse::header(const std::string& lowerName) const {
     return it == headers.end() ? std::string{} : it->second;
 }
 
-HttpClient::HttpClient(HttpTimeouts timeouts, HttpTls tls) : timeouts_(timeouts), tls_(std::move(tls)) { initCurl(); }
+HttpClient::HttpClient(HttpTimeouts timeouts, HttpTls tls, std::size_t maxResponseBytes)
+    : timeouts_(timeouts), tls_(std::move(tls)), maxResponseBytes_(maxResponseBytes) {
+    initCurl();
+}
 
 HttpClient::~HttpClient() = default;
 
@@ -95,8 +115,10 @@ Result HttpClient::perform(const HttpRequest& request, HttpResponse& response) {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.total.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    Body body{response.body, maxResponseBytes_};
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, appendBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(maxResponseBytes_));
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, appendHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -118,6 +140,13 @@ Result HttpClient::perform(const HttpRequest& request, HttpResponse& response) {
     const std::string where = request.method + " " + hostOf(request.url);
     switch (code) {
     case CURLE_OK: return Result::success();
+    case CURLE_FILESIZE_EXCEEDED: return responseTooLarge(where, maxResponseBytes_);
+    case CURLE_WRITE_ERROR:
+        if (body.over) {
+            response.body = std::string(); // and its memory
+            return responseTooLarge(where, maxResponseBytes_);
+        }
+        return Result::retryable(where + ": " + curl_easy_strerror(code));
     case CURLE_OPERATION_TIMEDOUT: return Result::retryable(where + ": timed out");
     case CURLE_COULDNT_CONNECT: return Result::retryable(where + ": connection refused");
     case CURLE_GOT_NOTHING: return Result::retryable(where + ": the server closed the connection without answering");
@@ -140,6 +169,11 @@ std::string HttpClient::escape(const std::string& text) {
         }
     }
     return out;
+}
+
+Result responseTooLarge(const std::string& where, std::size_t cap) {
+    return Result::permanent(where + ": the reply is larger than the " + mebibytes(cap) +
+                             " a connector reads; refused unread");
 }
 
 Result statusResult(long status, const std::string& what, const std::string& detail) {

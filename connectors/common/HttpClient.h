@@ -6,6 +6,7 @@
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,14 @@ struct HttpResponse {
     [[nodiscard]] std::string header(const std::string& lowerName) const;
 };
 
+// The most of a reply a connector reads: far above any book search, record or provider answer (a busy
+// practice's fortnight of GP Connect slots is about 2 MiB), far below what would hurt the hub's memory with
+// a few calls in flight.
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{16} << 20;
+
+// The refusal of a reply over `cap` bytes: permanent, as a malformed reply is, naming the cap.
+Result responseTooLarge(const std::string& where, std::size_t cap);
+
 struct HttpTimeouts {
     std::chrono::milliseconds connect{2000};
     std::chrono::milliseconds total{10000};
@@ -47,13 +56,14 @@ struct HttpTls {
 
 class HttpClient {
 public:
-    explicit HttpClient(HttpTimeouts timeouts = {}, HttpTls tls = {});
+    explicit HttpClient(HttpTimeouts timeouts = {}, HttpTls tls = {}, std::size_t maxResponseBytes = kMaxResponseBytes);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
     // ok with the response whatever its status; retryable for a timeout, a refused or dropped connection
-    // or an empty reply (the message names which and the URL's host); permanent for a bad URL.
+    // or an empty reply (the message names which and the URL's host); permanent for a bad URL or a body
+    // over maxResponseBytes (announced or not: a chunked reply is cut off when it passes the cap).
     Result perform(const HttpRequest& request, HttpResponse& response);
 
     // Percent-encodes `text` for a query string or a path segment.
@@ -66,6 +76,7 @@ private:
 
     HttpTimeouts timeouts_;
     HttpTls tls_;
+    std::size_t maxResponseBytes_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Handle>> idle_;
 };

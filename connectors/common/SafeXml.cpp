@@ -1,17 +1,31 @@
 #include "SafeXml.h"
 
+#include "Scrub.h"
+
+#include <algorithm>
 #include <cstring>
 
 namespace clinhub::connectors {
 
 namespace {
 
+// About 40 bytes around `at`, scrubbed: a reply that does not parse may still hold patient details. The
+// window is widened (by up to 20 bytes each way) to whole numbers, spaced or dashed, so that scrubbing sees
+// all of one rather than a tail too short to mask. `at` is pugixml's offset, which after an encoding
+// conversion can lie past the end of the text.
 std::string quote(const std::string& text, std::size_t at) {
-    const std::size_t from = at > 20 ? at - 20 : 0;
-    std::string excerpt = text.substr(from, 40);
-    for (char& c : excerpt)
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    return "'" + excerpt + "'";
+    const auto numeric = [&](std::size_t i) {
+        const char c = text[i];
+        return (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '/' || c == '.' || c == '+';
+    };
+    at = std::min(at, text.size());
+    std::size_t from = at > 20 ? at - 20 : 0;
+    std::size_t to = std::min(text.size(), from + 40);
+    for (int n = 0; n < 20 && from > 0 && numeric(from - 1) && numeric(from); ++n)
+        --from;
+    for (int n = 0; n < 20 && to < text.size() && numeric(to) && numeric(to - 1); ++n)
+        ++to;
+    return "'" + scrub(text.substr(from, to - from), to - from) + "'";
 }
 
 const char* localName(const char* name) {

@@ -1,6 +1,7 @@
 #include "Client.h"
 
 #include "SafeXml.h"
+#include "Scrub.h"
 
 #include <cstring>
 
@@ -11,6 +12,7 @@ namespace {
 using clinhub::Result;
 using clinhub::connectors::child;
 using clinhub::connectors::childText;
+using clinhub::connectors::scrub;
 using clinhub::connectors::xmlEscape;
 
 const char* localName(const char* name) {
@@ -25,13 +27,13 @@ std::string envelope(const std::string& name, const std::string& params) {
            name + R"( xmlns=")" + kNamespace + R"(">)" + params + "</" + name + "></soap:Body></soap:Envelope>";
 }
 
-// The faultstring of a SOAP fault, if the body is one; never fails.
+// The faultstring of a SOAP fault, if the body is one, scrubbed; never fails.
 std::string faultString(const std::string& body) {
     pugi::xml_document doc;
     if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos) return "";
     if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype)) return "";
     const std::string text = childText(child(child(doc.document_element(), "Body"), "Fault"), "faultstring");
-    return text.substr(0, 200);
+    return clinhub::connectors::scrub(text, 200);
 }
 
 bool sessionExpired(const Reply& reply) { return reply.answered && reply.error.find("Session expired") == 0; }
@@ -116,7 +118,7 @@ Result Client::exchange(const std::string& name, const std::string& params, Repl
                                  std::string(root.name()) + ">");
     const pugi::xml_node body = child(root, "Body");
     if (const pugi::xml_node fault = child(body, "Fault"))
-        return Result::permanent(what + " reply is a SOAP fault: '" + childText(fault, "faultstring") + "'");
+        return Result::permanent(what + " reply is a SOAP fault: '" + scrub(childText(fault, "faultstring")) + "'");
     const std::string responseName = name + "Response";
     const pugi::xml_node answer = child(body, responseName.c_str());
     if (!answer) return Result::permanent(what + " reply has no <" + responseName + "> in its soap:Body");
@@ -129,7 +131,8 @@ Result Client::exchange(const std::string& name, const std::string& params, Repl
         reply.body = answer;
         return Result::success();
     }
-    reply.error = childText(answer, "ErrorMessage");
+    // Scrubbed where it is read: it goes into messages, and EMIS's texts the connector acts on hold no numbers.
+    reply.error = scrub(childText(answer, "ErrorMessage"), 200);
     if (reply.error.empty()) reply.error = "outcome " + outcome;
     return Result::permanent(what + " refused: " + reply.error);
 }

@@ -139,9 +139,13 @@ Result readSlots(const Object::Ptr& bundle, std::vector<FoundSlot>& slots) {
             const auto end = parseInstant(str(s, "end"));
             if (!start)
                 return malformed(what, "Slot/" + id + " start '" + scrub(str(s, "start"), 40) + "' is not an instant");
-            if (!end || *end <= *start)
+            // The slot id carries both as unsigned epoch seconds (SlotRef), and the hub counts its minutes in an
+            // int: a slot before 1970 or longer than a day could be listed but never booked.
+            if (*start < 0)
+                return malformed(what, "Slot/" + id + " start '" + scrub(str(s, "start"), 40) + "' is before 1970");
+            if (!end || *end <= *start || *end - *start > 24 * 3600)
                 return malformed(what, "Slot/" + id + " end '" + scrub(str(s, "end"), 40) +
-                                           "' is not an instant after its start");
+                                           "' is not an instant after its start, within a day");
             const std::string scheduleId = referenceId(str(s->getObject("schedule"), "reference"), "Schedule");
             const auto schedule = byKey.find(key("Schedule", scheduleId));
             if (scheduleId.empty() || schedule == byKey.end())

@@ -7,6 +7,7 @@
 #include "Config.h"
 
 #include <HttpClient.h>
+#include <Scrub.h>
 #include <clinhub/plugin.hpp>
 
 #include <stdexcept>
@@ -19,13 +20,6 @@ using clinhub::Result;
 using clinhub::connectors::HttpClient;
 using clinhub::connectors::HttpRequest;
 using clinhub::connectors::HttpResponse;
-
-std::string redact(std::string text, const std::string& secret) {
-    if (secret.empty()) return text;
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-        text.replace(at, secret.size(), "<recipient>");
-    return text;
-}
 
 class HttpSms final : public clinhub::Connector, public clinhub::SmsSender {
 public:
@@ -47,7 +41,7 @@ public:
         HttpResponse response;
         if (auto r = http_.perform(request, response); !r.ok()) return r;
         const std::string what = "send " + sms.reference;
-        if (response.status < 200 || response.status >= 300) return failure(response, what, sms.to);
+        if (response.status < 200 || response.status >= 300) return failure(response, what);
 
         const auto document = httpsms::parseJson(response.body);
         const auto id = config_.providerId.scalar(document);
@@ -70,7 +64,7 @@ public:
         if (auto r = http_.perform(request, response); !r.ok()) return r;
         const std::string what = "lookup " + reference;
         if (response.status == 404) return Result::success();
-        if (response.status < 200 || response.status >= 300) return failure(response, what, {});
+        if (response.status < 200 || response.status >= 300) return failure(response, what);
 
         const auto document = httpsms::parseJson(response.body);
         if (document.isEmpty()) return Result::permanent(what + ": the answer is not JSON");
@@ -95,12 +89,12 @@ private:
         return config;
     }
 
-    Result failure(const HttpResponse& response, const std::string& what, const std::string& to) const {
+    Result failure(const HttpResponse& response, const std::string& what) const {
         std::string detail;
         if (!config_.error.empty()) {
-            detail = config_.error.scalar(httpsms::parseJson(response.body)).value_or("");
-            if (detail.size() > 300) detail = detail.substr(0, 300) + "...";
-            detail = redact(detail, to);
+            // Gateways echo the number, in any format, and sometimes the text: scrubbed before it is logged.
+            detail =
+                clinhub::connectors::scrub(config_.error.scalar(httpsms::parseJson(response.body)).value_or(""), 300);
         }
         const std::string message =
             what + ": HTTP " + std::to_string(response.status) + (detail.empty() ? "" : " " + detail);

@@ -1,5 +1,7 @@
 #include "Wire.h"
 
+#include "Scrub.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -13,6 +15,7 @@ namespace {
 
 using clinhub::DeliveryState;
 using clinhub::Result;
+using clinhub::connectors::scrub;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
@@ -91,7 +94,8 @@ Result errorAnswer(long status, const std::string& body, const std::string& what
             }
         }
     }
-    const std::string detail = error.empty() ? "" : " " + error + (message.empty() ? "" : ": " + message);
+    // Notify's messages can quote the number or the personalisation back: scrubbed before they are logged.
+    const std::string detail = error.empty() ? "" : " " + scrub(error + (message.empty() ? "" : ": " + message));
     const std::string head = "Notify refused the " + what + " (HTTP " + std::to_string(status) + detail + ")";
     if (status == 401 || status == 403)
         return Result::permanent(head + ": check the API key (the service id and secret of a live key) and that "
@@ -131,12 +135,15 @@ Result lookupAnswer(long status, const std::string& body, clinhub::Delivery& del
         if (!list) why = "no \"notifications\" list";
     }
     if (!why.empty()) return Result::permanent("Notify answered a lookup with " + why);
-    // Notify lists newest first.
     for (std::size_t i = 0; i < list->size(); ++i) {
         const auto n = list->getObject(static_cast<unsigned>(i));
         if (!n || optText(*n, "id").empty() || optText(*n, "status").empty())
             return Result::permanent("Notify answered a lookup with a notification lacking \"id\" or \"status\"");
-        if (i == 0) delivery = {stateOf(optText(*n, "status")), optText(*n, "id")};
+    }
+    // Notify lists newest first.
+    if (list->size() > 0) {
+        const auto newest = list->getObject(0);
+        delivery = {stateOf(optText(*newest, "status")), optText(*newest, "id")};
     }
     return Result::success();
 }

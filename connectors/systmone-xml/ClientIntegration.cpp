@@ -1,6 +1,7 @@
 #include "ClientIntegration.h"
 
 #include "SafeXml.h"
+#include "Scrub.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +13,7 @@ namespace systmonexml {
 using clinhub::Result;
 using clinhub::connectors::child;
 using clinhub::connectors::childText;
+using clinhub::connectors::scrub;
 using clinhub::connectors::xmlEscape;
 
 namespace {
@@ -91,16 +93,18 @@ Result ClientIntegration::call(const std::string& function, const std::string& p
     const pugi::xml_node error = child(root, "ErrorMessage");
     if (responseUid != uid) {
         if (responseUid.empty() && error) // the unit could not read our envelope at all
-            return Result::permanent(what + ": the unit refused the request: '" + childText(root, "ErrorMessage") +
-                                     "'");
+            return Result::permanent(what + ": the unit refused the request: '" +
+                                     scrub(childText(root, "ErrorMessage")) + "'");
         // A reply to some other request: whatever became of ours is unknown, and the connection is suspect.
         transport_->discardIdle();
         return Result::retryable(what + " reply has ResponseUID '" + responseUid.substr(0, 64) +
                                  "', not the RequestUID sent ('" + uid + "')");
     }
     if (error) {
-        const std::string message = childText(root, "ErrorMessage");
-        const std::string key = lower(message);
+        const std::string text = childText(root, "ErrorMessage");
+        const std::string key = lower(text);
+        // TPP's texts quote the patient's details back ("Patient 999 526 0182 not found"): scrubbed for messages.
+        const std::string message = scrub(text);
         for (const auto& k : kKnown)
             if (key.rfind(k.prefix, 0) == 0) {
                 reply.error = k.error;

@@ -1,5 +1,7 @@
 #include "TcpTransport.h"
 
+#include "HttpClient.h"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,7 +21,6 @@ namespace {
 
 constexpr const char* kEnd = "<EOF>";
 constexpr std::size_t kEndSize = 5;
-constexpr std::size_t kMaxReply = std::size_t{64} << 20;
 
 int msLeft(std::chrono::steady_clock::time_point deadline) {
     const auto left =
@@ -204,10 +205,9 @@ Result TcpTransport::exchange(const std::string& request, bool /*changesRecord*/
             reply = std::move(buffer);
             return Result::success();
         }
-        if (buffer.size() > kMaxReply) {
+        if (buffer.size() > clinhub::connectors::kMaxResponseBytes) {
             release(fd, false);
-            return Result::permanent(where() + ": reply larger than " + std::to_string(kMaxReply >> 20) +
-                                     " MB without <EOF>");
+            return clinhub::connectors::responseTooLarge(where(), clinhub::connectors::kMaxResponseBytes);
         }
     }
 }

@@ -72,6 +72,14 @@ public:
     YamlNode build(const YAML::Node& node, const Mark& fallback) {
         YamlNode out;
         out.mark = markOf(node.Mark(), fallback);
+        // yaml-cpp shares an aliased node; our tree copies it. Aliases of aliases ("billion laughs") would
+        // make a few hundred bytes of YAML take minutes and gigabytes to load.
+        if (++nodes_ > kMaxValues) {
+            if (nodes_ == kMaxValues + 1)
+                problems_.push_back({out.mark, "the file holds more than " + std::to_string(kMaxValues) +
+                                                   " values once its aliases (*name) are expanded; write them out"});
+            return out;
+        }
         switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -129,9 +137,13 @@ private:
         }
     }
 
+    // Far more than any practice's config (the reference config holds a few hundred).
+    static constexpr std::size_t kMaxValues = 100'000;
+
     std::string file_;
     const Environment& env_;
     std::vector<Diagnostic>& problems_;
+    std::size_t nodes_ = 0;
 };
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -268,6 +269,24 @@ TEST(ConfigLoader, YamlSyntaxErrorIsReportedWithItsPositionAndAHint) {
     const LoadResult result = load("hub:\n  listen: [127.0.0.1:8080\n  store: sqlite:x.db\n");
     EXPECT_FALSE(result.config);
     EXPECT_THAT(problems(result), ElementsAre("3:8: YAML syntax error: a list opened with '[' is not closed with ']'"));
+}
+
+// Found by tests/fuzz/config: six lines of aliases of aliases expand to half a million values, which took
+// the loader minutes (and `clinhub config check` or a reload with it).
+TEST(ConfigLoader, AliasesExpandingToTooManyValuesAreRefusedQuickly) {
+    std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'g'; ++c) {
+        const std::string prev(1, static_cast<char>(c - 1));
+        yaml += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
+                prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    }
+    yaml += "hub:\n  listen: *g\n";
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = load(yaml);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    EXPECT_FALSE(result.ok());
+    EXPECT_THAT(problems(result), ::testing::Contains(::testing::HasSubstr(
+                                      "more than 100000 values once its aliases (*name) are expanded")));
 }
 
 TEST(ConfigLoader, BadIndentationIsAYamlSyntaxError) {

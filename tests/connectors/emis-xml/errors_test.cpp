@@ -113,6 +113,30 @@ TEST_F(ErrorsTest, AMalformedReplyIsPermanentAndQuotesWhereItBroke) {
     EXPECT_NE(r.message.find(" near '"), std::string::npos) << r.message;
 }
 
+// The simulator streams 256 MiB without a Content-Length: the connector stops at its cap, not at the end.
+TEST_F(ErrorsTest, AnOversizedReplyIsRefusedNamingTheCap) {
+    auto& b = book();
+    ASSERT_TRUE(freeSlotsResult(b).ok());
+    sim_->setFaults(R"({"oversize_mb": 256})");
+    const Result r = freeSlotsResult(b);
+    EXPECT_EQ(r.status, Status::permanent);
+    EXPECT_NE(r.message.find("EMIS GetAppointmentSessions: POST 127.0.0.1:"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find(": the reply is larger than the 16 MiB a connector reads; refused unread"),
+              std::string::npos)
+        << r.message;
+}
+
+TEST_F(ErrorsTest, ARefusalsPatientDetailsAreScrubbed) {
+    auto& b = book();
+    canned("GetAppointmentSessions",
+           sessionsReply("<Outcome>0</Outcome><ErrorMessage>No diary for 999 526 0182 (born 14/03/1956, mobile "
+                         "07700 900123)</ErrorMessage>"));
+    const Result r = freeSlotsResult(b);
+    EXPECT_EQ(r.status, Status::permanent);
+    EXPECT_EQ(r.message, "EMIS GetAppointmentSessions refused: No diary for ### ### #### (born ##/##/####, mobile "
+                         "##### ######)");
+}
+
 TEST_F(ErrorsTest, AReplyWithADoctypeIsRefusedBeforeParsing) {
     auto& b = book();
     canned("GetAppointmentSessions", R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]>)" +

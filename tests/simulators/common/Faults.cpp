@@ -22,6 +22,7 @@ Poco::JSON::Object FaultSettings::toJson() const {
     o.set("malformed_rate", malformedRate);
     o.set("steal_rate", stealRate);
     o.set("after_commit_rate", afterCommitRate);
+    o.set("oversize_mb", oversizeMb);
     return o;
 }
 
@@ -41,6 +42,9 @@ void FaultSettings::merge(const Poco::JSON::Object& json) {
             stealRate = rate(json, name);
         } else if (name == "after_commit_rate") {
             afterCommitRate = rate(json, name);
+        } else if (name == "oversize_mb") {
+            oversizeMb = json.getValue<int>(name);
+            if (oversizeMb < 0) throw std::invalid_argument("oversize_mb must not be negative");
         } else {
             throw std::invalid_argument("unknown fault '" + name + "'");
         }
@@ -67,6 +71,11 @@ void Faults::reset() {
 int Faults::latencyMs() const {
     std::lock_guard lock(mutex_);
     return current_.latencyMs;
+}
+
+int Faults::oversizeMb() const {
+    std::lock_guard lock(mutex_);
+    return current_.oversizeMb;
 }
 
 bool Faults::roll(double FaultSettings::*rate) {

@@ -17,6 +17,8 @@ struct FaultSettings {
     double malformedRate = 0;   // answer with a body that does not parse
     double stealRate = 0;       // a slot is taken behind the client's back just before it books it
     double afterCommitRate = 0; // do the work, then fail to answer: the client cannot tell that it happened
+    int oversizeMb = 0;         // answer with this many MiB, streamed without a Content-Length (simulators
+                                // that support it: emis)
 
     [[nodiscard]] Poco::JSON::Object toJson() const;
     // Sets the fields present in `json`; throws std::invalid_argument naming a bad or unknown field.
@@ -38,6 +40,7 @@ public:
     bool steal() { return roll(&FaultSettings::stealRate); }
     bool afterCommit() { return roll(&FaultSettings::afterCommitRate); }
     [[nodiscard]] int latencyMs() const;
+    [[nodiscard]] int oversizeMb() const;
 
 private:
     bool roll(double FaultSettings::*rate);

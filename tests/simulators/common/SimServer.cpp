@@ -206,4 +206,19 @@ void send(Poco::Net::HTTPServerResponse& response, int status, const std::string
     response.send() << body;
 }
 
+void sendOversized(Poco::Net::HTTPServerResponse& response, const std::string& contentType, const std::string& head,
+                   int mebibytes) {
+    response.setContentType(contentType);
+    response.setChunkedTransferEncoding(true);
+    const std::string padding(1 << 20, ' ');
+    try {
+        std::ostream& out = response.send();
+        out << head;
+        for (int i = 0; i < mebibytes && out; ++i)
+            out.write(padding.data(), static_cast<std::streamsize>(padding.size()));
+    } catch (const Poco::Exception&) {
+        // The client stopped reading, as it should.
+    }
+}
+
 } // namespace clinhub::sim

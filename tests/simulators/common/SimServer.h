@@ -69,5 +69,8 @@ private:
 // Small helpers for handlers.
 std::string readBody(Poco::Net::HTTPServerRequest& request);
 void send(Poco::Net::HTTPServerResponse& response, int status, const std::string& contentType, const std::string& body);
+// `head`, then `mebibytes` MiB of spaces, chunked: a reply whose size the client learns only by reading it.
+void sendOversized(Poco::Net::HTTPServerResponse& response, const std::string& contentType, const std::string& head,
+                   int mebibytes);
 
 } // namespace clinhub::sim

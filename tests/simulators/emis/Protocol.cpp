@@ -11,6 +11,7 @@ namespace {
 
 using clinhub::sim::DropConnection;
 using clinhub::sim::send;
+using clinhub::sim::sendOversized;
 
 constexpr const char* kEndpoint = "/emis/partnerapi";
 constexpr const char* kXml = "text/xml; charset=utf-8";
@@ -68,6 +69,7 @@ void Protocol::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServe
     if (canned) return send(response, canned->status, kXml, canned->body);
     if (faults_.error()) return send(response, 500, kXml, fault("Server", "Internal error (simulated)"));
     if (faults_.malformed()) return send(response, 200, kXml, truncated(call.name));
+    if (const int mb = faults_.oversizeMb(); mb > 0) return sendOversized(response, kXml, truncated(call.name), mb);
 
     bool wrote = false;
     std::string reply;
