@@ -520,7 +520,9 @@ const std::map<std::string, Verb>& verbs() {
           "run the hub",
           "Loads the plugins and the config, migrates the store, and serves HTTP until SIGINT or SIGTERM.\n"
           "SIGHUP re-reads the config: a valid one takes effect, an invalid one is logged and the running\n"
-          "one keeps serving.",
+          "one keeps serving. A start that cannot succeed fails within seconds, with one line at the key\n"
+          "concerned (a PostgreSQL store is waited for 10 s); SIGINT or SIGTERM during start-up or shutdown\n"
+          "ends the process at once, with status 128 + the signal.",
           {{"--config"}},
           serve,
           false}},
@@ -528,7 +530,9 @@ const std::map<std::string, Verb>& verbs() {
          {"clinhub config check FILE",
           "check a config file and report every problem",
           "Reports every problem as FILE:LINE:COL: message and exits 2 when there is any; the plugins the\n"
-          "config names are loaded so their sections are checked too.",
+          "config names are loaded so their sections are checked too. Like serve, it also checks that the\n"
+          "SQLite store's folder exists and can be written (run it as the hub's user) and that hub.listen\n"
+          "can be looked up.",
           {{}, {"--config"}, {}, 0, 1},
           configCheck}},
         {"config schema",
