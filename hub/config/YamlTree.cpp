@@ -2,7 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <map>
+#include <sstream>
 #include <utility>
 
 namespace clinhub::config {
@@ -146,17 +149,41 @@ private:
     std::size_t nodes_ = 0;
 };
 
+// Where the text's first two documents start. yaml-cpp's LoadAll asks for documents until there are none, and
+// on some malformed texts (`"",` is enough) it is handed an empty one for ever, growing without end; so the
+// documents are counted here, two at most, and only the first is loaded.
+std::vector<YAML::Mark> firstDocumentStarts(const std::string& text) {
+    struct Starts final : YAML::EventHandler {
+        std::vector<YAML::Mark> marks;
+        void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                             YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    } starts;
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    return starts.marks;
+}
+
 } // namespace
 
 std::optional<YamlNode> parseYaml(const std::string& text, const std::string& fileName, const Environment& env,
                                   std::vector<Diagnostic>& problems) {
     YAML::Node document;
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-        if (!documents.empty()) document = documents.front();
+        const auto starts = firstDocumentStarts(text);
+        document = YAML::Load(text);
         // yaml-cpp's Load() would quietly drop the rest, and half a config running is worse than none.
-        if (documents.size() > 1) {
-            const YAML::Mark m = documents[1].Mark();
+        if (starts.size() > 1) {
+            const YAML::Mark m = starts[1];
             const Mark at = m.is_null() || m.line < 0 ? Mark{fileName, 1, 1} : Mark{fileName, m.line + 1, m.column + 1};
             problems.push_back({at, "a config file holds one YAML document, but another starts here (remove the "
                                     "'---' line, or move this part to its own file)"});

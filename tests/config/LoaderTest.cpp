@@ -731,6 +731,12 @@ TEST(ConfigLoader, SecondYamlDocumentInTheFileIsReported) {
                             "line, or move this part to its own file)"));
 }
 
+TEST(ConfigLoader, TextOnWhichYamlCppWouldMakeDocumentsForEverIsAProblemNotAHang) {
+    // Found by tests/fuzz/config: yaml-cpp's LoadAll never returns on it.
+    EXPECT_FALSE(problems("\"\",").empty());
+    EXPECT_FALSE(problems("hub: {}\n\"\",\n").empty());
+}
+
 TEST(ConfigLoader, TabIndentationIsNamedAsTheCause) {
     EXPECT_THAT(problems("hub:\n  http:\n\tthreads: 4\n"),
                 ElementsAre("3:1: YAML syntax error: a tab indents this line; YAML indents with spaces only"));
