@@ -12,7 +12,7 @@ namespace clinhub::http {
 
 // GET /healthz: 200 {"status":"ok"} while the process can answer at all (liveness).
 // GET /readyz:  200 {"status":"ready"}, or 503 {"status":"not ready","problems":[...]} listing what
-//               readinessProblems returns ("store unreachable", "no plugins loaded"...). It is called on
+//               readinessProblems returns ("store unreachable", "connector 'x' is not running"...). It is called on
 //               every probe, so keep it cheap; if it throws, that is a problem too.
 // GET /metrics: the registry in Prometheus text format.
 void addHealthRoutes(Router& router, metrics::Metrics& metrics,

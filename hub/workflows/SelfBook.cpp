@@ -453,8 +453,13 @@ std::optional<SelfBook::Found> SelfBook::byToken(store::Session& s, const std::s
 
 Visit SelfBook::open(const std::string& token) {
     Visit visit;
-    auto s = store_.session();
-    auto found = byToken(s, token);
+    // The read's session goes back to the pool before the write takes one: a request holding two at once
+    // would let http.threads requests exhaust a pool of twice that.
+    std::optional<Found> found;
+    {
+        auto s = store_.session();
+        found = byToken(s, token);
+    }
     if (!found) return visit;
     if (found->link.state == "sent") {
         store_.write([&](store::Session& w) {

@@ -120,7 +120,11 @@ export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, ext
   store: ${q(store)}
   outbox: {poll_ms: 20, workers: 1}
   local_demo: true
-${httpThreads ? `  http: {threads: ${httpThreads}}\n` : ''}${extraHub}connectors:
+  # Every test patient and benchmark client comes from 127.0.0.1: per-address limits would take them for one
+  # greedy client (tests/http and tests/web prove the limits themselves).
+  http: {max_connections_per_client: 100000${httpThreads ? `, threads: ${httpThreads}` : ''}}
+  patient_limits: {date_of_birth_checks_per_hour: 0, bookings_per_hour: 0}
+${extraHub}connectors:
   book:
 ${book ? `    plugin: ${book.plugin}\n    config: ${book.config}\n` : `    plugin: local-book
     config:
