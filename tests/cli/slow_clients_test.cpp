@@ -168,7 +168,11 @@ TEST_F(SlowClients, AThousandDribblingSocketsFromOneAddressThenAHundredStarveNob
     EXPECT_EQ(fromOne.failed, 0);
     EXPECT_EQ(fromHundred.failed, 0);
     EXPECT_EQ(fromOne.milliseconds.size(), 400U);
+#ifndef __SANITIZE_ADDRESS__
     EXPECT_LE(std::max(duringOne, duringHundred) - before, 100 * 1024) << "kB of resident memory grown";
+#else
+    std::printf("(AddressSanitizer's shadow memory and quarantine are in that figure: not checked here)\n");
+#endif
     // The hundred addresses each stay under the per-client cap, so all of their connections were held open.
     EXPECT_GE(value(metrics, "clinhub_http_connections_open"), 1000) << "1,000 held, and the monitor";
     EXPECT_NE(hub->log().find("\"event\":\"http_connection_rejected\""), std::string::npos);
