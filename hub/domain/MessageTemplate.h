@@ -1,6 +1,7 @@
 // The texts staff and the YAML supply for SMS messages (a batch's message, a rule's invite_sms,
 // confirmation_sms, ...): plain text with {{placeholder}}s, nothing more. Not mustache: no sections, partials
-// or escaping, so one linear pass over a capped text checks it, whoever wrote it (DOMAIN.md: SMS length).
+// or escaping, so one linear pass over a capped text checks it, whoever wrote it (GOV.UK Notify and NHS Notify: 918
+// characters at most).
 #pragma once
 
 #include <cstddef>
