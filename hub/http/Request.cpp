@@ -1,5 +1,7 @@
 #include "hub/http/Request.h"
 
+#include "hub/http/FrontDoor.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -193,7 +195,8 @@ bool Request::discardBody() {
     // A body nobody asked for that is not already here (the front door waits for small ones) is not worth a
     // serving thread's time: close the connection instead of reading it.
     if (!body_ && !streamed_ &&
-        (!request_.hasContentLength() || request_.getContentLength64() > Poco::Int64{32 * 1024}))
+        (!request_.hasContentLength() ||
+         request_.getContentLength64() > static_cast<Poco::Int64>(FrontDoor::kWaitedBodyBytes)))
         return false;
     try {
         auto& in = this->in();

@@ -230,8 +230,7 @@ int Server::open() const {
 }
 
 Server::Stats Server::stats() const {
-    auto& self = const_cast<Server&>(*this);
-    const std::lock_guard lock(self.mutex_);
+    const std::lock_guard lock(mutex_);
     return {open(), active_.load(), static_cast<int>(queue_.size()), refused_.load(), total_.load()};
 }
 

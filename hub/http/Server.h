@@ -111,7 +111,7 @@ private:
     std::vector<Poco::Net::IPAddress> trustedProxies_;
     std::vector<Door> doors_;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<Queued> queue_;
     std::vector<std::thread> threads_;

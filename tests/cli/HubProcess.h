@@ -49,6 +49,19 @@ inline CommandResult runClinhub(const std::vector<std::string>& args, const Temp
     return result;
 }
 
+// A staff key for `organisation` made with `clinhub keys create`, or "" (with the reason in `why`).
+inline std::string createKey(const std::string& configPath, const std::string& organisation, const TempDir& dir,
+                             std::string& why) {
+    const auto created =
+        runClinhub({"keys", "create", "--config", configPath, "--org", organisation, "--name", "test"}, dir);
+    const auto at = created.out.find("chk_");
+    if (created.exitCode != 0 || at == std::string::npos) {
+        why = created.err + created.out;
+        return {};
+    }
+    return created.out.substr(at, created.out.find_first_of(" \t\r\n", at) - at);
+}
+
 class HubProcess {
 public:
     // Starts `clinhub serve --config <configPath>`; the log goes to <dir>/<logName>.

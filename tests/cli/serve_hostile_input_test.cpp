@@ -89,11 +89,9 @@ protected:
     void SetUp() override {
         const std::string path = writeConfig(dir);
         ASSERT_EQ(runClinhub({"migrate", "--config", path}, dir).exitCode, 0);
-        const auto created = runClinhub({"keys", "create", "--config", path, "--org", "A12345", "--name", "test"}, dir);
-        ASSERT_EQ(created.exitCode, 0) << created.err;
-        const auto at = created.out.find("chk_");
-        ASSERT_NE(at, std::string::npos) << created.out;
-        key = created.out.substr(at, created.out.find_first_of(" \t\r\n", at) - at);
+        std::string why;
+        key = createKey(path, "A12345", dir, why);
+        ASSERT_FALSE(key.empty()) << why;
         hub = std::make_unique<HubProcess>(path, dir);
         ASSERT_TRUE(hub->started()) << hub->log();
     }

@@ -111,11 +111,9 @@ organisations:
     name: Test Surgery
     route: {appointment_book: emis-book, sms: [outbox], email: outbox}
 )";
-    const auto created = runClinhub({"keys", "create", "--config", path, "--org", "A12345", "--name", "test"}, dir);
-    ASSERT_EQ(created.exitCode, 0) << created.err;
-    const auto at = created.out.find("chk_");
-    ASSERT_NE(at, std::string::npos) << created.out;
-    const auto key = created.out.substr(at, created.out.find_first_of(" \t\r\n", at) - at);
+    std::string why;
+    const auto key = createKey(path, "A12345", dir, why);
+    ASSERT_FALSE(key.empty()) << why;
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
 
