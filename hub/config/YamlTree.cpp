@@ -83,6 +83,16 @@ public:
                                                    " values once its aliases (*name) are expanded; write them out"});
             return out;
         }
+        // An anchor may name itself inside its own value (`d: &d [*d]`): yaml-cpp then hands out a cycle, which
+        // this walk would follow until the stack ran out. No config needs nesting a tenth this deep.
+        if (depth_ >= kMaxDepth) {
+            if (!tooDeep_)
+                problems_.push_back({out.mark, "values are nested more than " + std::to_string(kMaxDepth) +
+                                                   " deep (an alias inside its own anchor?)"});
+            tooDeep_ = true;
+            return out;
+        }
+        const Deeper deeper(depth_);
         switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -101,6 +111,15 @@ public:
     }
 
 private:
+    static constexpr int kMaxDepth = 64;
+    struct Deeper {
+        explicit Deeper(int& depth) : depth_(++depth) {}
+        ~Deeper() { --depth_; }
+        Deeper(const Deeper&) = delete;
+        Deeper& operator=(const Deeper&) = delete;
+        int& depth_;
+    };
+
     Mark markOf(const YAML::Mark& m, const Mark& fallback) const {
         if (m.is_null() || m.line < 0) return fallback;
         return Mark{file_, m.line + 1, m.column + 1};
@@ -147,6 +166,8 @@ private:
     const Environment& env_;
     std::vector<Diagnostic>& problems_;
     std::size_t nodes_ = 0;
+    int depth_ = 0;
+    bool tooDeep_ = false;
 };
 
 // Where the text's first two documents start. yaml-cpp's LoadAll asks for documents until there are none, and

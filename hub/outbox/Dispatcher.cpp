@@ -164,6 +164,7 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
 }
 
 Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId) {
+    if (!message.unreadable.empty()) return Result::permanent(message.unreadable);
     Poco::JSON::Object::Ptr payload;
     try {
         payload = Poco::JSON::Parser().parse(message.payloadJson).extract<Poco::JSON::Object::Ptr>();

@@ -18,7 +18,11 @@ constexpr const char* kColumns = "reference, organisation, channel, payload, sta
                                  "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, ''), "
                                  "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at";
 
-std::vector<Message> readMessages(Poco::Data::Statement& statement) {
+// What a payload and a follow-up are sealed to: their own row and column, so neither opens anywhere else.
+std::string payloadContext(const std::string& reference) { return reference + "/payload"; }
+std::string afterSentContext(const std::string& reference) { return reference + "/after_sent"; }
+
+std::vector<Message> readMessages(Poco::Data::Statement& statement, const store::DataKeys& keys) {
     std::vector<Message> out;
     Poco::Data::RecordSet rows(statement);
     for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
@@ -26,7 +30,11 @@ std::vector<Message> readMessages(Poco::Data::Statement& statement) {
         m.reference = rows[0].convert<std::string>();
         m.organisation = rows[1].convert<std::string>();
         m.channel = channelFromString(rows[2].convert<std::string>()).value_or(Channel::sms);
-        m.payloadJson = rows[3].convert<std::string>();
+        try {
+            m.payloadJson = keys.open(rows[3].convert<std::string>(), payloadContext(m.reference));
+        } catch (const std::runtime_error& e) {
+            m.unreadable = std::string("payload cannot be opened: ") + e.what();
+        }
         m.state = rows[4].convert<std::string>();
         m.attempts = rows[5].convert<int>();
         m.dueAt = rows[6].convert<int64_t>();
@@ -104,9 +112,11 @@ std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const s
         references[i] = "msg-" + store::sortableId();
         organisations[i] = m.organisation;
         channels[i] = toString(m.channel);
-        payloads[i] = m.payloadJson;
+        payloads[i] = transaction.keys().seal(m.payloadJson, payloadContext(references[i]));
         due[i] = m.dueAt != 0 ? m.dueAt : created;
-        afterSent[i] = m.afterSent ? encodeFollowUp(*m.afterSent) : std::string();
+        afterSent[i] = m.afterSent
+                           ? transaction.keys().seal(encodeFollowUp(*m.afterSent), afterSentContext(references[i]))
+                           : std::string();
     }
     if (n == 0) return references;
     std::vector<int64_t> createdAt(n, created);
@@ -134,7 +144,7 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
                                                 s.skipLocked();
         lapsed, use(t), use(limit);
         lapsed.execute();
-        claimed = readMessages(lapsed);
+        claimed = readMessages(lapsed, s.keys());
         limit -= static_cast<int>(claimed.size());
         if (limit > 0) {
             Poco::Data::Statement due =
@@ -142,7 +152,7 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
                          " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?" + s.skipLocked();
             due, use(t), use(limit);
             due.execute();
-            auto queued = readMessages(due);
+            auto queued = readMessages(due, s.keys());
             std::move(queued.begin(), queued.end(), std::back_inserter(claimed));
         }
         int64_t until = at + leaseMicros;
@@ -192,10 +202,12 @@ void markSent(store::Session& s, const Outcome& o, int64_t t) {
     // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
     // the store (a sent message is never resent).
     s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
-         "last_error = NULL, payload = '{}' WHERE reference = ? AND state IN ('queued', 'sending')",
+         "last_error = NULL, payload = '{}', after_sent = NULL WHERE reference = ? AND state IN ('queued', 'sending')",
         useRef(o.connector), useRef(o.providerId), use(t), use(t), useRef(o.reference), now;
     if (afterSent.empty()) return; // no follow-up, or the message was no longer this worker's to settle
-    const auto next = Poco::JSON::Parser().parse(afterSent).extract<Poco::JSON::Object::Ptr>();
+    const auto next = Poco::JSON::Parser()
+                          .parse(s.keys().open(afterSent, afterSentContext(o.reference)))
+                          .extract<Poco::JSON::Object::Ptr>();
     Outbox::enqueue(s,
                     {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
                      next->getValue<std::string>("payload"), 0, nullptr});
@@ -259,7 +271,7 @@ std::optional<Message> Outbox::find(const std::string& reference) {
     Poco::Data::Statement select = s << std::string("SELECT ") + kColumns + " FROM outbox WHERE reference = ?";
     select, use(ref);
     select.execute();
-    auto found = readMessages(select);
+    auto found = readMessages(select, s.keys());
     if (found.empty()) return std::nullopt;
     return found.front();
 }
@@ -304,7 +316,7 @@ std::vector<Message> Outbox::list(const std::string& organisation, const std::st
                  " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?";
     select, use(org), use(st), use(st), use(limit);
     select.execute();
-    return readMessages(select);
+    return readMessages(select, s.keys());
 }
 
 Requeue Outbox::requeue(const std::string& organisation, const std::string& reference) {

@@ -45,7 +45,8 @@ struct Message {
     std::string reference;
     std::string organisation;
     Channel channel = Channel::sms;
-    std::string payloadJson;
+    std::string payloadJson;  // opened: it is sealed at rest (store::DataKeys)
+    std::string unreadable;   // why payloadJson could not be opened (a key no longer given, an altered row)
     std::string state; // queued, sending, sent, failed
     int attempts = 0;
     int64_t dueAt = 0;

@@ -7,7 +7,15 @@
 #include <Poco/Data/DataException.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace clinhub::runtime {
 namespace {
@@ -29,13 +37,60 @@ std::string oneLine(std::string text) {
                             .str()});
 }
 
+[[noreturn]] void refuseKeys(const std::string& reason) {
+    throw StartupError({std::string(store::kDataKeyVariable) + ": " + reason});
+}
+
+// The demo's own key: made once, readable by this user only, beside the database it seals.
+std::string demoKeySpec(const config::Config& config) {
+    const std::string path = config.storeUrl.substr(std::string("sqlite:").size()) + ".data-key";
+    const int made = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (made >= 0) {
+        const std::string spec = store::DataKeys::generateSpec("demo") + "\n";
+        const bool written = ::write(made, spec.data(), spec.size()) == static_cast<ssize_t>(spec.size());
+        ::close(made);
+        if (!written) refuseKeys("cannot write the demo key file " + path);
+        log::warning("data_key_generated", {{"file", path},
+                                            {"action", "a local demo only: set " + std::string(store::kDataKeyVariable) +
+                                                           " for real patients"}});
+    } else if (errno != EEXIST) {
+        refuseKeys("cannot create the demo key file " + path + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077U) != 0)
+        refuseKeys("the demo key file " + path + " must be readable by its owner only (chmod 600)");
+    std::ifstream in(path);
+    std::string spec;
+    std::getline(in, spec);
+    return spec;
+}
+
 } // namespace
 
+store::DataKeys dataKeys(const config::Config& config) {
+    std::string spec;
+    if (const char* given = std::getenv(store::kDataKeyVariable); given != nullptr && *given != '\0')
+        spec = given;
+    else if (config.http.localDemo && config.storeUrl.starts_with("sqlite:"))
+        spec = demoKeySpec(config);
+    else
+        refuseKeys("not set. The outbox seals patients' links and details with it (AES-256-GCM). Set it to "
+                   "ID:BASE64, e.g. " + std::string(store::kDataKeyVariable) +
+                   "=1:$(openssl rand -base64 32), kept out of the config; or, on a demo, hub.local_demo: true");
+    try {
+        return store::DataKeys::parse(spec);
+    } catch (const std::invalid_argument& e) {
+        refuseKeys(e.what());
+    }
+}
+
 std::unique_ptr<store::Store> openStore(const config::Config& config, std::chrono::seconds patience) {
+    auto keys = dataKeys(config);
     const auto deadline = std::chrono::steady_clock::now() + patience;
     for (int attempt = 1;; ++attempt) {
         try {
             auto store = store::Store::open(config.storeUrl);
+            store->useKeys(keys);
             for (int version : store->migrate())
                 log::info("store_migrated", {{"version", std::to_string(version)}});
             return store;

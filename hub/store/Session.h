@@ -5,6 +5,8 @@
 // here. The few things that cannot be written portably are asked of the session by name.
 #pragma once
 
+#include "hub/store/DataKeys.h"
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
@@ -30,7 +32,8 @@ public:
 
 class Session {
 public:
-    Session(Poco::Data::Session session, Dialect dialect) : poco_(std::move(session)), dialect_(dialect) {}
+    Session(Poco::Data::Session session, Dialect dialect, const DataKeys* keys = nullptr)
+        : poco_(std::move(session)), dialect_(dialect), keys_(keys) {}
 
     // Starts a statement, as Poco::Data::Session does: s << "SELECT … WHERE id = ?", use(id), now;
     Statement operator<<(std::string_view sql) { return Statement(poco_ << placeholdersFor(dialect_, sql)); }
@@ -45,9 +48,13 @@ public:
 
     [[nodiscard]] Poco::Data::Session& poco() { return poco_; }
 
+    // The keys that seal this store's patient data at rest: the store's, or this process's own.
+    [[nodiscard]] const DataKeys& keys() const { return keys_ != nullptr ? *keys_ : DataKeys::processKey(); }
+
 private:
     Poco::Data::Session poco_;
     Dialect dialect_;
+    const DataKeys* keys_;
 };
 
 } // namespace clinhub::store

@@ -143,7 +143,7 @@ std::unique_ptr<Store> Store::open(const std::string& url) {
                                 "postgresql://USER@HOST:PORT/DBNAME");
 }
 
-Session Store::session() { return {pool_->get(), dialect_}; }
+Session Store::session() { return {pool_->get(), dialect_, keys_.get()}; }
 
 void Store::write(const std::function<void(Session&)>& work) { run(work, true); }
 

@@ -50,6 +50,11 @@ public:
     // it finds at start-up is its own.
     [[nodiscard]] bool shared() const { return dialect_ == Dialect::postgresql; }
 
+    // Seals patient data with `keys` from now on (and opens what they sealed before). Without it, a store
+    // seals with a key that lives only as long as this process: fine for tests and tools, never for serve.
+    // Call before the store is shared between threads.
+    void useKeys(DataKeys keys) { keys_ = std::make_unique<const DataKeys>(std::move(keys)); }
+
     // A pooled session; give it back by letting it go out of scope.
     Session session();
 
@@ -82,6 +87,7 @@ private:
     std::string given_; // with its password, if any: only to hide it in the driver's messages
     Dialect dialect_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
+    std::unique_ptr<const DataKeys> keys_;
     // SQLite takes one writer at a time, and a writer that finds it busy sleeps for milliseconds before
     // trying again: queueing this process's writers here instead keeps them to microseconds.
     std::mutex writer_;

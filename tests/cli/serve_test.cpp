@@ -335,5 +335,71 @@ TEST(Serve, SigtermDuringStartUpEndsTheProcessPromptlyAndNotZero) {
     EXPECT_NE(logged().find("clinhub: SIGTERM while starting: not started"), std::string::npos) << logged();
 }
 
+// ---- The data key --------------------------------------------------------------------------------------------
+
+// Runs `clinhub serve` with CLINHUB_DATA_KEY set to `key`, or unset when it is empty.
+CommandResult serveWithKey(const std::string& path, const std::string& key, const TempDir& dir) {
+    const std::string given = std::getenv("CLINHUB_DATA_KEY");
+    if (key.empty())
+        ::unsetenv("CLINHUB_DATA_KEY");
+    else
+        ::setenv("CLINHUB_DATA_KEY", key.c_str(), 1);
+    auto result = runClinhub({"serve", "--config", path}, dir);
+    ::setenv("CLINHUB_DATA_KEY", given.c_str(), 1);
+    return result;
+}
+
+TEST(Serve, WithoutADataKeyAHubThatIsNotALocalDemoRefusesToStartAndSaysHowToMakeOne) {
+    TempDir dir;
+    const auto path = writeConfigWith(dir, "127.0.0.1:0", "sqlite:hub.db");
+    const auto serve = serveWithKey(path, "", dir);
+    EXPECT_EQ(serve.exitCode, 2);
+    EXPECT_NE(serve.err.find("CLINHUB_DATA_KEY: not set."), std::string::npos) << serve.err;
+    EXPECT_NE(serve.err.find("openssl rand -base64 32"), std::string::npos) << serve.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("hub.db.data-key")));
+}
+
+TEST(Serve, ABadDataKeyIsRefusedSayingWhatIsWrongWithoutShowingIt) {
+    TempDir dir;
+    const auto path = writeConfigWith(dir, "127.0.0.1:0", "sqlite:hub.db");
+    const auto serve = serveWithKey(path, "2026:c2VjcmV0LXNob3J0", dir);
+    EXPECT_EQ(serve.exitCode, 2);
+    EXPECT_NE(serve.err.find("CLINHUB_DATA_KEY: key 1 ('2026') is 12 bytes; AES-256 takes 32"), std::string::npos)
+        << serve.err;
+    EXPECT_EQ(serve.err.find("c2VjcmV0LXNob3J0"), std::string::npos) << serve.err;
+}
+
+TEST(Serve, ALocalDemoWithoutADataKeyKeepsOneOfItsOwnReadableByItsOwnerOnly) {
+    TempDir dir;
+    const std::string path = dir.file("hub.yaml");
+    std::ofstream(path) << "hub:\n  listen: 127.0.0.1:0\n  store: sqlite:hub.db\n  local_demo: true\n"
+                           "organisations:\n  A12345:\n    name: Test Surgery\n    route: {}\n";
+    const std::string keyFile = dir.file("hub.db.data-key");
+    const std::string given = std::getenv("CLINHUB_DATA_KEY");
+    ::unsetenv("CLINHUB_DATA_KEY");
+    std::string first;
+    {
+        HubProcess hub(path, dir);
+        ASSERT_TRUE(hub.started());
+        ASSERT_TRUE(std::filesystem::exists(keyFile));
+        EXPECT_EQ(std::filesystem::status(keyFile).permissions() & std::filesystem::perms::all,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        std::ifstream(keyFile) >> first;
+        EXPECT_EQ(first.rfind("demo:", 0), 0U);
+    }
+    {
+        HubProcess again(path, dir, "again.log");
+        EXPECT_TRUE(again.started()) << "the second start takes the key the first one made";
+        std::string second;
+        std::ifstream(keyFile) >> second;
+        EXPECT_EQ(second, first);
+    }
+    std::filesystem::permissions(keyFile, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+    const auto serve = runClinhub({"serve", "--config", path}, dir);
+    ::setenv("CLINHUB_DATA_KEY", given.c_str(), 1);
+    EXPECT_EQ(serve.exitCode, 2);
+    EXPECT_NE(serve.err.find("must be readable by its owner only"), std::string::npos) << serve.err;
+}
+
 } // namespace
 } // namespace clinhub::test

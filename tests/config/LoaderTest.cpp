@@ -289,6 +289,14 @@ TEST(ConfigLoader, AliasesExpandingToTooManyValuesAreRefusedQuickly) {
                                       "more than 100000 values once its aliases (*name) are expanded")));
 }
 
+// Found by tests/fuzz/config: an anchor named inside its own value is a cycle, which the loader followed until
+// its stack ran out.
+TEST(ConfigLoader, AnAliasInsideItsOwnAnchorIsRefusedNotFollowedForEver) {
+    const auto result = load("d: &d [x, *d]\nhub:\n  listen: *d\n");
+    EXPECT_FALSE(result.ok());
+    EXPECT_THAT(problems(result), ::testing::Contains(::testing::HasSubstr("values are nested more than 64 deep")));
+}
+
 TEST(ConfigLoader, BadIndentationIsAYamlSyntaxError) {
     EXPECT_THAT(problems("hub:\n  listen: 127.0.0.1:80\n   store: sqlite:x.db\n"),
                 ElementsAre("3:9: YAML syntax error: unexpected ':' (check the indentation, and quote a value "
