@@ -256,6 +256,9 @@ public:
         case outbox::Requeue::notFailed:
             return response.problem(409, "only a failed message can be re-queued; this one is " +
                                              outbox_.find(reference).value_or(outbox::Message{}).state);
+        case outbox::Requeue::forgotten:
+            return response.problem(409, "this message's content was removed after the organisation's retention "
+                                         "period; send the patient a new one");
         case outbox::Requeue::requeued: break;
         }
         response.json(messageJson(*outbox_.find(reference)));

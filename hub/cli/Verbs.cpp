@@ -375,6 +375,41 @@ int linksCreate(const Options& options, std::ostream& out, std::ostream& err) {
     return kUsage;
 }
 
+int prune(const Options& options, std::ostream& out, std::ostream& err) {
+    const auto path = *options.value("--config");
+    host::PluginHost host;
+    const auto config = usableConfig(host, path, err);
+    if (!config) return kUsage;
+    const auto only = options.value("--org");
+    if (only && !config->organisations.contains(*only)) {
+        err << "clinhub prune: organisation '" << *only << "' is not in " << path << '\n';
+        return kUsage;
+    }
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    const bool dryRun = options.flag("--dry-run");
+    workflows::Retention retention(*store);
+    out << std::left << std::setw(14) << "ORGANISATION" << std::setw(7) << "DAYS" << std::setw(8) << "LINKS"
+        << std::setw(12) << "BATCH ROWS" << std::setw(15) << "REJECTED ROWS" << std::setw(16) << "COHORT MEMBERS"
+        << "MESSAGES\n";
+    workflows::Forgotten all;
+    for (const auto& [ods, organisation] : config->organisations) {
+        if (only && ods != *only) continue;
+        const auto f = retention.prune(ods, organisation.retentionDays, dryRun);
+        out << std::setw(14) << ods << std::setw(7) << organisation.retentionDays << std::setw(8) << f.links
+            << std::setw(12) << f.batchRows << std::setw(15) << f.rejectedRows << std::setw(16) << f.cohortMembers
+            << f.messagePayloads << '\n';
+        all.links += f.links;
+        all.batchRows += f.batchRows;
+        all.rejectedRows += f.rejectedRows;
+        all.cohortMembers += f.cohortMembers;
+        all.messagePayloads += f.messagePayloads;
+    }
+    out << (dryRun ? "Would forget" : "Forgot") << " the patient details of " << all.total()
+        << " rows past their organisation's retention_days" << (dryRun ? " (dry run: nothing changed)" : "") << ".\n";
+    return 0;
+}
+
 // How far through a file of `total` bytes the reading is, as a bar redrawn in place on a terminal.
 class ProgressBar {
 public:
@@ -560,6 +595,16 @@ const std::map<std::string, Verb>& verbs() {
           "Applies every numbered migration the store lacks. `serve` does this too, at start.",
           {{"--config"}},
           migrate}},
+        {"prune",
+         {"clinhub prune --config FILE [--org ODS] [--dry-run]",
+          "forget patient details past each organisation's retention_days",
+          "Does now what the running hub's retention job does every hub.retention_interval_s: forgets the NHS\n"
+          "numbers, dates of birth, mobiles, names and message texts that each organisation's retention_days\n"
+          "(default 90) have run out on: links expired that long ago, rows of batches sent or stopped, cohort\n"
+          "members who completed or declined, messages sent or failed. States and counts stay for reports.\n"
+          "Prints how many rows of each kind, per organisation. --dry-run only counts them.",
+          {{"--config"}, {"--org"}, {"--dry-run"}},
+          prune}},
         {"links create",
          {"clinhub links create --config FILE --org ODS --rule RULE --nhs-number N --date-of-birth D --mobile M",
           "send one patient a self-book link",

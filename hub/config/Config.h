@@ -63,6 +63,7 @@ struct Organisation {
     std::string name;
     std::string notifyEmail;           // where clinician notifications go; empty for none
     std::string batchCsv = "systmone"; // a batch list's columns: "emis" (NHS Number only) or "systmone"
+    int retentionDays = 90;            // patient details are forgotten this long after they are finished with
     Route route;
     std::map<std::string, Rule> rules;
     std::map<std::string, Campaign> campaigns;
@@ -88,6 +89,7 @@ struct Http {
     int bookingsPerHour = 100;
     // A laptop demo over plain http: the session cookie is not marked Secure, which browsers would refuse.
     bool localDemo = false;
+    int retentionIntervalSeconds = 3600; // how often the retention job runs (workflows::Retention)
     std::string publicUrl = "http://127.0.0.1:8080";
     int threads = 16;
     int maxQueued = 256;

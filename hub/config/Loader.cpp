@@ -257,6 +257,8 @@ public:
             config.http.listen = text(hub->find("listen"), config.http.listen);
             config.http.adminListen = text(hub->find("admin_listen"), config.http.adminListen);
             config.http.localDemo = boolean(hub->find("local_demo"), config.http.localDemo);
+            config.http.retentionIntervalSeconds =
+                integer(hub->find("retention_interval_s"), config.http.retentionIntervalSeconds);
             config.http.trustedProxies = texts(hub->find("trusted_proxies"));
             if (const YamlNode* limits = hub->find("patient_limits")) {
                 config.http.dateOfBirthChecksPerHour =
@@ -351,6 +353,7 @@ private:
         o.name = text(node.find("name"), "");
         o.notifyEmail = text(node.find("notify_email"), "");
         o.batchCsv = text(node.find("batch_csv"), o.batchCsv);
+        o.retentionDays = integer(node.find("retention_days"), o.retentionDays);
         if (const YamlNode* route = node.find("route")) {
             o.route.appointmentBook = text(route->find("appointment_book"), "");
             o.route.sms = texts(route->find("sms"));

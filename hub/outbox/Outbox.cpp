@@ -18,6 +18,9 @@ constexpr const char* kColumns = "reference, organisation, channel, payload, sta
                                  "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, ''), "
                                  "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at";
 
+// What a sent or forgotten message keeps of its body.
+constexpr const char* kForgottenPayload = "{}";
+
 // What a payload and a follow-up are sealed to: their own row and column, so neither opens anywhere else.
 std::string payloadContext(const std::string& reference) { return reference + "/payload"; }
 std::string afterSentContext(const std::string& reference) { return reference + "/after_sent"; }
@@ -323,11 +326,14 @@ Requeue Outbox::requeue(const std::string& organisation, const std::string& refe
     Requeue outcome = Requeue::notFound;
     store_.write([&](store::Session& s) {
         std::string state;
-        s << "SELECT state FROM outbox WHERE reference = ? AND organisation = ?", useRef(reference),
-            useRef(organisation), into(state), now;
+        std::string payload;
+        s << "SELECT state, payload FROM outbox WHERE reference = ? AND organisation = ?", useRef(reference),
+            useRef(organisation), into(state), into(payload), now;
         if (state.empty()) return;
         outcome = Requeue::notFailed;
         if (state != "failed") return;
+        outcome = Requeue::forgotten;
+        if (payload == kForgottenPayload) return;
         int64_t t = store::nowMicros();
         s << "UPDATE outbox SET state = 'queued', attempts = 0, due_at = ?, claimed_until = 0, updated_at = ? "
              "WHERE reference = ? AND state = 'failed'",
@@ -354,6 +360,15 @@ bool Outbox::recordDelivery(const std::string& reference, DeliveryState state, c
         found = update.execute() == 1;
     });
     return found;
+}
+
+int64_t Outbox::forgetPayloads(store::Session& s, const store::Forget& f) {
+    static constexpr store::ForgetSql kBodies{
+        "outbox", "reference",
+        "organisation = ? AND updated_at < ? AND state IN ('sent', 'failed') AND (payload <> '{}' OR after_sent "
+        "IS NOT NULL)",
+        "payload = '{}', after_sent = NULL"};
+    return store::forgetRows(s, f, kBodies);
 }
 
 } // namespace clinhub::outbox

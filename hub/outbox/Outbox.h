@@ -7,6 +7,7 @@
 // can be sent again.
 #pragma once
 
+#include "hub/store/Forget.h"
 #include "hub/store/Store.h"
 
 #include <clinhub/plugin.hpp>
@@ -45,9 +46,9 @@ struct Message {
     std::string reference;
     std::string organisation;
     Channel channel = Channel::sms;
-    std::string payloadJson;  // opened: it is sealed at rest (store::DataKeys)
-    std::string unreadable;   // why payloadJson could not be opened (a key no longer given, an altered row)
-    std::string state; // queued, sending, sent, failed
+    std::string payloadJson; // opened: it is sealed at rest (store::DataKeys)
+    std::string unreadable;  // why payloadJson could not be opened (a key no longer given, an altered row)
+    std::string state;       // queued, sending, sent, failed
     int attempts = 0;
     int64_t dueAt = 0;
     std::string connector; // last connector tried, or the one that sent it
@@ -60,7 +61,7 @@ struct Message {
     int64_t updatedAt = 0;
 };
 
-enum class Requeue { requeued, notFound, notFailed };
+enum class Requeue { requeued, notFound, notFailed, forgotten };
 
 struct Attempt {
     int attempt = 0;
@@ -131,6 +132,9 @@ public:
     [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
     // Sends a dead letter again from scratch: a fresh retry budget, due now.
     Requeue requeue(const std::string& organisation, const std::string& reference);
+    // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter
+    // whose body is gone can no longer be sent again.
+    static int64_t forgetPayloads(store::Session& s, const store::Forget& f);
     // Records what a delivery receipt says; false when no message has that reference.
     bool recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail);
 

@@ -97,6 +97,30 @@ void Hub::start() {
         community_->sendScheduledInvites();
     });
 
+    // Patient details past each organisation's retention_days are forgotten, a few hundred rows per
+    // transaction; the counter says how many, by kind.
+    retention_ = std::make_unique<workflows::Retention>(*store_);
+    auto& forgotten = metrics_.counter("clinhub_retention_forgotten_total",
+                                       "Rows whose patient details the retention job forgot, by kind", {"kind"});
+    for (const auto& [kind, none] : workflows::Forgotten{}.byKind())
+        forgotten.inc({kind}, static_cast<double>(none)); // every kind shown from the start, at 0
+    retentionSweep_ = onceAcrossProcesses(
+        "retention", std::chrono::seconds(config.http.retentionIntervalSeconds), [this, &forgotten] {
+            for (const auto& [ods, organisation] : current_->get()->config().organisations) {
+                const auto f = retention_->prune(ods, organisation.retentionDays, false);
+                if (f.total() == 0) continue;
+                for (const auto& [kind, count] : f.byKind())
+                    forgotten.inc({kind}, static_cast<double>(count));
+                log::info("retention_forgot", {{"organisation", ods},
+                                               {"retention_days", std::to_string(organisation.retentionDays)},
+                                               {"links", std::to_string(f.links)},
+                                               {"batch_rows", std::to_string(f.batchRows)},
+                                               {"rejected_rows", std::to_string(f.rejectedRows)},
+                                               {"cohort_members", std::to_string(f.cohortMembers)},
+                                               {"message_payloads", std::to_string(f.messagePayloads)}});
+            }
+        });
+
     // With hub.admin_listen the staff and operations routes have a listener of their own, which a practice
     // keeps off the internet; patients, providers' delivery receipts and liveness probes use hub.listen.
     const bool split = !config.http.adminListen.empty();

@@ -15,6 +15,7 @@
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
 #include "hub/workflows/CommunityClinics.h"
+#include "hub/workflows/Retention.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -81,6 +82,8 @@ private:
     std::unique_ptr<Periodic> communityInvitations_;
     std::unique_ptr<api::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
+    std::unique_ptr<workflows::Retention> retention_;
+    std::unique_ptr<Periodic> retentionSweep_;
     http::Router router_;
     http::Router adminRouter_; // used when hub.admin_listen is set
     std::unique_ptr<http::Server> server_;

@@ -50,9 +50,10 @@ std::string demoKeySpec(const config::Config& config) {
         const bool written = ::write(made, spec.data(), spec.size()) == static_cast<ssize_t>(spec.size());
         ::close(made);
         if (!written) refuseKeys("cannot write the demo key file " + path);
-        log::warning("data_key_generated", {{"file", path},
-                                            {"action", "a local demo only: set " + std::string(store::kDataKeyVariable) +
-                                                           " for real patients"}});
+        log::warning(
+            "data_key_generated",
+            {{"file", path},
+             {"action", "a local demo only: set " + std::string(store::kDataKeyVariable) + " for real patients"}});
     } else if (errno != EEXIST) {
         refuseKeys("cannot create the demo key file " + path + ": " + std::strerror(errno));
     }
@@ -75,7 +76,8 @@ store::DataKeys dataKeys(const config::Config& config) {
         spec = demoKeySpec(config);
     else
         refuseKeys("not set. The outbox seals patients' links and details with it (AES-256-GCM). Set it to "
-                   "ID:BASE64, e.g. " + std::string(store::kDataKeyVariable) +
+                   "ID:BASE64, e.g. " +
+                   std::string(store::kDataKeyVariable) +
                    "=1:$(openssl rand -base64 32), kept out of the config; or, on a demo, hub.local_demo: true");
     try {
         return store::DataKeys::parse(spec);

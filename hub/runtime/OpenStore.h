@@ -20,9 +20,9 @@ constexpr std::chrono::seconds kStorePatience{10};
 // never a key.
 store::DataKeys dataKeys(const config::Config& config);
 
-// The config's store, migrated, sealing with dataKeys(config). A PostgreSQL server that cannot be reached is tried again each second, each
-// miss logged at warning, for up to `patience`. Throws StartupError with one line, at hub.store's
-// FILE:LINE:COL, saying why, without the URL's password.
+// The config's store, migrated, sealing with dataKeys(config). A PostgreSQL server that cannot be reached is tried
+// again each second, each miss logged at warning, for up to `patience`. Throws StartupError with one line, at
+// hub.store's FILE:LINE:COL, saying why, without the URL's password.
 std::unique_ptr<store::Store> openStore(const config::Config& config, std::chrono::seconds patience = kStorePatience);
 
 } // namespace clinhub::runtime

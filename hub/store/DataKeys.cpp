@@ -79,12 +79,10 @@ DataKeys DataKeys::parse(std::string_view spec) {
         const std::string position = "key " + std::to_string(keys.size() + 1);
         const std::size_t colon = item.find(':');
         if (colon == std::string_view::npos)
-            throw std::invalid_argument(position + " is not ID:BASE64 (e.g. 2026-12:" +
-                                        "$(openssl rand -base64 32))");
+            throw std::invalid_argument(position + " is not ID:BASE64 (e.g. 2026-12:" + "$(openssl rand -base64 32))");
         const std::string id(item.substr(0, colon));
         if (!goodId(id))
-            throw std::invalid_argument(position + ": id '" + id +
-                                        "' must be 1-32 letters, digits, '-', '_' or '.'");
+            throw std::invalid_argument(position + ": id '" + id + "' must be 1-32 letters, digits, '-', '_' or '.'");
         for (const auto& k : keys)
             if (k.id == id) throw std::invalid_argument(position + ": id '" + id + "' is given twice");
         std::string bytes;
@@ -158,7 +156,7 @@ std::string DataKeys::open(std::string_view stored, std::string_view context) co
     } catch (const std::invalid_argument&) {
         throw std::runtime_error("sealed value is not base64");
     }
-    if (bytes.size() < static_cast<std::size_t>(kNonceBytes + kTagBytes))
+    if (bytes.size() < std::size_t{kNonceBytes} + kTagBytes)
         throw std::runtime_error("sealed value too short");
     const std::size_t size = bytes.size() - kNonceBytes - kTagBytes;
     std::string plain(size, '\0');

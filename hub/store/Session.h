@@ -26,8 +26,7 @@ std::string placeholdersFor(Dialect dialect, std::string_view sql);
 class Statement : public Poco::Data::Statement {
 public:
     explicit Statement(Poco::Data::Statement&& statement) : Poco::Data::Statement(std::move(statement)) {}
-    template <typename T>
-    Statement& operator<<(const T&) = delete;
+    template <typename T> Statement& operator<<(const T&) = delete;
 };
 
 class Session {

@@ -447,4 +447,23 @@ int BatchSelfBook::mintPending(int max) {
     return minted;
 }
 
+int64_t BatchSelfBook::forgetRows(store::Session& s, const store::Forget& f, bool rejected) {
+    // A batch still sending needs its rows; a ready one keeps them until it is sent or stopped.
+    static constexpr const char* kForget = "fields = NULL, nhs_number = NULL, mobile = NULL, date_of_birth = NULL, "
+                                           "name = NULL";
+    static constexpr store::ForgetSql kSendable{
+        "batch_rows", "batch_id, row_number",
+        "batch_id IN (SELECT id FROM batches WHERE organisation = ? AND updated_at < ? AND state IN ('draft', 'sent', "
+        "'stopped')) AND reason IS NULL AND (nhs_number IS NOT NULL OR mobile IS NOT NULL OR date_of_birth IS NOT "
+        "NULL OR name IS NOT NULL)",
+        kForget};
+    static constexpr store::ForgetSql kRejected{
+        "batch_rows", "batch_id, row_number",
+        "batch_id IN (SELECT id FROM batches WHERE organisation = ? AND updated_at < ? AND state IN ('draft', 'sent', "
+        "'stopped')) AND reason IS NOT NULL AND (fields IS NOT NULL OR nhs_number IS NOT NULL OR mobile IS NOT NULL OR "
+        "date_of_birth IS NOT NULL OR name IS NOT NULL)",
+        kForget};
+    return store::forgetRows(s, f, rejected ? kRejected : kSendable);
+}
+
 } // namespace clinhub::workflows

@@ -74,6 +74,10 @@ public:
     Batch send(const std::string& organisation, const std::string& batchId);
     // Mints up to `max` links of one sending batch in one transaction; returns how many (0: none waiting).
     int mintPending(int max);
+    // Retention: forgets what rows of batches finished and untouched before f.before hold of patients,
+    // either the rows that could be sent or (`rejected`) those kept as uploaded for rejected.csv. The
+    // verdicts and counts stay.
+    static int64_t forgetRows(store::Session& s, const store::Forget& f, bool rejected);
 
 private:
     Batch load(store::Session& session, const std::string& organisation, const std::string& batchId);

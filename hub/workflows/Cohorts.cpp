@@ -568,4 +568,14 @@ std::shared_ptr<LinkBook> Cohorts::clinicsFor(const Link& link) {
     return std::make_shared<ClinicBook>(store_, choiceFor(m, *campaign, link.dose, false), m.id, "patient", clock_);
 }
 
+int64_t Cohorts::forgetMembers(store::Session& s, const store::Forget& f) {
+    // The NHS number is unique per campaign, so a forgotten one becomes the member's own id.
+    static constexpr store::ForgetSql kMembers{
+        "cohort_members", "id",
+        "organisation = ? AND updated_at < ? AND status IN ('completed', 'declined') AND date_of_birth <> ''",
+        "nhs_number = 'forgotten-' || id, name = NULL, date_of_birth = '', mobile = NULL, email = NULL, "
+        "school_urn = NULL"};
+    return store::forgetRows(s, f, kMembers);
+}
+
 } // namespace clinhub::workflows

@@ -87,6 +87,9 @@ public:
     CohortUpload upload(const std::string& organisation, const std::string& campaign, std::istream& csv);
     // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
     int recheckPending(int max);
+    // Retention: forgets who members are (NHS number, name, date of birth, contact details, school) once
+    // they completed or declined and were untouched since before f.before; their labels and doses stay.
+    static int64_t forgetMembers(store::Session& s, const store::Forget& f);
 
     CohortListing list(const std::string& organisation, const std::string& campaign, const std::string& status,
                        const std::string& dose1Week);

@@ -754,4 +754,11 @@ std::optional<SelfBook::Session> SelfBook::session(const std::string& sessionId,
     return Session{sessionId, csrfs.front(), links.front(), expiries.front()};
 }
 
+int64_t SelfBook::forgetPatients(store::Session& s, const store::Forget& f) {
+    static constexpr store::ForgetSql kLinks{
+        "links", "id", "organisation = ? AND nhs_number <> '' AND expires_at < ? AND updated_at < ?",
+        "nhs_number = '', date_of_birth = '', mobile = '', name = NULL"};
+    return store::forgetRows(s, f, kLinks);
+}
+
 } // namespace clinhub::workflows

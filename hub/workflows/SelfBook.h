@@ -10,6 +10,7 @@
 #pragma once
 
 #include "hub/runtime/Runtime.h"
+#include "hub/store/Forget.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BookGate.h"
 #include "hub/workflows/SlotCache.h"
@@ -165,6 +166,9 @@ public:
     bool remove(const std::string& organisation, const std::string& linkId);
     // Marks every link past its expiry; returns how many.
     int sweepExpired();
+    // Retention: forgets the NHS number, date of birth, mobile and name of links expired and untouched
+    // before f.before. The link, its state and its history stay, for reports.
+    static int64_t forgetPatients(store::Session& s, const store::Forget& f);
 
     // ---- Patient, by the token in the URL ----
     Visit open(const std::string& token);

@@ -11,6 +11,7 @@
 #include "hub/metrics/Metrics.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
+#include "tests/outbox/QueuedMessages.h"
 #include "tests/store/TestStore.h"
 
 #include <Poco/JSON/Array.h>

@@ -174,12 +174,8 @@ protected:
     // The patient's token, from the nth SMS (the invite first, then the confirmation with its manage link)
     // the outbox holds for this mobile.
     std::string tokenFor(const std::string& mobile, int nth = 0) {
-        auto s = store->session();
-        std::vector<std::string> payloads;
-        s << "SELECT payload FROM outbox WHERE channel = 'sms' ORDER BY created_at",
-            Poco::Data::Keywords::into(payloads), Poco::Data::Keywords::now;
-        for (const auto& p : payloads)
-            if (p.find(mobile) != std::string::npos && nth-- == 0) {
+        for (const auto& m : queuedMessages(*store, "sms"))
+            if (const auto& p = m.payloadJson; p.find(mobile) != std::string::npos && nth-- == 0) {
                 const auto at = p.find("/b/") + 3;
                 return p.substr(at, p.find_first_of("\" ", at) - at);
             }

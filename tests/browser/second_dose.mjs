@@ -45,6 +45,7 @@ function writeFiles() {
   listen: 127.0.0.1:0
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 1}
+  local_demo: true
 connectors:
   book: {plugin: local-book, config: {database: book.db, seed: book-seed.yaml}}
   outbox: {plugin: outbox-file, config: {path: outbox.jsonl}}

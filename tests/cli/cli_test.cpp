@@ -1,5 +1,7 @@
 #include "tests/cli/HubProcess.h"
 
+#include "hub/store/Store.h"
+
 #include <clinhub/plugin.h>
 
 #include <gtest/gtest.h>
@@ -140,6 +142,63 @@ organisations:
     EXPECT_NE(refused.err.find("patient.mobile: not a UK mobile number (it looks like a landline)"), std::string::npos);
 }
 
+// The link `clinhub links create` made, aged by `days` as if it had been made and had expired that long ago.
+void ageLinks(const std::string& storeUrl, int days) {
+    auto store = store::Store::open(storeUrl);
+    store->write([&](store::Session& s) {
+        int64_t by = days * 86'400LL * 1'000'000;
+        s << "UPDATE links SET created_at = created_at - ?, expires_at = expires_at - ?, updated_at = updated_at - ?",
+            Poco::Data::Keywords::use(by), Poco::Data::Keywords::use(by), Poco::Data::Keywords::use(by),
+            Poco::Data::Keywords::now;
+    });
+}
+
+TEST(Prune, ADryRunCountsWhatTheRunForgetsAndARunForgetsIt) {
+    TempDir dir;
+    std::ofstream(dir.file("hub.yaml")) << R"(hub: {store: "sqlite:hub.db"}
+connectors:
+  book: {plugin: local-book, config: {database: book.db}}
+  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
+organisations:
+  A12345:
+    name: Test Surgery
+    retention_days: 30
+    route: {appointment_book: book, sms: [texts]}
+    rules:
+      flu: {title: Flu vaccination, slot_types: [Flu clinic], link_expiry_days: 7}
+  B99999:
+    name: Other Surgery
+    route: {appointment_book: book, sms: [texts]}
+)";
+    const auto config = dir.file("hub.yaml");
+    ASSERT_EQ(runClinhub({"links", "create", "--config", config, "--org", "A12345", "--rule", "flu", "--nhs-number",
+                          "9995260182", "--date-of-birth", "14/03/1956", "--mobile", "07700 900123"},
+                         dir)
+                  .exitCode,
+              0);
+    const std::string header = "ORGANISATION  DAYS   LINKS   BATCH ROWS  REJECTED ROWS  COHORT MEMBERS  MESSAGES\n";
+    const auto fresh = runClinhub({"prune", "--config", config, "--dry-run"}, dir);
+    EXPECT_EQ(fresh.exitCode, 0) << fresh.err;
+    EXPECT_EQ(fresh.out, header + "A12345        30     0       0           0              0               0\n"
+                                  "B99999        90     0       0           0              0               0\n"
+                                  "Would forget the patient details of 0 rows past their organisation's "
+                                  "retention_days (dry run: nothing changed).\n");
+
+    ageLinks("sqlite:" + dir.file("hub.db"), 40); // expired 33 days ago: past 30
+    const auto dry = runClinhub({"prune", "--config", config, "--dry-run", "--org", "A12345"}, dir);
+    EXPECT_EQ(dry.out, header + "A12345        30     1       0           0              0               0\n"
+                                "Would forget the patient details of 1 rows past their organisation's "
+                                "retention_days (dry run: nothing changed).\n");
+    const auto run = runClinhub({"prune", "--config", config}, dir);
+    EXPECT_EQ(run.exitCode, 0) << run.err;
+    EXPECT_NE(run.out.find("Forgot the patient details of 1 rows"), std::string::npos) << run.out;
+    EXPECT_NE(runClinhub({"prune", "--config", config, "--dry-run"}, dir).out.find("of 0 rows"), std::string::npos);
+
+    const auto unknown = runClinhub({"prune", "--config", config, "--org", "Z00000"}, dir);
+    EXPECT_EQ(unknown.exitCode, 2);
+    EXPECT_NE(unknown.err.find("organisation 'Z00000' is not in"), std::string::npos) << unknown.err;
+}
+
 TEST(Cli, EveryVerbAnswersHelp) {
     TempDir dir;
     for (const auto& verb : std::vector<std::vector<std::string>>{{"serve"},
@@ -152,7 +211,8 @@ TEST(Cli, EveryVerbAnswersHelp) {
                                                                   {"links", "create"},
                                                                   {"keys", "create"},
                                                                   {"keys", "list"},
-                                                                  {"keys", "revoke"}}) {
+                                                                  {"keys", "revoke"},
+                                                                  {"prune"}}) {
         auto args = verb;
         args.emplace_back("--help");
         const auto result = runClinhub(args, dir);
@@ -178,7 +238,8 @@ TEST(Cli, EveryVerbRefusesAnUnknownOptionOrAStrayArgumentWithItsUsage) {
                                                        "14/03/1956", "--mobile", "07700900123"},
                                                       {"keys", "create", "--config", config, "--org", "A12345"},
                                                       {"keys", "list", "--config", config},
-                                                      {"keys", "revoke", "--config", config, "key_nothing"}};
+                                                      {"keys", "revoke", "--config", config, "key_nothing"},
+                                                      {"prune", "--config", config, "--dry-run"}};
     for (const auto& verb : verbs) {
         const std::string name = verb[0] + (verb[1].starts_with("-") || verb[0] == "serve" ? "" : " " + verb[1]);
         for (const std::vector<std::string>& extra :

@@ -63,6 +63,35 @@ TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
     EXPECT_EQ(hub.stop(), 0);
 }
 
+TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
+    TempDir dir;
+    const auto path =
+        writeConfig(dir, "    retention_days: 30\n    rules: {flu: {title: Flu, slot_types: [Flu clinic]}}\n");
+    std::string text;
+    {
+        std::ifstream in(path);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::ofstream(path) << text.replace(text.find("  outbox: {"), 0, "  retention_interval_s: 1\n");
+    ASSERT_EQ(runClinhub({"links", "create", "--config", path, "--org", "A12345", "--rule", "flu", "--nhs-number",
+                          "9995260182", "--date-of-birth", "14/03/1956", "--mobile", "07700 900123"},
+                         dir)
+                  .exitCode,
+              0);
+    ASSERT_TRUE(runSql(dir, "UPDATE links SET expires_at = expires_at - 3456000000000, updated_at = updated_at - "
+                            "3456000000000;")); // 40 days
+    HubProcess hub(path, dir);
+    ASSERT_TRUE(hub.started()) << hub.log();
+    EXPECT_TRUE(HubProcess::eventually([&] {
+        return metric(hub, R"(clinhub_retention_forgotten_total{kind="links"})") == 1;
+    })) << hub.get("/metrics").body;
+    EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="message_payloads"})"), 0);
+    EXPECT_NE(hub.log().find(R"("event":"retention_forgot")"), std::string::npos) << hub.log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="links"})"), 1) << "forgotten once";
+    EXPECT_EQ(hub.stop(), 0);
+}
+
 TEST(Serve, AnAdminListenerKeepsTheStaffApiAndMetricsOffThePatientOne) {
     TempDir dir;
     auto path = writeConfig(dir);

@@ -7,6 +7,7 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
+#include "tests/outbox/QueuedMessages.h"
 #include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
@@ -114,16 +115,7 @@ organisations:
     }
 
     std::vector<outbox::Message> queued(outbox::Channel channel) {
-        std::vector<outbox::Message> out;
-        auto s = store->session();
-        std::vector<std::string> refs;
-        std::string c = outbox::toString(channel);
-        s << "SELECT reference FROM outbox WHERE channel = ? ORDER BY created_at", Poco::Data::Keywords::use(c),
-            Poco::Data::Keywords::into(refs), Poco::Data::Keywords::now;
-        outbox::Outbox box(*store);
-        for (const auto& r : refs)
-            out.push_back(*box.find(r));
-        return out;
+        return queuedMessages(*store, outbox::toString(channel));
     }
 
     // Lines added to the book's seed (patients, slot templates) by a test's SetUp before start().
