@@ -7,6 +7,7 @@
 // never logged, and a server's reply is quoted with the recipient's address blanked out.
 #include "Config.h"
 #include "Message.h"
+#include "Scrub.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Net/Context.h>
@@ -191,8 +192,10 @@ private:
         }
     }
 
+    // The server's reply may repeat what it was sent (a recipient, a line of the body): it reaches logs and
+    // staff only scrubbed of anything shaped like a patient detail.
     [[nodiscard]] Result classify(int status, const std::string& text) const {
-        std::string message = where_ + ": " + text;
+        std::string message = where_ + ": " + clinhub::connectors::scrub(text, 300);
         while (!message.empty() && (message.back() == '\r' || message.back() == '\n'))
             message.pop_back();
         if (status / 100 == 5) return Result::permanent(message);

@@ -239,6 +239,18 @@ TEST_F(SmtpEmailTest, ARejectedRecipientIsPermanentAndTheReplyDoesNotRepeatTheAd
     EXPECT_TRUE(arrived().empty());
 }
 
+TEST_F(SmtpEmailTest, AReplyThatRepeatsPatientDetailsIsScrubbedOfThem) {
+    auto& mail = connector(config());
+    auto email = invitation();
+    email.to = "chatty@example.org";
+    std::string id;
+    const auto r = mail.send(email, id);
+    EXPECT_EQ(r.status, Status::permanent);
+    EXPECT_NE(r.message.find("550"), std::string::npos) << r.message;
+    for (const char* detail : {"943 476 5919", "14/03/1956", "07700 900123", "900123"})
+        EXPECT_EQ(r.message.find(detail), std::string::npos) << detail << " in " << r.message;
+}
+
 TEST_F(SmtpEmailTest, ATemporaryRefusalIsRetryable) {
     auto& mail = connector(config());
     auto email = invitation();

@@ -7,7 +7,8 @@ The TLS certificate is self-signed, made here with openssl into DIR/tls/ (cert.p
 trusts); nothing private is committed. Each message that arrives becomes DIR/messages/<n>.json: the
 envelope, how the session got there (TLS, AUTH mechanism, whether AUTH ran over TLS) and the message as
 Python's email package reads it. --silent 1 accepts connections but never greets (a server that hangs);
---no-tls 1 offers no STARTTLS. Recipients starting "reject" get 550, "busy" 451.
+--no-tls 1 offers no STARTTLS. Recipients starting "reject" get 550, "busy" 451, "chatty" a 550 that
+repeats patient details.
 """
 import argparse
 import asyncio
@@ -65,6 +66,9 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("reject"):
             return "550 5.1.1 <%s>: Recipient address rejected: mailbox unavailable" % address
+        if address.startswith("chatty"):
+            # A server whose refusal repeats what it was sent about the patient.
+            return "550 5.7.1 Refused: patient 943 476 5919, born 14/03/1956, mobile 07700 900123"
         if address.startswith("busy"):
             return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
