@@ -105,6 +105,8 @@ std::string postgresConnectionString(const std::string& url) {
     return out;
 }
 
+bool tuneSqliteForThisProcess() { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }
+
 int64_t nowMicros() { return Poco::Timestamp().epochMicroseconds(); }
 
 int64_t nextSequence() {

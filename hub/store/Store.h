@@ -99,6 +99,11 @@ private:
 // std::invalid_argument when the URL is not postgresql:// or a part holds a space.
 std::string postgresConnectionString(const std::string& url);
 
+// For a process's main(), before anything opens a database: SQLite stops counting its memory in use, a
+// count every allocation of every connection updated under one process-wide mutex (under load, most of
+// the hub's lock contention). Returns false when it came too late and changed nothing.
+bool tuneSqliteForThisProcess();
+
 // Microseconds since the epoch: how every time is stored, so no database rounds it.
 int64_t nowMicros();
 

@@ -3,11 +3,26 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <thread>
 
 using namespace Poco::Data::Keywords;
 
 namespace {
+
+// ctest runs each test in a process of its own, so this one is first to touch SQLite in its process.
+TEST(SqliteTuning, ATunedProcessKeepsNoMemoryCountWhichEveryAllocationWouldLockForAndTuningLateIsRefused) {
+    ASSERT_TRUE(clinhub::store::tuneSqliteForThisProcess());
+    clinhub::test::TempDir dir;
+    auto store = clinhub::store::Store::open("sqlite:" + dir.file("tuned.db"));
+    store->migrate();
+    sqlite3_int64 current = -1;
+    sqlite3_int64 highest = -1;
+    ASSERT_EQ(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0), SQLITE_OK);
+    EXPECT_EQ(current, 0) << "SQLite still counts its memory";
+    EXPECT_FALSE(clinhub::store::tuneSqliteForThisProcess()) << "SQLite is running: too late to change";
+}
 
 TEST(Store, AppliesEveryMigrationOnceAndRecordsTheVersion) {
     clinhub::test::TempDir dir;
