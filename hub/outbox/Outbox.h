@@ -130,8 +130,11 @@ public:
     [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
     // Sends a dead letter again from scratch: a fresh retry budget, due now.
     Requeue requeue(const std::string& organisation, const std::string& reference);
-    // Records what a delivery receipt says; false when no message has that reference.
-    bool recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail);
+    // Records what a delivery receipt from `connector` says; false when no message has that reference or the
+    // message was not put to that connector (a receipt is the word of the provider that took the message,
+    // and no other provider may speak for it).
+    bool recordDelivery(const std::string& connector, const std::string& reference, DeliveryState state,
+                        const std::string& detail);
 
 private:
     store::Store& store_;
