@@ -10,9 +10,14 @@
 // LATENCY_MS (default 0) makes the simulator answer each request that much later, as a remote API does;
 // the hub keeps several lookups in flight, the baseline one at a time. The hub's store is
 // CLINHUB_BENCH_STORE's (bench/Report.h).
+//
+// While the upload runs, a probe in this process writes one row to the hub's store again and again, each
+// in a transaction of its own taking the store's write lock: the longest it waits is how long the upload
+// (or anything else in the hub) held that lock at a stretch, plus SQLite's busy-retry sleep.
 #include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
+#include "hub/store/Store.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -24,6 +29,8 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +40,7 @@
 #include <signal.h>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -152,6 +160,30 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < numbers.size(); ++i)
         csv += numbers[i] + ",Bench Patient " + std::to_string(i) + ",1960-01-01,07700 900" +
                std::to_string(100 + i % 900) + "\r\n";
+    const std::string probeUrl = bench::onPostgres() ? bench::storeUrl() : "sqlite:" + (dir / "hub.db").string();
+    auto probeStore = clinhub::store::Store::open(probeUrl);
+    probeStore->write([](clinhub::store::Session& s) {
+        s << "INSERT INTO job_turns (job, holder, until_at) VALUES ('bench-probe', 'bench', 0)",
+            Poco::Data::Keywords::now;
+    });
+    std::atomic<bool> uploading{true};
+    double longestWait = 0;
+    bool probeFailed = false;
+    std::thread probe([&] {
+        while (uploading) {
+            const auto asked = Clock::now();
+            try {
+                probeStore->write([](clinhub::store::Session& s) {
+                    s << "UPDATE job_turns SET until_at = until_at + 1 WHERE job = 'bench-probe'",
+                        Poco::Data::Keywords::now;
+                });
+            } catch (const std::exception&) {
+                probeFailed = true; // waited out the store's busy timeout
+            }
+            longestWait = std::max(longestWait, seconds(asked));
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    });
     start = Clock::now();
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
     session.setTimeout(Poco::Timespan(3600, 0));
@@ -165,6 +197,8 @@ int main(int argc, char** argv) {
     std::string body;
     Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
     const double upload = seconds(start);
+    uploading = false;
+    probe.join();
     const long rss = peakRssKiB(hub.id());
     ::kill(static_cast<pid_t>(hub.id()), SIGTERM);
     hub.wait();
@@ -185,10 +219,14 @@ int main(int argc, char** argv) {
                 }()
                     .c_str());
     std::printf("  hub peak RSS %.1f MiB\n", rss / 1024.0);
+    std::printf("  longest wait for the store's write lock during the upload %.0f ms%s\n", longestWait * 1000,
+                probeFailed ? " (a probe write timed out)" : "");
     // No target is set for cohort uploads: the figures are for comparison only.
     const std::string name = bench::format("cohort labelling %d patients, %s ms: ", n, latency.c_str());
     bench::result(name + "upload + lookups + labels", bench::format("%.2f s", upload),
                   bench::format("%.2f s", baseline), bench::ratio(upload / baseline), bench::kNone, bench::kNone);
+    bench::result(name + "longest write-lock wait during upload", bench::format("%.0f ms", longestWait * 1000),
+                  bench::kNone, bench::kNone, bench::kNone, bench::kNone);
     bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
                   bench::kNone, bench::kNone);
     fs::remove_all(dir);
