@@ -11,13 +11,12 @@
 // the hub keeps several lookups in flight, the baseline one at a time. The hub's store is
 // CLINHUB_BENCH_STORE's (bench/Report.h).
 //
-// While the upload runs, a probe in this process writes one row to the hub's store again and again, each
-// in a transaction of its own taking the store's write lock: the longest it waits is how long the upload
-// (or anything else in the hub) held that lock at a stretch, plus SQLite's busy-retry sleep.
+// While the upload runs, a probe asks the hub for one small write after another (a staff API request that
+// creates a clinic, one transaction taking the store's write lock): its slowest answer bounds how long the
+// upload kept the hub's other writers waiting at a stretch.
 #include "Report.h"
 #include "SimProcess.h"
 #include "hub/host/PluginHost.h"
-#include "hub/store/Store.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -160,27 +159,37 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < numbers.size(); ++i)
         csv += numbers[i] + ",Bench Patient " + std::to_string(i) + ",1960-01-01,07700 900" +
                std::to_string(100 + i % 900) + "\r\n";
-    const std::string probeUrl = bench::onPostgres() ? bench::storeUrl() : "sqlite:" + (dir / "hub.db").string();
-    auto probeStore = clinhub::store::Store::open(probeUrl);
-    probeStore->write([](clinhub::store::Session& s) {
-        s << "INSERT INTO job_turns (job, holder, until_at) VALUES ('bench-probe', 'bench', 0)",
-            Poco::Data::Keywords::now;
-    });
+    // A clinic years ahead, unpublished: one write, nothing patients see.
+    const std::string clinic = R"({"dose": "second", "vaccine": {"code": "39114911000001105", "term": "Comirnaty"},
+        "location": "Probe", "date": "2030-01-10", "start": "09:00", "end": "10:00", "capacity": 1,
+        "published": false})";
+    const auto probeOnce = [&] {
+        Poco::Net::HTTPClientSession probeSession("127.0.0.1", port);
+        probeSession.setTimeout(Poco::Timespan(60, 0));
+        Poco::Net::HTTPRequest post("POST", "/api/v1/organisations/V12345/campaigns/covid/clinics",
+                                    Poco::Net::HTTPMessage::HTTP_1_1);
+        post.set("Authorization", "Bearer " + key);
+        post.setContentType("application/json");
+        post.setContentLength64(static_cast<Poco::Int64>(clinic.size()));
+        probeSession.sendRequest(post) << clinic;
+        Poco::Net::HTTPResponse answer;
+        std::string ignored;
+        Poco::StreamCopier::copyToString(probeSession.receiveResponse(answer), ignored);
+        return answer.getStatus() == 201;
+    };
+    if (!probeOnce()) {
+        std::cerr << "the probe cannot create a clinic\n";
+        return 1;
+    }
     std::atomic<bool> uploading{true};
     double longestWait = 0;
-    bool probeFailed = false;
+    int probes = 0;
     std::thread probe([&] {
         while (uploading) {
             const auto asked = Clock::now();
-            try {
-                probeStore->write([](clinhub::store::Session& s) {
-                    s << "UPDATE job_turns SET until_at = until_at + 1 WHERE job = 'bench-probe'",
-                        Poco::Data::Keywords::now;
-                });
-            } catch (const std::exception&) {
-                probeFailed = true; // waited out the store's busy timeout
-            }
+            probeOnce();
             longestWait = std::max(longestWait, seconds(asked));
+            ++probes;
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
     });
@@ -219,13 +228,13 @@ int main(int argc, char** argv) {
                 }()
                     .c_str());
     std::printf("  hub peak RSS %.1f MiB\n", rss / 1024.0);
-    std::printf("  longest wait for the store's write lock during the upload %.0f ms%s\n", longestWait * 1000,
-                probeFailed ? " (a probe write timed out)" : "");
+    std::printf("  slowest of %d small writes asked of the hub during the upload %.0f ms\n", probes,
+                longestWait * 1000);
     // No target is set for cohort uploads: the figures are for comparison only.
     const std::string name = bench::format("cohort labelling %d patients, %s ms: ", n, latency.c_str());
     bench::result(name + "upload + lookups + labels", bench::format("%.2f s", upload),
                   bench::format("%.2f s", baseline), bench::ratio(upload / baseline), bench::kNone, bench::kNone);
-    bench::result(name + "longest write-lock wait during upload", bench::format("%.0f ms", longestWait * 1000),
+    bench::result(name + "slowest small write during upload", bench::format("%.0f ms", longestWait * 1000),
                   bench::kNone, bench::kNone, bench::kNone, bench::kNone);
     bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
                   bench::kNone, bench::kNone);
