@@ -323,6 +323,11 @@ TEST_F(Batches, OfTwoUploadsAtOnceOneHoldsTheBatchAndTheOtherIsRefused) {
     std::thread a(run, std::ref(first));
     std::thread b(run, std::ref(second));
     uploaded.waitForBusy(1);
+    {
+        std::lock_guard lock(uploaded.mutex);
+        EXPECT_EQ(uploaded.busy, 1) << "refused while the other still holds the batch";
+        EXPECT_EQ(uploaded.ok, 0);
+    }
     first.release();
     second.release();
     a.join();
