@@ -126,6 +126,8 @@ public:
             fileRefused(request, response, e);
         } catch (const workflows::BookUnavailable& e) {
             response.problem(502, e.what());
+        } catch (const workflows::BatchBusy& e) {
+            response.problem(409, e.what());
         }
     }
 
@@ -144,7 +146,11 @@ public:
     }
 
     void send(Request& request, Response& response) {
-        response.json(batchJson(batches_.send(request.param("ods"), request.param("id"))), 202);
+        try {
+            response.json(batchJson(batches_.send(request.param("ods"), request.param("id"))), 202);
+        } catch (const workflows::BatchBusy& e) {
+            response.problem(409, e.what());
+        }
     }
 
 private:

@@ -27,7 +27,7 @@ void addDeliveryCallbacks(http::Router& router, outbox::Outbox& outbox, outbox::
         int recorded = 0;
         int unknown = 0;
         for (const auto& receipt : receipts)
-            (outbox.recordDelivery(receipt.reference, receipt.state, receipt.detail) ? recorded : unknown)++;
+            (outbox.recordDelivery(name, receipt.reference, receipt.state, receipt.detail) ? recorded : unknown)++;
         log::info("delivery_receipts",
                   {{"connector", name}, {"recorded", std::to_string(recorded)}, {"unknown", std::to_string(unknown)}});
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;

@@ -344,7 +344,8 @@ Requeue Outbox::requeue(const std::string& organisation, const std::string& refe
     return outcome;
 }
 
-bool Outbox::recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail) {
+bool Outbox::recordDelivery(const std::string& connector, const std::string& reference, DeliveryState state,
+                            const std::string& detail) {
     const char* word = state == DeliveryState::delivered  ? "delivered"
                        : state == DeliveryState::failed   ? "failed"
                        : state == DeliveryState::accepted ? "accepted"
@@ -353,10 +354,12 @@ bool Outbox::recordDelivery(const std::string& reference, DeliveryState state, c
     store_.write([&](store::Session& s) {
         int64_t t = store::nowMicros();
         std::string w = word;
-        Poco::Data::Statement update =
-            s
-            << "UPDATE outbox SET delivery = ?, delivery_detail = NULLIF(?, ''), delivered_at = ? WHERE reference = ?";
-        update, use(w), useRef(detail), use(t), useRef(reference);
+        // `connector` is the one that sent the message (or was last given it): a receipt at another
+        // connector's callback, or naming another organisation's message, matches no row. The connector
+        // carries the organisation too: a message only reaches the connectors its organisation routes to.
+        Poco::Data::Statement update = s << "UPDATE outbox SET delivery = ?, delivery_detail = NULLIF(?, ''), "
+                                            "delivered_at = ? WHERE reference = ? AND connector = ?";
+        update, use(w), useRef(detail), use(t), useRef(reference), useRef(connector);
         found = update.execute() == 1;
     });
     return found;

@@ -135,8 +135,11 @@ public:
     // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter
     // whose body is gone can no longer be sent again.
     static int64_t forgetPayloads(store::Session& s, const store::Forget& f);
-    // Records what a delivery receipt says; false when no message has that reference.
-    bool recordDelivery(const std::string& reference, DeliveryState state, const std::string& detail);
+    // Records what a delivery receipt from `connector` says; false when no message has that reference or the
+    // message was not put to that connector (a receipt is the word of the provider that took the message,
+    // and no other provider may speak for it).
+    bool recordDelivery(const std::string& connector, const std::string& reference, DeliveryState state,
+                        const std::string& detail);
 
 private:
     store::Store& store_;

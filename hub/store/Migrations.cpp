@@ -257,6 +257,14 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
              "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
          }},
+        {9,
+         "batch uploads: the upload that holds a batch, and until when",
+         {
+             // Set with state 'uploading' by one conditional UPDATE, so a second upload or a send of the
+             // batch is refused while it runs; a claim left by a crash lapses at upload_claimed_until.
+             "ALTER TABLE batches ADD COLUMN upload_claim TEXT",
+             "ALTER TABLE batches ADD COLUMN upload_claimed_until BIGINT",
+         }},
     };
     return all;
 }

@@ -26,6 +26,14 @@ namespace {
 // Rows verdicted, looked up and written a chunk at a time, so memory stays flat however long the list.
 constexpr std::size_t kChunkRows = 2000;
 constexpr std::size_t kBytesPerMegabyte = 1024 * 1024;
+// How long an upload holds its batch without a word. It renews the hold with every chunk it writes and,
+// between chunks, at least every kUploadRenewMicros while it waits on the book, so only an upload that has
+// stopped (its process died) loses it, and then the batch is free again within minutes.
+constexpr int64_t kUploadHoldMicros = 3LL * 60 * 1'000'000;
+constexpr int64_t kUploadRenewMicros = 30LL * 1'000'000;
+const char* const kBeingUploaded = "a list is being uploaded to this batch: try again once that upload has finished";
+const char* const kTakenOver = "this upload stopped for so long that another upload took the batch over";
+const char* const kInterrupted = "the last upload was interrupted: upload the list again";
 const char* const kNotInBook = "not registered in the appointment book";
 const char* const kOpenLink = "already has an open link for this rule";
 
@@ -147,11 +155,11 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     std::string id = batchId;
     std::string org = organisation;
     Poco::Data::Statement select =
-        s
-        << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
-           "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
-           "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
-           "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0) FROM batches WHERE id = ? AND organisation = ?";
+        s << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
+             "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
+             "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
+             "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0), COALESCE(upload_claimed_until, 0) "
+             "FROM batches WHERE id = ? AND organisation = ?";
     select, use(id), use(org);
     select.execute();
     Poco::Data::RecordSet row(select);
@@ -177,6 +185,12 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     b.createdAt = row[17].convert<int64_t>();
     b.uploadedAt = row[18].convert<int64_t>();
     b.sendAt = row[19].convert<int64_t>();
+    // An upload whose hold lapsed has stopped for good (its process died): the batch has no list, and the
+    // next upload takes it over.
+    if (b.state == "uploading" && row[20].convert<int64_t>() <= clock_()) {
+        b.state = "draft";
+        b.uploadError = kInterrupted;
+    }
 
     const auto runtime = runtime_.get();
     const auto& orgs = runtime->config().organisations;
@@ -225,9 +239,12 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         auto s = store_.session();
         return load(s, organisation, batchId);
     }();
-    if (before.state != "draft" && before.state != "ready")
+    const auto refuse = [](const std::string& state) {
+        if (state == "uploading") throw BatchBusy(kBeingUploaded);
         throw InvalidRequest(
-            std::vector<FieldError>{{"batch", "the batch is " + before.state + ": its list can no longer change"}});
+            std::vector<FieldError>{{"batch", "the batch is " + state + ": its list can no longer change"}});
+    };
+    if (before.state != "draft" && before.state != "ready") refuse(before.state);
     const auto style = batch::bookStyleFromString(before.csvFormat).value_or(batch::BookStyle::systmone);
     const int64_t at = clock_();
 
@@ -251,6 +268,39 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         if (!book) throw BookUnavailable("the organisation routes no appointment book to find patients in");
     }
 
+    // The batch is this upload's from one conditional UPDATE: a second upload or a send finds it
+    // `uploading` and is refused, so nothing interleaves with the rows written below. Every later write
+    // renews the hold in its own transaction, and finds out there if the hold was lost.
+    const std::string claim = randomToken(12);
+    int64_t renewedAt = 0;
+    const auto hold = [&](store::Session& s) {
+        int64_t t = clock_();
+        int64_t until = t + kUploadHoldMicros;
+        Poco::Data::Statement update = s << "UPDATE batches SET upload_claimed_until = ? WHERE id = ? AND state = "
+                                            "'uploading' AND upload_claim = ?";
+        update, use(until), useRef(batchId), useRef(claim);
+        if (update.execute() != 1) throw BatchBusy(kTakenOver);
+        renewedAt = t;
+    };
+    bool claimed = false;
+    store_.write([&](store::Session& s) {
+        int64_t t = clock_();
+        int64_t until = t + kUploadHoldMicros;
+        Poco::Data::Statement update =
+            s << "UPDATE batches SET state = 'uploading', upload_claim = ?, upload_claimed_until = ?, header = NULL, "
+                 "can_send = 0, cannot_send = 0, reasons = NULL, upload_error = NULL, updated_at = ? WHERE id = ? AND "
+                 "organisation = ? AND (state IN ('draft', 'ready') OR (state = 'uploading' AND "
+                 "upload_claimed_until <= ?))";
+        update, useRef(claim), use(until), use(t), useRef(batchId), useRef(organisation), use(t);
+        claimed = update.execute() == 1;
+        renewedAt = t;
+    });
+    if (!claimed) {
+        const auto now = find(organisation, batchId);
+        if (!now) throw NotFound("no such batch");
+        refuse(now->state == "draft" || now->state == "ready" ? "uploading" : now->state);
+    }
+
     int64_t canSend = 0;
     int64_t cannotSend = 0;
     std::map<std::string, int64_t> reasons;
@@ -258,6 +308,8 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     const auto flush = [&] {
         for (auto& row : chunk) {
             if (row.accepted() && book) {
+                // The book may be slow; the hold must not lapse while this upload waits on it.
+                if (clock_() - renewedAt >= kUploadRenewMicros) store_.write(hold);
                 std::optional<Patient> found;
                 const Result r = book->findPatient(row.nhsNumber, found);
                 if (!r.ok()) {
@@ -299,6 +351,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
         }
         if (n > 0)
             store_.write([&](store::Session& s) {
+                hold(s);
                 s << "INSERT INTO batch_rows (batch_id, row_number, reason, fields, nhs_number, mobile, date_of_birth, "
                      "name) VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
                      "NULLIF(?, ''))",
@@ -306,12 +359,22 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
             });
         chunk.clear();
     };
+    // The list uploaded before, if any, or what an interrupted upload left: a chunk per transaction, each
+    // under the hold, so a long list never holds the write lock for long.
     const auto forget = [&] {
-        store_.write(
-            [&](store::Session& s) { s << "DELETE FROM batch_rows WHERE batch_id = ?", useRef(batchId), now; });
+        for (std::size_t deleted = kChunkRows; deleted == kChunkRows;)
+            store_.write([&](store::Session& s) {
+                hold(s);
+                int limit = static_cast<int>(kChunkRows);
+                Poco::Data::Statement remove =
+                    s << "DELETE FROM batch_rows WHERE batch_id = ? AND row_number IN (SELECT row_number FROM "
+                         "batch_rows WHERE batch_id = ? LIMIT ?)";
+                remove, useRef(batchId), useRef(batchId), use(limit);
+                deleted = remove.execute();
+            });
     };
 
-    forget(); // the list uploaded before, if any
+    forget();
     std::vector<std::string> header;
     try {
         batch::validateCsv(
@@ -322,24 +385,30 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
             },
             {}, [&](const std::vector<std::string>& h) { header = h; });
         flush();
+    } catch (const BatchBusy&) {
+        throw; // another upload holds the batch now: what is left of this one is that upload's to clear
     } catch (const std::exception& e) {
-        forget();
         const std::string why = e.what();
+        forget();
+        // Gives the batch back as a draft; the hold goes last, so no other upload's rows meet the clearing.
         store_.write([&](store::Session& s) {
             int64_t t = clock_();
             s << "UPDATE batches SET state = 'draft', header = NULL, can_send = 0, cannot_send = 0, reasons = NULL, "
-                 "upload_error = ?, updated_at = ? WHERE id = ?",
-                useRef(why), use(t), useRef(batchId), now;
+                 "upload_error = ?, upload_claim = NULL, upload_claimed_until = NULL, updated_at = ? WHERE id = ? "
+                 "AND state = 'uploading' AND upload_claim = ?",
+                useRef(why), use(t), useRef(batchId), useRef(claim), now;
         });
         log::warning("batch_upload_refused", {{"batch", batchId}, {"error", why}});
         throw;
     }
     store_.write([&](store::Session& s) {
+        hold(s);
         int64_t t = clock_();
         const std::string headerJson = fieldsJson(header);
         const std::string reasonsJson = countsJson(reasons);
         s << "UPDATE batches SET state = 'ready', header = ?, can_send = ?, cannot_send = ?, reasons = ?, "
-             "upload_error = NULL, uploaded_at = ?, updated_at = ? WHERE id = ?",
+             "upload_error = NULL, upload_claim = NULL, upload_claimed_until = NULL, uploaded_at = ?, updated_at = ? "
+             "WHERE id = ?",
             useRef(headerJson), use(canSend), use(cannotSend), useRef(reasonsJson), use(t), use(t), useRef(batchId),
             now;
     });
@@ -386,6 +455,7 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
             throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
         if (batch->state == "draft")
             throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
+        if (batch->state == "uploading") throw BatchBusy(kBeingUploaded);
         throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + batch->state + " already"}});
     }
     log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});

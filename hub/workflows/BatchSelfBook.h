@@ -1,9 +1,11 @@
 // Batch Self-Book: one invite, a CSV list of patients, a Self-Book link for each one who can be reached.
 //
-// A batch's life: draft (its terms set) → ready (a list uploaded: every row can or cannot be sent, with the
-// reason; the summary staff check) → sending (links being minted, a chunk per transaction, each link's
-// invite queued with it) → sent. A list may be uploaded again until the batch is sent. A malformed list
-// leaves nothing behind. Rules: ../shared/DOMAIN.md (Batch Self-Book).
+// A batch's life: draft (its terms set) → uploading (one upload holds it) → ready (a list uploaded: every
+// row can or cannot be sent, with the reason; the summary staff check) → sending (links being minted, a
+// chunk per transaction, each link's invite queued with it) → sent. A list may be uploaded again until the
+// batch is sent. A malformed list leaves nothing behind (the batch is a draft again). While one upload
+// holds the batch, another upload or a send is refused (BatchBusy) rather than mixed into it; a hold left
+// by a process that died lapses after a few minutes. Rules: ../shared/DOMAIN.md (Batch Self-Book).
 #pragma once
 
 #include "hub/runtime/Runtime.h"
@@ -32,7 +34,7 @@ struct BatchTermsRequest {
 struct Batch {
     std::string id; // "bat_…"
     std::string organisation;
-    std::string state;     // draft, ready, sending, sent
+    std::string state;     // draft, uploading, ready, sending, sent, stopped
     std::string csvFormat; // emis, systmone
     BatchTermsRequest terms;
     int smsFragments = 0; // of the message with a link in it
@@ -55,6 +57,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Another upload holds the batch, or took it over from this one: try again once it has finished.
+class BatchBusy : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class BatchSelfBook {
 public:
     BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook,
@@ -63,14 +71,16 @@ public:
     // Throws InvalidRequest (every problem with the terms), NotFound.
     Batch create(const std::string& organisation, const BatchTermsRequest& terms);
     // Reads the list as it arrives and gives every row its verdict. Throws batch::FileError for a malformed
-    // list (kept as the batch's uploadError, with no row kept), BookUnavailable, InvalidRequest once sending.
+    // list (kept as the batch's uploadError, with no row kept), BookUnavailable, InvalidRequest once sending,
+    // BatchBusy while another upload holds the batch (or when one took it over from this one).
     Batch upload(const std::string& organisation, const std::string& batchId, std::istream& csv);
     // The largest list upload() takes (the config's http.max_upload_mb).
     [[nodiscard]] std::size_t maxUploadBytes() const;
     [[nodiscard]] std::optional<Batch> find(const std::string& organisation, const std::string& batchId);
     // The rows that cannot be sent, as uploaded, with a `reason` column (RFC 4180).
     void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);
-    // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound.
+    // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound,
+    // BatchBusy while an upload holds the batch.
     Batch send(const std::string& organisation, const std::string& batchId);
     // Mints up to `max` links of one sending batch in one transaction; returns how many (0: none waiting).
     int mintPending(int max);

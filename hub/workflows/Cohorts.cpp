@@ -221,45 +221,54 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
     for (auto& l : labels)
         if (!l.ok && l.error.empty()) l.error = why; // never asked: the records were down
 
-    store_.write([&](store::Session& s) {
-        int64_t at = clock_();
-        for (std::size_t i = 0; i < accepted.size(); ++i) {
-            const auto& a = accepted[i];
-            std::vector<std::string> ids, statuses;
-            std::string org = organisation, c = campaignId, nhs = a.patient.nhsNumber;
-            s << "SELECT id, status FROM cohort_members WHERE organisation = ? AND campaign = ? AND nhs_number = ?",
-                use(org), use(c), use(nhs), into(ids), into(statuses), now;
-            std::string id;
-            if (ids.empty()) {
-                id = "mbr_" + store::sortableId();
-                std::string pending(cohort::pendingCheck);
-                s << "INSERT INTO cohort_members (id, organisation, campaign, nhs_number, name, date_of_birth, mobile, "
-                     "email, school_urn, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, "
-                     "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)",
-                    useRef(id), use(org), use(c), use(nhs), useRef(a.patient.name), useRef(a.patient.dateOfBirth),
-                    useRef(a.patient.mobile), useRef(a.email), useRef(a.schoolUrn), use(pending), use(at), use(at), now;
-                addCohortEvent(s, id, at, "uploaded", "");
-            } else {
-                id = ids.front();
-                s << "UPDATE cohort_members SET name = NULLIF(?, ''), date_of_birth = ?, mobile = NULLIF(?, ''), "
-                     "email = NULLIF(?, ''), school_urn = NULLIF(?, ''), updated_at = ? WHERE id = ?",
-                    useRef(a.patient.name), useRef(a.patient.dateOfBirth), useRef(a.patient.mobile), useRef(a.email),
-                    useRef(a.schoolUrn), use(at), useRef(id), now;
-                addCohortEvent(s, id, at, "uploaded", "again: contact details updated");
-                // Someone already invited or booked keeps that state; a fresh label would lose it.
-                const auto& was = statuses.front();
-                if (was != cohort::pendingCheck && was != cohort::awaitingResponse1 && was != cohort::toManuallyBook1 &&
-                    was != cohort::awaiting2ndInvite && was != cohort::completed) {
-                    ++result.byStatus[was];
-                    ++result.accepted;
-                    continue;
+    // Stored a chunk per transaction (the lookups are all done above, so each holds the write lock only for
+    // its own statements). Each member is read and written in one transaction, so two uploads of one list
+    // at once still make one member per NHS number.
+    int64_t at = clock_();
+    for (std::size_t from = 0; from < accepted.size(); from += kRowsPerTransaction) {
+        const std::size_t to = std::min(accepted.size(), from + kRowsPerTransaction);
+        store_.write([&](store::Session& s) {
+            for (std::size_t i = from; i < to; ++i) {
+                const auto& a = accepted[i];
+                std::vector<std::string> ids, statuses;
+                std::string org = organisation, c = campaignId, nhs = a.patient.nhsNumber;
+                s << "SELECT id, status FROM cohort_members WHERE organisation = ? AND campaign = ? AND nhs_number = ?",
+                    use(org), use(c), use(nhs), into(ids), into(statuses), now;
+                std::string id;
+                if (ids.empty()) {
+                    id = "mbr_" + store::sortableId();
+                    std::string pending(cohort::pendingCheck);
+                    s << "INSERT INTO cohort_members (id, organisation, campaign, nhs_number, name, date_of_birth, "
+                         "mobile, email, school_urn, status, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)",
+                        useRef(id), use(org), use(c), use(nhs), useRef(a.patient.name), useRef(a.patient.dateOfBirth),
+                        useRef(a.patient.mobile), useRef(a.email), useRef(a.schoolUrn), use(pending), use(at), use(at),
+                        now;
+                    addCohortEvent(s, id, at, "uploaded", "");
+                } else {
+                    id = ids.front();
+                    s << "UPDATE cohort_members SET name = NULLIF(?, ''), date_of_birth = ?, mobile = NULLIF(?, ''), "
+                         "email = NULLIF(?, ''), school_urn = NULLIF(?, ''), updated_at = ? WHERE id = ?",
+                        useRef(a.patient.name), useRef(a.patient.dateOfBirth), useRef(a.patient.mobile),
+                        useRef(a.email), useRef(a.schoolUrn), use(at), useRef(id), now;
+                    addCohortEvent(s, id, at, "uploaded", "again: contact details updated");
+                    // Someone already invited or booked keeps that state; a fresh label would lose it.
+                    const auto& was = statuses.front();
+                    if (was != cohort::pendingCheck && was != cohort::awaitingResponse1 &&
+                        was != cohort::toManuallyBook1 && was != cohort::awaiting2ndInvite &&
+                        was != cohort::completed) {
+                        ++result.byStatus[was];
+                        ++result.accepted;
+                        continue;
+                    }
                 }
+                applyLabel(s, id, labels[i], 1, at);
+                ++result.byStatus[labels[i].ok ? labels[i].status : std::string(cohort::pendingCheck)];
+                ++result.accepted;
             }
-            applyLabel(s, id, labels[i], 1, at);
-            ++result.byStatus[labels[i].ok ? labels[i].status : std::string(cohort::pendingCheck)];
-            ++result.accepted;
-        }
-    });
+        });
+        if (chunkCommitted_) chunkCommitted_(to);
+    }
     log::info("cohort_uploaded", {{"organisation", organisation},
                                   {"campaign", campaignId},
                                   {"accepted", std::to_string(result.accepted)},

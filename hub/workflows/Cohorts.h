@@ -82,9 +82,13 @@ public:
     Cohorts(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, Clock clock = store::nowMicros);
 
     // Reads a CSV (NHS Number and Date of Birth; optional name, Mobile Number, email, School URN), asks
-    // the records about each patient and labels them. Throws batch::FileError (nothing kept),
-    // InvalidRequest, NotFound.
+    // the records about each patient (outside any transaction) and labels them, kRowsPerTransaction members
+    // a transaction. Throws batch::FileError (nothing kept), InvalidRequest, NotFound. A list that fails
+    // part-way through storing keeps the chunks already written; uploading it again is safe (a member
+    // already there is updated, never added twice).
     CohortUpload upload(const std::string& organisation, const std::string& campaign, std::istream& csv);
+    // Called after each of an upload's transactions commits, outside it, with the members written so far.
+    void onChunkCommitted(std::function<void(std::size_t written)> observer) { chunkCommitted_ = std::move(observer); }
     // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
     int recheckPending(int max);
     // Retention: forgets who members are (NHS number, name, date of birth, contact details, school) once
@@ -116,6 +120,9 @@ public:
 
     // Lookups an upload keeps in flight at once (the records connectors are thread-safe).
     static constexpr std::size_t kLookupsInFlight = 8;
+    // Members an upload writes per transaction: a few milliseconds of the store's write lock each, so a
+    // cohort of tens of thousands never holds it for long against links, bookings and the outbox.
+    static constexpr std::size_t kRowsPerTransaction = 500;
     // Records checks retry after this, doubling per attempt up to a day.
     static constexpr int64_t kRecheckMicros = 5LL * 60 * 1'000'000;
 
@@ -130,6 +137,7 @@ private:
     runtime::Current& runtime_;
     SelfBook& selfBook_;
     Clock clock_;
+    std::function<void(std::size_t)> chunkCommitted_;
 };
 
 } // namespace clinhub::workflows

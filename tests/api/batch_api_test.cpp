@@ -4,6 +4,9 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <chrono>
+#include <thread>
+
 namespace clinhub::test {
 namespace {
 
@@ -109,6 +112,48 @@ TEST_F(BatchApi, AnotherOrganisationsKeyFindsNoBatch) {
     EXPECT_EQ(get(kBatches + "/" + id, keyB).status, 404);
     EXPECT_EQ(get(kBatches + "/" + id, "").status, 401);
     EXPECT_EQ(get("/api/v1/organisations/A12345/batches/bat_unknown", keyA).status, 404);
+}
+
+// One upload sends its head and the start of its list, then stops: the batch is `uploading`, and another
+// upload or a send is refused with 409 (a problem body saying why) instead of being mixed into it. Once
+// the list has all arrived the first upload finishes as if alone.
+TEST_F(BatchApi, WhileAListIsUploadingAnotherUploadOrASendIsRefusedWith409) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    ASSERT_EQ(call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "text/csv").status, 200); // ready
+    // Larger than the front door waits for before handing the request on, so the upload starts reading it
+    // while the rest has not been sent.
+    std::string list = kList;
+    while (list.size() < 64 * 1024)
+        list += "9995260183,07700 900124,1956-03-14,Wrong Check\r\n";
+    Poco::Net::HTTPClientSession held("127.0.0.1", server->port());
+    held.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest put("PUT", kBatches + "/" + id + "/csv", Poco::Net::HTTPMessage::HTTP_1_1);
+    put.set("Authorization", "Bearer " + keyA);
+    put.setContentType("text/csv");
+    put.setContentLength64(static_cast<Poco::Int64>(list.size()));
+    auto& body = held.sendRequest(put);
+    body << list.substr(0, 100) << std::flush;
+    const auto status = [&] { return get(kBatches + "/" + id, keyA).json()->getValue<std::string>("status"); };
+    for (int i = 0; i < 1000 && status() != "uploading"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(status(), "uploading");
+
+    const auto second = call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "text/csv");
+    EXPECT_EQ(second.status, 409) << second.body;
+    EXPECT_EQ(second.header("Content-Type"), "application/problem+json");
+    EXPECT_NE(second.json()->getValue<std::string>("detail").find("being uploaded"), std::string::npos) << second.body;
+    const auto send = post(kBatches + "/" + id + "/send", keyA);
+    EXPECT_EQ(send.status, 409) << send.body;
+
+    body << list.substr(100) << std::flush;
+    Poco::Net::HTTPResponse response;
+    std::string reply;
+    Poco::StreamCopier::copyToString(held.receiveResponse(response), reply);
+    ASSERT_EQ(response.getStatus(), 200) << reply;
+    const auto summary = Poco::JSON::Parser().parse(reply).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(summary->getValue<std::string>("status"), "ready");
+    EXPECT_EQ(summary->getValue<int>("can_be_sent"), 1);
+    EXPECT_EQ(post(kBatches + "/" + id + "/send", keyA).status, 202) << "free again once the upload has finished";
 }
 
 } // namespace

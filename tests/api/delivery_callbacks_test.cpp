@@ -68,7 +68,12 @@ protected:
         return reply;
     }
 
-    std::string queueSms() { return outbox->enqueue({"A12345", outbox::Channel::sms, R"({"to":"+447700900123"})"}); }
+    // A text for `organisation` that `connector` took.
+    std::string sentSms(const std::string& connector = "texts", const std::string& organisation = "A12345") {
+        const auto reference = outbox->enqueue({organisation, outbox::Channel::sms, R"({"to":"+447700900123"})"});
+        outbox->settle({outbox::Outcome::sent(reference, connector, "provider-" + reference)});
+        return reference;
+    }
 
     TempDir dir;
     TestStore db{dir};
@@ -82,8 +87,8 @@ protected:
 };
 
 TEST_F(DeliveryCallbacks, EachReceiptIsRecordedAgainstItsMessage) {
-    const auto delivered = queueSms();
-    const auto failed = queueSms();
+    const auto delivered = sentSms();
+    const auto failed = sentSms();
     const auto reply = post("/callbacks/texts", "Bearer let-me-in",
                             delivered + " delivered\n" + failed + " failed\nmsg-nobody delivered\n");
     ASSERT_EQ(reply.status, 200) << reply.body;
@@ -96,10 +101,31 @@ TEST_F(DeliveryCallbacks, EachReceiptIsRecordedAgainstItsMessage) {
 }
 
 TEST_F(DeliveryCallbacks, AReceiptThePluginDoesNotAcceptIs403AndChangesNothing) {
-    const auto reference = queueSms();
+    const auto reference = sentSms();
     EXPECT_EQ(post("/callbacks/texts", "Bearer guess", reference + " delivered\n").status, 403);
     EXPECT_EQ(post("/callbacks/texts", "", reference + " delivered\n").status, 403);
     EXPECT_EQ(outbox->find(reference)->delivery, "");
+}
+
+// The receipts plugin vouches for the request, but a provider speaks only for the messages it was given:
+// another provider's message, another practice's (sent through its own provider), and one not yet put to
+// any provider are all unknown to it, and keep what they had.
+TEST_F(DeliveryCallbacks, AReceiptForAMessageAnotherConnectorWasGivenIsUnknownAndChangesNothing) {
+    const auto ours = sentSms();
+    const auto otherProvider = sentSms("other-texts");
+    const auto otherPractice = sentSms("b-practice-texts", "B67890");
+    const auto notYetSent = outbox->enqueue({"A12345", outbox::Channel::sms, R"({"to":"+447700900123"})"});
+    const auto reply = post("/callbacks/texts", "Bearer let-me-in",
+                            ours + " delivered\n" + otherProvider + " failed\n" + otherPractice + " failed\n" +
+                                notYetSent + " delivered\n");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const auto json = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(json->getValue<int>("recorded"), 1);
+    EXPECT_EQ(json->getValue<int>("unknown"), 3);
+    EXPECT_EQ(outbox->find(ours)->delivery, "delivered");
+    EXPECT_EQ(outbox->find(otherProvider)->delivery, "");
+    EXPECT_EQ(outbox->find(otherPractice)->delivery, "");
+    EXPECT_EQ(outbox->find(notYetSent)->delivery, "");
 }
 
 TEST_F(DeliveryCallbacks, AnUnknownConnectorIs404) {

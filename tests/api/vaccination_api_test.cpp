@@ -4,7 +4,11 @@
 // booking through the invite link, and staff booking.
 #include "tests/api/VaccinationFixture.h"
 
+#include "tests/TestNhsNumbers.h"
+
 #include <Poco/Data/SQLite/Connector.h>
+
+#include <sstream>
 
 namespace clinhub::test {
 namespace {
@@ -34,6 +38,43 @@ TEST_F(VaccinationApi, UploadLabelsEachPatientFromWhatTheRecordsSayWasReceived) 
     const auto member = call("GET", kCampaign + "/members/" + memberId("9990166137")).json();
     EXPECT_EQ(member->getObject("dose1")->getValue<std::string>("vaccine_term"), "Spikevax");
     EXPECT_EQ(member->getArray("activity")->getObject(1)->getValue<std::string>("event"), "checked");
+}
+
+// A large cohort is stored a chunk of members per transaction, each committed before the next begins: in
+// between, what is written is there for anyone to read, and another writer gets the store (this one would
+// wait for ever, and the test time out, were the upload still holding the write lock).
+TEST_F(VaccinationApi, ALargeCohortIsStoredAChunkPerTransactionLettingOtherWritersIn) {
+    constexpr std::size_t kMembers = 2 * workflows::Cohorts::kRowsPerTransaction + 1;
+    TestNhsNumbers numbers;
+    std::string csv = "NHS Number,Name,Date of Birth,Mobile Number\r\n";
+    for (std::size_t i = 0; i < kMembers; ++i)
+        csv += numbers.next() + ",Patient " + std::to_string(i) + ",1960-01-01,07700 900123\r\n";
+    std::vector<std::size_t> committed;
+    std::vector<int> visible;
+    cohorts->onChunkCommitted([&](std::size_t written) {
+        committed.push_back(written);
+        int members = 0;
+        auto s = store->session();
+        s << "SELECT COUNT(*) FROM cohort_members", Poco::Data::Keywords::into(members), Poco::Data::Keywords::now;
+        visible.push_back(members);
+        store->write([&](store::Session& w) {
+            std::string job = "between-chunks-" + std::to_string(written);
+            w << "INSERT INTO job_turns (job, holder, until_at) VALUES (?, 'test', 0)", Poco::Data::Keywords::use(job),
+                Poco::Data::Keywords::now;
+        });
+    });
+    std::istringstream in(csv);
+    const auto uploaded = cohorts->upload("V12345", "covid", in);
+    EXPECT_EQ(uploaded.accepted, static_cast<int64_t>(kMembers));
+    const std::size_t chunk = workflows::Cohorts::kRowsPerTransaction;
+    EXPECT_EQ(committed, (std::vector<std::size_t>{chunk, 2 * chunk, kMembers}));
+    EXPECT_EQ(visible,
+              (std::vector<int>{static_cast<int>(chunk), static_cast<int>(2 * chunk), static_cast<int>(kMembers)}));
+    int between = 0;
+    auto s = store->session();
+    s << "SELECT COUNT(*) FROM job_turns WHERE job LIKE 'between-chunks-%'", Poco::Data::Keywords::into(between),
+        Poco::Data::Keywords::now;
+    EXPECT_EQ(between, 3);
 }
 
 TEST_F(VaccinationApi, BulkSecondDoseInvitesNeedTheStatusFilterAndAWeek) {

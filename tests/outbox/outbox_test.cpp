@@ -103,6 +103,17 @@ TEST_F(OutboxQueue, MessagesSurviveARestartOfTheStore) {
     EXPECT_EQ(message->payloadJson, R"({"to":"+447700900123","body":"hello"})");
 }
 
+TEST_F(OutboxQueue, ADeliveryReceiptIsRecordedOnlyFromTheConnectorThatTookTheMessage) {
+    const auto reference = enqueueSms();
+    EXPECT_FALSE(outbox->recordDelivery("scripted", reference, DeliveryState::delivered, ""))
+        << "not yet given to any connector";
+    outbox->settle({outbox::Outcome::sent(reference, "scripted", "provider-1")});
+    EXPECT_FALSE(outbox->recordDelivery("another", reference, DeliveryState::failed, "permanent-failure"));
+    EXPECT_EQ(outbox->find(reference)->delivery, "");
+    EXPECT_TRUE(outbox->recordDelivery("scripted", reference, DeliveryState::delivered, ""));
+    EXPECT_EQ(outbox->find(reference)->delivery, "delivered");
+}
+
 TEST(Backoff, GrowsExponentiallyWithinJitterAndStopsAtTheCap) {
     const outbox::Backoff backoff(30'000'000, 3'600'000'000);
     std::mt19937_64 random(42);

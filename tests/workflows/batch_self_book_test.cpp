@@ -4,9 +4,15 @@
 
 #include "hub/batch/CsvReader.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "tests/workflows/HeldList.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace Poco::Data::Keywords;
 
@@ -271,6 +277,146 @@ TEST_F(Batches, ABatchWithoutDeclineTurnsItOffEvenWhereTheRuleAllowsIt) {
     std::vector<Slot> all;
     ASSERT_TRUE(selfBook->freeSlots(single.token, all).ok());
     EXPECT_GT(all.size(), slots.size()) << "a single link still offers the telephone ones";
+}
+
+// What became of an upload run on a thread of its own.
+struct Uploaded {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int ok = 0;
+    int busy = 0;
+    std::string other; // any other exception
+
+    void note(const std::function<void()>& upload) {
+        bool refused = false;
+        std::string what;
+        try {
+            upload();
+        } catch (const workflows::BatchBusy&) {
+            refused = true;
+        } catch (const std::exception& e) {
+            what = e.what();
+        }
+        std::lock_guard lock(mutex);
+        if (refused)
+            ++busy;
+        else if (what.empty())
+            ++ok;
+        else
+            other += what + "; ";
+        changed.notify_all();
+    }
+    // Waits (at most a minute, so a broken build fails rather than hangs) for `n` refusals.
+    void waitForBusy(int n) {
+        std::unique_lock lock(mutex);
+        changed.wait_for(lock, std::chrono::minutes(1), [&] { return busy >= n || !other.empty(); });
+    }
+};
+
+// Two uploads of one batch at once: whichever claims it first holds it (and is held reading its list here);
+// the other is refused at once, and the batch ends with one whole list, not two mixed.
+TEST_F(Batches, OfTwoUploadsAtOnceOneHoldsTheBatchAndTheOtherIsRefused) {
+    const auto batch = create();
+    HeldList first(kList);
+    HeldList second(kList);
+    Uploaded uploaded;
+    const auto run = [&](HeldList& list) {
+        uploaded.note([&] {
+            std::istream in(&list);
+            batches->upload("A12345", batch.id, in);
+        });
+    };
+    std::thread a(run, std::ref(first));
+    std::thread b(run, std::ref(second));
+    uploaded.waitForBusy(1);
+    {
+        std::lock_guard lock(uploaded.mutex);
+        EXPECT_EQ(uploaded.busy, 1) << "refused while the other still holds the batch";
+        EXPECT_EQ(uploaded.ok, 0);
+    }
+    first.release();
+    second.release();
+    a.join();
+    b.join();
+    EXPECT_EQ(uploaded.other, "");
+    EXPECT_EQ(uploaded.busy, 1);
+    EXPECT_EQ(uploaded.ok, 1);
+    const auto after = batches->find("A12345", batch.id);
+    EXPECT_EQ(after->state, "ready");
+    EXPECT_EQ(after->canSend, 2);
+    EXPECT_EQ(after->cannotSend, 4);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM batch_rows"), 6);
+}
+
+TEST_F(Batches, WhileAListIsUploadingTheBatchIsNeitherSentNorUploadedAgain) {
+    const auto batch = upload(create(), kList); // ready: a send would start now
+    HeldList held(kList);
+    Uploaded uploaded;
+    std::thread a([&] {
+        uploaded.note([&] {
+            std::istream in(&held);
+            batches->upload("A12345", batch.id, in);
+        });
+    });
+    held.waitUntilRead();
+    EXPECT_EQ(batches->find("A12345", batch.id)->state, "uploading");
+    EXPECT_THROW(batches->send("A12345", batch.id), workflows::BatchBusy);
+    EXPECT_THROW(upload(batch, kList), workflows::BatchBusy);
+    held.release();
+    a.join();
+    EXPECT_EQ(uploaded.ok, 1) << uploaded.other;
+    EXPECT_EQ(batches->find("A12345", batch.id)->state, "ready");
+    EXPECT_EQ(batches->send("A12345", batch.id).state, "sending") << "free again once the upload has finished";
+    EXPECT_THROW(upload(batch, kList), workflows::InvalidRequest) << "and sending outranks a later upload";
+}
+
+// A process that died mid-upload left its hold and half a list: the batch is busy only until the hold
+// lapses, then reads as a draft whose upload was interrupted, and the next upload clears what was left.
+TEST_F(Batches, AHoldLeftByACrashedUploadLapsesWithinMinutes) {
+    const auto batch = upload(create(), kList);
+    {
+        auto s = store->session();
+        int64_t until = clock.load() + 3LL * 60 * 1'000'000;
+        s << "UPDATE batches SET state = 'uploading', upload_claim = 'died', upload_claimed_until = ? WHERE id = ?",
+            use(until), useRef(batch.id), now;
+    }
+    EXPECT_THROW(upload(batch, kList), workflows::BatchBusy);
+    EXPECT_THROW(batches->send("A12345", batch.id), workflows::BatchBusy);
+    clock += 3LL * 60 * 1'000'000;
+    const auto lapsed = batches->find("A12345", batch.id);
+    EXPECT_EQ(lapsed->state, "draft");
+    EXPECT_NE(lapsed->uploadError.find("interrupted"), std::string::npos) << lapsed->uploadError;
+    EXPECT_THROW(batches->send("A12345", batch.id), workflows::InvalidRequest) << "no list to send";
+    const auto again = upload(batch, "NHS Number,Mobile Number,Date of Birth\n9990000018,07700900126,1990-01-01\n");
+    EXPECT_EQ(again.state, "ready");
+    EXPECT_EQ(again.canSend, 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM batch_rows"), 1) << "what the dead upload left is gone";
+}
+
+// An upload that stalls past its hold (not dead, just stuck) is taken over; when it wakes it writes
+// nothing more and is told so, and the batch keeps the list of the upload that took over.
+TEST_F(Batches, AnUploadThatStalledPastItsHoldIsTakenOverAndWritesNothing) {
+    const auto batch = create();
+    HeldList stalled(kList);
+    Uploaded uploaded;
+    std::thread a([&] {
+        uploaded.note([&] {
+            std::istream in(&stalled);
+            batches->upload("A12345", batch.id, in);
+        });
+    });
+    stalled.waitUntilRead();
+    clock += 4LL * 60 * 1'000'000;
+    const auto taken = upload(batch, "NHS Number,Mobile Number,Date of Birth\n9990000018,07700900126,1990-01-01\n");
+    EXPECT_EQ(taken.state, "ready");
+    stalled.release();
+    a.join();
+    EXPECT_EQ(uploaded.busy, 1) << uploaded.other;
+    const auto after = batches->find("A12345", batch.id);
+    EXPECT_EQ(after->state, "ready");
+    EXPECT_EQ(after->canSend, 1);
+    EXPECT_EQ(after->cannotSend, 0);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM batch_rows"), 1);
 }
 
 TEST_F(Batches, AnotherOrganisationCannotSeeTheBatch) {
