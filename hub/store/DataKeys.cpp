@@ -156,8 +156,7 @@ std::string DataKeys::open(std::string_view stored, std::string_view context) co
     } catch (const std::invalid_argument&) {
         throw std::runtime_error("sealed value is not base64");
     }
-    if (bytes.size() < std::size_t{kNonceBytes} + kTagBytes)
-        throw std::runtime_error("sealed value too short");
+    if (bytes.size() < std::size_t{kNonceBytes} + kTagBytes) throw std::runtime_error("sealed value too short");
     const std::size_t size = bytes.size() - kNonceBytes - kTagBytes;
     std::string plain(size, '\0');
     unsigned char* nonce = asBytes(bytes);
