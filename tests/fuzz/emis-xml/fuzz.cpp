@@ -17,7 +17,8 @@ using clinhub::fuzz::requireResult;
 
 const std::string kWhat = "EMIS reply";
 
-void checkMinute(int minute) { require(minute >= 0 && minute < 24 * 60); }
+// 24:00 is a time of day too (the end of one: parseTimeOfDay takes it), so 1440 is in range.
+void checkMinute(int minute) { require(minute >= 0 && minute <= 24 * 60); }
 
 void readAll(const pugi::xml_node& response) {
     std::vector<DiarySession> sessions;
