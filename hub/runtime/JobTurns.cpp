@@ -23,10 +23,10 @@ bool JobTurns::take(const std::string& job, std::chrono::milliseconds interval) 
         std::string name = job;
         std::string holder = holder_;
         int64_t t = at;
-        s << "INSERT INTO job_turns (job, holder, until_at) VALUES (?, '', 0) ON CONFLICT DO NOTHING", use(name),
-            now;
+        s << "INSERT INTO job_turns (job, holder, until_at) VALUES (?, '', 0) ON CONFLICT DO NOTHING", use(name), now;
         // Under PostgreSQL's row lock, a process that loses the race re-reads the row and finds it taken.
-        Poco::Data::Statement turn = s << "UPDATE job_turns SET holder = ?, until_at = ? WHERE job = ? AND until_at <= ?";
+        Poco::Data::Statement turn =
+            s << "UPDATE job_turns SET holder = ?, until_at = ? WHERE job = ? AND until_at <= ?";
         turn, use(holder), use(until), use(name), use(t);
         taken = turn.execute() == 1;
     });

@@ -1,6 +1,6 @@
 // The server over real sockets on 127.0.0.1, with Poco's HTTP client.
-#include "hub/http/Server.h"
 #include "hub/http/Health.h"
+#include "hub/http/Server.h"
 #include "hub/log/Log.h"
 #include "tests/http/Exposition.h"
 
