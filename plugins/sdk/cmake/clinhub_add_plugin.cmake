@@ -13,4 +13,6 @@ function(clinhub_add_plugin target)
     VISIBILITY_INLINES_HIDDEN ON
     LINK_DEPENDS ${CLINHUB_PLUGIN_VERSION_SCRIPT}
     PREFIX "lib")
+  # The hub's own tree builds every plugin declared so far as part of `clinhub_runtime`.
+  set_property(GLOBAL APPEND PROPERTY CLINHUB_PLUGIN_TARGETS ${target})
 endfunction()
