@@ -392,20 +392,16 @@ int prune(const Options& options, std::ostream& out, std::ostream& err) {
     out << std::left << std::setw(14) << "ORGANISATION" << std::setw(7) << "DAYS" << std::setw(8) << "LINKS"
         << std::setw(12) << "BATCH ROWS" << std::setw(15) << "REJECTED ROWS" << std::setw(16) << "COHORT MEMBERS"
         << "MESSAGES\n";
-    workflows::Forgotten all;
+    int64_t total = 0;
     for (const auto& [ods, organisation] : config->organisations) {
         if (only && ods != *only) continue;
         const auto f = retention.prune(ods, organisation.retentionDays, dryRun);
         out << std::setw(14) << ods << std::setw(7) << organisation.retentionDays << std::setw(8) << f.links
             << std::setw(12) << f.batchRows << std::setw(15) << f.rejectedRows << std::setw(16) << f.cohortMembers
             << f.messagePayloads << '\n';
-        all.links += f.links;
-        all.batchRows += f.batchRows;
-        all.rejectedRows += f.rejectedRows;
-        all.cohortMembers += f.cohortMembers;
-        all.messagePayloads += f.messagePayloads;
+        total += f.total();
     }
-    out << (dryRun ? "Would forget" : "Forgot") << " the patient details of " << all.total()
+    out << (dryRun ? "Would forget" : "Forgot") << " the patient details of " << total
         << " rows past their organisation's retention_days" << (dryRun ? " (dry run: nothing changed)" : "") << ".\n";
     return 0;
 }

@@ -12,13 +12,14 @@ namespace clinhub::test {
 namespace {
 
 // A config for a hub on an ephemeral port with the embedded connectors, all files in `dir`.
-std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation = "") {
+std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation = "",
+                        const std::string& extraHub = "") {
     const std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
   listen: 127.0.0.1:0
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 1}
-connectors:
+)" << extraHub << R"(connectors:
   book:
     plugin: local-book
     config: {database: book.db}
@@ -66,13 +67,8 @@ TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
 TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
     TempDir dir;
     const auto path =
-        writeConfig(dir, "    retention_days: 30\n    rules: {flu: {title: Flu, slot_types: [Flu clinic]}}\n");
-    std::string text;
-    {
-        std::ifstream in(path);
-        text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    std::ofstream(path) << text.replace(text.find("  outbox: {"), 0, "  retention_interval_s: 1\n");
+        writeConfig(dir, "    retention_days: 30\n    rules: {flu: {title: Flu, slot_types: [Flu clinic]}}\n",
+                    "  retention_interval_s: 1\n");
     ASSERT_EQ(runClinhub({"links", "create", "--config", path, "--org", "A12345", "--rule", "flu", "--nhs-number",
                           "9995260182", "--date-of-birth", "14/03/1956", "--mobile", "07700 900123"},
                          dir)
