@@ -1,7 +1,8 @@
 #include "hub/store/Store.h"
 
+#include "hub/store/PostgresConnector.h"
+
 #include <Poco/Data/DataException.h>
-#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 #include <Poco/Timestamp.h>
@@ -65,9 +66,8 @@ std::unique_ptr<Poco::Data::SessionPool> poolFor(Dialect dialect, const std::str
         Poco::Data::SQLite::Connector::registerConnector();
         return std::make_unique<SqlitePool>(connectionString);
     }
-    Poco::Data::PostgreSQL::Connector::registerConnector();
-    return std::make_unique<Poco::Data::SessionPool>(Poco::Data::PostgreSQL::Connector::KEY, connectionString,
-                                                     kPoolMinimum, kPoolMaximum, kPoolIdleSeconds);
+    return std::make_unique<Poco::Data::SessionPool>(postgresConnector(), connectionString, kPoolMinimum, kPoolMaximum,
+                                                     kPoolIdleSeconds);
 }
 
 } // namespace
@@ -155,8 +155,8 @@ void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
     Session s = session();
     std::unique_lock<std::mutex> one(writer_, std::defer_lock);
     if (storeWide) one.lock();
-    // On PostgreSQL, Poco's begin(), commit() and rollback() are one round trip each, where any statement
-    // costs four (prepare, describe, execute, deallocate). On SQLite, Poco's begin() is BEGIN DEFERRED,
+    // On PostgreSQL, Poco's begin(), commit() and rollback() are one round trip each, as a statement run
+    // before on the connection is (hub/store/PostgresConnector.h). On SQLite, Poco's begin() is BEGIN DEFERRED,
     // which lets two writers read, then deadlock on upgrade.
     const bool sqlite = dialect_ == Dialect::sqlite;
     if (sqlite)

@@ -1,0 +1,431 @@
+#include "hub/store/PostgresConnector.h"
+
+#include <Poco/Data/AbstractExtractor.h>
+#include <Poco/Data/Connector.h>
+#include <Poco/Data/Date.h>
+#include <Poco/Data/PostgreSQL/Binder.h>
+#include <Poco/Data/PostgreSQL/PostgreSQLException.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
+#include <Poco/Data/SessionFactory.h>
+#include <Poco/Data/StatementImpl.h>
+#include <Poco/Data/Time.h>
+#include <Poco/DateTimeParser.h>
+#include <Poco/HexBinaryDecoder.h>
+#include <Poco/MemoryStream.h>
+#include <Poco/UUID.h>
+
+#include <charconv>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace clinhub::store {
+namespace {
+
+using Poco::Data::PostgreSQL::SessionHandle;
+using Poco::Data::PostgreSQL::StatementException;
+
+// Statements a connection keeps prepared. The hub's texts are a fixed set written in its code, so the
+// bound is for texts built at run time (IN lists of varying length): past it, the least recently used
+// statement is deallocated.
+constexpr std::size_t kPreparedPerConnection = 256;
+
+struct PGresultFree {
+    void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, PGresultFree>;
+
+std::string field(const PGresult* result, int code) {
+    const char* value = PQresultErrorField(result, code);
+    return value != nullptr ? value : "N/A";
+}
+
+// The server's message, with its SQLSTATE and constraint but never its DETAIL, which quotes the values
+// of the row (an NHS number in a unique violation) and so would carry patient data into logs.
+std::string failure(const char* stage, const PGresult* result, PGconn* connection, const std::string& sql) {
+    std::string message = std::string("postgresql_stmt_") + stage + " error: ";
+    const char* primary = result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    message += primary != nullptr ? primary : PQerrorMessage(connection);
+    if (result != nullptr) {
+        message += " State: " + field(result, PG_DIAG_SQLSTATE);
+        message += " Constraint: " + field(result, PG_DIAG_CONSTRAINT_NAME);
+    }
+    return message + " " + sql;
+}
+
+struct Prepared {
+    std::string name;
+    int parameters = 0;
+    std::vector<Poco::Data::MetaColumn> columns;
+};
+
+// The statements prepared on one connection, by text. A reconnect (a new server process) loses them all,
+// so the cache is checked against the connection it was filled on before each use.
+class PreparedStatements {
+public:
+    std::shared_ptr<const Prepared> get(SessionHandle& handle, const std::string& sql) {
+        PGconn* connection = handle;
+        const int backend = connection != nullptr ? PQbackendPID(connection) : 0;
+        if (connection != connection_ || backend != backend_) {
+            bySql_.clear();
+            order_.clear();
+            connection_ = connection;
+            backend_ = backend;
+        }
+        if (auto found = bySql_.find(sql); found != bySql_.end()) {
+            order_.splice(order_.begin(), order_, found->second.place);
+            return found->second.prepared;
+        }
+        auto prepared = prepare(handle, sql);
+        order_.push_front(sql);
+        bySql_.emplace(sql, Entry{prepared, order_.begin()});
+        if (bySql_.size() > kPreparedPerConnection) evictOldest(handle);
+        return prepared;
+    }
+
+    // After the server has said it no longer has the statement, or cannot run it as prepared (its
+    // tables' columns changed): the next use prepares it again.
+    void forget(const std::string& sql) {
+        if (auto found = bySql_.find(sql); found != bySql_.end()) {
+            order_.erase(found->second.place);
+            bySql_.erase(found);
+        }
+    }
+
+private:
+    using Order = std::list<std::string>; // most recently used first
+    struct Entry {
+        std::shared_ptr<const Prepared> prepared;
+        Order::iterator place;
+    };
+
+    std::shared_ptr<const Prepared> prepare(SessionHandle& handle, const std::string& sql) {
+        auto prepared = std::make_shared<Prepared>();
+        prepared->name = "clinhub_" + std::to_string(++named_);
+        const std::scoped_lock lock(handle.mutex());
+        PGconn* connection = handle;
+        // The server infers the parameters' types, as it would for a literal in the text.
+        Result made(PQprepare(connection, prepared->name.c_str(), sql.c_str(), 0, nullptr));
+        if (!made || PQresultStatus(made.get()) != PGRES_COMMAND_OK)
+            throw StatementException(failure("prepare", made.get(), connection, sql));
+        Result described(PQdescribePrepared(connection, prepared->name.c_str()));
+        if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK)
+            throw StatementException(failure("describe", described.get(), connection, sql));
+        prepared->parameters = PQnparams(described.get());
+        const int columns = PQnfields(described.get());
+        prepared->columns.reserve(static_cast<std::size_t>(std::max(columns, 0)));
+        for (int i = 0; i < columns; ++i)
+            prepared->columns.emplace_back(i, PQfname(described.get(), i),
+                                           Poco::Data::PostgreSQL::oidToColumnDataType(PQftype(described.get(), i)), 0,
+                                           0, true);
+        return prepared;
+    }
+
+    void evictOldest(SessionHandle& handle) {
+        const auto oldest = bySql_.find(order_.back());
+        try {
+            // Inside a transaction Poco defers this to its end; a statement already running keeps its result.
+            handle.deallocatePreparedStatement(oldest->second.prepared->name);
+        } catch (const Poco::Exception&) { // NOLINT(bugprone-empty-catch): a lost connection loses them all anyway
+        }
+        bySql_.erase(oldest);
+        order_.pop_back();
+    }
+
+    std::unordered_map<std::string, Entry> bySql_;
+    Order order_;
+    const PGconn* connection_ = nullptr;
+    int backend_ = 0;
+    unsigned long long named_ = 0;
+};
+
+// Reads the current row of a text-format result into Poco's types. A null value leaves the target as it
+// is and reads as false, as in every Poco extractor; text that does not read as the type asked for throws,
+// naming the column.
+class RowReader final : public Poco::Data::AbstractExtractor {
+public:
+    void read(const PGresult* result, int row) {
+        result_ = result;
+        row_ = row;
+    }
+
+    bool extract(std::size_t pos, Poco::Int8& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::UInt8& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::Int16& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::UInt16& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::Int32& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::UInt32& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::Int64& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, Poco::UInt64& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, float& val) override { return number(pos, val); }
+    bool extract(std::size_t pos, double& val) override { return number(pos, val); }
+
+    bool extract(std::size_t pos, bool& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        const std::string_view v(value);
+        if (v == "t" || v == "true" || v == "1") {
+            val = true;
+        } else if (v == "f" || v == "false" || v == "0") {
+            val = false;
+        } else {
+            unreadable(pos, "a boolean");
+        }
+        return true;
+    }
+
+    bool extract(std::size_t pos, char& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        val = value[0];
+        return true;
+    }
+
+    bool extract(std::size_t pos, std::string& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        val.assign(value, static_cast<std::size_t>(PQgetlength(result_, row_, static_cast<int>(pos))));
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::Data::CLOB& val) override {
+        std::string s;
+        if (!extract(pos, s)) return false;
+        val.assignRaw(s.data(), s.size());
+        return true;
+    }
+
+    // bytea's text form is \x followed by hex digits.
+    bool extract(std::size_t pos, Poco::Data::BLOB& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        const std::size_t length = std::strlen(value);
+        if (length < 2 || value[0] != '\\' || value[1] != 'x') unreadable(pos, "bytea");
+        Poco::MemoryInputStream hex(value + 2, length - 2);
+        Poco::HexBinaryDecoder decoder(hex);
+        std::string bytes((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+        val.assignRaw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::DateTime& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        int zone = 0;
+        if (!Poco::DateTimeParser::tryParse(value, val, zone)) unreadable(pos, "a timestamp");
+        val.makeUTC(zone);
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::Data::Date& val) override {
+        Poco::DateTime at;
+        if (!extract(pos, at)) return false;
+        val.assign(at.year(), at.month(), at.day());
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::Data::Time& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        Poco::DateTime at;
+        int zone = 0;
+        if (!Poco::DateTimeParser::tryParse("%H:%M:%S", value, at, zone)) unreadable(pos, "a time");
+        val.assign(at.hour(), at.minute(), at.second());
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::UUID& val) override {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        if (!val.tryParse(value)) unreadable(pos, "a UUID");
+        return true;
+    }
+
+    // As Poco's own PostgreSQL extractor: a value of no declared type is its text.
+    bool extract(std::size_t pos, Poco::Any& val) override {
+        std::string s;
+        if (!extract(pos, s)) return false;
+        val = s;
+        return true;
+    }
+
+    bool extract(std::size_t pos, Poco::Dynamic::Var& val) override {
+        std::string s;
+        if (!extract(pos, s)) return false;
+        val = s;
+        return true;
+    }
+
+    bool isNull(std::size_t col, std::size_t /*row*/) override { return text(col) == nullptr; }
+
+private:
+    const char* text(std::size_t pos) const {
+        if (result_ == nullptr || static_cast<int>(pos) >= PQnfields(result_))
+            throw StatementException("no column " + std::to_string(pos) + " in the row read");
+        const int column = static_cast<int>(pos);
+        return PQgetisnull(result_, row_, column) != 0 ? nullptr : PQgetvalue(result_, row_, column);
+    }
+
+    template <typename Number> bool number(std::size_t pos, Number& val) {
+        const char* value = text(pos);
+        if (value == nullptr) return false;
+        const char* end = value + std::strlen(value);
+        const auto [stop, error] = std::from_chars(value, end, val);
+        if (error != std::errc() || stop != end) unreadable(pos, "a number of the type asked for");
+        return true;
+    }
+
+    [[noreturn]] void unreadable(std::size_t pos, const char* type) const {
+        throw StatementException(std::string("column '") + PQfname(result_, static_cast<int>(pos)) +
+                                 "' does not read as " + type);
+    }
+
+    const PGresult* result_ = nullptr;
+    int row_ = 0;
+};
+
+class CachingSession;
+
+// One statement: compiled by finding (or making) its prepared form on the connection, run with
+// PQexecPrepared, its rows read from the one result libpq returns.
+class PreparedStatement final : public Poco::Data::StatementImpl {
+public:
+    PreparedStatement(Poco::Data::PostgreSQL::SessionImpl& session, PreparedStatements& prepared)
+        : StatementImpl(session), handle_(session.handle()), prepared_(prepared),
+          binder_(new Poco::Data::PostgreSQL::Binder), reader_(new RowReader) {}
+
+protected:
+    std::size_t columnsReturned() const override { return statement_ ? statement_->columns.size() : 0; }
+    int affectedRowCount() const override { return affected_; }
+
+    const Poco::Data::MetaColumn& metaColumn(std::size_t pos) const override {
+        if (!statement_ || pos >= statement_->columns.size())
+            throw StatementException("no column " + std::to_string(pos) + " in " + sql_);
+        return statement_->columns[pos];
+    }
+
+    bool hasNext() override {
+        return result_ && PQresultStatus(result_.get()) == PGRES_TUPLES_OK && next_ < PQntuples(result_.get());
+    }
+
+    std::size_t next() override {
+        if (!hasNext()) throw StatementException("No data received");
+        reader_->read(result_.get(), next_);
+        std::size_t position = 0;
+        for (auto& extraction : extractions()) {
+            extraction->extract(position);
+            position += extraction->numOfColumnsHandled();
+        }
+        ++next_;
+        return 1;
+    }
+
+    bool canBind() const override { return statement_ && !bindings().empty() && (*bindings().begin())->canBind(); }
+
+    bool canCompile() const override { return !statement_; }
+
+    void compileImpl() override {
+        sql_ = toString();
+        statement_ = prepared_.get(handle_, sql_);
+    }
+
+    void bindImpl() override {
+        std::size_t position = 0;
+        for (auto& binding : bindings()) {
+            if (!binding->canBind()) break;
+            binding->bind(position);
+            position += binding->numOfColumnsHandled();
+        }
+        binder_->updateBindVectorToCurrentValues();
+        execute(binder_->bindVector());
+    }
+
+    Poco::Data::AbstractExtractor::Ptr extractor() override { return reader_; }
+    Poco::Data::AbstractBinder::Ptr binder() override { return binder_; }
+
+private:
+    void execute(const Poco::Data::PostgreSQL::InputParameterVector& parameters) {
+        // Looked up again: another statement on this connection may have pushed it out since compiling.
+        statement_ = prepared_.get(handle_, sql_);
+        if (parameters.size() != static_cast<std::size_t>(statement_->parameters))
+            throw StatementException("statement takes " + std::to_string(statement_->parameters) +
+                                     " parameters, was given " + std::to_string(parameters.size()) + ": " + sql_);
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        std::vector<int> formats;
+        for (const auto& p : parameters) {
+            values.push_back(static_cast<const char*>(p.pInternalRepresentation()));
+            lengths.push_back(static_cast<int>(p.size()));
+            formats.push_back(p.isBinary() ? 1 : 0);
+        }
+        result_.reset();
+        next_ = 0;
+        affected_ = 0;
+        PGconn* connection = handle_;
+        {
+            const std::scoped_lock lock(handle_.mutex());
+            result_.reset(PQexecPrepared(connection, statement_->name.c_str(), static_cast<int>(values.size()),
+                                         values.data(), lengths.data(), formats.data(), 0));
+        }
+        const ExecStatusType status = result_ ? PQresultStatus(result_.get()) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            const std::string state = result_ ? field(result_.get(), PG_DIAG_SQLSTATE) : "";
+            // 26000: the server no longer has it (DISCARD ALL); 0A000: its tables' columns have changed.
+            if (state == "26000" || state == "0A000") prepared_.forget(sql_);
+            Result failed = std::move(result_);
+            throw StatementException(failure("execute", failed.get(), connection, sql_));
+        }
+        if (status == PGRES_TUPLES_OK) {
+            affected_ = PQntuples(result_.get());
+        } else {
+            const char* changed = PQcmdTuples(result_.get());
+            const char* end = changed + std::strlen(changed);
+            if (std::from_chars(changed, end, affected_).ec != std::errc()) affected_ = 0;
+        }
+    }
+
+    SessionHandle& handle_;
+    PreparedStatements& prepared_;
+    Poco::SharedPtr<Poco::Data::PostgreSQL::Binder> binder_;
+    Poco::SharedPtr<RowReader> reader_;
+    std::string sql_;
+    std::shared_ptr<const Prepared> statement_;
+    Result result_;
+    int next_ = 0;
+    int affected_ = 0;
+};
+
+// Poco's PostgreSQL session, keeping its connection's prepared statements.
+class CachingSession final : public Poco::Data::PostgreSQL::SessionImpl {
+public:
+    using SessionImpl::SessionImpl;
+    Poco::Data::StatementImpl::Ptr createStatementImpl() override { return new PreparedStatement(*this, prepared_); }
+
+private:
+    PreparedStatements prepared_;
+};
+
+class CachingConnector final : public Poco::Data::Connector {
+public:
+    static const std::string kName;
+    const std::string& name() const override { return kName; }
+    Poco::AutoPtr<Poco::Data::SessionImpl> createSession(const std::string& connectionString,
+                                                         std::size_t timeout) override {
+        return Poco::AutoPtr<Poco::Data::SessionImpl>(new CachingSession(connectionString, timeout));
+    }
+};
+
+const std::string CachingConnector::kName = "clinhub-postgresql";
+
+} // namespace
+
+const std::string& postgresConnector() {
+    static std::once_flag registered;
+    std::call_once(registered, [] { Poco::Data::SessionFactory::instance().add(new CachingConnector); });
+    return CachingConnector::kName;
+}
+
+} // namespace clinhub::store
