@@ -333,6 +333,32 @@ protected:
     }
 
     void bindImpl() override {
+        // Looked up again: another statement on this connection may have pushed it out since compiling.
+        statement_ = prepared_.get(handle_, sql_);
+        result_.reset();
+        next_ = 0;
+        affected_ = 0;
+        bindRow();
+        if (statement_->columns.empty() && canBind())
+            executeEachRow();
+        else
+            execute();
+    }
+
+    Poco::Data::AbstractExtractor::Ptr extractor() override { return reader_; }
+    Poco::Data::AbstractBinder::Ptr binder() override { return binder_; }
+
+private:
+    // libpq's view of the parameters bound for one run, pointing into the binder's values.
+    struct Arguments {
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        std::vector<int> formats;
+        [[nodiscard]] int count() const { return static_cast<int>(values.size()); }
+    };
+
+    // The next row of the bound values (of vectors, a row at a time) into the binder.
+    void bindRow() {
         std::size_t position = 0;
         for (auto& binding : bindings()) {
             if (!binding->canBind()) break;
@@ -340,51 +366,116 @@ protected:
             position += binding->numOfColumnsHandled();
         }
         binder_->updateBindVectorToCurrentValues();
-        execute(binder_->bindVector());
     }
 
-    Poco::Data::AbstractExtractor::Ptr extractor() override { return reader_; }
-    Poco::Data::AbstractBinder::Ptr binder() override { return binder_; }
-
-private:
-    void execute(const Poco::Data::PostgreSQL::InputParameterVector& parameters) {
-        // Looked up again: another statement on this connection may have pushed it out since compiling.
-        statement_ = prepared_.get(handle_, sql_);
-        if (parameters.size() != static_cast<std::size_t>(statement_->parameters))
+    Arguments arguments() {
+        parameters_ = binder_->bindVector();
+        if (parameters_.size() != static_cast<std::size_t>(statement_->parameters))
             throw StatementException("statement takes " + std::to_string(statement_->parameters) +
-                                     " parameters, was given " + std::to_string(parameters.size()) + ": " + sql_);
-        std::vector<const char*> values;
-        std::vector<int> lengths;
-        std::vector<int> formats;
-        for (const auto& p : parameters) {
-            values.push_back(static_cast<const char*>(p.pInternalRepresentation()));
-            lengths.push_back(static_cast<int>(p.size()));
-            formats.push_back(p.isBinary() ? 1 : 0);
+                                     " parameters, was given " + std::to_string(parameters_.size()) + ": " + sql_);
+        Arguments a;
+        for (const auto& p : parameters_) {
+            a.values.push_back(static_cast<const char*>(p.pInternalRepresentation()));
+            a.lengths.push_back(static_cast<int>(p.size()));
+            a.formats.push_back(p.isBinary() ? 1 : 0);
         }
-        result_.reset();
-        next_ = 0;
-        affected_ = 0;
+        return a;
+    }
+
+    void execute() {
+        const Arguments a = arguments();
         PGconn* connection = handle_;
         {
             const std::scoped_lock lock(handle_.mutex());
-            result_.reset(PQexecPrepared(connection, statement_->name.c_str(), static_cast<int>(values.size()),
-                                         values.data(), lengths.data(), formats.data(), 0));
+            result_.reset(PQexecPrepared(connection, statement_->name.c_str(), a.count(), a.values.data(),
+                                         a.lengths.data(), a.formats.data(), 0));
         }
         const ExecStatusType status = result_ ? PQresultStatus(result_.get()) : PGRES_FATAL_ERROR;
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-            const std::string state = result_ ? field(result_.get(), PG_DIAG_SQLSTATE) : "";
-            // 26000: the server no longer has it (DISCARD ALL); 0A000: its tables' columns have changed.
-            if (state == "26000" || state == "0A000") prepared_.forget(sql_);
             Result failed = std::move(result_);
-            throw StatementException(failure("execute", failed.get(), connection, sql_));
+            throw StatementException(failedWith(failed.get(), connection));
         }
-        if (status == PGRES_TUPLES_OK) {
-            affected_ = PQntuples(result_.get());
-        } else {
-            const char* changed = PQcmdTuples(result_.get());
-            const char* end = changed + std::strlen(changed);
-            if (std::from_chars(changed, end, affected_).ec != std::errc()) affected_ = 0;
+        affected_ = status == PGRES_TUPLES_OK ? PQntuples(result_.get()) : changedRows(result_.get());
+    }
+
+    // A statement bound to vectors that returns no rows (a bulk insert or update) runs once a row. Sent
+    // in libpq's pipeline mode, those runs wait for one round trip per kRowsPerSync rather than one each.
+    // An error stops the rest, as it would have row by row; in a transaction it ends the transaction.
+    void executeEachRow() {
+        constexpr int kRowsPerSync = 256; // each answer is a few bytes: far from filling a socket buffer
+        PGconn* connection = handle_;
+        const std::scoped_lock lock(handle_.mutex());
+        if (PQenterPipelineMode(connection) != 1)
+            throw StatementException(failure("pipeline", nullptr, connection, sql_));
+        std::string failed;
+        const auto sync = [&] {
+            if (PQpipelineSync(connection) != 1) {
+                if (failed.empty()) failed = failure("pipeline", nullptr, connection, sql_);
+                return;
+            }
+            readPipelineResults(connection, failed);
+        };
+        try {
+            for (int sent = 1;; ++sent) {
+                const Arguments a = arguments();
+                if (PQsendQueryPrepared(connection, statement_->name.c_str(), a.count(), a.values.data(),
+                                        a.lengths.data(), a.formats.data(), 0) != 1) {
+                    failed = failure("execute", nullptr, connection, sql_);
+                    break;
+                }
+                if (sent % kRowsPerSync == 0) {
+                    sync();
+                    if (!failed.empty()) break;
+                }
+                if (!canBind()) break;
+                bindRow();
+            }
+        } catch (...) {
+            sync();
+            PQexitPipelineMode(connection);
+            throw;
         }
+        sync();
+        PQexitPipelineMode(connection);
+        if (!failed.empty()) throw StatementException(failed);
+    }
+
+    // Reads a pipeline's results up to its sync: counts the rows changed and keeps the first failure.
+    void readPipelineResults(PGconn* connection, std::string& failed) {
+        for (bool afterNull = false;;) {
+            Result r(PQgetResult(connection));
+            if (!r) {
+                // One null ends each statement's results; two in a row, or a lost connection, mean none are coming.
+                if (afterNull || PQstatus(connection) == CONNECTION_BAD) {
+                    if (failed.empty()) failed = failure("execute", nullptr, connection, sql_);
+                    return;
+                }
+                afterNull = true;
+                continue;
+            }
+            afterNull = false;
+            const ExecStatusType status = PQresultStatus(r.get());
+            if (status == PGRES_PIPELINE_SYNC) return;
+            if (status == PGRES_COMMAND_OK)
+                affected_ += changedRows(r.get());
+            else if (status != PGRES_PIPELINE_ABORTED && failed.empty())
+                failed = failedWith(r.get(), connection);
+        }
+    }
+
+    // The message for a failed run; a statement the server no longer has, or cannot run as prepared, is
+    // forgotten so that its next run prepares it again.
+    std::string failedWith(const PGresult* result, PGconn* connection) {
+        const std::string state = result != nullptr ? field(result, PG_DIAG_SQLSTATE) : "";
+        // 26000: the server no longer has it (DISCARD ALL); 0A000: its tables' columns have changed.
+        if (state == "26000" || state == "0A000") prepared_.forget(sql_);
+        return failure("execute", result, connection, sql_);
+    }
+
+    static int changedRows(const PGresult* result) {
+        const char* changed = PQcmdTuples(const_cast<PGresult*>(result)); // libpq's signature, not a write
+        int rows = 0;
+        return std::from_chars(changed, changed + std::strlen(changed), rows).ec == std::errc() ? rows : 0;
     }
 
     SessionHandle& handle_;
@@ -393,6 +484,7 @@ private:
     Poco::SharedPtr<RowReader> reader_;
     std::string sql_;
     std::shared_ptr<const Prepared> statement_;
+    Poco::Data::PostgreSQL::InputParameterVector parameters_; // what the last Arguments point into
     Result result_;
     int next_ = 0;
     int affected_ = 0;

@@ -155,6 +155,46 @@ TEST_F(PostgresConnector, AStatementWhoseTableChangedShapeIsPreparedAgain) {
     EXPECT_EQ(columns(), 6U);
 }
 
+TEST_F(PostgresConnector, AStatementBoundToVectorsStoresEveryRow) {
+    std::vector<std::string> keys;
+    std::vector<int64_t> numbers;
+    for (int i = 0; i < 1000; ++i) {
+        keys.push_back("row-" + std::to_string(i));
+        numbers.push_back(i);
+    }
+    std::size_t inserted = 0;
+    store_->write([&](Session& s) {
+        Poco::Data::Statement insert = s << "INSERT INTO t (k, n) VALUES (?, ?)";
+        insert, use(keys), use(numbers);
+        inserted = insert.execute();
+    });
+    EXPECT_EQ(inserted, 1000U);
+    auto s = store_->session();
+    int rows = 0;
+    int64_t total = 0;
+    s << "SELECT COUNT(*), SUM(n) FROM t", into(rows), into(total), now;
+    EXPECT_EQ(rows, 1000);
+    EXPECT_EQ(total, 999 * 1000 / 2);
+}
+
+TEST_F(PostgresConnector, AVectorRowThatFailsStopsTheTransactionAndSaysWhy) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 700; ++i)
+        keys.push_back("row-" + std::to_string(i));
+    keys[600] = keys[10];
+    try {
+        store_->write([&](Session& s) { s << "INSERT INTO t (k) VALUES (?)", use(keys), now; });
+        FAIL() << "a duplicate key among the rows was accepted";
+    } catch (const Poco::Data::DataException& e) {
+        EXPECT_NE(e.displayText().find("23505"), std::string::npos) << e.displayText();
+    }
+    store_->write([](Session& s) { s << "INSERT INTO t (k) VALUES ('after')", now; });
+    auto s = store_->session();
+    int rows = 0;
+    s << "SELECT COUNT(*) FROM t", into(rows), now;
+    EXPECT_EQ(rows, 1);
+}
+
 TEST_F(PostgresConnector, ARolledBackTransactionLeavesTheConnectionUsable) {
     EXPECT_THROW(store_->write([](Session& s) {
         s << "INSERT INTO t (k) VALUES ('x')", now;
