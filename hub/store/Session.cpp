@@ -2,6 +2,11 @@
 
 namespace clinhub::store {
 
+ThreadCounts& threadCounts() {
+    thread_local ThreadCounts counts;
+    return counts;
+}
+
 std::string placeholdersFor(Dialect dialect, std::string_view sql) {
     if (dialect == Dialect::sqlite || sql.find('?') == std::string_view::npos) return std::string(sql);
     std::string out;

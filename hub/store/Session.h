@@ -10,6 +10,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,13 +30,25 @@ public:
     template <typename T> Statement& operator<<(const T&) = delete;
 };
 
+// What this thread has asked of the store: statements started through any Session, and transactions
+// begun by Store::write() or transact(). Cheap enough to keep always, so tests can hold a request to its
+// budget of round trips.
+struct ThreadCounts {
+    uint64_t statements = 0;
+    uint64_t transactions = 0;
+};
+ThreadCounts& threadCounts();
+
 class Session {
 public:
     Session(Poco::Data::Session session, Dialect dialect, const DataKeys* keys = nullptr)
         : poco_(std::move(session)), dialect_(dialect), keys_(keys) {}
 
     // Starts a statement, as Poco::Data::Session does: s << "SELECT … WHERE id = ?", use(id), now;
-    Statement operator<<(std::string_view sql) { return Statement(poco_ << placeholdersFor(dialect_, sql)); }
+    Statement operator<<(std::string_view sql) {
+        ++threadCounts().statements;
+        return Statement(poco_ << placeholdersFor(dialect_, sql));
+    }
 
     [[nodiscard]] Dialect dialect() const { return dialect_; }
 

@@ -152,6 +152,7 @@ void Store::write(const std::function<void(Session&)>& work) { run(work, true); 
 void Store::transact(const std::function<void(Session&)>& work) { run(work, dialect_ == Dialect::sqlite); }
 
 void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
+    ++threadCounts().transactions;
     Session s = session();
     std::unique_lock<std::mutex> one(writer_, std::defer_lock);
     if (storeWide) one.lock();

@@ -236,14 +236,8 @@ private:
     }
 
     Practice practiceOf(const Visit& visit) const {
-        Practice practice{runtime_.get()};
-        if (visit.kind == Visit::Kind::unknown || !practice.runtime) return practice;
-        const auto& organisations = practice.runtime->config().organisations;
-        const auto organisation = organisations.find(visit.link.organisation);
-        if (organisation == organisations.end()) return practice;
-        practice.organisation = &organisation->second;
-        practice.rule = workflows::ruleOf(practice.runtime, visit.link);
-        return practice;
+        if (!visit.found()) return Practice{runtime_.get()};
+        return Practice{visit.runtime, visit.organisation, visit.rule};
     }
 
     static void secure(http::Response& response) {
@@ -359,7 +353,7 @@ private:
         }
         Poco::Net::NameValueCollection cookies;
         ex.request.poco().getCookies(cookies);
-        auto found = selfBook_.session(cookies.get(kSessionCookie, ""), ex.token);
+        auto found = selfBook_.session(cookies.get(kSessionCookie, ""), ex.visit);
         if (!found)
             redirect(ex, ex.path(next == Next::book ? "/verify" : std::string("/verify?next=") + nextName(next)));
         return found;
@@ -424,7 +418,7 @@ private:
         if (!entry.problem.empty()) return renderVerify(ex, next, 422, entry);
         if (!within(ex, dateOfBirthChecks_)) return;
 
-        switch (selfBook_.checkDateOfBirth(ex.token, entry.iso)) {
+        switch (selfBook_.checkDateOfBirth(ex.visit, entry.iso)) {
         case DobCheck::wrong:
             entry.problem = "The date of birth does not match our records";
             entry.field = "dob-day";
@@ -432,7 +426,7 @@ private:
         case DobCheck::locked: ex.visit.kind = Visit::Kind::locked; return showState(ex);
         case DobCheck::ok: break;
         }
-        const auto session = selfBook_.startSession(ex.token);
+        const auto session = selfBook_.startSession(ex.visit);
         std::string cookie = std::string(kSessionCookie) + "=" + session.id + "; Path=" + ex.path() +
                              "; Max-Age=" + std::to_string(SelfBook::kSessionMicros / 1'000'000) +
                              "; HttpOnly; SameSite=Strict";
@@ -446,7 +440,7 @@ private:
 
     void renderSlots(Exchange& ex, const SelfBook::Session& session, int status, const std::string& problem) {
         std::vector<Slot> free;
-        if (!selfBook_.freeSlots(ex.token, free).ok()) {
+        if (!selfBook_.freeSlots(ex.visit, free).ok()) {
             return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
         }
         if (free.empty()) {
@@ -528,7 +522,7 @@ private:
         const auto slotId = ex.request.query("slot");
         if (!slotId || slotId->empty()) return redirect(ex, ex.path("/slots"));
         std::vector<Slot> free;
-        if (!selfBook_.freeSlots(ex.token, free).ok()) {
+        if (!selfBook_.freeSlots(ex.visit, free).ok()) {
             return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
         }
         const auto slot = std::find_if(free.begin(), free.end(), [&](const Slot& s) { return s.id == *slotId; });
@@ -551,7 +545,7 @@ private:
         if (!slot || slot->empty()) return redirect(ex, ex.path("/slots"));
         if (!within(ex, bookings_)) return;
         const BookOutcome outcome =
-            how == Mode::reschedule ? selfBook_.reschedule(ex.token, *slot) : selfBook_.book(ex.token, *slot);
+            how == Mode::reschedule ? selfBook_.reschedule(ex.visit, *slot) : selfBook_.book(ex.visit, *slot);
         switch (outcome.kind) {
         case BookOutcome::Kind::booked: return redirect(ex, ex.path("/confirmation"));
         case BookOutcome::Kind::slotTaken: return redirect(ex, ex.path("/slots?taken=1"));
@@ -617,7 +611,7 @@ private:
         if (!session || !csrfOk(ex, *session)) return;
         if (!ex.practice.allowDecline()) return notFound(ex);
         if (ex.visit.kind != Visit::Kind::open) return elsewhere(ex);
-        switch (selfBook_.decline(ex.token).kind) {
+        switch (selfBook_.decline(ex.visit).kind) {
         case BookOutcome::Kind::declined: return redirect(ex, ex.path("/declined"));
         case BookOutcome::Kind::alreadyBooked: return redirect(ex, ex.path("/appointment"));
         case BookOutcome::Kind::failed:

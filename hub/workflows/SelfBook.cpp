@@ -19,15 +19,6 @@ using namespace Poco::Data::Keywords;
 
 namespace clinhub::workflows {
 
-struct SelfBook::Found {
-    std::string linkId;
-    std::string purpose; // "book" or "manage"
-    Link link;
-    const config::Organisation* organisation = nullptr;
-    std::shared_ptr<const config::Rule> rule;
-    std::shared_ptr<const runtime::Runtime> runtime; // keeps organisation alive
-};
-
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
@@ -65,7 +56,7 @@ std::string recordPayload(const PatientDetails& p, const config::Code& code) {
 
 // Tells the practice that an appointment moved to another clinician. The book's appointment id says
 // which; no patient identifiers travel by email.
-std::string clinicianNotice(const SelfBook::Found& found, const AppointmentRecord& before, const Appointment& after) {
+std::string clinicianNotice(const Visit& found, const AppointmentRecord& before, const Appointment& after) {
     const std::string when = domain::ukWhenText(after.slot.start);
     const std::string text = after.slot.clinician + ": a patient has moved their " + found.rule->title +
                              " appointment to you, " + when +
@@ -294,22 +285,30 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
     return created;
 }
 
-Link SelfBook::load(store::Session& s, const std::string& linkId) {
+namespace {
+
+// A link's columns and what they join, for readLink(); by id, or (with the token's purpose after them)
+// by a token's hash.
+std::string linkQuery(bool byToken) {
+    return std::string("SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
+                       "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, "
+                       "l.expires_at, COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
+                       "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), "
+                       "COALESCE(l.dose, 0)") +
+           (byToken ? ", t.purpose FROM link_tokens t JOIN links l ON l.id = t.link_id " : " FROM links l ") +
+           "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id WHERE " +
+           (byToken ? "t.token_hash = ?" : "l.id = ?");
+}
+
+} // namespace
+
+std::optional<Link> SelfBook::readLink(store::Session& s, const std::string& key, bool byToken, std::string* purpose) {
     Link link;
-    std::string id = linkId;
-    Poco::Data::Statement select =
-        s
-        << "SELECT l.id, l.organisation, l.rule, l.state, l.nhs_number, l.date_of_birth, l.mobile, "
-           "COALESCE(l.name, ''), l.failed_dob, COALESCE(l.invite_reference, ''), l.created_at, l.expires_at, "
-           "COALESCE(o.state, ''), COALESCE(l.batch_id, ''), COALESCE(b.allow_decline, 0), "
-           "COALESCE(b.decline_code, ''), COALESCE(b.decline_term, ''), COALESCE(l.member_id, ''), COALESCE(l.dose, 0) "
-           "FROM links l "
-           "LEFT JOIN outbox o ON o.reference = l.invite_reference LEFT JOIN batches b ON b.id = l.batch_id "
-           "WHERE l.id = ?";
-    select, use(id);
+    Poco::Data::Statement select = s << linkQuery(byToken);
+    select, useRef(key);
     select.execute();
     Poco::Data::RecordSet row(select);
-    if (!row.moveFirst()) throw NotFound("no such link");
+    if (!row.moveFirst()) return std::nullopt;
     link.id = row[0].convert<std::string>();
     link.organisation = row[1].convert<std::string>();
     link.rule = row[2].convert<std::string>();
@@ -323,31 +322,29 @@ Link SelfBook::load(store::Session& s, const std::string& linkId) {
     const std::string inviteState = row[12].convert<std::string>();
     link.memberId = row[17].convert<std::string>();
     link.dose = row[18].convert<int>();
+    if (purpose != nullptr) *purpose = row[19].convert<std::string>();
     if (const auto batchId = row[13].convert<std::string>(); !batchId.empty()) {
         link.batch = BatchTerms{batchId, row[14].convert<int>() != 0, std::nullopt};
         if (const auto code = row[15].convert<std::string>(); !code.empty())
             link.batch->declineCode = config::Code{code, row[16].convert<std::string>()};
     }
+    // A link not yet used to book has no appointments to read.
+    if (link.state != "sent" && link.state != "accessed") readAppointments(s, link);
     // Two states follow from facts kept elsewhere, so they are derived here rather than stored twice.
     const bool unused = link.state == "sent" || link.state == "accessed";
     if (link.state == "sent" && inviteState == "failed")
         link.state = "failed";
     else if (unused && clock_() >= link.expiresAt)
         link.state = "expired";
+    return link;
+}
 
-    Poco::Data::Statement events =
-        s << "SELECT at, event, COALESCE(detail, '') FROM link_events WHERE link_id = ? ORDER BY at, seq";
-    events, use(id);
-    events.execute();
-    Poco::Data::RecordSet e(events);
-    for (bool more = e.moveFirst(); more; more = e.moveNext())
-        link.events.push_back({e[0].convert<int64_t>(), e[1].convert<std::string>(), e[2].convert<std::string>()});
-
+void SelfBook::readAppointments(store::Session& s, Link& link) {
     Poco::Data::Statement appointments =
         s << "SELECT appointment_id, slot_id, slot_type, start_at, duration_minutes, COALESCE(clinician, ''), "
              "COALESCE(location, ''), telephone, state, at FROM link_appointments WHERE link_id = ? "
              "ORDER BY at, seq";
-    appointments, use(id);
+    appointments, useRef(link.id);
     appointments.execute();
     Poco::Data::RecordSet a(appointments);
     for (bool more = a.moveFirst(); more; more = a.moveNext()) {
@@ -360,7 +357,19 @@ Link SelfBook::load(store::Session& s, const std::string& linkId) {
         r.at = a[9].convert<int64_t>();
         link.appointments.push_back(std::move(r));
     }
-    return link;
+}
+
+Link SelfBook::load(store::Session& s, const std::string& linkId) {
+    auto link = readLink(s, linkId, false, nullptr);
+    if (!link) throw NotFound("no such link");
+    Poco::Data::Statement events =
+        s << "SELECT at, event, COALESCE(detail, '') FROM link_events WHERE link_id = ? ORDER BY at, seq";
+    events, useRef(link->id);
+    events.execute();
+    Poco::Data::RecordSet e(events);
+    for (bool more = e.moveFirst(); more; more = e.moveNext())
+        link->events.push_back({e[0].convert<int64_t>(), e[1].convert<std::string>(), e[2].convert<std::string>()});
+    return std::move(*link);
 }
 
 std::vector<Link> SelfBook::history(const std::string& organisation, const std::string& nhsNumber) {
@@ -430,57 +439,47 @@ int SelfBook::sweepExpired() {
 
 // ---- Patient --------------------------------------------------------------------------------------------
 
-std::optional<SelfBook::Found> SelfBook::byToken(store::Session& s, const std::string& token) {
-    if (token.empty() || token.size() > 128) return std::nullopt;
-    std::string hash = tokenHash(token);
-    std::vector<std::string> ids;
-    std::vector<std::string> purposes;
-    s << "SELECT link_id, purpose FROM link_tokens WHERE token_hash = ?", use(hash), into(ids), into(purposes), now;
-    if (ids.empty()) return std::nullopt;
-    Found f;
-    f.linkId = ids.front();
-    f.purpose = purposes.front();
-    f.link = load(s, f.linkId);
-    f.runtime = runtime_.get();
-    const auto& orgs = f.runtime->config().organisations;
-    auto org = orgs.find(f.link.organisation);
-    if (org == orgs.end()) return std::nullopt; // the organisation left the config: its links stop working
-    f.organisation = &org->second;
-    f.rule = ruleOf(f.runtime, f.link);
-    if (!f.rule) return std::nullopt;
-    return f;
-}
-
 Visit SelfBook::open(const std::string& token) {
     Visit visit;
+    if (token.empty() || token.size() > 128) return visit;
+    std::string purpose;
     // The read's session goes back to the pool before the write takes one: a request holding two at once
     // would let http.threads requests exhaust a pool of twice that.
-    std::optional<Found> found;
     {
         auto s = store_.session();
-        found = byToken(s, token);
+        auto link = readLink(s, tokenHash(token), true, &purpose);
+        if (!link) return visit;
+        visit.link = std::move(*link);
     }
-    if (!found) return visit;
-    if (found->link.state == "sent") {
+    visit.runtime = runtime_.get();
+    const auto& orgs = visit.runtime->config().organisations;
+    const auto org = orgs.find(visit.link.organisation);
+    visit.rule = org != orgs.end() ? ruleOf(visit.runtime, visit.link) : nullptr;
+    // The organisation or its rule left the config: its links stop working.
+    if (!visit.rule) return Visit{};
+    visit.organisation = &org->second;
+    visit.manage = purpose == "manage";
+    if (visit.link.state == "sent") {
         store_.write([&](store::Session& w) {
             const int64_t at = clock_();
-            if (transition(w, found->linkId, {"sent"}, "accessed", at)) addEvent(w, found->linkId, at, "accessed");
+            if (transition(w, visit.link.id, {"sent"}, "accessed", at)) addEvent(w, visit.link.id, at, "accessed");
         });
-        found->link.state = "accessed";
+        visit.link.state = "accessed";
     }
-    visit.kind = kindOf(found->link.state);
-    visit.link = std::move(found->link);
-    visit.manage = found->purpose == "manage";
+    visit.kind = kindOf(visit.link.state);
     return visit;
 }
 
-DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string& dateOfBirth) {
+DobCheck SelfBook::checkDateOfBirth(const Visit& visit, const std::string& dateOfBirth) {
     DobCheck outcome = DobCheck::wrong;
+    if (!visit.found()) return outcome;
+    const Link& link = visit.link;
     store_.write([&](store::Session& s) {
-        auto found = byToken(s, token);
-        if (!found) return;
-        const Link& link = found->link;
-        if (link.state == "locked" || link.failedDobAttempts >= kDateOfBirthTries) {
+        // Read again under the write lock: two wrong answers at once must both count.
+        std::string state;
+        int failed = 0;
+        s << "SELECT state, failed_dob FROM links WHERE id = ?", useRef(link.id), into(state), into(failed), now;
+        if (state == "locked" || failed >= kDateOfBirthTries) {
             outcome = DobCheck::locked;
             return;
         }
@@ -492,7 +491,7 @@ DobCheck SelfBook::checkDateOfBirth(const std::string& token, const std::string&
             outcome = DobCheck::ok;
             return;
         }
-        const int failures = link.failedDobAttempts + 1;
+        const int failures = failed + 1;
         s << "UPDATE links SET failed_dob = ?, updated_at = ? WHERE id = ?", useRef(failures), useRef(at),
             useRef(link.id), now;
         addEvent(s, link.id, at, "dob_failed", std::to_string(failures) + " of " + std::to_string(kDateOfBirthTries));
@@ -519,8 +518,8 @@ std::string SelfBook::bookName(const Link& link) {
     return connector ? connector->name() : "none";
 }
 
-Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
-    if (auto cached = slotCache_.get(found.linkId)) {
+Result SelfBook::offeredSlots(const Visit& found, std::vector<Slot>& slots) {
+    if (auto cached = slotCache_.get(found.link.id)) {
         slots = std::move(*cached);
         return Result::success();
     }
@@ -547,43 +546,28 @@ Result SelfBook::offeredSlots(const Found& found, std::vector<Slot>& slots) {
         slots.insert(slots.end(), some.begin(), some.end());
     }
     std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.start < b.start; });
-    slotCache_.put(found.linkId, found.link.organisation, slots);
+    slotCache_.put(found.link.id, found.link.organisation, slots);
     return Result::success();
 }
 
-Result SelfBook::freeSlots(const std::string& token, std::vector<Slot>& slots) {
-    std::optional<Found> found;
-    {
-        auto s = store_.session();
-        found = byToken(s, token);
-    }
-    if (!found) return Result::permanent("no such link");
-    return offeredSlots(*found, slots);
+Result SelfBook::freeSlots(const Visit& visit, std::vector<Slot>& slots) {
+    if (!visit.found()) return Result::permanent("no such link");
+    return offeredSlots(visit, slots);
 }
 
-BookOutcome SelfBook::book(const std::string& token, const std::string& slotId) {
-    std::optional<Found> found;
-    {
-        auto s = store_.session();
-        found = byToken(s, token);
-    }
-    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
-    return finishBooking(*found, slotId, false);
+BookOutcome SelfBook::book(const Visit& visit, const std::string& slotId) {
+    if (!visit.found()) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    return finishBooking(visit, slotId, false);
 }
 
-BookOutcome SelfBook::reschedule(const std::string& token, const std::string& newSlotId) {
-    std::optional<Found> found;
-    {
-        auto s = store_.session();
-        found = byToken(s, token);
-    }
-    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
-    if (!found->rule->allowReschedule) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow changes"};
-    return finishBooking(*found, newSlotId, true);
+BookOutcome SelfBook::reschedule(const Visit& visit, const std::string& newSlotId) {
+    if (!visit.found()) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (!visit.rule->allowReschedule) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow changes"};
+    return finishBooking(visit, newSlotId, true);
 }
 
-BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotId, bool reschedule) {
-    const std::string& linkId = found.linkId;
+BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotId, bool reschedule) {
+    const std::string& linkId = found.link.id;
     const Link& link = found.link;
     const std::string restore = reschedule ? link.state : "accessed";
 
@@ -686,47 +670,41 @@ BookOutcome SelfBook::finishBooking(const Found& found, const std::string& slotI
     return {BookOutcome::Kind::booked, record, {}};
 }
 
-BookOutcome SelfBook::decline(const std::string& token) {
-    std::optional<Found> found;
-    {
-        auto s = store_.session();
-        found = byToken(s, token);
-    }
-    if (!found) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
-    if (!found->rule->allowDecline) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow declining"};
+BookOutcome SelfBook::decline(const Visit& visit) {
+    if (!visit.found()) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (!visit.rule->allowDecline) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow declining"};
     bool done = false;
     store_.write([&](store::Session& s) {
         const int64_t at = clock_();
-        done = transition(s, found->linkId, {"sent", "accessed"}, "declined", at, at);
+        done = transition(s, visit.link.id, {"sent", "accessed"}, "declined", at, at);
         if (!done) return;
-        addEvent(s, found->linkId, at, "declined");
-        if (!found->link.memberId.empty())
-            if (auto clinics = bookFor(found->link)) std::static_pointer_cast<LinkBook>(clinics)->declined(s, at);
-        if (found->rule->declineCode)
-            outbox::Outbox::enqueue(s, {found->link.organisation, outbox::Channel::record,
-                                        recordPayload(found->link.patient, *found->rule->declineCode), 0, nullptr});
+        addEvent(s, visit.link.id, at, "declined");
+        if (!visit.link.memberId.empty())
+            if (auto clinics = bookFor(visit.link)) std::static_pointer_cast<LinkBook>(clinics)->declined(s, at);
+        if (visit.rule->declineCode)
+            outbox::Outbox::enqueue(s, {visit.link.organisation, outbox::Channel::record,
+                                        recordPayload(visit.link.patient, *visit.rule->declineCode), 0, nullptr});
     });
     if (!done) {
-        const auto kind = kindOf(found->link.state) == Visit::Kind::booked ? BookOutcome::Kind::alreadyBooked
-                                                                           : BookOutcome::Kind::notAllowed;
-        return {kind, {}, "this link can no longer be declined (" + found->link.state + ")"};
+        const auto kind = kindOf(visit.link.state) == Visit::Kind::booked ? BookOutcome::Kind::alreadyBooked
+                                                                          : BookOutcome::Kind::notAllowed;
+        return {kind, {}, "this link can no longer be declined (" + visit.link.state + ")"};
     }
-    log::info("link_declined", {{"link", found->linkId}});
+    log::info("link_declined", {{"link", visit.link.id}});
     return {BookOutcome::Kind::declined, {}, {}};
 }
 
 // ---- Sessions -------------------------------------------------------------------------------------------
 
-SelfBook::Session SelfBook::startSession(const std::string& token) {
+SelfBook::Session SelfBook::startSession(const Visit& visit) {
+    if (!visit.found()) throw NotFound("no such link");
     Session session;
+    session.id = randomToken(32);
+    session.csrf = randomToken(24);
+    session.linkId = visit.link.id;
+    session.expiresAt = clock_() + kSessionMicros;
+    const std::string hash = tokenHash(session.id);
     store_.write([&](store::Session& s) {
-        auto found = byToken(s, token);
-        if (!found) throw NotFound("no such link");
-        session.id = randomToken(32);
-        session.csrf = randomToken(24);
-        session.linkId = found->linkId;
-        session.expiresAt = clock_() + kSessionMicros;
-        const std::string hash = tokenHash(session.id);
         int64_t at = clock_();
         // Sessions past their time are of no use to anyone: clear them as new ones start.
         s << "DELETE FROM patient_sessions WHERE expires_at <= ?", use(at), now;
@@ -736,8 +714,8 @@ SelfBook::Session SelfBook::startSession(const std::string& token) {
     return session;
 }
 
-std::optional<SelfBook::Session> SelfBook::session(const std::string& sessionId, const std::string& token) {
-    if (sessionId.empty()) return std::nullopt;
+std::optional<SelfBook::Session> SelfBook::session(const std::string& sessionId, const Visit& visit) {
+    if (sessionId.empty() || !visit.found()) return std::nullopt;
     auto s = store_.session();
     std::string hash = tokenHash(sessionId);
     std::vector<std::string> links;
@@ -746,11 +724,8 @@ std::optional<SelfBook::Session> SelfBook::session(const std::string& sessionId,
     s << "SELECT link_id, csrf, expires_at FROM patient_sessions WHERE id_hash = ?", use(hash), into(links),
         into(csrfs), into(expiries), now;
     if (links.empty() || expiries.front() <= clock_()) return std::nullopt;
-    std::string tokenHashed = tokenHash(token);
-    std::vector<std::string> tokenLinks;
-    s << "SELECT link_id FROM link_tokens WHERE token_hash = ?", use(tokenHashed), into(tokenLinks), now;
     // A session opens only the link it was started on.
-    if (tokenLinks.empty() || tokenLinks.front() != links.front()) return std::nullopt;
+    if (links.front() != visit.link.id) return std::nullopt;
     return Session{sessionId, csrfs.front(), links.front(), expiries.front()};
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -125,10 +126,17 @@ struct CreatedLink {
 };
 
 // What a patient's token finds. Pages show nothing about the patient until the date of birth is checked.
+// Resolved once per request: every patient step after open() takes the Visit, not the token.
 struct Visit {
     enum class Kind { open, booked, declined, expired, deleted, locked, failed, unknown } kind = Kind::unknown;
-    Link link;           // empty when unknown
+    Link link;           // empty when unknown; its history (events) is not read for a visit
     bool manage = false; // opened through the manage link sent after booking
+    // What the link follows, as the config had it when the link was opened; `runtime` keeps the others.
+    std::shared_ptr<const runtime::Runtime> runtime;
+    const config::Organisation* organisation = nullptr;
+    std::shared_ptr<const config::Rule> rule;
+
+    [[nodiscard]] bool found() const { return kind != Kind::unknown; }
 };
 
 enum class DobCheck { ok, wrong, locked };
@@ -171,14 +179,16 @@ public:
     static int64_t forgetPatients(store::Session& s, const store::Forget& f);
 
     // ---- Patient, by the token in the URL ----
+    // What the token opens: the link, its appointments and its rule (at most two store reads), and the
+    // link marked accessed on its first visit. Unknown for a token that opens nothing.
     Visit open(const std::string& token);
-    DobCheck checkDateOfBirth(const std::string& token, const std::string& dateOfBirth);
+    DobCheck checkDateOfBirth(const Visit& visit, const std::string& dateOfBirth);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
-    Result freeSlots(const std::string& token, std::vector<Slot>& slots);
-    BookOutcome book(const std::string& token, const std::string& slotId);
-    BookOutcome decline(const std::string& token);
+    Result freeSlots(const Visit& visit, std::vector<Slot>& slots);
+    BookOutcome book(const Visit& visit, const std::string& slotId);
+    BookOutcome decline(const Visit& visit);
     // Books the new slot, then releases the old appointment.
-    BookOutcome reschedule(const std::string& token, const std::string& newSlotId);
+    BookOutcome reschedule(const Visit& visit, const std::string& newSlotId);
 
     // ---- Patient sessions, after the date of birth check ----
     // A session bound to the link; returns its id (a cookie value) and CSRF token.
@@ -188,17 +198,20 @@ public:
         std::string linkId;
         int64_t expiresAt = 0;
     };
-    Session startSession(const std::string& token);
-    std::optional<Session> session(const std::string& sessionId, const std::string& token);
+    Session startSession(const Visit& visit);
+    // The session, while it lasts and only for the link it was started on.
+    std::optional<Session> session(const std::string& sessionId, const Visit& visit);
 
     // Patients get this many tries at their date of birth before the link locks.
     static constexpr int kDateOfBirthTries = 5;
     static constexpr int64_t kSessionMicros = 30LL * 60 * 1'000'000;
 
-    struct Found; // a link found by its token, with the rule it follows
-
 private:
-    std::optional<Found> byToken(store::Session& session, const std::string& token);
+    // The link by id, or by a token's hash (then `purpose` gets the token's); with its appointments once it
+    // has been used to book, without its history.
+    std::optional<Link> readLink(store::Session& session, const std::string& key, bool byToken, std::string* purpose);
+    void readAppointments(store::Session& session, Link& link);
+    // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);
     std::vector<CreatedLink> insertLinks(store::Session& session, const config::Config& config,
                                          const config::Organisation& organisation, const config::Rule& rule,
@@ -212,8 +225,8 @@ private:
     // The connector bookFor's book is, for log lines.
     std::string bookName(const Link& link);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
-    Result offeredSlots(const Found& found, std::vector<Slot>& slots);
-    BookOutcome finishBooking(const Found& found, const std::string& slotId, bool reschedule);
+    Result offeredSlots(const Visit& visit, std::vector<Slot>& slots);
+    BookOutcome finishBooking(const Visit& visit, const std::string& slotId, bool reschedule);
 
     store::Store& store_;
     runtime::Current& runtime_;

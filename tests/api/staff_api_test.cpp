@@ -313,10 +313,11 @@ TEST_F(StaffApi, HistoryShowsEveryLinkWithItsEventsAndAppointments) {
     const auto newer = createLink();
     selfBook->open(newer.token);
     std::vector<Slot> slots;
-    ASSERT_TRUE(selfBook->freeSlots(newer.token, slots).ok());
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(newer.token), slots).ok());
     ASSERT_GE(slots.size(), 2U);
-    ASSERT_EQ(selfBook->book(newer.token, slots[0].id).kind, workflows::BookOutcome::Kind::booked);
-    ASSERT_EQ(selfBook->reschedule(newer.token, slots[1].id).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->book(selfBook->open(newer.token), slots[0].id).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->reschedule(selfBook->open(newer.token), slots[1].id).kind,
+              workflows::BookOutcome::Kind::booked);
     ASSERT_EQ(post(kA + "/links/" + older.id + "/expire", keyA).status, 200);
 
     const auto reply = get(kA + "/links?nhs_number=999%20526%200182", keyA);
@@ -391,8 +392,8 @@ TEST_F(StaffApi, ALinkExpiresOnceThenConflicts) {
 TEST_F(StaffApi, ABookedLinkCannotBeExpired) {
     const auto link = createLink();
     std::vector<Slot> slots;
-    ASSERT_TRUE(selfBook->freeSlots(link.token, slots).ok());
-    ASSERT_EQ(selfBook->book(link.token, slots.at(0).id).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(link.token), slots).ok());
+    ASSERT_EQ(selfBook->book(selfBook->open(link.token), slots.at(0).id).kind, workflows::BookOutcome::Kind::booked);
     const auto reply = post(kA + "/links/" + link.id + "/expire", keyA);
     EXPECT_EQ(reply.status, 409) << reply.body;
     EXPECT_EQ(get(kA + "/links/" + link.id, keyA).json()->getValue<std::string>("status"), "booked");
@@ -494,9 +495,9 @@ TEST_F(StaffApi, RepliesMatchTheOpenApiSchemas) {
     const auto id = created.json()->getValue<std::string>("id");
     selfBook->open(token);
     std::vector<Slot> slots;
-    ASSERT_TRUE(selfBook->freeSlots(token, slots).ok());
-    ASSERT_EQ(selfBook->book(token, slots.at(0).id).kind, workflows::BookOutcome::Kind::booked);
-    ASSERT_EQ(selfBook->reschedule(token, slots.at(1).id).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(token), slots).ok());
+    ASSERT_EQ(selfBook->book(selfBook->open(token), slots.at(0).id).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->reschedule(selfBook->open(token), slots.at(1).id).kind, workflows::BookOutcome::Kind::booked);
     const auto other = createLink();
 
     expect(get(kA + "/links/" + id, keyA), 200, "Link");

@@ -166,10 +166,10 @@ TEST_F(VaccinationApi, ThePatientBooksTheirSecondDoseThroughTheInviteLinkAndIsNo
     const auto token = tokenFor("+447700900101");
     ASSERT_FALSE(token.empty());
     std::vector<Slot> slots;
-    ASSERT_TRUE(selfBook->freeSlots(token, slots).ok());
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(token), slots).ok());
     ASSERT_EQ(slots.size(), 1U) << "only the published Comirnaty clinic with a place";
     EXPECT_EQ(slots.front().id, offered);
-    const auto booked = selfBook->book(token, offered);
+    const auto booked = selfBook->book(selfBook->open(token), offered);
     ASSERT_EQ(booked.kind, workflows::BookOutcome::Kind::booked) << booked.message;
     EXPECT_EQ(status("9995260182"), "booked_2nd");
     const auto clinics = call("GET", kCampaign + "/clinics").json()->getArray("clinics");
@@ -181,10 +181,11 @@ TEST_F(VaccinationApi, ThePatientMovesTheirBookingToAnotherClinicAndTheFirstGets
     const auto first = clinic(kPfizer, "2026-12-15", true, 1);
     const auto second = clinic(kPfizer, "2026-12-16", true, 1);
     ASSERT_EQ(call("POST", kCampaign + "/invites", inviteWeek + R"(, "send": true})").status, 202);
-    ASSERT_EQ(selfBook->book(tokenFor("+447700900101"), first).kind, workflows::BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->book(selfBook->open(tokenFor("+447700900101")), first).kind,
+              workflows::BookOutcome::Kind::booked);
     const auto manage = tokenFor("+447700900101", 1);
     ASSERT_FALSE(manage.empty()) << "the confirmation SMS carries a manage link";
-    const auto moved = selfBook->reschedule(manage, second);
+    const auto moved = selfBook->reschedule(selfBook->open(manage), second);
     ASSERT_EQ(moved.kind, workflows::BookOutcome::Kind::booked) << moved.message;
     EXPECT_EQ(status("9995260182"), "booked_2nd") << "still booked, now at the other clinic";
     const auto clinics = call("GET", kCampaign + "/clinics").json()->getArray("clinics");

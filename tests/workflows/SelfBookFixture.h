@@ -110,7 +110,7 @@ organisations:
     // A token after its date of birth was checked, with the first free slot.
     std::vector<Slot> freeSlots(const std::string& token) {
         std::vector<Slot> slots;
-        EXPECT_TRUE(selfBook->freeSlots(token, slots).ok());
+        EXPECT_TRUE(selfBook->freeSlots(selfBook->open(token), slots).ok());
         return slots;
     }
 

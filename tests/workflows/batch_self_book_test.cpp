@@ -252,7 +252,7 @@ TEST_F(Batches, ABatchLinkDeclinesWithTheBatchsCodeNotTheRules) {
     const auto sms = queued(outbox::Channel::sms).front().payloadJson;
     const auto at = sms.find("/b/") + 3;
     const std::string token = sms.substr(at, sms.find('"', at) - at);
-    const auto outcome = selfBook->decline(token);
+    const auto outcome = selfBook->decline(selfBook->open(token));
     EXPECT_EQ(outcome.kind, BookOutcome::Kind::declined);
     const auto records = queued(outbox::Channel::record);
     ASSERT_EQ(records.size(), 1U);
@@ -266,16 +266,16 @@ TEST_F(Batches, ABatchWithoutDeclineTurnsItOffEvenWhereTheRuleAllowsIt) {
     const auto sms = queued(outbox::Channel::sms).front().payloadJson;
     const auto at = sms.find("/b/") + 3;
     const std::string token = sms.substr(at, sms.find('"', at) - at);
-    EXPECT_EQ(selfBook->decline(token).kind, BookOutcome::Kind::notAllowed);
+    EXPECT_EQ(selfBook->decline(selfBook->open(token)).kind, BookOutcome::Kind::notAllowed);
     // And it offers face-to-face appointments only, though the rule's slot type has telephone ones too.
     std::vector<Slot> slots;
-    ASSERT_TRUE(selfBook->freeSlots(token, slots).ok());
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(token), slots).ok());
     ASSERT_FALSE(slots.empty());
     for (const auto& slot : slots)
         EXPECT_FALSE(slot.telephone) << slot.clinician;
     const auto single = createLink("flu");
     std::vector<Slot> all;
-    ASSERT_TRUE(selfBook->freeSlots(single.token, all).ok());
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(single.token), all).ok());
     EXPECT_GT(all.size(), slots.size()) << "a single link still offers the telephone ones";
 }
 

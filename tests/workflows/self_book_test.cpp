@@ -5,6 +5,7 @@
 #include <Poco/Data/SQLite/Connector.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -122,11 +123,12 @@ TEST_F(SelfBookPatient, TheFirstOpenMarksTheLinkAccessed) {
 
 TEST_F(SelfBookPatient, FiveWrongDatesOfBirthLockTheLink) {
     const auto created = createLink();
-    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::ok);
+    EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-14"), DobCheck::ok);
     for (int i = 1; i < workflows::SelfBook::kDateOfBirthTries; ++i)
-        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::wrong) << i;
-    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::locked);
-    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::locked) << "even the right one";
+        EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-15"), DobCheck::wrong) << i;
+    EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-15"), DobCheck::locked);
+    EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-14"), DobCheck::locked)
+        << "even the right one";
     const auto link = selfBook->find("A12345", created.link.id);
     EXPECT_EQ(link->state, "locked");
     EXPECT_EQ(link->events.back().event, "locked");
@@ -136,10 +138,10 @@ TEST_F(SelfBookPatient, FiveWrongDatesOfBirthLockTheLink) {
 TEST_F(SelfBookPatient, TheRightDateOfBirthDoesNotWipeEarlierWrongOnes) {
     const auto created = createLink();
     for (int i = 1; i < workflows::SelfBook::kDateOfBirthTries; ++i) {
-        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::wrong) << i;
-        EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-14"), DobCheck::ok) << i;
+        EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-15"), DobCheck::wrong) << i;
+        EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-14"), DobCheck::ok) << i;
     }
-    EXPECT_EQ(selfBook->checkDateOfBirth(created.token, "1956-03-15"), DobCheck::locked)
+    EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-15"), DobCheck::locked)
         << "the fifth wrong date locks the link, however many right ones came between";
 }
 
@@ -148,7 +150,7 @@ TEST_F(SelfBookPatient, BooksAFreeSlotAndSendsAManageLink) {
     const auto slots = freeSlots(created.token);
     ASSERT_FALSE(slots.empty());
     EXPECT_EQ(slots.front().slotType, "Flu clinic");
-    const auto outcome = selfBook->book(created.token, slots.front().id);
+    const auto outcome = selfBook->book(selfBook->open(created.token), slots.front().id);
     ASSERT_EQ(outcome.kind, BookOutcome::Kind::booked) << outcome.message;
     EXPECT_EQ(outcome.appointment.slot.id, slots.front().id);
 
@@ -169,12 +171,44 @@ TEST_F(SelfBookPatient, BooksAFreeSlotAndSendsAManageLink) {
     EXPECT_TRUE(manage.manage);
 }
 
+// What open() asked of the store, on this thread.
+struct Asked {
+    uint64_t statements = 0;
+    uint64_t transactions = 0;
+};
+Asked storeWorkFor(const std::function<void()>& request) {
+    const auto before = store::threadCounts();
+    request();
+    const auto after = store::threadCounts();
+    return {after.statements - before.statements, after.transactions - before.transactions};
+}
+
+TEST_F(SelfBookPatient, ARepeatVisitReadsTheStoreAtMostTwiceAndWritesNothing) {
+    const auto created = createLink();
+    const auto first = storeWorkFor([&] { EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open); });
+    EXPECT_EQ(first.transactions, 1U) << "the first visit marks the link accessed";
+
+    const auto again = storeWorkFor([&] { EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open); });
+    EXPECT_LE(again.statements, 2U);
+    EXPECT_EQ(again.transactions, 0U);
+
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), freeSlots(created.token).front().id).kind,
+              BookOutcome::Kind::booked);
+    const auto booked = storeWorkFor([&] {
+        const auto visit = selfBook->open(created.token);
+        EXPECT_EQ(visit.kind, Visit::Kind::booked);
+        EXPECT_NE(visit.link.currentAppointment(), nullptr);
+    });
+    EXPECT_LE(booked.statements, 2U);
+    EXPECT_EQ(booked.transactions, 0U);
+}
+
 TEST_F(SelfBookPatient, ALinkCanNeverBookTwice) {
     const auto created = createLink();
     const auto slots = freeSlots(created.token);
     ASSERT_GE(slots.size(), 2U);
-    ASSERT_EQ(selfBook->book(created.token, slots[0].id).kind, BookOutcome::Kind::booked);
-    EXPECT_EQ(selfBook->book(created.token, slots[1].id).kind, BookOutcome::Kind::alreadyBooked);
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), slots[0].id).kind, BookOutcome::Kind::booked);
+    EXPECT_EQ(selfBook->book(selfBook->open(created.token), slots[1].id).kind, BookOutcome::Kind::alreadyBooked);
 }
 
 TEST_F(SelfBookPatient, TwoConcurrentConfirmationsFromOneLinkBookOnce) {
@@ -184,8 +218,8 @@ TEST_F(SelfBookPatient, TwoConcurrentConfirmationsFromOneLinkBookOnce) {
         ASSERT_GE(slots.size(), 2U);
         BookOutcome a;
         BookOutcome b;
-        std::thread first([&] { a = selfBook->book(created.token, slots[0].id); });
-        std::thread second([&] { b = selfBook->book(created.token, slots[1].id); });
+        std::thread first([&] { a = selfBook->book(selfBook->open(created.token), slots[0].id); });
+        std::thread second([&] { b = selfBook->book(selfBook->open(created.token), slots[1].id); });
         first.join();
         second.join();
         const int booked = (a.kind == BookOutcome::Kind::booked) + (b.kind == BookOutcome::Kind::booked);
@@ -198,10 +232,11 @@ TEST_F(SelfBookPatient, ASlotTakenMeanwhileSendsThePatientBackToChoose) {
     const auto first = createLink();
     const auto second = createLink();
     const auto slot = freeSlots(first.token).front();
-    ASSERT_EQ(selfBook->book(first.token, slot.id).kind, BookOutcome::Kind::booked);
-    EXPECT_EQ(selfBook->book(second.token, slot.id).kind, BookOutcome::Kind::slotTaken);
+    ASSERT_EQ(selfBook->book(selfBook->open(first.token), slot.id).kind, BookOutcome::Kind::booked);
+    EXPECT_EQ(selfBook->book(selfBook->open(second.token), slot.id).kind, BookOutcome::Kind::slotTaken);
     EXPECT_EQ(selfBook->open(second.token).kind, Visit::Kind::open) << "the link still works";
-    EXPECT_EQ(selfBook->book(second.token, freeSlots(second.token).front().id).kind, BookOutcome::Kind::booked);
+    EXPECT_EQ(selfBook->book(selfBook->open(second.token), freeSlots(second.token).front().id).kind,
+              BookOutcome::Kind::booked);
 }
 
 TEST_F(SelfBookPatient, ASlotOfAnotherTypeIsNeverBooked) {
@@ -211,24 +246,25 @@ TEST_F(SelfBookPatient, ASlotOfAnotherTypeIsNeverBooked) {
     std::vector<Slot> asthma;
     ASSERT_TRUE(book->freeSlots("Asthma review", {now, now + 14 * 86'400}, asthma).ok());
     ASSERT_FALSE(asthma.empty());
-    EXPECT_EQ(selfBook->book(created.token, asthma.front().id).kind, BookOutcome::Kind::slotTaken);
+    EXPECT_EQ(selfBook->book(selfBook->open(created.token), asthma.front().id).kind, BookOutcome::Kind::slotTaken);
 }
 
 TEST_F(SelfBookPatient, DecliningWritesTheDeclineCodeAndEndsTheLink) {
     const auto created = createLink();
-    EXPECT_EQ(selfBook->decline(created.token).kind, BookOutcome::Kind::declined);
+    EXPECT_EQ(selfBook->decline(selfBook->open(created.token)).kind, BookOutcome::Kind::declined);
     const auto records = queued(outbox::Channel::record);
     ASSERT_EQ(records.size(), 1U);
     EXPECT_NE(records[0].payloadJson.find("822931000000100"), std::string::npos);
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::declined);
-    EXPECT_EQ(selfBook->book(created.token, freeSlots(created.token).front().id).kind, BookOutcome::Kind::notAllowed);
+    EXPECT_EQ(selfBook->book(selfBook->open(created.token), freeSlots(created.token).front().id).kind,
+              BookOutcome::Kind::notAllowed);
 }
 
 TEST_F(SelfBookPatient, ReschedulingBooksTheNewSlotThenReleasesTheOld) {
     const auto created = createLink();
     const auto slots = freeSlots(created.token);
-    ASSERT_EQ(selfBook->book(created.token, slots[0].id).kind, BookOutcome::Kind::booked);
-    const auto moved = selfBook->reschedule(created.token, slots[1].id);
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), slots[0].id).kind, BookOutcome::Kind::booked);
+    const auto moved = selfBook->reschedule(selfBook->open(created.token), slots[1].id);
     ASSERT_EQ(moved.kind, BookOutcome::Kind::booked) << moved.message;
     const auto link = selfBook->find("A12345", created.link.id);
     EXPECT_EQ(link->state, "rescheduled");
@@ -245,7 +281,7 @@ TEST_F(SelfBookPatient, ExpiryHoldsWhenOpenedAndTheSweepRecordsIt) {
     const auto created = createLink();
     clock += 7 * kDay + 1;
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::expired);
-    EXPECT_EQ(selfBook->book(created.token, "s-1").kind, BookOutcome::Kind::notAllowed);
+    EXPECT_EQ(selfBook->book(selfBook->open(created.token), "s-1").kind, BookOutcome::Kind::notAllowed);
     EXPECT_EQ(selfBook->sweepExpired(), 1);
     EXPECT_EQ(selfBook->sweepExpired(), 0);
     EXPECT_EQ(selfBook->find("A12345", created.link.id)->events.back().event, "expired");
@@ -257,7 +293,8 @@ TEST_F(SelfBookPatient, StaffCanExpireAnUnusedLinkButNotABookedOne) {
     EXPECT_FALSE(selfBook->expire("A12345", unused.link.id));
     EXPECT_EQ(selfBook->open(unused.token).kind, Visit::Kind::expired);
     const auto booked = createLink();
-    ASSERT_EQ(selfBook->book(booked.token, freeSlots(booked.token).front().id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->book(selfBook->open(booked.token), freeSlots(booked.token).front().id).kind,
+              BookOutcome::Kind::booked);
     EXPECT_FALSE(selfBook->expire("A12345", booked.link.id));
     EXPECT_TRUE(selfBook->remove("A12345", booked.link.id));
     EXPECT_EQ(selfBook->open(booked.token).kind, Visit::Kind::deleted);
@@ -266,12 +303,12 @@ TEST_F(SelfBookPatient, StaffCanExpireAnUnusedLinkButNotABookedOne) {
 TEST_F(SelfBookPatient, ASessionOpensOnlyItsOwnLinkAndEnds) {
     const auto mine = createLink();
     const auto other = createLink();
-    const auto session = selfBook->startSession(mine.token);
-    EXPECT_TRUE(selfBook->session(session.id, mine.token).has_value());
-    EXPECT_FALSE(selfBook->session(session.id, other.token).has_value());
-    EXPECT_FALSE(selfBook->session("forged", mine.token).has_value());
+    const auto session = selfBook->startSession(selfBook->open(mine.token));
+    EXPECT_TRUE(selfBook->session(session.id, selfBook->open(mine.token)).has_value());
+    EXPECT_FALSE(selfBook->session(session.id, selfBook->open(other.token)).has_value());
+    EXPECT_FALSE(selfBook->session("forged", selfBook->open(mine.token)).has_value());
     clock += workflows::SelfBook::kSessionMicros + 1;
-    EXPECT_FALSE(selfBook->session(session.id, mine.token).has_value());
+    EXPECT_FALSE(selfBook->session(session.id, selfBook->open(mine.token)).has_value());
 }
 
 TEST_F(SelfBookPatient, HistoryListsEveryLinkWithItsEvents) {
@@ -297,9 +334,9 @@ TEST_F(SelfBookTwoClinicians, MovingToAnotherClinicianTellsThePracticeWithoutPat
         std::find_if(slots.begin(), slots.end(), [](const Slot& s) { return s.clinician == "Dr Second Example"; });
     ASSERT_NE(first, slots.end());
     ASSERT_NE(other, slots.end());
-    ASSERT_EQ(selfBook->book(created.token, first->id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), first->id).kind, BookOutcome::Kind::booked);
     EXPECT_TRUE(queued(outbox::Channel::email).empty()) << "a first booking tells no one";
-    ASSERT_EQ(selfBook->reschedule(created.token, other->id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->reschedule(selfBook->open(created.token), other->id).kind, BookOutcome::Kind::booked);
     const auto emails = queued(outbox::Channel::email);
     ASSERT_EQ(emails.size(), 1U);
     const auto& body = emails[0].payloadJson;
@@ -318,8 +355,8 @@ TEST_F(SelfBookTwoClinicians, MovingWithinTheSameClinicianTellsNoOne) {
     std::copy_if(slots.begin(), slots.end(), std::back_inserter(nurse),
                  [](const Slot& s) { return s.clinician == "Nurse Example"; });
     ASSERT_GE(nurse.size(), 2U);
-    ASSERT_EQ(selfBook->book(created.token, nurse[0].id).kind, BookOutcome::Kind::booked);
-    ASSERT_EQ(selfBook->reschedule(created.token, nurse[1].id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), nurse[0].id).kind, BookOutcome::Kind::booked);
+    ASSERT_EQ(selfBook->reschedule(selfBook->open(created.token), nurse[1].id).kind, BookOutcome::Kind::booked);
     EXPECT_TRUE(queued(outbox::Channel::email).empty());
 }
 
@@ -341,7 +378,7 @@ TEST_F(SelfBookRace, TwoHundredLinksForFiftySlotsMakeExactlyFiftyBookings) {
     for (int t = 0; t < 8; ++t)
         threads.emplace_back([&] {
             for (size_t i; (i = next++) < links.size();)
-                outcomes[i] = selfBook->book(links[i].token, slots[i % slots.size()].id);
+                outcomes[i] = selfBook->book(selfBook->open(links[i].token), slots[i % slots.size()].id);
         });
     for (auto& t : threads)
         t.join();
