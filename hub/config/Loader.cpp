@@ -103,6 +103,7 @@ private:
             const Schema schema = Schema::parse(plugin->configSchema.empty() ? "{}" : plugin->configSchema);
             validate(section, schema, owner, path, problems_);
             if (problems_.size() != before || anyBroken(section)) return;
+            applyDefaults(section, schema);
             resolvePaths(section, schema, baseDirectory_);
             const std::string json = toJson(section, schema);
             sections[entry.key] = json;
@@ -426,6 +427,7 @@ LoadResult loadConfigText(const std::string& text, const std::string& fileName, 
         return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
     });
     if (!result.problems.empty()) return result;
+    applyDefaults(*root, schema);
     resolvePaths(*root, schema, baseDirectory);
     result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections));
     return result;

@@ -92,7 +92,7 @@ public:
             tooDeep_ = true;
             return out;
         }
-        const Deeper deeper(depth_);
+        const NestingLevel deeper(depth_);
         switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -111,14 +111,7 @@ public:
     }
 
 private:
-    static constexpr int kMaxDepth = 64;
-    struct Deeper {
-        explicit Deeper(int& depth) : depth_(++depth) {}
-        ~Deeper() { --depth_; }
-        Deeper(const Deeper&) = delete;
-        Deeper& operator=(const Deeper&) = delete;
-        int& depth_;
-    };
+    static constexpr int kMaxDepth = kMaxNesting;
 
     Mark markOf(const YAML::Mark& m, const Mark& fallback) const {
         if (m.is_null() || m.line < 0) return fallback;

@@ -17,10 +17,30 @@ namespace clinhub::config {
 
 struct YamlEntry;
 
+// How deep values may nest: parseYaml reports deeper ones, fromJson refuses them, and whatever walks a
+// tree relies on that bound instead of recursing as deep as outside input says.
+inline constexpr int kMaxNesting = 64;
+
+// One level deeper into a recursive walk for as long as it lives.
+class NestingLevel {
+public:
+    explicit NestingLevel(int& depth) : depth_(++depth) {}
+    ~NestingLevel() { --depth_; }
+    NestingLevel(const NestingLevel&) = delete;
+    NestingLevel& operator=(const NestingLevel&) = delete;
+
+private:
+    int& depth_;
+};
+
 struct YamlNode {
     enum class Kind { null, scalar, sequence, map };
+    // A YAML scalar has no type of its own (untyped: "5" is a number and a string alike); a value that came
+    // from JSON (a schema's default, enum or const, or a JSON document) keeps the one JSON gave it.
+    enum class Scalar { untyped, string, number, boolean };
 
     Kind kind = Kind::null;
+    Scalar scalar = Scalar::untyped;
     Mark mark;           // of the value; of its key when the value is empty
     std::string text;    // a scalar after ${VAR} substitution
     std::string source;  // a scalar as written: what messages quote, so substituted secrets never appear

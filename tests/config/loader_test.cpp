@@ -663,8 +663,40 @@ TEST(ConfigLoader, PluginWithAnUnusableSchemaIsReported) {
                                         0),
               0u)
         << problems(result)[0];
-    EXPECT_EQ(problems(result)[1], "3:15: plugin 'badref' publishes a config schema the hub cannot use: its $ref "
-                                   "'#/definitions/x' does not name an entry of #/$defs");
+    EXPECT_EQ(problems(result)[1],
+              "3:15: plugin 'badref' publishes a config schema the hub cannot use: '$ref' at /properties/x: "
+              "'#/definitions/x' does not point at a schema inside this one (the hub follows '#' and '#/...' JSON "
+              "Pointers only)");
+}
+
+TEST(ConfigLoader, PluginSchemaWithAKeywordTheHubCannotCheckIsReportedEvenWithNoConfig) {
+    FakeCatalog catalog;
+    catalog.add(
+        {"unchecked", {Kind::sms}, R"({"properties": {"to": {"type": "string", "contentEncoding": "base64"}}})", {}});
+    EXPECT_THAT(problems(loadConfigText("connectors:\n  a: {plugin: unchecked}\n", kFile, catalog, fakeEnvironment())),
+                ElementsAre("2:15: plugin 'unchecked' publishes a config schema the hub cannot use: 'contentEncoding' "
+                            "at /properties/to: not a keyword the hub checks, and a schema that says more than is "
+                            "checked would let through values its author meant to stop"));
+}
+
+TEST(ConfigLoader, ConnectorSectionReachesThePluginWithTheSchemaDefaultsFilledIn) {
+    FakeCatalog catalog;
+    std::string received;
+    catalog.add({"defaulted",
+                 {Kind::sms},
+                 R"({"type": "object", "properties": {
+                     "timeout_ms": {"type": "integer", "default": 2000},
+                     "mode": {"enum": ["live", "test"], "default": "live"},
+                     "retry": {"type": "object", "properties": {"times": {"type": "integer", "default": 3}}}}})",
+                 [&](const std::string& json) {
+                     received = json;
+                     return std::vector<ConfigError>();
+                 }});
+    const LoadResult result = loadConfigText("connectors:\n  a: {plugin: defaulted, config: {mode: test, retry: {}}}\n",
+                                             kFile, catalog, fakeEnvironment());
+    ASSERT_THAT(problems(result), IsEmpty());
+    EXPECT_EQ(received, R"({"mode":"test","retry":{"times":3},"timeout_ms":2000})");
+    EXPECT_EQ(result.config->connectors.at("a").configJson, received);
 }
 
 // ---- All together ----------------------------------------------------------------------------------
@@ -764,9 +796,9 @@ TEST(ConfigLoader, PluginSchemaWithABadPatternOrKeywordIsReported) {
         "connectors:\n  a: {plugin: badpattern, config: {x: y}}\n  b: {plugin: badminimum, config: {x: 1}}\n", kFile,
         catalog, fakeEnvironment());
     ASSERT_EQ(result.problems.size(), 2u);
-    EXPECT_EQ(problems(result)[0], "2:15: plugin 'badpattern' publishes a config schema the hub cannot use: its "
-                                   "pattern '(unclosed' uses '(' there, which the hub's patterns do not support "
-                                   "(character classes, quantifiers and ^...$ anchors only)");
+    EXPECT_EQ(problems(result)[0], "2:15: plugin 'badpattern' publishes a config schema the hub cannot use: 'pattern' "
+                                   "at /properties/x: its pattern '(unclosed' uses '(' there, which the hub's patterns "
+                                   "do not support (character classes, quantifiers and ^...$ anchors only)");
     EXPECT_EQ(problems(result)[1].rfind("3:15: plugin 'badminimum' publishes a config schema the hub cannot use: ", 0),
               0u)
         << problems(result)[1];

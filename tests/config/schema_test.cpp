@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 using namespace clinhub::config;
@@ -135,6 +137,178 @@ TEST(ConfigSchemaToJson, TypesScalarsAsTheSchemaSays) {
 
 TEST(ConfigSchemaToJson, EscapesTextSafely) {
     EXPECT_EQ(json("{}", "s: \"quote \\\" and \\\\ backslash\"\n"), R"({"s":"quote \" and \\ backslash"})");
+}
+
+// ---- Compiling: a schema that says more than is checked is refused when it is parsed -------------------
+
+namespace {
+
+std::string refusal(const std::string& schemaJson) {
+    try {
+        Schema::parse(schemaJson);
+    } catch (const RefusedSchema& e) {
+        return e.keyword() + " @" + e.pointer() + ": " + e.what();
+    }
+    return "accepted";
+}
+
+} // namespace
+
+TEST(ConfigSchemaCompile, RefusesAKeywordItCannotCheckNamingItAndWhereItIs) {
+    EXPECT_EQ(refusal(R"({"properties": {"to": {"type": "array", "maxContains": 2}}})"),
+              "maxContains @/properties/to: 'maxContains' at /properties/to: not a keyword the hub checks, and a "
+              "schema that says more than is checked would let through values its author meant to stop");
+    EXPECT_EQ(refusal(R"({"$defs": {"a~b/c": {"unevaluatedProperties": false}}})").substr(0, 40),
+              "unevaluatedProperties @/$defs/a~0b~1c: '");
+}
+
+TEST(ConfigSchemaCompile, RefusesAFormatItCannotCheckButTakesTheHubsFormats) {
+    EXPECT_EQ(refusal(R"({"properties": {"e": {"format": "email"}}})"),
+              "format @/properties/e: 'format' at /properties/e: 'email' is not a format the hub checks (it checks "
+              "ip-address, listen-address, path, snomed-ct, store-url, uri)");
+    for (const char* format : {"uri", "snomed-ct", "listen-address", "ip-address", "path", "store-url"})
+        EXPECT_EQ(refusal(std::string(R"({"format": ")") + format + "\"}"), "accepted") << format;
+}
+
+TEST(ConfigSchemaCompile, RefusesKeywordsWhoseMeaningChangedBetweenDrafts) {
+    EXPECT_EQ(refusal(R"({"items": [{"type": "integer"}]})").substr(0, 8), "items @:");
+    EXPECT_EQ(refusal(R"({"dependencies": {}})").substr(0, 15), "dependencies @:");
+    EXPECT_EQ(
+        refusal(R"({"$defs": {"a": {}}, "properties": {"x": {"$ref": "#/$defs/a", "minimum": 1}}})").substr(0, 18),
+        "$ref @/properties/");
+    EXPECT_EQ(refusal(R"({"properties": {"x": {"$ref": "#/$defs/a", "description": "d", "default": 1}},
+                         "$defs": {"a": {"type": "integer"}}})"),
+              "accepted");
+}
+
+TEST(ConfigSchemaCompile, RefusesRefsOutsideTheSchemaAndIdBelowTheRoot) {
+    EXPECT_EQ(refusal(R"({"$ref": "http://example.com/s.json"})").substr(0, 7), "$ref @:");
+    EXPECT_EQ(refusal(R"({"properties": {"a": {"$ref": "#/properties/b"}}})").substr(0, 20), "$ref @/properties/a:");
+    EXPECT_EQ(refusal(R"({"properties": {"a": {"$id": "x.json"}}})").substr(0, 19), "$id @/properties/a:");
+    EXPECT_EQ(
+        refusal(R"({"$id": "https://x/s.json", "properties": {"a": {"$ref": "#"}, "b": {"$ref": "#/properties/a"}}})"),
+        "accepted");
+}
+
+TEST(ConfigSchemaCompile, AcceptsAnnotationsAnywhere) {
+    EXPECT_EQ(refusal(R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "t",
+                         "$comment": "c", "properties": {"a": {"description": "d", "examples": [1],
+                         "readOnly": true, "writeOnly": false, "deprecated": false}}})"),
+              "accepted");
+}
+
+TEST(ConfigSchemaCompile, RefusesADefaultThatFailsItsOwnSchema) {
+    EXPECT_EQ(refusal(R"({"properties": {"n": {"type": "integer", "maximum": 3, "default": 5}}})"),
+              "default @/properties/n: 'default' at /properties/n: the default does not pass its own schema: "
+              "expected at most 3, got '5'");
+}
+
+TEST(ConfigSchemaCompile, EveryShippedSchemaFileCompiles) {
+    for (const char* file : {"schemas/config.schema.json", "schemas/notify/notify-v2.schema.json"}) {
+        std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/" + file);
+        std::ostringstream text;
+        text << in.rdbuf();
+        EXPECT_NO_THROW(Schema::parse(text.str())) << file;
+    }
+}
+
+// ---- Checking: the keywords added beside the hub's own ---------------------------------------------------
+
+TEST(ConfigSchemaValidator, MaxLengthCountsCodePointsNotBytes) {
+    const std::string schema = R"({"properties": {"s": {"type": "string", "maxLength": 2}}})";
+    EXPECT_THAT(check(schema, "s: \"é£\"\n"), IsEmpty());
+    EXPECT_THAT(check(schema, "s: \"é£x\"\n"), ElementsAre("t.yaml:1:4: expected at most 2 characters, got 3"));
+}
+
+TEST(ConfigSchemaValidator, UriFormatNeedsASchemeAndNoSpaces) {
+    const std::string schema = R"({"properties": {"u": {"type": "string", "format": "uri"}}})";
+    for (const char* good : {"https://clinhub.example/b?x=1#top", "http://[::1]:8080", "mailto:a@b.example"})
+        EXPECT_THAT(check(schema, std::string("u: \"") + good + "\"\n"), IsEmpty()) << good;
+    for (const char* bad : {"clinhub.example", "/b/path", "http:// x.example", "http://x:port"})
+        EXPECT_THAT(check(schema, std::string("u: \"") + bad + "\"\n"),
+                    ElementsAre(::testing::HasSubstr("is not a URI")))
+            << bad;
+}
+
+TEST(ConfigSchemaValidator, AKeyMatchedByNameAndPatternMustPassBoth) {
+    const std::string schema = R"({"properties": {"port": {"type": "integer"}},
+                                   "patternProperties": {"^p": {"maximum": 100}}})";
+    EXPECT_THAT(check(schema, "port: 200\n"), ElementsAre("t.yaml:1:7: expected at most 100, got '200'"));
+}
+
+TEST(ConfigSchemaValidator, CombinedSchemasAnyOfOneOfNotAndIfThenElse) {
+    const std::string schema = R"({"properties": {
+        "a": {"anyOf": [{"type": "integer"}, {"enum": ["auto"]}]},
+        "o": {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+        "n": {"not": {"enum": ["root"]}},
+        "t": {"if": {"type": "integer"}, "then": {"minimum": 1}, "else": {"minLength": 2}}}})";
+    EXPECT_THAT(check(schema, "a: auto\no: 1.5\nn: admin\nt: 5\n"), IsEmpty());
+    EXPECT_THAT(check(schema, "a: manual\no: 2\nn: root\nt: 0\n"),
+                ElementsAre("t.yaml:1:4: a: 'manual' has none of the 2 forms allowed here",
+                            "t.yaml:2:4: o: '2' has more than one of the 2 forms allowed here (exactly one)",
+                            "t.yaml:3:4: n: 'root' has a form not allowed here",
+                            "t.yaml:4:4: expected at least 1, got '0'"));
+}
+
+TEST(ConfigSchemaValidator, ASchemaThatRefersToItselfWithoutGoingDeeperIsBoundedNotACrash) {
+    EXPECT_THAT(check(R"({"allOf": [{"$ref": "#"}]})", "a: 1\n"),
+                ElementsAre(::testing::HasSubstr("the schema nests too deep or takes too long")));
+}
+
+TEST(ConfigSchemaValidator, JsonValuesKeepTheirTypeWhereYamlScalarsHaveNone) {
+    const Schema schema = Schema::parse(R"({"type": "string"})");
+    std::vector<Diagnostic> problems;
+    validate(fromJson(Poco::Dynamic::Var(5)), schema, Mark{}, "", problems);
+    EXPECT_EQ(problems.size(), 1u);
+    problems.clear();
+    validate(fromJson(Poco::Dynamic::Var(std::string("5"))), schema, Mark{}, "", problems);
+    EXPECT_THAT(problems, IsEmpty());
+}
+
+// ---- Defaults ---------------------------------------------------------------------------------------
+
+namespace {
+
+std::string filled(const std::string& schemaJson, const std::string& yaml) {
+    std::vector<Diagnostic> problems;
+    auto node = parseYaml(yaml, "t.yaml", noVariables, problems);
+    const Schema schema = Schema::parse(schemaJson);
+    validate(*node, schema, node->mark, "", problems);
+    EXPECT_THAT(problems, IsEmpty());
+    applyDefaults(*node, schema);
+    return toJson(*node, schema);
+}
+
+} // namespace
+
+TEST(ConfigSchemaDefaults, FillAbsentPropertiesInPlaceAtAnyDepth) {
+    const std::string schema = R"({"properties": {
+        "port": {"type": "integer", "default": 8080}, "tls": {"type": "boolean", "default": false},
+        "http": {"type": "object", "properties": {"threads": {"type": "integer", "default": 16}}},
+        "routes": {"type": "array", "items": {"properties": {"weight": {"type": "number", "default": 0.5}}}}}})";
+    EXPECT_EQ(filled(schema, "http: {}\nroutes: [{to: a}, {weight: 2}]\n"),
+              R"({"http":{"threads":16},"routes":[{"to":"a","weight":0.5},{"weight":2}],"port":8080,"tls":false})");
+}
+
+TEST(ConfigSchemaDefaults, LeaveWrittenValuesAndAbsentMapsAlone) {
+    const std::string schema = R"({"properties": {"port": {"type": "integer", "default": 8080},
+        "http": {"type": "object", "properties": {"threads": {"type": "integer", "default": 16}}}}})";
+    EXPECT_EQ(filled(schema, "port: 9090\n"), R"({"port":9090})");
+}
+
+TEST(ConfigSchemaDefaults, TheDefaultBesideARefWinsOverTheOneWhereItLeads) {
+    const std::string schema = R"({"$defs": {"days": {"type": "integer", "default": 7}},
+        "properties": {"a": {"$ref": "#/$defs/days"}, "b": {"$ref": "#/$defs/days", "default": 42}}})";
+    EXPECT_EQ(filled(schema, "{}\n"), R"({"a":7,"b":42})");
+}
+
+TEST(ConfigSchemaDefaults, FilledValuesAreMarkedWhereTheirMapIs) {
+    std::vector<Diagnostic> problems;
+    auto node = parseYaml("\n\nhttp:\n  x: 1\n", "t.yaml", noVariables, problems);
+    applyDefaults(*node, Schema::parse(R"({"properties": {"http": {"properties": {"threads": {"default": 16}}}}})"));
+    const YamlNode* threads = node->find("http")->find("threads");
+    ASSERT_NE(threads, nullptr);
+    EXPECT_EQ(threads->mark.line, node->find("http")->mark.line);
 }
 
 TEST(ConfigMarkAt, EmptyPointerIsTheOwner) {
