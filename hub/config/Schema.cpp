@@ -117,14 +117,14 @@ YamlNode fromJsonAt(const Poco::Dynamic::Var& value, const Mark& mark, int depth
     if (value.isEmpty()) return node;
     if (value.type() == typeid(Object::Ptr)) {
         node.kind = YamlNode::Kind::map;
-        const Object::Ptr object = value.extract<Object::Ptr>();
+        const Object::Ptr& object = value.extract<Object::Ptr>();
         for (const auto& name : object->getNames())
             node.entries.push_back({name, mark, fromJsonAt(object->get(name), mark, depth + 1)});
         return node;
     }
     if (value.type() == typeid(Array::Ptr)) {
         node.kind = YamlNode::Kind::sequence;
-        const Array::Ptr array = value.extract<Array::Ptr>();
+        const Array::Ptr& array = value.extract<Array::Ptr>();
         for (std::size_t i = 0; i < array->size(); ++i)
             node.items.push_back(fromJsonAt(array->get(static_cast<unsigned>(i)), mark, depth + 1));
         return node;
@@ -493,7 +493,7 @@ private:
                 throw std::invalid_argument("its type at " + at + " is not one of JSON Schema's seven types");
         };
         if (value.type() != typeid(Array::Ptr)) return valid(value);
-        const Array::Ptr list = value.extract<Array::Ptr>();
+        const Array::Ptr& list = value.extract<Array::Ptr>();
         for (unsigned i = 0; i < list->size(); ++i)
             valid(list->get(i));
     }
@@ -508,7 +508,7 @@ private:
 
     void enumValues(const Schema::Node& node, const Poco::Dynamic::Var& value, const std::string& at) {
         if (value.type() != typeid(Array::Ptr)) throw std::invalid_argument("its enum at " + at + " is not a list");
-        const Array::Ptr list = value.extract<Array::Ptr>();
+        const Array::Ptr& list = value.extract<Array::Ptr>();
         std::vector<YamlNode> values;
         for (unsigned i = 0; i < list->size(); ++i)
             values.push_back(fromJson(list->get(i)));
@@ -518,7 +518,7 @@ private:
     void pattern(const std::string& name, const Poco::Dynamic::Var& value, const std::string& at) {
         if (value.type() != typeid(std::string))
             throw std::invalid_argument("its " + name + " at " + shown(at) + " is not a string");
-        const std::string text = value.extract<std::string>();
+        const std::string& text = value.extract<std::string>();
         try {
             if (!out_.patterns.contains(text)) out_.patterns.emplace(text, Pattern::compile(text));
         } catch (const std::invalid_argument& e) {

@@ -204,7 +204,7 @@ public:
         if (value == nullptr) return false;
         const std::size_t length = std::strlen(value);
         if (length < 2 || value[0] != '\\' || value[1] != 'x') unreadable(pos, "bytea");
-        Poco::MemoryInputStream hex(value + 2, length - 2);
+        Poco::MemoryInputStream hex(value + 2, static_cast<std::streamsize>(length - 2));
         Poco::HexBinaryDecoder decoder(hex);
         std::string bytes((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
         val.assignRaw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());

@@ -41,7 +41,7 @@ bool plausibleToken(const std::string& token) {
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
 }
 
-std::string trimmed(std::string text) {
+std::string trimmed(const std::string& text) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return {};
     return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
@@ -260,7 +260,7 @@ private:
         ex.response.text("See " + location + "\n", 303);
     }
 
-    void message(Exchange& ex, int status, const std::string& heading, Data paragraphList,
+    void message(Exchange& ex, int status, const std::string& heading, const Data& paragraphList,
                  const std::string& practiceText = {}, const std::string& buttonText = {},
                  const std::string& buttonHref = {}) {
         Data data;
