@@ -1,6 +1,6 @@
 // Batch Self-Book's verdict on each row of an uploaded patient list: can be sent, or cannot be sent and
 // why, in words a receptionist understands. Which columns a list needs follows the organisation's
-// appointment book. Rules: ../shared/DOMAIN.md (Batch Self-Book; Validation rules and test vectors).
+// appointment book. Rules: docs/domain.md (Batch Self-Book; Validation rules and test vectors).
 //
 // Offline checks only: whether the patient is in the book, or already holds an open link for the rule,
 // is for the caller to add. For an EMIS-style book the mobile number and date of birth come from the

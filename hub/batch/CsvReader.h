@@ -6,7 +6,7 @@
 // numbers them (the header is row 1, a blank line is a row, a quoted field's line breaks are not); lines
 // are physical lines, for the text editor. Blank rows (every field empty or spaces) are not passed on, so
 // trailing blank rows, and blank rows between patients, are skipped.
-// Rules: ../shared/DOMAIN.md (Validation rules, CSV files).
+// Rules: docs/domain.md (Validation rules, CSV files).
 #pragma once
 
 #include <cstddef>

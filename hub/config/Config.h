@@ -37,7 +37,7 @@ struct Rule {
 };
 
 // A vaccination programme an organisation invites a cohort to: what the national records are asked
-// about, how many doses make a course, and when each invite is due. Rules: ../shared/DOMAIN.md
+// about, how many doses make a course, and when each invite is due. Rules: docs/domain.md
 // (Vaccination: second-dose invites; community clinics).
 struct Campaign {
     std::string id;

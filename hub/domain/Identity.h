@@ -1,6 +1,6 @@
 // The rules that decide whether a patient can be reached and identified: NHS number, UK mobile, date
 // of birth. Each check returns the normalised value or a reason a receptionist understands.
-// Rules and test vectors: ../shared/DOMAIN.md.
+// Rules and test vectors: docs/domain.md.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// How many SMS fragments a text costs, shown to staff beside a template (DOMAIN.md: SMS length).
+// How many SMS fragments a text costs, shown to staff beside a template (docs/domain.md: SMS length).
 #pragma once
 
 #include <string_view>

@@ -1,5 +1,5 @@
 // The vaccination rules that need no store: how a cohort member is labelled from what the national
-// records say, and when a 2nd-dose invite is due. Rules: ../shared/DOMAIN.md (Vaccination).
+// records say, and when a 2nd-dose invite is due. Rules: docs/domain.md (Vaccination).
 #pragma once
 
 #include <clinhub/plugin.hpp>

@@ -5,7 +5,7 @@
 // chunk per transaction, each link's invite queued with it) → sent. A list may be uploaded again until the
 // batch is sent. A malformed list leaves nothing behind (the batch is a draft again). While one upload
 // holds the batch, another upload or a send is refused (BatchBusy) rather than mixed into it; a hold left
-// by a process that died lapses after a few minutes. Rules: ../shared/DOMAIN.md (Batch Self-Book).
+// by a process that died lapses after a few minutes. Rules: docs/domain.md (Batch Self-Book).
 #pragma once
 
 #include "hub/runtime/Runtime.h"

@@ -1,6 +1,6 @@
 // Vaccination clinics: a date, times, a place, a vaccine type, which dose they give, and a capacity.
 // Patients only ever see published clinics with places left; staff booking for a patient may also use
-// hidden ones. Rules: ../shared/DOMAIN.md (Vaccination: second-dose invites).
+// hidden ones. Rules: docs/domain.md (Vaccination: second-dose invites).
 #pragma once
 
 #include "hub/runtime/Runtime.h"

@@ -1,6 +1,6 @@
 // Vaccination cohorts: a list of patients uploaded for a campaign, each labelled from the national
 // immunisation records, then invited for a first or a second dose, or booked by staff.
-// Rules: ../shared/DOMAIN.md (Vaccination: second-dose invites) and the seed accubook-second-dose-invites.
+// Rules: docs/domain.md (Vaccination: second-dose invites).
 //
 // The records say whether a dose was *received*; nothing here assumes a booking elsewhere. When the
 // records cannot be asked, a member waits as pending_check and recheckPending() asks again later: no one

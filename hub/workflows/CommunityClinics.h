@@ -3,7 +3,7 @@
 // (888888) are invited automatically, a campaign's community_invite_days (21) before the first scheduled
 // community clinic; staff invite those who missed a completed school session, invite one child (sent the
 // next day) or add a walk-in to today's session, send booking reminders, and ask for or record consent.
-// Rules: ../shared/DOMAIN.md (Vaccination: community clinics; Vaccination facts from Mavis).
+// Rules: docs/domain.md (Vaccination: community clinics; Vaccination facts from Mavis).
 //
 // Every send is recorded in the child's activity log with a once key, so a job or a button pressed twice
 // sends nothing twice: at most one invitation per child per clinic date.

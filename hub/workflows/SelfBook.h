@@ -1,7 +1,7 @@
 // Self-Book: a one-use link lets one patient book, decline or reschedule one kind of appointment.
 //
 // Domain logic only: the staff API and the patient pages call this, and this calls the store, the
-// outbox and the organisation's appointment-book connector. Rules: ../shared/DOMAIN.md (Self-Book).
+// outbox and the organisation's appointment-book connector. Rules: docs/domain.md (Self-Book).
 //
 // A link's life: sent → accessed → booked (→ rescheduled …), or declined, expired, deleted, locked
 // (five wrong dates of birth), or failed (its invite SMS could not be sent). Booking moves the link

@@ -81,7 +81,7 @@ TEST(ImmunisationHistory, AnUnknownPatientHasNone) {
 
 TEST(ImmunisationHistory, AnInvalidNhsNumberIsPermanent) {
     std::vector<Immunisation> doses;
-    // A wrong check digit (shared/DOMAIN.md's test vector): no record service can answer for it.
+    // A wrong check digit (docs/domain.md's test vector): no record service can answer for it.
     const Result r = kit().records().history("9990000010", promised().targets, doses);
     EXPECT_EQ(r.status, Status::permanent) << toString(r.status) << ": " << r.message;
     EXPECT_TRUE(doses.empty());

@@ -232,7 +232,7 @@ TEST_F(StaffApi, BadPatientDetailsAreListedFieldByField) {
     };
     const std::string tomorrow = iso(ukToday() + std::chrono::days(1));
     const std::vector<Case> cases{
-        // DOMAIN.md's invalid NHS numbers: wrong check, check of 10, wrong shape.
+        // docs/domain.md's invalid NHS numbers: wrong check, check of 10, wrong shape.
         {"9995260183", "1956-03-14", "07700900123", "flu", {"patient.nhs_number"}},
         {"9990000010", "1956-03-14", "07700900123", "flu", {"patient.nhs_number"}},
         {"9990000000", "1956-03-14", "07700900123", "flu", {"patient.nhs_number"}},

@@ -1,5 +1,5 @@
 // One verdict per row of a Batch Self-Book list, through the whole CSV path: every validation vector of
-// DOMAIN.md ("Validation rules and test vectors"), the columns each book style needs, duplicates and counts.
+// docs/domain.md ("Validation rules and test vectors"), the columns each book style needs, duplicates and counts.
 #include "hub/batch/BatchRows.h"
 #include "tests/batch/TestLists.h"
 

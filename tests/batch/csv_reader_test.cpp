@@ -1,5 +1,5 @@
 // The CSV reader: RFC 4180 in any chunking, spreadsheet row numbers with physical lines, and a clear error
-// naming the row for every kind of malformed file (DOMAIN.md, "CSV files").
+// naming the row for every kind of malformed file (docs/domain.md, "CSV files").
 #include "hub/batch/CsvReader.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Every test vector of ../shared/DOMAIN.md for NHS numbers, UK mobiles and dates of birth.
+// Every test vector of docs/domain.md for NHS numbers, UK mobiles and dates of birth.
 #include "hub/domain/Identity.h"
 
 #include <gtest/gtest.h>
