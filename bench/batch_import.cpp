@@ -89,7 +89,7 @@ public:
                "  http: {max_upload_mb: 50}\n  outbox: {poll_ms: 60000}\n"
                "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"
                "  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}\n"
-               "organisations:\n  A12345:\n    name: Bench Surgery\n    batch_csv: systmone\n"
+               "organisations:\n  A12345:\n    name: Bench Surgery\n    batch_csv: with_contacts\n"
                "    route: {appointment_book: book, sms: [texts]}\n"
                "    rules:\n      flu: {title: Flu vaccination, slot_types: [Flu clinic]}\n";
         const std::string config = (dir / "hub.yaml").string();

@@ -58,18 +58,27 @@ std::string joined(const std::vector<std::string>& words, std::size_t most) {
 
 } // namespace
 
-std::optional<BookStyle> bookStyleFromString(std::string_view word) {
+std::optional<ListColumns> listColumnsFromString(std::string_view word) {
     const std::string w = headingKey(word);
-    if (w == "emis" || w == "emisxml" || w == "emisstyle") return BookStyle::emis;
-    if (w == "systmone" || w == "systmonexml" || w == "systmonestyle" || w == "tpp") return BookStyle::systmone;
+    if (w == "nhsnumberonly") return ListColumns::nhsNumberOnly;
+    if (w == "withcontacts") return ListColumns::withContacts;
+    if (w == "emis" || w == "emisxml" || w == "emisstyle") return ListColumns::nhsNumberOnly;
+    if (w == "systmone" || w == "systmonexml" || w == "systmonestyle" || w == "tpp") return ListColumns::withContacts;
     return std::nullopt;
 }
 
-std::string_view toString(BookStyle style) { return style == BookStyle::emis ? "EMIS-style" : "SystmOne-style"; }
+bool isDeprecatedListWord(std::string_view word) {
+    const std::string w = headingKey(word);
+    return listColumnsFromString(word) && w != "nhsnumberonly" && w != "withcontacts";
+}
+
+std::string_view toString(ListColumns columns) {
+    return columns == ListColumns::nhsNumberOnly ? "nhs_number_only" : "with_contacts";
+}
 
 std::string Row::reasonKind() const { return duplicateOf != 0 ? "duplicate of an earlier row" : reason; }
 
-RowValidator::RowValidator(BookStyle style, std::string today) : style_(style), today_(std::move(today)) {}
+RowValidator::RowValidator(ListColumns style, std::string today) : style_(style), today_(std::move(today)) {}
 
 void RowValidator::header(const Record& header) {
     header_ = header.fields;
@@ -89,15 +98,16 @@ void RowValidator::header(const Record& header) {
     }
     std::vector<std::string> missing;
     if (!nhsNumber_) missing.emplace_back(kNhsNumber.title);
-    if (style_ == BookStyle::systmone) {
+    if (style_ == ListColumns::withContacts) {
         if (!mobile_) missing.emplace_back(kMobile.title);
         if (!dateOfBirth_) missing.emplace_back(kDateOfBirth.title);
     }
     if (missing.empty()) return;
-    const std::string needs = style_ == BookStyle::emis ? "NHS Number" : "NHS Number, Mobile Number and Date of Birth";
+    const std::string needs =
+        style_ == ListColumns::nhsNumberOnly ? "NHS Number" : "NHS Number, Mobile Number and Date of Birth";
     throw FileError(header.row, header.line,
                     "no " + joined(missing, missing.size()) + (missing.size() == 1 ? " column" : " columns") + ": " +
-                        std::string(toString(style_)) + " lists need " + needs +
+                        "this organisation's lists (batch_csv: " + std::string(toString(style_)) + ") need " + needs +
                         " (this row has: " + (header_.empty() ? "nothing" : joined(header_, 20)) + ")");
 }
 
@@ -128,7 +138,7 @@ Row RowValidator::check(const Record& record) {
         row.reason = "duplicate of row " + std::to_string(*first);
         return row;
     }
-    if (style_ == BookStyle::systmone) {
+    if (style_ == ListColumns::withContacts) {
         const auto mobile = domain::checkUkMobile(field(record, mobile_));
         const auto dateOfBirth = domain::checkDateOfBirth(field(record, dateOfBirth_), today_);
         row.reason = !mobile.ok() ? mobile.problem : dateOfBirth.problem;
@@ -140,7 +150,7 @@ Row RowValidator::check(const Record& record) {
     return row;
 }
 
-Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, std::size_t maxBytes,
+Counts validateCsv(std::istream& in, ListColumns style, const std::string& today, std::size_t maxBytes,
                    const std::function<void(const Row&)>& onRow, const std::function<void(std::size_t bytes)>& progress,
                    const std::function<void(const std::vector<std::string>& header)>& onHeader) {
     RowValidator validator(style, today);

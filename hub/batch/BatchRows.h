@@ -1,10 +1,10 @@
 // Batch Self-Book's verdict on each row of an uploaded patient list: can be sent, or cannot be sent and
-// why, in words a receptionist understands. Which columns a list needs follows the organisation's
-// appointment book. Rules: docs/domain.md (Batch Self-Book; Validation rules and test vectors).
+// why, in words a receptionist understands. Which columns a list needs is the organisation's choice
+// (batch_csv). Rules: docs/domain.md (Batch Self-Book; Validation rules and test vectors).
 //
 // Offline checks only: whether the patient is in the book, or already holds an open link for the rule,
-// is for the caller to add. For an EMIS-style book the mobile number and date of birth come from the
-// book, so only the NHS number and duplicates are checked here.
+// is for the caller to add. For a list of NHS numbers only, the mobile number and date of birth come from
+// the book, so only the NHS number and duplicates are checked here.
 #pragma once
 
 #include "hub/batch/CsvReader.h"
@@ -21,15 +21,19 @@
 
 namespace clinhub::batch {
 
-enum class BookStyle { emis, systmone };
+// What a batch list's rows carry: NHS numbers only (mobile, date of birth and name then come from the
+// appointment book), or NHS numbers with each patient's mobile and date of birth (a name optional).
+enum class ListColumns { nhsNumberOnly, withContacts };
 
 // A column heading as compared: lower case, without spaces (no-break spaces too, which spreadsheets paste
 // in and no one can see), underscores, hyphens or dots. "Date of Birth" and "date_of_birth" are one.
 std::string headingKey(std::string_view title);
 
-// "emis" or "systmone", or a connector's name for them ("emis-xml", "systmone-xml", "tpp"); any case.
-std::optional<BookStyle> bookStyleFromString(std::string_view word);
-std::string_view toString(BookStyle style); // "EMIS-style", "SystmOne-style"
+// "nhs_number_only" or "with_contacts", any case. The words of earlier versions, the book styles they
+// followed ("emis", "systmone", "tpp", a connector's name), still read: isDeprecatedListWord says so.
+std::optional<ListColumns> listColumnsFromString(std::string_view word);
+bool isDeprecatedListWord(std::string_view word);
+std::string_view toString(ListColumns columns); // "nhs_number_only", "with_contacts"
 
 // A data row, normalised when accepted.
 struct Row {
@@ -37,8 +41,8 @@ struct Row {
     int line = 0;                    // physical line it starts on
     std::vector<std::string> fields; // as uploaded
     std::string nhsNumber;           // 10 digits
-    std::string mobile;              // +447..., empty for EMIS-style (comes from the book)
-    std::string dateOfBirth;         // YYYY-MM-DD, empty for EMIS-style
+    std::string mobile;              // +447..., empty when the list holds NHS numbers only (comes from the book)
+    std::string dateOfBirth;         // YYYY-MM-DD, empty when the list holds NHS numbers only
     std::string name;                // optional
     std::string reason;              // empty when it can be sent
     int duplicateOf = 0;             // the earlier row with this NHS number, when that is the reason
@@ -52,7 +56,7 @@ struct Row {
 // so a corrected second entry still gets its invite.
 class RowValidator {
 public:
-    RowValidator(BookStyle style, std::string today /* YYYY-MM-DD */);
+    RowValidator(ListColumns style, std::string today /* YYYY-MM-DD */);
 
     // Finds the columns; throws FileError naming the missing column(s) and the columns found.
     void header(const Record& header);
@@ -63,7 +67,7 @@ public:
 private:
     std::string field(const Record& record, std::optional<std::size_t> column) const;
 
-    BookStyle style_;
+    ListColumns style_;
     std::string today_;
     std::vector<std::string> header_;
     std::optional<std::size_t> nhsNumber_, mobile_, dateOfBirth_, name_;
@@ -79,7 +83,7 @@ struct Counts {
 // Reads a whole file or stream: the header to onHeader, then every data row to onRow; progress hears the
 // bytes read so far after each chunk. Throws FileError, after which the caller must keep nothing it was
 // given.
-Counts validateCsv(std::istream& in, BookStyle style, const std::string& today, std::size_t maxBytes,
+Counts validateCsv(std::istream& in, ListColumns style, const std::string& today, std::size_t maxBytes,
                    const std::function<void(const Row&)>& onRow,
                    const std::function<void(std::size_t bytes)>& progress = {},
                    const std::function<void(const std::vector<std::string>& header)>& onHeader = {});

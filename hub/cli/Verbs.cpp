@@ -71,6 +71,8 @@ std::optional<config::Config> usableConfig(host::PluginHost& host, const std::st
     auto result = config::loadConfig(path, host);
     for (const auto& p : result.problems)
         err << p.str() << '\n';
+    for (const auto& w : result.warnings)
+        err << w.str() << " (warning)\n";
     return result.ok() ? std::move(result.config) : std::nullopt;
 }
 
@@ -472,11 +474,11 @@ private:
     bool kept_ = false;
 };
 
-void printCounts(std::ostream& out, const std::string& path, batch::BookStyle style, const batch::Counts& counts) {
-    if (style == batch::BookStyle::emis)
-        out << "EMIS-style book: each patient's mobile number and date of birth come from the book, so offline\n"
-               "only NHS numbers and duplicates are checked.\n";
-    out << path << ": " << counts.accepted + counts.rejected << " patients (" << batch::toString(style) << " book)\n";
+void printCounts(std::ostream& out, const std::string& path, batch::ListColumns style, const batch::Counts& counts) {
+    if (style == batch::ListColumns::nhsNumberOnly)
+        out << "A list of NHS numbers only: each patient's mobile number and date of birth come from the\n"
+               "appointment book, so offline only NHS numbers and duplicates are checked.\n";
+    out << path << ": " << counts.accepted + counts.rejected << " patients (" << batch::toString(style) << ")\n";
     const auto width = static_cast<int>(std::to_string(std::max(counts.accepted, counts.rejected)).size());
     out << "  can be sent:    " << std::setw(width) << counts.accepted << '\n'
         << "  cannot be sent: " << std::setw(width) << counts.rejected << '\n';
@@ -487,7 +489,11 @@ void printCounts(std::ostream& out, const std::string& path, batch::BookStyle st
 }
 
 int batchValidate(const Options& options, std::ostream& out, std::ostream& err) {
-    const auto style = batch::bookStyleFromString(*options.value("--format"));
+    const std::string format = *options.value("--format");
+    const auto style = batch::listColumnsFromString(format);
+    if (style && batch::isDeprecatedListWord(format))
+        err << "clinhub batch validate: --format " << format << " is deprecated: write --format "
+            << batch::toString(*style) << '\n';
     const auto rejectedPath = options.value("--rejected");
     const auto maxMib = options.value("--max-mib");
     std::size_t maxBytes = batch::kDefaultMaxBytes;
@@ -497,10 +503,11 @@ int batchValidate(const Options& options, std::ostream& out, std::ostream& err) 
         maxBytes = *end == '\0' && mib > 0 && mib <= 4096 ? mib * 1024 * 1024 : 0;
     }
     if (!style || maxBytes == 0) {
-        err << "usage: clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv] [--max-mib N]\n";
+        err << "usage: clinhub batch validate FILE --format nhs_number_only|with_contacts [--rejected OUT.csv] "
+               "[--max-mib N]\n";
         return kUsage;
     }
-    const batch::BookStyle bookStyle = *style;
+    const batch::ListColumns bookStyle = *style;
     const std::string& path = options.arguments.front();
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -610,13 +617,14 @@ const std::map<std::string, Verb>& verbs() {
           {{"--config", "--org", "--rule", "--nhs-number", "--date-of-birth", "--mobile"}, {"--name"}},
           linksCreate}},
         {"batch validate",
-         {"clinhub batch validate FILE --format emis|systmone [--rejected OUT.csv]",
+         {"clinhub batch validate FILE --format nhs_number_only|with_contacts [--rejected OUT.csv]",
           "check a Batch Self-Book patient list offline",
           "Reads the CSV a practice uploads for Batch Self-Book and gives every row a verdict: can be sent, or\n"
-          "cannot be sent and why. --format is the practice's appointment book: emis needs an NHS Number\n"
-          "column (mobile and date of birth come from the book, so offline only NHS numbers and duplicates are\n"
-          "checked); systmone needs NHS Number, Mobile Number (or Telecom Number) and Date of Birth, and takes an\n"
-          "optional Name. Prints the counts per reason; --rejected writes the rows that cannot be sent, as\n"
+          "cannot be sent and why. --format is the organisation's batch_csv: nhs_number_only needs an NHS\n"
+          "Number column (mobile and date of birth come from the appointment book, so offline only NHS numbers\n"
+          "and duplicates are checked); with_contacts needs NHS Number, Mobile Number (or Telecom Number) and\n"
+          "Date of Birth, and takes an optional Name. The words of earlier versions (emis, systmone) still work. "
+          "Prints the counts per reason; --rejected writes the rows that cannot be sent, as\n"
           "uploaded, with a `reason` column. --max-mib N refuses files over N MiB (default 20).\n"
           "Exits 0 when the file was read (even with rows that cannot be sent), 1 when it is malformed (the\n"
           "message names the row and line), 2 on bad usage.",

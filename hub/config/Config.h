@@ -61,9 +61,10 @@ struct Route {
 struct Organisation {
     std::string ods;
     std::string name;
-    std::string notifyEmail;           // where clinician notifications go; empty for none
-    std::string batchCsv = "systmone"; // a batch list's columns: "emis" (NHS Number only) or "systmone"
-    int retentionDays = 90;            // patient details are forgotten this long after they are finished with
+    std::string notifyEmail; // where clinician notifications go; empty for none
+    // A batch list's columns: "nhs_number_only" (the rest from the appointment book) or "with_contacts".
+    std::string batchCsv = "with_contacts";
+    int retentionDays = 90; // patient details are forgotten this long after they are finished with
     Route route;
     std::map<std::string, Rule> rules;
     std::map<std::string, Campaign> campaigns;

@@ -23,6 +23,10 @@ namespace clinhub::config {
 
 namespace {
 
+// batch_csv's words of earlier versions, named for the book styles they followed, and what they now say.
+const std::map<std::string, std::string, std::less<>> kDeprecatedListWords = {{"emis", "nhs_number_only"},
+                                                                              {"systmone", "with_contacts"}};
+
 const Schema& hubSchemaParsed() {
     static const Schema schema = Schema::parse(hubSchema());
     return schema;
@@ -354,6 +358,8 @@ private:
         o.name = text(node.find("name"), "");
         o.notifyEmail = text(node.find("notify_email"), "");
         o.batchCsv = text(node.find("batch_csv"), o.batchCsv);
+        if (const auto now = kDeprecatedListWords.find(o.batchCsv); now != kDeprecatedListWords.end())
+            o.batchCsv = now->second;
         o.retentionDays = integer(node.find("retention_days"), o.retentionDays);
         if (const YamlNode* route = node.find("route")) {
             o.route.appointmentBook = text(route->find("appointment_book"), "");
@@ -402,6 +408,18 @@ private:
     }
 };
 
+void warnDeprecated(const YamlNode& root, std::vector<Diagnostic>& warnings) {
+    const YamlNode* organisations = root.find("organisations");
+    if (!organisations || !organisations->isMap()) return;
+    for (const auto& entry : organisations->entries) {
+        const YamlNode* words = entry.value.isMap() ? entry.value.find("batch_csv") : nullptr;
+        if (!words || !words->isScalar()) continue;
+        if (const auto now = kDeprecatedListWords.find(words->text); now != kDeprecatedListWords.end())
+            warnings.push_back({words->mark, "batch_csv: '" + words->text + "' is deprecated and reads as '" +
+                                                 now->second + "': write that instead"});
+    }
+}
+
 std::string baseDirectoryOf(const std::string& fileName) {
     return std::filesystem::absolute(std::filesystem::path(fileName)).lexically_normal().parent_path().string();
 }
@@ -427,6 +445,7 @@ LoadResult loadConfigText(const std::string& text, const std::string& fileName, 
         return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
     });
     if (!result.problems.empty()) return result;
+    warnDeprecated(*root, result.warnings);
     applyDefaults(*root, schema);
     resolvePaths(*root, schema, baseDirectory);
     result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections));

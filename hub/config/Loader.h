@@ -22,6 +22,8 @@ namespace clinhub::config {
 struct LoadResult {
     std::optional<Config> config;
     std::vector<Diagnostic> problems; // in file order
+    // What loads but should be written another way (a deprecated word): shown, never refused.
+    std::vector<Diagnostic> warnings;
     [[nodiscard]] bool ok() const { return problems.empty() && config; }
 };
 

@@ -40,6 +40,8 @@ std::shared_ptr<const Runtime> Hub::loadRuntime(std::vector<std::string>& proble
     const auto loaded = config::loadConfig(configPath_, host_);
     for (const auto& p : loaded.problems)
         problems.push_back(p.str());
+    for (const auto& w : loaded.warnings)
+        log::warning("config_deprecated", {{"problem", w.str()}});
     if (!loaded.ok()) return nullptr;
     return Runtime::build(*loaded.config, host_, problems);
 }

@@ -168,7 +168,9 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     b.id = row[0].convert<std::string>();
     b.organisation = row[1].convert<std::string>();
     b.state = row[2].convert<std::string>();
-    b.csvFormat = row[3].convert<std::string>();
+    // Batches made before the words changed keep "emis" or "systmone": read as their new names.
+    b.csvFormat = batch::toString(
+        batch::listColumnsFromString(row[3].convert<std::string>()).value_or(batch::ListColumns::withContacts));
     b.terms.rule = row[4].convert<std::string>();
     b.terms.message = row[5].convert<std::string>();
     if (auto code = row[6].convert<std::string>(); !code.empty())
@@ -245,7 +247,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
             std::vector<FieldError>{{"batch", "the batch is " + state + ": its list can no longer change"}});
     };
     if (before.state != "draft" && before.state != "ready") refuse(before.state);
-    const auto style = batch::bookStyleFromString(before.csvFormat).value_or(batch::BookStyle::systmone);
+    const auto style = batch::listColumnsFromString(before.csvFormat).value_or(batch::ListColumns::withContacts);
     const int64_t at = clock_();
 
     // Who already holds an open link for this rule: they are not invited twice.
@@ -261,7 +263,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     }
     AppointmentBook* book = nullptr;
     std::shared_ptr<host::ConnectorInstance> bookConnector;
-    if (style == batch::BookStyle::emis) {
+    if (style == batch::ListColumns::nhsNumberOnly) {
         const auto route = runtime->route(organisation, outbox::Channel::record);
         if (!route.empty()) bookConnector = route.front();
         book = bookConnector ? bookConnector->appointmentBook() : nullptr;

@@ -35,7 +35,7 @@ struct Batch {
     std::string id; // "bat_…"
     std::string organisation;
     std::string state;     // draft, uploading, ready, sending, sent, stopped
-    std::string csvFormat; // emis, systmone
+    std::string csvFormat; // nhs_number_only, with_contacts (batch::toString)
     BatchTermsRequest terms;
     int smsFragments = 0; // of the message with a link in it
     std::vector<std::string> header;
@@ -51,7 +51,7 @@ struct Batch {
     int64_t sendAt = 0;
 };
 
-// The appointment book could not say whether patients are registered (EMIS-style lists): try again later.
+// The appointment book could not say whether patients are registered (NHS-number-only lists): try again later.
 class BookUnavailable : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -22,7 +22,7 @@ struct Result {
     Counts counts;
 };
 
-Result validate(BookStyle style, const std::string& csv) {
+Result validate(ListColumns style, const std::string& csv) {
     std::istringstream in(csv);
     Result result;
     result.counts =
@@ -39,7 +39,7 @@ std::vector<Row> systmOneRowsWith(std::size_t column, const std::vector<std::str
         row[column] = values[i];
         rows.push_back(row);
     }
-    return validate(BookStyle::systmone, csvOf(kSystmOne, rows)).rows;
+    return validate(ListColumns::withContacts, csvOf(kSystmOne, rows)).rows;
 }
 
 // Each value, put in `column` of one row of a SystmOne-style list, gets the reason paired with it ("" when
@@ -54,7 +54,7 @@ void expectReasons(std::size_t column, const std::vector<std::pair<std::string, 
         EXPECT_EQ(rows[i].reason, expected[i].second) << expected[i].first;
 }
 
-FileError fileError(BookStyle style, const std::string& csv) {
+FileError fileError(ListColumns style, const std::string& csv) {
     try {
         validate(style, csv);
     } catch (const FileError& e) {
@@ -66,8 +66,8 @@ FileError fileError(BookStyle style, const std::string& csv) {
 
 TEST(Header, MatchesColumnsIgnoringCaseSpacingAndAByteOrderMark) {
     const auto result =
-        validate(BookStyle::systmone, "\xEF\xBB\xBF nhs  NUMBER ,MOBILE_number,\"Date\xC2\xA0Of Birth\",name\r\n"
-                                      "9995260182,07700900123,1990-02-01,Test\r\n");
+        validate(ListColumns::withContacts, "\xEF\xBB\xBF nhs  NUMBER ,MOBILE_number,\"Date\xC2\xA0Of Birth\",name\r\n"
+                                            "9995260182,07700900123,1990-02-01,Test\r\n");
     ASSERT_EQ(result.rows.size(), 1U);
     EXPECT_TRUE(result.rows[0].accepted()) << result.rows[0].reason;
     EXPECT_EQ(result.rows[0].name, "Test");
@@ -79,7 +79,8 @@ TEST(Header, AcceptsTheNamesSystmOneAndSpreadsheetsUse) {
           {"NHS number", "Mobile Telephone", "Date of birth", "Forename"},
           {"NHS No", "Mobile", "date_of_birth", "First Name"}}) {
         const auto rows =
-            validate(BookStyle::systmone, csvOf(header, {{"9995260182", "07700900123", "01/02/1990", "Test"}})).rows;
+            validate(ListColumns::withContacts, csvOf(header, {{"9995260182", "07700900123", "01/02/1990", "Test"}}))
+                .rows;
         ASSERT_EQ(rows.size(), 1U);
         EXPECT_TRUE(rows[0].accepted()) << header[1] << ": " << rows[0].reason;
         EXPECT_EQ(rows[0].name, "Test") << header[3];
@@ -87,16 +88,19 @@ TEST(Header, AcceptsTheNamesSystmOneAndSpreadsheetsUse) {
 }
 
 TEST(Header, NamesTheMissingColumnsAndTheColumnsFound) {
-    const auto e = fileError(BookStyle::systmone, "NHS Number,Name,Notes\n9995260182,Test,x\n");
-    EXPECT_EQ(std::string(e.what()), "row 1 (line 1): no Mobile Number, Date of Birth columns: SystmOne-style lists "
-                                     "need NHS Number, Mobile Number and Date of Birth (this row has: NHS Number, "
-                                     "Name, Notes)");
-    EXPECT_EQ(fileError(BookStyle::emis, "\nPatient,Mobile\n1,2\n").problem,
-              "no NHS Number column: EMIS-style lists need NHS Number (this row has: Patient, Mobile)");
+    const auto e = fileError(ListColumns::withContacts, "NHS Number,Name,Notes\n9995260182,Test,x\n");
+    EXPECT_EQ(std::string(e.what()),
+              "row 1 (line 1): no Mobile Number, Date of Birth columns: this organisation's lists (batch_csv: "
+              "with_contacts) "
+              "need NHS Number, Mobile Number and Date of Birth (this row has: NHS Number, "
+              "Name, Notes)");
+    EXPECT_EQ(fileError(ListColumns::nhsNumberOnly, "\nPatient,Mobile\n1,2\n").problem,
+              "no NHS Number column: this organisation's lists (batch_csv: nhs_number_only) need NHS Number (this row "
+              "has: Patient, Mobile)");
 }
 
 TEST(Header, AnEmisListNeedsOnlyTheNhsNumber) {
-    const auto rows = validate(BookStyle::emis, "NHS Number\n9995260182\n").rows;
+    const auto rows = validate(ListColumns::nhsNumberOnly, "NHS Number\n9995260182\n").rows;
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_TRUE(rows[0].accepted());
     EXPECT_EQ(rows[0].nhsNumber, "9995260182");
@@ -105,7 +109,7 @@ TEST(Header, AnEmisListNeedsOnlyTheNhsNumber) {
 }
 
 TEST(Header, AColumnGivenTwiceIsRefused) {
-    EXPECT_EQ(fileError(BookStyle::systmone, "NHS Number,Mobile,DOB,Telecom Number\n1,2,3,4\n").problem,
+    EXPECT_EQ(fileError(ListColumns::withContacts, "NHS Number,Mobile,DOB,Telecom Number\n1,2,3,4\n").problem,
               "columns 2 ('Mobile') and 4 ('Telecom Number') are both the Mobile Number: keep one");
 }
 
@@ -191,7 +195,8 @@ TEST(DateOfBirth, FutureImpossibleAndMisshapenDatesAreRefused) {
 }
 
 TEST(Duplicates, ARepeatedNhsNumberNamesTheRowItRepeats) {
-    const auto result = validate(BookStyle::emis, "NHS Number\n9995260182\n9991590838\n\n999 526 0182\n9995260182\n");
+    const auto result =
+        validate(ListColumns::nhsNumberOnly, "NHS Number\n9995260182\n9991590838\n\n999 526 0182\n9995260182\n");
     ASSERT_EQ(result.rows.size(), 4U);
     EXPECT_TRUE(result.rows[1].accepted());
     EXPECT_EQ(result.rows[2].row, 5);
@@ -202,25 +207,28 @@ TEST(Duplicates, ARepeatedNhsNumberNamesTheRowItRepeats) {
 }
 
 TEST(Duplicates, ARepeatOfARowThatCannotBeSentIsJudgedOnItsOwn) {
-    const auto rows = validate(BookStyle::systmone, csvOf(kSystmOne, {{"9995260182", "0117 496 0860", "1990-02-01", ""},
-                                                                      {"9995260182", "07700900123", "1990-02-01", ""},
-                                                                      {"9995260182", "07700900124", "1990-02-01", ""}}))
-                          .rows;
+    const auto rows =
+        validate(ListColumns::withContacts, csvOf(kSystmOne, {{"9995260182", "0117 496 0860", "1990-02-01", ""},
+                                                              {"9995260182", "07700900123", "1990-02-01", ""},
+                                                              {"9995260182", "07700900124", "1990-02-01", ""}}))
+            .rows;
     EXPECT_EQ(rows[0].reason, "not a UK mobile number (it looks like a landline)");
     EXPECT_TRUE(rows[1].accepted()) << rows[1].reason;
     EXPECT_EQ(rows[2].reason, "duplicate of row 3");
 }
 
 TEST(Rows, AnEmisRowIsCheckedForItsNhsNumberOnly) {
-    const auto rows = validate(BookStyle::emis, "NHS Number,Mobile,DOB\n9995260182,landline,32/13/1990\n").rows;
+    const auto rows =
+        validate(ListColumns::nhsNumberOnly, "NHS Number,Mobile,DOB\n9995260182,landline,32/13/1990\n").rows;
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_TRUE(rows[0].accepted()) << rows[0].reason;
 }
 
 TEST(Rows, KeepTheFieldsAsUploadedBesideTheNormalisedValues) {
-    const auto rows = validate(BookStyle::systmone, "Patient Name,Telecom Number,NHS Number,DOB\n"
-                                                    "\"Bloggs, Test\",+44 (0)7700 900 123,999 526 0182,01/02/1990\n")
-                          .rows;
+    const auto rows =
+        validate(ListColumns::withContacts, "Patient Name,Telecom Number,NHS Number,DOB\n"
+                                            "\"Bloggs, Test\",+44 (0)7700 900 123,999 526 0182,01/02/1990\n")
+            .rows;
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_EQ(rows[0].fields,
               (std::vector<std::string>{"Bloggs, Test", "+44 (0)7700 900 123", "999 526 0182", "01/02/1990"}));
@@ -234,22 +242,23 @@ TEST(Rows, KeepTheFieldsAsUploadedBesideTheNormalisedValues) {
 
 TEST(Rows, AWrongNumberOfFieldsIsAFileErrorNamingTheRowAndLine) {
     const auto more =
-        fileError(BookStyle::emis, "NHS Number,Name\n9995260182,\"Test\nTest\"\n9991590838,Bloggs, Test\n");
+        fileError(ListColumns::nhsNumberOnly, "NHS Number,Name\n9995260182,\"Test\nTest\"\n9991590838,Bloggs, Test\n");
     EXPECT_EQ(std::string(more.what()), "row 3 (line 4): 3 fields where the header row has 2: a comma too many or too "
                                         "few, or a comma inside a field that is not quoted");
-    EXPECT_EQ(fileError(BookStyle::emis, "NHS Number,Name\r\n9995260182\r\n")
+    EXPECT_EQ(fileError(ListColumns::nhsNumberOnly, "NHS Number,Name\r\n9995260182\r\n")
                   .problem.find("1 field where the header row has 2"),
               0U);
 }
 
 TEST(Counts, CountEveryReasonWithDuplicatesTogether) {
-    const auto result = validate(BookStyle::systmone, csvOf(kSystmOne, {{"9995260182", "07700900123", "1990-02-01", ""},
-                                                                        {"9995260182", "07700900123", "1990-02-01", ""},
-                                                                        {"9991590838", "07700900124", "1990-02-01", ""},
-                                                                        {"9991590838", "07700900124", "1990-02-01", ""},
-                                                                        {"9990166137", "", "1990-02-01", ""},
-                                                                        {"9990000018", "", "1990-02-01", ""},
-                                                                        {"9990000026", "07700900125", "", ""}}));
+    const auto result =
+        validate(ListColumns::withContacts, csvOf(kSystmOne, {{"9995260182", "07700900123", "1990-02-01", ""},
+                                                              {"9995260182", "07700900123", "1990-02-01", ""},
+                                                              {"9991590838", "07700900124", "1990-02-01", ""},
+                                                              {"9991590838", "07700900124", "1990-02-01", ""},
+                                                              {"9990166137", "", "1990-02-01", ""},
+                                                              {"9990000018", "", "1990-02-01", ""},
+                                                              {"9990000026", "07700900125", "", ""}}));
     EXPECT_EQ(result.counts.accepted, 2);
     EXPECT_EQ(result.counts.rejected, 5);
     EXPECT_EQ(result.counts.byReason, (std::map<std::string, int64_t>{{"duplicate of an earlier row", 2},
@@ -262,7 +271,7 @@ TEST(ValidateCsv, ReportsProgressInBytesReadAndTheHeaderFirst) {
     std::istringstream in(csv);
     std::vector<std::string> events;
     validateCsv(
-        in, BookStyle::emis, kToday, kDefaultMaxBytes,
+        in, ListColumns::nhsNumberOnly, kToday, kDefaultMaxBytes,
         [&](const Row& row) { events.push_back("row " + row.nhsNumber); },
         [&](std::size_t bytes) { events.push_back("bytes " + std::to_string(bytes)); },
         [&](const std::vector<std::string>& header) { events.push_back("header " + header.at(0)); });
@@ -289,16 +298,28 @@ TEST(CsvWriter, ForSpreadsheetsDisarmsACellExcelWouldRunAsAFormula) {
                          "\"'\rx\",\"9995260182\",\"a=b\",\"\"\r\n");
 }
 
-TEST(BookStyle, IsNamedByTheWordsStaffAndConnectorsUse) {
-    EXPECT_EQ(bookStyleFromString("emis"), BookStyle::emis);
-    EXPECT_EQ(bookStyleFromString("EMIS"), BookStyle::emis);
-    EXPECT_EQ(bookStyleFromString("emis-xml"), BookStyle::emis);
-    EXPECT_EQ(bookStyleFromString("systmone"), BookStyle::systmone);
-    EXPECT_EQ(bookStyleFromString("SystmOne"), BookStyle::systmone);
-    EXPECT_EQ(bookStyleFromString("systmone-xml"), BookStyle::systmone);
-    EXPECT_EQ(bookStyleFromString("TPP"), BookStyle::systmone);
-    EXPECT_EQ(bookStyleFromString("vision"), std::nullopt);
-    EXPECT_EQ(bookStyleFromString(""), std::nullopt);
+TEST(ListColumns, AreNamedForWhatTheListHolds) {
+    EXPECT_EQ(listColumnsFromString("nhs_number_only"), ListColumns::nhsNumberOnly);
+    EXPECT_EQ(listColumnsFromString("with_contacts"), ListColumns::withContacts);
+    EXPECT_EQ(listColumnsFromString("With-Contacts"), ListColumns::withContacts);
+    EXPECT_EQ(toString(ListColumns::nhsNumberOnly), "nhs_number_only");
+    EXPECT_EQ(toString(ListColumns::withContacts), "with_contacts");
+    EXPECT_FALSE(isDeprecatedListWord("nhs_number_only"));
+    EXPECT_FALSE(isDeprecatedListWord("with_contacts"));
+    EXPECT_EQ(listColumnsFromString("vision"), std::nullopt);
+    EXPECT_EQ(listColumnsFromString(""), std::nullopt);
+    EXPECT_FALSE(isDeprecatedListWord("vision"));
+}
+
+TEST(ListColumns, TheBookStyleWordsOfEarlierVersionsStillReadAsDeprecated) {
+    for (const char* word : {"emis", "EMIS", "emis-xml"}) {
+        EXPECT_EQ(listColumnsFromString(word), ListColumns::nhsNumberOnly) << word;
+        EXPECT_TRUE(isDeprecatedListWord(word)) << word;
+    }
+    for (const char* word : {"systmone", "SystmOne", "systmone-xml", "TPP"}) {
+        EXPECT_EQ(listColumnsFromString(word), ListColumns::withContacts) << word;
+        EXPECT_TRUE(isDeprecatedListWord(word)) << word;
+    }
 }
 
 } // namespace

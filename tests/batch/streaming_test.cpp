@@ -66,7 +66,7 @@ TEST(Streaming, ALongListIsValidatedInLittleMoreMemoryThanItsNhsNumbers) {
     GeneratedList list(kRows);
     std::istream in(&list);
     int seen = 0;
-    const auto counts = validateCsv(in, BookStyle::systmone, "2024-06-01", 64 * 1024 * 1024, [&](const Row& row) {
+    const auto counts = validateCsv(in, ListColumns::withContacts, "2024-06-01", 64 * 1024 * 1024, [&](const Row& row) {
         if (++seen % 1000 == 0) heapPeak = std::max(heapPeak, heapInUse());
         EXPECT_TRUE(row.accepted()) << row.row << ": " << row.reason;
     });

@@ -33,11 +33,11 @@ const char* const kSystmOneList = "\xEF\xBB\xBFNHS Number,Telecom Number,Date of
 TEST(BatchValidate, CountsEveryVerdictAndWritesTheRowsThatCannotBeSentWithTheirReason) {
     TempDir dir;
     const auto list = write(dir, "list.csv", kSystmOneList);
-    const auto result =
-        runClinhub({"batch", "validate", list, "--format", "systmone", "--rejected", dir.file("rejected.csv")}, dir);
+    const auto result = runClinhub(
+        {"batch", "validate", list, "--format", "with_contacts", "--rejected", dir.file("rejected.csv")}, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
     EXPECT_EQ(result.out, list +
-                              ": 6 patients (SystmOne-style book)\n"
+                              ": 6 patients (with_contacts)\n"
                               "  can be sent:    2\n"
                               "  cannot be sent: 4\n"
                               "    1  date of birth is in the future\n"
@@ -58,24 +58,34 @@ TEST(BatchValidate, CountsEveryVerdictAndWritesTheRowsThatCannotBeSentWithTheirR
     EXPECT_FALSE(std::filesystem::exists(dir.file("rejected.csv.part")));
 }
 
-TEST(BatchValidate, SaysAnEmisListIsCheckedOnlyForNhsNumbersAndDuplicates) {
+TEST(BatchValidate, SaysAListOfNhsNumbersOnlyIsCheckedOnlyForNhsNumbersAndDuplicates) {
     TempDir dir;
     const auto list = write(dir, "emis.csv", "NHS Number\n9995260182\n9995260183\n9995260182\n");
-    const auto result = runClinhub({"batch", "validate", list, "--format", "emis"}, dir);
+    const auto result = runClinhub({"batch", "validate", list, "--format", "nhs_number_only"}, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
-    EXPECT_EQ(result.out.rfind("EMIS-style book: each patient's mobile number and date of birth come from the book, "
-                               "so offline\nonly NHS numbers and duplicates are checked.\n",
+    EXPECT_EQ(result.out.rfind("A list of NHS numbers only: each patient's mobile number and date of birth come from "
+                               "the\nappointment book, so offline only NHS numbers and duplicates are checked.\n",
                                0),
               0U)
         << result.out;
     EXPECT_NE(result.out.find("  can be sent:    1\n  cannot be sent: 2\n"), std::string::npos) << result.out;
+    EXPECT_EQ(result.err, "");
+}
+
+TEST(BatchValidate, TheBookStyleWordsOfEarlierVersionsStillWorkWithAWarning) {
+    TempDir dir;
+    const auto list = write(dir, "emis.csv", "NHS Number\n9995260182\n");
+    const auto result = runClinhub({"batch", "validate", list, "--format", "emis"}, dir);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("1 patients (nhs_number_only)"), std::string::npos) << result.out;
+    EXPECT_EQ(result.err, "clinhub batch validate: --format emis is deprecated: write --format nhs_number_only\n");
 }
 
 TEST(BatchValidate, AMalformedFileExitsOneNamingTheRowAndLineAndWritesNothing) {
     TempDir dir;
     const auto list = write(dir, "bad.csv", "NHS Number,Name\n9995260182,\"Test\nTest\"\n9991590838,\"never closed\n");
-    const auto result =
-        runClinhub({"batch", "validate", list, "--format", "emis", "--rejected", dir.file("rejected.csv")}, dir);
+    const auto result = runClinhub(
+        {"batch", "validate", list, "--format", "nhs_number_only", "--rejected", dir.file("rejected.csv")}, dir);
     EXPECT_EQ(result.exitCode, 1);
     EXPECT_EQ(result.err.rfind(list + ": row 3 (line 4): unterminated quote", 0), 0U) << result.err;
     EXPECT_NE(result.err.find("Nothing was taken from this file"), std::string::npos) << result.err;
@@ -89,8 +99,8 @@ TEST(BatchValidate, AFileOverTheSizeLimitExitsOne) {
     std::string big = "NHS Number\n";
     while (big.size() <= 1024 * 1024)
         big += "9995260182\n";
-    const auto result =
-        runClinhub({"batch", "validate", write(dir, "big.csv", big), "--format", "emis", "--max-mib", "1"}, dir);
+    const auto result = runClinhub(
+        {"batch", "validate", write(dir, "big.csv", big), "--format", "nhs_number_only", "--max-mib", "1"}, dir);
     EXPECT_EQ(result.exitCode, 1);
     EXPECT_NE(result.err.find("the file is larger than the limit of 1 MiB"), std::string::npos) << result.err;
 }
@@ -98,14 +108,14 @@ TEST(BatchValidate, AFileOverTheSizeLimitExitsOne) {
 TEST(BatchValidate, BadUsageExitsTwo) {
     TempDir dir;
     const auto list = write(dir, "list.csv", kSystmOneList);
-    for (const auto& args :
-         std::vector<std::vector<std::string>>{{"batch", "validate", list},
-                                               {"batch", "validate", list, "--format", "vision"},
-                                               {"batch", "validate", "--format", "emis"},
-                                               {"batch", "validate", list, list, "--format", "emis"},
-                                               {"batch", "validate", list, "--format", "emis", "--max-mib", "none"},
-                                               {"batch", "validate", list, "--format", "emis", "--quiet"},
-                                               {"batch", "validate", dir.file("missing.csv"), "--format", "emis"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"batch", "validate", list},
+             {"batch", "validate", list, "--format", "vision"},
+             {"batch", "validate", "--format", "nhs_number_only"},
+             {"batch", "validate", list, list, "--format", "nhs_number_only"},
+             {"batch", "validate", list, "--format", "nhs_number_only", "--max-mib", "none"},
+             {"batch", "validate", list, "--format", "nhs_number_only", "--quiet"},
+             {"batch", "validate", dir.file("missing.csv"), "--format", "nhs_number_only"}}) {
         const auto result = runClinhub(args, dir);
         EXPECT_EQ(result.exitCode, 2) << args.back();
         EXPECT_NE(result.err, "") << args.back();
@@ -117,7 +127,7 @@ TEST(BatchValidate, ShowsAProgressBarOnATerminal) {
     const auto list = write(dir, "list.csv", kSystmOneList);
     // script(1) gives the command a terminal; its stdout is thrown away so only stderr's bar reaches it.
     const std::string command =
-        std::string("'") + CLINHUB_EXE + "' batch validate '" + list + "' --format systmone >/dev/null";
+        std::string("'") + CLINHUB_EXE + "' batch validate '" + list + "' --format with_contacts >/dev/null";
     const std::string typescript = dir.file("typescript");
     Poco::ProcessHandle handle = Poco::Process::launch(
         "/bin/sh", {"-c", "script -qec \"" + command + "\" /dev/null </dev/null >'" + typescript + "'"});

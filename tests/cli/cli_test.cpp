@@ -226,20 +226,20 @@ TEST(Cli, EveryVerbRefusesAnUnknownOptionOrAStrayArgumentWithItsUsage) {
     TempDir dir;
     const std::string config = demoConfig(dir);
     std::ofstream(dir.file("list.csv")) << "NHS Number\n9995260182\n";
-    const std::vector<std::vector<std::string>> verbs{{"serve", "--config", config},
-                                                      {"config", "check", config},
-                                                      {"config", "schema"},
-                                                      {"plugins", "list"},
-                                                      {"plugins", "schema", "local-book"},
-                                                      {"migrate", "--config", config},
-                                                      {"batch", "validate", dir.file("list.csv"), "--format", "emis"},
-                                                      {"links", "create", "--config", config, "--org", "A12345",
-                                                       "--rule", "flu", "--nhs-number", "9995260182", "--date-of-birth",
-                                                       "14/03/1956", "--mobile", "07700900123"},
-                                                      {"keys", "create", "--config", config, "--org", "A12345"},
-                                                      {"keys", "list", "--config", config},
-                                                      {"keys", "revoke", "--config", config, "key_nothing"},
-                                                      {"prune", "--config", config, "--dry-run"}};
+    const std::vector<std::vector<std::string>> verbs{
+        {"serve", "--config", config},
+        {"config", "check", config},
+        {"config", "schema"},
+        {"plugins", "list"},
+        {"plugins", "schema", "local-book"},
+        {"migrate", "--config", config},
+        {"batch", "validate", dir.file("list.csv"), "--format", "nhs_number_only"},
+        {"links", "create", "--config", config, "--org", "A12345", "--rule", "flu", "--nhs-number", "9995260182",
+         "--date-of-birth", "14/03/1956", "--mobile", "07700900123"},
+        {"keys", "create", "--config", config, "--org", "A12345"},
+        {"keys", "list", "--config", config},
+        {"keys", "revoke", "--config", config, "key_nothing"},
+        {"prune", "--config", config, "--dry-run"}};
     for (const auto& verb : verbs) {
         const std::string name = verb[0] + (verb[1].starts_with("-") || verb[0] == "serve" ? "" : " " + verb[1]);
         for (const std::vector<std::string>& extra :

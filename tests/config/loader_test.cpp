@@ -141,6 +141,31 @@ TEST(ConfigLoader, SingleSmsConnectorMayBeWrittenWithoutAList) {
     EXPECT_THAT(result.config->organisations.at("A81001").route.sms, ElementsAre("notify"));
 }
 
+TEST(ConfigLoader, ABatchListIsNamedForWhatItHolds) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("    name: Demo Surgery\n"), 0, "    batch_csv: nhs_number_only\n");
+    const LoadResult result = load(yaml);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->organisations.at("A81001").batchCsv, "nhs_number_only");
+    EXPECT_TRUE(result.warnings.empty());
+}
+
+TEST(ConfigLoader, ABatchListNamedForABookStyleReadsWithAWarningWhereItIsWritten) {
+    std::string yaml = kValid;
+    const auto at = yaml.find("    name: Demo Surgery\n");
+    yaml.replace(at, 0, "    batch_csv: emis\n");
+    const LoadResult result = load(yaml);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.config->organisations.at("A81001").batchCsv, "nhs_number_only");
+    ASSERT_EQ(result.warnings.size(), 1U);
+    const int line =
+        static_cast<int>(std::count(yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(at), '\n')) + 1;
+    EXPECT_EQ(result.warnings[0].mark.line, line);
+    EXPECT_EQ(result.warnings[0].mark.column, 16);
+    EXPECT_NE(result.warnings[0].message.find("'emis' is deprecated and reads as 'nhs_number_only'"), std::string::npos)
+        << result.warnings[0].message;
+}
+
 TEST(ConfigLoader, SmsFailoverOrderIsKept) {
     const LoadResult result = load(R"(connectors:
   notify: {plugin: notify, config: {api_key: key-abc}}

@@ -202,7 +202,7 @@ connectors:
 organisations:
   A12345:
     name: Test Surgery
-    batch_csv: systmone
+    batch_csv: with_contacts
     route: {appointment_book: book, sms: [notify]}
     rules:
       flu: {title: Flu vaccination, slot_types: [Flu clinic], horizon_days: 14, link_expiry_days: 7}

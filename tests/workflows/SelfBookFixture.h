@@ -85,7 +85,7 @@ organisations:
       flu: {title: Flu, slot_types: [Flu clinic]}
   E12345:
     name: Emis Surgery
-    batch_csv: emis
+    batch_csv: nhs_number_only
     route: {appointment_book: book, sms: [texts]}
     rules:
       flu: {title: Flu vaccination, slot_types: [Flu clinic]}

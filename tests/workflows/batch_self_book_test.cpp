@@ -119,7 +119,7 @@ TEST_F(Batches, WithoutAMessageTheRulesOwnInviteIsUsedAndItsFragmentsCounted) {
     EXPECT_EQ(batch.terms.message, workflows::inviteTemplateOf(
                                        *workflows::ruleOf(current->get(), {.organisation = "A12345", .rule = "flu"})));
     EXPECT_EQ(batch.smsFragments, 1);
-    EXPECT_EQ(batch.csvFormat, "systmone");
+    EXPECT_EQ(batch.csvFormat, "with_contacts");
 }
 
 TEST_F(Batches, EveryRowGetsOneVerdictAndTheSummaryCountsThemByReason) {
@@ -194,7 +194,7 @@ TEST_F(Batches, AListOverTheSizeLimitIsRefusedWhole) {
 TEST_F(Batches, EmisStyleListsTakeMobileDateOfBirthAndNameFromTheBook) {
     const auto batch =
         upload(create("E12345"), "\xEF\xBB\xBFnhs number\r\n9991590838\r\n9990000026\r\n9995260183\r\n", "E12345");
-    EXPECT_EQ(batch.csvFormat, "emis");
+    EXPECT_EQ(batch.csvFormat, "nhs_number_only");
     EXPECT_EQ(batch.canSend, 1);
     EXPECT_EQ(batch.cannotSend, 2);
     EXPECT_EQ(batch.reasons.at("not registered in the appointment book"), 1);

@@ -28,14 +28,14 @@ bool digits(std::string_view s) {
 }
 
 // A verdict that can be sent carries normalised values; one that cannot carries a reason.
-void checkVerdict(const Row& row, BookStyle style) {
+void checkVerdict(const Row& row, ListColumns style) {
     require(row.row >= 2 && row.line >= row.row);
     if (!row.accepted()) {
         require(!row.reasonKind().empty());
         return;
     }
     require(row.nhsNumber.size() == 10 && digits(row.nhsNumber));
-    if (style == BookStyle::systmone) {
+    if (style == ListColumns::withContacts) {
         require(row.mobile.size() == 13 && row.mobile.starts_with("+447") && digits(row.mobile.substr(1)));
         require(row.dateOfBirth.size() == 10 && row.dateOfBirth <= "2024-06-01");
     }
@@ -51,13 +51,13 @@ void checkRoundTrip(const std::vector<std::string>& fields) {
     require(back == fields);
 }
 
-void run(std::string_view first, std::string_view second, BookStyle style) {
+void run(std::string_view first, std::string_view second, ListColumns style) {
     RowValidator validator(style, "2024-06-01");
     bool headerRead = false;
     try {
         CsvReader reader(kMaxBytes, [&](const Record& record) {
             require(record.line >= record.row && !record.fields.empty());
-            if (style == BookStyle::emis) checkRoundTrip(record.fields);
+            if (style == ListColumns::nhsNumberOnly) checkRoundTrip(record.fields);
             if (!headerRead) {
                 validator.header(record);
                 headerRead = true;
@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
     const std::size_t split = static_cast<std::size_t>(data[0]) * body.size() / 255;
-    for (const auto style : {BookStyle::emis, BookStyle::systmone})
+    for (const auto style : {ListColumns::nhsNumberOnly, ListColumns::withContacts})
         run(body.substr(0, split), body.substr(split), style);
     return 0;
 }
