@@ -45,6 +45,11 @@ std::vector<std::shared_ptr<host::ConnectorInstance>> Runtime::route(const std::
     return out;
 }
 
+std::shared_ptr<host::ConnectorInstance> Runtime::appointmentBook(const std::string& organisation) const {
+    const auto org = config_.organisations.find(organisation);
+    return org == config_.organisations.end() ? nullptr : connector(org->second.route.appointmentBook);
+}
+
 std::shared_ptr<const Runtime> Current::get() const {
     const std::lock_guard lock(mutex_);
     return runtime_;

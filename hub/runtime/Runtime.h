@@ -26,8 +26,12 @@ public:
 
     [[nodiscard]] const config::Config& config() const { return config_; }
     [[nodiscard]] std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) const;
+    // Where the outbox sends a channel's messages for an organisation, in failover order.
     [[nodiscard]] std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string& organisation,
                                                                               outbox::Channel channel) const;
+    // The organisation's appointment book, which workflows ask for free slots, patients and bookings;
+    // nullptr when it routes none.
+    [[nodiscard]] std::shared_ptr<host::ConnectorInstance> appointmentBook(const std::string& organisation) const;
 
 private:
     config::Config config_;

@@ -264,8 +264,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     AppointmentBook* book = nullptr;
     std::shared_ptr<host::ConnectorInstance> bookConnector;
     if (style == batch::ListColumns::nhsNumberOnly) {
-        const auto route = runtime->route(organisation, outbox::Channel::record);
-        if (!route.empty()) bookConnector = route.front();
+        bookConnector = runtime->appointmentBook(organisation);
         book = bookConnector ? bookConnector->appointmentBook() : nullptr;
         if (!book) throw BookUnavailable("the organisation routes no appointment book to find patients in");
     }

@@ -144,8 +144,7 @@ SelfBook::SelfBook(store::Store& store, runtime::Current& runtime, Clock clock)
       slotCache_(std::chrono::seconds(runtime.get()->config().books.freeSlotsCacheSeconds)) {}
 
 std::shared_ptr<host::ConnectorInstance> SelfBook::book(const std::string& organisation) {
-    auto route = runtime_.route(organisation, outbox::Channel::record);
-    return route.empty() ? nullptr : route.front();
+    return runtime_.get()->appointmentBook(organisation);
 }
 
 // ---- Staff ---------------------------------------------------------------------------------------------
