@@ -11,6 +11,7 @@
 #include "hub/metrics/Metrics.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
+#include "tests/TestHub.h"
 #include "tests/outbox/QueuedMessages.h"
 #include "tests/store/TestStore.h"
 
@@ -42,34 +43,11 @@ struct Reply {
 };
 
 // The seed: two slot types, Flu clinic every day, Asthma review on Mondays only.
-inline const char* kBookSeed = R"(patients:
-  - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
-slot_templates:
-  - slot_type: Flu clinic
-    clinician: Nurse Example
-    location: Room 1
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "09:00"
-    end: "10:00"
-    slot_minutes: 10
-  - slot_type: Asthma review
-    clinician: Dr Example
-    location: Room 2
-    weekdays: [mon]
-    start: "14:00"
-    end: "15:00"
-    slot_minutes: 20
-)";
+// The book: the test patient; Flu clinic every day, Asthma review on Mondays only.
+inline const std::string kBookSeed =
+    std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml() + kAsthmaReviewYaml;
 
-inline const char* kHubConfig = R"(hub:
-  listen: 127.0.0.1:0
-  public_url: https://clinhub.example.test
-  store: sqlite:hub.db
-connectors:
-  book: {plugin: local-book, config: {database: book.db, seed: book.yaml, generate: {days: 14}}}
-  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
-organisations:
-  A12345:
+inline const std::string kHubConfig = testHubYaml(R"(  A12345:
     name: Test Surgery
     route: {appointment_book: book, sms: [texts], email: texts}
     rules:
@@ -86,7 +64,7 @@ organisations:
     route: {appointment_book: book, sms: [texts]}
     rules:
       flu: {title: Flu, slot_types: [Flu clinic]}
-)";
+)");
 
 inline std::string linkBody(const std::string& nhs = "999 526 0182", const std::string& dob = "14/03/1956",
                             const std::string& mobile = "07700 900123", const std::string& rule = "flu") {
@@ -128,17 +106,7 @@ inline Reply request(Poco::UInt16 port, const std::string& method, const std::st
 class StaffApiFixture : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::ofstream(dir.file("book.yaml")) << kBookSeed;
-        host.loadDirectory(CLINHUB_PLUGIN_DIR);
-        const auto loaded =
-            config::loadConfigText(kHubConfig, dir.file("hub.yaml"), host, config::processEnvironment());
-        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "no config" : loaded.problems.front().str());
-        std::vector<std::string> errors;
-        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
-        ASSERT_TRUE(runtime) << errors.front();
-        current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(db.url());
-        store->migrate();
+        ASSERT_NO_FATAL_FAILURE(hub.start(dir, db, kBookSeed, kHubConfig));
         outbox = std::make_unique<outbox::Outbox>(*store);
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current);
         keys = std::make_unique<api::ApiKeys>(*store);
@@ -147,7 +115,7 @@ protected:
         api::addStaffApi(router, *selfBook, *outbox, *keys);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
         api::addBatchApi(router, *batches, *keys);
-        server = std::make_unique<http::Server>(loaded.config->http, router, metrics);
+        server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
 
@@ -175,9 +143,10 @@ protected:
 
     TempDir dir;
     TestStore db{dir};
-    host::PluginHost host;
-    std::unique_ptr<runtime::Current> current;
-    std::unique_ptr<store::Store> store;
+    TestHub hub;
+    host::PluginHost& host = hub.host;
+    std::unique_ptr<runtime::Current>& current = hub.current;
+    std::unique_ptr<store::Store>& store = hub.store;
     std::unique_ptr<outbox::Outbox> outbox;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::unique_ptr<workflows::BatchSelfBook> batches;

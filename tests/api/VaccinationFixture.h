@@ -59,15 +59,7 @@ const std::string kCohort = "NHS Number,First name,Surname,Date of Birth,Mobile 
                             "9990000050,Both,Done,1950-01-06,07700 900106\r\n"
                             "9995260183,Wrong,Check,1950-01-07,07700 900107\r\n";
 
-const std::string kConfig = R"(hub:
-  listen: 127.0.0.1:0
-  public_url: https://clinhub.example.test
-  store: sqlite:hub.db
-connectors:
-  book: {plugin: local-book, config: {database: book.db, seed: book.yaml}}
-  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
-organisations:
-  V12345:
+const std::string kConfig = testHubYaml(R"(  V12345:
     name: Riverside Vaccination Service
     route: {appointment_book: book, sms: [texts], immunisations: book}
     rules:
@@ -78,7 +70,8 @@ organisations:
       covid: {rule: covid, target: COVID, doses: 2}
       flu: {rule: flu, target: FLU}
       flu-staff-only: {rule: flu, target: FLU, community_invite_days: 0}
-)";
+)",
+                                        "");
 
 // Children for the community clinics: parents' contacts, and their schools (999999 home-schooled, 888888
 // unknown, 100001 a school whose session one child missed and another did not).
@@ -95,16 +88,7 @@ const std::string kCampaign = "/api/v1/organisations/V12345/campaigns/covid";
 class VaccinationApi : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::ofstream(dir.file("book.yaml")) << kSeed;
-        host.loadDirectory(CLINHUB_PLUGIN_DIR);
-        const auto loaded = config::loadConfigText(kConfig, dir.file("hub.yaml"), host, config::processEnvironment());
-        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "no config" : loaded.problems.front().str());
-        std::vector<std::string> errors;
-        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
-        ASSERT_TRUE(runtime) << errors.front();
-        current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(db.url());
-        store->migrate();
+        ASSERT_NO_FATAL_FAILURE(hub.start(dir, db, kSeed, kConfig));
         const auto clock = [this] { return now.load(); };
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, clock);
         clinics = std::make_unique<workflows::Clinics>(*store, *current, clock);
@@ -114,7 +98,7 @@ protected:
         keys = std::make_unique<api::ApiKeys>(*store);
         key = keys->create("V12345", "tests").key;
         api::addVaccinationApi(router, *clinics, *cohorts, *community, *keys);
-        server = std::make_unique<http::Server>(loaded.config->http, router, metrics);
+        server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
 
@@ -186,10 +170,11 @@ protected:
 
     TempDir dir;
     TestStore db{dir};
-    host::PluginHost host;
+    TestHub hub;
+    host::PluginHost& host = hub.host;
     std::atomic<int64_t> now{kToday};
-    std::unique_ptr<runtime::Current> current;
-    std::unique_ptr<store::Store> store;
+    std::unique_ptr<runtime::Current>& current = hub.current;
+    std::unique_ptr<store::Store>& store = hub.store;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::unique_ptr<workflows::Clinics> clinics;
     std::unique_ptr<workflows::Cohorts> cohorts;

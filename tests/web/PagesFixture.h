@@ -12,6 +12,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/web/PatientPages.h"
 #include "hub/workflows/SelfBook.h"
+#include "tests/TestHub.h"
 #include "tests/store/TestStore.h"
 
 #include <Poco/Net/HTMLForm.h>
@@ -137,25 +138,8 @@ protected:
 
     // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
     void start(std::string assetDir = {}) {
-        std::ofstream(dir.file("book.yaml")) << R"(patients:
-  - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
-slot_templates:
-  - slot_type: Flu clinic
-    clinician: Nurse Example
-    location: Room 1
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "09:00"
-    end: "10:00"
-    slot_minutes: 10
-)";
-        std::ofstream(dir.file("hub.yaml")) << R"(hub:
-  public_url: https://clinhub.example.test
-  store: sqlite:hub.db
-connectors:
-  book: {plugin: local-book, config: {database: book.db, seed: book.yaml, generate: {days: 14}}}
-  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
-organisations:
-  A12345:
+        const std::string seed = std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml();
+        const std::string organisations = R"(  A12345:
     name: Test Surgery
     route: {appointment_book: book, sms: [texts], email: texts}
     rules:
@@ -189,15 +173,7 @@ organisations:
             std::ofstream(assetDir + "/assets/images/favicon.svg") << "<svg/>";
             std::ofstream(assetDir + "/secret.txt") << "not for you";
         }
-        host.loadDirectory(CLINHUB_PLUGIN_DIR);
-        const auto loaded = config::loadConfig(dir.file("hub.yaml"), host);
-        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "" : loaded.problems.front().str());
-        std::vector<std::string> errors;
-        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
-        ASSERT_TRUE(runtime) << errors.front();
-        current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(db.url());
-        store->migrate();
+        ASSERT_NO_FATAL_FAILURE(hub.start(dir, db, seed, testHubYaml(organisations)));
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
 
         web::addPatientPages(router, *selfBook, *current, {assetDir, true, dateOfBirthChecksPerHour, 0});
@@ -258,9 +234,10 @@ organisations:
 
     TempDir dir;
     TestStore db{dir};
-    host::PluginHost host;
-    std::unique_ptr<runtime::Current> current;
-    std::unique_ptr<store::Store> store;
+    TestHub hub;
+    host::PluginHost& host = hub.host;
+    std::unique_ptr<runtime::Current>& current = hub.current;
+    std::unique_ptr<store::Store>& store = hub.store;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::atomic<int64_t> clock{store::nowMicros()};
     http::Router router;

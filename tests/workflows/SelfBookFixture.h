@@ -7,6 +7,7 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/workflows/SelfBook.h"
+#include "tests/TestHub.h"
 #include "tests/outbox/QueuedMessages.h"
 #include "tests/store/TestStore.h"
 
@@ -27,43 +28,18 @@ protected:
         const int end = 9 * 60 + slotsPerDay * 10;
         char endText[16];
         std::snprintf(endText, sizeof endText, "%02d:%02d", end / 60, end % 60);
-        std::ofstream(dir.file("book.yaml")) << R"(patients:
-  - {nhs_number: "9995260182", date_of_birth: "1956-03-14", mobile: "07700 900123", name: "Testy McTestface"}
-)" << extraPatients << R"(slot_templates:
-  - slot_type: Flu clinic
-    clinician: Nurse Example
-    location: Room 1
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "09:00"
-    end: ")" << endText << R"("
-    slot_minutes: 10
-)"
-                                             << (secondClinician ? R"(  - slot_type: Flu clinic
+        const std::string second = R"(  - slot_type: Flu clinic
     clinician: Dr Second Example
     location: Room 3
     weekdays: [mon, tue, wed, thu, fri, sat, sun]
     start: "13:00"
     end: "13:10"
     slot_minutes: 10
-)"
-                                                                 : "")
-                                             << extraSlots << R"(  - slot_type: Asthma review
-    clinician: Dr Example
-    location: Room 2
-    weekdays: [mon]
-    start: "14:00"
-    end: "15:00"
-    slot_minutes: 20
 )";
-        const std::string yaml = R"(hub:
-  public_url: https://clinhub.example.test
-  store: sqlite:hub.db
-connectors:
-  book: {plugin: local-book, config: {database: book.db, seed: book.yaml, generate: {days: )" +
-                                 std::to_string(days) + R"(}}}
-  texts: {plugin: outbox-file, config: {path: outbox.jsonl}}
-organisations:
-  A12345:
+        const std::string seed = std::string("patients:\n") + kTestPatientYaml + extraPatients + "slot_templates:\n" +
+                                 fluClinicYaml(endText) + (secondClinician ? second : "") + extraSlots +
+                                 kAsthmaReviewYaml;
+        const std::string organisations = R"(  A12345:
     name: Test Surgery
     notify_email: appointments@test-surgery.example
     route: {appointment_book: book, sms: [texts], email: texts}
@@ -90,16 +66,8 @@ organisations:
     rules:
       flu: {title: Flu vaccination, slot_types: [Flu clinic]}
 )";
-        std::ofstream(dir.file("hub.yaml")) << yaml;
-        host.loadDirectory(CLINHUB_PLUGIN_DIR);
-        const auto loaded = config::loadConfig(dir.file("hub.yaml"), host);
-        ASSERT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "" : loaded.problems.front().str());
-        std::vector<std::string> errors;
-        auto runtime = runtime::Runtime::build(*loaded.config, host, errors);
-        ASSERT_TRUE(runtime) << errors.front();
-        current = std::make_unique<runtime::Current>(runtime);
-        store = store::Store::open(db.url());
-        store->migrate();
+        ASSERT_NO_FATAL_FAILURE(
+            hub.start(dir, db, seed, testHubYaml(organisations, "generate: {days: " + std::to_string(days) + "}")));
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
     }
 
@@ -123,9 +91,10 @@ organisations:
     std::string extraSlots;
     TempDir dir;
     TestStore db{dir};
-    host::PluginHost host;
-    std::unique_ptr<runtime::Current> current;
-    std::unique_ptr<store::Store> store;
+    TestHub hub;
+    host::PluginHost& host = hub.host;
+    std::unique_ptr<runtime::Current>& current = hub.current;
+    std::unique_ptr<store::Store>& store = hub.store;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::atomic<int64_t> clock{store::nowMicros()};
 };
