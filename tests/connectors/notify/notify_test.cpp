@@ -6,8 +6,11 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -151,6 +154,21 @@ TEST_F(NotifyTest, TokenSignedWithAnotherSecretIsPermanentAndSaysCheckTheKey) {
     EXPECT_NE(r.message.find("403 AuthError: Invalid token: API key not found"), std::string::npos) << r.message;
     EXPECT_NE(r.message.find("check the API key"), std::string::npos) << r.message;
     EXPECT_TRUE(logOf(*sim).empty());
+}
+
+TEST_F(NotifyTest, TheSimulatorsRefusalCarriesItsOwnReasonPhrase) {
+    // As Notify does: "401 Unauthorized", never "401 OK", so an author reading the wire sees what happened.
+    const auto sim = startSim();
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(sim->port()));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/v2/notifications/sms",
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(2);
+    session.sendRequest(request) << "{}";
+    Poco::Net::HTTPResponse response;
+    session.receiveResponse(response);
+    EXPECT_EQ(response.getStatus(), Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED);
+    EXPECT_EQ(response.getReason(), "Unauthorized");
 }
 
 TEST_F(NotifyTest, ClockMoreThan30SecondsOffIsPermanentAndSaysCheckTheClock) {
@@ -344,7 +362,7 @@ private:
                 sink_.bodies_.push_back(body);
             }
             sink_.cv_.notify_all();
-            response.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+            response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
             response.send();
         }
         CallbackSink& sink_;

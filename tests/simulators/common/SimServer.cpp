@@ -200,7 +200,8 @@ std::string readBody(Poco::Net::HTTPServerRequest& request) {
 
 void send(Poco::Net::HTTPServerResponse& response, int status, const std::string& contentType,
           const std::string& body) {
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    // Poco 1.11's setStatus() keeps the reason phrase it had ("OK"): a 401 would go out as "401 OK".
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType(contentType);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send() << body;
