@@ -5,8 +5,9 @@
 // Target: <= 1 ms median overhead. Asserts nothing.
 #include "Report.h"
 #include "SimProcess.h"
-#include "hub/domain/UkTime.h"
 #include "hub/host/PluginHost.h"
+
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -24,7 +25,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace domain = clinhub::domain;
+namespace kit = clinhub::kit;
 
 constexpr const char* kNs = "http://www.e-mis.com/emisopen/MedicalRecord";
 
@@ -107,9 +108,9 @@ int main(int argc, char** argv) {
         const auto now =
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
-        const auto day = domain::localDate(now, domain::Zone::europeLondon) + std::chrono::days{1};
-        const clinhub::TimeRange range{domain::toEpoch(day, 9 * 60, domain::Zone::europeLondon),
-                                       domain::toEpoch(day, 10 * 60, domain::Zone::europeLondon)};
+        const auto day = kit::localDate(now, kit::Zone::europeLondon) + std::chrono::days{1};
+        const clinhub::TimeRange range{kit::toEpoch(day, 9 * 60, kit::Zone::europeLondon),
+                                       kit::toEpoch(day, 10 * 60, kit::Zone::europeLondon)};
         std::vector<clinhub::Slot> slots;
         auto viaPlugin = [&] {
             const clinhub::Result r = book.freeSlots("Flu clinic", range, slots);
@@ -122,7 +123,7 @@ int main(int argc, char** argv) {
             between(direct.call("Logon", "<UserName>clinhub-test</UserName><Password>not-a-real-password</Password>"),
                     "<SessionId>", "</SessionId>") +
             "</SessionId>";
-        const std::string date = domain::isoDate(day);
+        const std::string date = kit::isoDate(day);
         const std::string sessionsParams = session + "<SlotType>Flu clinic</SlotType><StartDate>" + date +
                                            "</StartDate><EndDate>" + date + "</EndDate>";
         const std::string clinic = between(direct.call("GetAppointmentSessions", sessionsParams), "<DBID>", "</DBID>");

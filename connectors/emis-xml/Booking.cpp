@@ -2,7 +2,7 @@
 // reply is lost (see EmisBook.h).
 #include "EmisBook.h"
 
-#include "SafeXml.h"
+#include <clinhub/kit/SafeXml.hpp>
 
 namespace emisxml {
 
@@ -100,7 +100,7 @@ Result EmisBook::sendBooking(const std::string& slotId, const std::string& patie
             setUnresolved(key, false);
             Booking b;
             if (Result read =
-                    readBooking(clinhub::connectors::child(reply.body, "Appointment"), "EMIS BookAppointment reply", b);
+                    readBooking(clinhub::kit::child(reply.body, "Appointment"), "EMIS BookAppointment reply", b);
                 read.ok()) {
                 booked = appointment(b, patientId);
             } else {

@@ -1,7 +1,7 @@
 #include "Client.h"
 
-#include "SafeXml.h"
-#include "Scrub.h"
+#include <clinhub/kit/SafeXml.hpp>
+#include <clinhub/kit/Scrub.hpp>
 
 #include <cstring>
 
@@ -10,10 +10,10 @@ namespace emisxml {
 namespace {
 
 using clinhub::Result;
-using clinhub::connectors::child;
-using clinhub::connectors::childText;
-using clinhub::connectors::scrub;
-using clinhub::connectors::xmlEscape;
+using clinhub::kit::child;
+using clinhub::kit::childText;
+using clinhub::kit::scrub;
+using clinhub::kit::xmlEscape;
 
 const char* localName(const char* name) {
     const char* colon = std::strrchr(name, ':');
@@ -33,7 +33,7 @@ std::string faultString(const std::string& body) {
     if (body.find("<!DOCTYPE") != std::string::npos || body.find("<!ENTITY") != std::string::npos) return "";
     if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default & ~pugi::parse_doctype)) return "";
     const std::string text = childText(child(child(doc.document_element(), "Body"), "Fault"), "faultstring");
-    return clinhub::connectors::scrub(text, 200);
+    return clinhub::kit::scrub(text, 200);
 }
 
 bool sessionExpired(const Reply& reply) { return reply.answered && reply.error.find("Session expired") == 0; }
@@ -93,14 +93,14 @@ void Client::expire(const std::string& id) {
 
 Result Client::exchange(const std::string& name, const std::string& params, Reply& reply, Repeat repeat) {
     const std::string what = "EMIS " + name;
-    clinhub::connectors::HttpRequest request;
+    clinhub::kit::HttpRequest request;
     request.method = "POST";
     request.url = config_.endpoint;
     request.headers = {{"Content-Type", "text/xml; charset=utf-8"},
                        {"SOAPAction", std::string("\"") + kNamespace + "/" + name + "\""}};
     request.body = envelope(name, params);
     request.freshConnection = repeat == Repeat::once;
-    clinhub::connectors::HttpResponse response;
+    clinhub::kit::HttpResponse response;
     if (Result r = http_.perform(request, response); !r.ok()) return Result{r.status, what + ": " + r.message};
 
     if (response.status != 200) {
@@ -109,9 +109,9 @@ Result Client::exchange(const std::string& name, const std::string& params, Repl
         reply.answered =
             response.status >= 400 && response.status < 500 && response.status != 408 && response.status != 429;
         reply.error = fault;
-        return clinhub::connectors::statusResult(response.status, what, fault.empty() ? "" : "'" + fault + "'");
+        return clinhub::kit::statusResult(response.status, what, fault.empty() ? "" : "'" + fault + "'");
     }
-    if (Result r = clinhub::connectors::parseXml(response.body, reply.doc, what + " reply"); !r.ok()) return r;
+    if (Result r = clinhub::kit::parseXml(response.body, reply.doc, what + " reply"); !r.ok()) return r;
     const pugi::xml_node root = reply.doc.document_element();
     if (std::strcmp(localName(root.name()), "Envelope") != 0)
         return Result::permanent(what + " reply is not a SOAP envelope: its root element is <" +

@@ -4,10 +4,10 @@
 // "Session expired" logs on again once and resends: that answer means the call was not carried out.
 #pragma once
 
-#include "Config.h"
-#include "HttpClient.h"
-
+#include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/plugin.hpp>
+
+#include "Config.h"
 
 #include <pugixml.hpp>
 
@@ -50,7 +50,7 @@ private:
 
     const Config& config_;
     clinhub::Host host_;
-    clinhub::connectors::HttpClient http_;
+    clinhub::kit::HttpClient http_;
     std::mutex sessionMutex_; // held across a logon, so concurrent calls log on once
     std::string session_;
 };

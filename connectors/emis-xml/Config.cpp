@@ -1,6 +1,6 @@
 #include "Config.h"
 
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
@@ -76,7 +76,7 @@ void range(const Poco::JSON::Object::Ptr& root, const std::string& key, int low,
 
 Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors) {
     Config c;
-    const auto root = clinhub::connectors::parseConfigObject(json, errors);
+    const auto root = clinhub::kit::parseConfigObject(json, errors);
     if (!root) return c;
     std::string base = root->optValue<std::string>("base_url", "");
     if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
@@ -94,7 +94,7 @@ Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& e
     range(root, "timeout_ms", 100, 120000, c.timeoutMs, errors);
     range(root, "book_attempts", 1, 5, c.bookAttempts, errors);
     range(root, "parallel_requests", 1, 16, c.parallelRequests, errors);
-    const auto zone = clinhub::domain::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
+    const auto zone = clinhub::kit::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
     if (!zone)
         errors.push_back({"/timezone", "must be Europe/London or UTC"});
     else

@@ -2,8 +2,7 @@
 // the parsed settings.
 #pragma once
 
-#include "hub/domain/UkTime.h"
-
+#include <clinhub/kit/UkTime.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <string>
@@ -19,7 +18,7 @@ struct Config {
     std::string password;
     int connectTimeoutMs = 2000;
     int timeoutMs = 10000;
-    clinhub::domain::Zone zone = clinhub::domain::Zone::europeLondon;
+    clinhub::kit::Zone zone = clinhub::kit::Zone::europeLondon;
     std::string reason = "Booked online";
     int bookAttempts = 3;
     int parallelRequests = 4;

@@ -2,8 +2,8 @@
 // in Booking.cpp.
 #include "EmisBook.h"
 
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -19,7 +19,7 @@ namespace {
 using clinhub::Result;
 using clinhub::Slot;
 using clinhub::TimeRange;
-namespace domain = clinhub::domain;
+namespace kit = clinhub::kit;
 
 Config configOrThrow(const std::string& json) {
     std::vector<clinhub::ConfigError> errors;
@@ -57,7 +57,7 @@ void EmisBook::checkConfig(const std::string& json, std::vector<clinhub::ConfigE
 }
 
 int64_t EmisBook::epoch(std::chrono::sys_days date, int minute) const {
-    return domain::toEpoch(date, minute, config_.zone);
+    return kit::toEpoch(date, minute, config_.zone);
 }
 
 // The hub's clock, so tests that move it move the dates written too.
@@ -80,12 +80,12 @@ bool EmisBook::telephone(const std::string& slotType) const {
 // ---- Reading the diary ------------------------------------------------------------------------------------
 
 Result EmisBook::sessions(const std::string& slotType, TimeRange range, std::vector<DiarySession>& out) {
-    const auto from = domain::localDate(range.from, config_.zone);
-    const auto to = domain::localDate(range.to - 1, config_.zone);
+    const auto from = kit::localDate(range.from, config_.zone);
+    const auto to = kit::localDate(range.to - 1, config_.zone);
     Reply reply;
     Result r = client_.call("GetAppointmentSessions",
-                            param("SlotType", slotType) + param("StartDate", domain::isoDate(from)) +
-                                param("EndDate", domain::isoDate(to)),
+                            param("SlotType", slotType) + param("StartDate", kit::isoDate(from)) +
+                                param("EndDate", kit::isoDate(to)),
                             reply);
     if (!r.ok()) return r;
     return readSessions(reply.body, "EMIS GetAppointmentSessions reply", out);
@@ -203,7 +203,7 @@ Result EmisBook::patientId(const clinhub::Patient& patient, std::string& id) {
         id = patient.bookId;
         return Result::success();
     }
-    const auto nhs = domain::checkNhsNumber(patient.nhsNumber);
+    const auto nhs = kit::checkNhsNumber(patient.nhsNumber);
     if (!nhs.ok()) return Result::permanent("the patient's NHS number is not valid");
     {
         std::lock_guard lock(mutex_);
@@ -221,7 +221,7 @@ Result EmisBook::patientId(const clinhub::Patient& patient, std::string& id) {
 
 Result EmisBook::findPatient(const std::string& nhsNumber, std::optional<clinhub::Patient>& found) {
     found.reset();
-    const auto nhs = domain::checkNhsNumber(nhsNumber);
+    const auto nhs = kit::checkNhsNumber(nhsNumber);
     if (!nhs.ok()) return Result::permanent("not a valid NHS number");
     std::optional<MatchedPatient> match;
     if (Result r = matchPatient(nhs.value, match); !r.ok()) return r;
@@ -239,7 +239,7 @@ Result EmisBook::writeCode(const clinhub::Patient& patient, const std::string& s
     if (term.empty()) return Result::permanent("a coded entry needs its term");
     std::string id;
     if (Result r = patientId(patient, id); !r.ok()) return r;
-    const std::string date = domain::isoDate(domain::localDate(nowSeconds(), config_.zone));
+    const std::string date = kit::isoDate(kit::localDate(nowSeconds(), config_.zone));
     const std::string event = "<MedicalRecord><EventList><Event>" +
                               param("GUID", eventGuid(id + "|" + snomedCode + "|" + term + "|" + date)) +
                               param("AssignedDate", date) + "<Code>" + param("Value", snomedCode) +

@@ -1,9 +1,8 @@
 #include "Wire.h"
 
-#include "SafeXml.h"
-
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/SafeXml.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -14,9 +13,9 @@ namespace emisxml {
 namespace {
 
 using clinhub::Result;
-using clinhub::connectors::child;
-using clinhub::connectors::childText;
-namespace domain = clinhub::domain;
+using clinhub::kit::child;
+using clinhub::kit::childText;
+namespace kit = clinhub::kit;
 
 const char* localName(const char* name) {
     const char* colon = std::strrchr(name, ':');
@@ -59,7 +58,7 @@ public:
         std::string t;
         if (Result r = text(name, t); !r.ok()) return r;
         // EMIS writes dates either bare or as midnight date-times.
-        const auto d = domain::parseDate(t.size() > 10 && t[10] == 'T' ? t.substr(0, 10) : t);
+        const auto d = kit::parseDate(t.size() > 10 && t[10] == 'T' ? t.substr(0, 10) : t);
         if (!d) return bad(name, t);
         out = std::chrono::sys_days(*d);
         return Result::success();
@@ -68,7 +67,7 @@ public:
         std::string t;
         if (Result r = text(name, t); !r.ok()) return r;
         const bool seconds = t.size() == 8 && t[5] == ':' && t.substr(6) == "00";
-        const auto m = domain::parseTimeOfDay(seconds ? t.substr(0, 5) : t);
+        const auto m = kit::parseTimeOfDay(seconds ? t.substr(0, 5) : t);
         if (!m) return bad(name, t);
         minute = *m;
         return Result::success();
@@ -205,13 +204,13 @@ Result readPatients(const pugi::xml_node& response, const std::string& what, std
         const Reader read(e, what + ": Patient " + std::to_string(n));
         MatchedPatient p;
         if (Result r = read.dbid("DBID", p.dbid); !r.ok()) return r;
-        const auto nhs = domain::checkNhsNumber(childText(e, "NhsNumber"));
+        const auto nhs = kit::checkNhsNumber(childText(e, "NhsNumber"));
         if (!nhs.ok()) return read.badPrivate("NhsNumber");
         p.nhsNumber = nhs.value;
-        const auto dob = domain::checkDateOfBirth(childText(e, "DateOfBirth").substr(0, 10), "9999-12-31");
+        const auto dob = kit::checkDateOfBirth(childText(e, "DateOfBirth").substr(0, 10), "9999-12-31");
         if (!dob.ok()) return read.badPrivate("DateOfBirth");
         p.dateOfBirth = dob.value;
-        const auto mobile = domain::checkUkMobile(childText(e, "Mobile"));
+        const auto mobile = kit::checkUkMobile(childText(e, "Mobile"));
         if (mobile.ok()) p.mobile = mobile.value;
         p.name = joined({childText(e, "FirstNames"), childText(e, "FamilyName")}, " ");
         out.push_back(std::move(p));

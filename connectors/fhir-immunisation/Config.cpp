@@ -1,6 +1,6 @@
 #include "Config.h"
 
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 
@@ -34,9 +34,9 @@ const char* const kSchema = R"schema({
 namespace {
 
 using clinhub::ConfigError;
-using clinhub::connectors::httpUrl;
-using clinhub::connectors::integer;
-using clinhub::connectors::text;
+using clinhub::kit::httpUrl;
+using clinhub::kit::integer;
+using clinhub::kit::text;
 
 bool envName(const std::string& s) {
     auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
@@ -77,7 +77,7 @@ std::string environment(const std::string& name) {
 
 Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    const auto root = clinhub::connectors::parseConfigObject(json, errors);
+    const auto root = clinhub::kit::parseConfigObject(json, errors);
     if (root.isNull()) return c;
     try {
         c.baseUrl = trimSlash(text(root, "base_url"));

@@ -13,10 +13,9 @@
 #include "Records.h"
 #include "Token.h"
 
-#include "HttpClient.h"
-#include "Scrub.h"
-#include "hub/domain/Identity.h"
-
+#include <clinhub/kit/HttpClient.hpp>
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/Scrub.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <Poco/Exception.h>
@@ -35,8 +34,8 @@ namespace {
 using clinhub::ConfigError;
 using clinhub::Immunisation;
 using clinhub::Result;
-using clinhub::connectors::HttpClient;
-using clinhub::connectors::scrub;
+using clinhub::kit::HttpClient;
+using clinhub::kit::scrub;
 using immunisation::Config;
 using Poco::JSON::Object;
 
@@ -116,7 +115,7 @@ public:
     Result history(const std::string& nhsNumber, const std::vector<std::string>& targets,
                    std::vector<Immunisation>& doses) override {
         doses.clear();
-        const auto nhs = clinhub::domain::checkNhsNumber(nhsNumber);
+        const auto nhs = clinhub::kit::checkNhsNumber(nhsNumber);
         if (!nhs.ok()) return Result::permanent("not a valid NHS number");
         immunisation::Search search{nhs.value, {}};
         for (std::string t : targets) {
@@ -159,18 +158,18 @@ private:
                 ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-            url += "&-date.from=" + daysBefore(clinhub::domain::ukDate(ms * 1000), config_.lookbackDays);
+            url += "&-date.from=" + daysBefore(clinhub::kit::ukDate(ms * 1000), config_.lookbackDays);
         }
         return url;
     }
 
     Result get(const std::string& url, const std::string& token, Answer& answer) {
-        clinhub::connectors::HttpRequest request;
+        clinhub::kit::HttpRequest request;
         request.url = url;
         request.headers = {{"Accept", "application/fhir+json"},
                            {"Authorization", "Bearer " + token},
                            {"X-Request-ID", Poco::UUIDGenerator::defaultGenerator().createRandom().toString()}};
-        clinhub::connectors::HttpResponse response;
+        clinhub::kit::HttpResponse response;
         if (Result r = http_.perform(request, response); !r.ok())
             return Result{r.status, std::string(kWhat) + ": " + r.message};
         answer.status = response.status;
@@ -203,7 +202,7 @@ private:
         // immunisations, this is an empty list": the search's 200 response in the API's specification).
         // So a 404 is a wrong base_url, not "no doses": read as none, it would invite vaccinated patients.
         case 404: return refused(": no such endpoint, check base_url (a patient without records is not a 404)");
-        default: return clinhub::connectors::statusResult(a.status, kWhat, a.outcome);
+        default: return clinhub::kit::statusResult(a.status, kWhat, a.outcome);
         }
     }
 

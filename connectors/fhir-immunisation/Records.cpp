@@ -1,6 +1,6 @@
 #include "Records.h"
 
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -14,7 +14,7 @@ namespace immunisation {
 
 namespace {
 
-using clinhub::connectors::scrub;
+using clinhub::kit::scrub;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 

@@ -1,6 +1,6 @@
 #include "Token.h"
 
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <Poco/Crypto/CryptoException.h>
 #include <Poco/Exception.h>
@@ -18,8 +18,8 @@ namespace immunisation {
 
 namespace {
 
-using clinhub::connectors::HttpClient;
-using clinhub::connectors::scrub;
+using clinhub::kit::HttpClient;
+using clinhub::kit::scrub;
 using Poco::JSON::Object;
 
 Poco::SharedPtr<Poco::Crypto::RSAKey> loadKey(const Config& config, const std::string& pem) {
@@ -98,14 +98,14 @@ Result AccessTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
     // The JWT goes on the wire, so it follows the real clock even when the hub's is moved in tests.
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    clinhub::connectors::HttpRequest request;
+    clinhub::kit::HttpRequest request;
     request.method = "POST";
     request.url = config_.tokenUrl;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     request.body = "grant_type=client_credentials&client_assertion_type=" +
                    HttpClient::escape("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
                    "&client_assertion=" + HttpClient::escape(assertion(now));
-    clinhub::connectors::HttpResponse response;
+    clinhub::kit::HttpResponse response;
     if (Result r = http_.perform(request, response); !r.ok())
         return Result{r.status, "NHS token endpoint: " + r.message};
 
@@ -121,7 +121,7 @@ Result AccessTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
         if (const auto description = field(reply, "error_description"); !description.empty())
             detail += (detail.empty() ? "" : ": ") + description;
         const std::string what = "NHS token endpoint refused the signed JWT";
-        return clinhub::connectors::statusResult(response.status, what, scrub(detail));
+        return clinhub::kit::statusResult(response.status, what, scrub(detail));
     }
     const std::string access = field(reply, "access_token");
     if (access.empty())

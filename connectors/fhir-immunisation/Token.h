@@ -6,8 +6,9 @@
 // and while one thread fetches a token the others wait for it rather than fetching their own.
 #pragma once
 
+#include <clinhub/kit/HttpClient.hpp>
+
 #include "Config.h"
-#include "HttpClient.h"
 
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/SharedPtr.h>
@@ -24,7 +25,7 @@ using clinhub::Result;
 class AccessTokens {
 public:
     // Throws std::runtime_error when the private key cannot be read as an RSA key.
-    AccessTokens(const Config& config, const Credentials& credentials, clinhub::connectors::HttpClient& http);
+    AccessTokens(const Config& config, const Credentials& credentials, clinhub::kit::HttpClient& http);
 
     // A bearer token: the cached one while it has life left, else a new one.
     Result get(std::string& token);
@@ -42,7 +43,7 @@ private:
     const Config& config_;
     std::string apiKey_;
     Poco::SharedPtr<Poco::Crypto::RSAKey> key_;
-    clinhub::connectors::HttpClient& http_;
+    clinhub::kit::HttpClient& http_;
 
     std::mutex mutex_;
     std::string token_;

@@ -17,9 +17,9 @@ using Poco::JSON::Object;
 constexpr const char* kSpineCodes = "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1";
 constexpr const char* kFhirJson = "application/fhir+json;charset=utf-8";
 
-clinhub::connectors::HttpTimeouts timeouts(const Config& c) { return {c.connectTimeout, c.totalTimeout}; }
+clinhub::kit::HttpTimeouts timeouts(const Config& c) { return {c.connectTimeout, c.totalTimeout}; }
 
-clinhub::connectors::HttpTls tls(const Config& c) {
+clinhub::kit::HttpTls tls(const Config& c) {
     return {c.tls.clientCertificate, c.tls.clientKey, c.tls.keyPassword, c.tls.caBundle};
 }
 
@@ -86,7 +86,7 @@ FhirClient::FhirClient(const Config& config) : config_(config), http_(timeouts(c
 
 Result FhirClient::send(const FhirRequest& request, FhirReply& reply, const std::string& what) {
     const std::string& endpoint = request.codedEntry ? config_.codedEntryBaseUrl : config_.baseUrl;
-    clinhub::connectors::HttpRequest http;
+    clinhub::kit::HttpRequest http;
     http.method = request.method;
     http.url = (config_.sspUrl.empty() ? "" : config_.sspUrl + "/") + endpoint + request.path;
     http.body = request.body;

@@ -2,9 +2,10 @@
 // JWT, FHIR JSON in and out, and an OperationOutcome read into its Spine error code.
 #pragma once
 
+#include <clinhub/kit/HttpClient.hpp>
+#include <clinhub/kit/Scrub.hpp>
+
 #include "Config.h"
-#include "HttpClient.h"
-#include "Scrub.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -53,7 +54,7 @@ struct FhirRequest {
 
 struct FhirReply {
     long status = 0;
-    clinhub::connectors::HttpResponse http;
+    clinhub::kit::HttpResponse http;
     Poco::JSON::Object::Ptr resource; // the body, when it is a JSON object
     std::string problem;              // why it is not, quoting it
     std::string spineCode;            // from an OperationOutcome, e.g. DUPLICATE_REJECTED
@@ -72,7 +73,7 @@ public:
 
 private:
     const Config& config_;
-    clinhub::connectors::HttpClient http_;
+    clinhub::kit::HttpClient http_;
 };
 
 // A non-2xx answer as a result: 409 DUPLICATE_REJECTED is a conflict, 5xx, 408 and 429 are retryable,
@@ -82,6 +83,6 @@ Result failure(const FhirReply& reply, const std::string& what);
 // Ok when the answer is 2xx with a JSON resource of `type`; otherwise permanent, saying what came instead.
 Result expect(const FhirReply& reply, const std::string& what, const std::string& type);
 
-using clinhub::connectors::scrub;
+using clinhub::kit::scrub;
 
 } // namespace gpconnect

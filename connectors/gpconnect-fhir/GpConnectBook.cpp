@@ -1,14 +1,14 @@
 // gpconnect-fhir: a practice's appointment book through GP Connect Appointment Management 1.2 (FHIR STU3
 // JSON): free slots by searching /Slot in windows of at most 14 days, booking by POST /Appointment,
 // cancelling by PUT of the read Appointment with If-Match. Wire shapes: schemas/gpconnect-fhir/.
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/plugin.hpp>
+
 #include "Config.h"
 #include "FhirClient.h"
 #include "FhirTime.h"
 #include "Resources.h"
 #include "SlotRef.h"
-#include "hub/domain/Identity.h"
-
-#include <clinhub/plugin.hpp>
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
@@ -30,7 +30,7 @@ using clinhub::Result;
 using clinhub::Slot;
 using clinhub::Status;
 using clinhub::TimeRange;
-using clinhub::connectors::HttpClient;
+using clinhub::kit::HttpClient;
 using namespace gpconnect;
 
 constexpr int64_t kDay = 86400;
@@ -56,7 +56,7 @@ bool validSnomed(const std::string& code) {
 }
 
 std::optional<std::string> validNhsNumber(const std::string& text) {
-    const auto checked = clinhub::domain::checkNhsNumber(text);
+    const auto checked = clinhub::kit::checkNhsNumber(text);
     if (!checked.ok()) return {};
     return checked.value;
 }

@@ -1,9 +1,10 @@
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
+
 #include "Resources.h"
 
 #include "FhirClient.h"
 #include "FhirTime.h"
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -207,7 +208,7 @@ Result readPatient(const Object::Ptr& bundle, std::optional<clinhub::Patient>& p
             for (size_t n = 0; n < sizeOf(ids); ++n)
                 if (str(objectAt(ids, n), "system") == kNhsNumber) p.nhsNumber = str(objectAt(ids, n), "value");
             p.dateOfBirth = str(resource, "birthDate");
-            if (!p.dateOfBirth.empty() && !clinhub::domain::parseDate(p.dateOfBirth))
+            if (!p.dateOfBirth.empty() && !clinhub::kit::parseDate(p.dateOfBirth))
                 return malformed(what, "the Patient's birthDate is not a full date");
             if (const auto name = chosenName(resource); !name.isNull()) {
                 std::vector<std::string> parts = strings(array(name, "given"));
@@ -218,7 +219,7 @@ Result readPatient(const Object::Ptr& bundle, std::optional<clinhub::Patient>& p
             for (size_t t = 0; t < sizeOf(telecom); ++t) {
                 const auto contact = objectAt(telecom, t);
                 if (str(contact, "system") != "phone" || str(contact, "use") != "mobile") continue;
-                const auto mobile = clinhub::domain::checkUkMobile(str(contact, "value"));
+                const auto mobile = clinhub::kit::checkUkMobile(str(contact, "value"));
                 if (mobile.ok()) {
                     p.mobile = mobile.value;
                     break;

@@ -1,6 +1,6 @@
 #include "Config.h"
 
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -51,9 +51,9 @@ const char* const kSchema = R"schema({
   "additionalProperties": false
 })schema";
 
-using clinhub::connectors::httpUrl;
-using clinhub::connectors::integer;
-using clinhub::connectors::text;
+using clinhub::kit::httpUrl;
+using clinhub::kit::integer;
+using clinhub::kit::text;
 
 namespace {
 
@@ -129,7 +129,7 @@ std::optional<Lookup> lookup(const Object::Ptr& o, std::vector<ConfigError>& err
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    const Object::Ptr root = clinhub::connectors::parseConfigObject(json, errors);
+    const Object::Ptr root = clinhub::kit::parseConfigObject(json, errors);
     if (root.isNull()) return c;
     try {
         c.url = text(root, "url");

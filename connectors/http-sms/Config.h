@@ -4,7 +4,7 @@
 #include "JsonPointer.h"
 #include "Template.h"
 
-#include <HttpClient.h>
+#include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <map>
@@ -35,7 +35,7 @@ struct Config {
     JsonPointer error;
     std::set<long> permanent;
     std::set<long> retryable;
-    clinhub::connectors::HttpTimeouts timeouts;
+    clinhub::kit::HttpTimeouts timeouts;
     std::optional<Lookup> lookup;
 };
 

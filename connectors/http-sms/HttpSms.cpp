@@ -6,8 +6,8 @@
 // number blanked out: providers like to echo it back.
 #include "Config.h"
 
-#include <HttpClient.h>
-#include <Scrub.h>
+#include <clinhub/kit/HttpClient.hpp>
+#include <clinhub/kit/Scrub.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <stdexcept>
@@ -17,9 +17,9 @@ namespace {
 using clinhub::Delivery;
 using clinhub::DeliveryState;
 using clinhub::Result;
-using clinhub::connectors::HttpClient;
-using clinhub::connectors::HttpRequest;
-using clinhub::connectors::HttpResponse;
+using clinhub::kit::HttpClient;
+using clinhub::kit::HttpRequest;
+using clinhub::kit::HttpResponse;
 
 class HttpSms final : public clinhub::Connector, public clinhub::SmsSender {
 public:
@@ -93,14 +93,13 @@ private:
         std::string detail;
         if (!config_.error.empty()) {
             // Gateways echo the number, in any format, and sometimes the text: scrubbed before it is logged.
-            detail =
-                clinhub::connectors::scrub(config_.error.scalar(httpsms::parseJson(response.body)).value_or(""), 300);
+            detail = clinhub::kit::scrub(config_.error.scalar(httpsms::parseJson(response.body)).value_or(""), 300);
         }
         const std::string message =
             what + ": HTTP " + std::to_string(response.status) + (detail.empty() ? "" : " " + detail);
         if (config_.permanent.count(response.status) != 0) return Result::permanent(message);
         if (config_.retryable.count(response.status) != 0) return Result::retryable(message);
-        return clinhub::connectors::statusResult(response.status, what, detail);
+        return clinhub::kit::statusResult(response.status, what, detail);
     }
 
     clinhub::Host host_;

@@ -1,7 +1,8 @@
 #include "Template.h"
 
-#include <HttpClient.h>
-#include <SafeXml.h>
+#include <clinhub/kit/HttpClient.hpp>
+#include <clinhub/kit/SafeXml.hpp>
+
 #include <kainjow/mustache.hpp>
 
 #include <algorithm>
@@ -34,8 +35,8 @@ std::string escape(Escaping escaping, const std::string& value) {
     switch (escaping) {
     case Escaping::json: return jsonEscape(value);
     case Escaping::form:
-    case Escaping::url: return clinhub::connectors::HttpClient::escape(value);
-    case Escaping::xml: return clinhub::connectors::xmlEscape(value);
+    case Escaping::url: return clinhub::kit::HttpClient::escape(value);
+    case Escaping::xml: return clinhub::kit::xmlEscape(value);
     case Escaping::none: return value;
     }
     return value;

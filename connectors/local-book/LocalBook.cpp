@@ -1,10 +1,10 @@
 // local-book: an appointment book kept in a SQLite file, so the hub runs with nothing else installed
 // (the demo, and small sites without a clinical-system interface).
+#include <clinhub/kit/UkTime.hpp>
+#include <clinhub/plugin.hpp>
+
 #include "BookStore.h"
 #include "Seed.h"
-#include "hub/domain/UkTime.h"
-
-#include <clinhub/plugin.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/File.h>

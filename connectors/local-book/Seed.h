@@ -2,10 +2,9 @@
 // checked in full before anything touches the database, so a typo never half-seeds a book.
 #pragma once
 
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 #include <clinhub/plugin.hpp>
-
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 
 #include <set>
 #include <stdexcept>
@@ -15,12 +14,12 @@
 namespace localbook {
 
 // The practice's clock and calendar rules are the hub's shared ones.
-using clinhub::domain::localDate;
-using clinhub::domain::parseDate;
-using clinhub::domain::parseTimeOfDay;
-using clinhub::domain::parseZone;
-using clinhub::domain::toEpoch;
-using clinhub::domain::Zone;
+using clinhub::kit::localDate;
+using clinhub::kit::parseDate;
+using clinhub::kit::parseTimeOfDay;
+using clinhub::kit::parseZone;
+using clinhub::kit::toEpoch;
+using clinhub::kit::Zone;
 
 struct SeedPatient {
     std::string nhsNumber;
@@ -62,7 +61,7 @@ std::vector<GeneratedSlot> generateSlots(const std::vector<SlotTemplate>& templa
                                          std::chrono::sys_days last, Zone zone);
 
 // The hub's rules for NHS numbers and UK mobiles, as yes/no answers for the seed and the book.
-inline bool validNhsNumber(const std::string& n) { return clinhub::domain::checkNhsNumber(n).ok() && n.size() == 10; }
-inline std::string normaliseUkMobile(const std::string& text) { return clinhub::domain::checkUkMobile(text).value; }
+inline bool validNhsNumber(const std::string& n) { return clinhub::kit::checkNhsNumber(n).ok() && n.size() == 10; }
+inline std::string normaliseUkMobile(const std::string& text) { return clinhub::kit::checkUkMobile(text).value; }
 
 } // namespace localbook

@@ -7,8 +7,7 @@
 #include "Token.h"
 #include "Wire.h"
 
-#include "HttpClient.h"
-
+#include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
@@ -18,9 +17,9 @@ namespace {
 
 using clinhub::Delivery;
 using clinhub::Result;
-using clinhub::connectors::HttpClient;
-using clinhub::connectors::HttpRequest;
-using clinhub::connectors::HttpResponse;
+using clinhub::kit::HttpClient;
+using clinhub::kit::HttpRequest;
+using clinhub::kit::HttpResponse;
 
 // Constant-time in the secret's content, so response timings cannot reveal it a byte at a time. `secret`
 // is never empty.

@@ -1,6 +1,6 @@
 #include "Wire.h"
 
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -15,7 +15,7 @@ namespace {
 
 using clinhub::DeliveryState;
 using clinhub::Result;
-using clinhub::connectors::scrub;
+using clinhub::kit::scrub;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 

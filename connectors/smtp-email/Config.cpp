@@ -1,6 +1,6 @@
 #include "Config.h"
 
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -40,8 +40,8 @@ const char* const kSchema = R"schema({
   "additionalProperties": false
 })schema";
 
-using clinhub::connectors::integer;
-using clinhub::connectors::text;
+using clinhub::kit::integer;
+using clinhub::kit::text;
 
 namespace {
 
@@ -62,7 +62,7 @@ bool plainAddress(const std::string& address) {
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    const Object::Ptr root = clinhub::connectors::parseConfigObject(json, errors);
+    const Object::Ptr root = clinhub::kit::parseConfigObject(json, errors);
     if (root.isNull()) return c;
     try {
         c.host = text(root, "host");

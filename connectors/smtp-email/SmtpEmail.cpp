@@ -5,9 +5,11 @@
 // retryable; a 5xx reply (bad password, mailbox unavailable) is permanent with the server's text; a TLS
 // handshake that fails is permanent (retrying will meet the same certificate). Addresses and bodies are
 // never logged, and a server's reply is quoted with the recipient's address blanked out.
+#include <clinhub/kit/Scrub.hpp>
+#include <clinhub/plugin.hpp>
+
 #include "Config.h"
 #include "Message.h"
-#include "Scrub.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Net/Context.h>
@@ -19,8 +21,6 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-
-#include <clinhub/plugin.hpp>
 
 #include <sstream>
 #include <stdexcept>
@@ -195,7 +195,7 @@ private:
     // The server's reply may repeat what it was sent (a recipient, a line of the body): it reaches logs and
     // staff only scrubbed of anything shaped like a patient detail.
     [[nodiscard]] Result classify(int status, const std::string& text) const {
-        std::string message = where_ + ": " + clinhub::connectors::scrub(text, 300);
+        std::string message = where_ + ": " + clinhub::kit::scrub(text, 300);
         while (!message.empty() && (message.back() == '\r' || message.back() == '\n'))
             message.pop_back();
         if (status / 100 == 5) return Result::permanent(message);

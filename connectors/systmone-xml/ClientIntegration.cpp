@@ -1,7 +1,7 @@
 #include "ClientIntegration.h"
 
-#include "SafeXml.h"
-#include "Scrub.h"
+#include <clinhub/kit/SafeXml.hpp>
+#include <clinhub/kit/Scrub.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -11,10 +11,10 @@
 namespace systmonexml {
 
 using clinhub::Result;
-using clinhub::connectors::child;
-using clinhub::connectors::childText;
-using clinhub::connectors::scrub;
-using clinhub::connectors::xmlEscape;
+using clinhub::kit::child;
+using clinhub::kit::childText;
+using clinhub::kit::scrub;
+using clinhub::kit::xmlEscape;
 
 namespace {
 
@@ -83,7 +83,7 @@ Result ClientIntegration::call(const std::string& function, const std::string& p
     std::string text;
     if (Result r = transport_->exchange(request, function == "UpdatePatientRecord", text); !r.ok())
         return {r.status, what + ": " + r.message};
-    if (Result r = clinhub::connectors::parseXml(text, reply.doc, what + " reply", true); !r.ok()) return r;
+    if (Result r = clinhub::kit::parseXml(text, reply.doc, what + " reply", true); !r.ok()) return r;
 
     const pugi::xml_node root = reply.doc.document_element();
     if (std::strcmp(localName(root.name()), "ClientIntegrationResponse") != 0)

@@ -1,6 +1,6 @@
 #include "Config.h"
 
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
@@ -88,7 +88,7 @@ int bounded(const Poco::JSON::Object& root, const std::string& key, int fallback
 
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
     Config c;
-    const auto root = clinhub::connectors::parseConfigObject(json, errors);
+    const auto root = clinhub::kit::parseConfigObject(json, errors);
     if (!root) return c;
     const std::string transport = root->optValue<std::string>("transport", "tcp");
     if (transport == "http")
@@ -121,7 +121,7 @@ Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
         for (std::size_t i = 0; i < types->size(); ++i)
             c.telephoneClinicTypes.push_back(types->getElement<std::string>(static_cast<unsigned>(i)));
     }
-    const auto zone = clinhub::domain::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
+    const auto zone = clinhub::kit::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
     if (zone)
         c.zone = *zone;
     else

@@ -1,8 +1,7 @@
 // The systmone-xml connector's config section: its JSON Schema and its parsed form.
 #pragma once
 
-#include "hub/domain/UkTime.h"
-
+#include <clinhub/kit/UkTime.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
@@ -28,7 +27,7 @@ struct Config {
     std::string userName;
     std::string clinicType;
     std::vector<std::string> telephoneClinicTypes{"Telephone"};
-    clinhub::domain::Zone zone = clinhub::domain::Zone::europeLondon;
+    clinhub::kit::Zone zone = clinhub::kit::Zone::europeLondon;
     std::chrono::milliseconds connectTimeout{2000};
     std::chrono::milliseconds timeout{10000};
     int maxConnections = 4;

@@ -3,7 +3,7 @@
 namespace systmonexml {
 
 using clinhub::Result;
-using namespace clinhub::connectors;
+using namespace clinhub::kit;
 
 HttpTransport::HttpTransport(std::string baseUrl, HttpTimeouts timeouts)
     : prefix_(baseUrl + (baseUrl.find('?') == std::string::npos ? "?" : "&") + "requestString="), http_(timeouts) {}

@@ -3,18 +3,18 @@
 
 #include "Transport.h"
 
-#include "HttpClient.h"
+#include <clinhub/kit/HttpClient.hpp>
 
 namespace systmonexml {
 
 class HttpTransport final : public Transport {
 public:
-    HttpTransport(std::string baseUrl, clinhub::connectors::HttpTimeouts timeouts);
+    HttpTransport(std::string baseUrl, clinhub::kit::HttpTimeouts timeouts);
     clinhub::Result exchange(const std::string& request, bool changesRecord, std::string& reply) override;
 
 private:
     std::string prefix_; // base_url with the query's start
-    clinhub::connectors::HttpClient http_;
+    clinhub::kit::HttpClient http_;
 };
 
 } // namespace systmonexml

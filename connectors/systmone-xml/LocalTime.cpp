@@ -8,7 +8,7 @@ namespace systmonexml {
 namespace {
 
 using namespace std::chrono;
-using clinhub::domain::Zone;
+using clinhub::kit::Zone;
 
 // 01:00 UTC on the last Sunday of the month: when UK clocks change.
 int64_t changeover(int y, unsigned m) {
@@ -58,11 +58,11 @@ std::optional<int64_t> parseLocal(std::string_view text, Zone zone) {
     if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return std::nullopt;
     const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) return std::nullopt;
-    return clinhub::domain::toEpoch(sys_days{date}, h * 60 + mi, zone) + s;
+    return clinhub::kit::toEpoch(sys_days{date}, h * 60 + mi, zone) + s;
 }
 
 std::string localDateText(int64_t epochSeconds, Zone zone) {
-    return clinhub::domain::isoDate(clinhub::domain::localDate(epochSeconds, zone));
+    return clinhub::kit::isoDate(clinhub::kit::localDate(epochSeconds, zone));
 }
 
 } // namespace systmonexml

@@ -3,7 +3,7 @@
 // offset at an instant, kept here.
 #pragma once
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -12,13 +12,13 @@
 
 namespace systmonexml {
 
-std::string formatLocal(int64_t epochSeconds, clinhub::domain::Zone zone);
+std::string formatLocal(int64_t epochSeconds, clinhub::kit::Zone zone);
 
 // "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DDTHH:MM"; nullopt for anything else. A time the clocks skip or
 // repeat is read as UkTime's toEpoch reads it.
-std::optional<int64_t> parseLocal(std::string_view text, clinhub::domain::Zone zone);
+std::optional<int64_t> parseLocal(std::string_view text, clinhub::kit::Zone zone);
 
 // "YYYY-MM-DD" at the practice.
-std::string localDateText(int64_t epochSeconds, clinhub::domain::Zone zone);
+std::string localDateText(int64_t epochSeconds, clinhub::kit::Zone zone);
 
 } // namespace systmonexml

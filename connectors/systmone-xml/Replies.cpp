@@ -2,8 +2,8 @@
 
 #include "LocalTime.h"
 
-#include "SafeXml.h"
-#include "hub/domain/Identity.h"
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/SafeXml.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -13,7 +13,7 @@
 namespace systmonexml {
 
 using clinhub::Result;
-using clinhub::connectors::childText;
+using clinhub::kit::childText;
 
 namespace {
 
@@ -28,7 +28,7 @@ template <class F> void forEach(const pugi::xml_node& parent, const char* local,
 
 // The trimmed text of the child element, as a view into the document.
 std::string_view field(const pugi::xml_node& n, const char* local) {
-    std::string_view text = clinhub::connectors::child(n, local).text().get();
+    std::string_view text = clinhub::kit::child(n, local).text().get();
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) return {};
     return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
@@ -132,11 +132,11 @@ Result readPatient(const pugi::xml_node& response, const std::string& nhsNumber,
         p.bookId = childText(n, "PatientID");
         if (p.bookId.empty()) problem = "the Patient has no PatientID";
         // Patient data is never quoted: messages end up in logs.
-        const auto dob = clinhub::domain::checkDateOfBirth(childText(n, "DateOfBirth"), today);
+        const auto dob = clinhub::kit::checkDateOfBirth(childText(n, "DateOfBirth"), today);
         if (!dob.ok()) problem = "the Patient's DateOfBirth is missing or not a date";
         p.dateOfBirth = dob.value;
         // A number Notify would refuse is no use to the hub: only a UK mobile is passed on, as E.164.
-        const auto mobile = clinhub::domain::checkUkMobile(childText(n, "Mobile"));
+        const auto mobile = clinhub::kit::checkUkMobile(childText(n, "Mobile"));
         if (mobile.ok()) p.mobile = mobile.value;
         const std::string first = childText(n, "FirstName"), last = childText(n, "Surname");
         p.name = first + (first.empty() || last.empty() ? "" : " ") + last;

@@ -1,12 +1,12 @@
 #include "Requests.h"
 
-#include "SafeXml.h"
+#include <clinhub/kit/SafeXml.hpp>
 
 namespace systmonexml {
 
 namespace {
 
-using clinhub::connectors::xmlEscape;
+using clinhub::kit::xmlEscape;
 
 std::string element(const char* name, const std::string& value) {
     return std::string("<") + name + ">" + xmlEscape(value) + "</" + name + ">";

@@ -12,8 +12,7 @@
 #include "Requests.h"
 #include "TcpTransport.h"
 
-#include "hub/domain/Identity.h"
-
+#include <clinhub/kit/Identity.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <algorithm>
@@ -31,8 +30,7 @@ using namespace systmonexml;
 
 std::unique_ptr<Transport> makeTransport(const Config& c) {
     if (c.transport == TransportKind::http)
-        return std::make_unique<HttpTransport>(c.baseUrl,
-                                               clinhub::connectors::HttpTimeouts{c.connectTimeout, c.timeout});
+        return std::make_unique<HttpTransport>(c.baseUrl, clinhub::kit::HttpTimeouts{c.connectTimeout, c.timeout});
     return std::make_unique<TcpTransport>(c.host, c.port, c.connectTimeout, c.timeout, c.maxConnections);
 }
 
@@ -105,7 +103,7 @@ public:
 
     Result book(const std::string& slotId, const clinhub::Patient& patient, const std::string& note,
                 clinhub::Appointment& booked) override {
-        const auto nhs = clinhub::domain::checkNhsNumber(patient.nhsNumber);
+        const auto nhs = clinhub::kit::checkNhsNumber(patient.nhsNumber);
         if (!nhs.ok()) return Result::permanent("the patient's NHS number is not valid");
         if (slotId.empty()) return Result::permanent("no slot given");
         const std::string key = slotId + "\n" + nhs.value;
@@ -190,7 +188,7 @@ public:
     }
 
     Result writeCode(const clinhub::Patient& patient, const std::string& snomedCode, const std::string& term) override {
-        const auto nhs = clinhub::domain::checkNhsNumber(patient.nhsNumber);
+        const auto nhs = clinhub::kit::checkNhsNumber(patient.nhsNumber);
         if (!nhs.ok()) return Result::permanent("the patient's NHS number is not valid");
         if (!validSnomed(snomedCode)) return Result::permanent("not a SNOMED CT concept id: " + snomedCode);
         if (term.empty()) return Result::permanent("a coded entry needs its term");
@@ -200,7 +198,7 @@ public:
     }
 
     Result findPatient(const std::string& nhsNumber, std::optional<clinhub::Patient>& found) override {
-        const auto nhs = clinhub::domain::checkNhsNumber(nhsNumber);
+        const auto nhs = clinhub::kit::checkNhsNumber(nhsNumber);
         if (!nhs.ok()) return Result::permanent("not a valid NHS number");
         Reply reply;
         const Result r = api_.call("PatientSearch", patientSearch(nhs.value), reply);
@@ -248,7 +246,7 @@ private:
         if (Result r = readAppointments(reply.response, "GetAppointmentDetails", config_, records); !r.ok()) return r;
         if (records.size() != 1 || records.front().appointment.id != appointmentId)
             return Result::permanent("SystmOne GetAppointmentDetails reply is not about the appointment asked for");
-        if (!clinhub::domain::checkNhsNumber(records.front().nhsNumber).ok())
+        if (!clinhub::kit::checkNhsNumber(records.front().nhsNumber).ok())
             return Result::permanent("SystmOne GetAppointmentDetails reply: the Appointment has no valid NHSNumber");
         record = std::move(records.front());
         return Result::success();

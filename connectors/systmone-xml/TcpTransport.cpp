@@ -1,6 +1,6 @@
 #include "TcpTransport.h"
 
-#include "HttpClient.h"
+#include <clinhub/kit/HttpClient.hpp>
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -205,9 +205,9 @@ Result TcpTransport::exchange(const std::string& request, bool /*changesRecord*/
             reply = std::move(buffer);
             return Result::success();
         }
-        if (buffer.size() > clinhub::connectors::kMaxResponseBytes) {
+        if (buffer.size() > clinhub::kit::kMaxResponseBytes) {
             release(fd, false);
-            return clinhub::connectors::responseTooLarge(where(), clinhub::connectors::kMaxResponseBytes);
+            return clinhub::kit::responseTooLarge(where(), clinhub::kit::kMaxResponseBytes);
         }
     }
 }

@@ -4,7 +4,7 @@
 #include "hub/api/BatchApi.h"
 #include "hub/api/VaccinationApi.h"
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
@@ -34,7 +34,7 @@ using workflows::FieldError;
 constexpr int kDefaultSlotTypeDays = 42;
 // Bounds what one slot-types call can ask of the appointment book.
 constexpr int kMaxSlotTypeDays = 366;
-constexpr auto kZone = domain::Zone::europeLondon;
+constexpr auto kZone = kit::Zone::europeLondon;
 
 constexpr const char* kNoLink = "no such link";
 
@@ -113,14 +113,14 @@ Object::Ptr messageJson(const outbox::Message& m) {
 
 // ---- Request pieces ---------------------------------------------------------------------------------------
 
-std::chrono::sys_days today() { return domain::localDate(static_cast<int64_t>(std::time(nullptr)), kZone); }
+std::chrono::sys_days today() { return kit::localDate(static_cast<int64_t>(std::time(nullptr)), kZone); }
 
 // An optional YYYY-MM-DD query parameter.
 std::optional<std::chrono::sys_days> dateQuery(const Request& request, const std::string& name,
                                                std::chrono::sys_days otherwise, std::vector<FieldError>& errors) {
     const auto text = request.query(name);
     if (!text) return otherwise;
-    const auto date = domain::parseDate(*text);
+    const auto date = kit::parseDate(*text);
     if (!date) {
         errors.push_back({name, name + " must be a date, YYYY-MM-DD"});
         return std::nullopt;
@@ -128,7 +128,7 @@ std::optional<std::chrono::sys_days> dateQuery(const Request& request, const std
     return std::chrono::sys_days(*date);
 }
 
-std::string dateText(std::chrono::sys_days day) { return domain::isoDate(day); }
+std::string dateText(std::chrono::sys_days day) { return kit::isoDate(day); }
 
 // ---- Handlers ---------------------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ public:
         if (!errors.empty()) return unprocessable(request, response, errors);
 
         // Whole days at the practice, `to` included.
-        const TimeRange range{domain::toEpoch(*from, 0, kZone), domain::toEpoch(*to + std::chrono::days(1), 0, kZone)};
+        const TimeRange range{kit::toEpoch(*from, 0, kZone), kit::toEpoch(*to + std::chrono::days(1), 0, kZone)};
         std::vector<std::string> types;
         try {
             types = selfBook_.slotTypes(request.param("ods"), range);

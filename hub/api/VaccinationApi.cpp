@@ -1,8 +1,9 @@
+#include <clinhub/kit/UkTime.hpp>
+
 #include "hub/api/VaccinationApi.h"
 
 #include "hub/api/ApiSupport.h"
 #include "hub/batch/CsvReader.h"
-#include "hub/domain/UkTime.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
@@ -35,7 +36,7 @@ Object::Ptr clinicJson(const workflows::Clinic& c) {
     out->set("location", c.location);
     out->set("starts_at", isoUtc(c.startsAt * 1'000'000));
     out->set("ends_at", isoUtc(c.endsAt * 1'000'000));
-    out->set("when", domain::ukWhenText(c.startsAt));
+    out->set("when", kit::ukWhenText(c.startsAt));
     out->set("capacity", c.capacity);
     out->set("booked", c.booked);
     out->set("places_left", c.placesLeft());
@@ -344,7 +345,7 @@ public:
         auto out = object();
         out->set("booking", booked.id);
         out->set("clinic_id", booked.slot.id);
-        out->set("when", domain::ukWhenText(booked.slot.start));
+        out->set("when", kit::ukWhenText(booked.slot.start));
         out->set("location", booked.slot.location);
         response.json(out, 201);
     }

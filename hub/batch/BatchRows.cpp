@@ -1,6 +1,6 @@
 #include "hub/batch/BatchRows.h"
 
-#include "hub/domain/Identity.h"
+#include <clinhub/kit/Identity.hpp>
 
 #include <csv.h>
 
@@ -126,7 +126,7 @@ Row RowValidator::check(const Record& record) {
     row.line = record.line;
     row.fields = record.fields;
     row.name = field(record, name_);
-    const auto nhsNumber = domain::checkNhsNumber(field(record, nhsNumber_));
+    const auto nhsNumber = kit::checkNhsNumber(field(record, nhsNumber_));
     if (!nhsNumber.ok()) {
         row.reason = nhsNumber.problem;
         return row;
@@ -139,8 +139,8 @@ Row RowValidator::check(const Record& record) {
         return row;
     }
     if (style_ == ListColumns::withContacts) {
-        const auto mobile = domain::checkUkMobile(field(record, mobile_));
-        const auto dateOfBirth = domain::checkDateOfBirth(field(record, dateOfBirth_), today_);
+        const auto mobile = kit::checkUkMobile(field(record, mobile_));
+        const auto dateOfBirth = kit::checkDateOfBirth(field(record, dateOfBirth_), today_);
         row.reason = !mobile.ok() ? mobile.problem : dateOfBirth.problem;
         if (!row.accepted()) return row;
         row.mobile = mobile.value;

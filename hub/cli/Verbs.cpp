@@ -5,7 +5,6 @@
 #include "hub/cli/Options.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
-#include "hub/domain/Identity.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
 #include "hub/runtime/Hub.h"
@@ -13,6 +12,8 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
+
+#include <clinhub/kit/Identity.hpp>
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
@@ -526,7 +527,7 @@ int batchValidate(const Options& options, std::ostream& out, std::ostream& err) 
     batch::Counts counts;
     try {
         counts = batch::validateCsv(
-            in, bookStyle, domain::ukDate(Poco::Timestamp().epochMicroseconds()), maxBytes,
+            in, bookStyle, kit::ukDate(Poco::Timestamp().epochMicroseconds()), maxBytes,
             [&](const batch::Row& row) {
                 if (rejected && !row.accepted()) rejected->write(row.fields, row.reason);
             },

@@ -1,6 +1,6 @@
 #include "hub/domain/Vaccination.h"
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@ namespace clinhub::domain {
 namespace {
 
 std::chrono::sys_days dayOf(const std::string& date) {
-    const auto parsed = parseDate(date);
+    const auto parsed = kit::parseDate(date);
     if (!parsed) throw std::invalid_argument("not a date YYYY-MM-DD: " + date);
     return std::chrono::sys_days(*parsed);
 }
@@ -30,7 +30,7 @@ const std::vector<std::string_view>& cohortStatuses() {
 Course courseOf(const std::vector<Immunisation>& doses, const std::string& target) {
     std::vector<const Immunisation*> mine;
     for (const auto& d : doses)
-        if (d.target == target && parseDate(d.occurredOn)) mine.push_back(&d);
+        if (d.target == target && kit::parseDate(d.occurredOn)) mine.push_back(&d);
     std::stable_sort(mine.begin(), mine.end(),
                      [](const Immunisation* a, const Immunisation* b) { return a->occurredOn < b->occurredOn; });
     Course course;
@@ -47,14 +47,14 @@ std::string_view labelFor(const Course& course, int dosesInCourse, bool reachabl
     return cohort::awaiting2ndInvite;
 }
 
-std::string addDays(const std::string& date, int days) { return isoDate(dayOf(date) + std::chrono::days{days}); }
+std::string addDays(const std::string& date, int days) { return kit::isoDate(dayOf(date) + std::chrono::days{days}); }
 
 std::string secondDoseDueOn(const std::string& firstDoseOn, int dueDays) { return addDays(firstDoseOn, dueDays); }
 
 std::string weekOf(const std::string& date) {
     const auto day = dayOf(date);
     const unsigned fromMonday = (std::chrono::weekday(day).c_encoding() + 6) % 7;
-    return isoDate(day - std::chrono::days{fromMonday});
+    return kit::isoDate(day - std::chrono::days{fromMonday});
 }
 
 } // namespace clinhub::domain

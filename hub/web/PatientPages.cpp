@@ -1,13 +1,14 @@
 #include "hub/web/PatientPages.h"
 #include "hub/http/ClientLimit.h"
 
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 #include "hub/log/Log.h"
 #include "hub/web/Assets.h"
 #include "hub/web/Html.h"
 #include "hub/web/Pages.h"
 #include "hub/workflows/SelfBook.h"
+
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/NameValueCollection.h>
@@ -101,8 +102,8 @@ DateEntry readDate(http::Request& request, const std::string& today) {
     if (dayOk && monthOk && yearOk) {
         const std::string iso = entry.year + "-" + (entry.month.size() == 1 ? "0" : "") + entry.month + "-" +
                                 (entry.day.size() == 1 ? "0" : "") + entry.day;
-        if (domain::parseDate(iso)) {
-            if (!domain::checkDateOfBirth(iso, today).ok()) {
+        if (kit::parseDate(iso)) {
+            if (!kit::checkDateOfBirth(iso, today).ok()) {
                 entry.problem = "Your date of birth must be in the past";
                 return entry;
             }
@@ -147,7 +148,7 @@ struct Exchange {
 };
 
 std::string slotLabel(const Slot& slot) {
-    std::string label = domain::ukTimeText(slot.start) + " – " + slot.slotType;
+    std::string label = kit::ukTimeText(slot.start) + " – " + slot.slotType;
     if (!slot.clinician.empty()) label += " with " + slot.clinician;
     if (slot.telephone)
         label += " by telephone";
@@ -159,8 +160,8 @@ std::string slotLabel(const Slot& slot) {
 
 Data appointmentData(const Slot& slot) {
     Data data;
-    data.set("date", domain::ukDayText(slot.start, true));
-    data.set("time", domain::ukTimeText(slot.start));
+    data.set("date", kit::ukDayText(slot.start, true));
+    data.set("time", kit::ukTimeText(slot.start));
     data.set("hasDuration", slot.durationMinutes > 0);
     data.set("duration", std::to_string(slot.durationMinutes) + " minutes");
     data.set("type", slot.slotType);
@@ -414,7 +415,7 @@ private:
     void verify(Exchange& ex) {
         if (ex.visit.kind != Visit::Kind::open && ex.visit.kind != Visit::Kind::booked) return showState(ex);
         const Next next = parseNext(ex.request.formField("next"));
-        DateEntry entry = readDate(ex.request, domain::ukDate(store::nowMicros()));
+        DateEntry entry = readDate(ex.request, kit::ukDate(store::nowMicros()));
         if (!entry.problem.empty()) return renderVerify(ex, next, 422, entry);
         if (!within(ex, dateOfBirthChecks_)) return;
 
@@ -470,7 +471,7 @@ private:
         };
         int index = 0;
         for (const auto& slot : free) {
-            if (auto text = domain::ukDayText(slot.start, false); text != dayText) {
+            if (auto text = kit::ukDayText(slot.start, false); text != dayText) {
                 closeDay();
                 dayText = text;
             }
@@ -572,7 +573,7 @@ private:
         const std::string heading = ex.visit.link.state == "rescheduled" ? "Appointment changed" : "Appointment booked";
         Data data;
         data.set("heading", heading);
-        data.set("when", domain::ukDayText(booked->slot.start, true) + " at " + domain::ukTimeText(booked->slot.start));
+        data.set("when", kit::ukDayText(booked->slot.start, true) + " at " + kit::ukTimeText(booked->slot.start));
         data.set("details", appointmentDetails(booked->slot));
         data.set("practiceText", ex.practice.text("confirmation"));
         send(ex, 200, heading, "confirmation", data);

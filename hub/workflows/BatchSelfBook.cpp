@@ -2,12 +2,13 @@
 
 #include "hub/batch/BatchRows.h"
 #include "hub/config/Text.h"
-#include "hub/domain/Identity.h"
 #include "hub/domain/MessageTemplate.h"
 #include "hub/domain/SmsLength.h"
 #include "hub/log/Log.h"
 #include "hub/workflows/BookFailure.h"
 #include "hub/workflows/Tokens.h"
+
+#include <clinhub/kit/Identity.hpp>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/JSON/Array.h>
@@ -319,7 +320,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
                 }
                 if (!found) {
                     row.reason = kNotInBook;
-                } else if (const auto mobile = domain::checkUkMobile(found->mobile); !mobile.ok()) {
+                } else if (const auto mobile = kit::checkUkMobile(found->mobile); !mobile.ok()) {
                     row.reason = found->mobile.empty() ? "no mobile number in the appointment book"
                                                        : "the appointment book's mobile number: " + mobile.problem;
                 } else {
@@ -379,7 +380,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     std::vector<std::string> header;
     try {
         batch::validateCsv(
-            csv, style, domain::ukDate(at), maxUploadBytes(),
+            csv, style, kit::ukDate(at), maxUploadBytes(),
             [&](const batch::Row& row) {
                 chunk.push_back(row);
                 if (chunk.size() == kChunkRows) flush();

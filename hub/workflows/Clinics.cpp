@@ -1,10 +1,11 @@
 #include "hub/workflows/Clinics.h"
 
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
 #include "hub/store/SortableId.h"
+
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Data/RecordSet.h>
 
@@ -77,10 +78,10 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
     if (in.vaccine.code.empty() || in.vaccine.term.empty())
         errors.push_back({"vaccine", "give the vaccine type's SNOMED CT code and its name"});
     if (in.location.empty()) errors.push_back({"location", "say where the clinic is"});
-    const auto date = domain::parseDate(in.date);
+    const auto date = kit::parseDate(in.date);
     if (!date) errors.push_back({"date", "must be a real date YYYY-MM-DD"});
-    const auto start = domain::parseTimeOfDay(in.start);
-    const auto end = domain::parseTimeOfDay(in.end);
+    const auto start = kit::parseTimeOfDay(in.start);
+    const auto end = kit::parseTimeOfDay(in.end);
     if (!start) errors.push_back({"start", "must be a time HH:MM"});
     if (!end) errors.push_back({"end", "must be a time HH:MM"});
     if (start && end && *end <= *start) errors.push_back({"end", "must be after the start"});
@@ -94,8 +95,8 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
     c.dose = in.dose;
     c.vaccine = in.vaccine;
     c.location = in.location;
-    c.startsAt = domain::toEpoch(std::chrono::sys_days(*date), *start, domain::Zone::europeLondon);
-    c.endsAt = domain::toEpoch(std::chrono::sys_days(*date), *end, domain::Zone::europeLondon);
+    c.startsAt = kit::toEpoch(std::chrono::sys_days(*date), *start, kit::Zone::europeLondon);
+    c.endsAt = kit::toEpoch(std::chrono::sys_days(*date), *end, kit::Zone::europeLondon);
     c.capacity = in.capacity;
     c.published = in.published;
     c.community = in.community;
@@ -118,7 +119,7 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
 std::vector<Clinic> Clinics::list(const std::string& organisation, const std::string& campaign, bool patientView) {
     requireCampaign(organisation, campaign);
     auto s = store_.session();
-    int64_t today = domain::ukMidnight(domain::ukDate(clock_()));
+    int64_t today = kit::ukMidnight(kit::ukDate(clock_()));
     std::string org = organisation;
     std::string c = campaign;
     Poco::Data::Statement select = s << std::string("SELECT ") + kColumns +
@@ -242,7 +243,7 @@ Result ClinicBook::take(store::Session& s, const std::string& clinicId, Appointm
         now;
     addCohortEvent(s, memberId_, at, "booked",
                    "dose " + std::to_string(dose) + ", " + clinic->vaccine.term + " at " + clinic->location + ", " +
-                       domain::ukWhenText(clinic->startsAt) + " (by " + bookedBy_ + ")");
+                       kit::ukWhenText(clinic->startsAt) + " (by " + bookedBy_ + ")");
     return Result::success();
 }
 

@@ -2,11 +2,12 @@
 
 #include "hub/batch/BatchRows.h"
 #include "hub/batch/CsvReader.h"
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
 #include "hub/store/SortableId.h"
+
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Data/RecordSet.h>
 
@@ -141,7 +142,7 @@ void Cohorts::applyLabel(store::Session& s, const std::string& memberId, const L
          "WHERE id = ?",
         use(status), use(attempts), use(next), useRef(l.error), use(at), useRef(memberId), now;
     addCohortEvent(s, memberId, at, "check_failed",
-                   l.error + "; asking again at " + domain::ukWhenText(next / kMicrosPerSecond));
+                   l.error + "; asking again at " + kit::ukWhenText(next / kMicrosPerSecond));
 }
 
 namespace {
@@ -154,7 +155,7 @@ int64_t pendingCount(const CohortUpload& upload) {
 CohortUpload Cohorts::upload(const std::string& organisation, const std::string& campaignId, std::istream& csv) {
     const auto runtime = runtime_.get();
     const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
-    const std::string today = domain::ukDate(clock_());
+    const std::string today = kit::ukDate(clock_());
 
     struct Accepted {
         PatientDetails patient;
@@ -169,15 +170,15 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
             columns.emplace(r);
             return;
         }
-        const auto nhs = domain::checkNhsNumber(cell(r, columns->nhsNumber));
-        const auto dob = domain::checkDateOfBirth(cell(r, columns->dateOfBirth), today);
+        const auto nhs = kit::checkNhsNumber(cell(r, columns->nhsNumber));
+        const auto dob = kit::checkDateOfBirth(cell(r, columns->dateOfBirth), today);
         std::string reason = !nhs.ok() ? nhs.problem : dob.problem;
         if (reason.empty() && !seen.insert(nhs.value).second) reason = "the same NHS number is on an earlier row";
         if (!reason.empty()) {
             result.rejected.push_back({r.row, reason});
             return;
         }
-        const auto mobile = domain::checkUkMobile(cell(r, columns->mobile));
+        const auto mobile = kit::checkUkMobile(cell(r, columns->mobile));
         std::string name = cell(r, columns->name);
         if (name.empty()) {
             name = cell(r, columns->firstName);
@@ -347,7 +348,7 @@ CohortListing Cohorts::list(const std::string& organisation, const std::string& 
     const auto& statuses = domain::cohortStatuses();
     if (!status.empty() && std::find(statuses.begin(), statuses.end(), status) == statuses.end())
         errors.push_back({"status", "not a cohort status: " + status});
-    if (!dose1Week.empty() && (!domain::parseDate(dose1Week) || domain::weekOf(dose1Week) != dose1Week))
+    if (!dose1Week.empty() && (!kit::parseDate(dose1Week) || domain::weekOf(dose1Week) != dose1Week))
         errors.push_back({"dose1_week", "must be the Monday that starts the week, YYYY-MM-DD"});
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 
@@ -411,13 +412,12 @@ ClinicChoice Cohorts::choiceFor(const Member& member, const config::Campaign& ca
     c.from = nowSeconds;
     if (dose == 2 && !member.dose1On.empty()) {
         c.vaccineCode = member.dose1Vaccine.code;
-        c.from =
-            std::max(c.from, domain::ukMidnight(domain::secondDoseDueOn(member.dose1On, campaign.secondDoseDueDays)));
+        c.from = std::max(c.from, kit::ukMidnight(domain::secondDoseDueOn(member.dose1On, campaign.secondDoseDueDays)));
     }
     // Never more than the lead time ahead: a clinic on its last day is offered, one a day later is not.
-    const std::string today = domain::ukDate(clock_());
+    const std::string today = kit::ukDate(clock_());
     c.to = userFacing ? nowSeconds + 366 * kSecondsPerDay
-                      : domain::ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
+                      : kit::ukMidnight(domain::addDays(today, campaign.inviteLeadDays + 1));
     return c;
 }
 
@@ -452,7 +452,7 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
     }
 
     InvitePlan plan;
-    const std::string today = domain::ukDate(clock_());
+    const std::string today = kit::ukDate(clock_());
     {
         auto s = store_.session();
         for (auto& m : chosen) {

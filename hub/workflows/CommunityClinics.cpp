@@ -1,11 +1,12 @@
 #include "hub/workflows/CommunityClinics.h"
 
-#include "hub/domain/Identity.h"
-#include "hub/domain/UkTime.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
+
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Data/RecordSet.h>
 
@@ -99,7 +100,7 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
 
 int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
     const auto runtime = runtime_.get();
-    const std::string today = domain::ukDate(clock_());
+    const std::string today = kit::ukDate(clock_());
     int invited = 0;
     for (const auto& [ods, org] : runtime->config().organisations)
         for (const auto& [id, campaign] : org.campaigns) {
@@ -108,9 +109,9 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
             std::string clinicDate;
             {
                 auto s = store_.session();
-                const auto first = Clinics::firstCommunityClinic(s, ods, id, domain::ukMidnight(today));
+                const auto first = Clinics::firstCommunityClinic(s, ods, id, kit::ukMidnight(today));
                 if (!first) continue;
-                clinicDate = domain::ukDate(first->startsAt * kMicrosPerSecond);
+                clinicDate = kit::ukDate(first->startsAt * kMicrosPerSecond);
                 if (today < domain::addDays(clinicDate, -campaign.communityInviteDays)) continue; // not yet
                 for (auto& m : cohorts_.select(s, "organisation = ? AND campaign = ? AND school_urn IN (?, ?)",
                                                {ods, id, kHomeSchooledUrn, kUnknownSchoolUrn}))
@@ -120,7 +121,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
             store_.write([&](store::Session& s) {
                 invited += send(s, ods, campaign, children, "community_invited", "community:" + clinicDate,
                                 "invited automatically to the community clinics from " +
-                                    domain::ukDayText(domain::ukMidnight(clinicDate) + 12 * 3600));
+                                    kit::ukDayText(kit::ukMidnight(clinicDate) + 12 * 3600));
             });
         }
     if (invited > 0) log::info("community_invitations_sent", {{"count", std::to_string(invited)}});
@@ -128,7 +129,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
 }
 
 int CommunityClinics::sendScheduledInvites() {
-    const std::string today = domain::ukDate(clock_());
+    const std::string today = kit::ukDate(clock_());
     std::vector<std::string> memberIds, dueOn;
     {
         auto s = store_.session();
@@ -176,7 +177,7 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
         if (!session || session->schoolUrn.empty()) throw NotFound("no such school session");
         if (session->endsAt * kMicrosPerSecond > clock_())
             throw InvalidRequest(std::vector<FieldError>{{"session", "the school session has not finished yet"}});
-        plan.clinicDate = domain::ukDate(session->startsAt * kMicrosPerSecond);
+        plan.clinicDate = kit::ukDate(session->startsAt * kMicrosPerSecond);
         const std::string key = "missed:" + sessionId;
         for (auto& m : cohorts_.select(s, "organisation = ? AND campaign = ? AND school_urn = ? ORDER BY nhs_number",
                                        {organisation, campaignId, session->schoolUrn})) {
@@ -203,7 +204,7 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
         throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be invited: " + why}});
     store_.write([&](store::Session& s) {
         int64_t at = clock_();
-        std::string tomorrow = domain::addDays(domain::ukDate(at), 1);
+        std::string tomorrow = domain::addDays(kit::ukDate(at), 1);
         s << "INSERT INTO scheduled_invites (member_id, due_on, state, at) VALUES (?, ?, 'due', ?) "
              "ON CONFLICT DO NOTHING",
             useRef(m.id), use(tomorrow), use(at), now;
@@ -221,7 +222,7 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
         const auto clinic = Clinics::byId(s, organisation, campaign, clinicId);
         if (!clinic || !clinic->community) throw NotFound("no such community clinic");
         int64_t at = clock_();
-        if (domain::ukDate(clinic->startsAt * kMicrosPerSecond) != domain::ukDate(at))
+        if (kit::ukDate(clinic->startsAt * kMicrosPerSecond) != kit::ukDate(at))
             throw InvalidRequest(std::vector<FieldError>{{"clinic_id", "a walk-in joins today's session only"}});
         // The child is here: the place is taken even when every booked place is.
         s << "UPDATE clinics SET booked = booked + 1, updated_at = ? WHERE id = ?", use(at), useRef(clinic->id), now;
@@ -249,7 +250,7 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
         if (!next)
             throw InvalidRequest(
                 std::vector<FieldError>{{"campaign", "no community clinic is scheduled to remind about"}});
-        plan.clinicDate = domain::ukDate(next->startsAt * kMicrosPerSecond);
+        plan.clinicDate = kit::ukDate(next->startsAt * kMicrosPerSecond);
         const std::vector<std::string> sameDate{"community:" + plan.clinicDate, "reminder:" + plan.clinicDate};
         // Invited before: a community invitation of any kind, for any other date.
         for (auto& m :

@@ -1,13 +1,14 @@
 #include "hub/workflows/SelfBook.h"
 
-#include "hub/domain/Identity.h"
 #include "hub/domain/MessageTemplate.h"
-#include "hub/domain/UkTime.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
 #include "hub/workflows/BookFailure.h"
 #include "hub/workflows/Tokens.h"
+
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/JSON/Object.h>
@@ -57,7 +58,7 @@ std::string recordPayload(const PatientDetails& p, const config::Code& code) {
 // Tells the practice that an appointment moved to another clinician. The book's appointment id says
 // which; no patient identifiers travel by email.
 std::string clinicianNotice(const Visit& found, const AppointmentRecord& before, const Appointment& after) {
-    const std::string when = domain::ukWhenText(after.slot.start);
+    const std::string when = kit::ukWhenText(after.slot.start);
     const std::string text = after.slot.clinician + ": a patient has moved their " + found.rule->title +
                              " appointment to you, " + when +
                              (after.slot.location.empty() ? "" : " at " + after.slot.location) + " (it was with " +
@@ -176,11 +177,11 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     auto rule = org->second.rules.find(ruleId);
     if (rule == org->second.rules.end())
         errors.push_back({"rule", ruleId.empty() ? "rule is missing" : "no booking rule '" + ruleId + "' here"});
-    const auto nhs = domain::checkNhsNumber(patient.nhsNumber);
+    const auto nhs = kit::checkNhsNumber(patient.nhsNumber);
     if (!nhs.ok()) errors.push_back({"patient.nhs_number", nhs.problem});
-    const auto dob = domain::checkDateOfBirth(patient.dateOfBirth, domain::ukDate(at));
+    const auto dob = kit::checkDateOfBirth(patient.dateOfBirth, kit::ukDate(at));
     if (!dob.ok()) errors.push_back({"patient.date_of_birth", dob.problem});
-    const auto mobile = domain::checkUkMobile(patient.mobile);
+    const auto mobile = kit::checkUkMobile(patient.mobile);
     if (!mobile.ok()) errors.push_back({"patient.mobile", mobile.problem});
     if (patient.name.size() > 100) errors.push_back({"patient.name", "name is longer than 100 characters"});
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
@@ -372,7 +373,7 @@ Link SelfBook::load(store::Session& s, const std::string& linkId) {
 }
 
 std::vector<Link> SelfBook::history(const std::string& organisation, const std::string& nhsNumber) {
-    const auto nhs = domain::checkNhsNumber(nhsNumber);
+    const auto nhs = kit::checkNhsNumber(nhsNumber);
     if (!nhs.ok()) throw InvalidRequest({{"nhs_number", nhs.problem}});
     auto s = store_.session();
     std::vector<std::string> ids;
@@ -483,7 +484,7 @@ DobCheck SelfBook::checkDateOfBirth(const Visit& visit, const std::string& dateO
             return;
         }
         const int64_t at = clock_();
-        const auto given = domain::checkDateOfBirth(dateOfBirth, "9999-12-31");
+        const auto given = kit::checkDateOfBirth(dateOfBirth, "9999-12-31");
         // The right date does not wipe the count: otherwise whoever knows it once could guess on for ever
         // for another patient's, four at a time, between two right answers.
         if (given.ok() && given.value == link.patient.dateOfBirth) {
@@ -641,7 +642,7 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
                 useRef(linkId), useRef(previous->appointmentId), now;
         }
         insertAppointment(s, linkId, appointment, "booked", at);
-        addEvent(s, linkId, at, state, appointment.slot.slotType + " at " + domain::ukWhenText(appointment.slot.start));
+        addEvent(s, linkId, at, state, appointment.slot.slotType + " at " + kit::ukWhenText(appointment.slot.start));
         // The confirmation carries a manage link of its own: the booking link is spent.
         manageToken = randomToken(32);
         const std::string hash = tokenHash(manageToken);
@@ -650,7 +651,7 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
         const Values values = {{"practice", found.organisation->name},
                                {"title", found.rule->title},
                                {"name", link.patient.name},
-                               {"when", domain::ukWhenText(appointment.slot.start)},
+                               {"when", kit::ukWhenText(appointment.slot.start)},
                                {"where", appointment.slot.location},
                                {"url", found.runtime->config().http.publicUrl + "/b/" + manageToken}};
         const domain::MessageTemplate confirmation = domain::scanTemplate(

@@ -1,6 +1,6 @@
 #include "Kit.h"
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -64,7 +64,7 @@ RecordsFixture recordsPart(const Object::Ptr& root) {
         dose.target = required(d, "target", where);
         dose.vaccineCode = required(d, "vaccine_code", where);
         dose.occurredOn = required(d, "occurred_on", where);
-        if (!clinhub::domain::parseDate(dose.occurredOn))
+        if (!clinhub::kit::parseDate(dose.occurredOn))
             throw std::invalid_argument("fixture: " + where + "occurred_on must be YYYY-MM-DD");
         dose.doseNumber = d->optValue<int>("dose_number", 0);
         if (std::find(f.targets.begin(), f.targets.end(), dose.target) == f.targets.end())

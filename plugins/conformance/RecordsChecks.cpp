@@ -3,7 +3,7 @@
 // unknown one have none; trouble on the wire is retryable and a reply that cannot be read permanent.
 #include "Kit.h"
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <gtest/gtest.h>
 
@@ -54,7 +54,7 @@ TEST(ImmunisationHistory, ReportsTheDosesReceivedWithTargetDateAndVaccineCode) {
     for (const auto& d : doses) {
         EXPECT_NE(std::find(promised().targets.begin(), promised().targets.end(), d.target), promised().targets.end())
             << "a dose of a target not asked about: " << describe(d);
-        EXPECT_TRUE(clinhub::domain::parseDate(d.occurredOn).has_value())
+        EXPECT_TRUE(clinhub::kit::parseDate(d.occurredOn).has_value())
             << "occurred_on is not YYYY-MM-DD: " << describe(d);
         EXPECT_FALSE(d.vaccineCode.empty()) << describe(d);
         EXPECT_GE(d.doseNumber, 0) << describe(d);

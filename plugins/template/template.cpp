@@ -1,8 +1,13 @@
 // The smallest working clinhub plugin: an SMS connector that hands each message to the hub's log
 // instead of a network. Copy this folder, rename the class and the plugin, and fill in send().
+// It uses the connector kit (clinhub::kit) for what a real connector needs too: reading its config, and
+// the same UK mobile rule the hub applies.
+#include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/JsonConfig.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -17,18 +22,26 @@ constexpr const char* kSchema = R"({
 
 class TemplateSms final : public clinhub::Connector, public clinhub::SmsSender {
 public:
-    // configJson is the validated section; parse it with any JSON library you like.
-    TemplateSms(const clinhub::Host& host, const std::string& /*configJson*/) : host_(host) {}
+    // configJson is the validated section. A real connector would keep its HTTP client here too
+    // (clinhub::kit::HttpClient: kept-alive connections, timeouts, a cap on the reply's size).
+    TemplateSms(const clinhub::Host& host, const std::string& configJson) : host_(host) {
+        std::vector<clinhub::ConfigError> errors;
+        sender_ = clinhub::kit::text(clinhub::kit::parseConfigObject(configJson, errors), "sender", "clinhub");
+    }
 
     clinhub::Result send(const clinhub::Sms& sms, std::string& providerId) override {
+        // A provider would refuse a number that is not a UK mobile: say so at once, and permanently.
+        if (const auto mobile = clinhub::kit::checkUkMobile(sms.to); !mobile.ok())
+            return clinhub::Result::permanent("not a UK mobile: " + mobile.problem);
         // Never log the number or the body: they are patient data.
-        host_.info("template plugin accepted message " + sms.reference);
+        host_.info("template plugin accepted message " + sms.reference + " from " + sender_);
         providerId = "template-" + sms.reference;
         return clinhub::Result::success();
     }
 
 private:
     clinhub::Host host_;
+    std::string sender_;
 };
 
 } // namespace

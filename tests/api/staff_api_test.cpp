@@ -3,7 +3,7 @@
 #include "tests/api/StaffApiFixture.h"
 #include "tests/cli/HubProcess.h"
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Data/Session.h>
 #include <Poco/URI.h>
@@ -67,10 +67,10 @@ int countRows(store::Store& store, const std::string& sql) {
     return n;
 }
 
-std::string iso(std::chrono::sys_days day) { return clinhub::domain::isoDate(day); }
+std::string iso(std::chrono::sys_days day) { return clinhub::kit::isoDate(day); }
 
 std::chrono::sys_days ukToday() {
-    return domain::localDate(static_cast<int64_t>(std::time(nullptr)), domain::Zone::europeLondon);
+    return kit::localDate(static_cast<int64_t>(std::time(nullptr)), kit::Zone::europeLondon);
 }
 
 // ---- Authentication and scoping ---------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 // plugin host, configured to talk to it over a loopback socket.
 #pragma once
 
-#include "hub/domain/UkTime.h"
 #include "hub/host/PluginHost.h"
 #include "simulators/SimProcess.h"
+
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -29,7 +30,7 @@ using clinhub::Result;
 using clinhub::Slot;
 using clinhub::Status;
 using clinhub::TimeRange;
-namespace domain = clinhub::domain;
+namespace kit = clinhub::kit;
 
 inline constexpr const char* kNamespace = "http://www.e-mis.com/emisopen/MedicalRecord";
 inline constexpr int64_t kDay = 86400;
@@ -38,11 +39,11 @@ inline constexpr int64_t kDay = 86400;
 inline std::chrono::sys_days tomorrow() {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    return domain::localDate(now, domain::Zone::europeLondon) + std::chrono::days{1};
+    return kit::localDate(now, kit::Zone::europeLondon) + std::chrono::days{1};
 }
 
 inline int64_t at(std::chrono::sys_days day, int hour, int minute = 0) {
-    return domain::toEpoch(day, hour * 60 + minute, domain::Zone::europeLondon);
+    return kit::toEpoch(day, hour * 60 + minute, kit::Zone::europeLondon);
 }
 
 // A whole number of practice days from tomorrow.
@@ -51,7 +52,7 @@ inline TimeRange days(int from, int count) {
 }
 
 inline std::chrono::sys_days dayOf(int64_t epochSeconds) {
-    return domain::localDate(epochSeconds, domain::Zone::europeLondon);
+    return kit::localDate(epochSeconds, kit::Zone::europeLondon);
 }
 
 inline bool weekday(std::chrono::sys_days day) {

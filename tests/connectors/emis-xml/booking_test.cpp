@@ -96,10 +96,9 @@ TEST_F(BookingTest, BookingAnEmbargoedSlotIsAConflict) {
     auto day = tomorrow();
     while (!weekday(day))
         day += std::chrono::days{1};
-    const auto [status, body] =
-        soap("GetAppointmentSessions",
-             "<SessionId>" + session + "</SessionId><SlotType>Blood test</SlotType><StartDate>" + domain::isoDate(day) +
-                 "</StartDate><EndDate>" + domain::isoDate(day) + "</EndDate>");
+    const auto [status, body] = soap(
+        "GetAppointmentSessions", "<SessionId>" + session + "</SessionId><SlotType>Blood test</SlotType><StartDate>" +
+                                      kit::isoDate(day) + "</StartDate><EndDate>" + kit::isoDate(day) + "</EndDate>");
     ASSERT_EQ(status, 200) << body;
     const auto from = body.find("<DBID>") + 6;
     const std::string sessionId = body.substr(from, body.find("</DBID>") - from);

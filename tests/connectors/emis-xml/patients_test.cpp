@@ -74,7 +74,7 @@ TEST_F(PatientsTest, WriteCodeFilesASnomedEventForThePatientDatedToday) {
     EXPECT_EQ(entry->getValue<std::string>("patient_id"), "5001");
     EXPECT_EQ(entry->getValue<std::string>("code"), kDeclined);
     EXPECT_EQ(entry->getValue<std::string>("term"), kDeclinedTerm);
-    EXPECT_EQ(entry->getValue<std::string>("date"), domain::isoDate(tomorrow() - std::chrono::days{1}));
+    EXPECT_EQ(entry->getValue<std::string>("date"), kit::isoDate(tomorrow() - std::chrono::days{1}));
     EXPECT_EQ(entry->getValue<std::string>("guid").size(), 36U);
 }
 

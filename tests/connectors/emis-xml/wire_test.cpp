@@ -59,7 +59,7 @@ std::string between(const std::string& text, const std::string& open, const std:
 }
 
 TEST_F(WireTest, EveryDocumentedRequestGetsTheDocumentedReply) {
-    std::map<std::string, std::string> values{{"{Date}", domain::isoDate(tomorrow())}};
+    std::map<std::string, std::string> values{{"{Date}", kit::isoDate(tomorrow())}};
     for (const std::string call : {"Logon", "GetAppointmentSessions", "GetSlotsForSession", "GetMatchedPatient",
                                    "BookAppointment", "GetPatientAppointments", "CancelAppointment", "FileRecord"}) {
         const auto [status, reply] =

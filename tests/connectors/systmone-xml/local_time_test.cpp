@@ -9,7 +9,7 @@
 
 namespace {
 
-using clinhub::domain::Zone;
+using clinhub::kit::Zone;
 using systmonexml::formatLocal;
 using systmonexml::parseLocal;
 

@@ -3,8 +3,9 @@
 // never throws; what it accepts is of the form the connector relies on.
 #include "Wire.h"
 
-#include "SafeXml.h"
 #include "tests/fuzz/FuzzCheck.h"
+
+#include <clinhub/kit/SafeXml.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +41,7 @@ void readAll(const pugi::xml_node& response) {
     for (const auto& b : bookings)
         require(isDbid(b.slotId) && !b.type.empty());
     Booking one;
-    requireResult(readBooking(clinhub::connectors::child(response, "Appointment"), kWhat, one), kWhat);
+    requireResult(readBooking(clinhub::kit::child(response, "Appointment"), kWhat, one), kWhat);
     std::vector<MatchedPatient> patients;
     requireResult(readPatients(response, kWhat, patients), kWhat);
     for (const auto& p : patients) {
@@ -54,11 +55,11 @@ void readAll(const pugi::xml_node& response) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     pugi::xml_document doc;
-    const auto parsed = clinhub::connectors::parseXml(text, doc, kWhat);
+    const auto parsed = clinhub::kit::parseXml(text, doc, kWhat);
     requireResult(parsed, kWhat);
     if (!parsed.ok()) return 0;
     // The response element of an envelope, or whatever the root is, so the readers see both shapes.
-    const pugi::xml_node body = clinhub::connectors::child(doc.document_element(), "Body");
+    const pugi::xml_node body = clinhub::kit::child(doc.document_element(), "Body");
     readAll(body ? body.first_child() : doc.document_element());
     return 0;
 }

@@ -2,7 +2,7 @@
 // The caller holds the diary's mutex.
 #include "Protocol.h"
 
-#include "hub/domain/Identity.h"
+#include <clinhub/kit/Identity.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,7 +12,7 @@ namespace emissim {
 namespace {
 
 using namespace std::chrono;
-namespace domain = clinhub::domain;
+namespace kit = clinhub::kit;
 
 long dbidParam(const pugi::xml_node& call, const char* name) {
     const std::string text = param(call, name);
@@ -23,7 +23,7 @@ long dbidParam(const pugi::xml_node& call, const char* name) {
 }
 
 sys_days dateParam(const pugi::xml_node& call, const char* name) {
-    const auto d = domain::parseDate(param(call, name));
+    const auto d = kit::parseDate(param(call, name));
     if (!d) throw Refusal(std::string("Invalid date in ") + name);
     return sys_days(*d);
 }
@@ -89,7 +89,7 @@ std::string Protocol::sessionXml(const Session& s) const {
     }
     types += "</SlotTypeList>";
     return "<AppointmentSession>" + element("DBID", std::to_string(s.dbid)) + element("Name", s.name) +
-           element("Date", domain::isoDate(s.date)) + element("StartTime", hhmm(s.startMinute)) +
+           element("Date", kit::isoDate(s.date)) + element("StartTime", hhmm(s.startMinute)) +
            element("EndTime", hhmm(s.endMinute)) + element("SlotLength", std::to_string(s.slotLength)) + types +
            siteXml(s.site) + holdersXml(s) + "</AppointmentSession>";
 }
@@ -97,17 +97,17 @@ std::string Protocol::sessionXml(const Session& s) const {
 std::string Protocol::slotXml(const Slot& s) const {
     const SlotType& t = diary_.slotType(s.type);
     return "<Slot>" + element("DBID", std::to_string(s.dbid)) + element("RefID", std::to_string(s.refId)) +
-           element("Date", domain::isoDate(diary_.session(s.session).date)) +
-           element("StartTime", hhmm(s.startMinute)) + element("SlotLength", std::to_string(s.length)) + "<Type>" +
-           element("TypeID", std::to_string(t.id)) + element("Description", t.description) + "</Type>" +
-           element("Status", toString(s.status)) + element("Notes", "") + "</Slot>";
+           element("Date", kit::isoDate(diary_.session(s.session).date)) + element("StartTime", hhmm(s.startMinute)) +
+           element("SlotLength", std::to_string(s.length)) + "<Type>" + element("TypeID", std::to_string(t.id)) +
+           element("Description", t.description) + "</Type>" + element("Status", toString(s.status)) +
+           element("Notes", "") + "</Slot>";
 }
 
 std::string Protocol::appointmentXml(const Slot& s) const {
     const Session& session = diary_.session(s.session);
     const SlotType& t = diary_.slotType(s.type);
     return "<Appointment>" + element("SlotID", std::to_string(s.dbid)) +
-           element("SessionID", std::to_string(s.session)) + element("Date", domain::isoDate(session.date)) +
+           element("SessionID", std::to_string(s.session)) + element("Date", kit::isoDate(session.date)) +
            element("StartTime", hhmm(s.startMinute)) + element("SlotLength", std::to_string(s.length)) + "<Type>" +
            element("TypeID", std::to_string(t.id)) + element("Description", t.description) + "</Type>" +
            siteXml(session.site) + holdersXml(session) + element("Reason", s.reason) +
@@ -134,7 +134,7 @@ std::string Protocol::slotsForSession(const pugi::xml_node& call) {
 
 std::string Protocol::matchedPatient(const pugi::xml_node& call) {
     const std::string nhs = param(call, "NhsNumber");
-    const auto checked = domain::checkNhsNumber(nhs);
+    const auto checked = kit::checkNhsNumber(nhs);
     if (!checked.ok() || checked.value != nhs) throw Refusal("Invalid NHS number");
     std::string out = "<PatientList>";
     for (const Patient* p : diary_.matchPatients(nhs)) {
@@ -176,7 +176,7 @@ std::string Protocol::fileRecord(const pugi::xml_node& call) {
         if (e.type() != pugi::node_element) continue;
         const pugi::xml_node code = childNamed(e, "Code");
         if (param(code, "Scheme") != "SNOMED") throw Refusal("Unsupported code scheme");
-        if (!domain::parseDate(param(e, "AssignedDate"))) throw Refusal("Invalid date in AssignedDate");
+        if (!kit::parseDate(param(e, "AssignedDate"))) throw Refusal("Invalid date in AssignedDate");
         diary_.file({patient, param(e, "GUID"), param(e, "AssignedDate"), param(code, "Value"), param(code, "Term")});
     }
     return success("FileRecord", "");

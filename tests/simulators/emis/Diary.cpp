@@ -15,7 +15,7 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using namespace std::chrono;
-namespace domain = clinhub::domain;
+namespace kit = clinhub::kit;
 
 [[noreturn]] void bad(const std::string& what) { throw std::runtime_error("fixture: " + what); }
 
@@ -32,7 +32,7 @@ Object::Ptr object(const Array::Ptr& a, size_t i, const std::string& where) {
 }
 
 int minuteOf(const Object::Ptr& o, const std::string& name, const std::string& where) {
-    const auto m = domain::parseTimeOfDay(o->optValue<std::string>(name, ""));
+    const auto m = kit::parseTimeOfDay(o->optValue<std::string>(name, ""));
     if (!m) bad(where + "." + name + " must be HH:MM");
     return *m;
 }
@@ -98,7 +98,7 @@ Diary::Diary(const std::string& fixturePath) {
     } catch (const Poco::Exception& e) {
         bad("not a JSON object: " + e.displayText());
     }
-    const auto zone = domain::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
+    const auto zone = kit::parseZone(root->optValue<std::string>("timezone", "Europe/London"));
     if (!zone) bad("timezone must be Europe/London or UTC");
     zone_ = *zone;
     const int days = root->optValue<int>("days", 28);
@@ -141,7 +141,7 @@ Diary::Diary(const std::string& fixturePath) {
 
     const auto templates = array(root, "sessions");
     const sys_days tomorrow =
-        domain::localDate(duration_cast<seconds>(system_clock::now().time_since_epoch()).count(), zone_) +
+        kit::localDate(duration_cast<seconds>(system_clock::now().time_since_epoch()).count(), zone_) +
         std::chrono::days{1};
     long nextSession = 1001;
     long nextSlot = 200001;
@@ -305,7 +305,7 @@ Poco::JSON::Array Diary::appointmentsJson() const {
         a.set("session_id", std::to_string(s.session));
         a.set("patient_id", s.stolen ? std::string() : std::to_string(s.patient));
         a.set("nhs_number", s.stolen ? std::string() : patients_.at(s.patient).nhsNumber);
-        a.set("date", domain::isoDate(session.date));
+        a.set("date", kit::isoDate(session.date));
         a.set("start_time", hhmm(s.startMinute));
         a.set("slot_type", slotTypes_.at(s.type).description);
         a.set("reason", s.reason);

@@ -5,7 +5,7 @@
 // Not thread-safe: the protocol handler holds mutex() around every use.
 #pragma once
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/JSON/Array.h>
 
@@ -92,7 +92,7 @@ public:
 
     std::mutex& mutex() { return mutex_; }
     [[nodiscard]] const Credentials& credentials() const { return credentials_; }
-    [[nodiscard]] clinhub::domain::Zone zone() const { return zone_; }
+    [[nodiscard]] clinhub::kit::Zone zone() const { return zone_; }
 
     // Sessions on dates in [from, to] with at least one slot of the type (by description or TypeID; any
     // type when empty).
@@ -123,7 +123,7 @@ private:
 
     std::mutex mutex_;
     Credentials credentials_;
-    clinhub::domain::Zone zone_ = clinhub::domain::Zone::europeLondon;
+    clinhub::kit::Zone zone_ = clinhub::kit::Zone::europeLondon;
     std::map<long, Patient> patients_;
     std::map<long, Holder> holders_;
     std::map<long, Site> sites_;

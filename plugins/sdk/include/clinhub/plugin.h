@@ -21,6 +21,19 @@
  *    gives to a reply callback need only live until that callback returns (the hub copies). So no memory
  *    ever changes owner across the boundary, and no exception or longjmp may cross it either.
  * 5. Calls on one instance may arrive from several hub threads at once: make them thread-safe.
+ * 6. How long a call may block. The hub makes each call on one of its own threads and never interrupts
+ *    it, so bound every wait yourself: a connect and a total timeout on each request (clinhub::kit's
+ *    HttpClient has 2 s and 10 s unless told otherwise), CLINHUB_RETRYABLE when one runs out.
+ *    Appointment-book calls run while a patient waits for a page, at most hub.books.calls_per_organisation
+ *    (4 by default) at once for one organisation: answer in seconds. send() and lookup() run on an outbox
+ *    worker whose claim on the message lapses after hub.outbox.lease_s (300 s by default), after which
+ *    another worker may send it again: finish well within that. receipt() answers the provider's own
+ *    request to the hub, which waits for it.
+ * 7. Loading and unloading. The hub opens only the plugins its config names (`clinhub plugins list` opens
+ *    every file in the plugin folders). An opened plugin stays loaded until the process exits: a config
+ *    reload destroy()s the connectors it retires and create()s the new ones, but neither dlclose()s a file
+ *    no connector uses any more nor opens a newer build of a file already loaded (replacing a .so takes
+ *    a restart). Static data thus outlives instances; keep state in the instance all the same.
  *
  * Versioning: tables only grow at the end, and each starts with its struct_size, so a newer hub can read
  * an older plugin's tables and vice versa. The hub refuses a plugin whose abi_major differs from its own,
@@ -115,7 +128,11 @@ typedef struct clinhub_sms {
     size_t struct_size;
     const char* to; /* E.164 */
     const char* body;
-    const char* reference; /* the hub's stable id for this message; holds no personal data */
+    /* The hub's id for this message: "msg-" and a UUIDv7 in lower-case hex, 40 characters of [a-z0-9-]
+     * ("msg-0190f5c2-7a1e-7b3c-9d4e-5f6a7b8c9d0e"). The same on every attempt and on every connector the
+     * message is tried on; holds no personal data. Give it to the provider where it keeps a client
+     * reference, so that lookup() can find the message after a crash. */
+    const char* reference;
 } clinhub_sms;
 
 typedef struct clinhub_email {
@@ -123,8 +140,8 @@ typedef struct clinhub_email {
     const char* to;
     const char* subject;
     const char* text;
-    const char* html; /* optional */
-    const char* reference;
+    const char* html;      /* optional */
+    const char* reference; /* as clinhub_sms.reference */
 } clinhub_email;
 
 /* What a messaging provider knows of a message, found by its reference. */

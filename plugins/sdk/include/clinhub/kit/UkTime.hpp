@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace clinhub::domain {
+namespace clinhub::kit {
 
 enum class Zone {
     utc,
@@ -44,4 +44,4 @@ std::optional<int> parseTimeOfDay(const std::string& text);
 // A real calendar date "YYYY-MM-DD"; nullopt when malformed or impossible (2023-02-29).
 std::optional<std::chrono::year_month_day> parseDate(const std::string& text);
 
-} // namespace clinhub::domain
+} // namespace clinhub::kit

@@ -1,9 +1,9 @@
-#include "JsonConfig.h"
+#include <clinhub/kit/JsonConfig.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 Poco::JSON::Object::Ptr parseConfigObject(const std::string& json, std::vector<ConfigError>& errors) {
     Poco::JSON::Object::Ptr root;
@@ -43,4 +43,4 @@ bool httpUrl(const std::string& url) {
     return false;
 }
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

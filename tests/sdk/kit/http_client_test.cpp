@@ -1,6 +1,6 @@
 // The connectors' HTTP client against a real server on loopback: a reply over the cap is refused with a
 // message naming the cap, whether the server announces its length or streams it, and nothing of it is kept.
-#include "HttpClient.h"
+#include <clinhub/kit/HttpClient.hpp>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -13,7 +13,7 @@
 
 namespace {
 
-using namespace clinhub::connectors;
+using namespace clinhub::kit;
 
 // GET /<bytes>/length answers with a Content-Length; /<bytes>/chunked streams without one.
 class Padding : public Poco::Net::HTTPRequestHandler {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 struct HttpRequest {
     std::string method = "GET";
@@ -85,4 +85,4 @@ private:
 // other 4xx permanent. `what` names the call for the message.
 Result statusResult(long status, const std::string& what, const std::string& detail);
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

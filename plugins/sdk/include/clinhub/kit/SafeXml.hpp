@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 // `what` names the reply in the message, e.g. "EMIS GetSlotsForSession reply". `compact` keeps each
 // element's text inside the element (pugi::parse_embed_pcdata), about halving the nodes, and so the
@@ -26,4 +26,4 @@ std::string childText(const pugi::xml_node& parent, const char* local);
 // Escapes text for an XML element or attribute.
 std::string xmlEscape(const std::string& text);
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

@@ -1,9 +1,9 @@
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <cctype>
 #include <cstdio>
 
-namespace clinhub::domain {
+namespace clinhub::kit {
 
 using namespace std::chrono;
 
@@ -113,4 +113,4 @@ int64_t ukMidnight(const std::string& date) {
     return toEpoch(std::chrono::sys_days(*day), 0, Zone::europeLondon);
 }
 
-} // namespace clinhub::domain
+} // namespace clinhub::kit

@@ -1,11 +1,11 @@
 // Remote error text loses whatever could identify a patient before the hub logs it or shows it.
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <gtest/gtest.h>
 
 namespace {
 
-using clinhub::connectors::scrub;
+using clinhub::kit::scrub;
 
 TEST(Scrub, MasksNhsNumbersWrittenTogetherSpacedOrDashed) {
     EXPECT_EQ(scrub("no patient 9995260182 here"), "no patient ########## here");

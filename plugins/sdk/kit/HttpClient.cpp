@@ -1,11 +1,11 @@
-#include "HttpClient.h"
+#include <clinhub/kit/HttpClient.hpp>
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 namespace {
 
@@ -183,4 +183,4 @@ Result statusResult(long status, const std::string& what, const std::string& det
     return Result::permanent(message);
 }
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

@@ -1,11 +1,11 @@
 // Parsing a remote system's XML reply: a malformed one is a permanent result that quotes where, scrubbed.
-#include "SafeXml.h"
+#include <clinhub/kit/SafeXml.hpp>
 
 #include <gtest/gtest.h>
 
 namespace {
 
-using clinhub::connectors::parseXml;
+using clinhub::kit::parseXml;
 
 // Found by tests/fuzz/emis-xml: bytes pugixml reads as another encoding put its error offset past the
 // end of the text, and quoting there threw std::out_of_range out of the connector.

@@ -1,11 +1,11 @@
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <array>
 #include <cctype>
 #include <string_view>
 #include <vector>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 namespace {
 
@@ -106,4 +106,4 @@ std::string scrub(const std::string& input, std::size_t max) {
     return out;
 }
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

@@ -1,12 +1,12 @@
 // UK wall-clock time without the process-wide TZ: the clocks change on the last Sundays of March and October.
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <gtest/gtest.h>
 
 namespace {
 
 using namespace std::chrono;
-using namespace clinhub::domain;
+using namespace clinhub::kit;
 
 sys_days date(int y, unsigned m, unsigned d) { return sys_days{year{y} / month{m} / day{d}}; }
 int64_t utc(int y, unsigned m, unsigned d, int h, int min) {

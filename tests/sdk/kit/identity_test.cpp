@@ -1,11 +1,11 @@
 // Every test vector of docs/domain.md for NHS numbers, UK mobiles and dates of birth.
-#include "hub/domain/Identity.h"
+#include <clinhub/kit/Identity.hpp>
 
 #include <gtest/gtest.h>
 
 namespace {
 
-using namespace clinhub::domain;
+using namespace clinhub::kit;
 
 TEST(NhsNumber, AcceptsValidNumbersWithOrWithoutSpaces) {
     for (const char* valid : {"9995260182", "9991590838", "9990166137", "9990000018", "9990000026", "9990000050"})

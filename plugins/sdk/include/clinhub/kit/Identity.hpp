@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace clinhub::domain {
+namespace clinhub::kit {
 
 struct Checked {
     std::string value;   // normalised, when valid
@@ -28,4 +28,4 @@ Checked checkDateOfBirth(std::string_view input, std::string_view today);
 // Today's date in the UK (YYYY-MM-DD) at `micros` since the epoch.
 std::string ukDate(int64_t micros);
 
-} // namespace clinhub::domain
+} // namespace clinhub::kit

@@ -13,8 +13,8 @@
 #include <cstddef>
 #include <string>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 std::string scrub(const std::string& text, std::size_t max = 160);
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 // The section as an object; null (with an error at "") when it is not JSON or not an object.
 Poco::JSON::Object::Ptr parseConfigObject(const std::string& json, std::vector<ConfigError>& errors);
@@ -24,4 +24,4 @@ int integer(const Poco::JSON::Object::Ptr& o, const std::string& key, int fallba
 // http:// or https:// followed by something.
 bool httpUrl(const std::string& url);
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

@@ -1,11 +1,11 @@
-#include "SafeXml.h"
+#include <clinhub/kit/SafeXml.hpp>
 
-#include "Scrub.h"
+#include <clinhub/kit/Scrub.hpp>
 
 #include <algorithm>
 #include <cstring>
 
-namespace clinhub::connectors {
+namespace clinhub::kit {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::string xmlEscape(const std::string& text) {
     return out;
 }
 
-} // namespace clinhub::connectors
+} // namespace clinhub::kit

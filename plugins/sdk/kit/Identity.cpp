@@ -1,12 +1,12 @@
-#include "hub/domain/Identity.h"
+#include <clinhub/kit/Identity.hpp>
 
-#include "hub/domain/UkTime.h"
+#include <clinhub/kit/UkTime.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 
-namespace clinhub::domain {
+namespace clinhub::kit {
 namespace {
 
 bool digitsOnly(std::string_view s) {
@@ -81,4 +81,4 @@ Checked checkDateOfBirth(std::string_view input, std::string_view today) {
 
 std::string ukDate(int64_t micros) { return isoDate(localDate(micros / 1'000'000, Zone::europeLondon)); }
 
-} // namespace clinhub::domain
+} // namespace clinhub::kit
