@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(canSend), minting, static_cast<double>(canSend) / minting, mintingCpu);
     std::printf("  total                                   %7.2f s   ratio %.2fx   target <= 2x: %s\n", total,
                 total / baseline, total <= 2 * baseline ? "met" : "NOT met");
-    std::printf("  hub peak RSS %.1f MiB   target <= 100 MB: %s\n", rss / 1024.0,
+    std::printf("  hub peak RSS %.1f MiB   target <= 100 MB: %s\n", static_cast<double>(rss) / 1024.0,
                 rss * 1024L <= 100'000'000L ? "met" : "NOT met");
     std::printf("  can be sent %lld, cannot be sent %lld\n", static_cast<long long>(canSend),
                 static_cast<long long>(summary->getValue<int64_t>("cannot_be_sent")));
@@ -234,8 +234,8 @@ int main(int argc, char** argv) {
                   bench::kNone, bench::kNone, bench::kNone, bench::kNone);
     bench::result(name + "total", bench::format("%.2f s", total), base, bench::ratio(total / baseline), "<= 2x",
                   bench::verdict(total <= 2 * baseline));
-    bench::result(name + "hub peak RSS", bench::format("%.1f MiB", rss / 1024.0), bench::kNone, bench::kNone,
-                  "<= 100 MB", bench::verdict(rss * 1024L <= 100'000'000L));
+    bench::result(name + "hub peak RSS", bench::format("%.1f MiB", static_cast<double>(rss) / 1024.0), bench::kNone,
+                  bench::kNone, "<= 100 MB", bench::verdict(rss * 1024L <= 100'000'000L));
     hub.stop();
     fs::remove_all(dir);
     return 0;

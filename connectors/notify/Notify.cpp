@@ -58,7 +58,7 @@ public:
         delivery = {};
         if (reference.empty()) return Result::permanent("cannot look up a message without a reference");
         HttpResponse response;
-        const auto r = call("GET", "/v2/notifications?reference=" + HttpClient::escape(reference), {}, response);
+        auto r = call("GET", "/v2/notifications?reference=" + HttpClient::escape(reference), {}, response);
         if (!r.ok()) return r;
         return notify::lookupAnswer(response.status, response.body, delivery);
     }

@@ -64,7 +64,7 @@ public:
     using SMTPClientSession::SMTPClientSession;
 
     void startTls(const std::string& helo, const std::string& host, const Poco::Net::Context::Ptr& context,
-                  Poco::Timespan timeout) {
+                  const Poco::Timespan& timeout) {
         std::string reply;
         command("EHLO", "EHLO", helo, 2, reply);
         if (reply.find("STARTTLS") == std::string::npos)
@@ -116,7 +116,7 @@ public:
         if (email.reference.empty()) return Result::permanent("message has no reference");
         if (!smtpemail::plainAddress(email.to)) return Result::permanent("the recipient is not a plain email address");
         const std::string messageId = smtpemail::messageIdFor(email.reference, config_.from);
-        const Result r = deliver(email.to, smtpemail::compose(config_, email, messageId));
+        Result r = deliver(email.to, smtpemail::compose(config_, email, messageId));
         if (!r.ok()) return {r.status, "send " + email.reference + ": " + r.message};
         providerId = messageId.substr(1, messageId.size() - 2);
         host_.info("email sent: reference=" + email.reference + " message id=" + providerId);

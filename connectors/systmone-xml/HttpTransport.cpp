@@ -5,7 +5,7 @@ namespace systmonexml {
 using clinhub::Result;
 using namespace clinhub::kit;
 
-HttpTransport::HttpTransport(std::string baseUrl, HttpTimeouts timeouts)
+HttpTransport::HttpTransport(const std::string& baseUrl, HttpTimeouts timeouts)
     : prefix_(baseUrl + (baseUrl.find('?') == std::string::npos ? "?" : "&") + "requestString="), http_(timeouts) {}
 
 Result HttpTransport::exchange(const std::string& request, bool changesRecord, std::string& reply) {
@@ -13,7 +13,7 @@ Result HttpTransport::exchange(const std::string& request, bool changesRecord, s
     // Every call is a GET, so libcurl would resend a booking as readily as a search (see freshConnection).
     get.freshConnection = changesRecord;
     HttpResponse response;
-    const Result r = http_.perform(get, response);
+    Result r = http_.perform(get, response);
     if (!r.ok()) return r;
     if (response.status / 100 != 2) {
         std::string detail = response.body.substr(0, 200);

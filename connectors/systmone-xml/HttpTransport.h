@@ -9,7 +9,7 @@ namespace systmonexml {
 
 class HttpTransport final : public Transport {
 public:
-    HttpTransport(std::string baseUrl, clinhub::kit::HttpTimeouts timeouts);
+    HttpTransport(const std::string& baseUrl, clinhub::kit::HttpTimeouts timeouts);
     clinhub::Result exchange(const std::string& request, bool changesRecord, std::string& reply) override;
 
 private:

@@ -117,7 +117,7 @@ public:
         }
 
         Reply reply;
-        const Result sent = api_.call("UpdatePatientRecord", bookAppointment(nhs.value, slotId, note), reply);
+        Result sent = api_.call("UpdatePatientRecord", bookAppointment(nhs.value, slotId, note), reply);
         if (sent.ok()) {
             std::vector<AppointmentRecord> records;
             if (Result r = readAppointments(reply.response, "UpdatePatientRecord", config_, records);
@@ -148,8 +148,7 @@ public:
         if (Result r = details(appointmentId, current); !r.ok()) return r;
         if (!current.booked) return Result::success(); // cancelled already: a retry after a lost reply
         Reply reply;
-        const Result sent =
-            api_.call("UpdatePatientRecord", cancelAppointment(current.nhsNumber, appointmentId), reply);
+        Result sent = api_.call("UpdatePatientRecord", cancelAppointment(current.nhsNumber, appointmentId), reply);
         if (sent.ok() || (reply.error != RemoteError::none && reply.error != RemoteError::resent)) return sent;
         AppointmentRecord after;
         if (details(appointmentId, after).ok() && !after.booked) return Result::success();
@@ -167,7 +166,7 @@ public:
             return Result::success();
         }
         Reply reply;
-        const Result sent =
+        Result sent =
             api_.call("UpdatePatientRecord", moveAppointment(current.nhsNumber, appointmentId, newSlotId), reply);
         if (sent.ok()) {
             std::vector<AppointmentRecord> records;
@@ -201,7 +200,7 @@ public:
         const auto nhs = clinhub::kit::checkNhsNumber(nhsNumber);
         if (!nhs.ok()) return Result::permanent("not a valid NHS number");
         Reply reply;
-        const Result r = api_.call("PatientSearch", patientSearch(nhs.value), reply);
+        Result r = api_.call("PatientSearch", patientSearch(nhs.value), reply);
         if (reply.error == RemoteError::patientNotFound) {
             found.reset();
             return Result::success();

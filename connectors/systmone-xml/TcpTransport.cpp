@@ -88,7 +88,7 @@ Result TcpTransport::acquire(Clock::time_point deadline, int& fd) {
     }
     ++open_;
     lock.unlock();
-    const Result r = connectTo(deadline, fd);
+    Result r = connectTo(deadline, fd);
     if (!r.ok()) {
         lock.lock();
         --open_;

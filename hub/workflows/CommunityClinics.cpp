@@ -118,8 +118,11 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
                     if (unreachable(m).empty()) children.push_back(std::move(m));
             }
             if (children.empty()) continue;
+            // Named again for the lambda: clang before 16 cannot capture a structured binding.
+            const std::string& organisation = ods;
+            const config::Campaign& thisCampaign = campaign;
             store_.write([&](store::Session& s) {
-                invited += send(s, ods, campaign, children, "community_invited", "community:" + clinicDate,
+                invited += send(s, organisation, thisCampaign, children, "community_invited", "community:" + clinicDate,
                                 "invited automatically to the community clinics from " +
                                     kit::ukDayText(kit::ukMidnight(clinicDate) + 12 * 3600));
             });

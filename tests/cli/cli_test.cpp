@@ -82,7 +82,7 @@ TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
     std::getline(lines, header);
     const auto kindAt = header.find("KIND"), versionAt = header.find("VERSION");
     for (std::string row; std::getline(lines, row);) {
-        if (row.rfind("-", 0) == 0) continue;
+        if (row.rfind('-', 0) == 0) continue;
         EXPECT_EQ(row.find_first_not_of(' ', row.find(' ')), kindAt) << row;
         EXPECT_EQ(row[versionAt - 1], ' ') << row;
         EXPECT_NE(row[versionAt], ' ') << row;

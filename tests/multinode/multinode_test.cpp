@@ -326,7 +326,7 @@ TEST_F(ThreeHubsOnOnePostgres, EveryInviteArrivesOnceAndPatientsKeepBookingWhenO
         ASSERT_EQ(slots.status, 200);
         const auto values = slotValues(slots);
         ASSERT_FALSE(values.empty()) << slots.body;
-        const std::string slot = values.front();
+        const std::string& slot = values.front();
         const Reply chosen = patient.post(at(token, "/slots"), {{"csrf", hidden(slots, "csrf")}, {"slot", slot}});
         ASSERT_EQ(chosen.status, 303) << chosen.body;
         const Reply review = patient.get(chosen.header("Location"));
