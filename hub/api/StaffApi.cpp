@@ -50,7 +50,7 @@ constexpr int kMaxMessages = 500;
 Object::Ptr appointmentJson(const workflows::AppointmentRecord& record) {
     auto out = object();
     out->set("id", record.appointmentId);
-    out->set("state", record.state);
+    out->set("state", std::string(links::toString(record.state)));
     out->set("at", isoUtc(record.at));
     out->set("slot_id", record.slot.id);
     out->set("slot_type", record.slot.slotType);
@@ -66,7 +66,7 @@ Object::Ptr linkJson(const workflows::Link& link) {
     auto out = object();
     out->set("id", link.id);
     out->set("rule", link.rule);
-    out->set("status", link.state);
+    out->set("status", std::string(links::toString(link.state)));
     out->set("created_at", isoUtc(link.createdAt));
     out->set("expires_at", isoUtc(link.expiresAt));
     // No date of birth: it is what the patient proves who they are with, so it stays out of API replies.
@@ -186,7 +186,7 @@ public:
         auto out = object();
         out->set("id", created.link.id);
         out->set("url", created.url);
-        out->set("status", created.link.state);
+        out->set("status", std::string(links::toString(created.link.state)));
         out->set("expires_at", isoUtc(created.link.expiresAt));
         response.json(out, 201);
         response.header("Location", resourcePath(ods, "links", created.link.id));
@@ -272,7 +272,7 @@ private:
     }
 
     static void conflict(Response& response, const workflows::Link& link, const std::string& wanted) {
-        response.problem(409, "the link is " + link.state + " and cannot be " + wanted);
+        response.problem(409, "the link is " + std::string(links::toString(link.state)) + " and cannot be " + wanted);
     }
 
     workflows::SelfBook& selfBook_;

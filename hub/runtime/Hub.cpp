@@ -138,7 +138,7 @@ void Hub::start() {
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.
     web::addPatientPages(
-        router_, *selfBook_, *current_,
+        router_, *selfBook_, *store_, *current_,
         {{}, !config.http.localDemo, config.http.dateOfBirthChecksPerHour, config.http.bookingsPerHour});
     std::vector<http::Server::Listener> listeners{{config.http.listen, &router_}};
     if (split) listeners.push_back({config.http.adminListen, &adminRouter_});

@@ -5,6 +5,7 @@
 #include "hub/web/Assets.h"
 #include "hub/web/Html.h"
 #include "hub/web/Pages.h"
+#include "hub/web/PatientSessions.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <clinhub/kit/Identity.hpp>
@@ -184,8 +185,8 @@ Data paragraphs(std::initializer_list<std::string> texts) {
 
 class PatientPages {
 public:
-    PatientPages(SelfBook& selfBook, runtime::Current& runtime, const PagesOptions& options)
-        : selfBook_(selfBook), runtime_(runtime),
+    PatientPages(SelfBook& selfBook, store::Store& store, runtime::Current& runtime, const PagesOptions& options)
+        : selfBook_(selfBook), sessions_(store), runtime_(runtime),
           assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir), secure_(options.secureCookies),
           // A tenth of the hour's allowance at once: a household sharing a phone, or a busy NAT, has room.
           dateOfBirthChecks_(options.dateOfBirthChecksPerHour, options.dateOfBirthChecksPerHour / 10),
@@ -347,14 +348,14 @@ private:
     }
 
     // The session for this link, or a redirect to the date of birth check (and nullopt).
-    std::optional<SelfBook::Session> session(Exchange& ex, Next next) {
+    std::optional<PatientSessions::Session> session(Exchange& ex, Next next) {
         if (!usable(ex)) {
             showState(ex);
             return std::nullopt;
         }
         Poco::Net::NameValueCollection cookies;
         ex.request.poco().getCookies(cookies);
-        auto found = selfBook_.session(cookies.get(kSessionCookie, ""), ex.visit);
+        auto found = sessions_.find(cookies.get(kSessionCookie, ""), ex.visit.link.id);
         if (!found)
             redirect(ex, ex.path(next == Next::book ? "/verify" : std::string("/verify?next=") + nextName(next)));
         return found;
@@ -362,7 +363,7 @@ private:
 
     // A POST without the session's CSRF token is refused: another site cannot make the patient's
     // browser book or decline.
-    bool csrfOk(Exchange& ex, const SelfBook::Session& session) {
+    bool csrfOk(Exchange& ex, const PatientSessions::Session& session) {
         const auto sent = ex.request.formField("csrf");
         if (sent && !session.csrf.empty() && sameSecret(*sent, session.csrf)) return true;
         sorry(ex, 403, "Sorry, this form has expired", {"Go back to the link in your text message and try again."});
@@ -427,9 +428,9 @@ private:
         case DobCheck::locked: ex.visit.kind = Visit::Kind::locked; return showState(ex);
         case DobCheck::ok: break;
         }
-        const auto session = selfBook_.startSession(ex.visit);
+        const auto session = sessions_.start(ex.visit.link.id);
         std::string cookie = std::string(kSessionCookie) + "=" + session.id + "; Path=" + ex.path() +
-                             "; Max-Age=" + std::to_string(SelfBook::kSessionMicros / 1'000'000) +
+                             "; Max-Age=" + std::to_string(PatientSessions::kLifeMicros / 1'000'000) +
                              "; HttpOnly; SameSite=Strict";
         if (secure_) cookie += "; Secure";
         ex.response.header("Set-Cookie", cookie);
@@ -439,7 +440,7 @@ private:
         redirect(ex, ex.path("/slots"));
     }
 
-    void renderSlots(Exchange& ex, const SelfBook::Session& session, int status, const std::string& problem) {
+    void renderSlots(Exchange& ex, const PatientSessions::Session& session, int status, const std::string& problem) {
         std::vector<Slot> free;
         if (!selfBook_.freeSlots(ex.visit, free).ok()) {
             return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
@@ -570,7 +571,8 @@ private:
         if (!session) return;
         const auto* booked = current(ex);
         if (!booked) return ex.visit.kind == Visit::Kind::open ? redirect(ex, ex.path("/slots")) : elsewhere(ex);
-        const std::string heading = ex.visit.link.state == "rescheduled" ? "Appointment changed" : "Appointment booked";
+        const std::string heading =
+            ex.visit.link.state == workflows::LinkState::rescheduled ? "Appointment changed" : "Appointment booked";
         Data data;
         data.set("heading", heading);
         data.set("when", kit::ukDayText(booked->slot.start, true) + " at " + kit::ukTimeText(booked->slot.start));
@@ -629,6 +631,7 @@ private:
     }
 
     SelfBook& selfBook_;
+    PatientSessions sessions_;
     runtime::Current& runtime_;
     Assets assets_;
     bool secure_;
@@ -638,9 +641,9 @@ private:
 
 } // namespace
 
-void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, runtime::Current& runtime,
-                     const PagesOptions& options) {
-    auto pages = std::make_shared<PatientPages>(selfBook, runtime, options);
+void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, store::Store& store,
+                     runtime::Current& runtime, const PagesOptions& options) {
+    auto pages = std::make_shared<PatientPages>(selfBook, store, runtime, options);
     pages->addRoutes(router, pages);
 }
 

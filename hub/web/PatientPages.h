@@ -30,9 +30,9 @@ struct PagesOptions {
     int bookingsPerHour = 0;
 };
 
-// Adds GET /b/{token} and the pages under it, and GET /assets/.... `selfBook` and `runtime` must outlive
-// the router.
-void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, runtime::Current& runtime,
-                     const PagesOptions& options);
+// Adds GET /b/{token} and the pages under it, and GET /assets/.... `selfBook`, `store` (where patient
+// sessions are kept) and `runtime` must outlive the router.
+void addPatientPages(http::Router& router, workflows::SelfBook& selfBook, store::Store& store,
+                     runtime::Current& runtime, const PagesOptions& options);
 
 } // namespace clinhub::web

@@ -4,6 +4,7 @@
 #include "hub/config/Text.h"
 #include "hub/domain/MessageTemplate.h"
 #include "hub/domain/SmsLength.h"
+#include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
 #include "hub/workflows/BookFailure.h"
 #include "hub/workflows/Tokens.h"
@@ -206,19 +207,11 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
             }
 
     if (b.state == "sending" || b.state == "sent") {
-        std::vector<std::string> states;
-        std::vector<int64_t> counts;
-        s << "SELECT o.state, COUNT(*) FROM links l JOIN outbox o ON o.reference = l.invite_reference "
-             "WHERE l.batch_id = ? GROUP BY o.state",
-            use(id), into(states), into(counts), now;
-        for (std::size_t i = 0; i < states.size(); ++i)
-            b.invites[states[i]] = counts[i];
-        states.clear();
-        counts.clear();
-        s << "SELECT l.state, COUNT(*) FROM links l WHERE l.batch_id = ? GROUP BY l.state", use(id), into(states),
-            into(counts), now;
-        for (std::size_t i = 0; i < states.size(); ++i)
-            b.links[states[i]] = counts[i];
+        links::LinkRepository repository(s);
+        for (const auto& [state, count] : repository.countByInviteState(id))
+            b.invites[state] = count;
+        for (const auto& [state, count] : repository.countByState(id))
+            b.links[state] = count;
     }
     return b;
 }
@@ -255,11 +248,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     std::unordered_set<std::string> open;
     {
         auto s = store_.session();
-        std::vector<std::string> numbers;
-        std::string rule = before.terms.rule;
-        s << "SELECT nhs_number FROM links WHERE organisation = ? AND rule = ? AND state IN ('sent', 'accessed', "
-             "'booking') AND expires_at > ?",
-            useRef(organisation), use(rule), useRef(at), into(numbers), now;
+        const auto numbers = links::LinkRepository(s).openPatients(organisation, before.terms.rule, at);
         open.insert(numbers.begin(), numbers.end());
     }
     AppointmentBook* book = nullptr;

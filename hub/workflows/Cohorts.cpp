@@ -494,15 +494,13 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
         for (const auto& m : plan.invite)
             patients.push_back(m.patient);
         if (!patients.empty()) {
-            const BatchInvite invite{"", inviteTemplateOf(rule->second), rule->second.inviteCode};
-            std::vector<std::string> links;
-            for (auto& created : selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients))
-                links.push_back(std::move(created.link.id));
+            const BatchInvite invite{"", inviteTemplateOf(rule->second), rule->second.inviteCode, request.dose};
             std::vector<std::string> memberIds;
             for (const auto& m : plan.invite)
                 memberIds.push_back(m.id);
-            std::vector<int> doses(links.size(), request.dose);
-            s << "UPDATE links SET member_id = ?, dose = ? WHERE id = ?", use(memberIds), use(doses), use(links), now;
+            std::vector<std::string> links;
+            for (auto& created : selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients, memberIds))
+                links.push_back(std::move(created.link.id));
             std::string status(request.dose == 2 ? cohort::awaitingResponse2 : cohort::awaitingResponse1);
             for (std::size_t i = 0; i < links.size(); ++i) {
                 s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ?", use(status), use(at),

@@ -76,12 +76,12 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
     for (const auto* child : fresh)
         patients.push_back(child->patient);
     const bool reminder = event == "reminded";
-    const BatchInvite invite{"", reminder ? kReminderSms : kInviteSms, std::nullopt};
-    const auto links = selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients);
-    std::vector<std::string> linkIds, memberIds;
+    const BatchInvite invite{"", reminder ? kReminderSms : kInviteSms, std::nullopt, 1};
+    std::vector<std::string> memberIds;
+    for (const auto* child : fresh)
+        memberIds.push_back(child->id);
+    const auto links = selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients, memberIds);
     for (std::size_t i = 0; i < links.size(); ++i) {
-        linkIds.push_back(links[i].link.id);
-        memberIds.push_back(fresh[i]->id);
         const Member& child = *fresh[i];
         if (child.email.empty()) continue;
         const std::string name = child.patient.name.empty() ? "your child" : child.patient.name;
@@ -93,8 +93,6 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
         outbox::Outbox::enqueue(
             s, {organisation, outbox::Channel::email, outbox::emailPayload(child.email, subject, text), 0, nullptr});
     }
-    std::vector<int> doses(linkIds.size(), 1);
-    s << "UPDATE links SET member_id = ?, dose = ? WHERE id = ?", use(memberIds), use(doses), use(linkIds), now;
     return static_cast<int>(fresh.size());
 }
 

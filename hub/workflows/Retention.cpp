@@ -1,9 +1,9 @@
 #include "hub/workflows/Retention.h"
 
+#include "hub/links/LinkRepository.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Cohorts.h"
-#include "hub/workflows/SelfBook.h"
 
 namespace clinhub::workflows {
 namespace {
@@ -38,7 +38,7 @@ Forgotten Retention::prune(const std::string& organisation, int days, bool dryRu
         return all;
     };
     Forgotten f;
-    f.links = each(SelfBook::forgetPatients);
+    f.links = each(links::LinkRepository::forgetPatients);
     f.batchRows =
         each([](store::Session& s, const store::Forget& fg) { return BatchSelfBook::forgetRows(s, fg, false); });
     f.rejectedRows =

@@ -2,7 +2,7 @@
 // or a message is finished with. Past that, the details are forgotten where they lie; the rows stay, with
 // their states and counts, for reports.
 //
-// Each table's owner says which of its rows are past their time (SelfBook::forgetPatients and the like);
+// Each table's owner says which of its rows are past their time (LinkRepository::forgetPatients and the like);
 // this walks them a few hundred rows per transaction, so a hub that prunes a year of data keeps answering.
 #pragma once
 

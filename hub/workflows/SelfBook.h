@@ -3,12 +3,10 @@
 // Domain logic only: the staff API and the patient pages call this, and this calls the store, the
 // outbox and the organisation's appointment-book connector. Rules: docs/domain.md (Self-Book).
 //
-// A link's life: sent → accessed → booked (→ rescheduled …), or declined, expired, deleted, locked
-// (five wrong dates of birth), or failed (its invite SMS could not be sent). Booking moves the link
-// through a `booking` state with one conditional UPDATE, so one link can never book twice, even from two
-// tabs at once.
+// A link's states and moves: hub/links/LinkState.h; its rows: hub/links/LinkRepository.h.
 #pragma once
 
+#include "hub/links/Link.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Forget.h"
 #include "hub/store/Store.h"
@@ -27,54 +25,13 @@
 
 namespace clinhub::workflows {
 
-// Who a link is for, as staff send it. Normalised on the way in: NHS number without spaces, date of
-// birth YYYY-MM-DD, mobile E.164.
-struct PatientDetails {
-    std::string nhsNumber;
-    std::string dateOfBirth;
-    std::string mobile;
-    std::string name; // optional, for "Dear Joe"
-};
-
-struct LinkEvent {
-    int64_t at = 0;    // microseconds since the epoch
-    std::string event; // sent, accessed, dob_failed, locked, booked, rescheduled, declined, expired, deleted, failed
-    std::string detail;
-};
-
-// One appointment the link produced, and what became of it.
-struct AppointmentRecord {
-    std::string appointmentId;
-    Slot slot;
-    std::string state; // booked, replaced (by a reschedule), cancelled
-    int64_t at = 0;
-};
-
-// What a batch set for the links it sent, in place of its rule's own settings.
-struct BatchTerms {
-    std::string batchId;
-    bool allowDecline = false;
-    std::optional<config::Code> declineCode;
-};
-
-struct Link {
-    std::string id;       // public, for staff: "lnk_…"
-    std::string memberId; // a vaccination invite's cohort member; empty for other links
-    int dose = 0;         // the dose a vaccination invite is for
-    std::string organisation;
-    std::string rule;
-    std::string state; // sent, accessed, booking, booked, rescheduled, declined, expired, deleted, failed, locked
-    int64_t createdAt = 0;
-    int64_t expiresAt = 0;
-    PatientDetails patient;
-    int failedDobAttempts = 0;
-    std::string inviteReference; // the outbox message carrying the invite
-    std::vector<LinkEvent> events;
-    std::vector<AppointmentRecord> appointments; // oldest first; the last with state "booked" is current
-    std::optional<BatchTerms> batch;             // when a batch sent it
-
-    [[nodiscard]] const AppointmentRecord* currentAppointment() const;
-};
+using links::AppointmentRecord;
+using links::AppointmentState;
+using links::BatchTerms;
+using links::Link;
+using links::LinkEvent;
+using links::LinkState;
+using links::PatientDetails;
 
 // The rule a link follows: its organisation's rule as configured, with what its batch set instead. Null when the
 // organisation or rule has left the config. Holds `runtime` alive.
@@ -117,6 +74,7 @@ struct BatchInvite {
     std::string batchId;
     std::string message; // domain/MessageTemplate.h: {{practice}}, {{title}}, {{name}}, {{url}}
     std::optional<config::Code> inviteCode;
+    int dose = 0; // for a vaccination invite: the dose its links book
 };
 
 struct CreatedLink {
@@ -163,10 +121,12 @@ public:
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
     // inside the caller's transaction. The patients are validated already; one without a mobile gets no
-    // SMS (the caller sends the link its own way). Returns the links in order.
+    // SMS (the caller sends the link its own way). A vaccination invite gives each link its cohort member
+    // (`memberIds`, in the patients' order). Returns the links in order.
     std::vector<CreatedLink> mintBatchLinks(store::Session& transaction, const std::string& organisation,
                                             const std::string& rule, const BatchInvite& invite,
-                                            const std::vector<PatientDetails>& patients);
+                                            const std::vector<PatientDetails>& patients,
+                                            const std::vector<std::string>& memberIds = {});
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
     // Stop a link working (the patient booked by phone). False when it cannot be: already booked, say.
@@ -174,9 +134,6 @@ public:
     bool remove(const std::string& organisation, const std::string& linkId);
     // Marks every link past its expiry; returns how many.
     int sweepExpired();
-    // Retention: forgets the NHS number, date of birth, mobile and name of links expired and untouched
-    // before f.before. The link, its state and its history stay, for reports.
-    static int64_t forgetPatients(store::Session& s, const store::Forget& f);
 
     // ---- Patient, by the token in the URL ----
     // What the token opens: the link, its appointments and its rule (at most two store reads), and the
@@ -190,34 +147,16 @@ public:
     // Books the new slot, then releases the old appointment.
     BookOutcome reschedule(const Visit& visit, const std::string& newSlotId);
 
-    // ---- Patient sessions, after the date of birth check ----
-    // A session bound to the link; returns its id (a cookie value) and CSRF token.
-    struct Session {
-        std::string id;
-        std::string csrf;
-        std::string linkId;
-        int64_t expiresAt = 0;
-    };
-    Session startSession(const Visit& visit);
-    // The session, while it lasts and only for the link it was started on.
-    std::optional<Session> session(const std::string& sessionId, const Visit& visit);
-
     // Patients get this many tries at their date of birth before the link locks.
     static constexpr int kDateOfBirthTries = 5;
-    static constexpr int64_t kSessionMicros = 30LL * 60 * 1'000'000;
 
 private:
-    // The link by id, or by a token's hash (then `purpose` gets the token's); with its appointments once it
-    // has been used to book, without its history.
-    std::optional<Link> readLink(store::Session& session, const std::string& key, bool byToken, std::string* purpose);
-    void readAppointments(store::Session& session, Link& link);
     // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);
     std::vector<CreatedLink> insertLinks(store::Session& session, const config::Config& config,
                                          const config::Organisation& organisation, const config::Rule& rule,
-                                         const std::string& message, const std::optional<config::Code>& inviteCode,
-                                         const std::string& batchId, const std::vector<PatientDetails>& patients,
-                                         int64_t at);
+                                         const BatchInvite& invite, const std::vector<PatientDetails>& patients,
+                                         const std::vector<std::string>& memberIds, int64_t at);
     // The organisation's book, or nullptr when it routes none.
     std::shared_ptr<host::ConnectorInstance> book(const std::string& organisation);
     // What this link books into: its campaign's clinics, or the organisation's book; nullptr for neither.

@@ -83,7 +83,7 @@ TEST_F(StaffApi, EveryRouteNeedsAKey) {
         EXPECT_EQ(reply.header("WWW-Authenticate"), R"(Bearer realm="clinhub")") << c.target;
         EXPECT_EQ(reply.header("Content-Type"), "application/problem+json");
     }
-    EXPECT_EQ(selfBook->find("A12345", link.id)->state, "sent") << "nothing was done without a key";
+    EXPECT_EQ(selfBook->find("A12345", link.id)->state, workflows::LinkState::sent) << "nothing was done without a key";
 }
 
 TEST_F(StaffApi, ABadOrRevokedKeyIs401) {
@@ -169,7 +169,8 @@ TEST_F(StaffApi, AnotherOrganisationsLinkIsNotFoundUnderOurOwn) {
     const auto history = get(kB + "/links?nhs_number=9995260182", keyB);
     ASSERT_EQ(history.status, 200);
     EXPECT_EQ(history.json()->getArray("links")->size(), 0U);
-    EXPECT_EQ(selfBook->find("A12345", link.id)->state, "sent") << "B could not expire or delete it";
+    EXPECT_EQ(selfBook->find("A12345", link.id)->state, workflows::LinkState::sent)
+        << "B could not expire or delete it";
 }
 
 TEST_F(StaffApi, AnUnknownLinkIsNotFound) {

@@ -188,7 +188,8 @@ TEST_F(PatientPages, DeclineJourney) {
 
     EXPECT_TRUE(b.get(at(token)).says("<h1>You have declined this appointment</h1>"));
     EXPECT_EQ(b.get(at(token, "/slots")).header("Location"), at(token, "/declined"));
-    EXPECT_EQ(selfBook->find("A12345", selfBook->history("A12345", kNhsNumber).front().id)->state, "declined");
+    EXPECT_EQ(selfBook->find("A12345", selfBook->history("A12345", kNhsNumber).front().id)->state,
+              workflows::LinkState::declined);
 }
 
 TEST_F(PatientPages, FiveWrongDatesOfBirthLockTheLink) {
@@ -419,7 +420,7 @@ TEST_F(PatientPages, TheManageLinkShowsTheAppointmentAndChangesIt) {
     EXPECT_TRUE(confirmation.says("<h1 class=\"nhsuk-panel__heading\">Appointment changed</h1>"));
     const auto link = selfBook->find("A12345", selfBook->history("A12345", kNhsNumber).front().id);
     ASSERT_TRUE(link);
-    EXPECT_EQ(link->state, "rescheduled");
+    EXPECT_EQ(link->state, workflows::LinkState::rescheduled);
     ASSERT_NE(link->currentAppointment(), nullptr);
     EXPECT_EQ(link->currentAppointment()->slot.id, values.back());
 }

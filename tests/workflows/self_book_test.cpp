@@ -25,7 +25,7 @@ using SelfBookLinks = SelfBookFixture;
 
 TEST_F(SelfBookLinks, CreatesALinkAndQueuesItsInviteInTheSameTransaction) {
     const auto created = createLink();
-    EXPECT_EQ(created.link.state, "sent");
+    EXPECT_EQ(created.link.state, workflows::LinkState::sent);
     EXPECT_EQ(created.link.patient.nhsNumber, "9995260182");
     EXPECT_EQ(created.link.patient.dateOfBirth, "1956-03-14");
     EXPECT_EQ(created.link.patient.mobile, "+447700900123");
@@ -89,7 +89,7 @@ TEST_F(SelfBookLinks, ALinkWhoseInviteFailedShowsAsFailed) {
     const auto created = createLink();
     outbox::Outbox(*store).settle(
         {outbox::Outcome::failed(created.link.inviteReference, 1, "texts: phone number invalid")});
-    EXPECT_EQ(selfBook->find("A12345", created.link.id)->state, "failed");
+    EXPECT_EQ(selfBook->find("A12345", created.link.id)->state, workflows::LinkState::failed);
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::failed);
 }
 
@@ -114,7 +114,7 @@ TEST_F(SelfBookPatient, TheFirstOpenMarksTheLinkAccessed) {
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open);
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::open);
     const auto link = selfBook->find("A12345", created.link.id);
-    EXPECT_EQ(link->state, "accessed");
+    EXPECT_EQ(link->state, workflows::LinkState::accessed);
     EXPECT_EQ(
         std::count_if(link->events.begin(), link->events.end(), [](const auto& e) { return e.event == "accessed"; }),
         1);
@@ -130,7 +130,7 @@ TEST_F(SelfBookPatient, FiveWrongDatesOfBirthLockTheLink) {
     EXPECT_EQ(selfBook->checkDateOfBirth(selfBook->open(created.token), "1956-03-14"), DobCheck::locked)
         << "even the right one";
     const auto link = selfBook->find("A12345", created.link.id);
-    EXPECT_EQ(link->state, "locked");
+    EXPECT_EQ(link->state, workflows::LinkState::locked);
     EXPECT_EQ(link->events.back().event, "locked");
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::locked);
 }
@@ -155,7 +155,7 @@ TEST_F(SelfBookPatient, BooksAFreeSlotAndSendsAManageLink) {
     EXPECT_EQ(outcome.appointment.slot.id, slots.front().id);
 
     const auto link = selfBook->find("A12345", created.link.id);
-    EXPECT_EQ(link->state, "booked");
+    EXPECT_EQ(link->state, workflows::LinkState::booked);
     ASSERT_NE(link->currentAppointment(), nullptr);
     EXPECT_EQ(selfBook->open(created.token).kind, Visit::Kind::booked);
     EXPECT_FALSE(selfBook->open(created.token).manage);
@@ -267,10 +267,10 @@ TEST_F(SelfBookPatient, ReschedulingBooksTheNewSlotThenReleasesTheOld) {
     const auto moved = selfBook->reschedule(selfBook->open(created.token), slots[1].id);
     ASSERT_EQ(moved.kind, BookOutcome::Kind::booked) << moved.message;
     const auto link = selfBook->find("A12345", created.link.id);
-    EXPECT_EQ(link->state, "rescheduled");
+    EXPECT_EQ(link->state, workflows::LinkState::rescheduled);
     ASSERT_EQ(link->appointments.size(), 2U);
-    EXPECT_EQ(link->appointments[0].state, "replaced");
-    EXPECT_EQ(link->appointments[1].state, "booked");
+    EXPECT_EQ(link->appointments[0].state, workflows::AppointmentState::replaced);
+    EXPECT_EQ(link->appointments[1].state, workflows::AppointmentState::booked);
     EXPECT_EQ(link->currentAppointment()->slot.id, slots[1].id);
     const auto again = freeSlots(created.token);
     EXPECT_TRUE(std::any_of(again.begin(), again.end(), [&](const Slot& s) { return s.id == slots[0].id; }))
@@ -298,17 +298,6 @@ TEST_F(SelfBookPatient, StaffCanExpireAnUnusedLinkButNotABookedOne) {
     EXPECT_FALSE(selfBook->expire("A12345", booked.link.id));
     EXPECT_TRUE(selfBook->remove("A12345", booked.link.id));
     EXPECT_EQ(selfBook->open(booked.token).kind, Visit::Kind::deleted);
-}
-
-TEST_F(SelfBookPatient, ASessionOpensOnlyItsOwnLinkAndEnds) {
-    const auto mine = createLink();
-    const auto other = createLink();
-    const auto session = selfBook->startSession(selfBook->open(mine.token));
-    EXPECT_TRUE(selfBook->session(session.id, selfBook->open(mine.token)).has_value());
-    EXPECT_FALSE(selfBook->session(session.id, selfBook->open(other.token)).has_value());
-    EXPECT_FALSE(selfBook->session("forged", selfBook->open(mine.token)).has_value());
-    clock += workflows::SelfBook::kSessionMicros + 1;
-    EXPECT_FALSE(selfBook->session(session.id, selfBook->open(mine.token)).has_value());
 }
 
 TEST_F(SelfBookPatient, HistoryListsEveryLinkWithItsEvents) {
