@@ -15,14 +15,6 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr auto kLongestRateWait = std::chrono::seconds(1);
 
-std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
-    return object->has(key) ? object->getValue<std::string>(key) : std::string();
-}
-
-Patient patientFrom(const Poco::JSON::Object::Ptr& p) {
-    return {text(p, "nhs_number"), text(p, "date_of_birth"), text(p, "mobile"), text(p, "name"), text(p, "book_id")};
-}
-
 } // namespace
 
 int64_t Backoff::delay(int attempt, std::mt19937_64& random) const {
@@ -165,30 +157,20 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
 
 Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId) {
     if (!message.unreadable.empty()) return Result::permanent(message.unreadable);
-    Poco::JSON::Object::Ptr payload;
+    Payload payload;
     try {
-        payload = Poco::JSON::Parser().parse(message.payloadJson).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        return Result::permanent("message payload is not valid JSON: " + e.displayText());
+        payload = decode(message.channel, message.payloadJson);
+    } catch (const PayloadError& e) {
+        return Result::permanent(e.what());
     }
-    switch (message.channel) {
-    case Channel::sms:
-        if (auto* sms = connector.sms())
-            return sms->send({text(payload, "to"), text(payload, "body"), message.reference}, providerId);
-        break;
-    case Channel::email:
-        if (auto* email = connector.email())
-            return email->send({text(payload, "to"), text(payload, "subject"), text(payload, "text"),
-                                text(payload, "html"), message.reference},
-                               providerId);
-        break;
-    case Channel::record:
-        if (auto* book = connector.appointmentBook()) {
-            auto patient = payload->getObject("patient");
-            if (!patient) return Result::permanent("record message has no patient");
-            return book->writeCode(patientFrom(patient), text(payload, "code"), text(payload, "term"));
-        }
-        break;
+    if (const auto* sms = std::get_if<SmsPayload>(&payload)) {
+        if (auto* sender = connector.sms()) return sender->send({sms->to, sms->body, message.reference}, providerId);
+    } else if (const auto* email = std::get_if<EmailPayload>(&payload)) {
+        if (auto* sender = connector.email())
+            return sender->send({email->to, email->subject, email->text, email->html, message.reference}, providerId);
+    } else if (const auto* record = std::get_if<RecordPayload>(&payload)) {
+        if (auto* book = connector.appointmentBook())
+            return book->writeCode(record->patient, record->code, record->term);
     }
     return Result::permanent("connector '" + connector.name() + "' cannot carry " + toString(message.channel));
 }

@@ -84,25 +84,6 @@ std::string Outbox::enqueue(store::Session& transaction, const NewMessage& messa
     return enqueueAll(transaction, {message}).front();
 }
 
-std::string smsPayload(const std::string& to, const std::string& body) {
-    Poco::JSON::Object o;
-    o.set("to", to);
-    o.set("body", body);
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
-}
-
-std::string emailPayload(const std::string& to, const std::string& subject, const std::string& text) {
-    Poco::JSON::Object o;
-    o.set("to", to);
-    o.set("subject", subject);
-    o.set("text", text);
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
-}
-
 std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages) {
     const std::size_t n = messages.size();
     std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n);

@@ -7,6 +7,7 @@
 // can be sent again.
 #pragma once
 
+#include "hub/outbox/Payload.h"
 #include "hub/store/Forget.h"
 #include "hub/store/Store.h"
 
@@ -21,26 +22,23 @@
 
 namespace clinhub::outbox {
 
-enum class Channel { sms, email, record };
 const char* toString(Channel channel);
 std::optional<Channel> channelFromString(const std::string& text);
 
-// What a workflow asks to send. The payload is JSON whose shape the channel fixes:
-//   sms    {"to", "body"}
-//   email  {"to", "subject", "text", "html"?}
-//   record {"patient": {"nhs_number", ...}, "code", "term"}   (written through the appointment book)
+// What a workflow asks to send: a typed payload (outbox/Payload.h), kept as its JSON.
 struct NewMessage {
     std::string organisation;
     Channel channel = Channel::sms;
-    std::string payloadJson;
-    int64_t dueAt = 0; // microseconds since the epoch; 0 for now
+    std::string payloadJson; // encode(payload)
+    int64_t dueAt = 0;       // microseconds since the epoch; 0 for now
     // Queued, in the same transaction, when this message is marked sent; never if it fails.
     std::shared_ptr<const NewMessage> afterSent;
-};
 
-// The payloads above, as JSON text.
-std::string smsPayload(const std::string& to, const std::string& body);
-std::string emailPayload(const std::string& to, const std::string& subject, const std::string& text);
+    static NewMessage of(std::string organisation, const Payload& payload, int64_t dueAt = 0,
+                         std::shared_ptr<const NewMessage> afterSent = nullptr) {
+        return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent)};
+    }
+};
 
 struct Message {
     std::string reference;

@@ -7,6 +7,7 @@
 #include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
 #include "hub/workflows/BookFailure.h"
+#include "hub/workflows/Messages.h"
 #include "hub/workflows/Tokens.h"
 
 #include <clinhub/kit/Identity.hpp>
@@ -113,7 +114,7 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
             {"rule", request.rule.empty() ? "rule is missing" : "no booking rule '" + request.rule + "' here"});
     BatchTermsRequest terms = request;
     if (rule != org->second.rules.end()) {
-        if (terms.message.empty()) terms.message = inviteTemplateOf(rule->second);
+        if (terms.message.empty()) terms.message = messages::inviteSms(rule->second);
         try {
             const auto parsed = domain::scanTemplate(terms.message, domain::kInvitePlaceholders);
             if (!parsed.uses("url")) {

@@ -5,6 +5,7 @@
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
 #include "hub/store/SortableId.h"
+#include "hub/workflows/Messages.h"
 
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
@@ -494,7 +495,7 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
         for (const auto& m : plan.invite)
             patients.push_back(m.patient);
         if (!patients.empty()) {
-            const BatchInvite invite{"", inviteTemplateOf(rule->second), rule->second.inviteCode, request.dose};
+            const BatchInvite invite{"", messages::inviteSms(rule->second), rule->second.inviteCode, request.dose};
             std::vector<std::string> memberIds;
             for (const auto& m : plan.invite)
                 memberIds.push_back(m.id);

@@ -4,6 +4,7 @@
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
+#include "hub/workflows/Messages.h"
 
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
@@ -33,10 +34,6 @@ bool hasEventKeyed(store::Session& s, const std::string& memberId, const std::ve
     }
     return false;
 }
-
-const char* const kInviteSms =
-    "{{practice}}: {{name}} can have their {{title}} at a community clinic. Book a time here: {{url}}";
-const char* const kReminderSms = "{{practice}}: a reminder to book {{name}}'s {{title}} at a community clinic: {{url}}";
 
 } // namespace
 
@@ -76,7 +73,7 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
     for (const auto* child : fresh)
         patients.push_back(child->patient);
     const bool reminder = event == "reminded";
-    const BatchInvite invite{"", reminder ? kReminderSms : kInviteSms, std::nullopt, 1};
+    const BatchInvite invite{"", messages::communityClinicSms(reminder), std::nullopt, 1};
     std::vector<std::string> memberIds;
     for (const auto* child : fresh)
         memberIds.push_back(child->id);
@@ -84,14 +81,9 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
     for (std::size_t i = 0; i < links.size(); ++i) {
         const Member& child = *fresh[i];
         if (child.email.empty()) continue;
-        const std::string name = child.patient.name.empty() ? "your child" : child.patient.name;
-        const std::string subject = (reminder ? "Reminder: book " : "Book ") + name + "'s " + rule.title;
-        const std::string text =
-            "Dear parent or guardian,\n\n" + name + " can have their " + rule.title + " at a community clinic run by " +
-            org.name + ". " + (reminder ? "You have not booked yet. " : "") +
-            "Book a time here (you will need their date of birth):\n\n" + links[i].url + "\n\n" + org.name + "\n";
-        outbox::Outbox::enqueue(
-            s, {organisation, outbox::Channel::email, outbox::emailPayload(child.email, subject, text), 0, nullptr});
+        outbox::Outbox::enqueue(s, outbox::NewMessage::of(organisation, messages::communityClinicEmail(
+                                                                            child.email, child.patient.name, rule.title,
+                                                                            org.name, links[i].url, reminder)));
     }
     return static_cast<int>(fresh.size());
 }
@@ -290,16 +282,9 @@ void CommunityClinics::requestConsent(const std::string& organisation, const std
     const auto runtime = runtime_.get();
     const auto& org = runtime->config().organisations.at(organisation);
     const auto& title = org.rules.at(cohorts_.campaignOf(runtime, organisation, campaign).rule).title;
-    const std::string name = m.patient.name.empty() ? "your child" : m.patient.name;
     store_.write([&](store::Session& s) {
-        outbox::Outbox::enqueue(
-            s, {organisation, outbox::Channel::email,
-                outbox::emailPayload(m.email, "Consent for " + name + "'s " + title,
-                                     "Dear parent or guardian,\n\nYou have booked " + name + "'s " + title +
-                                         " at a community clinic, and we do not yet have your consent. Please "
-                                         "reply to this email or call " +
-                                         org.name + " to give or refuse consent.\n\n" + org.name + "\n"),
-                0, nullptr});
+        outbox::Outbox::enqueue(s, outbox::NewMessage::of(organisation, messages::consentRequest(
+                                                                            m.email, m.patient.name, title, org.name)));
         addCohortEvent(s, m.id, clock_(), "consent_requested", "email to the parent");
     });
 }

@@ -6,16 +6,13 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
 #include "hub/workflows/BookFailure.h"
+#include "hub/workflows/Messages.h"
 #include "hub/workflows/Tokens.h"
 
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/JSON/Object.h>
-
 #include <algorithm>
-#include <sstream>
 
 using namespace Poco::Data::Keywords;
 
@@ -26,47 +23,11 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
-const char* const kDefaultInvite = "{{practice}}: please book your {{title}} appointment here: {{url}}";
-const char* const kDefaultConfirmation =
-    "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}";
-
 using Values = std::map<std::string, std::string, std::less<>>;
 
-std::string templateOf(const config::Rule& rule, const std::string& name, const char* fallback) {
-    auto it = rule.templates.find(name);
-    return it != rule.templates.end() ? it->second : fallback;
-}
-
-std::string json(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
-}
-
-using outbox::smsPayload;
-
-std::string recordPayload(const PatientDetails& p, const config::Code& code) {
-    Poco::JSON::Object patient;
-    patient.set("nhs_number", p.nhsNumber);
-    patient.set("date_of_birth", p.dateOfBirth);
-    Poco::JSON::Object o;
-    o.set("patient", patient);
-    o.set("code", code.code);
-    o.set("term", code.term);
-    return json(o);
-}
-
-// Tells the practice that an appointment moved to another clinician. The book's appointment id says
-// which; no patient identifiers travel by email.
-std::string clinicianNotice(const Visit& found, const AppointmentRecord& before, const Appointment& after) {
-    const std::string when = kit::ukWhenText(after.slot.start);
-    const std::string text = after.slot.clinician + ": a patient has moved their " + found.rule->title +
-                             " appointment to you, " + when +
-                             (after.slot.location.empty() ? "" : " at " + after.slot.location) + " (it was with " +
-                             (before.slot.clinician.empty() ? "another clinician" : before.slot.clinician) +
-                             "). Appointment " + after.id + " in the appointment book.";
-    return outbox::emailPayload(found.organisation->notifyEmail,
-                                "Appointment moved to " + after.slot.clinician + ", " + when, text);
+// The code a rule writes to the patient's record.
+outbox::RecordPayload recordOf(const PatientDetails& p, const config::Code& code) {
+    return {{p.nhsNumber, p.dateOfBirth, {}, {}, {}}, code.code, code.term};
 }
 
 Visit::Kind kindOf(LinkState state) {
@@ -100,8 +61,6 @@ std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::
     terms->declineCode = link.batch->declineCode;
     return terms;
 }
-
-std::string inviteTemplateOf(const config::Rule& rule) { return templateOf(rule, "invite_sms", kDefaultInvite); }
 
 InvalidRequest::InvalidRequest(std::vector<FieldError> errors)
     : std::runtime_error(errors.empty() ? "invalid request" : errors.front().field + ": " + errors.front().message),
@@ -156,7 +115,7 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
 
     CreatedLink created;
     store_.write([&](store::Session& s) {
-        const BatchInvite invite{"", inviteTemplateOf(rule->second), rule->second.inviteCode};
+        const BatchInvite invite{"", messages::inviteSms(rule->second), rule->second.inviteCode};
         created = std::move(insertLinks(s, config, org->second, rule->second, invite,
                                         {{nhs.value, dob.value, mobile.value, patient.name}}, {}, at)
                                 .front());
@@ -213,12 +172,11 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
         // Without a mobile (a parent reached by email) the caller sends the link its own way.
         if (link.patient.mobile.empty()) continue;
         texted.push_back(i);
-        invites.push_back({organisation.ods, outbox::Channel::sms,
-                           smsPayload(link.patient.mobile, domain::render(text, values)), 0, nullptr});
+        invites.push_back(outbox::NewMessage::of(
+            organisation.ods, outbox::SmsPayload{link.patient.mobile, domain::render(text, values)}));
         if (invite.inviteCode)
             invites.back().afterSent = std::make_shared<outbox::NewMessage>(
-                outbox::NewMessage{organisation.ods, outbox::Channel::record,
-                                   recordPayload(link.patient, *invite.inviteCode), 0, nullptr});
+                outbox::NewMessage::of(organisation.ods, recordOf(link.patient, *invite.inviteCode)));
     }
     std::vector<std::string> references(n);
     const auto queued = outbox::Outbox::enqueueAll(s, invites);
@@ -523,17 +481,22 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
                                {"when", kit::ukWhenText(appointment.slot.start)},
                                {"where", appointment.slot.location},
                                {"url", found.runtime->config().http.publicUrl + "/b/" + manageToken}};
-        const domain::MessageTemplate confirmation = domain::scanTemplate(
-            templateOf(*found.rule, "confirmation_sms", kDefaultConfirmation), domain::kBookingPlaceholders);
-        outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::sms,
-                                    smsPayload(link.patient.mobile, domain::render(confirmation, values)), 0, nullptr});
+        const domain::MessageTemplate confirmation =
+            domain::scanTemplate(messages::confirmationSms(*found.rule), domain::kBookingPlaceholders);
+        outbox::Outbox::enqueue(
+            s, outbox::NewMessage::of(link.organisation,
+                                      outbox::SmsPayload{link.patient.mobile, domain::render(confirmation, values)}));
         if (reschedule && previous != nullptr && previous->slot.clinician != appointment.slot.clinician &&
             !found.organisation->notifyEmail.empty())
-            outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::email,
-                                        clinicianNotice(found, *previous, appointment), 0, nullptr});
+            outbox::Outbox::enqueue(
+                s, outbox::NewMessage::of(link.organisation, messages::clinicianMoved(
+                                                                 found.organisation->notifyEmail,
+                                                                 {found.rule->title, appointment.id,
+                                                                  appointment.slot.clinician, previous->slot.clinician,
+                                                                  appointment.slot.start, appointment.slot.location})));
         if (!reschedule && found.rule->bookedCode)
-            outbox::Outbox::enqueue(s, {link.organisation, outbox::Channel::record,
-                                        recordPayload(link.patient, *found.rule->bookedCode), 0, nullptr});
+            outbox::Outbox::enqueue(
+                s, outbox::NewMessage::of(link.organisation, recordOf(link.patient, *found.rule->bookedCode)));
     });
     log::info(reschedule ? "link_rescheduled" : "link_booked", {{"link", link.id}, {"appointment", appointment.id}});
     return {BookOutcome::Kind::booked, record, {}};
@@ -552,8 +515,8 @@ BookOutcome SelfBook::decline(const Visit& visit) {
         if (!visit.link.memberId.empty())
             if (auto clinics = bookFor(visit.link)) std::static_pointer_cast<LinkBook>(clinics)->declined(s, at);
         if (visit.rule->declineCode)
-            outbox::Outbox::enqueue(s, {visit.link.organisation, outbox::Channel::record,
-                                        recordPayload(visit.link.patient, *visit.rule->declineCode), 0, nullptr});
+            outbox::Outbox::enqueue(s, outbox::NewMessage::of(visit.link.organisation,
+                                                              recordOf(visit.link.patient, *visit.rule->declineCode)));
     });
     if (!done) {
         const auto kind = kindOf(visit.link.state) == Visit::Kind::booked ? BookOutcome::Kind::alreadyBooked

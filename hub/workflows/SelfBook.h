@@ -37,9 +37,6 @@ using links::PatientDetails;
 // organisation or rule has left the config. Holds `runtime` alive.
 std::shared_ptr<const config::Rule> ruleOf(const std::shared_ptr<const runtime::Runtime>& runtime, const Link& link);
 
-// The invite SMS a rule sends: its `invite_sms` template, or the hub's own.
-std::string inviteTemplateOf(const config::Rule& rule);
-
 // Where a link books when it is not the organisation's appointment book: a vaccination invite books its
 // campaign's clinics. Told when the patient declines, in the decline's transaction.
 class LinkBook : public AppointmentBook {

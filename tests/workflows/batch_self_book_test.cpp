@@ -4,6 +4,7 @@
 
 #include "hub/batch/CsvReader.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "hub/workflows/Messages.h"
 #include "tests/workflows/HeldList.h"
 
 #include <chrono>
@@ -116,7 +117,7 @@ TEST_F(Batches, AnUnknownRuleIsNamedAndAMessageTooLongForAnSmsIsRefused) {
 TEST_F(Batches, WithoutAMessageTheRulesOwnInviteIsUsedAndItsFragmentsCounted) {
     const auto batch = batches->create("A12345", {"flu", "", {}, false, {}});
     EXPECT_EQ(batch.state, "draft");
-    EXPECT_EQ(batch.terms.message, workflows::inviteTemplateOf(
+    EXPECT_EQ(batch.terms.message, workflows::messages::inviteSms(
                                        *workflows::ruleOf(current->get(), {.organisation = "A12345", .rule = "flu"})));
     EXPECT_EQ(batch.smsFragments, 1);
     EXPECT_EQ(batch.csvFormat, "with_contacts");

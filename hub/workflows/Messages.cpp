@@ -1,0 +1,65 @@
+#include "hub/workflows/Messages.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
+namespace clinhub::workflows::messages {
+
+namespace {
+
+std::string templateOf(const config::Rule& rule, const std::string& name, const char* fallback) {
+    auto it = rule.templates.find(name);
+    return it != rule.templates.end() ? it->second : fallback;
+}
+
+// How a parent's email names a child whose name the list did not give.
+std::string childCalled(const std::string& name) { return name.empty() ? "your child" : name; }
+
+} // namespace
+
+std::string inviteSms(const config::Rule& rule) {
+    return templateOf(rule, "invite_sms", "{{practice}}: please book your {{title}} appointment here: {{url}}");
+}
+
+std::string confirmationSms(const config::Rule& rule) {
+    return templateOf(rule, "confirmation_sms",
+                      "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}");
+}
+
+std::string communityClinicSms(bool reminder) {
+    return reminder ? "{{practice}}: a reminder to book {{name}}'s {{title}} at a community clinic: {{url}}"
+                    : "{{practice}}: {{name}} can have their {{title}} at a community clinic. Book a time here: "
+                      "{{url}}";
+}
+
+outbox::EmailPayload clinicianMoved(const std::string& practiceEmail, const ClinicianMove& move) {
+    const std::string when = kit::ukWhenText(move.start);
+    const std::string text = move.toClinician + ": a patient has moved their " + move.title + " appointment to you, " +
+                             when + (move.location.empty() ? "" : " at " + move.location) + " (it was with " +
+                             (move.fromClinician.empty() ? "another clinician" : move.fromClinician) +
+                             "). Appointment " + move.appointmentId + " in the appointment book.";
+    return {practiceEmail, "Appointment moved to " + move.toClinician + ", " + when, text, {}};
+}
+
+outbox::EmailPayload communityClinicEmail(const std::string& to, const std::string& childName, const std::string& title,
+                                          const std::string& practice, const std::string& url, bool reminder) {
+    const std::string name = childCalled(childName);
+    return {to,
+            (reminder ? "Reminder: book " : "Book ") + name + "'s " + title,
+            "Dear parent or guardian,\n\n" + name + " can have their " + title + " at a community clinic run by " +
+                practice + ". " + (reminder ? "You have not booked yet. " : "") +
+                "Book a time here (you will need their date of birth):\n\n" + url + "\n\n" + practice + "\n",
+            {}};
+}
+
+outbox::EmailPayload consentRequest(const std::string& to, const std::string& childName, const std::string& title,
+                                    const std::string& practice) {
+    const std::string name = childCalled(childName);
+    return {to,
+            "Consent for " + name + "'s " + title,
+            "Dear parent or guardian,\n\nYou have booked " + name + "'s " + title +
+                " at a community clinic, and we do not yet have your consent. Please reply to this email or call " +
+                practice + " to give or refuse consent.\n\n" + practice + "\n",
+            {}};
+}
+
+} // namespace clinhub::workflows::messages

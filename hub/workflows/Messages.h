@@ -1,0 +1,44 @@
+// Every message the hub writes to patients, parents and practices, in one place: the SMS templates a
+// rule's YAML may replace (domain/MessageTemplate.h placeholders), and the emails it words itself.
+//
+// Workflows decide who is sent what and when; the words are here, so a reviewer (or a translator) reads
+// them on one page.
+#pragma once
+
+#include "hub/config/Config.h"
+#include "hub/outbox/Payload.h"
+
+#include <cstdint>
+#include <string>
+
+namespace clinhub::workflows::messages {
+
+// ---- SMS templates ----
+// A rule's `invite_sms`, or the hub's: {{practice}}, {{title}}, {{name}}, {{url}}.
+std::string inviteSms(const config::Rule& rule);
+// A rule's `confirmation_sms`, or the hub's: also {{when}}, {{where}}; {{url}} is the manage link.
+std::string confirmationSms(const config::Rule& rule);
+// A campaign's community clinic invite and reminder, to a child's parent: {{name}} is the child's.
+std::string communityClinicSms(bool reminder);
+
+// ---- Emails ----
+// Tells the practice an appointment moved to another clinician. The book's appointment id says which: no
+// patient identifiers travel by email.
+struct ClinicianMove {
+    std::string title; // the rule's
+    std::string appointmentId;
+    std::string toClinician;
+    std::string fromClinician; // may be empty
+    int64_t start = 0;         // seconds since the epoch
+    std::string location;      // may be empty
+};
+outbox::EmailPayload clinicianMoved(const std::string& practiceEmail, const ClinicianMove& move);
+
+// A parent's invite (or reminder) to book their child into a community clinic.
+outbox::EmailPayload communityClinicEmail(const std::string& to, const std::string& childName, const std::string& title,
+                                          const std::string& practice, const std::string& url, bool reminder);
+// Asks a parent whose child is booked for the consent not yet recorded.
+outbox::EmailPayload consentRequest(const std::string& to, const std::string& childName, const std::string& title,
+                                    const std::string& practice);
+
+} // namespace clinhub::workflows::messages
