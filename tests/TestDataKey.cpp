@@ -1,5 +1,5 @@
 // Every test process, and every `clinhub` it starts, seals the store's patient data with one known key:
-// a hub refuses to serve without CLINHUB_DATA_KEY (hub/runtime/OpenStore.h), and a test that reads what a
+// a hub refuses to serve without CLINHUB_DATA_KEY (hub/app/OpenStore.h), and a test that reads what a
 // child hub wrote needs the same key. A test that wants no key unsets it for its child.
 #include <cstdlib>
 

@@ -1,14 +1,14 @@
 #include "hub/cli/Verbs.h"
 
 #include "hub/api/ApiKeys.h"
+#include "hub/app/Hub.h"
+#include "hub/app/OpenStore.h"
 #include "hub/batch/BatchRows.h"
 #include "hub/cli/Options.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
-#include "hub/runtime/Hub.h"
-#include "hub/runtime/OpenStore.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
@@ -80,8 +80,8 @@ std::optional<config::Config> usableConfig(host::PluginHost& host, const std::st
 // The config's store, migrated; nullptr, with the reason on `err`, when it cannot be used.
 std::unique_ptr<store::Store> openStore(const config::Config& config, std::ostream& err) {
     try {
-        return runtime::openStore(config);
-    } catch (const runtime::StartupError& e) {
+        return app::openStore(config);
+    } catch (const app::StartupError& e) {
         for (const auto& p : e.problems())
             err << p << '\n';
     }
@@ -237,10 +237,10 @@ private:
 int serve(const Options& options, std::ostream& out, std::ostream& err) {
     const auto path = options.value("--config");
     Signals& signals = Signals::watch(err);
-    runtime::Hub hub(*path);
+    app::Hub hub(*path);
     try {
         hub.start();
-    } catch (const runtime::StartupError& e) {
+    } catch (const app::StartupError& e) {
         for (const auto& p : e.problems())
             err << p << '\n';
         err << "clinhub: not started\n";

@@ -239,7 +239,7 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE link_events ADD COLUMN seq BIGINT",
              "ALTER TABLE link_appointments ADD COLUMN seq BIGINT",
              "ALTER TABLE cohort_events ADD COLUMN seq BIGINT",
-             // Whose turn it is to run each periodic job, and until when (runtime::JobTurns).
+             // Whose turn it is to run each periodic job, and until when (app::JobTurns).
              R"(CREATE TABLE job_turns (
                   job      TEXT PRIMARY KEY,
                   holder   TEXT NOT NULL,

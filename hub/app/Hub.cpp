@@ -1,17 +1,17 @@
-#include "hub/runtime/Hub.h"
+#include "hub/app/Hub.h"
 
 #include "hub/api/BatchApi.h"
 #include "hub/api/DeliveryCallbacks.h"
 #include "hub/api/StaffApi.h"
 #include "hub/api/VaccinationApi.h"
+#include "hub/app/OpenStore.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
 #include "hub/http/Health.h"
 #include "hub/log/Log.h"
-#include "hub/runtime/OpenStore.h"
 #include "hub/web/PatientPages.h"
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 namespace {
 
 // Links minted per transaction: about 70 ms of the write lock on SQLite (14,000 links/s), so a patient's
@@ -34,16 +34,16 @@ Hub::Hub(std::string configPath) : configPath_(std::move(configPath)) {}
 
 Hub::~Hub() { stop(); }
 
-std::shared_ptr<const Runtime> Hub::loadRuntime(std::vector<std::string>& problems) {
+std::shared_ptr<const runtime::Runtime> Hub::loadRuntime(std::vector<std::string>& problems) {
     // Only what the config names: a stray or planted file in a plugin folder is never opened.
-    host_.loadNamed(pluginDirectories(configPath_), pluginNames(configPath_));
+    host_.loadNamed(runtime::pluginDirectories(configPath_), runtime::pluginNames(configPath_));
     const auto loaded = config::loadConfig(configPath_, host_);
     for (const auto& p : loaded.problems)
         problems.push_back(p.str());
     for (const auto& w : loaded.warnings)
         log::warning("config_deprecated", {{"problem", w.str()}});
     if (!loaded.ok()) return nullptr;
-    return Runtime::build(*loaded.config, host_, problems);
+    return runtime::Runtime::build(*loaded.config, host_, problems);
 }
 
 void Hub::start() {
@@ -62,7 +62,7 @@ void Hub::start() {
         if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
             log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
     turns_ = std::make_unique<JobTurns>(*store_);
-    current_ = std::make_unique<Current>(runtime);
+    current_ = std::make_unique<runtime::Current>(runtime);
 
     registerMetrics();
     auto& outcomes = metrics_.counter("clinhub_outbox_outcomes_total", "Outbox send outcomes by connector",
@@ -240,4 +240,4 @@ std::vector<std::string> Hub::readinessProblems() {
     return problems;
 }
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

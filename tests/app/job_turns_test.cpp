@@ -1,4 +1,4 @@
-#include "hub/runtime/JobTurns.h"
+#include "hub/app/JobTurns.h"
 #include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
@@ -21,8 +21,8 @@ protected:
 };
 
 TEST_F(JobTurnsTest, OneProcessTakesATurnAndTheOthersWaitForTheNext) {
-    runtime::JobTurns a(*store);
-    runtime::JobTurns b(*store);
+    app::JobTurns a(*store);
+    app::JobTurns b(*store);
     EXPECT_NE(a.holder(), b.holder());
     EXPECT_TRUE(a.take("link_expiry_sweep", 200ms));
     EXPECT_FALSE(b.take("link_expiry_sweep", 200ms)) << "a holds this turn";
@@ -34,10 +34,10 @@ TEST_F(JobTurnsTest, OneProcessTakesATurnAndTheOthersWaitForTheNext) {
 
 TEST_F(JobTurnsTest, OfManyAskingAtOnceExactlyOneTakesTheTurn) {
     constexpr int kProcesses = 6;
-    std::vector<std::unique_ptr<runtime::JobTurns>> processes;
+    std::vector<std::unique_ptr<app::JobTurns>> processes;
     processes.reserve(kProcesses);
     for (int i = 0; i < kProcesses; ++i)
-        processes.push_back(std::make_unique<runtime::JobTurns>(*store));
+        processes.push_back(std::make_unique<app::JobTurns>(*store));
     std::atomic<int> taken{0};
     std::vector<std::thread> threads;
     threads.reserve(kProcesses);

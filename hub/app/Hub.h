@@ -2,13 +2,13 @@
 #pragma once
 
 #include "hub/api/ApiKeys.h"
+#include "hub/app/JobTurns.h"
+#include "hub/app/Periodic.h"
 #include "hub/host/PluginHost.h"
 #include "hub/http/Router.h"
 #include "hub/http/Server.h"
 #include "hub/metrics/Metrics.h"
 #include "hub/outbox/Dispatcher.h"
-#include "hub/runtime/JobTurns.h"
-#include "hub/runtime/Periodic.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BatchSelfBook.h"
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 // Start-up refused; every problem listed, each ready to print on its own line.
 class StartupError : public std::runtime_error {
@@ -54,10 +54,10 @@ public:
     [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
     // The staff and operations listener's port when hub.admin_listen is set, else port().
     [[nodiscard]] std::uint16_t adminPort() const;
-    [[nodiscard]] std::shared_ptr<const Runtime> runtime() const { return current_->get(); }
+    [[nodiscard]] std::shared_ptr<const runtime::Runtime> runtime() const { return current_->get(); }
 
 private:
-    std::shared_ptr<const Runtime> loadRuntime(std::vector<std::string>& problems);
+    std::shared_ptr<const runtime::Runtime> loadRuntime(std::vector<std::string>& problems);
     std::vector<std::string> readinessProblems();
     void registerMetrics();
     // A job that runs about once an interval across every process sharing the store (JobTurns).
@@ -70,7 +70,7 @@ private:
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<outbox::Outbox> outbox_;
     std::unique_ptr<JobTurns> turns_;
-    std::unique_ptr<Current> current_;
+    std::unique_ptr<runtime::Current> current_;
     std::unique_ptr<outbox::Dispatcher> dispatcher_;
     std::unique_ptr<workflows::SelfBook> selfBook_;
     std::unique_ptr<workflows::BatchSelfBook> batches_;
@@ -89,4 +89,4 @@ private:
     std::unique_ptr<http::Server> server_;
 };
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

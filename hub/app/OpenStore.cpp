@@ -1,8 +1,8 @@
-#include "hub/runtime/OpenStore.h"
+#include "hub/app/OpenStore.h"
 
+#include "hub/app/Hub.h"
 #include "hub/config/Surroundings.h"
 #include "hub/log/Log.h"
-#include "hub/runtime/Hub.h"
 
 #include <Poco/Data/DataException.h>
 
@@ -16,7 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 namespace {
 
 // libpq's messages run over several lines; a start-up failure is one.
@@ -116,4 +116,4 @@ std::unique_ptr<store::Store> openStore(const config::Config& config, std::chron
     }
 }
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

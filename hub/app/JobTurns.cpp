@@ -1,4 +1,4 @@
-#include "hub/runtime/JobTurns.h"
+#include "hub/app/JobTurns.h"
 
 #include <Poco/Environment.h>
 #include <Poco/Process.h>
@@ -7,7 +7,7 @@
 
 using namespace Poco::Data::Keywords;
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 JobTurns::JobTurns(store::Store& store) : store_(store) {
     std::random_device rd;
@@ -33,4 +33,4 @@ bool JobTurns::take(const std::string& job, std::chrono::milliseconds interval) 
     return taken;
 }
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <memory>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 // Long enough for a PostgreSQL started beside the hub (systemd starts both at once) to accept connections;
 // short enough that a wrong host is reported while the sysadmin is still looking.
@@ -25,4 +25,4 @@ store::DataKeys dataKeys(const config::Config& config);
 // hub.store's FILE:LINE:COL, saying why, without the URL's password.
 std::unique_ptr<store::Store> openStore(const config::Config& config, std::chrono::seconds patience = kStorePatience);
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 class JobTurns {
 public:
@@ -26,4 +26,4 @@ private:
     std::string holder_; // host:pid:random, so a restarted process is a new holder
 };
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

@@ -1,10 +1,10 @@
-#include "hub/runtime/Periodic.h"
+#include "hub/app/Periodic.h"
 
 #include "hub/log/Log.h"
 
 #include <Poco/Exception.h>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 Periodic::Periodic(std::string name, std::chrono::milliseconds interval, std::function<void()> job)
     : name_(std::move(name)), interval_(interval), job_(std::move(job)), thread_([this] { run(); }) {}
@@ -35,4 +35,4 @@ void Periodic::run() {
     }
 }
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app

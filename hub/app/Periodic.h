@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-namespace clinhub::runtime {
+namespace clinhub::app {
 
 class Periodic {
 public:
@@ -32,4 +32,4 @@ private:
     std::thread thread_;
 };
 
-} // namespace clinhub::runtime
+} // namespace clinhub::app
