@@ -28,7 +28,7 @@ std::optional<std::string> bearerKey(const Request& request) {
     return Poco::trim(header->substr(space + 1));
 }
 
-bool authorised(ApiKeys& keys, Request& request, Response& response) {
+bool authorised(ApiKeys& keys, Role needs, Request& request, Response& response) {
     const auto presented = bearerKey(request);
     const auto key = presented ? keys.authenticate(*presented) : std::nullopt;
     if (!key) {
@@ -40,6 +40,11 @@ bool authorised(ApiKeys& keys, Request& request, Response& response) {
     }
     if (key->organisation != request.param("ods")) {
         response.problem(404, kNoOrganisation);
+        return false;
+    }
+    if (!staff::grants(key->role, needs)) {
+        response.problem(403, "this needs the " + std::string(staff::toString(needs)) + " role; the API key has the " +
+                                  std::string(staff::toString(key->role)) + " role");
         return false;
     }
     return true;
@@ -92,10 +97,10 @@ std::string resourcePath(const std::string& ods, const std::string& collection, 
     return "/api/v1/organisations/" + encodedOds + "/" + collection + "/" + encodedId;
 }
 
-http::Handler guarded(ApiKeys& keys, http::Handler handler) {
-    return [&keys, handler = std::move(handler)](Request& request, Response& response) {
+http::Handler guarded(ApiKeys& keys, Role needs, http::Handler handler) {
+    return [&keys, needs, handler = std::move(handler)](Request& request, Response& response) {
         response.header("Cache-Control", "no-store");
-        if (!authorised(keys, request, response)) return;
+        if (!authorised(keys, needs, request, response)) return;
         try {
             handler(request, response);
         } catch (const workflows::InvalidRequest& e) {

@@ -2,9 +2,9 @@
 // shapes of times and refusals, and reading members of a request body.
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/batch/CsvReader.h"
 #include "hub/http/Router.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <Poco/JSON/Object.h>
@@ -12,15 +12,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace clinhub::api {
 
+using staff::ApiKeys;
+using staff::Role;
+
 struct RouteName {
     std::string method;
     std::string pattern;
-    bool operator==(const RouteName&) const = default;
-    auto operator<=>(const RouteName&) const = default;
+    // What a key's role must grant to be let in: declared with the route, not part of what names it.
+    Role needs = Role::viewer;
+    bool operator==(const RouteName& o) const { return method == o.method && pattern == o.pattern; }
+    auto operator<=>(const RouteName& o) const { return std::tie(method, pattern) <=> std::tie(o.method, o.pattern); }
 };
 
 // Both unknown organisations and other organisations' ODS codes get this, word for word.
@@ -41,15 +47,15 @@ void fileRefused(const http::Request& request, http::Response& response, const b
 std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& name, const std::string& field,
                         std::vector<workflows::FieldError>& errors);
 
-// Runs `handler` for a caller whose key belongs to the organisation in the path ({ods}), and turns the
-// services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone else gets 401, or the 404 of an
-// unknown organisation.
-http::Handler guarded(ApiKeys& keys, http::Handler handler);
+// Runs `handler` for a caller whose key belongs to the organisation in the path ({ods}) and has a role that
+// grants `needs`, and turns the services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone else
+// gets 401, 403 naming the role needed, or the 404 of an unknown organisation.
+http::Handler guarded(ApiKeys& keys, Role needs, http::Handler handler);
 
 // "/api/v1/organisations/{ods}/{collection}/{id}", percent-encoded: a created resource's Location.
 std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id);
 
-// A handler class's routes: each a method and pattern served by one of its member functions.
+// A handler class's routes: each a method, pattern and role, and the member function serving it.
 template <class Api> struct Route {
     RouteName name;
     void (Api::*method)(http::Request&, http::Response&);
@@ -67,9 +73,10 @@ template <class Api>
 void addRoutes(http::Router& router, ApiKeys& keys, std::shared_ptr<Api> api, const std::vector<Route<Api>>& routes) {
     for (const auto& route : routes)
         router.add(route.name.method, route.name.pattern,
-                   guarded(keys, [api, method = route.method](http::Request& request, http::Response& response) {
-                       ((*api).*method)(request, response);
-                   }));
+                   guarded(keys, route.name.needs,
+                           [api, method = route.method](http::Request& request, http::Response& response) {
+                               ((*api).*method)(request, response);
+                           }));
 }
 
 } // namespace clinhub::api

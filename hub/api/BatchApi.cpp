@@ -159,11 +159,11 @@ private:
 
 const std::vector<Route<BatchApi>>& table() {
     static const std::vector<Route<BatchApi>> all{
-        {{"POST", kBatches}, &BatchApi::create},
-        {{"PUT", kBatch + "/csv"}, &BatchApi::upload},
-        {{"GET", kBatch}, &BatchApi::get},
-        {{"GET", kBatch + "/rejected.csv"}, &BatchApi::rejected},
-        {{"POST", kBatch + "/send"}, &BatchApi::send},
+        {{"POST", kBatches, Role::staff}, &BatchApi::create},
+        {{"PUT", kBatch + "/csv", Role::staff}, &BatchApi::upload},
+        {{"GET", kBatch, Role::viewer}, &BatchApi::get},
+        {{"GET", kBatch + "/rejected.csv", Role::viewer}, &BatchApi::rejected},
+        {{"POST", kBatch + "/send", Role::staff}, &BatchApi::send},
     };
     return all;
 }

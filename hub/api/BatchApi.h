@@ -2,9 +2,9 @@
 // create a batch's terms, upload its CSV list, read the summary and the rows that cannot be sent, send.
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/api/StaffApi.h"
 #include "hub/http/Router.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/workflows/BatchSelfBook.h"
 
 #include <vector>

@@ -281,14 +281,14 @@ private:
 
 const std::vector<Route<StaffApi>>& table() {
     static const std::vector<Route<StaffApi>> all{
-        {{"GET", kOrganisation + "/slot-types"}, &StaffApi::slotTypes},
-        {{"POST", kLinks}, &StaffApi::createLink},
-        {{"GET", kLinks}, &StaffApi::history},
-        {{"GET", kLink}, &StaffApi::getLink},
-        {{"DELETE", kLink}, &StaffApi::deleteLink},
-        {{"POST", kLink + "/expire"}, &StaffApi::expireLink},
-        {{"GET", kMessages}, &StaffApi::messages},
-        {{"POST", kMessages + "/{reference}/requeue"}, &StaffApi::requeueMessage},
+        {{"GET", kOrganisation + "/slot-types", Role::viewer}, &StaffApi::slotTypes},
+        {{"POST", kLinks, Role::staff}, &StaffApi::createLink},
+        {{"GET", kLinks, Role::viewer}, &StaffApi::history},
+        {{"GET", kLink, Role::viewer}, &StaffApi::getLink},
+        {{"DELETE", kLink, Role::staff}, &StaffApi::deleteLink},
+        {{"POST", kLink + "/expire", Role::staff}, &StaffApi::expireLink},
+        {{"GET", kMessages, Role::viewer}, &StaffApi::messages},
+        {{"POST", kMessages + "/{reference}/requeue", Role::staff}, &StaffApi::requeueMessage},
     };
     return all;
 }

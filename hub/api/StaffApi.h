@@ -6,10 +6,10 @@
 // pattern only, and everything here is about patients.
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/api/ApiSupport.h"
 #include "hub/http/Router.h"
 #include "hub/outbox/Outbox.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <string>

@@ -358,21 +358,21 @@ private:
 
 const std::vector<Route<VaccinationApi>>& table() {
     static const std::vector<Route<VaccinationApi>> all{
-        {{"POST", kClinics}, &VaccinationApi::createClinic},
-        {{"GET", kClinics}, &VaccinationApi::listClinics},
-        {{"PATCH", kClinics + "/{id}"}, &VaccinationApi::updateClinic},
-        {{"PUT", kCampaign + "/cohort"}, &VaccinationApi::uploadCohort},
-        {{"GET", kMembers}, &VaccinationApi::listMembers},
-        {{"GET", kMember}, &VaccinationApi::getMember},
-        {{"POST", kCampaign + "/invites"}, &VaccinationApi::invite},
-        {{"GET", kMember + "/clinics"}, &VaccinationApi::memberClinics},
-        {{"POST", kMember + "/bookings"}, &VaccinationApi::bookMember},
-        {{"POST", kClinics + "/{id}/clinic-invitations"}, &VaccinationApi::missedSession},
-        {{"POST", kCampaign + "/community/reminders"}, &VaccinationApi::reminders},
-        {{"POST", kMember + "/community-invite"}, &VaccinationApi::inviteTomorrow},
-        {{"POST", kMember + "/walk-in"}, &VaccinationApi::walkIn},
-        {{"POST", kMember + "/consent-requests"}, &VaccinationApi::consentRequest},
-        {{"POST", kMember + "/consent"}, &VaccinationApi::consent},
+        {{"POST", kClinics, Role::staff}, &VaccinationApi::createClinic},
+        {{"GET", kClinics, Role::viewer}, &VaccinationApi::listClinics},
+        {{"PATCH", kClinics + "/{id}", Role::staff}, &VaccinationApi::updateClinic},
+        {{"PUT", kCampaign + "/cohort", Role::staff}, &VaccinationApi::uploadCohort},
+        {{"GET", kMembers, Role::viewer}, &VaccinationApi::listMembers},
+        {{"GET", kMember, Role::viewer}, &VaccinationApi::getMember},
+        {{"POST", kCampaign + "/invites", Role::staff}, &VaccinationApi::invite},
+        {{"GET", kMember + "/clinics", Role::viewer}, &VaccinationApi::memberClinics},
+        {{"POST", kMember + "/bookings", Role::staff}, &VaccinationApi::bookMember},
+        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff}, &VaccinationApi::missedSession},
+        {{"POST", kCampaign + "/community/reminders", Role::staff}, &VaccinationApi::reminders},
+        {{"POST", kMember + "/community-invite", Role::staff}, &VaccinationApi::inviteTomorrow},
+        {{"POST", kMember + "/walk-in", Role::staff}, &VaccinationApi::walkIn},
+        {{"POST", kMember + "/consent-requests", Role::staff}, &VaccinationApi::consentRequest},
+        {{"POST", kMember + "/consent", Role::staff}, &VaccinationApi::consent},
     };
     return all;
 }

@@ -4,9 +4,9 @@
 // (missed-session invitations, one child, walk-ins, booking reminders, consent).
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/api/StaffApi.h"
 #include "hub/http/Router.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
 #include "hub/workflows/CommunityClinics.h"

@@ -130,7 +130,7 @@ void Hub::start() {
     http::Router& staff = split ? adminRouter_ : router_;
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
-    apiKeys_ = std::make_unique<api::ApiKeys>(*store_);
+    apiKeys_ = std::make_unique<staff::ApiKeys>(*store_);
     api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_);
     api::addBatchApi(staff, *batches_, *apiKeys_);
     api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_);

@@ -1,7 +1,6 @@
 // The serving process: plugins, config, store, outbox workers and the HTTP server, wired together.
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/app/JobTurns.h"
 #include "hub/app/Periodic.h"
 #include "hub/host/PluginHost.h"
@@ -10,6 +9,7 @@
 #include "hub/metrics/Metrics.h"
 #include "hub/outbox/Dispatcher.h"
 #include "hub/runtime/Runtime.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Clinics.h"
@@ -80,7 +80,7 @@ private:
     std::unique_ptr<Periodic> recordsRechecks_;
     std::unique_ptr<workflows::CommunityClinics> community_;
     std::unique_ptr<Periodic> communityInvitations_;
-    std::unique_ptr<api::ApiKeys> apiKeys_;
+    std::unique_ptr<staff::ApiKeys> apiKeys_;
     std::unique_ptr<Periodic> expirySweep_;
     std::unique_ptr<workflows::Retention> retention_;
     std::unique_ptr<Periodic> retentionSweep_;

@@ -1,6 +1,5 @@
 #include "hub/cli/Verbs.h"
 
-#include "hub/api/ApiKeys.h"
 #include "hub/app/Hub.h"
 #include "hub/app/OpenStore.h"
 #include "hub/batch/BatchRows.h"
@@ -10,6 +9,8 @@
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
 #include "hub/runtime/Runtime.h"
+#include "hub/staff/ApiKeys.h"
+#include "hub/staff/Users.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
 
@@ -46,7 +47,10 @@ constexpr int kUsage = 2;
 // A key for a contractor or a pilot should lapse; ten years is "until revoked" without saying so.
 constexpr long kMaxKeyDays = 3650;
 constexpr const char* kKeysCreateUsage =
-    "clinhub keys create --config FILE --org ODS [--name NAME] [--expires-in DAYS]";
+    "clinhub keys create --config FILE --org ODS [--name NAME] [--expires-in DAYS] "
+    "[--role viewer|staff|admin] [--user EMAIL]";
+constexpr const char* kUsersCreateUsage =
+    "clinhub users create --config FILE --org ODS --email EMAIL --role viewer|staff|admin [--name NAME]";
 constexpr int64_t kMicrosPerDay = int64_t{24} * 3600 * 1'000'000;
 
 struct Verb {
@@ -289,15 +293,115 @@ int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
         err << "clinhub keys create: organisation '" << org << "' is not in " << path << '\n';
         return kUsage;
     }
+    const auto role = staff::roleFrom(options.value("--role").value_or("staff"));
+    if (!role || *role == staff::Role::hubOperator) {
+        err << "clinhub keys create: --role is viewer, staff or admin\nusage: " << kKeysCreateUsage << '\n';
+        return kUsage;
+    }
     auto store = openStore(*config, err);
     if (!store) return kFailed;
-    const auto created = api::ApiKeys(*store).create(org, name, *lifetime);
+    std::string userId;
+    if (const auto email = options.value("--user")) {
+        const auto user = staff::Users(*store).byEmail(*email);
+        if (!user) {
+            err << "clinhub keys create: no user with that email (`clinhub users list` shows them)\n";
+            return kFailed;
+        }
+        userId = user->id;
+    }
+    staff::NewApiKey created;
+    try {
+        created = staff::ApiKeys(*store).create(org, name, *lifetime, *role, userId);
+    } catch (const staff::UserError& e) {
+        err << "clinhub keys create: " << e.what() << '\n';
+        return kFailed;
+    }
     const auto expires = *lifetime != 0 ? store::nowMicros() + *lifetime : 0; // to the minute shown
     // The key alone on the first line, so `| head -n1` hands it to a script.
     out << created.key << '\n'
-        << "API key " << created.id << " for " << org << " (" << name << ")"
+        << "API key " << created.id << " for " << org << " (" << name << "), role " << staff::toString(*role)
+        << (userId.empty() ? std::string() : ", belonging to " + userId)
         << (expires != 0 ? ", expiring " + shownTime(expires) : std::string())
         << ": shown only once; clinhub keeps only its hash, so store it now.\n";
+    return 0;
+}
+
+int usersCreate(const Options& options, std::ostream& out, std::ostream& err) {
+    const std::string path = *options.value("--config");
+    const std::string org = *options.value("--org");
+    const std::string email = *options.value("--email");
+    const auto role = staff::roleFrom(*options.value("--role"));
+    if (!role || *role == staff::Role::hubOperator) {
+        err << "clinhub users create: --role is viewer, staff or admin\nusage: " << kUsersCreateUsage << '\n';
+        return kUsage;
+    }
+    host::PluginHost host;
+    const auto config = usableConfig(host, path, err);
+    if (!config) return kUsage;
+    if (!config->organisations.contains(org)) {
+        err << "clinhub users create: organisation '" << org << "' is not in " << path << '\n';
+        return kUsage;
+    }
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    staff::Users users(*store);
+    try {
+        auto user = users.byEmail(email);
+        const bool existed = user.has_value();
+        if (!user) user = users.create(options.value("--name").value_or(email.substr(0, email.find('@'))), email);
+        users.grant(user->id, org, *role);
+        out << user->id << '\n'
+            << (existed ? "User " : "New user ") << user->id << " (" << user->email << ") is " << staff::toString(*role)
+            << " in " << org << ".\n";
+    } catch (const staff::UserError& e) {
+        err << "clinhub users create: " << e.what() << '\n';
+        return kFailed;
+    }
+    return 0;
+}
+
+int usersList(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    const auto users = staff::Users(*store).list(options.value("--org"));
+    int email = 7;
+    for (const auto& u : users)
+        email = std::max(email, static_cast<int>(u.email.size()) + 2);
+    constexpr int kId = 32, kState = 10;
+    out << std::left << std::setw(kId) << "ID" << std::setw(email) << "EMAIL" << std::setw(kState) << "STATE"
+        << "ROLES\n";
+    for (const auto& u : users) {
+        std::string roles;
+        for (const auto& [organisation, role] : u.roles)
+            roles += (roles.empty() ? "" : ", ") + std::string(staff::toString(role)) + " in " + organisation;
+        out << std::setw(kId) << u.id << std::setw(email) << u.email << std::setw(kState)
+            << (u.active ? "active" : "disabled") << (roles.empty() ? "-" : roles) << '\n';
+    }
+    return 0;
+}
+
+int usersSetActive(const Options& options, std::ostream& out, std::ostream& err, bool active) {
+    const char* verb = active ? "enable" : "disable";
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    staff::Users users(*store);
+    const auto user = users.byEmail(options.arguments.front());
+    if (!user) {
+        err << "clinhub users " << verb << ": no user with that email (`clinhub users list` shows them)\n";
+        return kFailed;
+    }
+    if (!users.setActive(user->id, active)) {
+        err << "clinhub users " << verb << ": " << user->id << " is " << (active ? "active" : "disabled")
+            << " already\n";
+        return kFailed;
+    }
+    out << "User " << user->id << (active ? " enabled.\n" : " disabled: their keys stop working now.\n");
     return 0;
 }
 
@@ -307,15 +411,16 @@ int keysList(const Options& options, std::ostream& out, std::ostream& err) {
     if (!config) return kUsage;
     auto store = openStore(*config, err);
     if (!store) return kFailed;
-    const auto keys = api::ApiKeys(*store).list(options.value("--org"));
+    const auto keys = staff::ApiKeys(*store).list(options.value("--org"));
     const int64_t now = store::nowMicros();
     int name = 6;
     for (const auto& k : keys)
         name = std::max(name, static_cast<int>(k.name.size()) + 2);
-    constexpr int kId = 18, kOrganisation = 14, kTime = 19;
+    constexpr int kId = 18, kOrganisation = 14, kTime = 19, kRole = 8, kState = 9;
     out << std::left << std::setw(kId) << "ID" << std::setw(kOrganisation) << "ORGANISATION" << std::setw(name)
-        << "NAME" << std::setw(kTime) << "CREATED" << std::setw(kTime) << "LAST USED" << std::setw(kTime) << "EXPIRES"
-        << "STATE\n";
+        << "NAME" << std::setw(kRole) << "ROLE" << std::setw(kTime) << "CREATED" << std::setw(kTime) << "LAST USED"
+        << std::setw(kTime) << "EXPIRES" << std::setw(kState) << "STATE"
+        << "USER\n";
     for (const auto& k : keys) {
         const char* state = "active";
         if (k.revokedAt != 0)
@@ -323,8 +428,9 @@ int keysList(const Options& options, std::ostream& out, std::ostream& err) {
         else if (k.expiresAt != 0 && k.expiresAt <= now)
             state = "expired";
         out << std::setw(kId) << k.id << std::setw(kOrganisation) << k.organisation << std::setw(name) << k.name
-            << std::setw(kTime) << shownTime(k.createdAt) << std::setw(kTime) << shownTime(k.lastUsedAt)
-            << std::setw(kTime) << shownTime(k.expiresAt) << state << '\n';
+            << std::setw(kRole) << staff::toString(k.role) << std::setw(kTime) << shownTime(k.createdAt)
+            << std::setw(kTime) << shownTime(k.lastUsedAt) << std::setw(kTime) << shownTime(k.expiresAt)
+            << std::setw(kState) << state << (k.userId.empty() ? "-" : k.userId) << '\n';
     }
     return 0;
 }
@@ -336,7 +442,7 @@ int keysRevoke(const Options& options, std::ostream& out, std::ostream& err) {
     auto store = openStore(*config, err);
     if (!store) return kFailed;
     const std::string& id = options.arguments.front();
-    if (!api::ApiKeys(*store).revoke(id)) {
+    if (!staff::ApiKeys(*store).revoke(id)) {
         err << "clinhub keys revoke: no key " << id
             << " that is not revoked already (`clinhub keys list` shows them)\n";
         return kFailed;
@@ -638,9 +744,39 @@ const std::map<std::string, Verb>& verbs() {
           "config), migrating the store first. The key is printed once, alone on the first line; only its\n"
           "SHA-256 is stored, so it cannot be shown again. NAME says who or what uses it (default \"staff API\").\n"
           "--expires-in DAYS (1 to 3650) makes the key stop working that many days from now; without it the key\n"
-          "works until revoked. Keys have no roles: each opens everything of its organisation.",
-          {{"--config", "--org"}, {"--name", "--expires-in"}},
+          "works until revoked. --role (default staff) is what the key may do: viewer reads, staff also sends\n"
+          "links and batches, books, expires links and requeues messages, admin also manages users and keys.\n"
+          "--user EMAIL makes it that user's key: its role may not exceed the user's in ODS, it follows theirs\n"
+          "down, and it stops when they are disabled. Without --user it is a service key.",
+          {{"--config", "--org"}, {"--name", "--expires-in", "--role", "--user"}},
           keysCreate}},
+        {"users create",
+         {kUsersCreateUsage,
+          "add a member of staff, or give one a role in an organisation",
+          "Creates the user with that email (NAME defaults to the part before the @), or finds them if they\n"
+          "exist, and gives them ROLE in ODS, replacing any role they held there. This is how a practice gets\n"
+          "its first admin. Prints the user's id on the first line. Exits 1 for an email that is not valid.",
+          {{"--config", "--org", "--email", "--role"}, {"--name"}},
+          usersCreate}},
+        {"users list",
+         {"clinhub users list --config FILE [--org ODS]",
+          "list staff users and their roles",
+          "Lists every user, or those holding a role in ODS: id, email, whether active, and each role held.",
+          {{"--config"}, {"--org"}},
+          usersList}},
+        {"users disable",
+         {"clinhub users disable --config FILE EMAIL",
+          "disable a user: their keys stop working at once",
+          "Marks the user disabled. Every key of theirs is refused from the next request, in every hub process\n"
+          "sharing the store. `clinhub users enable` undoes it.",
+          {{"--config"}, {}, {}, 1, 1},
+          [](const Options& o, std::ostream& out, std::ostream& err) { return usersSetActive(o, out, err, false); }}},
+        {"users enable",
+         {"clinhub users enable --config FILE EMAIL",
+          "enable a disabled user again",
+          "Marks the user active again; their keys work again unless revoked or expired.",
+          {{"--config"}, {}, {}, 1, 1},
+          [](const Options& o, std::ostream& out, std::ostream& err) { return usersSetActive(o, out, err, true); }}},
         {"keys list",
          {"clinhub keys list --config FILE [--org ODS]",
           "list staff API keys, never the keys themselves",

@@ -265,6 +265,27 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE batches ADD COLUMN upload_claim TEXT",
              "ALTER TABLE batches ADD COLUMN upload_claimed_until BIGINT",
          }},
+        {10,
+         "staff identity: users, their role in each organisation, and keys that belong to a user or have a role",
+         {
+             R"(CREATE TABLE users (
+                  id         TEXT PRIMARY KEY,
+                  name       TEXT NOT NULL,
+                  email      TEXT NOT NULL UNIQUE,
+                  status     TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL))",
+             // One role per organisation; the hub-wide operator's organisation is '*'.
+             R"(CREATE TABLE user_roles (
+                  user_id      TEXT NOT NULL REFERENCES users (id),
+                  organisation TEXT NOT NULL,
+                  role         TEXT NOT NULL CHECK (role IN ('viewer', 'staff', 'admin', 'operator')),
+                  PRIMARY KEY (user_id, organisation)))",
+             "CREATE INDEX user_roles_organisation ON user_roles (organisation)",
+             // Keys made before roles could do everything the staff API then offered: the staff role.
+             "ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'staff'",
+             "ALTER TABLE api_keys ADD COLUMN user_id TEXT",
+         }},
     };
     return all;
 }

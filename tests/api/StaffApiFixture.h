@@ -2,7 +2,6 @@
 // local-book and outbox-file plugins, with two organisations and a key for each.
 #pragma once
 
-#include "hub/api/ApiKeys.h"
 #include "hub/api/BatchApi.h"
 #include "hub/api/StaffApi.h"
 #include "hub/config/Loader.h"
@@ -10,6 +9,7 @@
 #include "hub/http/Server.h"
 #include "hub/metrics/Metrics.h"
 #include "hub/runtime/Runtime.h"
+#include "hub/staff/ApiKeys.h"
 #include "hub/workflows/SelfBook.h"
 #include "tests/TestHub.h"
 #include "tests/outbox/QueuedMessages.h"
@@ -109,7 +109,7 @@ protected:
         ASSERT_NO_FATAL_FAILURE(hub.start(dir, db, kBookSeed, kHubConfig));
         outbox = std::make_unique<outbox::Outbox>(*store);
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current);
-        keys = std::make_unique<api::ApiKeys>(*store);
+        keys = std::make_unique<staff::ApiKeys>(*store);
         keyA = keys->create("A12345", "tests").key;
         keyB = keys->create("B99999", "tests").key;
         api::addStaffApi(router, *selfBook, *outbox, *keys);
@@ -150,7 +150,7 @@ protected:
     std::unique_ptr<outbox::Outbox> outbox;
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::unique_ptr<workflows::BatchSelfBook> batches;
-    std::unique_ptr<api::ApiKeys> keys;
+    std::unique_ptr<staff::ApiKeys> keys;
     std::string keyA;
     std::string keyB;
     metrics::Metrics metrics;

@@ -95,7 +95,7 @@ protected:
         cohorts = std::make_unique<workflows::Cohorts>(*store, *current, *selfBook, clock);
         selfBook->bookClinicsWith([this](const workflows::Link& link) { return cohorts->clinicsFor(link); });
         community = std::make_unique<workflows::CommunityClinics>(*store, *current, *selfBook, *cohorts, clock);
-        keys = std::make_unique<api::ApiKeys>(*store);
+        keys = std::make_unique<staff::ApiKeys>(*store);
         key = keys->create("V12345", "tests").key;
         api::addVaccinationApi(router, *clinics, *cohorts, *community, *keys);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
@@ -179,7 +179,7 @@ protected:
     std::unique_ptr<workflows::Clinics> clinics;
     std::unique_ptr<workflows::Cohorts> cohorts;
     std::unique_ptr<workflows::CommunityClinics> community;
-    std::unique_ptr<api::ApiKeys> keys;
+    std::unique_ptr<staff::ApiKeys> keys;
     std::string key;
     metrics::Metrics metrics;
     http::Router router;

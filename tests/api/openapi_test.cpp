@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 namespace clinhub::test {
@@ -65,12 +66,29 @@ TEST_F(OpenApi, EveryDocumentedRouteIsRegistered) {
             << route.method << " " << route.pattern << " is documented but not served";
 }
 
+TEST_F(OpenApi, EveryRouteDocumentsTheRoleItNeeds) {
+    std::map<api::RouteName, std::string> documentedRoles;
+    for (const auto& path : doc["paths"])
+        for (const auto& item : path.second) {
+            const auto key = item.first.as<std::string>();
+            if (kMethods.contains(key) && item.second["x-clinhub-role"])
+                documentedRoles[{Poco::toUpper(key), path.first.as<std::string>()}] =
+                    item.second["x-clinhub-role"].as<std::string>();
+        }
+    for (const auto& route : api::staffApiRoutes()) {
+        const auto documented = documentedRoles.find(route);
+        ASSERT_NE(documented, documentedRoles.end()) << route.method << " " << route.pattern << ": no x-clinhub-role";
+        EXPECT_EQ(documented->second, staff::toString(route.needs)) << route.method << " " << route.pattern;
+    }
+}
+
 TEST_F(OpenApi, EveryOperationDocumentsAuthAndScopeFailures) {
     std::set<std::string> ids;
     eachOperation([&](const std::string& where, const YAML::Node& op) {
         ASSERT_TRUE(op["operationId"]) << where;
         EXPECT_TRUE(ids.insert(op["operationId"].as<std::string>()).second) << where << ": duplicate operationId";
         EXPECT_TRUE(op["responses"]["401"]) << where;
+        EXPECT_TRUE(op["responses"]["403"]) << where << ": a key whose role does not grant the operation gets 403";
         EXPECT_TRUE(op["responses"]["404"]) << where << ": another organisation's key gets 404";
         EXPECT_FALSE(op["security"]) << where << ": no operation may opt out of the key";
     });

@@ -108,7 +108,7 @@ TEST_F(StaffApi, ABadOrRevokedKeyIs401) {
 TEST_F(StaffApi, AKeyRevokedOrExpiredIsRefusedFromItsNextRequest) {
     constexpr int64_t day = int64_t{24} * 3600 * 1'000'000;
     const int64_t twoDaysAgo = store::nowMicros() - 2 * day;
-    const auto lapsed = api::ApiKeys(*store, [&] { return twoDaysAgo; }).create("A12345", "contractor", day);
+    const auto lapsed = staff::ApiKeys(*store, [&] { return twoDaysAgo; }).create("A12345", "contractor", day);
     const auto current = keys->create("A12345", "leaver", day);
     EXPECT_EQ(get(kA + "/slot-types", current.key).status, 200) << "not expired yet";
     const auto expired = get(kA + "/slot-types", lapsed.key);

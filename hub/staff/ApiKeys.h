@@ -1,10 +1,13 @@
-// Staff API keys: each belongs to one organisation and opens only that organisation's resources.
+// Staff API keys: each belongs to one organisation and opens only that organisation's resources, with a
+// role (staff/Role.h). A key is a service key, or a user's: a user's key can do at most what its user may
+// in that organisation, now (a role taken away or a user disabled stops it at once).
 //
 // A key is "chk_" + 256 random bits, base64url. It is shown once, when created, and only its SHA-256 is
 // stored: a copy of the database cannot be used to call the API. The prefix lets secret scanners and
 // people recognise a leaked key, and lets authenticate() turn junk away without a database round trip.
 #pragma once
 
+#include "hub/staff/Role.h"
 #include "hub/store/Store.h"
 
 #include <cstdint>
@@ -14,12 +17,14 @@
 #include <string_view>
 #include <vector>
 
-namespace clinhub::api {
+namespace clinhub::staff {
 
 struct ApiKey {
     std::string id; // public, "key_…": names the key in logs and for revoking
     std::string organisation;
     std::string name;
+    Role role = Role::staff; // what it may do: its own role, or its user's if that is less
+    std::string userId;      // "" for a service key
 };
 
 // What `clinhub keys list` shows of a key: never the key, never its hash. Times are microseconds since the
@@ -32,6 +37,8 @@ struct ApiKeyRecord {
     int64_t lastUsedAt = 0;
     int64_t expiresAt = 0;
     int64_t revokedAt = 0;
+    Role role = Role::staff;
+    std::string userId;
 };
 
 struct NewApiKey {
@@ -46,8 +53,11 @@ public:
     explicit ApiKeys(store::Store& store, Clock clock = store::nowMicros);
 
     // A key that stops working `lifetime` microseconds after it is made; 0 for one that works until revoked.
-    NewApiKey create(const std::string& organisation, const std::string& name, int64_t lifetime = 0);
-    // The key's owner, or nullopt for an unknown, malformed, revoked or expired key. Notes when the key was
+    // A user's key (`userId`) may not have a role its user lacks in the organisation. Throws UserError.
+    NewApiKey create(const std::string& organisation, const std::string& name, int64_t lifetime = 0,
+                     Role role = Role::staff, const std::string& userId = {});
+    // The key's owner, or nullopt for an unknown, malformed, revoked or expired key, or one whose user is
+    // disabled or holds no role in its organisation any more. Notes when the key was
     // used, at most once a kLastUseResolution per key: a write on every request would queue every staff call
     // behind the store's write lock for a date nobody needs to the second.
     std::optional<ApiKey> authenticate(std::string_view key);
@@ -67,4 +77,4 @@ private:
     Clock clock_;
 };
 
-} // namespace clinhub::api
+} // namespace clinhub::staff

@@ -1,0 +1,136 @@
+#include "hub/staff/Users.h"
+
+#include "hub/log/Log.h"
+#include "hub/store/SortableId.h"
+
+#include <Poco/String.h>
+
+#include <algorithm>
+
+using namespace Poco::Data::Keywords;
+
+namespace clinhub::staff {
+
+namespace {
+
+constexpr std::size_t kMaxEmail = 254; // RFC 5321's limit on a path
+constexpr std::size_t kMaxName = 100;
+
+std::string normalised(std::string_view email) { return Poco::toLower(Poco::trim(std::string(email))); }
+
+} // namespace
+
+std::string emailProblem(std::string_view email) {
+    if (email.empty()) return "an email address is required";
+    if (email.size() > kMaxEmail) return "an email address has at most 254 characters";
+    const auto at = email.find('@');
+    if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
+        return "an email address has one @ with a name before it";
+    const auto domain = email.substr(at + 1);
+    if (domain.empty() || domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
+        return "an email address ends in a domain such as nhs.net";
+    if (std::any_of(email.begin(), email.end(), [](char c) { return c <= ' ' || c == 0x7f; }))
+        return "an email address has no spaces or control characters";
+    return {};
+}
+
+User Users::create(const std::string& name, const std::string& email) {
+    const std::string trimmedName = Poco::trim(name);
+    const std::string address = normalised(email);
+    if (trimmedName.empty()) throw UserError("a user needs a name");
+    if (trimmedName.size() > kMaxName) throw UserError("a name has at most 100 characters");
+    if (const auto problem = emailProblem(address); !problem.empty()) throw UserError(problem);
+    User user{"usr_" + store::sortableId(), trimmedName, address, true, clock_(), {}};
+    store_.write([&](store::Session& s) {
+        std::vector<std::string> taken;
+        s << "SELECT id FROM users WHERE email = ?", useRef(user.email), into(taken), now;
+        if (!taken.empty()) throw UserError("there is a user with that email already");
+        s << "INSERT INTO users (id, name, email, status, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?)",
+            useRef(user.id), useRef(user.name), useRef(user.email), useRef(user.createdAt), useRef(user.createdAt), now;
+    });
+    log::info("user_created", {{"user", user.id}});
+    return user;
+}
+
+void Users::grant(const std::string& userId, const std::string& organisation, Role role) {
+    const bool everywhere = organisation == kEveryOrganisation;
+    if (everywhere != (role == Role::hubOperator))
+        throw UserError(everywhere ? "the hub-wide role is operator"
+                                   : "operator is a hub-wide role, not one of an "
+                                     "organisation");
+    std::string word(toString(role));
+    store_.write([&](store::Session& s) {
+        std::vector<std::string> found;
+        s << "SELECT id FROM users WHERE id = ?", useRef(userId), into(found), now;
+        if (found.empty()) throw UserError("no such user");
+        s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?", useRef(userId), useRef(organisation), now;
+        s << "INSERT INTO user_roles (user_id, organisation, role) VALUES (?, ?, ?)", useRef(userId),
+            useRef(organisation), use(word), now;
+        const int64_t at = clock_();
+        s << "UPDATE users SET updated_at = ? WHERE id = ?", useRef(at), useRef(userId), now;
+    });
+    log::info("user_role_granted", {{"user", userId}, {"organisation", organisation}, {"role", word}});
+}
+
+bool Users::withdraw(const std::string& userId, const std::string& organisation) {
+    std::size_t changed = 0;
+    store_.write([&](store::Session& s) {
+        Poco::Data::Statement remove = s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?";
+        remove, useRef(userId), useRef(organisation);
+        changed = remove.execute();
+    });
+    if (changed > 0) log::info("user_role_withdrawn", {{"user", userId}, {"organisation", organisation}});
+    return changed > 0;
+}
+
+bool Users::setActive(const std::string& userId, bool active) {
+    std::size_t changed = 0;
+    std::string status = active ? "active" : "disabled";
+    const int64_t at = clock_();
+    store_.write([&](store::Session& s) {
+        Poco::Data::Statement update = s << "UPDATE users SET status = ?, updated_at = ? WHERE id = ? AND status <> ?";
+        update, use(status), useRef(at), useRef(userId), use(status);
+        changed = update.execute();
+    });
+    if (changed > 0) log::info(active ? "user_enabled" : "user_disabled", {{"user", userId}});
+    return changed > 0;
+}
+
+std::vector<User> Users::select(const std::string& where, const std::string& value) {
+    auto s = store_.session();
+    std::vector<std::string> ids, names, emails, statuses;
+    std::vector<int64_t> created;
+    std::string bound = value;
+    s << "SELECT id, name, email, status, created_at FROM users u WHERE " + where + " ORDER BY email", use(bound),
+        into(ids), into(names), into(emails), into(statuses), into(created), now;
+    std::vector<User> out;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        User user{ids[i], names[i], emails[i], statuses[i] == "active", created[i], {}};
+        std::vector<std::string> organisations, roles;
+        s << "SELECT organisation, role FROM user_roles WHERE user_id = ?", useRef(user.id), into(organisations),
+            into(roles), now;
+        for (std::size_t r = 0; r < organisations.size(); ++r)
+            if (const auto role = roleFrom(roles[r])) user.roles[organisations[r]] = *role;
+        out.push_back(std::move(user));
+    }
+    return out;
+}
+
+std::optional<User> Users::byId(const std::string& id) {
+    auto found = select("id = ?", id);
+    return found.empty() ? std::nullopt : std::optional<User>(std::move(found.front()));
+}
+
+std::optional<User> Users::byEmail(const std::string& email) {
+    auto found = select("email = ?", normalised(email));
+    return found.empty() ? std::nullopt : std::optional<User>(std::move(found.front()));
+}
+
+std::vector<User> Users::list(const std::optional<std::string>& organisation) {
+    if (organisation)
+        return select("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organisation = ?)",
+                      *organisation);
+    return select("id <> ?", "");
+}
+
+} // namespace clinhub::staff
