@@ -28,7 +28,22 @@ std::optional<std::string> bearerKey(const Request& request) {
     return Poco::trim(header->substr(space + 1));
 }
 
-bool authorised(ApiKeys& keys, Role needs, Request& request, Response& response) {
+audit::Actor actorOf(const staff::ApiKey& key, const Request& request) {
+    if (key.userId.empty()) return {"key", key.id, key.name, request.client()};
+    return {"user", key.userId, key.userName.empty() ? key.name : key.userName, request.client()};
+}
+
+// What a route acts on, for the audit log: its {id} (a link, a batch, a clinic, a member) or {reference}.
+std::string resourceOf(const Request& request) {
+    for (const auto& [name, value] : request.params())
+        if (name == "id" || name == "reference" || name == "member") return value;
+    return {};
+}
+
+// The caller's key, when it is let in; otherwise the refusal is written to `response` (and, for a known
+// key of this organisation whose role falls short, to the audit log).
+std::optional<staff::ApiKey> authorised(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, Request& request,
+                                        Response& response) {
     const auto presented = bearerKey(request);
     const auto key = presented ? keys.authenticate(*presented) : std::nullopt;
     if (!key) {
@@ -36,18 +51,27 @@ bool authorised(ApiKeys& keys, Role needs, Request& request, Response& response)
         // RFC 6750: name the scheme, and say when a key was sent but refused.
         response.header("WWW-Authenticate",
                         presented ? R"(Bearer realm="clinhub", error="invalid_token")" : R"(Bearer realm="clinhub")");
-        return false;
+        return std::nullopt;
     }
     if (key->organisation != request.param("ods")) {
         response.problem(404, kNoOrganisation);
-        return false;
+        return std::nullopt;
     }
-    if (!staff::grants(key->role, needs)) {
-        response.problem(403, "this needs the " + std::string(staff::toString(needs)) + " role; the API key has the " +
-                                  std::string(staff::toString(key->role)) + " role");
-        return false;
+    if (!staff::grants(key->role, route.needs)) {
+        const std::string why = "this needs the " + std::string(staff::toString(route.needs)) +
+                                " role; the API key has the " + std::string(staff::toString(key->role)) + " role";
+        response.problem(403, why);
+        audit.append({0,
+                      actorOf(*key, request),
+                      route.action,
+                      key->organisation,
+                      resourceOf(request),
+                      {},
+                      audit::Outcome::refused,
+                      why});
+        return std::nullopt;
     }
-    return true;
+    return key;
 }
 
 } // namespace
@@ -97,18 +121,34 @@ std::string resourcePath(const std::string& ods, const std::string& collection, 
     return "/api/v1/organisations/" + encodedOds + "/" + collection + "/" + encodedId;
 }
 
-http::Handler guarded(ApiKeys& keys, Role needs, http::Handler handler) {
-    return [&keys, needs, handler = std::move(handler)](Request& request, Response& response) {
+http::Handler guarded(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, StaffHandler handler) {
+    return [&keys, &audit, route, handler = std::move(handler)](Request& request, Response& response) {
         response.header("Cache-Control", "no-store");
-        if (!authorised(keys, needs, request, response)) return;
+        const auto key = authorised(keys, audit, route, request, response);
+        if (!key) return;
+        const audit::Context by{actorOf(*key, request), route.action};
+        // A change that does not happen is audited here, outside its rolled-back transaction.
+        const auto failed = [&](const std::string& why) {
+            if (route.needs == Role::viewer) return;
+            audit.append(
+                {0, by.actor, route.action, key->organisation, resourceOf(request), {}, audit::Outcome::failure, why});
+        };
         try {
-            handler(request, response);
+            handler(by, request, response);
         } catch (const workflows::InvalidRequest& e) {
             unprocessable(request, response, e.errors());
         } catch (const workflows::NotFound& e) {
             // The services' texts are fixed ("no such link"), never echoes of what was sent.
             response.problem(404, e.what());
+        } catch (const std::exception&) {
+            failed("HTTP 500");
+            throw;
         }
+        if (response.status() >= 400)
+            failed("HTTP " + std::to_string(response.status()));
+        else if (route.needs != Role::viewer && !route.auditedByWorkflow)
+            audit.append(
+                {0, by.actor, route.action, key->organisation, resourceOf(request), {}, audit::Outcome::success, {}});
     };
 }
 

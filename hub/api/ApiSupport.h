@@ -2,6 +2,7 @@
 // shapes of times and refusals, and reading members of a request body.
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/batch/CsvReader.h"
 #include "hub/http/Router.h"
 #include "hub/staff/ApiKeys.h"
@@ -10,6 +11,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -23,8 +25,13 @@ using staff::Role;
 struct RouteName {
     std::string method;
     std::string pattern;
-    // What a key's role must grant to be let in: declared with the route, not part of what names it.
+    // What a key's role must grant to be let in, and the action's name in the audit log (the operation's
+    // operationId in schemas/openapi.yaml): declared with the route, not part of what names it.
     Role needs = Role::viewer;
+    std::string action;
+    // A change whose workflow writes its success to the audit log in the change's own transaction; for the
+    // others the guard writes it once the handler has succeeded.
+    bool auditedByWorkflow = false;
     bool operator==(const RouteName& o) const { return method == o.method && pattern == o.pattern; }
     auto operator<=>(const RouteName& o) const { return std::tie(method, pattern) <=> std::tie(o.method, o.pattern); }
 };
@@ -47,10 +54,15 @@ void fileRefused(const http::Request& request, http::Response& response, const b
 std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& name, const std::string& field,
                         std::vector<workflows::FieldError>& errors);
 
+// A staff API handler, told who is asking and as which action.
+using StaffHandler = std::function<void(const audit::Context&, http::Request&, http::Response&)>;
+
 // Runs `handler` for a caller whose key belongs to the organisation in the path ({ods}) and has a role that
-// grants `needs`, and turns the services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone else
-// gets 401, 403 naming the role needed, or the 404 of an unknown organisation.
-http::Handler guarded(ApiKeys& keys, Role needs, http::Handler handler);
+// grants the route's, and turns the services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone
+// else gets 401, 403 naming the role needed, or the 404 of an unknown organisation. A refusal of a known
+// key, and a change that fails, are written to the audit log; so is a change that succeeds, unless its
+// workflow wrote that in the change's own transaction (route.auditedByWorkflow).
+http::Handler guarded(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, StaffHandler handler);
 
 // "/api/v1/organisations/{ods}/{collection}/{id}", percent-encoded: a created resource's Location.
 std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id);
@@ -58,7 +70,7 @@ std::string resourcePath(const std::string& ods, const std::string& collection, 
 // A handler class's routes: each a method, pattern and role, and the member function serving it.
 template <class Api> struct Route {
     RouteName name;
-    void (Api::*method)(http::Request&, http::Response&);
+    void (Api::*method)(const audit::Context&, http::Request&, http::Response&);
 };
 
 template <class Api> std::vector<RouteName> namesOf(const std::vector<Route<Api>>& routes) {
@@ -68,14 +80,16 @@ template <class Api> std::vector<RouteName> namesOf(const std::vector<Route<Api>
     return out;
 }
 
-// Serves every route through `api`, each guarded by the staff keys.
+// Serves every route through `api`, each guarded by the staff keys and audited.
 template <class Api>
-void addRoutes(http::Router& router, ApiKeys& keys, std::shared_ptr<Api> api, const std::vector<Route<Api>>& routes) {
+void addRoutes(http::Router& router, ApiKeys& keys, audit::AuditLog& audit, std::shared_ptr<Api> api,
+               const std::vector<Route<Api>>& routes) {
     for (const auto& route : routes)
         router.add(route.name.method, route.name.pattern,
-                   guarded(keys, route.name.needs,
-                           [api, method = route.method](http::Request& request, http::Response& response) {
-                               ((*api).*method)(request, response);
+                   guarded(keys, audit, route.name,
+                           [api, method = route.method](const audit::Context& by, http::Request& request,
+                                                        http::Response& response) {
+                               ((*api).*method)(by, request, response);
                            }));
 }
 

@@ -85,7 +85,7 @@ class BatchApi {
 public:
     explicit BatchApi(workflows::BatchSelfBook& batches) : batches_(batches) {}
 
-    void create(Request& request, Response& response) {
+    void create(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::BatchTermsRequest terms;
@@ -105,12 +105,12 @@ public:
             }
         }
         if (!errors.empty()) return unprocessable(request, response, errors);
-        const auto batch = batches_.create(request.param("ods"), terms);
+        const auto batch = batches_.create(request.param("ods"), terms, by);
         response.json(batchJson(batch), 201);
         response.header("Location", resourcePath(request.param("ods"), "batches", batch.id));
     }
 
-    void upload(Request& request, Response& response) {
+    void upload(const audit::Context& by, Request& request, Response& response) {
         const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
         if (!type.starts_with("text/csv"))
             return response.problem(415, "send the list as text/csv, the file as it was saved");
@@ -121,7 +121,8 @@ public:
                                              std::to_string(limit / (1024 * 1024)) +
                                              " MiB: split the list into smaller files");
         try {
-            response.json(batchJson(batches_.upload(request.param("ods"), request.param("id"), request.bodyStream())));
+            response.json(
+                batchJson(batches_.upload(request.param("ods"), request.param("id"), request.bodyStream(), by)));
         } catch (const batch::FileError& e) {
             fileRefused(request, response, e);
         } catch (const workflows::BookUnavailable& e) {
@@ -131,13 +132,13 @@ public:
         }
     }
 
-    void get(Request& request, Response& response) {
+    void get(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto batch = batches_.find(request.param("ods"), request.param("id"));
         if (!batch) return response.problem(404, "no such batch");
         response.json(batchJson(*batch));
     }
 
-    void rejected(Request& request, Response& response) {
+    void rejected(const audit::Context& /*by*/, Request& request, Response& response) {
         std::ostringstream csv;
         batches_.writeRejected(request.param("ods"), request.param("id"), csv);
         response.text(csv.str(), 200, "text/csv; charset=utf-8");
@@ -145,9 +146,9 @@ public:
                         "attachment; filename=\"" + request.param("id") + "-cannot-be-sent.csv\"");
     }
 
-    void send(Request& request, Response& response) {
+    void send(const audit::Context& by, Request& request, Response& response) {
         try {
-            response.json(batchJson(batches_.send(request.param("ods"), request.param("id"))), 202);
+            response.json(batchJson(batches_.send(request.param("ods"), request.param("id"), by)), 202);
         } catch (const workflows::BatchBusy& e) {
             response.problem(409, e.what());
         }
@@ -159,11 +160,11 @@ private:
 
 const std::vector<Route<BatchApi>>& table() {
     static const std::vector<Route<BatchApi>> all{
-        {{"POST", kBatches, Role::staff}, &BatchApi::create},
-        {{"PUT", kBatch + "/csv", Role::staff}, &BatchApi::upload},
-        {{"GET", kBatch, Role::viewer}, &BatchApi::get},
-        {{"GET", kBatch + "/rejected.csv", Role::viewer}, &BatchApi::rejected},
-        {{"POST", kBatch + "/send", Role::staff}, &BatchApi::send},
+        {{"POST", kBatches, Role::staff, "createBatch", true}, &BatchApi::create},
+        {{"PUT", kBatch + "/csv", Role::staff, "uploadBatchCsv", true}, &BatchApi::upload},
+        {{"GET", kBatch, Role::viewer, "getBatch"}, &BatchApi::get},
+        {{"GET", kBatch + "/rejected.csv", Role::viewer, "batchRejectedCsv"}, &BatchApi::rejected},
+        {{"POST", kBatch + "/send", Role::staff, "sendBatch", true}, &BatchApi::send},
     };
     return all;
 }
@@ -175,8 +176,8 @@ const std::vector<RouteName>& batchApiRoutes() {
     return names;
 }
 
-void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys) {
-    addRoutes(router, keys, std::make_shared<BatchApi>(batches), table());
+void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys, audit::AuditLog& audit) {
+    addRoutes(router, keys, audit, std::make_shared<BatchApi>(batches), table());
 }
 
 } // namespace clinhub::api

@@ -14,6 +14,6 @@ namespace clinhub::api {
 const std::vector<RouteName>& batchApiRoutes();
 
 // The service and keys must outlive the router.
-void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys);
+void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys, audit::AuditLog& audit);
 
 } // namespace clinhub::api

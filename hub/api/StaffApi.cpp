@@ -136,7 +136,7 @@ class StaffApi {
 public:
     StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox) : selfBook_(selfBook), outbox_(outbox) {}
 
-    void slotTypes(Request& request, Response& response) {
+    void slotTypes(const audit::Context& /*by*/, Request& request, Response& response) {
         std::vector<FieldError> errors;
         const auto from = dateQuery(request, "from", today(), errors);
         const auto to =
@@ -166,7 +166,7 @@ public:
         response.json(body);
     }
 
-    void createLink(Request& request, Response& response) {
+    void createLink(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto rule = stringField(body, "rule", "rule", errors);
@@ -182,7 +182,7 @@ public:
         if (!errors.empty()) return unprocessable(request, response, errors);
 
         const auto& ods = request.param("ods");
-        const auto created = selfBook_.createLink(ods, rule, details);
+        const auto created = selfBook_.createLink(ods, rule, details, by);
         auto out = object();
         out->set("id", created.link.id);
         out->set("url", created.url);
@@ -192,35 +192,37 @@ public:
         response.header("Location", resourcePath(ods, "links", created.link.id));
     }
 
-    void history(Request& request, Response& response) {
+    void history(const audit::Context& by, Request& request, Response& response) {
         const auto nhsNumber = request.query("nhs_number");
         if (!nhsNumber || nhsNumber->empty())
             return unprocessable(request, response, {{"nhs_number", "nhs_number is required"}});
         Array::Ptr links = new Array;
-        for (const auto& link : selfBook_.history(request.param("ods"), *nhsNumber))
+        for (const auto& link : selfBook_.history(request.param("ods"), *nhsNumber, by))
             links->add(linkJson(link));
         auto body = object();
         body->set("links", links);
         response.json(body);
     }
 
-    void getLink(Request& request, Response& response) { response.json(linkJson(found(request))); }
-
-    void expireLink(Request& request, Response& response) {
-        const auto& ods = request.param("ods");
-        const auto& id = request.param("id");
-        if (!selfBook_.expire(ods, id)) return conflict(response, found(request), "expired");
+    void getLink(const audit::Context& /*by*/, Request& request, Response& response) {
         response.json(linkJson(found(request)));
     }
 
-    void deleteLink(Request& request, Response& response) {
-        if (!selfBook_.remove(request.param("ods"), request.param("id")))
+    void expireLink(const audit::Context& by, Request& request, Response& response) {
+        const auto& ods = request.param("ods");
+        const auto& id = request.param("id");
+        if (!selfBook_.expire(ods, id, by)) return conflict(response, found(request), "expired");
+        response.json(linkJson(found(request)));
+    }
+
+    void deleteLink(const audit::Context& by, Request& request, Response& response) {
+        if (!selfBook_.remove(request.param("ods"), request.param("id"), by))
             return conflict(response, found(request), "deleted");
         response.status(204);
     }
 
     // Counts by state, then the latest messages (the dead letters with ?state=failed).
-    void messages(Request& request, Response& response) {
+    void messages(const audit::Context& /*by*/, Request& request, Response& response) {
         const std::string state = request.query("state").value_or("");
         if (!state.empty() &&
             std::find(std::begin(kMessageStates), std::end(kMessageStates), state) == std::end(kMessageStates))
@@ -249,9 +251,9 @@ public:
         response.json(body);
     }
 
-    void requeueMessage(Request& request, Response& response) {
+    void requeueMessage(const audit::Context& by, Request& request, Response& response) {
         const auto& reference = request.param("reference");
-        switch (outbox_.requeue(request.param("ods"), reference)) {
+        switch (outbox_.requeue(request.param("ods"), reference, by)) {
         case outbox::Requeue::notFound: return response.problem(404, "no such message");
         case outbox::Requeue::notFailed:
             return response.problem(409, "only a failed message can be re-queued; this one is " +
@@ -281,14 +283,14 @@ private:
 
 const std::vector<Route<StaffApi>>& table() {
     static const std::vector<Route<StaffApi>> all{
-        {{"GET", kOrganisation + "/slot-types", Role::viewer}, &StaffApi::slotTypes},
-        {{"POST", kLinks, Role::staff}, &StaffApi::createLink},
-        {{"GET", kLinks, Role::viewer}, &StaffApi::history},
-        {{"GET", kLink, Role::viewer}, &StaffApi::getLink},
-        {{"DELETE", kLink, Role::staff}, &StaffApi::deleteLink},
-        {{"POST", kLink + "/expire", Role::staff}, &StaffApi::expireLink},
-        {{"GET", kMessages, Role::viewer}, &StaffApi::messages},
-        {{"POST", kMessages + "/{reference}/requeue", Role::staff}, &StaffApi::requeueMessage},
+        {{"GET", kOrganisation + "/slot-types", Role::viewer, "listSlotTypes"}, &StaffApi::slotTypes},
+        {{"POST", kLinks, Role::staff, "createLink", true}, &StaffApi::createLink},
+        {{"GET", kLinks, Role::viewer, "linkHistory"}, &StaffApi::history},
+        {{"GET", kLink, Role::viewer, "getLink"}, &StaffApi::getLink},
+        {{"DELETE", kLink, Role::staff, "deleteLink", true}, &StaffApi::deleteLink},
+        {{"POST", kLink + "/expire", Role::staff, "expireLink", true}, &StaffApi::expireLink},
+        {{"GET", kMessages, Role::viewer, "listMessages"}, &StaffApi::messages},
+        {{"POST", kMessages + "/{reference}/requeue", Role::staff, "requeueMessage", true}, &StaffApi::requeueMessage},
     };
     return all;
 }
@@ -307,8 +309,9 @@ const std::vector<RouteName>& staffApiRoutes() {
     return names;
 }
 
-void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys) {
-    addRoutes(router, keys, std::make_shared<StaffApi>(selfBook, outbox), table());
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys,
+                 audit::AuditLog& audit) {
+    addRoutes(router, keys, audit, std::make_shared<StaffApi>(selfBook, outbox), table());
 }
 
 } // namespace clinhub::api

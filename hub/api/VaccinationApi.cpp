@@ -161,7 +161,7 @@ public:
     VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts, workflows::CommunityClinics& community)
         : clinics_(clinics), cohorts_(cohorts), community_(community) {}
 
-    void missedSession(Request& request, Response& response) {
+    void missedSession(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
@@ -172,7 +172,7 @@ public:
                       send ? 202 : 200);
     }
 
-    void reminders(Request& request, Response& response) {
+    void reminders(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
@@ -182,12 +182,12 @@ public:
             send ? 202 : 200);
     }
 
-    void inviteTomorrow(Request& request, Response& response) {
+    void inviteTomorrow(const audit::Context& /*by*/, Request& request, Response& response) {
         community_.inviteTomorrow(request.param("ods"), request.param("campaign"), request.param("id"));
         response.status(202);
     }
 
-    void walkIn(Request& request, Response& response) {
+    void walkIn(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
@@ -200,12 +200,12 @@ public:
         response.json(out, 201);
     }
 
-    void consentRequest(Request& request, Response& response) {
+    void consentRequest(const audit::Context& /*by*/, Request& request, Response& response) {
         community_.requestConsent(request.param("ods"), request.param("campaign"), request.param("id"));
         response.status(202);
     }
 
-    void consent(Request& request, Response& response) {
+    void consent(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto answer = stringField(body, "response", "response", errors);
@@ -216,7 +216,7 @@ public:
         response.json(memberJson(*m));
     }
 
-    void createClinic(Request& request, Response& response) {
+    void createClinic(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::NewClinic c;
@@ -237,7 +237,7 @@ public:
         response.json(clinicJson(clinic), 201);
     }
 
-    void listClinics(Request& request, Response& response) {
+    void listClinics(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto view = request.query("view").value_or("staff");
         if (view != "staff" && view != "patient")
             return unprocessable(request, response, {{"view", "must be staff or patient"}});
@@ -247,7 +247,7 @@ public:
         response.json(out);
     }
 
-    void updateClinic(Request& request, Response& response) {
+    void updateClinic(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto published = boolField(body, "published", errors);
@@ -257,7 +257,7 @@ public:
                                                  published, capacity)));
     }
 
-    void uploadCohort(Request& request, Response& response) {
+    void uploadCohort(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
         if (!type.starts_with("text/csv"))
             return response.problem(415, "send the cohort as text/csv, the file as it was saved");
@@ -280,7 +280,7 @@ public:
         }
     }
 
-    void listMembers(Request& request, Response& response) {
+    void listMembers(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto listing =
             cohorts_.list(request.param("ods"), request.param("campaign"), request.query("status").value_or(""),
                           request.query("dose1_week").value_or(""));
@@ -299,13 +299,13 @@ public:
         response.json(out);
     }
 
-    void getMember(Request& request, Response& response) {
+    void getMember(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto m = cohorts_.find(request.param("ods"), request.param("campaign"), request.param("id"));
         if (!m) return response.problem(404, "no such member");
         response.json(memberJson(*m));
     }
 
-    void invite(Request& request, Response& response) {
+    void invite(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::InviteRequest r;
@@ -326,14 +326,14 @@ public:
         response.json(out, r.send ? 202 : 200);
     }
 
-    void memberClinics(Request& request, Response& response) {
+    void memberClinics(const audit::Context& /*by*/, Request& request, Response& response) {
         auto out = object();
         out->set("clinics", clinicsJson(cohorts_.bookingOptions(request.param("ods"), request.param("campaign"),
                                                                 request.param("id"), userFacing(request))));
         response.json(out);
     }
 
-    void bookMember(Request& request, Response& response) {
+    void bookMember(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
@@ -358,21 +358,22 @@ private:
 
 const std::vector<Route<VaccinationApi>>& table() {
     static const std::vector<Route<VaccinationApi>> all{
-        {{"POST", kClinics, Role::staff}, &VaccinationApi::createClinic},
-        {{"GET", kClinics, Role::viewer}, &VaccinationApi::listClinics},
-        {{"PATCH", kClinics + "/{id}", Role::staff}, &VaccinationApi::updateClinic},
-        {{"PUT", kCampaign + "/cohort", Role::staff}, &VaccinationApi::uploadCohort},
-        {{"GET", kMembers, Role::viewer}, &VaccinationApi::listMembers},
-        {{"GET", kMember, Role::viewer}, &VaccinationApi::getMember},
-        {{"POST", kCampaign + "/invites", Role::staff}, &VaccinationApi::invite},
-        {{"GET", kMember + "/clinics", Role::viewer}, &VaccinationApi::memberClinics},
-        {{"POST", kMember + "/bookings", Role::staff}, &VaccinationApi::bookMember},
-        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff}, &VaccinationApi::missedSession},
-        {{"POST", kCampaign + "/community/reminders", Role::staff}, &VaccinationApi::reminders},
-        {{"POST", kMember + "/community-invite", Role::staff}, &VaccinationApi::inviteTomorrow},
-        {{"POST", kMember + "/walk-in", Role::staff}, &VaccinationApi::walkIn},
-        {{"POST", kMember + "/consent-requests", Role::staff}, &VaccinationApi::consentRequest},
-        {{"POST", kMember + "/consent", Role::staff}, &VaccinationApi::consent},
+        {{"POST", kClinics, Role::staff, "createClinic"}, &VaccinationApi::createClinic},
+        {{"GET", kClinics, Role::viewer, "listClinics"}, &VaccinationApi::listClinics},
+        {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic"}, &VaccinationApi::updateClinic},
+        {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort"}, &VaccinationApi::uploadCohort},
+        {{"GET", kMembers, Role::viewer, "listMembers"}, &VaccinationApi::listMembers},
+        {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
+        {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers"}, &VaccinationApi::invite},
+        {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
+        {{"POST", kMember + "/bookings", Role::staff, "bookMember"}, &VaccinationApi::bookMember},
+        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations"},
+         &VaccinationApi::missedSession},
+        {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders"}, &VaccinationApi::reminders},
+        {{"POST", kMember + "/community-invite", Role::staff, "inviteChildTomorrow"}, &VaccinationApi::inviteTomorrow},
+        {{"POST", kMember + "/walk-in", Role::staff, "addWalkIn"}, &VaccinationApi::walkIn},
+        {{"POST", kMember + "/consent-requests", Role::staff, "requestConsent"}, &VaccinationApi::consentRequest},
+        {{"POST", kMember + "/consent", Role::staff, "recordConsent"}, &VaccinationApi::consent},
     };
     return all;
 }
@@ -385,8 +386,8 @@ const std::vector<RouteName>& vaccinationApiRoutes() {
 }
 
 void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts,
-                       workflows::CommunityClinics& community, ApiKeys& keys) {
-    addRoutes(router, keys, std::make_shared<VaccinationApi>(clinics, cohorts, community), table());
+                       workflows::CommunityClinics& community, ApiKeys& keys, audit::AuditLog& audit) {
+    addRoutes(router, keys, audit, std::make_shared<VaccinationApi>(clinics, cohorts, community), table());
 }
 
 } // namespace clinhub::api

@@ -131,9 +131,10 @@ void Hub::start() {
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
     apiKeys_ = std::make_unique<staff::ApiKeys>(*store_);
-    api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_);
-    api::addBatchApi(staff, *batches_, *apiKeys_);
-    api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_);
+    audit_ = std::make_unique<audit::AuditLog>(*store_);
+    api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_, *audit_);
+    api::addBatchApi(staff, *batches_, *apiKeys_, *audit_);
+    api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_, *audit_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.

@@ -81,6 +81,7 @@ private:
     std::unique_ptr<workflows::CommunityClinics> community_;
     std::unique_ptr<Periodic> communityInvitations_;
     std::unique_ptr<staff::ApiKeys> apiKeys_;
+    std::unique_ptr<audit::AuditLog> audit_;
     std::unique_ptr<Periodic> expirySweep_;
     std::unique_ptr<workflows::Retention> retention_;
     std::unique_ptr<Periodic> retentionSweep_;

@@ -472,7 +472,8 @@ int linksCreate(const Options& options, std::ostream& out, std::ostream& err) {
     workflows::SelfBook selfBook(*store, current);
     try {
         const auto created =
-            selfBook.createLink(*org, *rule, {*nhs, *dob, *mobile, options.value("--name").value_or("")});
+            selfBook.createLink(*org, *rule, {*nhs, *dob, *mobile, options.value("--name").value_or("")},
+                                {audit::Actor::commandLine(), "createLink"});
         out << created.url << '\n' << "Link " << created.link.id << " queued its invite SMS; a running hub sends it.\n";
         return 0;
     } catch (const workflows::InvalidRequest& e) {

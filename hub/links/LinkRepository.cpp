@@ -167,6 +167,12 @@ std::map<std::string, int64_t> LinkRepository::countByInviteState(const std::str
                    batchId);
 }
 
+std::string LinkRepository::nhsNumberOf(const std::string& id) {
+    std::vector<std::string> numbers;
+    s_ << "SELECT nhs_number FROM links WHERE id = ?", useRef(id), into(numbers), now;
+    return numbers.empty() ? std::string() : numbers.front();
+}
+
 std::pair<LinkState, int> LinkRepository::dateOfBirthTries(const std::string& id) {
     std::string state;
     int failed = 0;

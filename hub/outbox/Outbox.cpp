@@ -319,7 +319,7 @@ std::vector<Message> Outbox::list(const std::string& organisation, const std::st
     return readMessages(select, s.keys());
 }
 
-Requeue Outbox::requeue(const std::string& organisation, const std::string& reference) {
+Requeue Outbox::requeue(const std::string& organisation, const std::string& reference, const audit::Context& by) {
     Requeue outcome = Requeue::notFound;
     store_.write([&](store::Session& s) {
         std::string state;
@@ -335,8 +335,10 @@ Requeue Outbox::requeue(const std::string& organisation, const std::string& refe
         s << "UPDATE outbox SET state = 'queued', attempts = 0, due_at = ?, claimed_until = 0, updated_at = ? "
              "WHERE reference = ? AND state = 'failed'",
             use(t), use(t), useRef(reference), now;
-        insertAttempts(s, {Outcome::trying(reference, "staff", {{0, "staff", "requeued", "re-queued by staff", 0}})},
-                       t);
+        insertAttempts(
+            s, {Outcome::trying(reference, "staff", {{0, "staff", "requeued", "re-queued by " + by.actor.name, 0}})},
+            t);
+        audit::AuditLog::append(s, {t, by.actor, by.action, organisation, reference, {}, audit::Outcome::success, {}});
         outcome = Requeue::requeued;
     });
     return outcome;

@@ -7,6 +7,7 @@
 // can be sent again.
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/outbox/Payload.h"
 #include "hub/store/Forget.h"
 #include "hub/store/Store.h"
@@ -128,8 +129,8 @@ public:
     // One organisation's messages, newest first; `state` "" for every state. `failed` ones are the dead
     // letters: they gave up after the retry budget or on a permanent error, with the reason in lastError.
     [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
-    // Sends a dead letter again from scratch: a fresh retry budget, due now.
-    Requeue requeue(const std::string& organisation, const std::string& reference);
+    // Sends a dead letter again from scratch: a fresh retry budget, due now; audited as `by`.
+    Requeue requeue(const std::string& organisation, const std::string& reference, const audit::Context& by = {});
     // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter
     // whose body is gone can no longer be sent again.
     static int64_t forgetPayloads(store::Session& s, const store::Forget& f);

@@ -68,16 +68,17 @@ std::optional<ApiKey> ApiKeys::authenticate(std::string_view key) {
     // Looked up by hash, so response time says nothing about how close a guess was.
     std::string digest = hash(key);
     int64_t at = clock_();
-    std::vector<std::string> ids, organisations, names, keyRoles, users, statuses, userRoles;
+    std::vector<std::string> ids, organisations, names, keyRoles, users, statuses, userRoles, userNames;
     std::vector<int64_t> lastUsed;
     auto s = store_.session();
     // The user's status and role are read with the key on every call: disabling them stops it at once.
     s << "SELECT k.id, k.organisation, k.name, COALESCE(k.last_used_at, 0), k.role, COALESCE(k.user_id, ''), "
-         "COALESCE(u.status, ''), COALESCE(r.role, '') FROM api_keys k LEFT JOIN users u ON u.id = k.user_id "
+         "COALESCE(u.status, ''), COALESCE(r.role, ''), COALESCE(u.name, '') FROM api_keys k LEFT JOIN users u ON u.id "
+         "= k.user_id "
          "LEFT JOIN user_roles r ON r.user_id = k.user_id AND r.organisation = k.organisation WHERE k.key_hash = ? "
          "AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)",
         use(digest), use(at), into(ids), into(organisations), into(names), into(lastUsed), into(keyRoles), into(users),
-        into(statuses), into(userRoles), now;
+        into(statuses), into(userRoles), into(userNames), now;
     if (ids.empty()) return std::nullopt;
     const auto keyRole = roleFrom(keyRoles.front());
     if (!keyRole) return std::nullopt;
@@ -96,7 +97,7 @@ std::optional<ApiKey> ApiKeys::authenticate(std::string_view key) {
                 use(at), use(ids.front()), use(stale), now;
         });
     }
-    return ApiKey{ids.front(), organisations.front(), names.front(), role, users.front()};
+    return ApiKey{ids.front(), organisations.front(), names.front(), role, users.front(), userNames.front()};
 }
 
 bool ApiKeys::revoke(const std::string& id) {

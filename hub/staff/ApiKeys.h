@@ -25,6 +25,7 @@ struct ApiKey {
     std::string name;
     Role role = Role::staff; // what it may do: its own role, or its user's if that is less
     std::string userId;      // "" for a service key
+    std::string userName;    // its user's, as history shows who acted
 };
 
 // What `clinhub keys list` shows of a key: never the key, never its hash. Times are microseconds since the

@@ -266,7 +266,8 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE batches ADD COLUMN upload_claimed_until BIGINT",
          }},
         {10,
-         "staff identity: users, their role in each organisation, and keys that belong to a user or have a role",
+         "staff identity: users, their role in each organisation, keys that belong to a user or have a role; the "
+         "audit log",
          {
              R"(CREATE TABLE users (
                   id         TEXT PRIMARY KEY,
@@ -285,6 +286,24 @@ const std::vector<Migration>& migrations() {
              // Keys made before roles could do everything the staff API then offered: the staff role.
              "ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'staff'",
              "ALTER TABLE api_keys ADD COLUMN user_id TEXT",
+             // Append-only (audit::AuditLog): who did what to which record, from where, and how it ended.
+             R"(CREATE TABLE audit_log (
+                  id           TEXT PRIMARY KEY,
+                  seq          BIGINT NOT NULL,
+                  at           BIGINT NOT NULL,
+                  actor_kind   TEXT NOT NULL,
+                  actor_id     TEXT,
+                  actor_name   TEXT NOT NULL,
+                  address      TEXT,
+                  action       TEXT NOT NULL,
+                  organisation TEXT NOT NULL,
+                  resource     TEXT,
+                  nhs_number   TEXT,
+                  outcome      TEXT NOT NULL CHECK (outcome IN ('success', 'failure', 'refused')),
+                  detail       TEXT))",
+             "CREATE INDEX audit_log_organisation ON audit_log (organisation, at)",
+             "CREATE INDEX audit_log_patient ON audit_log (organisation, nhs_number, at) WHERE nhs_number IS NOT NULL",
+             "CREATE INDEX audit_log_actor ON audit_log (organisation, actor_id, at) WHERE actor_id IS NOT NULL",
          }},
     };
     return all;

@@ -101,7 +101,8 @@ std::string sample(const domain::MessageTemplate& message, const config::Config&
 BatchSelfBook::BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, SelfBook::Clock clock)
     : store_(store), runtime_(runtime), selfBook_(selfBook), clock_(std::move(clock)) {}
 
-Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsRequest& request) {
+Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsRequest& request,
+                            const audit::Context& by) {
     const auto runtime = runtime_.get();
     const auto& config = runtime->config();
     const auto org = config.organisations.find(organisation);
@@ -149,6 +150,7 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
             useRef(id), useRef(organisation), useRef(terms.rule), useRef(org->second.batchCsv), useRef(terms.message),
             useRef(inviteCode), useRef(inviteTerm), useRef(allowDecline), useRef(declineCode), useRef(declineTerm),
             use(at), use(at), now;
+        audit::AuditLog::append(s, {at, by.actor, by.action, organisation, id, {}, audit::Outcome::success, {}});
     });
     log::info("batch_created", {{"batch", id}, {"organisation", organisation}, {"rule", terms.rule}});
     return *find(organisation, id);
@@ -230,7 +232,8 @@ std::optional<Batch> BatchSelfBook::find(const std::string& organisation, const 
     }
 }
 
-Batch BatchSelfBook::upload(const std::string& organisation, const std::string& batchId, std::istream& csv) {
+Batch BatchSelfBook::upload(const std::string& organisation, const std::string& batchId, std::istream& csv,
+                            const audit::Context& by) {
     const auto runtime = runtime_.get();
     Batch before = [&] {
         auto s = store_.session();
@@ -403,6 +406,15 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
              "WHERE id = ?",
             useRef(headerJson), use(canSend), use(cannotSend), useRef(reasonsJson), use(t), use(t), useRef(batchId),
             now;
+        audit::AuditLog::append(s,
+                                {t,
+                                 by.actor,
+                                 by.action,
+                                 organisation,
+                                 batchId,
+                                 {},
+                                 audit::Outcome::success,
+                                 std::to_string(canSend) + " can be sent, " + std::to_string(cannotSend) + " cannot"});
     });
     log::info("batch_uploaded",
               {{"batch", batchId}, {"can_send", std::to_string(canSend)}, {"cannot_send", std::to_string(cannotSend)}});
@@ -430,7 +442,7 @@ void BatchSelfBook::writeRejected(const std::string& organisation, const std::st
     }
 }
 
-Batch BatchSelfBook::send(const std::string& organisation, const std::string& batchId) {
+Batch BatchSelfBook::send(const std::string& organisation, const std::string& batchId, const audit::Context& by) {
     bool started = false;
     store_.write([&](store::Session& s) {
         int64_t at = clock_();
@@ -439,6 +451,9 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
                  "AND state = 'ready' AND can_send > 0";
         update, use(at), use(at), useRef(batchId), useRef(organisation);
         started = update.execute() == 1;
+        if (started)
+            audit::AuditLog::append(s,
+                                    {at, by.actor, by.action, organisation, batchId, {}, audit::Outcome::success, {}});
     });
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");

@@ -69,11 +69,12 @@ public:
                   SelfBook::Clock clock = store::nowMicros);
 
     // Throws InvalidRequest (every problem with the terms), NotFound.
-    Batch create(const std::string& organisation, const BatchTermsRequest& terms);
+    Batch create(const std::string& organisation, const BatchTermsRequest& terms, const audit::Context& by = {});
     // Reads the list as it arrives and gives every row its verdict. Throws batch::FileError for a malformed
     // list (kept as the batch's uploadError, with no row kept), BookUnavailable, InvalidRequest once sending,
     // BatchBusy while another upload holds the batch (or when one took it over from this one).
-    Batch upload(const std::string& organisation, const std::string& batchId, std::istream& csv);
+    Batch upload(const std::string& organisation, const std::string& batchId, std::istream& csv,
+                 const audit::Context& by = {});
     // The largest list upload() takes (the config's http.max_upload_mb).
     [[nodiscard]] std::size_t maxUploadBytes() const;
     [[nodiscard]] std::optional<Batch> find(const std::string& organisation, const std::string& batchId);
@@ -81,7 +82,7 @@ public:
     void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);
     // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound,
     // BatchBusy while an upload holds the batch.
-    Batch send(const std::string& organisation, const std::string& batchId);
+    Batch send(const std::string& organisation, const std::string& batchId, const audit::Context& by = {});
     // Mints up to `max` links of one sending batch in one transaction; returns how many (0: none waiting).
     int mintPending(int max);
     // Retention: forgets what rows of batches finished and untouched before f.before hold of patients,

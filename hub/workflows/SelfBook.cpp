@@ -93,7 +93,7 @@ std::vector<std::string> SelfBook::slotTypes(const std::string& organisation, Ti
 }
 
 CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
-                                 const PatientDetails& patient) {
+                                 const PatientDetails& patient, const audit::Context& by) {
     const auto runtime = runtime_.get();
     const auto& config = runtime->config();
     auto org = config.organisations.find(organisation);
@@ -119,6 +119,8 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
         created = std::move(insertLinks(s, config, org->second, rule->second, invite,
                                         {{nhs.value, dob.value, mobile.value, patient.name}}, {}, at)
                                 .front());
+        audit::AuditLog::append(
+            s, {at, by.actor, by.action, organisation, created.link.id, nhs.value, audit::Outcome::success, {}});
     });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
     return created;
@@ -202,9 +204,12 @@ Link SelfBook::load(store::Session& s, const std::string& linkId) {
     return std::move(*link);
 }
 
-std::vector<Link> SelfBook::history(const std::string& organisation, const std::string& nhsNumber) {
+std::vector<Link> SelfBook::history(const std::string& organisation, const std::string& nhsNumber,
+                                    const audit::Context& by) {
     const auto nhs = kit::checkNhsNumber(nhsNumber);
     if (!nhs.ok()) throw InvalidRequest({{"nhs_number", nhs.problem}});
+    audit::AuditLog(store_, clock_)
+        .append({clock_(), by.actor, by.action, organisation, {}, nhs.value, audit::Outcome::success, "viewed"});
     auto s = store_.session();
     std::vector<Link> out;
     for (const auto& id : links::LinkRepository(s).idsOfPatient(organisation, nhs.value))
@@ -223,26 +228,32 @@ std::optional<Link> SelfBook::find(const std::string& organisation, const std::s
     }
 }
 
-bool SelfBook::expire(const std::string& organisation, const std::string& linkId) {
-    if (!find(organisation, linkId)) throw NotFound("no such link");
-    bool done = false;
-    store_.write([&](store::Session& s) {
-        const int64_t at = clock_();
-        links::LinkRepository repository(s);
-        done = repository.move(linkId, links::moves::expireByStaff, at);
-        if (done) repository.addEvent(linkId, at, "expired", "by staff");
-    });
-    return done;
+bool SelfBook::expire(const std::string& organisation, const std::string& linkId, const audit::Context& by) {
+    return staffMove(organisation, linkId, links::moves::expireByStaff, "expired", by);
 }
 
-bool SelfBook::remove(const std::string& organisation, const std::string& linkId) {
+bool SelfBook::remove(const std::string& organisation, const std::string& linkId, const audit::Context& by) {
+    return staffMove(organisation, linkId, links::moves::remove, "deleted", by);
+}
+
+bool SelfBook::staffMove(const std::string& organisation, const std::string& linkId, const links::Move& move,
+                         const std::string& event, const audit::Context& by) {
     if (!find(organisation, linkId)) throw NotFound("no such link");
     bool done = false;
     store_.write([&](store::Session& s) {
         const int64_t at = clock_();
         links::LinkRepository repository(s);
-        done = repository.move(linkId, links::moves::remove, at);
-        if (done) repository.addEvent(linkId, at, "deleted", "by staff");
+        done = repository.move(linkId, move, at);
+        if (!done) return;
+        repository.addEvent(linkId, at, event, "by " + by.actor.name);
+        audit::AuditLog::append(s, {at,
+                                    by.actor,
+                                    by.action,
+                                    organisation,
+                                    linkId,
+                                    repository.nhsNumberOf(linkId),
+                                    audit::Outcome::success,
+                                    {}});
     });
     return done;
 }

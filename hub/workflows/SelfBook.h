@@ -6,7 +6,9 @@
 // A link's states and moves: hub/links/LinkState.h; its rows: hub/links/LinkRepository.h.
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/links/Link.h"
+#include "hub/links/LinkState.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Forget.h"
 #include "hub/store/Store.h"
@@ -115,7 +117,9 @@ public:
     std::vector<std::string> slotTypes(const std::string& organisation, TimeRange range);
     // Validates, stores the link and queues its invite SMS in one transaction. Throws InvalidRequest,
     // NotFound.
-    CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
+    // Audited as `by`, in the same transaction.
+    CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
+                           const audit::Context& by = {});
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
     // inside the caller's transaction. The patients are validated already; one without a mobile gets no
     // SMS (the caller sends the link its own way). A vaccination invite gives each link its cohort member
@@ -124,11 +128,14 @@ public:
                                             const std::string& rule, const BatchInvite& invite,
                                             const std::vector<PatientDetails>& patients,
                                             const std::vector<std::string>& memberIds = {});
-    std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber);
+    // Every link of one patient; staff looking (`by`) is audited.
+    std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber,
+                              const audit::Context& by = {});
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
     // Stop a link working (the patient booked by phone). False when it cannot be: already booked, say.
-    bool expire(const std::string& organisation, const std::string& linkId);
-    bool remove(const std::string& organisation, const std::string& linkId);
+    // Both audited as `by`, whose name the link's history shows ("expired by Jo Bloggs").
+    bool expire(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
+    bool remove(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
     // Marks every link past its expiry; returns how many.
     int sweepExpired();
 
@@ -150,6 +157,9 @@ public:
 private:
     // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);
+    // A move staff make (expire, delete), with its event and audit entry; false when the link cannot make it.
+    bool staffMove(const std::string& organisation, const std::string& linkId, const links::Move& move,
+                   const std::string& event, const audit::Context& by);
     std::vector<CreatedLink> insertLinks(store::Session& session, const config::Config& config,
                                          const config::Organisation& organisation, const config::Rule& rule,
                                          const BatchInvite& invite, const std::vector<PatientDetails>& patients,

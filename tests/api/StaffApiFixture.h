@@ -112,9 +112,10 @@ protected:
         keys = std::make_unique<staff::ApiKeys>(*store);
         keyA = keys->create("A12345", "tests").key;
         keyB = keys->create("B99999", "tests").key;
-        api::addStaffApi(router, *selfBook, *outbox, *keys);
+        audit = std::make_unique<audit::AuditLog>(*store);
+        api::addStaffApi(router, *selfBook, *outbox, *keys, *audit);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
-        api::addBatchApi(router, *batches, *keys);
+        api::addBatchApi(router, *batches, *keys, *audit);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
@@ -151,6 +152,7 @@ protected:
     std::unique_ptr<workflows::SelfBook> selfBook;
     std::unique_ptr<workflows::BatchSelfBook> batches;
     std::unique_ptr<staff::ApiKeys> keys;
+    std::unique_ptr<audit::AuditLog> audit;
     std::string keyA;
     std::string keyB;
     metrics::Metrics metrics;

@@ -97,7 +97,8 @@ protected:
         community = std::make_unique<workflows::CommunityClinics>(*store, *current, *selfBook, *cohorts, clock);
         keys = std::make_unique<staff::ApiKeys>(*store);
         key = keys->create("V12345", "tests").key;
-        api::addVaccinationApi(router, *clinics, *cohorts, *community, *keys);
+        audit = std::make_unique<audit::AuditLog>(*store);
+        api::addVaccinationApi(router, *clinics, *cohorts, *community, *keys, *audit);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
@@ -180,6 +181,7 @@ protected:
     std::unique_ptr<workflows::Cohorts> cohorts;
     std::unique_ptr<workflows::CommunityClinics> community;
     std::unique_ptr<staff::ApiKeys> keys;
+    std::unique_ptr<audit::AuditLog> audit;
     std::string key;
     metrics::Metrics metrics;
     http::Router router;

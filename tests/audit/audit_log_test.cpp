@@ -1,0 +1,116 @@
+// The audit trail, on both stores: entries found by who, whose record and when; written with the change in
+// one transaction (a rolled-back change leaves none); and through the staff API, an entry for each change,
+// refusal and failure, and for a look at one patient's history, naming who acted.
+#include "hub/audit/AuditLog.h"
+#include "hub/staff/Users.h"
+#include "tests/api/StaffApiFixture.h"
+
+#include <gtest/gtest.h>
+
+namespace clinhub::test {
+namespace {
+
+using audit::Outcome;
+
+class AuditLogTest : public StaffApiFixture {
+protected:
+    std::vector<audit::Entry> entries(audit::Filter filter = {}) {
+        if (filter.organisation.empty()) filter.organisation = "A12345";
+        return audit->find(filter);
+    }
+};
+
+TEST_F(AuditLogTest, EntriesAreFoundByWhoActedWhosePatientAndWhen) {
+    const audit::Actor jo{"user", "usr_jo", "Jo Bloggs", "192.0.2.10"};
+    const audit::Actor robot{"key", "key_robot", "batch robot", "192.0.2.11"};
+    audit->append({1'000, jo, "createLink", "A12345", "lnk_1", "9995260182", Outcome::success, {}});
+    audit->append({2'000, robot, "createLink", "A12345", "lnk_2", "9994357869", Outcome::success, {}});
+    audit->append({3'000, jo, "expireLink", "A12345", "lnk_1", "9995260182", Outcome::failure, "HTTP 409"});
+    audit->append({4'000, jo, "expireLink", "B99999", "lnk_9", "9995260182", Outcome::success, {}});
+
+    EXPECT_EQ(entries().size(), 3U) << "one organisation's only";
+    const auto byJo = entries({"A12345", std::string("usr_jo")});
+    ASSERT_EQ(byJo.size(), 2U);
+    EXPECT_EQ(byJo[0].action, "createLink");
+    EXPECT_EQ(byJo[1].outcome, Outcome::failure);
+    EXPECT_EQ(byJo[1].detail, "HTTP 409");
+    EXPECT_EQ(byJo[1].actor.address, "192.0.2.10");
+    const auto patient = entries({"A12345", std::nullopt, std::string("9994357869")});
+    ASSERT_EQ(patient.size(), 1U);
+    EXPECT_EQ(patient[0].actor.name, "batch robot");
+    const auto window = entries({"A12345", std::nullopt, std::nullopt, 2'000, 3'000});
+    ASSERT_EQ(window.size(), 1U) << "from inclusive, to exclusive";
+    EXPECT_EQ(window[0].resource, "lnk_2");
+}
+
+TEST_F(AuditLogTest, AnEntryWrittenWithAChangeThatRollsBackIsGoneWithIt) {
+    EXPECT_THROW(store->write([&](store::Session& s) {
+        audit::AuditLog::append(s, {0, audit::Actor::hub(), "createLink", "A12345", "lnk_x", {}, Outcome::success, {}});
+        throw std::runtime_error("the change failed after its entry was written");
+    }),
+                 std::runtime_error);
+    EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(AuditLogTest, EveryChangeThroughTheApiIsWrittenWithWhoMadeIt) {
+    staff::Users users(*store);
+    const auto jo = users.create("Jo Bloggs", "jo@test-surgery.example");
+    users.grant(jo.id, "A12345", staff::Role::staff);
+    const auto joKey = keys->create("A12345", "jo's laptop", 0, staff::Role::staff, jo.id).key;
+
+    const auto created = createLink(joKey);
+    ASSERT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", joKey).status, 200);
+
+    const auto trail = entries({"A12345", jo.id});
+    ASSERT_EQ(trail.size(), 2U);
+    EXPECT_EQ(trail[0].action, "createLink");
+    EXPECT_EQ(trail[0].resource, created.id);
+    EXPECT_EQ(trail[0].nhsNumber, "9995260182");
+    EXPECT_EQ(trail[0].actor.kind, "user");
+    EXPECT_EQ(trail[0].actor.name, "Jo Bloggs");
+    EXPECT_EQ(trail[0].actor.address, "127.0.0.1");
+    EXPECT_EQ(trail[1].action, "expireLink");
+    EXPECT_EQ(trail[1].outcome, Outcome::success);
+    EXPECT_EQ(trail[1].nhsNumber, "9995260182");
+
+    const auto link = selfBook->find("A12345", created.id);
+    ASSERT_TRUE(link);
+    EXPECT_EQ(link->events.back().detail, "by Jo Bloggs") << "history names who expired it";
+}
+
+TEST_F(AuditLogTest, ARefusalAFailureAndALookAtAPatientAreWrittenToo) {
+    const auto viewer = keys->create("A12345", "front desk", 0, staff::Role::viewer).key;
+    const auto created = createLink();
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", viewer).status, 403);
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", keyA).status, 200);
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", keyA).status, 409)
+        << "expired already";
+    EXPECT_EQ(get("/api/v1/organisations/A12345/links?nhs_number=9995260182", viewer).status, 200);
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links", keyA, "{}").status, 422);
+
+    const auto trail = entries();
+    ASSERT_EQ(trail.size(), 6U);
+    EXPECT_EQ(trail[0].action, "createLink");
+    EXPECT_EQ(trail[1].outcome, Outcome::refused);
+    EXPECT_EQ(trail[1].actor.name, "front desk");
+    EXPECT_EQ(trail[1].detail, "this needs the staff role; the API key has the viewer role");
+    EXPECT_EQ(trail[2].outcome, Outcome::success);
+    EXPECT_EQ(trail[3].outcome, Outcome::failure);
+    EXPECT_EQ(trail[3].detail, "HTTP 409");
+    EXPECT_EQ(trail[4].action, "linkHistory");
+    EXPECT_EQ(trail[4].nhsNumber, "9995260182");
+    EXPECT_EQ(trail[4].detail, "viewed");
+    EXPECT_EQ(trail[5].action, "createLink");
+    EXPECT_EQ(trail[5].outcome, Outcome::failure);
+    EXPECT_EQ(trail[5].detail, "HTTP 422");
+}
+
+TEST_F(AuditLogTest, AnotherOrganisationsKeyLeavesNoEntryInThisOne) {
+    const auto created = createLink();
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", keyB).status, 404);
+    EXPECT_EQ(entries().size(), 1U) << "only the link's creation";
+    EXPECT_TRUE(entries({"B99999"}).empty());
+}
+
+} // namespace
+} // namespace clinhub::test
