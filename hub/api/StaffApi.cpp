@@ -4,6 +4,7 @@
 #include "hub/api/BatchApi.h"
 #include "hub/api/VaccinationApi.h"
 
+#include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/DateTimeFormatter.h>
@@ -44,6 +45,7 @@ const std::string kLink = kLinks + "/{id}";
 const std::string kMessages = kOrganisation + "/messages";
 const std::string kMessageStates[] = {"queued", "sending", "sent", "failed"};
 constexpr int kMaxMessages = 500;
+constexpr int kMaxAuditEntries = 1000;
 
 // ---- JSON shapes ------------------------------------------------------------------------------------------
 
@@ -134,7 +136,47 @@ std::string dateText(std::chrono::sys_days day) { return kit::isoDate(day); }
 
 class StaffApi {
 public:
-    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox) : selfBook_(selfBook), outbox_(outbox) {}
+    StaffApi(workflows::SelfBook& selfBook, outbox::Outbox& outbox, audit::AuditLog& audit)
+        : selfBook_(selfBook), outbox_(outbox), audit_(audit) {}
+
+    // The organisation's audit trail, oldest first: by who acted, whose record, and the days from and to
+    // (UK dates, both included).
+    void auditTrail(const audit::Context& /*by*/, Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        audit::Filter filter{request.param("ods")};
+        filter.actorId = request.query("user");
+        if (const auto nhs = request.query("nhs_number")) {
+            const auto checked = kit::checkNhsNumber(*nhs);
+            if (!checked.ok()) errors.push_back({"nhs_number", checked.problem});
+            filter.nhsNumber = checked.value;
+        }
+        const auto from = dateQuery(request, "from", std::chrono::sys_days{}, errors);
+        const auto to = dateQuery(request, "to", std::chrono::sys_days{}, errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        if (request.query("from")) filter.from = kit::ukMidnight(dateText(*from)) * 1'000'000;
+        if (request.query("to")) filter.to = kit::ukMidnight(dateText(*to + std::chrono::days(1))) * 1'000'000;
+        filter.limit = kMaxAuditEntries;
+        Array::Ptr list = new Array;
+        for (const auto& e : audit_.find(filter)) {
+            auto entry = object();
+            entry->set("at", isoUtc(e.at));
+            auto actor = object();
+            actor->set("kind", e.actor.kind);
+            actor->set("id", e.actor.id);
+            actor->set("name", e.actor.name);
+            actor->set("address", e.actor.address);
+            entry->set("actor", actor);
+            entry->set("action", e.action);
+            entry->set("resource", e.resource);
+            entry->set("nhs_number", e.nhsNumber);
+            entry->set("outcome", std::string(audit::toString(e.outcome)));
+            entry->set("detail", e.detail);
+            list->add(entry);
+        }
+        auto body = object();
+        body->set("entries", list);
+        response.json(body);
+    }
 
     void slotTypes(const audit::Context& /*by*/, Request& request, Response& response) {
         std::vector<FieldError> errors;
@@ -279,6 +321,7 @@ private:
 
     workflows::SelfBook& selfBook_;
     outbox::Outbox& outbox_;
+    audit::AuditLog& audit_;
 };
 
 const std::vector<Route<StaffApi>>& table() {
@@ -291,6 +334,7 @@ const std::vector<Route<StaffApi>>& table() {
         {{"POST", kLink + "/expire", Role::staff, "expireLink", true}, &StaffApi::expireLink},
         {{"GET", kMessages, Role::viewer, "listMessages"}, &StaffApi::messages},
         {{"POST", kMessages + "/{reference}/requeue", Role::staff, "requeueMessage", true}, &StaffApi::requeueMessage},
+        {{"GET", kOrganisation + "/audit", Role::admin, "listAuditEntries"}, &StaffApi::auditTrail},
     };
     return all;
 }
@@ -311,7 +355,7 @@ const std::vector<RouteName>& staffApiRoutes() {
 
 void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys,
                  audit::AuditLog& audit) {
-    addRoutes(router, keys, audit, std::make_shared<StaffApi>(selfBook, outbox), table());
+    addRoutes(router, keys, audit, std::make_shared<StaffApi>(selfBook, outbox, audit), table());
 }
 
 } // namespace clinhub::api

@@ -64,10 +64,13 @@ std::vector<api::RouteName> without(const std::vector<api::RouteName>& all,
     return out;
 }
 
-TEST(RouteRoles, ReadsNeedTheViewerRoleAndEveryChangeTheStaffRole) {
-    for (const auto& route : api::staffApiRoutes())
-        EXPECT_EQ(route.needs, route.method == "GET" ? Role::viewer : Role::staff)
-            << route.method << " " << route.pattern;
+TEST(RouteRoles, ReadsNeedTheViewerRoleEveryChangeTheStaffRoleAndTheAuditTrailAnAdmin) {
+    for (const auto& route : api::staffApiRoutes()) {
+        const Role expected = route.pattern.ends_with("/audit") ? Role::admin
+                              : route.method == "GET"           ? Role::viewer
+                                                                : Role::staff;
+        EXPECT_EQ(route.needs, expected) << route.method << " " << route.pattern;
+    }
 }
 
 class StaffRouteRoles : public StaffApiFixture {};

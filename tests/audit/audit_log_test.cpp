@@ -24,7 +24,7 @@ TEST_F(AuditLogTest, EntriesAreFoundByWhoActedWhosePatientAndWhen) {
     const audit::Actor jo{"user", "usr_jo", "Jo Bloggs", "192.0.2.10"};
     const audit::Actor robot{"key", "key_robot", "batch robot", "192.0.2.11"};
     audit->append({1'000, jo, "createLink", "A12345", "lnk_1", "9995260182", Outcome::success, {}});
-    audit->append({2'000, robot, "createLink", "A12345", "lnk_2", "9994357869", Outcome::success, {}});
+    audit->append({2'000, robot, "createLink", "A12345", "lnk_2", "9990000018", Outcome::success, {}});
     audit->append({3'000, jo, "expireLink", "A12345", "lnk_1", "9995260182", Outcome::failure, "HTTP 409"});
     audit->append({4'000, jo, "expireLink", "B99999", "lnk_9", "9995260182", Outcome::success, {}});
 
@@ -35,7 +35,7 @@ TEST_F(AuditLogTest, EntriesAreFoundByWhoActedWhosePatientAndWhen) {
     EXPECT_EQ(byJo[1].outcome, Outcome::failure);
     EXPECT_EQ(byJo[1].detail, "HTTP 409");
     EXPECT_EQ(byJo[1].actor.address, "192.0.2.10");
-    const auto patient = entries({"A12345", std::nullopt, std::string("9994357869")});
+    const auto patient = entries({"A12345", std::nullopt, std::string("9990000018")});
     ASSERT_EQ(patient.size(), 1U);
     EXPECT_EQ(patient[0].actor.name, "batch robot");
     const auto window = entries({"A12345", std::nullopt, std::nullopt, 2'000, 3'000});
@@ -103,6 +103,32 @@ TEST_F(AuditLogTest, ARefusalAFailureAndALookAtAPatientAreWrittenToo) {
     EXPECT_EQ(trail[5].action, "createLink");
     EXPECT_EQ(trail[5].outcome, Outcome::failure);
     EXPECT_EQ(trail[5].detail, "HTTP 422");
+}
+
+TEST_F(AuditLogTest, AnAdminReadsTheTrailNarrowedByPatientAndDay) {
+    const auto admin = keys->create("A12345", "practice manager", 0, staff::Role::admin).key;
+    createLink();
+    EXPECT_EQ(post("/api/v1/organisations/A12345/links", keyA, linkBody("999 000 0018")).status, 201);
+    EXPECT_EQ(get("/api/v1/organisations/A12345/audit", keyA).status, 403) << "staff do not read the trail";
+
+    const auto all = get("/api/v1/organisations/A12345/audit", admin);
+    ASSERT_EQ(all.status, 200) << all.body;
+    EXPECT_EQ(all.json()->getArray("entries")->size(), 3U) << "two links made, one look refused";
+    const auto one = get("/api/v1/organisations/A12345/audit?nhs_number=999%20000%200018", admin);
+    ASSERT_EQ(one.status, 200) << one.body;
+    const auto entries = one.json()->getArray("entries");
+    ASSERT_EQ(entries->size(), 1U);
+    const auto entry = entries->getObject(0);
+    EXPECT_EQ(entry->getValue<std::string>("action"), "createLink");
+    EXPECT_EQ(entry->getValue<std::string>("nhs_number"), "9990000018");
+    EXPECT_EQ(entry->getObject("actor")->getValue<std::string>("name"), "tests");
+    EXPECT_EQ(entry->getValue<std::string>("outcome"), "success");
+
+    const auto before = get("/api/v1/organisations/A12345/audit?to=2000-01-01", admin);
+    ASSERT_EQ(before.status, 200);
+    EXPECT_EQ(before.json()->getArray("entries")->size(), 0U);
+    EXPECT_EQ(get("/api/v1/organisations/A12345/audit?nhs_number=123", admin).status, 422);
+    EXPECT_EQ(get("/api/v1/organisations/A12345/audit?from=soon", admin).status, 422);
 }
 
 TEST_F(AuditLogTest, AnotherOrganisationsKeyLeavesNoEntryInThisOne) {
