@@ -2,6 +2,7 @@
 
 #include "hub/app/Hub.h"
 #include "hub/app/OpenStore.h"
+#include "hub/audit/AuditLog.h"
 #include "hub/batch/BatchRows.h"
 #include "hub/cli/Options.h"
 #include "hub/config/Loader.h"
@@ -15,6 +16,7 @@
 #include "hub/workflows/SelfBook.h"
 
 #include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
@@ -22,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
@@ -30,6 +33,7 @@
 #include <fstream>
 #include <functional>
 #include <iomanip>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -451,6 +455,51 @@ int keysRevoke(const Options& options, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
+// A UK date as the first microsecond of that day (`nextDay`: of the day after), or nullopt when malformed.
+std::optional<int64_t> ukDayStart(const std::string& date, bool nextDay) {
+    const auto day = kit::parseDate(date);
+    if (!day) return std::nullopt;
+    const auto start = std::chrono::sys_days(*day) + std::chrono::days(nextDay ? 1 : 0);
+    return kit::ukMidnight(kit::isoDate(start)) * 1'000'000;
+}
+
+int auditList(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    audit::Filter filter{*options.value("--org")};
+    filter.actorId = options.value("--user");
+    if (const auto nhs = options.value("--nhs-number")) {
+        const auto checked = kit::checkNhsNumber(*nhs);
+        if (!checked.ok()) {
+            err << "clinhub audit: --nhs-number: " << checked.problem << '\n';
+            return kUsage;
+        }
+        filter.nhsNumber = checked.value;
+    }
+    for (const auto& [option, next] : {std::pair{"--from", false}, std::pair{"--to", true}}) {
+        const auto text = options.value(option);
+        if (!text) continue;
+        const auto at = ukDayStart(*text, next);
+        if (!at) {
+            err << "clinhub audit: " << option << " takes a date, YYYY-MM-DD\n";
+            return kUsage;
+        }
+        (next ? filter.to : filter.from) = *at;
+    }
+    filter.limit = std::numeric_limits<int>::max();
+    auto store = openStore(*config, err);
+    if (!store) return kFailed;
+    batch::CsvWriter csv(out, batch::CsvWriter::Cells::forSpreadsheets);
+    csv.write({"at", "actor_kind", "actor_id", "actor_name", "address", "action", "resource", "nhs_number", "outcome",
+               "detail"});
+    for (const auto& e : audit::AuditLog(*store).find(filter))
+        csv.write({Poco::DateTimeFormatter::format(Poco::Timestamp(e.at), "%Y-%m-%dT%H:%M:%SZ"), e.actor.kind,
+                   e.actor.id, e.actor.name, e.actor.address, e.action, e.resource, e.nhsNumber,
+                   std::string(audit::toString(e.outcome)), e.detail});
+    return 0;
+}
+
 int linksCreate(const Options& options, std::ostream& out, std::ostream& err) {
     const auto path = options.value("--config");
     const auto org = options.value("--org");
@@ -751,6 +800,15 @@ const std::map<std::string, Verb>& verbs() {
           "down, and it stops when they are disabled. Without --user it is a service key.",
           {{"--config", "--org"}, {"--name", "--expires-in", "--role", "--user"}},
           keysCreate}},
+        {"audit",
+         {"clinhub audit --config FILE --org ODS [--user ID] [--nhs-number N] [--from DATE] [--to DATE]",
+          "print an organisation's audit trail as CSV",
+          "Prints the audit trail of ODS, oldest first, as CSV: when, who acted (kind, id, name, address), the\n"
+          "action (the staff API operation), what it acted on, the patient touched, the outcome and why.\n"
+          "--user narrows to one user (usr_…) or service key (key_…), --nhs-number to one patient, --from and\n"
+          "--to to days (UK dates, both included).",
+          {{"--config", "--org"}, {"--user", "--nhs-number", "--from", "--to"}},
+          auditList}},
         {"users create",
          {kUsersCreateUsage,
           "add a member of staff, or give one a role in an organisation",

@@ -4,6 +4,7 @@
 #include "hub/audit/AuditLog.h"
 #include "hub/staff/Users.h"
 #include "tests/api/StaffApiFixture.h"
+#include "tests/staff/RunCli.h"
 
 #include <gtest/gtest.h>
 
@@ -136,6 +137,32 @@ TEST_F(AuditLogTest, AnotherOrganisationsKeyLeavesNoEntryInThisOne) {
     EXPECT_EQ(post("/api/v1/organisations/A12345/links/" + created.id + "/expire", keyB).status, 404);
     EXPECT_EQ(entries().size(), 1U) << "only the link's creation";
     EXPECT_TRUE(entries({"B99999"}).empty());
+}
+
+TEST_F(AuditLogTest, TheCommandLinePrintsTheTrailAsCsvNarrowedLikeTheApi) {
+    const audit::Actor jo{"user", "usr_jo", "Jo Bloggs", "192.0.2.10"};
+    audit->append({store::nowMicros(), jo, "createLink", "A12345", "lnk_1", "9995260182", Outcome::success, {}});
+    audit->append(
+        {store::nowMicros(), jo, "expireLink", "A12345", "lnk_2", "9990000018", Outcome::failure, "=HTTP 409"});
+    const std::string config = dir.file("audit.yaml");
+    std::ofstream(config) << "hub:\n  store: \"" + db.url() +
+                                 "\"\norganisations:\n  A12345:\n    name: Test Surgery\n    route: {}\n";
+
+    const auto all = runCli("audit --config " + config + " --org A12345");
+    ASSERT_EQ(all.status, 0) << all.err;
+    EXPECT_TRUE(all.out.starts_with("\"at\",\"actor_kind\",\"actor_id\",\"actor_name\"")) << all.out;
+    EXPECT_NE(all.out.find("\"user\",\"usr_jo\",\"Jo Bloggs\",\"192.0.2.10\",\"createLink\",\"lnk_1\",\"9995260182\","
+                           "\"success\""),
+              std::string::npos)
+        << all.out;
+    EXPECT_NE(all.out.find("\"'=HTTP 409\""), std::string::npos) << "a cell a spreadsheet would run is defused";
+
+    const auto one = runCli("audit --config " + config + " --org A12345 --nhs-number '999 000 0018'");
+    ASSERT_EQ(one.status, 0) << one.err;
+    EXPECT_EQ(one.out.find("lnk_1"), std::string::npos) << one.out;
+    EXPECT_NE(one.out.find("lnk_2"), std::string::npos) << one.out;
+    EXPECT_EQ(runCli("audit --config " + config + " --org A12345 --from yesterday").status, 2);
+    EXPECT_EQ(runCli("audit --config " + config + " --org A12345 --nhs-number 123").status, 2);
 }
 
 } // namespace
