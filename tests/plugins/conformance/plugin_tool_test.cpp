@@ -92,12 +92,18 @@ TEST_F(PluginTool, InfoRefusesAFileThatIsNotAPlugin) {
 }
 
 TEST_F(PluginTool, CheckReportsEachProblemAtItsLineAndColumn) {
-    const std::string bad = write("bad.json", "{\n  \"url\": \"ftp://sms.example.org\",\n  \"body\": \"x\",\n"
-                                              "  \"provider_id\": \"/id\",\n  \"timeout_ms\": 0\n}\n");
-    const auto r = tool({"check", HTTP_SMS_PLUGIN, "--config", bad});
+    // The schema's problem first; the plugin's own check runs on a section that passes it, as in the hub.
+    const std::string outOfRange = write("range.json", "{\n  \"url\": \"https://sms.example.org\",\n  \"body\": "
+                                                       "\"x\",\n  \"provider_id\": \"/id\",\n  \"timeout_ms\": 0\n}\n");
+    const auto r = tool({"check", HTTP_SMS_PLUGIN, "--config", outOfRange});
     EXPECT_EQ(r.status, 1) << r.output;
-    EXPECT_NE(r.output.find(bad + ":2:"), std::string::npos) << "the url, at its line: " << r.output;
-    EXPECT_NE(r.output.find(bad + ":5:"), std::string::npos) << "the timeout, at its line: " << r.output;
+    EXPECT_NE(r.output.find(outOfRange + ":5:"), std::string::npos) << "the timeout, at its line: " << r.output;
+    const std::string ftp = write("ftp.json", "{\n  \"url\": \"ftp://sms.example.org\",\n  \"body\": \"x\",\n"
+                                              "  \"provider_id\": \"/id\"\n}\n");
+    const auto plugin = tool({"check", HTTP_SMS_PLUGIN, "--config", ftp});
+    EXPECT_EQ(plugin.status, 1) << plugin.output;
+    EXPECT_NE(plugin.output.find(ftp + ":2:"), std::string::npos) << "the url, at its line: " << plugin.output;
+    EXPECT_NE(plugin.output.find("plugin 'http-sms': "), std::string::npos) << plugin.output;
 
     const auto good = tool({"check", HTTP_SMS_PLUGIN, "--config", smsConfig("http://127.0.0.1:9")});
     EXPECT_EQ(good.status, 0) << good.output;
