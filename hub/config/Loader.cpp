@@ -115,8 +115,10 @@ private:
             const std::string json = toJson(section, schema);
             sections[entry.key] = json;
             if (plugin->checkConfig) pluginChecks(*plugin, section, owner, json);
-            if (plugin->kinds.count(Kind::sms) != 0 && problems_.size() == before)
+            if (plugin->kinds.count(Kind::sms) != 0 && problems_.size() == before) {
                 smsLimits[entry.key] = smsMaxCharacters(*plugin, json);
+                if (!plugin->maxCharacters || plugin->maxCharacters(json) <= 0) undeclared_.insert(entry.key);
+            }
         } catch (const Poco::Exception& e) {
             // A keyword holding the wrong kind of JSON value ("minimum": "five"): Poco says which conversion.
             report(pluginName->mark,
@@ -244,11 +246,13 @@ private:
                         domain::renderSample(parsed, scalar(name), scalar(title),
                                              publicUrl && publicUrl->isScalar() ? publicUrl->text : Http{}.publicUrl));
                     if (length.characters > limit)
-                        report(text.mark, entry.key + " comes to about " + std::to_string(length.characters) +
-                                              " characters as sent (with a link, a name, a day and a place), but " +
-                                              (setBy.empty() ? std::string("an SMS connector that declares no limit")
-                                                             : "the routed SMS connector '" + setBy + "'") +
-                                              " sends at most " + std::to_string(limit));
+                        report(text.mark,
+                               entry.key + " comes to about " + std::to_string(length.characters) +
+                                   " characters as sent (with a link, a name, a day and a place), but " +
+                                   (setBy.empty() ? std::string("SMS connectors that declare no limit send")
+                                                  : "the routed SMS connector '" + setBy + "' sends") +
+                                   " at most " + std::to_string(limit) +
+                                   (undeclared_.count(setBy) != 0 ? " (it declares no limit: the default)" : ""));
                 } catch (const domain::TemplateError& e) {
                     // At the value's start: escapes and folded lines make a column inside it guesswork, so
                     // the message counts characters into the text instead.
@@ -282,6 +286,7 @@ private:
                               "' implements only " + kindList(plugin->kinds) + ", not " + toString(kind));
     }
 
+    std::set<std::string> undeclared_; // SMS connectors whose plugin declares no limit: they get the default
     const YamlNode& root_;
     const PluginCatalog& plugins_;
     std::string baseDirectory_;

@@ -456,7 +456,8 @@ TEST(ConfigLoader, AnSmsConnectorThatDeclaresNoLimitGetsTheDefault) {
                              std::string(900, 'a') + " {{url}}\"\n");
     ASSERT_THAT(problems(loaded),
                 ElementsAre("12:23: invite_sms comes to about 968 characters as sent (with a link, a name, a day and "
-                            "a place), but an SMS connector that declares no limit sends at most 918"));
+                            "a place), but the routed SMS connector 'gw' sends at most 918 (it declares no limit: the "
+                            "default)"));
 }
 
 // The pattern takes up to five digits; serve would then fail at start, naming no line.
@@ -635,7 +636,7 @@ TEST(ConfigLoader, UnknownPluginSuggestsTheNearestAndListsTheAvailable) {
     yaml.replace(yaml.find("plugin: local-book"), 18, "plugin: local-bok");
     EXPECT_THAT(problems(yaml),
                 ElementsAre("3:13: unknown plugin 'local-bok'; did you mean 'local-book'? (available: "
-                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify' and 'smtp-email')"));
+                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify', 'short-sms' and 'smtp-email')"));
 }
 
 TEST(ConfigLoader, UnknownPluginWhenNoneWereFound) {
