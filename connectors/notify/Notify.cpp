@@ -40,6 +40,9 @@ public:
         notify::Config::check(json, errors);
     }
 
+    // Notify refuses a text message of more than 918 characters, whatever the service.
+    static int maxCharacters(const std::string& /*configJson*/) { return 918; }
+
     Result send(const clinhub::Sms& sms, std::string& providerId) override {
         if (config_.smsTemplateId.empty()) return Result::permanent("no sms_template_id is configured");
         if (sms.to.empty()) return Result::permanent("message has no recipient");

@@ -100,11 +100,13 @@ Result errorAnswer(long status, const std::string& body, const std::string& what
     if (status == 401 || status == 403)
         return Result::permanent(head + ": check the API key (the service id and secret of a live key) and that "
                                         "this machine's clock is within 30 seconds of the real time");
+    // Notify documents a 429 (RateLimitError, TooManyRequestsError) as refusing the request outright: the
+    // message was not taken, so the hub may move on without asking after it.
     if (status == 429)
-        return Result::retryable(head + ": " +
-                                 (error == "TooManyRequestsError" ? "the service's daily limit is used up"
-                                                                  : "the per-minute rate limit is exceeded") +
-                                 "; retry after a pause");
+        return Result::retryableNotSent(head + ": " +
+                                        (error == "TooManyRequestsError" ? "the service's daily limit is used up"
+                                                                         : "the per-minute rate limit is exceeded") +
+                                        "; retry after a pause");
     if (status >= 500 || status == 408)
         return Result::retryable("Notify failed on the " + what + " (HTTP " + std::to_string(status) + detail +
                                  "); retry later");

@@ -3,7 +3,10 @@
 //
 // Failures are sorted the way SMTP sorts them: a 4xx reply, a refused connection or a timeout is
 // retryable; a 5xx reply (bad password, mailbox unavailable) is permanent with the server's text; a TLS
-// handshake that fails is permanent (retrying will meet the same certificate). Addresses and bodies are
+// handshake that fails is permanent (retrying will meet the same certificate). A retryable failure is "not
+// sent" (plugin.h) when the server refused the message in words, or anything went wrong before the body
+// was handed over: only a failure after the body went and before the server's answer to it may have
+// left the message with the server. Addresses and bodies are
 // never logged, and a server's reply is quoted with the recipient's address blanked out.
 #include <clinhub/kit/Scrub.hpp>
 #include <clinhub/plugin.hpp>
@@ -117,7 +120,10 @@ public:
         if (!smtpemail::plainAddress(email.to)) return Result::permanent("the recipient is not a plain email address");
         const std::string messageId = smtpemail::messageIdFor(email.reference, config_.from);
         Result r = deliver(email.to, smtpemail::compose(config_, email, messageId));
-        if (!r.ok()) return {r.status, "send " + email.reference + ": " + r.message};
+        if (!r.ok()) {
+            r.message = "send " + email.reference + ": " + r.message;
+            return r;
+        }
         providerId = messageId.substr(1, messageId.size() - 2);
         host_.info("email sent: reference=" + email.reference + " message id=" + providerId);
         return r;
@@ -154,6 +160,9 @@ private:
     }
 
     Result deliver(const std::string& to, const std::string& message) {
+        // Set once the body starts to go: from then until the server's answer, a broken connection may
+        // have left the message with the server.
+        bool bodyGone = false;
         try {
             Poco::Net::StreamSocket socket;
             socket.connect(Poco::Net::SocketAddress(config_.host, config_.port), span(config_.connectTimeout));
@@ -169,6 +178,7 @@ private:
             session.command("RCPT TO", "RCPT TO:", "<" + to + ">", 2);
             session.command("DATA", "DATA", "", 3);
             std::istringstream in(message);
+            bodyGone = true;
             session.sendMessage(in); // dot-stuffs, ends with CRLF.CRLF, throws on a refusal
             try {
                 session.close();
@@ -177,29 +187,37 @@ private:
             }
             return Result::success();
         } catch (const Refused& r) {
-            return classify(r.status, redact(r.text, to));
+            return classify(r.status, redact(r.text, to), bodyGone);
         } catch (const Poco::Net::SMTPException& e) {
-            return classify(e.code(), redact(e.message(), to));
+            // A reply refusing the message, even to its body: the server said it did not take it.
+            return classify(e.code(), redact(e.message(), to), bodyGone);
         } catch (const Poco::Net::SSLException& e) {
             return Result::permanent(
                 where_ + ": TLS handshake failed (check the server's certificate, or tls.ca_file): " + e.message());
         } catch (const Poco::TimeoutException&) {
-            return Result::retryable(where_ + ": timed out waiting for the server");
+            return lost(bodyGone, where_ + ": timed out waiting for the server");
         } catch (const Poco::Net::ConnectionRefusedException&) {
-            return Result::retryable(where_ + ": connection refused");
+            return Result::retryableNotSent(where_ + ": connection refused");
         } catch (const Poco::Exception& e) {
-            return Result::retryable(where_ + ": " + e.displayText());
+            return lost(bodyGone, where_ + ": " + e.displayText());
         }
+    }
+
+    // A connection that failed without an answer: possibly sent only once the body had started to go.
+    static Result lost(bool bodyGone, const std::string& why) {
+        return bodyGone ? Result::retryable(why) : Result::retryableNotSent(why);
     }
 
     // The server's reply may repeat what it was sent (a recipient, a line of the body): it reaches logs and
     // staff only scrubbed of anything shaped like a patient detail.
-    [[nodiscard]] Result classify(int status, const std::string& text) const {
+    [[nodiscard]] Result classify(int status, const std::string& text, bool bodyGone) const {
         std::string message = where_ + ": " + clinhub::kit::scrub(text, 300);
         while (!message.empty() && (message.back() == '\r' || message.back() == '\n'))
             message.pop_back();
         if (status / 100 == 5) return Result::permanent(message);
-        return Result::retryable(message);
+        // A 4xx is the server's word that it did not take the message; anything else is no clear answer.
+        if (status / 100 == 4) return Result::retryableNotSent(message);
+        return lost(bodyGone, message);
     }
 
     clinhub::Host host_;

@@ -76,6 +76,9 @@ struct Connector {
     std::string plugin;
     std::string configJson; // the section as JSON, after ${VAR} substitution and schema validation
     int ratePerMinute = 0;  // 0: no limit; else the most calls a minute, across all outbox workers
+    // An SMS connector's longest message in characters (what its plugin declares for this section, or the
+    // ABI's default); 0 for a connector that sends no SMS.
+    int smsMaxCharacters = 0;
     Mark mark;
 };
 

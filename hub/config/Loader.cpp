@@ -4,6 +4,7 @@
 #include "hub/config/Text.h"
 #include "hub/config/YamlTree.h"
 #include "hub/domain/MessageTemplate.h"
+#include "hub/domain/SmsLength.h"
 
 #include <Poco/Exception.h>
 
@@ -78,6 +79,8 @@ public:
 
     // Each connector's section as its plugin will receive it.
     std::map<std::string, std::string> sections;
+    // Each SMS connector's longest message, as its plugin declares it for that section.
+    std::map<std::string, int> smsLimits;
 
 private:
     void report(const Mark& mark, std::string message) { problems_.push_back({mark, std::move(message)}); }
@@ -112,6 +115,10 @@ private:
             const std::string json = toJson(section, schema);
             sections[entry.key] = json;
             if (plugin->checkConfig) pluginChecks(*plugin, section, owner, json);
+            if (plugin->kinds.count(Kind::sms) != 0 && problems_.size() == before) {
+                smsLimits[entry.key] = smsMaxCharacters(*plugin, json);
+                if (!plugin->maxCharacters || plugin->maxCharacters(json) <= 0) undeclared_.insert(entry.key);
+            }
         } catch (const Poco::Exception& e) {
             // A keyword holding the wrong kind of JSON value ("minimum": "five"): Poco says which conversion.
             report(pluginName->mark,
@@ -195,18 +202,57 @@ private:
                    "'immunisations' to a connector that looks them up");
     }
 
-    // Each rule's SMS texts, through the scanner that renders them.
+    // The shortest limit of the SMS connectors the organisation routes to (any may carry a message after a
+    // failover), and the one that sets it; the ABI's default when none declares one.
+    std::pair<int, std::string> smsLimit(const YamlNode& organisation) const {
+        const YamlNode* route = organisation.find("route");
+        const YamlNode* sms = route && route->isMap() ? route->find("sms") : nullptr;
+        std::vector<const YamlNode*> names;
+        if (sms && sms->isScalar()) names.push_back(sms);
+        if (sms)
+            for (const auto& item : sms->items)
+                names.push_back(&item);
+        std::pair<int, std::string> shortest{CLINHUB_SMS_DEFAULT_MAX_CHARACTERS, ""};
+        bool any = false;
+        for (const YamlNode* name : names) {
+            const auto limit = name->isScalar() ? smsLimits.find(name->text) : smsLimits.end();
+            if (limit == smsLimits.end()) continue;
+            if (!any || limit->second < shortest.first) shortest = {limit->second, limit->first};
+            any = true;
+        }
+        return shortest;
+    }
+
+    // Each rule's SMS texts, through the scanner that renders them, and measured as a patient would get them
+    // against what the routed connectors can send.
     void messageTemplates(const YamlNode& organisation) {
         const YamlNode* rules = organisation.find("rules");
         if (!rules || !rules->isMap()) return;
+        const auto [limit, setBy] = smsLimit(organisation);
+        const YamlNode* name = organisation.find("name");
+        const YamlNode* hub = root_.find("hub");
+        const YamlNode* publicUrl = hub && hub->isMap() ? hub->find("public_url") : nullptr;
         for (const auto& rule : rules->entries) {
             const YamlNode* templates = rule.value.isMap() ? rule.value.find("templates") : nullptr;
             if (!templates || !templates->isMap()) continue;
+            const YamlNode* title = rule.value.find("title");
             for (const auto& entry : templates->entries) {
                 const YamlNode& text = entry.value;
                 if (!text.isScalar() || text.broken) continue;
                 try {
-                    domain::scanTemplate(text.text, domain::placeholdersOf(entry.key));
+                    const auto parsed = domain::scanTemplate(text.text, domain::placeholdersOf(entry.key));
+                    if (!entry.key.ends_with("_sms")) continue;
+                    const auto length = domain::smsLength(
+                        domain::renderSample(parsed, scalar(name), scalar(title),
+                                             publicUrl && publicUrl->isScalar() ? publicUrl->text : Http{}.publicUrl));
+                    if (length.characters > limit)
+                        report(text.mark,
+                               entry.key + " comes to about " + std::to_string(length.characters) +
+                                   " characters as sent (with a link, a name, a day and a place), but " +
+                                   (setBy.empty() ? std::string("SMS connectors that declare no limit send")
+                                                  : "the routed SMS connector '" + setBy + "' sends") +
+                                   " at most " + std::to_string(limit) +
+                                   (undeclared_.count(setBy) != 0 ? " (it declares no limit: the default)" : ""));
                 } catch (const domain::TemplateError& e) {
                     // At the value's start: escapes and folded lines make a column inside it guesswork, so
                     // the message counts characters into the text instead.
@@ -215,6 +261,8 @@ private:
             }
         }
     }
+
+    static std::string scalar(const YamlNode* node) { return node && node->isScalar() ? node->text : ""; }
 
     void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {
         const YamlNode* connectors = root_.find("connectors");
@@ -238,6 +286,7 @@ private:
                               "' implements only " + kindList(plugin->kinds) + ", not " + toString(kind));
     }
 
+    std::set<std::string> undeclared_; // SMS connectors whose plugin declares no limit: they get the default
     const YamlNode& root_;
     const PluginCatalog& plugins_;
     std::string baseDirectory_;
@@ -249,7 +298,7 @@ private:
 class ConfigReader {
 public:
     Config read(const YamlNode& root, const std::string& file, const std::string& baseDirectory,
-                std::map<std::string, std::string> sections) {
+                std::map<std::string, std::string> sections, const std::map<std::string, int>& smsLimits) {
         Config config;
         config.file = file;
         // The default store follows the rule for written ones: beside the config file, not wherever the
@@ -303,6 +352,8 @@ public:
                 if (const YamlNode* limit = entry.value.find("rate_limit"))
                     c.ratePerMinute = integer(limit->find("per_minute"), 0);
                 c.configJson = std::move(sections[entry.key]);
+                if (const auto limit = smsLimits.find(entry.key); limit != smsLimits.end())
+                    c.smsMaxCharacters = limit->second;
                 c.mark = entry.keyMark;
             }
         }
@@ -448,7 +499,7 @@ LoadResult loadConfigText(const std::string& text, const std::string& fileName, 
     warnDeprecated(*root, result.warnings);
     applyDefaults(*root, schema);
     resolvePaths(*root, schema, baseDirectory);
-    result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections));
+    result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections), checks.smsLimits);
     return result;
 }
 

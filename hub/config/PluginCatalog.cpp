@@ -13,4 +13,10 @@ const char* toString(Kind kind) {
     return "unknown";
 }
 
+int smsMaxCharacters(const PluginInfo& plugin, const std::string& configJson) {
+    // Any positive limit is honoured, even one under the 160 the ABI asks for: sending less is safe.
+    const int declared = plugin.maxCharacters ? plugin.maxCharacters(configJson) : 0;
+    return declared > 0 ? declared : CLINHUB_SMS_DEFAULT_MAX_CHARACTERS;
+}
+
 } // namespace clinhub::config

@@ -20,7 +20,14 @@ struct PluginInfo {
     std::string configSchema; // JSON Schema text of its section
     // The plugin's own checks beyond the schema; empty when it has none.
     std::function<std::vector<ConfigError>(const std::string& configJson)> checkConfig;
+    // The longest SMS a connector with that section can send (clinhub_sms_v1.max_characters); empty when
+    // the plugin declares none, and then smsMaxCharacters() gives the default.
+    std::function<int(const std::string& configJson)> maxCharacters;
 };
+
+// The longest SMS a connector of this plugin with that section can send: what it declares, or
+// CLINHUB_SMS_DEFAULT_MAX_CHARACTERS when it declares nothing (or nothing usable).
+int smsMaxCharacters(const PluginInfo& plugin, const std::string& configJson);
 
 class PluginCatalog {
 public:

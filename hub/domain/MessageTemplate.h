@@ -1,7 +1,7 @@
 // The texts staff and the YAML supply for SMS messages (a batch's message, a rule's invite_sms,
 // confirmation_sms, ...): plain text with {{placeholder}}s, nothing more. Not mustache: no sections, partials
-// or escaping, so one linear pass over a capped text checks it, whoever wrote it (GOV.UK Notify and NHS Notify: 918
-// characters at most).
+// or escaping, so one linear pass over a capped text checks it, whoever wrote it. How long a rendered text may
+// be is the routed SMS connector's to say (clinhub_sms_v1.max_characters).
 #pragma once
 
 #include <cstddef>
@@ -14,9 +14,9 @@
 
 namespace clinhub::domain {
 
-// GOV.UK Notify and NHS Notify send at most 918 characters (6 concatenated GSM-7 fragments of 153). A
-// character is at most 4 bytes of UTF-8, so 918 of them fit in 3,672 bytes: no text that could be sent is
-// refused by this cap, and nothing longer (a 50,000-space "{{   name}}") is looked at past its length.
+// A character is at most 4 bytes of UTF-8, so any text of up to 1,024 characters fits (the ABI's default SMS
+// limit is 918: six concatenated GSM-7 fragments), and nothing longer (a 50,000-space "{{   name}}") is looked
+// at past its length.
 constexpr std::size_t kMaxTemplateBytes = 4096;
 
 // What each kind of message can say. The invite goes before any booking, so it has no {{when}}/{{where}}.

@@ -46,4 +46,14 @@ SmsLength smsLength(std::string_view utf8) {
     return {gsm, fragmentsOf(gsm, 160, 153), false};
 }
 
+std::string renderSample(const MessageTemplate& text, const std::string& practice, const std::string& title,
+                         const std::string& publicUrl) {
+    return render(text, {{"practice", practice},
+                         {"title", title},
+                         {"name", "Alex"},
+                         {"url", publicUrl + "/b/" + std::string(43, 'x')},
+                         {"when", "Wednesday 30 September at 10:30am"},
+                         {"where", "Main Surgery"}});
+}
+
 } // namespace clinhub::domain

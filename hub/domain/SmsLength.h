@@ -1,6 +1,9 @@
 // How many SMS fragments a text costs, shown to staff beside a template (docs/domain.md: SMS length).
 #pragma once
 
+#include "hub/domain/MessageTemplate.h"
+
+#include <string>
 #include <string_view>
 
 namespace clinhub::domain {
@@ -15,7 +18,10 @@ struct SmsLength {
 // ⌈n/67⌉. Not valid UTF-8 counts as UCS-2 byte by byte.
 SmsLength smsLength(std::string_view utf8);
 
-// GOV.UK Notify refuses longer texts.
-constexpr int kNotifyMaxCharacters = 918;
+// A template as a patient would get it, to measure before anything is sent: {{url}} as long as a real link
+// (publicUrl/b/ and a 43-character token), {{name}}, {{when}} and {{where}} as long as usual ones. How long
+// the text may be is the routed SMS connector's to say (clinhub_sms_v1.max_characters).
+std::string renderSample(const MessageTemplate& text, const std::string& practice, const std::string& title,
+                         const std::string& publicUrl);
 
 } // namespace clinhub::domain

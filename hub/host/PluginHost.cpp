@@ -110,6 +110,11 @@ config::PluginInfo describe(const clinhub_plugin* d) {
             return reply.configErrors;
         };
     }
+    // A 1.0 or 1.1 table ends before max_characters: provides() reads struct_size first.
+    if (provides(d->sms, &clinhub_sms_v1::max_characters))
+        info.maxCharacters = [declared = d->sms->max_characters](const std::string& json) {
+            return static_cast<int>(declared(json.c_str()));
+        };
     return info;
 }
 

@@ -36,13 +36,18 @@ Reply::Reply() {
                         const char* detail) {
         self(ctx).receipts.push_back({str(reference), static_cast<DeliveryState>(state), str(providerId), str(detail)});
     };
+    reply_.not_sent = [](void* ctx) { self(ctx).notSent = true; };
 }
 
 Result Reply::result(clinhub_status status) const {
     switch (status) {
     case CLINHUB_OK: return {Status::ok, message};
     case CLINHUB_CONFLICT: return Result::conflict(message.empty() ? "conflict" : message);
-    case CLINHUB_RETRYABLE: return Result::retryable(message.empty() ? "temporary failure" : message);
+    case CLINHUB_RETRYABLE: {
+        Result r = Result::retryable(message.empty() ? "temporary failure" : message);
+        r.notSent = notSent;
+        return r;
+    }
     case CLINHUB_PERMANENT: return Result::permanent(message.empty() ? "failed" : message);
     }
     return Result::permanent("plugin returned an unknown status " + std::to_string(static_cast<int>(status)));

@@ -28,6 +28,7 @@ public:
     std::vector<Immunisation> immunisations;
     std::optional<Delivery> delivery;
     std::vector<Receipt> receipts;
+    bool notSent = false; // the plugin said the send never reached the provider
 
 private:
     clinhub_reply reply_{};

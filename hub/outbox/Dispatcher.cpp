@@ -114,7 +114,8 @@ int Dispatcher::runOnce() {
 }
 
 // The connectors a message may already have reached: the one being called when a process died, or each
-// one whose send failed in a way that does not say it never arrived (a timeout, a lost answer).
+// one whose send failed in a way that does not say it never arrived (a timeout, a lost answer). A failure
+// the plugin called not sent (recorded as "not-sent") is left out: nobody is asked after it.
 std::vector<std::string> Dispatcher::mayHaveIt(const Message& message) {
     std::vector<std::string> names;
     if (message.interrupted && !message.connector.empty()) names.push_back(message.connector);
@@ -207,7 +208,7 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<O
             outbox_.settle({Outcome::trying(message.reference, connector->name(), std::exchange(tried, {}))});
         std::string providerId;
         const Result r = deliver(*connector, message, providerId);
-        tried.push_back({attempt, connector->name(), clinhub::toString(r.status), r.message, 0});
+        tried.push_back({attempt, connector->name(), outcomeOf(r), r.message, 0});
         if (r.ok()) {
             outcomes.push_back(Outcome::sent(message.reference, connector->name(), providerId, std::move(tried)));
             log::info("outbox_sent", {{"reference", message.reference},
@@ -225,8 +226,10 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<O
             if (listener_) listener_(connector->name(), message.channel, "failed");
             return;
         }
-        log::warning("outbox_failover",
-                     {{"reference", message.reference}, {"connector", connector->name()}, {"error", r.message}});
+        log::warning("outbox_failover", {{"reference", message.reference},
+                                         {"connector", connector->name()},
+                                         {"sent", r.definitelyNotSent() ? "no" : "perhaps"},
+                                         {"error", r.message}});
         if (listener_) listener_(connector->name(), message.channel, "failover");
     }
     if (attempt >= settings_.maxAttempts) {

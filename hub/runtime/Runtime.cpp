@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace clinhub::runtime {
@@ -48,6 +49,17 @@ std::vector<std::shared_ptr<host::ConnectorInstance>> Runtime::route(const std::
 std::shared_ptr<host::ConnectorInstance> Runtime::appointmentBook(const std::string& organisation) const {
     const auto org = config_.organisations.find(organisation);
     return org == config_.organisations.end() ? nullptr : connector(org->second.route.appointmentBook);
+}
+
+int Runtime::smsMaxCharacters(const std::string& organisation) const {
+    const auto org = config_.organisations.find(organisation);
+    int shortest = 0;
+    if (org != config_.organisations.end())
+        for (const auto& name : org->second.route.sms)
+            if (const auto c = config_.connectors.find(name);
+                c != config_.connectors.end() && c->second.smsMaxCharacters > 0)
+                shortest = shortest == 0 ? c->second.smsMaxCharacters : std::min(shortest, c->second.smsMaxCharacters);
+    return shortest > 0 ? shortest : CLINHUB_SMS_DEFAULT_MAX_CHARACTERS;
 }
 
 std::shared_ptr<const Runtime> Current::get() const {

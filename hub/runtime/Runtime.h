@@ -32,6 +32,9 @@ public:
     // The organisation's appointment book, which workflows ask for free slots, patients and bookings;
     // nullptr when it routes none.
     [[nodiscard]] std::shared_ptr<host::ConnectorInstance> appointmentBook(const std::string& organisation) const;
+    // The longest SMS every connector the organisation routes SMS to can send: any of them may carry a
+    // message after a failover, so the shortest limit. The ABI's default when it routes none.
+    [[nodiscard]] int smsMaxCharacters(const std::string& organisation) const;
 
 private:
     config::Config config_;

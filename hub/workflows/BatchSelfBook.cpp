@@ -90,10 +90,7 @@ void checkCode(const std::optional<config::Code>& code, const std::string& field
 // The invite as a patient would get it, with a link as long as a real one, to measure it.
 std::string sample(const domain::MessageTemplate& message, const config::Config& config,
                    const config::Organisation& org, const config::Rule& rule) {
-    return domain::render(message, {{"practice", org.name},
-                                    {"title", rule.title},
-                                    {"name", "Alex"},
-                                    {"url", config.http.publicUrl + "/b/" + std::string(43, 'x')}});
+    return domain::renderSample(message, org.name, rule.title, config.http.publicUrl);
 }
 
 } // namespace
@@ -121,10 +118,11 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
             if (!parsed.uses("url")) {
                 errors.push_back({"message", "the message must include {{url}}, where each patient's link goes"});
             } else if (const auto length = domain::smsLength(sample(parsed, config, org->second, rule->second));
-                       length.characters > domain::kNotifyMaxCharacters) {
+                       length.characters > runtime->smsMaxCharacters(organisation)) {
                 errors.push_back({"message", "the message is " + std::to_string(length.characters) +
-                                                 " characters with its link; the most an SMS can carry is " +
-                                                 std::to_string(domain::kNotifyMaxCharacters)});
+                                                 " characters with its link; the most this organisation's SMS "
+                                                 "connectors can carry is " +
+                                                 std::to_string(runtime->smsMaxCharacters(organisation))});
             }
         } catch (const domain::TemplateError& e) {
             errors.push_back({"message", e.what()});

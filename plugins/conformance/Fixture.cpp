@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace clinhub::conformance {
 
@@ -77,20 +79,42 @@ RecordsFixture recordsPart(const Object::Ptr& root) {
     return f;
 }
 
+MessagingFixture messagingPart(const Object::Ptr& root, const std::string& kind, const std::string& defaultTo) {
+    const auto part = root.isNull() ? Object::Ptr() : root->getObject(kind);
+    MessagingFixture f;
+    f.to = optional(part, "to").value_or(defaultTo);
+    f.lookup = !part.isNull() && part->optValue<bool>("lookup", false);
+    f.inspect = optional(part, "inspect");
+    if (const auto receipt = part.isNull() ? Object::Ptr() : part->getObject("receipt"))
+        f.receipt = std::make_pair(required(receipt, "authorization", kind + ".receipt."),
+                                   required(receipt, "body", kind + ".receipt."));
+    if (const auto unreachable = part.isNull() ? Object::Ptr() : part->getObject("unreachable_config")) {
+        std::ostringstream out;
+        unreachable->stringify(out);
+        f.unreachableConfig = out.str();
+    }
+    return f;
+}
+
 Kit current;
 
 } // namespace
 
-Fixture Fixture::parse(const std::string& json, bool book, bool records) {
+Fixture Fixture::parse(const std::string& json, bool book, bool records, bool sms, bool email) {
     Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw std::invalid_argument("fixture: not a JSON object: " + e.displayText());
-    }
+    // A messaging plugin may run without a fixture: its parts all have defaults.
+    if (!json.empty() || book || records) try {
+            root = Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
+        } catch (const Poco::Exception& e) {
+            throw std::invalid_argument("fixture: not a JSON object: " + e.displayText());
+        }
     Fixture f;
     if (book) f.book = bookPart(root);
     if (records) f.records = recordsPart(root);
+    // The test ranges: a mobile in 07700 900000-900999, a domain reserved for examples.
+    if (sms) f.sms = messagingPart(root, "sms", "+447700900123");
+    if (email) f.email = messagingPart(root, "email", "clinhub-test@example.org");
+    if (root.isNull()) return f;
     const auto faults = root->getObject("faults");
     f.timeoutFault = optional(faults, "timeout");
     f.malformedFault = optional(faults, "malformed");

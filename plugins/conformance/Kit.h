@@ -1,7 +1,7 @@
 // The conformance kit's shared state: the plugin instance under test and the fixture that says what the
-// live system behind it holds. Set up once by main(), read by every check. Which checks run follows the
-// kinds the plugin implements: the appointment-book checks (BookChecks.cpp), the immunisation-records
-// checks (RecordsChecks.cpp), or both.
+// live system behind it holds. Set up once by run(), read by every check. Which checks run follows the
+// kinds the plugin implements (or the one asked for): the appointment-book checks (BookChecks.cpp), the
+// immunisation-records checks (RecordsChecks.cpp), the SMS and email checks (MessagingChecks.cpp).
 #pragma once
 
 #include "hub/host/PluginHost.h"
@@ -33,25 +33,44 @@ struct RecordsFixture {
     std::string unknownNhsNumber;      // a valid number the records do not know
 };
 
+// What an SMS or email provider is to be sent, and what the plugin promises. Every part is optional.
+struct MessagingFixture {
+    std::string to;      // a recipient the provider accepts: +447700900123 or clinhub-test@example.org
+    bool lookup = false; // the plugin implements lookup(): a sent message is found by its reference
+    // A shell command whose output, after a send, holds the reference: proof it reached the provider.
+    std::optional<std::string> inspect;
+    // The provider's own delivery receipt request, to be accepted: an Authorization header and a body,
+    // in which {reference} is a message the kit sent.
+    std::optional<std::pair<std::string, std::string>> receipt;
+    // A config section (JSON) whose provider cannot be reached: a send must be retryable and not sent.
+    std::optional<std::string> unreachableConfig;
+};
+
 struct Fixture {
     std::optional<BookFixture> book;       // "slot_type"... at the top level, as before
     std::optional<RecordsFixture> records; // "immunisations": {...}
+    std::optional<MessagingFixture> sms;   // "sms": {...}
+    std::optional<MessagingFixture> email; // "email": {...}
     std::optional<std::string> timeoutFault;
     std::optional<std::string> malformedFault;
     std::optional<std::string> clearFaults;
 
     // Reads the parts of the kinds asked for. Throws std::invalid_argument naming the field that is
-    // missing or wrong.
-    static Fixture parse(const std::string& json, bool book, bool records);
+    // missing or wrong. The messaging parts have defaults for all they hold: "" is an empty fixture.
+    static Fixture parse(const std::string& json, bool book, bool records, bool sms = false, bool email = false);
 };
 
 struct Kit {
     std::shared_ptr<host::ConnectorInstance> instance;
     Fixture fixture;
-    TimeRange range; // appointment books: [tomorrow 00:00 UTC, + days)
+    TimeRange range;                  // appointment books: [tomorrow 00:00 UTC, + days)
+    host::PluginHost* host = nullptr; // to make more instances of the plugin (an unreachable provider)
+    std::string configJson;           // the section the instance was made from
 
     AppointmentBook& book() const { return *instance->appointmentBook(); }
     ImmunisationRecords& records() const { return *instance->immunisationRecords(); }
+    SmsSender& sms() const { return *instance->sms(); }
+    EmailSender& email() const { return *instance->email(); }
 };
 
 // Set by main() before the checks run.
@@ -62,6 +81,11 @@ void setKit(Kit k);
 inline constexpr const char* kBookSuites =
     "SlotTypes.*:FreeSlots.*:Book.*:Cancel.*:Reschedule.*:WriteCode.*:FindPatient.*:Faults.*";
 inline constexpr const char* kRecordsSuites = "ImmunisationHistory.*:ImmunisationFaults.*";
+inline constexpr const char* kSmsSuites = "SmsSend.*:SmsLookup.*:SmsReceipt.*:SmsNotSent.*:SmsLength.*";
+inline constexpr const char* kEmailSuites = "EmailSend.*:EmailLookup.*:EmailReceipt.*:EmailNotSent.*";
+
+// Runs the kit as clinhub-conformance's command line says (see main.cpp); its exit status.
+int run(int argc, char** argv);
 
 // Runs a fault command from the fixture, and its clear command when the check ends.
 class Fault {

@@ -29,10 +29,17 @@ public:
         sender_ = clinhub::kit::text(clinhub::kit::parseConfigObject(configJson, errors), "sender", "clinhub");
     }
 
+    // The longest text the provider takes, so the hub refuses a template that could not be sent (config
+    // check, at its line and column) instead of failing each message. Leave it out for the hub's default.
+    static int maxCharacters(const std::string& /*configJson*/) { return 612; }
+
     clinhub::Result send(const clinhub::Sms& sms, std::string& providerId) override {
         // A provider would refuse a number that is not a UK mobile: say so at once, and permanently.
         if (const auto mobile = clinhub::kit::checkUkMobile(sms.to); !mobile.ok())
             return clinhub::Result::permanent("not a UK mobile: " + mobile.problem);
+        // A real connector says when it knows the provider never got the message (the connection was
+        // refused; the kit's HttpClient marks that itself): the hub then tries again without asking after it.
+        //   return clinhub::Result::retryableNotSent("connection refused");
         // Never log the number or the body: they are patient data.
         host_.info("template plugin accepted message " + sms.reference + " from " + sender_);
         providerId = "template-" + sms.reference;

@@ -63,7 +63,14 @@ inline FakeCatalog standardCatalog() {
                      if (json.find("\"api_key\":\"short\"") != std::string::npos)
                          errors.push_back({"/api_key", "the API key is too short to be a Notify key"});
                      return errors;
-                 }});
+                 },
+                 [](const std::string&) { return 918; }});
+    // An SMS gateway whose limit follows its config, as a plugin's max_characters may.
+    catalog.add({"short-sms",
+                 {Kind::sms},
+                 R"({"type": "object", "properties": {"max": {"type": "integer"}}})",
+                 {},
+                 [](const std::string& json) { return json.find("\"max\":300") != std::string::npos ? 300 : 200; }});
     catalog.add({"http-sms",
                  {Kind::sms},
                  R"({

@@ -429,6 +429,37 @@ TEST(ConfigLoader, MessageTemplatesAreScannedAndTheOffendingPlaceholderNamed) {
                             "most 918 characters)"));
 }
 
+TEST(ConfigLoader, AnSmsTemplateMustFitTheShortestLimitOfTheRoutedConnectors) {
+    const std::string connectors = "connectors:\n  texts: {plugin: notify, config: {api_key: a-long-enough-key}}\n"
+                                   "  gateway: {plugin: short-sms, config: {max: 300}}\n";
+    const std::string rule = "    rules:\n      flu:\n        title: Flu\n        slot_types: [FLU]\n"
+                             "        templates:\n          invite_sms: \"" +
+                             std::string(250, 'a') + " {{url}}\"\n";
+    // 250 characters, a space and a link of 67: over short-sms's 300, well under Notify's 918.
+    EXPECT_THAT(problems(connectors + "organisations:\n  A81001:\n    name: Demo\n    route: {sms: [texts]}\n" + rule),
+                IsEmpty());
+    EXPECT_THAT(
+        problems(connectors + "organisations:\n  A81001:\n    name: Demo\n    route: {sms: [texts, gateway]}\n" + rule),
+        ElementsAre("13:23: invite_sms comes to about 318 characters as sent (with a link, a name, a day and "
+                    "a place), but the routed SMS connector 'gateway' sends at most 300"));
+    const auto loaded = load(connectors + "organisations:\n  A81001:\n    name: Demo\n    route: {sms: [texts]}\n");
+    ASSERT_TRUE(loaded.ok()) << ::testing::PrintToString(problems(loaded));
+    EXPECT_EQ(loaded.config->connectors.at("gateway").smsMaxCharacters, 300);
+    EXPECT_EQ(loaded.config->connectors.at("texts").smsMaxCharacters, 918);
+}
+
+TEST(ConfigLoader, AnSmsConnectorThatDeclaresNoLimitGetsTheDefault) {
+    const auto loaded = load("connectors:\n  gw: {plugin: http-sms, config: {url: \"https://sms.example.org\"}}\n"
+                             "organisations:\n  A81001:\n    name: Demo\n    route: {sms: [gw]}\n"
+                             "    rules:\n      flu:\n        title: Flu\n        slot_types: [FLU]\n"
+                             "        templates:\n          invite_sms: \"" +
+                             std::string(900, 'a') + " {{url}}\"\n");
+    ASSERT_THAT(problems(loaded),
+                ElementsAre("12:23: invite_sms comes to about 968 characters as sent (with a link, a name, a day and "
+                            "a place), but the routed SMS connector 'gw' sends at most 918 (it declares no limit: the "
+                            "default)"));
+}
+
 // The pattern takes up to five digits; serve would then fail at start, naming no line.
 TEST(ConfigLoader, ListenPortMustBeOneTheSystemCanBind) {
     EXPECT_THAT(problems("hub:\n  listen: 127.0.0.1:99999\n"),
@@ -605,7 +636,7 @@ TEST(ConfigLoader, UnknownPluginSuggestsTheNearestAndListsTheAvailable) {
     yaml.replace(yaml.find("plugin: local-book"), 18, "plugin: local-bok");
     EXPECT_THAT(problems(yaml),
                 ElementsAre("3:13: unknown plugin 'local-bok'; did you mean 'local-book'? (available: "
-                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify' and 'smtp-email')"));
+                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify', 'short-sms' and 'smtp-email')"));
 }
 
 TEST(ConfigLoader, UnknownPluginWhenNoneWereFound) {

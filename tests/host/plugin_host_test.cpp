@@ -198,6 +198,37 @@ TEST(PluginHost, APluginBuiltForAbi10LoadsAndItsMissingReceiptCallIsRefusedNotCa
     EXPECT_NE(r.message.find("does not implement"), std::string::npos) << r.message;
 }
 
+TEST(PluginHost, ASendThatNeverReachedTheProviderSaysSoAcrossTheAbi) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    std::string error;
+    auto connector = host.create("texts", "good", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    std::string providerId;
+    const auto refused = connector->sms()->send({"+447700900123", "hello", "refused"}, providerId);
+    EXPECT_EQ(refused.status, clinhub::Status::retryable);
+    EXPECT_TRUE(refused.definitelyNotSent());
+    EXPECT_STREQ(clinhub::outcomeOf(refused), "not-sent");
+    const auto timeout = connector->sms()->send({"+447700900123", "hello", "timeout"}, providerId);
+    EXPECT_EQ(timeout.status, clinhub::Status::retryable);
+    EXPECT_FALSE(timeout.definitelyNotSent()) << "a plain retryable is possibly sent";
+    EXPECT_STREQ(clinhub::outcomeOf(timeout), "retryable");
+}
+
+TEST(PluginHost, AnSmsPluginDeclaresItsLongestMessageAndAn11PluginGetsTheDefault) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    ASSERT_TRUE(host.loadFile(broken("test-abi-1-1"))) << host.refused().front().reason;
+    EXPECT_EQ(clinhub::config::smsMaxCharacters(*host.find("good"), "{}"), 480);
+    EXPECT_FALSE(host.find("abi-1-1")->maxCharacters) << "read past the end of a 1.1 table";
+    EXPECT_EQ(clinhub::config::smsMaxCharacters(*host.find("abi-1-1"), "{}"), CLINHUB_SMS_DEFAULT_MAX_CHARACTERS);
+    std::string error;
+    auto connector = host.create("texts", "abi-1-1", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok()) << "a 1.1 plugin sends";
+}
+
 TEST(PluginHost, DeliveryReceiptsCrossTheAbiOnePerMessage) {
     PluginHost host;
     ASSERT_TRUE(host.loadFile(broken("test-receipts")));

@@ -75,6 +75,14 @@ protected:
         return s;
     }
 
+    // No backoff: a message that failed is due again at once, for tests that run attempt after attempt.
+    config::Outbox retryingAtOnce(int maxAttempts) {
+        config::Outbox s = settings(maxAttempts);
+        s.backoffBaseSeconds = 0;
+        s.backoffCapSeconds = 0;
+        return s;
+    }
+
     TempDir dir;
     TestStore db{dir};
     host::PluginHost host;

@@ -249,6 +249,47 @@ TEST_F(Dispatching, ARetryAsksTheProviderThatMayHaveTheMessageBeforeSendingItAga
     EXPECT_EQ(outbox->attempts(reference).back().outcome, "reconciled");
 }
 
+TEST_F(Dispatching, ANotSentFailureIsRetriedWithoutALookup) {
+    // The provider would claim to have it if asked: proof that nobody asks after a message never sent.
+    addConnector("primary", "not-sent-once", "delivered");
+    const auto reference = enqueueSms();
+    outbox::Dispatcher dispatcher(*outbox, routes, retryingAtOnce(5));
+    dispatcher.runOnce();
+    ASSERT_EQ(outbox->find(reference)->state, "queued");
+    EXPECT_EQ(outbox->attempts(reference).back().outcome, "not-sent");
+    dispatcher.runOnce();
+    EXPECT_EQ(outbox->find(reference)->state, "sent");
+    EXPECT_EQ(journal("primary"), (std::vector<std::string>{reference + " not-sent", reference + " ok"}))
+        << "sent again, not reconciled";
+    EXPECT_EQ(outbox->attempts(reference).back().outcome, "ok");
+}
+
+TEST_F(Dispatching, ANotSentConnectorIsNotWaitedOnWhenItsLookupIsDown) {
+    // A lookup that cannot answer holds a possibly-sent message back; a not-sent one owes it nothing.
+    addConnector("primary", "not-sent", "retryable");
+    const auto reference = enqueueSms();
+    outbox::Dispatcher dispatcher(*outbox, routes, retryingAtOnce(3));
+    dispatcher.runOnce();
+    dispatcher.runOnce();
+    EXPECT_EQ(journal("primary").size(), 2U) << "tried again at once, not held for a lookup";
+    EXPECT_EQ(outbox->find(reference)->attempts, 2);
+}
+
+TEST_F(Dispatching, ANotSentFailureFailsOverAndOnlyTheConnectorThatMayHaveItIsAsked) {
+    addConnector("primary", "not-sent", "retryable"); // asked, it would hold the message back
+    addConnector("backup", "retryable", "delivered");
+    const auto reference = enqueueSms();
+    outbox::Dispatcher dispatcher(*outbox, routes, retryingAtOnce(5));
+    dispatcher.runOnce();
+    ASSERT_EQ(outbox->find(reference)->state, "queued");
+    dispatcher.runOnce();
+    const auto m = outbox->find(reference);
+    EXPECT_EQ(m->state, "sent") << "the backup, asked, had it";
+    EXPECT_EQ(m->connector, "backup");
+    EXPECT_EQ(journal("primary").size(), 1U);
+    EXPECT_EQ(journal("backup").size(), 1U);
+}
+
 TEST_F(Dispatching, ARetryResendsWhenTheProviderNeverGotIt) {
     addConnector("primary", "retryable", "unknown");
     const auto reference = enqueueSms();

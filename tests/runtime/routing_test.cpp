@@ -62,5 +62,21 @@ TEST_F(Routing, EachChannelGoesThroughItsConnectorsInFailoverOrder) {
     EXPECT_TRUE(runtime->route("Z00000", outbox::Channel::sms).empty());
 }
 
+TEST_F(Routing, AnOrganisationsSmsLengthIsTheShortestOfItsRoutedConnectors) {
+    // outbox-file declares no limit: each connector holds the default the loader gave it.
+    EXPECT_EQ(runtime->smsMaxCharacters("A12345"), CLINHUB_SMS_DEFAULT_MAX_CHARACTERS);
+    EXPECT_EQ(runtime->smsMaxCharacters("Z00000"), CLINHUB_SMS_DEFAULT_MAX_CHARACTERS) << "no such organisation";
+
+    // As though the plugins had declared 300 and 600: any connector may carry a message after a failover.
+    auto config = runtime->config();
+    config.connectors.at("first").smsMaxCharacters = 300;
+    config.connectors.at("second").smsMaxCharacters = 600;
+    std::vector<std::string> errors;
+    const auto limited = runtime::Runtime::build(config, host, errors);
+    ASSERT_TRUE(limited) << errors.front();
+    EXPECT_EQ(limited->smsMaxCharacters("A12345"), 300);
+    EXPECT_EQ(limited->smsMaxCharacters("B99999"), 300);
+}
+
 } // namespace
 } // namespace clinhub::test

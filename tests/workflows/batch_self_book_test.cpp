@@ -109,7 +109,8 @@ TEST_F(Batches, AnUnknownRuleIsNamedAndAMessageTooLongForAnSmsIsRefused) {
         batches->create("A12345", {"flu", std::string(900, 'a') + " {{url}}", {}, false, {}});
         FAIL() << "expected InvalidRequest";
     } catch (const workflows::InvalidRequest& e) {
-        EXPECT_NE(e.errors().front().message.find("the most an SMS can carry is 918"), std::string::npos)
+        EXPECT_NE(e.errors().front().message.find("the most this organisation's SMS connectors can carry is 918"),
+                  std::string::npos)
             << e.errors().front().message;
     }
 }

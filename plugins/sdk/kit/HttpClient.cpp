@@ -135,14 +135,28 @@ Result HttpClient::perform(const HttpRequest& request, HttpResponse& response) {
     const CURLcode code = curl_easy_perform(curl);
     curl_slist_free_all(headers);
     if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    // No time to the start of the transfer: it failed before a byte of the request was written (no address,
+    // a refused connection, a connect or TLS handshake that timed out). Trusted only on a fresh connection,
+    // where libcurl cannot have written the request to a kept-alive one before opening this one.
+    curl_off_t pretransfer = 0;
+    const bool nothingWritten = request.freshConnection && code != CURLE_OK &&
+                                curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK &&
+                                pretransfer == 0;
     release(std::move(handle));
+    Result r = classify(code, request, body.over, response);
+    if (nothingWritten && r.status == clinhub::Status::retryable) r.notSent = true;
+    return r;
+}
+
+Result HttpClient::classify(int curlCode, const HttpRequest& request, bool over, HttpResponse& response) const {
+    const auto code = static_cast<CURLcode>(curlCode);
 
     const std::string where = request.method + " " + hostOf(request.url);
     switch (code) {
     case CURLE_OK: return Result::success();
     case CURLE_FILESIZE_EXCEEDED: return responseTooLarge(where, maxResponseBytes_);
     case CURLE_WRITE_ERROR:
-        if (body.over) {
+        if (over) {
             response.body = std::string(); // and its memory
             return responseTooLarge(where, maxResponseBytes_);
         }

@@ -2,6 +2,7 @@
 #include <clinhub/plugin.h>
 
 #include <stddef.h>
+#include <string.h>
 
 #if defined(NO_ENTRY_POINT)
 CLINHUB_EXPORT int not_the_entry_point(void) { return 0; }
@@ -24,14 +25,29 @@ static clinhub_status create(const clinhub_host* host, const char* config, void*
 static void destroy(void* self) { (void)self; }
 static clinhub_status send(void* self, const clinhub_sms* sms, const clinhub_reply* reply) {
     (void)self;
+    /* "refused": as a connection refused before a byte was written; "timeout": as one that may have landed. */
+    if (strcmp(sms->reference, "refused") == 0) {
+        if (reply->struct_size >= offsetof(clinhub_reply, not_sent) + sizeof(reply->not_sent))
+            reply->not_sent(reply->ctx);
+        return CLINHUB_RETRYABLE;
+    }
+    if (strcmp(sms->reference, "timeout") == 0) return CLINHUB_RETRYABLE;
     reply->text(reply->ctx, sms->reference);
     return CLINHUB_OK;
+}
+static int32_t max_characters(const char* config) {
+    (void)config;
+    return 480;
 }
 #if defined(ABI_1_0_TABLES)
 /* As a plugin built against ABI 1.0 sees the table: it ends before receipt. */
 static const clinhub_sms_v1 sms_table = {offsetof(clinhub_sms_v1, receipt), send, NULL};
+#elif defined(ABI_1_1_TABLES)
+/* As a plugin built against ABI 1.1 sees the table: it ends before max_characters, so the hub must not read
+ * what lies there (a function, here, to prove it is not called). */
+static const clinhub_sms_v1 sms_table = {offsetof(clinhub_sms_v1, max_characters), send, NULL, NULL, max_characters};
 #else
-static const clinhub_sms_v1 sms_table = {sizeof(clinhub_sms_v1), send, NULL};
+static const clinhub_sms_v1 sms_table = {sizeof(clinhub_sms_v1), send, NULL, NULL, max_characters};
 #endif
 
 #ifndef ABI_MAJOR

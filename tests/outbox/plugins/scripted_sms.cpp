@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace {
@@ -14,6 +15,7 @@ namespace {
 clinhub::Result outcome(const std::string& name) {
     if (name == "retryable") return clinhub::Result::retryable("provider answered 503");
     if (name == "permanent") return clinhub::Result::permanent("provider answered 400: phone number invalid");
+    if (name == "not-sent") return clinhub::Result::retryableNotSent("connection refused");
     return clinhub::Result::success();
 }
 
@@ -29,9 +31,12 @@ public:
     clinhub::Result send(const clinhub::Sms& sms, std::string& providerId) override {
         // "slow": a provider that takes 600 ms to say yes.
         if (outcome_ == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(600));
-        clinhub::Result r = outcome(outcome_);
         const std::lock_guard lock(mutex_);
-        std::ofstream(journal_, std::ios::app) << sms.reference << ' ' << clinhub::toString(r.status) << '\n';
+        // "not-sent-once": refused before anything was written the first time each message is tried.
+        clinhub::Result r = outcome_ == "not-sent-once"
+                                ? outcome(refusedOnce_.insert(sms.reference).second ? "not-sent" : "ok")
+                                : outcome(outcome_);
+        std::ofstream(journal_, std::ios::app) << sms.reference << ' ' << clinhub::outcomeOf(r) << '\n';
         providerId = "scripted-" + sms.reference;
         return r;
     }
@@ -48,6 +53,7 @@ private:
     std::string outcome_;
     std::string lookup_;
     std::string journal_;
+    std::set<std::string> refusedOnce_;
     std::mutex mutex_;
 };
 

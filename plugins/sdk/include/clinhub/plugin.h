@@ -1,5 +1,5 @@
 /*
- * clinhub plugin ABI, version 1.1
+ * clinhub plugin ABI, version 1.2
  * ===============================
  *
  * This one header is the whole contract between the clinhub hub and a connector plugin. It is plain C so
@@ -40,7 +40,8 @@
  * or whose abi_minor is newer than its own (it could rely on calls this hub does not have).
  *
  * History: 1.0 first release. 1.1 adds delivery receipts: clinhub_sms_v1.receipt, clinhub_email_v1.receipt
- * and clinhub_reply.receipt.
+ * and clinhub_reply.receipt. 1.2 adds clinhub_reply.not_sent (a send that failed without the message
+ * reaching the provider) and clinhub_sms_v1.max_characters (the longest text a connector can send).
  */
 #ifndef CLINHUB_PLUGIN_H
 #define CLINHUB_PLUGIN_H
@@ -53,7 +54,7 @@ extern "C" {
 #endif
 
 #define CLINHUB_ABI_MAJOR 1
-#define CLINHUB_ABI_MINOR 1
+#define CLINHUB_ABI_MINOR 2
 #define CLINHUB_ENTRY_POINT "clinhub_plugin_entry"
 
 #if defined(_WIN32)
@@ -71,6 +72,23 @@ typedef enum clinhub_status {
     CLINHUB_RETRYABLE = 2, /* try again later, or on the next connector: timeout, 5xx, rate-limited */
     CLINHUB_PERMANENT = 3  /* retrying will not help: bad request, access denied, bad configuration */
 } clinhub_status;
+
+/* CLINHUB_RETRYABLE from an SMS or email send() means "possibly sent": the provider may have taken the
+ * message before the failure (a timeout after the request went out, a connection dropped before the
+ * answer, a 5xx from a provider that may have queued it). Before the hub sends it again, on any connector,
+ * it asks that connector's lookup() after the reference; without a lookup it can only resend, risking a
+ * duplicate. When the plugin KNOWS the provider never took the message (the connection was refused before
+ * a byte of the request was written, an answer the provider documents as a refusal before acceptance
+ * such as GOV.UK Notify's 429, an SMTP refusal before the end of DATA was accepted), it says so with
+ * reply->not_sent before returning CLINHUB_RETRYABLE (1.2): the hub then goes straight to the next
+ * connector or the next attempt, asks nobody, and does not count that connector as possibly holding the
+ * message. Say it only when sure: a message wrongly called not sent may reach the patient twice. A hub
+ * older than 1.2 has no not_sent (check reply->struct_size) and treats the failure as possibly sent,
+ * which is safe. not_sent with any status other than CLINHUB_RETRYABLE is ignored. */
+
+/* The longest SMS, in characters, a connector that declares no clinhub_sms_v1.max_characters is given:
+ * six concatenated GSM-7 fragments of 153. */
+#define CLINHUB_SMS_DEFAULT_MAX_CHARACTERS 918
 
 /* Log levels for clinhub_host.log. Never log a name, NHS number, phone number or date of birth. */
 typedef enum clinhub_log_level {
@@ -173,6 +191,9 @@ typedef struct clinhub_reply {
     /* 1.1: one message's fate from a delivery receipt; `detail` is the provider's own status word. */
     void (*receipt)(void* ctx, const char* reference, clinhub_delivery_state state, const char* provider_id,
                     const char* detail);
+    /* 1.2: the send being answered never reached the provider (see "possibly sent" above). Call it, then
+     * return CLINHUB_RETRYABLE. */
+    void (*not_sent)(void* ctx);
 } clinhub_reply;
 
 /* ---------------------------------------------------------------------------------------------------
@@ -235,6 +256,13 @@ typedef struct clinhub_sms_v1 {
      * request really comes from the provider, then reply->receipt once per message it reports.
      * CLINHUB_PERMANENT (with a message) when it does not, or cannot be understood: the hub answers 403/400. */
     clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
+    /* 1.2, optional: the most characters one message may have for a connector with this config section (the
+     * one create() gets), counted as SMS counts them: GSM-7 characters, with those of its extension table
+     * (^ { } [ ] ~ \ | and the euro sign) counting two; a text with any other character is UCS-2, one per
+     * UTF-16 unit. At least 160. 0 or NULL: CLINHUB_SMS_DEFAULT_MAX_CHARACTERS. No side effects: `config check`
+     * calls it, before any create(). The hub refuses a template that cannot fit the shortest limit among an
+     * organisation's SMS connectors, at its line and column, and a batch message the same way. */
+    int32_t (*max_characters)(const char* config_json);
 } clinhub_sms_v1;
 
 typedef struct clinhub_email_v1 {

@@ -12,6 +12,8 @@
 
 #include <clinhub/plugin.h>
 
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -42,13 +44,25 @@ inline const char* toString(Status s) {
 struct Result {
     Status status = Status::ok;
     std::string message;
+    // With Status::retryable from a send: the provider certainly never took the message (see "possibly
+    // sent" in plugin.h), so the hub moves on without asking after it. Ignored with any other status.
+    bool notSent = false;
 
     [[nodiscard]] bool ok() const { return status == Status::ok; }
+    // Retryable, and not possibly sent: the only failure the hub may retry without a lookup first.
+    [[nodiscard]] bool definitelyNotSent() const { return status == Status::retryable && notSent; }
     static Result success() { return {}; }
     static Result conflict(std::string why) { return {Status::conflict, std::move(why)}; }
+    // A send that may have reached the provider: the hub looks it up before sending it again.
     static Result retryable(std::string why) { return {Status::retryable, std::move(why)}; }
+    // A send that certainly did not reach the provider: refused before a byte of it was written, or
+    // refused in a way the provider documents as before acceptance.
+    static Result retryableNotSent(std::string why) { return {Status::retryable, std::move(why), true}; }
     static Result permanent(std::string why) { return {Status::permanent, std::move(why)}; }
 };
+
+// How the hub records an attempt's outcome: the status's word, or "not-sent" for a definitely-not-sent one.
+inline const char* outcomeOf(const Result& r) { return r.definitelyNotSent() ? "not-sent" : toString(r.status); }
 
 struct TimeRange {
     int64_t from = 0; // seconds since the epoch, inclusive
@@ -162,6 +176,10 @@ public:
                            std::vector<Receipt>& /*receipts*/) {
         return Result::permanent("delivery receipts are not supported");
     }
+    // The longest message the connector can send is declared per config, before any instance exists:
+    // give the plugin class `static int maxCharacters(const std::string& configJson)` (see
+    // clinhub_sms_v1.max_characters for how characters count). Without it the hub assumes
+    // CLINHUB_SMS_DEFAULT_MAX_CHARACTERS.
 };
 
 class EmailSender {
@@ -244,6 +262,10 @@ inline void say(const clinhub_reply* reply, const std::string& text) {
 
 inline clinhub_status finish(const Result& r, const clinhub_reply* reply) {
     say(reply, r.message);
+    // A hub older than ABI 1.2 has no not_sent: it takes the failure as possibly sent, which is safe.
+    if (r.definitelyNotSent() && reply != nullptr &&
+        reply->struct_size >= offsetof(clinhub_reply, not_sent) + sizeof(reply->not_sent) && reply->not_sent != nullptr)
+        reply->not_sent(reply->ctx);
     return static_cast<clinhub_status>(r.status);
 }
 
@@ -422,6 +444,27 @@ concept HasCheckConfig = requires(const std::string& json, std::vector<ConfigErr
     T::checkConfig(json, errors);
 };
 
+template <class T>
+concept HasMaxCharacters = requires(const std::string& json) {
+    { T::maxCharacters(json) } -> std::convertible_to<int>;
+};
+
+// Runs T::maxCharacters; a config it cannot read (or an exception) declares nothing: the hub's default.
+template <class T> int32_t maxCharacters(const char* config) noexcept {
+    try {
+        return static_cast<int32_t>(T::maxCharacters(str(config)));
+    } catch (...) {
+        return 0;
+    }
+}
+
+template <class T> constexpr auto maxCharactersFn() -> decltype(clinhub_sms_v1::max_characters) {
+    if constexpr (HasMaxCharacters<T>)
+        return maxCharacters<T>;
+    else
+        return nullptr;
+}
+
 // Builds the descriptor for plugin class T. Used by CLINHUB_PLUGIN; call it yourself only if you need to.
 template <class T> const clinhub_appointment_book_v1* bookTable() {
     if constexpr (std::is_base_of_v<AppointmentBook, T>) {
@@ -446,7 +489,7 @@ template <class T> const clinhub_immunisation_records_v1* recordsTable() {
 template <class T> const clinhub_sms_v1* smsTable() {
     if constexpr (std::is_base_of_v<SmsSender, T>) {
         static const clinhub_sms_v1 table{sizeof(table), Trampolines<T>::sendSms, Trampolines<T>::lookupSms,
-                                          Trampolines<T>::template receipt<SmsSender>};
+                                          Trampolines<T>::template receipt<SmsSender>, maxCharactersFn<T>()};
         return &table;
     } else {
         return nullptr;

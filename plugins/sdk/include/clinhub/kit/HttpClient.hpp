@@ -63,7 +63,9 @@ public:
 
     // ok with the response whatever its status; retryable for a timeout, a refused or dropped connection
     // or an empty reply (the message names which and the URL's host); permanent for a bad URL or a body
-    // over maxResponseBytes (announced or not: a chunked reply is cut off when it passes the cap).
+    // over maxResponseBytes (announced or not: a chunked reply is cut off when it passes the cap). A
+    // freshConnection request that failed before a byte of it was written (refused, no address, a connect
+    // that timed out) is retryable with notSent set: a send can say it never reached the provider.
     Result perform(const HttpRequest& request, HttpResponse& response);
 
     // Percent-encodes `text` for a query string or a path segment.
@@ -72,6 +74,8 @@ public:
 private:
     struct Handle;
     std::unique_ptr<Handle> acquire();
+    // A finished transfer's libcurl code as a Result; `over` when the body passed the cap.
+    Result classify(int curlCode, const HttpRequest& request, bool over, HttpResponse& response) const;
     void release(std::unique_ptr<Handle> handle);
 
     HttpTimeouts timeouts_;
