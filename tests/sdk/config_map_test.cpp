@@ -163,8 +163,8 @@ TEST(ConfigMap, StringLimitsChoicesAndChecksAreReported) {
 
 TEST(ConfigMap, UnknownKeysAreRefusedAtEveryLevel) {
     EXPECT_THAT(problems(R"({"url": "https://x.example", "colour": "red", "tls": {"verfiy": true}})"),
-                ElementsAre(HasSubstr("/colour: is not a key here; the keys are url, name, retries"),
-                            "/tls/verfiy: is not a key here; the keys are verify or ca_file"));
+                ElementsAre(HasSubstr("/colour: unknown key (the keys here are url, name, retries, "),
+                            "/tls/verfiy: unknown key (the keys here are verify, ca_file)"));
 }
 
 TEST(ConfigMap, MissingRequiredKeysAreReportedAtTheirPointer) {

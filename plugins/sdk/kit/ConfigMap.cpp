@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 namespace clinhub::kit {
 
@@ -287,12 +288,16 @@ std::string configMarkdown(const std::string& schemaJson) {
 
 void refuseUnknownKeys(const Object& section, const std::vector<const ConfigKey*>& known, const std::string& at,
                        ConfigErrors& errors) {
-    std::vector<std::string> names;
+    std::string names;
     for (const auto* k : known)
-        names.push_back(k->name);
+        names += (names.empty() ? "" : ", ") + k->name;
     for (const auto& name : section.getNames())
-        if (std::find(names.begin(), names.end(), name) == names.end())
-            errors.push_back({at + "/" + name, "is not a key here; the keys are " + either(names)});
+        if (std::none_of(known.begin(), known.end(), [&](const ConfigKey* k) { return k->name == name; }))
+            errors.push_back({at + "/" + name, "unknown key (the keys here are " + names + ")"});
+}
+
+void throwFirstConfigError(const ConfigErrors& errors) {
+    if (!errors.empty()) throw std::runtime_error("config " + errors.front().pointer + ": " + errors.front().message);
 }
 
 std::string httpUrlCheck(const std::string& url) { return httpUrl(url) ? "" : "must be an http:// or https:// URL"; }

@@ -14,7 +14,7 @@
 //         booleanKey("verify", &Config::verify).byDefault(true),
 //         stringListKey("tags", &Config::tags).minLength(1),   // optional<>: absent and empty differ
 //     }};
-//     Config c = kConfigMap.parse(json, errors);               // in create() and checkConfig()
+//     Config c = kConfigMap.parse(json, errors);               // in checkConfig(); parseOrThrow() in create()
 //     CLINHUB_PLUGIN(MyPlugin, "my-plugin", "1.0", "...", kConfigMap.schema())
 //
 // Rules between keys (one of two keys, a default taken from another key) stay as code after parse().
@@ -29,7 +29,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
-#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -75,6 +74,16 @@ std::string configMarkdown(const std::string& schemaJson);
 // Adds an error at each member of `section` that is not among `known`.
 void refuseUnknownKeys(const Poco::JSON::Object& section, const std::vector<const ConfigKey*>& known,
                        const std::string& at, ConfigErrors& errors);
+// For create(): throws std::runtime_error("config /pointer: message") naming the first of `errors`, if any.
+void throwFirstConfigError(const ConfigErrors& errors);
+
+// For create(): what parse(json, errors) returns, or that exception when it found any problem.
+template <class Parse> auto parseOrThrow(Parse&& parse, const std::string& json) {
+    ConfigErrors errors;
+    auto parsed = parse(json, errors);
+    throwFirstConfigError(errors);
+    return parsed;
+}
 // A check() for URLs: http:// or https:// and something after.
 std::string httpUrlCheck(const std::string& url);
 
