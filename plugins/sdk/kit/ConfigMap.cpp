@@ -280,7 +280,8 @@ std::string configSchemaText(const Object::Ptr& schema) {
 }
 
 std::string configMarkdown(const std::string& schemaJson) {
-    const auto schema = Poco::JSON::Parser().parse(schemaJson).extract<Object::Ptr>();
+    // Rows in the order the schema lists its keys: the author's order, not the alphabet.
+    const auto schema = Poco::JSON::Parser(new Poco::JSON::ParseHandler(true)).parse(schemaJson).extract<Object::Ptr>();
     std::string out = "| Key | Type | Default | Range | Description |\n|---|---|---|---|---|\n";
     if (schema) rows(*schema, "", out);
     return out;
