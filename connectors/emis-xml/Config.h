@@ -1,33 +1,37 @@
-// The emis-xml connector's config section: its JSON Schema (what the hub validates and documents) and
-// the parsed settings.
+// The emis-xml connector's config section: the settings, and the one table (kConfigMap) that parses them
+// and gives the JSON Schema the hub validates and documents.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/UkTime.hpp>
 #include <clinhub/plugin.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace emisxml {
 
-extern const char* const kSchema;
-
 struct Config {
+    std::string baseUrl;
+    std::string path;
     std::string endpoint; // base_url + path
     std::string user;
     std::string password;
-    int connectTimeoutMs = 2000;
-    int timeoutMs = 10000;
+    int connectTimeoutMs = 0;
+    int timeoutMs = 0;
     clinhub::kit::Zone zone = clinhub::kit::Zone::europeLondon;
-    std::string reason = "Booked online";
-    int bookAttempts = 3;
-    int parallelRequests = 4;
-    bool telephoneListed = false; // telephone_slot_types given, even empty: no guessing from names
-    std::vector<std::string> telephoneSlotTypes;
+    std::string reason;
+    int bookAttempts = 0;
+    int parallelRequests = 0;
+    // Given, even empty: no guessing from names.
+    std::optional<std::vector<std::string>> telephoneSlotTypes;
 };
 
+extern const clinhub::kit::ConfigMap<Config> kConfigMap;
+
 // Parses the section; every problem found goes to `errors` (the hub has usually validated it against
-// kSchema already, but checkConfig may be handed anything).
+// the schema already, but checkConfig may be handed anything).
 Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors);
 
 } // namespace emisxml

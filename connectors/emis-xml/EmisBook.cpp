@@ -21,12 +21,7 @@ using clinhub::Slot;
 using clinhub::TimeRange;
 namespace kit = clinhub::kit;
 
-Config configOrThrow(const std::string& json) {
-    std::vector<clinhub::ConfigError> errors;
-    Config c = parseConfig(json, errors);
-    if (!errors.empty()) throw std::runtime_error("config " + errors.front().pointer + ": " + errors.front().message);
-    return c;
-}
+Config configOrThrow(const std::string& json) { return clinhub::kit::parseOrThrow(parseConfig, json); }
 
 // A GUID for a coded entry, the same for the same entry on the same day: EMIS files an event once per
 // GUID, so a resend after a lost reply does not write the code twice.
@@ -69,9 +64,8 @@ int64_t EmisBook::nowSeconds() const {
 }
 
 bool EmisBook::telephone(const std::string& slotType) const {
-    if (config_.telephoneListed)
-        return std::find(config_.telephoneSlotTypes.begin(), config_.telephoneSlotTypes.end(), slotType) !=
-               config_.telephoneSlotTypes.end();
+    if (const auto& listed = config_.telephoneSlotTypes)
+        return std::find(listed->begin(), listed->end(), slotType) != listed->end();
     std::string lower = slotType;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     return lower.find("telephone") != std::string::npos;

@@ -3,4 +3,5 @@
 #include "EmisBook.h"
 
 CLINHUB_PLUGIN(emisxml::EmisBook, "emis-xml", "1.0.0",
-               "EMIS Web appointment book through the EMIS Partner API (SOAP/XML over HTTP)", emisxml::kSchema)
+               "EMIS Web appointment book through the EMIS Partner API (SOAP/XML over HTTP)",
+               emisxml::kConfigMap.schema())

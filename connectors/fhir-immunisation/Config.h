@@ -5,6 +5,7 @@
 // from an environment variable.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
@@ -13,8 +14,6 @@
 
 namespace immunisation {
 
-extern const char* const kSchema;
-
 struct Config {
     std::string baseUrl;  // e.g. https://api.service.nhs.uk/immunisation-fhir-api/FHIR/R4, no trailing '/'
     std::string tokenUrl; // e.g. https://api.service.nhs.uk/oauth2/token; also the JWT's aud
@@ -22,14 +21,16 @@ struct Config {
     std::string privateKeyFile;
     std::string privateKeyEnv;
     std::string kid;
-    std::chrono::milliseconds connectTimeout{2000};
-    std::chrono::milliseconds totalTimeout{10000};
+    std::chrono::milliseconds connectTimeout{0};
+    std::chrono::milliseconds totalTimeout{0};
     int lookbackDays = 0; // 0: the whole history
 
     // Reads the section, reporting every problem at its JSON Pointer. Touches neither the environment
     // nor the key file: `config check` may run where the secrets are not.
     static Config parse(const std::string& json, std::vector<clinhub::ConfigError>& errors);
 };
+
+extern const clinhub::kit::ConfigMap<Config> kConfigMap;
 
 // The secrets the config points at, read when an instance is made. Throws std::runtime_error naming
 // the variable or file at fault, never quoting a secret.

@@ -216,4 +216,4 @@ private:
 
 CLINHUB_PLUGIN(FhirImmunisation, "fhir-immunisation", "0.1.0",
                "NHS England's Immunisation FHIR API (R4): doses received, by NHS number and vaccination type",
-               immunisation::kSchema)
+               immunisation::kConfigMap.schema())

@@ -2,6 +2,7 @@
 // every JWT) and where the provider is. Parsed once, checked in full, so a typo is reported at start.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
@@ -42,6 +43,13 @@ struct Tls {
 
 enum class CodedEntries { fhirObservation, unsupported };
 
+struct CodedEntry {
+    CodedEntries mode = CodedEntries::fhirObservation;
+    std::string baseUrl; // defaults to base_url
+    std::string interaction;
+    std::string identifierSystem;
+};
+
 struct Config {
     std::string baseUrl; // the provider's FHIR endpoint, without a trailing '/'
     std::string sspUrl;  // when set, requests go to <ssp_url>/<base_url>/... as through the Spine Security Proxy
@@ -52,18 +60,15 @@ struct Config {
     Practitioner practitioner;
     Device device;
     Tls tls;
-    std::chrono::milliseconds connectTimeout{2000};
-    std::chrono::milliseconds totalTimeout{10000};
-    int searchWindowDays = 14;
-    int bookingAttempts = 2;
-    std::string cancellationReason = "Cancelled online by the patient";
-    CodedEntries codedEntries = CodedEntries::fhirObservation;
-    std::string codedEntryBaseUrl; // defaults to base_url
-    std::string codedEntryInteraction;
-    std::string codedEntryIdentifierSystem;
+    std::chrono::milliseconds connectTimeout{0};
+    std::chrono::milliseconds totalTimeout{0};
+    int searchWindowDays = 0;
+    int bookingAttempts = 0;
+    std::string cancellationReason;
+    CodedEntry codedEntry;
 };
 
-extern const char* const kSchema;
+extern const clinhub::kit::ConfigMap<Config> kConfigMap;
 
 // Fills `errors` (JSON Pointers into the section) and returns what could be read.
 Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors);

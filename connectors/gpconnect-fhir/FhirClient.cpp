@@ -85,7 +85,7 @@ void readOutcome(FhirReply& reply) {
 FhirClient::FhirClient(const Config& config) : config_(config), http_(timeouts(config), tls(config)) {}
 
 Result FhirClient::send(const FhirRequest& request, FhirReply& reply, const std::string& what) {
-    const std::string& endpoint = request.codedEntry ? config_.codedEntryBaseUrl : config_.baseUrl;
+    const std::string& endpoint = request.codedEntry ? config_.codedEntry.baseUrl : config_.baseUrl;
     clinhub::kit::HttpRequest http;
     http.method = request.method;
     http.url = (config_.sspUrl.empty() ? "" : config_.sspUrl + "/") + endpoint + request.path;

@@ -1,6 +1,6 @@
 // gpconnect-fhir: a practice's appointment book through GP Connect Appointment Management 1.2 (FHIR STU3
 // JSON): free slots by searching /Slot in windows of at most 14 days, booking by POST /Appointment,
-// cancelling by PUT of the read Appointment with If-Match. Wire shapes: schemas/gpconnect-fhir/.
+// cancelling by PUT of the read Appointment with If-Match. Wire shapes: connectors/gpconnect-fhir/schemas/.
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/plugin.hpp>
 
@@ -151,7 +151,7 @@ public:
 
     // GP Connect Appointment Management has no coded-entry write; see coded_entries in the schema.
     Result writeCode(const Patient& patient, const std::string& snomedCode, const std::string& term) override {
-        if (config_.codedEntries == CodedEntries::unsupported)
+        if (config_.codedEntry.mode == CodedEntries::unsupported)
             return Result::permanent("coded entries are not part of GP Connect Appointment Management, and this "
                                      "connector is configured (coded_entries.mode: unsupported) not to write them");
         if (!validSnomed(snomedCode)) return Result::permanent("not a SNOMED CT concept id: " + scrub(snomedCode, 40));
@@ -163,12 +163,12 @@ public:
         Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
         sha.update(patientId + "|" + snomedCode + "|" + term + "|" + formatDate(now));
         const std::string identifier = Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 32);
-        FhirRequest request("POST", "/Observation", {config_.codedEntryInteraction.c_str(), "patient/*.write"},
+        FhirRequest request("POST", "/Observation", {config_.codedEntry.interaction.c_str(), "patient/*.write"},
                             stringify(observationResource(patientId, snomedCode, term,
-                                                          config_.codedEntryIdentifierSystem, identifier, now)));
+                                                          config_.codedEntry.identifierSystem, identifier, now)));
         request.codedEntry = true;
         request.headers.emplace_back("If-None-Exist",
-                                     "identifier=" + config_.codedEntryIdentifierSystem + "|" + identifier);
+                                     "identifier=" + config_.codedEntry.identifierSystem + "|" + identifier);
         FhirReply reply;
         if (Result r = client_.send(request, reply, "write coded entry"); !r.ok()) return r;
         if (!reply.success()) return failure(reply, "write coded entry");
@@ -182,13 +182,7 @@ public:
     }
 
 private:
-    static Config configOrThrow(const std::string& json) {
-        std::vector<ConfigError> errors;
-        Config c = parseConfig(json, errors);
-        if (!errors.empty())
-            throw std::runtime_error("config " + errors.front().pointer + ": " + errors.front().message);
-        return c;
-    }
+    static Config configOrThrow(const std::string& json) { return clinhub::kit::parseOrThrow(parseConfig, json); }
 
     // The hub's clock (tests move it) for what the record says happened when.
     [[nodiscard]] int64_t hubSeconds() const {
@@ -478,4 +472,5 @@ private:
 } // namespace
 
 CLINHUB_PLUGIN(GpConnectBook, "gpconnect-fhir", "1.0.0",
-               "Appointment book through GP Connect Appointment Management 1.2 (FHIR STU3)", gpconnect::kSchema)
+               "Appointment book through GP Connect Appointment Management 1.2 (FHIR STU3)",
+               gpconnect::kConfigMap.schema())

@@ -63,7 +63,7 @@ Object::Ptr appointmentResource(const NewAppointment& a, const Organisation& boo
 // `read` turned into its own cancellation: status and the cancellation-reason extension, nothing else.
 void markCancelled(Object::Ptr read, const std::string& reason);
 
-// The coded entry as a FHIR STU3 Observation (see schemas/gpconnect-fhir/README.md: not GP Connect).
+// The coded entry as a FHIR STU3 Observation (see connectors/gpconnect-fhir/schemas/README.md: not GP Connect).
 Object::Ptr observationResource(const std::string& patientId, const std::string& snomedCode, const std::string& term,
                                 const std::string& identifierSystem, const std::string& identifier, int64_t now);
 

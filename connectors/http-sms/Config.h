@@ -4,9 +4,11 @@
 #include "JsonPointer.h"
 #include "Template.h"
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/plugin.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,11 +17,35 @@
 
 namespace httpsms {
 
-extern const char* const kSchema;
+// The section as written, which the map reads; parseConfig() compiles it into a Config.
+struct LookupSettings {
+    std::string url;
+    std::string method;
+    std::string status;
+    std::string providerId;
+    std::map<std::string, std::string> states;
+};
+
+struct Settings {
+    std::string url;
+    std::string method;
+    std::map<std::string, std::string> headers;
+    std::string contentType;
+    std::string body;
+    std::string providerId;
+    std::string error;
+    std::set<long> permanent;
+    std::set<long> retryable;
+    std::chrono::milliseconds connectTimeout{0};
+    std::chrono::milliseconds timeout{0};
+    std::optional<LookupSettings> lookup;
+};
+
+extern const clinhub::kit::ConfigMap<Settings> kConfigMap;
 
 struct Lookup {
     Template url; // {{reference}}, URL-escaped
-    std::string method = "GET";
+    std::string method;
     JsonPointer status;
     JsonPointer providerId;
     std::map<std::string, clinhub::DeliveryState> states; // the provider's status word -> ours
@@ -27,9 +53,9 @@ struct Lookup {
 
 struct Config {
     std::string url;
-    std::string method = "POST";
+    std::string method;
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string contentType = "application/json";
+    std::string contentType;
     Template body; // {{to}}, {{body}}, {{reference}}
     JsonPointer providerId;
     JsonPointer error;

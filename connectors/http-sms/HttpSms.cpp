@@ -111,4 +111,4 @@ private:
 
 CLINHUB_PLUGIN(HttpSms, "http-sms", "1.0.0",
                "Generic HTTP SMS gateway: URL, headers, body template and answer pointers from the config",
-               httpsms::kSchema)
+               httpsms::kConfigMap.schema())

@@ -1,5 +1,6 @@
 // local-book: an appointment book kept in a SQLite file, so the hub runs with nothing else installed
 // (the demo, and small sites without a clinical-system interface).
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/UkTime.hpp>
 #include <clinhub/plugin.hpp>
 
@@ -8,13 +9,13 @@
 
 #include <Poco/Exception.h>
 #include <Poco/File.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Path.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <optional>
 
 namespace {
 
@@ -22,73 +23,53 @@ using clinhub::ConfigError;
 using clinhub::Result;
 using namespace localbook;
 
-constexpr const char* kSchema = R"({
-  "type": "object",
-  "description": "An appointment book kept in a local SQLite file, optionally seeded with test patients and generated slots",
-  "properties": {
-    "database": {
-      "type": "string", "format": "path", "minLength": 1,
-      "description": "SQLite file holding the book; it and its folder are created when missing. Several hub processes may share it"
-    },
-    "seed": {
-      "type": "string", "format": "path", "minLength": 1,
-      "description": "YAML file of test patients and weekly slot templates (see config/demo-book.yaml), applied at every start: patients are updated, missing future slots added, booked slots never touched"
-    },
-    "generate": {
-      "type": "object",
-      "description": "Rolling generation of slots from the seed's templates, topped up each day the hub runs",
-      "properties": {
-        "days": {
-          "type": "integer", "minimum": 0, "maximum": 366, "default": 42,
-          "description": "How many days ahead, starting tomorrow, to keep slots generated"
-        },
-        "timezone": {
-          "type": "string", "enum": ["Europe/London", "UTC"], "default": "Europe/London",
-          "description": "Time zone of the templates' times of day"
-        }
-      },
-      "additionalProperties": false
-    }
-  },
-  "required": ["database"],
-  "additionalProperties": false
-})";
+struct Generate {
+    int days = 0;
+    Zone zone = Zone::europeLondon;
+};
 
 struct Config {
     std::string database;
     std::string seed;
-    int days = 42;
-    Zone zone = Zone::europeLondon;
+    std::optional<Generate> generate; // always set once parsed: the defaults when the key is absent
 };
 
-// The hub has validated the section against kSchema, but checkConfig may be called on anything.
+const clinhub::kit::ConfigMap<Generate> kGenerate{
+    "Rolling generation of slots from the seed's templates, topped up each day the hub runs",
+    {
+        clinhub::kit::integerKey("days", &Generate::days)
+            .range(0, 366)
+            .byDefault(42)
+            .describe("How many days ahead, starting tomorrow, to keep slots generated"),
+        clinhub::kit::choiceKey("timezone", &Generate::zone,
+                                {{"Europe/London", Zone::europeLondon}, {"UTC", Zone::utc}})
+            .byDefault("Europe/London")
+            .describe("Time zone of the templates' times of day"),
+    }};
+
+const clinhub::kit::ConfigMap<Config> kConfigMap{
+    "An appointment book kept in a local SQLite file, optionally seeded with test patients and generated slots",
+    {
+        clinhub::kit::stringKey("database", &Config::database)
+            .required("the SQLite file of the book")
+            .format("path")
+            .describe("SQLite file holding the book; it and its folder are created when missing. Several hub "
+                      "processes may share it"),
+        clinhub::kit::stringKey("seed", &Config::seed)
+            .minLength(1)
+            .format("path")
+            .describe("YAML file of test patients and weekly slot templates (see config/demo-book.yaml), applied at "
+                      "every start: patients are updated, missing future slots added, booked slots never touched"),
+        clinhub::kit::objectKey("generate", &Config::generate, kGenerate),
+    }};
+
+// The hub has validated the section against the schema, but checkConfig may be called on anything.
 Config parseConfig(const std::string& json, std::vector<ConfigError>& errors) {
-    Config c;
-    Poco::JSON::Object::Ptr root;
-    try {
-        root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        errors.push_back({"", "not a JSON object: " + e.displayText()});
-        return c;
-    }
-    if (!root) {
-        errors.push_back({"", "must be an object"});
-        return c;
-    }
-    c.database = root->optValue<std::string>("database", "");
-    if (c.database.empty()) errors.push_back({"/database", "the SQLite file of the book is required"});
-    c.seed = root->optValue<std::string>("seed", "");
-    if (const auto generate = root->getObject("generate")) {
-        c.days = generate->optValue<int>("days", c.days);
-        if (c.days < 0 || c.days > 366) errors.push_back({"/generate/days", "must be between 0 and 366"});
-        const auto zone = parseZone(generate->optValue<std::string>("timezone", "Europe/London"));
-        if (!zone)
-            errors.push_back({"/generate/timezone", "must be Europe/London or UTC"});
-        else
-            c.zone = *zone;
-        if (c.seed.empty())
-            errors.push_back({"/generate", "needs a seed file whose slot_templates say what to generate"});
-    }
+    Config c = kConfigMap.parse(json, errors);
+    if (c.generate && c.seed.empty())
+        errors.push_back({"/generate", "needs a seed file whose slot_templates say what to generate"});
+    // A seed's templates are generated from even when generate is absent: on the defaults.
+    if (!c.generate) kGenerate.applyDefaults(c.generate.emplace());
     return c;
 }
 
@@ -182,13 +163,7 @@ public:
     }
 
 private:
-    static Config configOrThrow(const std::string& json) {
-        std::vector<ConfigError> errors;
-        Config c = parseConfig(json, errors);
-        if (!errors.empty())
-            throw std::runtime_error("config " + errors.front().pointer + ": " + errors.front().message);
-        return c;
-    }
+    static Config configOrThrow(const std::string& json) { return clinhub::kit::parseOrThrow(parseConfig, json); }
 
     static Seed loadSeedIfAny(const Config& c) { return c.seed.empty() ? Seed{} : loadSeed(c.seed); }
 
@@ -213,12 +188,12 @@ private:
     // Keeps `days` days of slots generated ahead of today; cheap after the first call of each day, so it
     // runs before every read instead of on a timer the plugin would have to own.
     size_t topUp() {
-        if (seed_.templates.empty() || config_.days == 0) return 0;
-        const auto today = localDate(nowSeconds(), config_.zone);
+        if (seed_.templates.empty() || config_.generate->days == 0) return 0;
+        const auto today = localDate(nowSeconds(), config_.generate->zone);
         std::lock_guard lock(topUpMutex_);
         if (toppedUpFor_ == today) return 0;
         const auto slots = generateSlots(seed_.templates, today + std::chrono::days{1},
-                                         today + std::chrono::days{config_.days}, config_.zone);
+                                         today + std::chrono::days{config_.generate->days}, config_.generate->zone);
         const size_t added = store_.seed({}, slots);
         toppedUpFor_ = today;
         return added;
@@ -245,4 +220,4 @@ private:
 } // namespace
 
 CLINHUB_PLUGIN(LocalBook, "local-book", "1.0.0",
-               "Appointment book in a local SQLite file, for the demo and small sites", kSchema)
+               "Appointment book in a local SQLite file, for the demo and small sites", kConfigMap.schema())

@@ -2,14 +2,13 @@
 // signing secret), the templates whose personalisation carries the hub's finished text, and timeouts.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <string>
 #include <vector>
 
 namespace notify {
-
-extern const char* const kSchema;
 
 struct ApiKey {
     std::string serviceId; // the JWT iss
@@ -23,19 +22,21 @@ bool isUuid(const std::string& text);
 
 struct Config {
     std::string baseUrl;
+    std::string apiKey; // as written; `key` is what it holds
     ApiKey key;
     std::string smsTemplateId;
     std::string emailTemplateId;
-    std::string bodyField = "body";
-    std::string subjectField = "subject";
-    int connectTimeoutMs = 2000;
-    int timeoutMs = 10000;
+    std::string bodyField;
+    std::string subjectField;
+    int connectTimeoutMs = 0;
+    int timeoutMs = 0;
     std::string callbackToken;
 
-    // Throws std::runtime_error naming the field at fault.
-    static Config parse(const std::string& json);
-    // What the schema cannot say: the API key's and template ids' shapes, at least one template.
-    static void check(const std::string& json, std::vector<clinhub::ConfigError>& errors);
+    // Adds one error per problem, the map's and what no one key can say (at least one template, the
+    // personalisation fields apart).
+    static Config parse(const std::string& json, std::vector<clinhub::ConfigError>& errors);
 };
+
+extern const clinhub::kit::ConfigMap<Config> kConfigMap;
 
 } // namespace notify

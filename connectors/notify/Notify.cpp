@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 
 namespace {
 
@@ -33,11 +34,11 @@ bool sameSecret(const std::string& given, const std::string& secret) {
 class Notify final : public clinhub::Connector, public clinhub::SmsSender, public clinhub::EmailSender {
 public:
     Notify(const clinhub::Host& host, const std::string& configJson)
-        : host_(host), config_(notify::Config::parse(configJson)), tokens_(config_.key),
+        : host_(host), config_(parsed(configJson)), tokens_(config_.key),
           http_({std::chrono::milliseconds(config_.connectTimeoutMs), std::chrono::milliseconds(config_.timeoutMs)}) {}
 
     static void checkConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors) {
-        notify::Config::check(json, errors);
+        notify::Config::parse(json, errors);
     }
 
     // Notify refuses a text message of more than 918 characters, whatever the service.
@@ -78,6 +79,10 @@ public:
     }
 
 private:
+    static notify::Config parsed(const std::string& json) {
+        return clinhub::kit::parseOrThrow(notify::Config::parse, json);
+    }
+
     Result call(const std::string& method, const std::string& path, const std::string& body, HttpResponse& response) {
         HttpRequest request;
         request.method = method;
@@ -120,4 +125,4 @@ private:
 } // namespace
 
 CLINHUB_PLUGIN(Notify, "notify", "0.1.0", "GOV.UK Notify: SMS and email through templates, with lookup and receipts",
-               notify::kSchema)
+               notify::kConfigMap.schema())

@@ -3,6 +3,7 @@
 //
 // The file holds message bodies and addresses (patient data): it is created 0600, and the log only ever
 // names the channel and the reference.
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <Poco/DateTimeFormat.h>
@@ -25,18 +26,19 @@ using clinhub::Delivery;
 using clinhub::DeliveryState;
 using clinhub::Result;
 
-constexpr const char* kSchema = R"({
-  "type": "object",
-  "description": "Development sink: appends each SMS and email as one JSON line to a file instead of sending it",
-  "properties": {
-    "path": {
-      "type": "string", "format": "path", "minLength": 1,
-      "description": "File the messages are appended to (created 0600 when missing; its folder must exist). It holds patient data: keep it out of shared places"
-    }
-  },
-  "required": ["path"],
-  "additionalProperties": false
-})";
+struct Config {
+    std::string path;
+};
+
+const clinhub::kit::ConfigMap<Config> kConfigMap{
+    "Development sink: appends each SMS and email as one JSON line to a file instead of sending it",
+    {
+        clinhub::kit::stringKey("path", &Config::path)
+            .required("the file to write messages to")
+            .format("path")
+            .describe("File the messages are appended to (created 0600 when missing; its folder must exist). It "
+                      "holds patient data: keep it out of shared places"),
+    }};
 
 // Closes a file descriptor on every path out.
 class Fd {
@@ -103,10 +105,8 @@ public:
 
 private:
     static std::string pathFrom(const std::string& json) {
-        const auto object = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-        const auto path = object ? object->optValue<std::string>("path", "") : std::string();
-        if (path.empty()) throw std::runtime_error("config /path: the file to write messages to is required");
-        return path;
+        return clinhub::kit::parseOrThrow([](const std::string& j, auto& e) { return kConfigMap.parse(j, e); }, json)
+            .path;
     }
 
     static std::string providerIdFor(const std::string& reference) { return "file-" + reference; }
@@ -157,4 +157,5 @@ private:
 } // namespace
 
 CLINHUB_PLUGIN(OutboxFile, "outbox-file", "1.0.0",
-               "Development sink: writes each SMS and email as a JSON line to a file instead of sending it", kSchema)
+               "Development sink: writes each SMS and email as a JSON line to a file instead of sending it",
+               kConfigMap.schema())

@@ -1,6 +1,7 @@
 // The smtp-email connector's configuration.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <chrono>
@@ -9,26 +10,30 @@
 
 namespace smtpemail {
 
-extern const char* const kSchema;
-
 enum class AuthMethod { none, plain, login };
+
+struct Tls {
+    bool verify = true;
+    std::string caFile;
+};
 
 struct Config {
     std::string host;
-    unsigned short port = 587;
-    bool starttls = true; // "required"; false is "none"
-    AuthMethod auth = AuthMethod::plain;
+    unsigned short port = 0;
+    bool starttls = true;                // "required"; false is "none"
+    AuthMethod auth = AuthMethod::plain; // none when there is no username
     std::string username;
     std::string password;
     std::string from;     // the bare address: envelope sender and From
     std::string fromName; // the display name in From, optional
     std::string replyTo;
     std::string heloName; // empty: the machine's name
-    bool verify = true;
-    std::string caFile;
-    std::chrono::milliseconds connectTimeout{5000};
-    std::chrono::milliseconds timeout{30000};
+    Tls tls;
+    std::chrono::milliseconds connectTimeout{0};
+    std::chrono::milliseconds timeout{0};
 };
+
+extern const clinhub::kit::ConfigMap<Config> kConfigMap;
 
 Config parseConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors);
 

@@ -144,18 +144,18 @@ private:
 
     static Poco::Net::Context::Ptr makeContext(const Config& c) {
         Poco::Net::Context::Params params;
-        params.verificationMode = c.verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
-        params.caLocation = c.caFile;
+        params.verificationMode = c.tls.verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
+        params.caLocation = c.tls.caFile;
         params.loadDefaultCAs = true;
         Poco::Net::Context::Ptr context;
         try {
             context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
         } catch (const Poco::Exception& e) {
-            throw std::runtime_error("config /tls/ca_file: cannot load '" + c.caFile + "': " + e.displayText());
+            throw std::runtime_error("config /tls/ca_file: cannot load '" + c.tls.caFile + "': " + e.displayText());
         }
         context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                                   Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-        context->enableExtendedCertificateVerification(c.verify);
+        context->enableExtendedCertificateVerification(c.tls.verify);
         return context;
     }
 
@@ -230,4 +230,4 @@ private:
 
 CLINHUB_PLUGIN(SmtpEmail, "smtp-email", "1.0.0",
                "Email through an SMTP submission server: STARTTLS, AUTH PLAIN/LOGIN, multipart text + HTML",
-               smtpemail::kSchema)
+               smtpemail::kConfigMap.schema())

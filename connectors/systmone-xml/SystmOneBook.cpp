@@ -34,12 +34,7 @@ std::unique_ptr<Transport> makeTransport(const Config& c) {
     return std::make_unique<TcpTransport>(c.host, c.port, c.connectTimeout, c.timeout, c.maxConnections);
 }
 
-Config configOrThrow(const std::string& json) {
-    std::vector<ConfigError> errors;
-    Config c = parseConfig(json, errors);
-    if (!errors.empty()) throw std::runtime_error("config " + errors.front().pointer + ": " + errors.front().message);
-    return c;
-}
+Config configOrThrow(const std::string& json) { return clinhub::kit::parseOrThrow(parseConfig, json); }
 
 bool validSnomed(const std::string& code) {
     return code.size() >= 6 && code.size() <= 18 &&
@@ -305,4 +300,4 @@ private:
 } // namespace
 
 CLINHUB_PLUGIN(SystmOneBook, "systmone-xml", "0.1.0",
-               "SystmOne appointment book through TPP Client Integration (XML over TCP or HTTP)", kSchema)
+               "SystmOne appointment book through TPP Client Integration (XML over TCP or HTTP)", kConfigMap.schema())

@@ -15,6 +15,7 @@
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
 
@@ -164,6 +165,15 @@ int pluginsSchema(const Options& options, std::ostream& out, std::ostream& err) 
     if (info == nullptr) {
         err << "clinhub: no plugin named '" << name << "' (`clinhub plugins list` shows what was found)\n";
         return kFailed;
+    }
+    if (options.flag("--markdown")) {
+        try {
+            out << kit::configMarkdown(info->configSchema.empty() ? "{}" : info->configSchema);
+        } catch (const Poco::Exception& e) {
+            err << "clinhub: plugin '" << name << "' publishes a schema that is not JSON: " << e.displayText() << '\n';
+            return kFailed;
+        }
+        return 0;
     }
     out << info->configSchema << (info->configSchema.ends_with('\n') ? "" : "\n");
     return 0;
@@ -744,10 +754,11 @@ const std::map<std::string, Verb>& verbs() {
           {{}, {"--config"}},
           pluginsList}},
         {"plugins schema",
-         {"clinhub plugins schema NAME [--config FILE]",
+         {"clinhub plugins schema NAME [--config FILE] [--markdown]",
           "print the JSON Schema of a plugin's config section",
-          "Prints the schema the named plugin publishes for its `config:` section: every key it takes.",
-          {{}, {"--config"}, {}, 1, 1},
+          "Prints the schema the named plugin publishes for its `config:` section: every key it takes.\n"
+          "--markdown prints it as a table (key, type, default, range, description) for a README.",
+          {{}, {"--config"}, {"--markdown"}, 1, 1},
           pluginsSchema}},
         {"migrate",
          {"clinhub migrate --config FILE",

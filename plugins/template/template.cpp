@@ -2,8 +2,8 @@
 // instead of a network. Copy this folder, rename the class and the plugin, and fill in send().
 // It uses the connector kit (clinhub::kit) for what a real connector needs too: reading its config, and
 // the same UK mobile rule the hub applies.
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/Identity.hpp>
-#include <clinhub/kit/JsonConfig.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <string>
@@ -11,23 +11,30 @@
 
 namespace {
 
-// JSON Schema of this connector's `config:` section; the hub validates it before we see it.
-constexpr const char* kSchema = R"({
-  "type": "object",
-  "properties": {
-    "sender": {"type": "string", "description": "Name the messages appear to come from", "minLength": 1}
-  },
-  "additionalProperties": false
-})";
+// This connector's `config:` section, declared once: the table gives the parser, the defaults, the JSON
+// Schema the hub validates the section against before we see it, and the docs
+// (`clinhub plugins schema template-sms --markdown`).
+struct Config {
+    std::string sender;
+};
+
+const clinhub::kit::ConfigMap<Config> kConfigMap{"An SMS connector that only logs",
+                                                 {
+                                                     clinhub::kit::stringKey("sender", &Config::sender)
+                                                         .minLength(1)
+                                                         .byDefault("clinhub")
+                                                         .describe("Name the messages appear to come from"),
+                                                 }};
 
 class TemplateSms final : public clinhub::Connector, public clinhub::SmsSender {
 public:
     // configJson is the validated section. A real connector would keep its HTTP client here too
     // (clinhub::kit::HttpClient: kept-alive connections, timeouts, a cap on the reply's size).
-    TemplateSms(const clinhub::Host& host, const std::string& configJson) : host_(host) {
-        std::vector<clinhub::ConfigError> errors;
-        sender_ = clinhub::kit::text(clinhub::kit::parseConfigObject(configJson, errors), "sender", "clinhub");
-    }
+    TemplateSms(const clinhub::Host& host, const std::string& configJson)
+        : host_(host), config_(clinhub::kit::parseOrThrow(parse, configJson)) {}
+
+    // What `clinhub config check` reports beyond the schema: here the same parse, as there is nothing more.
+    static void checkConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors) { parse(json, errors); }
 
     // The longest text the provider takes, so the hub refuses a template that could not be sent (config
     // check, at its line and column) instead of failing each message. Leave it out for the hub's default.
@@ -41,17 +48,21 @@ public:
         // refused; the kit's HttpClient marks that itself): the hub then tries again without asking after it.
         //   return clinhub::Result::retryableNotSent("connection refused");
         // Never log the number or the body: they are patient data.
-        host_.info("template plugin accepted message " + sms.reference + " from " + sender_);
+        host_.info("template plugin accepted message " + sms.reference + " from " + config_.sender);
         providerId = "template-" + sms.reference;
         return clinhub::Result::success();
     }
 
 private:
+    static Config parse(const std::string& json, std::vector<clinhub::ConfigError>& errors) {
+        return kConfigMap.parse(json, errors);
+    }
+
     clinhub::Host host_;
-    std::string sender_;
+    Config config_;
 };
 
 } // namespace
 
 CLINHUB_PLUGIN(TemplateSms, "template-sms", "1.0.0", "An SMS connector that only logs: copy it to start a plugin",
-               kSchema)
+               kConfigMap.schema())

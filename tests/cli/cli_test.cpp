@@ -111,6 +111,16 @@ TEST(PluginsSchema, PrintsThePluginsConfigSchema) {
     EXPECT_NE(missing.err.find("no plugin named 'no-such-plugin'"), std::string::npos);
 }
 
+TEST(PluginsSchema, PrintsThePluginsConfigKeysAsAMarkdownTable) {
+    TempDir dir;
+    const auto result = runClinhub({"plugins", "schema", "local-book", "--markdown"}, dir);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.out.rfind("| Key | Type | Default | Range | Description |\n|---|---|---|---|---|\n", 0), 0U)
+        << result.out;
+    EXPECT_NE(result.out.find("| `database` | string | required |"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("| `generate.days` | integer | `42` | 0 to 366 |"), std::string::npos) << result.out;
+}
+
 TEST(LinksCreate, QueuesTheInviteAndPrintsTheLink) {
     TempDir dir;
     std::ofstream(dir.file("hub.yaml")) << R"(hub: {public_url: "https://book.example.test", store: "sqlite:hub.db"}

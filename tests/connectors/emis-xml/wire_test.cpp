@@ -1,4 +1,4 @@
-// schemas/emis-xml documents each call by an example request and reply. Every example request is sent
+// connectors/emis-xml/schemas documents each call by an example request and reply. Every example request is sent
 // to emis_sim as written, and the reply must have exactly the elements the example reply has.
 #include "EmisFixture.h"
 
@@ -14,7 +14,7 @@ namespace {
 using WireTest = EmisTest;
 
 std::string example(const std::string& name) {
-    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/schemas/emis-xml/" + name);
+    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/connectors/emis-xml/schemas/" + name);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();

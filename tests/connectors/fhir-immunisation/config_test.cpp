@@ -37,7 +37,7 @@ TEST_F(ConfigTest, EveryProblemIsReportedAtItsPointer) {
                     "/api_key_env: must name an environment variable (letters, digits and '_')",
                     ": give exactly one of private_key_file and private_key_env",
                     "/kid: the key id registered with the API platform is required",
-                    "/timeout_ms: must be between 1 and 120000", "/lookback_days: must be between 1 and 36500"));
+                    "/timeout_ms: must be between 100 and 120000", "/lookback_days: must be between 1 and 36500"));
 }
 
 TEST_F(ConfigTest, TheKeyComesFromAFileOrTheEnvironmentNotBoth) {

@@ -1,4 +1,4 @@
-// schemas/systmone-xml/examples say what the wire carries: sent in order to the simulator, every example
+// connectors/systmone-xml/schemas/examples say what the wire carries: sent in order to the simulator, every example
 // request must get a reply with exactly the elements of its example reply (values aside).
 #include "SystmOneTest.h"
 
@@ -10,7 +10,7 @@
 namespace systmone::test {
 namespace {
 
-const std::string kExamples = std::string(CLINHUB_SOURCE_DIR) + "/schemas/systmone-xml/examples/";
+const std::string kExamples = std::string(CLINHUB_SOURCE_DIR) + "/connectors/systmone-xml/schemas/examples/";
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path);

@@ -16,7 +16,7 @@ using namespace systmonexml;
 using clinhub::fuzz::require;
 using clinhub::fuzz::requireResult;
 
-// The ResponseUID of schemas/systmone-xml/examples, which the seeds are.
+// The ResponseUID of connectors/systmone-xml/schemas/examples, which the seeds are.
 constexpr std::string_view kSeedUid = "7f1c9a52-3d4e-4b8a-9c61-2f5e8d0a1b34";
 
 class Replay : public Transport {

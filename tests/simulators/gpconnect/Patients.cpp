@@ -1,5 +1,5 @@
 // GET /Patient?identifier=..., GET /Patient/{id}/Appointment, and the coded-entry stand-in
-// POST /Observation (not part of GP Connect: see schemas/gpconnect-fhir/README.md).
+// POST /Observation (not part of GP Connect: see connectors/gpconnect-fhir/schemas/README.md).
 #include "Provider.h"
 
 #include <Poco/JSON/Array.h>
