@@ -2,7 +2,7 @@
 
 #include "hub/store/SortableId.h"
 
-#include <iterator>
+#include <algorithm>
 #include <sstream>
 
 #include <Poco/Data/RecordSet.h>
@@ -122,23 +122,20 @@ std::vector<Message> Outbox::claim(int max, int64_t at, int64_t leaseMicros) {
     store_.transact([&](store::Session& s) {
         int64_t t = at;
         int limit = max;
-        // Two queries, not one with OR: each then walks the (state, due_at) index instead of every row.
-        Poco::Data::Statement lapsed = s << std::string("SELECT ") + kColumns +
-                                                " FROM outbox WHERE state = 'sending' AND claimed_until <= ? LIMIT ?" +
-                                                s.skipLocked();
-        lapsed, use(t), use(limit);
-        lapsed.execute();
-        claimed = readMessages(lapsed, s.keys());
-        limit -= static_cast<int>(claimed.size());
-        if (limit > 0) {
-            Poco::Data::Statement due =
-                s << std::string("SELECT ") + kColumns +
-                         " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?" + s.skipLocked();
-            due, use(t), use(limit);
-            due.execute();
-            auto queued = readMessages(due, s.keys());
-            std::move(queued.begin(), queued.end(), std::back_inserter(claimed));
-        }
+        // One round trip for both kinds of claim. Each walks the (state, due_at) index on its own, which one
+        // query with OR would not; the due ones fill only what the lapsed ones leave of the limit.
+        const std::string lapsed = std::string("SELECT ") + kColumns +
+                                   " FROM outbox WHERE state = 'sending' AND claimed_until <= ? LIMIT ?" +
+                                   s.skipLocked();
+        const std::string due = std::string("SELECT ") + kColumns +
+                                " FROM outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ? - "
+                                "(SELECT COUNT(*) FROM lapsed)" +
+                                s.skipLocked();
+        Poco::Data::Statement select = s << "WITH lapsed AS (" + lapsed + "), due AS (" + due +
+                                                ") SELECT * FROM lapsed UNION ALL SELECT * FROM due";
+        select, use(t), use(limit), use(t), use(limit);
+        select.execute();
+        claimed = readMessages(select, s.keys());
         if (claimed.empty()) return;
         std::vector<std::string> references;
         for (auto& m : claimed) {
@@ -194,52 +191,88 @@ void insertAttempts(store::Session& s, const std::vector<Outcome>& outcomes, int
         use(references), use(numbers), use(connectors), use(results), use(details), use(at), now;
 }
 
-void markSent(store::Session& s, const Outcome& o, int64_t t) {
-    std::string organisation;
-    std::string afterSent;
-    s << "SELECT organisation, COALESCE(after_sent, '') FROM outbox WHERE reference = ? AND state IN ('queued', "
-         "'sending')",
-        useRef(o.reference), into(organisation), into(afterSent), now;
-    // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
-    // the store (a sent message is never resent).
-    s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
-         "last_error = NULL, payload = '{}', after_sent = NULL WHERE reference = ? AND state IN ('queued', 'sending')",
-        useRef(o.connector), useRef(o.providerId), use(t), use(t), useRef(o.reference), now;
-    if (afterSent.empty()) return; // no follow-up, or the message was no longer this worker's to settle
-    const auto next = Poco::JSON::Parser()
-                          .parse(s.keys().open(afterSent, afterSentContext(o.reference)))
-                          .extract<Poco::JSON::Object::Ptr>();
-    Outbox::enqueue(s,
-                    {organisation, channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
-                     next->getValue<std::string>("payload"), 0, nullptr});
+// The follow-ups of the sent messages among `references` that are still this worker's to settle, read
+// with their rows locked so that a late settle by another process cannot queue them a second time.
+// `?` lists of a few lengths only (powers of two, the last reference repeated), so a connection keeps few
+// prepared forms of it.
+std::vector<NewMessage> followUps(store::Session& s, const std::vector<std::string>& references) {
+    constexpr std::size_t kLongestList = 64;
+    std::vector<NewMessage> out;
+    for (std::size_t from = 0; from < references.size(); from += kLongestList) {
+        const std::size_t count = std::min(kLongestList, references.size() - from);
+        std::size_t listed = 1;
+        while (listed < count)
+            listed *= 2;
+        std::string sql = "SELECT reference, organisation, after_sent FROM outbox WHERE reference IN (?";
+        for (std::size_t i = 1; i < listed; ++i)
+            sql += ", ?";
+        sql += ") AND state IN ('queued', 'sending') AND after_sent IS NOT NULL ORDER BY reference";
+        sql += s.forUpdate();
+        Poco::Data::Statement select = s << sql;
+        for (std::size_t i = 0; i < listed; ++i)
+            select.addBind(useRef(references[from + std::min(i, count - 1)]));
+        select.execute();
+        Poco::Data::RecordSet rows(select);
+        for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+            const auto reference = rows[0].convert<std::string>();
+            const auto next = Poco::JSON::Parser()
+                                  .parse(s.keys().open(rows[2].convert<std::string>(), afterSentContext(reference)))
+                                  .extract<Poco::JSON::Object::Ptr>();
+            out.push_back({rows[1].convert<std::string>(),
+                           channelFromString(next->getValue<std::string>("channel")).value_or(Channel::record),
+                           next->getValue<std::string>("payload"), 0, nullptr});
+        }
+    }
+    return out;
 }
 
-// Every update below holds only while the message is still to be sent (`queued` or `sending`): a worker
-// whose lease lapsed may settle late, after another process finished the message, and must not bring a
-// sent or dead message back to the queue.
-void settleOne(store::Session& s, const Outcome& o, int64_t t) {
-    int attempts = o.attempts;
-    int64_t due = o.dueAt;
-    switch (o.kind) {
+// One kind of outcome for many messages, as one statement bound to vectors: on PostgreSQL a round trip for
+// the lot rather than one (or, for sent, two) a message. Every update holds only while the message is still
+// to be sent (`queued` or `sending`): a worker whose lease lapsed may settle late, after another process
+// finished the message, and must not bring a sent or dead message back to the queue.
+void settleRun(store::Session& s, Outcome::Kind kind, const std::vector<const Outcome*>& run, int64_t t) {
+    const std::size_t n = run.size();
+    std::vector<std::string> references(n), connectors(n), texts(n);
+    std::vector<int> attempts(n);
+    std::vector<int64_t> due(n), at(n, t);
+    for (std::size_t i = 0; i < n; ++i) {
+        references[i] = run[i]->reference;
+        connectors[i] = run[i]->connector;
+        texts[i] = kind == Outcome::Kind::sent ? run[i]->providerId : run[i]->error;
+        attempts[i] = run[i]->attempts;
+        due[i] = run[i]->dueAt;
+    }
+    switch (kind) {
     case Outcome::Kind::trying:
         s << "UPDATE outbox SET connector = ?, updated_at = ? WHERE reference = ? AND state IN ('queued', 'sending')",
-            useRef(o.connector), use(t), useRef(o.reference), now;
+            use(connectors), use(at), use(references), now;
         break;
-    case Outcome::Kind::sent: markSent(s, o, t); break;
+    case Outcome::Kind::sent: {
+        // Read before the update below drops them.
+        const auto next = followUps(s, references);
+        // Once sent, the body is no longer needed: dropping it keeps patient data and link tokens out of
+        // the store (a sent message is never resent).
+        s << "UPDATE outbox SET state = 'sent', connector = ?, provider_id = ?, sent_at = ?, updated_at = ?, "
+             "last_error = NULL, payload = '{}', after_sent = NULL WHERE reference = ? AND state IN ('queued', "
+             "'sending')",
+            use(connectors), use(texts), use(at), use(at), use(references), now;
+        Outbox::enqueueAll(s, next);
+        break;
+    }
     case Outcome::Kind::retry:
         s << "UPDATE outbox SET state = 'queued', attempts = ?, due_at = ?, claimed_until = 0, last_error = ?, "
              "updated_at = ? WHERE reference = ? AND state IN ('queued', 'sending')",
-            use(attempts), use(due), useRef(o.error), use(t), useRef(o.reference), now;
+            use(attempts), use(due), use(texts), use(at), use(references), now;
         break;
     case Outcome::Kind::failed:
         s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ? "
              "AND state IN ('queued', 'sending')",
-            use(attempts), useRef(o.error), use(t), useRef(o.reference), now;
+            use(attempts), use(texts), use(at), use(references), now;
         break;
     case Outcome::Kind::held:
         s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ? AND state IN "
              "('queued', 'sending')",
-            use(due), useRef(o.error), use(t), useRef(o.reference), now;
+            use(due), use(texts), use(at), use(references), now;
         break;
     }
 }
@@ -251,8 +284,15 @@ void Outbox::settle(const std::vector<Outcome>& outcomes) {
     store_.transact([&](store::Session& s) {
         const int64_t t = store::nowMicros();
         insertAttempts(s, outcomes, t);
-        for (const auto& o : outcomes)
-            settleOne(s, o, t);
+        // Runs of one kind, in the order given, so that outcomes for one message still apply in turn.
+        std::vector<const Outcome*> run;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            run.push_back(&outcomes[i]);
+            if (i + 1 == outcomes.size() || outcomes[i + 1].kind != outcomes[i].kind) {
+                settleRun(s, outcomes[i].kind, run, t);
+                run.clear();
+            }
+        }
     });
 }
 

@@ -287,14 +287,35 @@ private:
     int row_ = 0;
 };
 
-class CachingSession;
+// Where a session's transaction is. begin() sends nothing: the BEGIN goes ahead of the transaction's first
+// statement in the same round trip, and a transaction that ran nothing ends without a word to the server.
+enum class Transaction { none, pending, open };
+
+// Reads a pipeline's results up to its sync, the null that ends each statement's dropped. Empty when the
+// connection failed before the sync came back.
+std::vector<Result> resultsToSync(PGconn* connection) {
+    std::vector<Result> out;
+    for (bool afterNull = false;;) {
+        Result r(PQgetResult(connection));
+        if (!r) {
+            // Two nulls in a row, or a lost connection, mean no more are coming.
+            if (afterNull || PQstatus(connection) == CONNECTION_BAD) return {};
+            afterNull = true;
+            continue;
+        }
+        afterNull = false;
+        if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) return out;
+        out.push_back(std::move(r));
+    }
+}
 
 // One statement: compiled by finding (or making) its prepared form on the connection, run with
 // PQexecPrepared, its rows read from the one result libpq returns.
 class PreparedStatement final : public Poco::Data::StatementImpl {
 public:
-    PreparedStatement(Poco::Data::PostgreSQL::SessionImpl& session, PreparedStatements& prepared)
-        : StatementImpl(session), handle_(session.handle()), prepared_(prepared),
+    PreparedStatement(Poco::Data::PostgreSQL::SessionImpl& session, PreparedStatements& prepared,
+                      Transaction& transaction)
+        : StatementImpl(session), handle_(session.handle()), prepared_(prepared), transaction_(transaction),
           binder_(new Poco::Data::PostgreSQL::Binder), reader_(new RowReader) {}
 
 protected:
@@ -385,7 +406,9 @@ private:
     void execute() {
         const Arguments a = arguments();
         PGconn* connection = handle_;
-        {
+        if (transaction_ == Transaction::pending) {
+            executeAfterBegin(a);
+        } else {
             const std::scoped_lock lock(handle_.mutex());
             result_.reset(PQexecPrepared(connection, statement_->name.c_str(), a.count(), a.values.data(),
                                          a.lengths.data(), a.formats.data(), 0));
@@ -398,6 +421,25 @@ private:
         affected_ = status == PGRES_TUPLES_OK ? PQntuples(result_.get()) : changedRows(result_.get());
     }
 
+    // The transaction's first statement, with the BEGIN put off until now: one round trip for both. A
+    // failed BEGIN stands in for the statement's own result, which the server then skipped.
+    void executeAfterBegin(const Arguments& a) {
+        PGconn* connection = handle_;
+        const std::scoped_lock lock(handle_.mutex());
+        if (PQenterPipelineMode(connection) != 1)
+            throw StatementException(failure("pipeline", nullptr, connection, sql_));
+        // Open from here on: whatever happens next, ending the transaction must reach the server.
+        transaction_ = Transaction::open;
+        const bool sent = PQsendQueryParams(connection, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+                          PQsendQueryPrepared(connection, statement_->name.c_str(), a.count(), a.values.data(),
+                                              a.lengths.data(), a.formats.data(), 0) == 1 &&
+                          PQpipelineSync(connection) == 1;
+        std::vector<Result> results = sent ? resultsToSync(connection) : std::vector<Result>{};
+        PQexitPipelineMode(connection);
+        if (results.size() != 2) throw StatementException(failure("execute", nullptr, connection, sql_));
+        result_ = std::move(PQresultStatus(results[0].get()) == PGRES_COMMAND_OK ? results[1] : results[0]);
+    }
+
     // A statement bound to vectors that returns no rows (a bulk insert or update) runs once a row. Sent
     // in libpq's pipeline mode, those runs wait for one round trip per kRowsPerSync rather than one each.
     // An error stops the rest, as it would have row by row; in a transaction it ends the transaction.
@@ -408,6 +450,14 @@ private:
         if (PQenterPipelineMode(connection) != 1)
             throw StatementException(failure("pipeline", nullptr, connection, sql_));
         std::string failed;
+        if (transaction_ == Transaction::pending) {
+            // The BEGIN put off until now goes first in the pipeline; its answer is read with the rows'.
+            transaction_ = Transaction::open;
+            if (PQsendQueryParams(connection, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+                PQexitPipelineMode(connection);
+                throw StatementException(failure("execute", nullptr, connection, "BEGIN"));
+            }
+        }
         const auto sync = [&] {
             if (PQpipelineSync(connection) != 1) {
                 if (failed.empty()) failed = failure("pipeline", nullptr, connection, sql_);
@@ -480,6 +530,7 @@ private:
 
     SessionHandle& handle_;
     PreparedStatements& prepared_;
+    Transaction& transaction_;
     Poco::SharedPtr<Poco::Data::PostgreSQL::Binder> binder_;
     Poco::SharedPtr<RowReader> reader_;
     std::string sql_;
@@ -494,10 +545,35 @@ private:
 class CachingSession final : public Poco::Data::PostgreSQL::SessionImpl {
 public:
     using SessionImpl::SessionImpl;
-    Poco::Data::StatementImpl::Ptr createStatementImpl() override { return new PreparedStatement(*this, prepared_); }
+    Poco::Data::StatementImpl::Ptr createStatementImpl() override {
+        return new PreparedStatement(*this, prepared_, transaction_);
+    }
+
+    // Poco's begin() is a round trip of its own; here BEGIN waits for the first statement and goes with it.
+    void begin() override {
+        if (transaction_ != Transaction::none) throw Poco::InvalidAccessException("Already in transaction.");
+        transaction_ = Transaction::pending;
+    }
+    void commit() override { end("COMMIT"); }
+    void rollback() override { end("ROLLBACK"); }
+    bool isTransaction() const override { return transaction_ != Transaction::none; }
 
 private:
+    // A transaction whose BEGIN never went has nothing on the server to end.
+    void end(const char* sql) {
+        const bool open = transaction_ == Transaction::open;
+        transaction_ = Transaction::none;
+        if (!open) return;
+        SessionHandle& session = handle();
+        const std::scoped_lock lock(session.mutex());
+        PGconn* connection = session;
+        Result ended(PQexec(connection, sql));
+        if (!ended || PQresultStatus(ended.get()) != PGRES_COMMAND_OK)
+            throw StatementException(failure("execute", ended.get(), connection, sql));
+    }
+
     PreparedStatements prepared_;
+    Transaction transaction_ = Transaction::none;
 };
 
 class CachingConnector final : public Poco::Data::Connector {

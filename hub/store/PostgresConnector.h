@@ -4,7 +4,8 @@
 // trips where one will do. This connector keeps Poco's sessions (connecting, transactions, binding) and
 // replaces only their statements: the first run of a text on a connection prepares and describes it under
 // a name the connection keeps, and every later run is one PQexecPrepared. Callers see no difference but
-// speed: the same Poco::Data::Session, `use`, `into`, RecordSet and exceptions.
+// speed: the same Poco::Data::Session, `use`, `into`, RecordSet and exceptions. A transaction's BEGIN is
+// sent with its first statement rather than on its own, and one that ran nothing ends without a round trip.
 #pragma once
 
 #include <string>

@@ -58,6 +58,10 @@ public:
         return dialect_ == Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
     }
 
+    // Appended to a SELECT whose rows the transaction goes on to change: a concurrent change to them waits
+    // for this transaction, and one that committed first is seen. SQLite's single writer already is that.
+    [[nodiscard]] const char* forUpdate() const { return dialect_ == Dialect::postgresql ? " FOR UPDATE" : ""; }
+
     [[nodiscard]] Poco::Data::Session& poco() { return poco_; }
 
     // The keys that seal this store's patient data at rest: the store's, or this process's own.

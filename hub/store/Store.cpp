@@ -156,9 +156,9 @@ void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
     Session s = session();
     std::unique_lock<std::mutex> one(writer_, std::defer_lock);
     if (storeWide) one.lock();
-    // On PostgreSQL, Poco's begin(), commit() and rollback() are one round trip each, as a statement run
-    // before on the connection is (hub/store/PostgresConnector.h). On SQLite, Poco's begin() is BEGIN DEFERRED,
-    // which lets two writers read, then deadlock on upgrade.
+    // On PostgreSQL, begin() sends nothing: BEGIN goes with the first statement, in its round trip, and
+    // commit() and rollback() are one each (hub/store/PostgresConnector.h). On SQLite, Poco's begin() is
+    // BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.
     const bool sqlite = dialect_ == Dialect::sqlite;
     if (sqlite)
         s << "BEGIN IMMEDIATE", now;

@@ -87,6 +87,70 @@ TEST_F(OutboxQueue, ALateSettleFromALapsedClaimCannotRequeueAMessageAnotherProce
     EXPECT_TRUE(outbox->claim(10, t + 3'600'000'000, 60'000'000).empty()) << "nothing left to send again";
 }
 
+// Lapsed claims come first and the due messages fill only what they leave of the limit.
+TEST_F(OutboxQueue, OneClaimTakesLapsedMessagesFirstThenDueOnesUpToTheLimit) {
+    std::set<std::string> lapsed;
+    for (int i = 0; i < 3; ++i)
+        lapsed.insert(enqueueSms());
+    const auto t = store::nowMicros();
+    ASSERT_EQ(outbox->claim(3, t, 1'000'000).size(), 3U);
+    for (int i = 0; i < 5; ++i)
+        enqueueSms();
+    const auto claimed = outbox->claim(4, t + 2'000'000, 60'000'000);
+    ASSERT_EQ(claimed.size(), 4U);
+    int interrupted = 0;
+    for (const auto& m : claimed) {
+        EXPECT_EQ(m.interrupted, lapsed.contains(m.reference)) << m.reference;
+        EXPECT_EQ(m.state, "sending");
+        interrupted += m.interrupted ? 1 : 0;
+    }
+    EXPECT_EQ(interrupted, 3);
+    EXPECT_EQ(outbox->countByState()["sending"], 4);
+    EXPECT_EQ(outbox->countByState()["queued"], 4);
+}
+
+// A batch settled at once, its outcomes of every kind side by side: each message ends as its own outcome
+// says, and each follow-up is queued once, even when a late settle says "sent" again.
+TEST_F(OutboxQueue, ABatchOfOutcomesSettlesEachMessageAndQueuesEachFollowUpOnce) {
+    std::vector<std::string> refs;
+    store->write([&](store::Session& s) {
+        for (int i = 0; i < 6; ++i) {
+            outbox::NewMessage m{"A12345", outbox::Channel::sms, R"({"to":"+447700900123","body":"hello"})", 0};
+            if (i % 2 == 0)
+                m.afterSent = std::make_shared<outbox::NewMessage>(outbox::NewMessage{
+                    "A12345", outbox::Channel::record, R"({"code":")" + std::to_string(i) + R"("})"});
+            refs.push_back(outbox::Outbox::enqueue(s, m));
+        }
+    });
+    const auto t = store::nowMicros();
+    ASSERT_EQ(outbox->claim(10, t, 60'000'000).size(), 6U);
+    using outbox::Outcome;
+    outbox->settle({Outcome::sent(refs[0], "scripted", "p0", {{1, "scripted", "ok", "", 0}}),
+                    Outcome::sent(refs[1], "scripted", "p1"), Outcome::retry(refs[2], 1, t + 5, "busy"),
+                    Outcome::sent(refs[4], "scripted", "p4"), Outcome::failed(refs[3], 1, "bad number"),
+                    Outcome::held(refs[5], t + 7, "asking")});
+    outbox->settle({Outcome::sent(refs[0], "scripted", "again"), Outcome::sent(refs[4], "scripted", "again")});
+    const auto state = [&](int i) { return outbox->find(refs[i])->state; };
+    EXPECT_EQ(state(0), "sent");
+    EXPECT_EQ(outbox->find(refs[0])->providerId, "p0");
+    EXPECT_EQ(outbox->find(refs[0])->payloadJson, "{}") << "a sent message keeps no body";
+    EXPECT_EQ(outbox->attempts(refs[0]).size(), 1U);
+    EXPECT_EQ(state(1), "sent");
+    EXPECT_EQ(state(2), "queued");
+    EXPECT_EQ(outbox->find(refs[2])->dueAt, t + 5);
+    EXPECT_EQ(state(3), "failed");
+    EXPECT_EQ(outbox->find(refs[3])->lastError, "bad number");
+    EXPECT_EQ(state(4), "sent");
+    EXPECT_EQ(outbox->find(refs[4])->providerId, "p4");
+    EXPECT_EQ(state(5), "sending");
+    EXPECT_EQ(outbox->find(refs[5])->lastError, "asking");
+    std::multiset<std::string> followUps;
+    for (const auto& m : outbox->list("A12345", "queued", 100))
+        if (m.channel == outbox::Channel::record) followUps.insert(m.payloadJson);
+    EXPECT_EQ(followUps, (std::multiset<std::string>{R"({"code":"0"})", R"({"code":"4"})"}))
+        << "the follow-ups of the messages sent, once each; none for the one retried";
+}
+
 TEST_F(OutboxQueue, AMessageIsNotClaimedBeforeItIsDue) {
     outbox->enqueue({"A12345", outbox::Channel::sms, "{}", store::nowMicros() + 3'600'000'000});
     EXPECT_TRUE(outbox->claim(10, store::nowMicros(), 1'000'000).empty());

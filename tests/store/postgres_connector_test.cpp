@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,70 @@ TEST_F(PostgresConnector, ARolledBackTransactionLeavesTheConnectionUsable) {
     }),
                  Poco::Data::DataException);
     store_->write([](Session& s) { s << "INSERT INTO t (k) VALUES ('x')", now; });
+    auto s = store_->session();
+    int rows = 0;
+    s << "SELECT COUNT(*) FROM t", into(rows), now;
+    EXPECT_EQ(rows, 1);
+}
+
+// BEGIN goes with a transaction's first statement: whichever kind that statement is, it is inside the
+// transaction, and a rollback takes it back.
+TEST_F(PostgresConnector, ATransactionsFirstStatementOfAnyKindIsInsideIt) {
+    struct Undone : std::runtime_error {
+        Undone() : std::runtime_error("undone") {}
+    };
+    std::vector<std::string> keys{"v1", "v2", "v3"};
+    EXPECT_THROW(store_->transact([&](Session& s) {
+        s << "INSERT INTO t (k) VALUES (?)", use(keys), now; // bound to vectors: pipelined
+        throw Undone();
+    }),
+                 Undone);
+    EXPECT_THROW(store_->transact([&](Session& s) {
+        s << "INSERT INTO t (k) VALUES ('one')", now;
+        throw Undone();
+    }),
+                 Undone);
+    store_->transact([](Session& s) { s << "INSERT INTO t (k, n) VALUES ('kept', 1)", now; });
+    int64_t n = 0;
+    EXPECT_THROW(store_->transact([&](Session& s) {
+        s << "SELECT n FROM t WHERE k = 'kept'" + std::string(s.forUpdate()), into(n), now; // rows back, too
+        s << "UPDATE t SET n = 2 WHERE k = 'kept'", now;
+        throw Undone();
+    }),
+                 Undone);
+    EXPECT_EQ(n, 1);
+    auto s = store_->session();
+    std::vector<std::string> left;
+    s << "SELECT k FROM t ORDER BY k", into(left), now;
+    EXPECT_EQ(left, std::vector<std::string>{"kept"});
+    s << "SELECT n FROM t WHERE k = 'kept'", into(n), now;
+    EXPECT_EQ(n, 1);
+}
+
+TEST_F(PostgresConnector, ATransactionWhoseFirstStatementFailsEndsCleanly) {
+    EXPECT_THROW(store_->transact([](Session& s) { s << "SELECT no_such_column FROM t", now; }),
+                 Poco::Data::DataException);
+    store_->transact([](Session&) {}); // runs nothing, says nothing to the server
+    store_->transact([](Session& s) { s << "INSERT INTO t (k) VALUES ('after')", now; });
+    auto s = store_->session();
+    int rows = 0;
+    s << "SELECT COUNT(*) FROM t", into(rows), now;
+    EXPECT_EQ(rows, 1);
+    // Nothing is left open on the connections the transactions used.
+    s << "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in "
+         "transaction%'",
+        into(rows), now;
+    EXPECT_EQ(rows, 0);
+}
+
+TEST_F(PostgresConnector, AnUncommittedWriteIsUnseenByOtherSessions) {
+    store_->transact([&](Session& s) {
+        s << "INSERT INTO t (k) VALUES ('pending')", now;
+        auto other = store_->session();
+        int seen = -1;
+        other << "SELECT COUNT(*) FROM t", into(seen), now;
+        EXPECT_EQ(seen, 0);
+    });
     auto s = store_->session();
     int rows = 0;
     s << "SELECT COUNT(*) FROM t", into(rows), now;
