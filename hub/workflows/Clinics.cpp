@@ -1,5 +1,6 @@
 #include "hub/workflows/Clinics.h"
 
+#include "hub/cohorts/MemberRepository.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
 #include "hub/store/SortableId.h"
@@ -48,15 +49,6 @@ std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
 
 Slot Clinic::asSlot() const {
     return {id, vaccine.term, startsAt, static_cast<int>((endsAt - startsAt) / 60), "", location, false};
-}
-
-bool addCohortEvent(store::Session& s, const std::string& memberId, int64_t at, const std::string& event,
-                    const std::string& detail, const std::string& onceKey) {
-    int64_t seq = store::nextSequence();
-    Poco::Data::Statement insert = s << "INSERT INTO cohort_events (member_id, at, event, detail, once_key, seq) "
-                                        "VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?) ON CONFLICT DO NOTHING";
-    insert, useRef(memberId), use(at), useRef(event), useRef(detail), useRef(onceKey), use(seq);
-    return insert.execute() == 1;
 }
 
 Clinics::Clinics(store::Store& store, runtime::Current& runtime, Clock clock)
@@ -238,12 +230,11 @@ Result ClinicBook::take(store::Session& s, const std::string& clinicId, Appointm
     s << "INSERT INTO clinic_bookings (id, clinic_id, member_id, dose, booked_by, state, at) "
          "VALUES (?, ?, ?, ?, ?, 'booked', ?)",
         useRef(booked.id), use(id), useRef(memberId_), use(dose), useRef(bookedBy_), use(at), now;
-    std::string status(dose == 2 ? domain::cohort::booked2 : domain::cohort::booked1);
-    s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ?", use(status), use(at), useRef(memberId_),
-        now;
-    addCohortEvent(s, memberId_, at, "booked",
-                   "dose " + std::to_string(dose) + ", " + clinic->vaccine.term + " at " + clinic->location + ", " +
-                       kit::ukWhenText(clinic->startsAt) + " (by " + bookedBy_ + ")");
+    cohorts::MemberRepository members(s);
+    members.setStatus(memberId_, dose == 2 ? domain::cohort::booked2 : domain::cohort::booked1, at);
+    members.addEvent(memberId_, at, "booked",
+                     "dose " + std::to_string(dose) + ", " + clinic->vaccine.term + " at " + clinic->location + ", " +
+                         kit::ukWhenText(clinic->startsAt) + " (by " + bookedBy_ + ")");
     return Result::success();
 }
 
@@ -264,16 +255,23 @@ void ClinicBook::release(store::Session& s, const std::string& bookingId, int64_
         useRef(clinics.front()), now;
 }
 
+bool ClinicBook::holdsBooking(store::Session& s) const {
+    std::vector<std::string> held;
+    s << "SELECT id FROM clinic_bookings WHERE member_id = ? AND state = 'booked'", useRef(memberId_), into(held), now;
+    return !held.empty();
+}
+
 Result ClinicBook::cancel(const std::string& appointmentId) {
     store_.write([&](store::Session& s) {
         int64_t at = clock_();
         release(s, appointmentId, at);
+        cohorts::MemberRepository members(s);
         // A reschedule books the new place before cancelling the old: the member stays booked then.
-        std::string status(choice_.dose == 2 ? domain::cohort::awaitingResponse2 : domain::cohort::awaitingResponse1);
-        s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM "
-             "clinic_bookings WHERE member_id = ? AND state = 'booked')",
-            use(status), use(at), useRef(memberId_), useRef(memberId_), now;
-        addCohortEvent(s, memberId_, at, "cancelled", "dose " + std::to_string(choice_.dose));
+        if (!holdsBooking(s))
+            members.setStatus(memberId_,
+                              choice_.dose == 2 ? domain::cohort::awaitingResponse2 : domain::cohort::awaitingResponse1,
+                              at);
+        members.addEvent(memberId_, at, "cancelled", "dose " + std::to_string(choice_.dose));
     });
     return Result::success();
 }
@@ -297,10 +295,9 @@ Result ClinicBook::findPatient(const std::string&, std::optional<Patient>& found
 }
 
 void ClinicBook::declined(store::Session& s, int64_t at) {
-    std::string status(domain::cohort::declined);
-    s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ?", use(status), use(at), useRef(memberId_),
-        now;
-    addCohortEvent(s, memberId_, at, "declined", "dose " + std::to_string(choice_.dose) + ", from the invite link");
+    cohorts::MemberRepository members(s);
+    members.setStatus(memberId_, domain::cohort::declined, at);
+    members.addEvent(memberId_, at, "declined", "dose " + std::to_string(choice_.dose) + ", from the invite link");
 }
 
 } // namespace clinhub::workflows

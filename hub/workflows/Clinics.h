@@ -115,6 +115,8 @@ public:
 
 private:
     void release(store::Session& transaction, const std::string& bookingId, int64_t at);
+    // Whether the member holds a booking still, at any clinic.
+    bool holdsBooking(store::Session& transaction) const;
 
     store::Store& store_;
     ClinicChoice choice_;
@@ -122,10 +124,5 @@ private:
     std::string bookedBy_; // patient or staff
     Clinics::Clock clock_;
 };
-
-// The activity log of a cohort member, in the caller's transaction. With a once key, a second call with
-// the same event and key writes nothing and returns false: how scheduled jobs stay idempotent.
-bool addCohortEvent(store::Session& transaction, const std::string& memberId, int64_t at, const std::string& event,
-                    const std::string& detail, const std::string& onceKey = {});
 
 } // namespace clinhub::workflows

@@ -5,8 +5,14 @@
 // The records say whether a dose was *received*; nothing here assumes a booking elsewhere. When the
 // records cannot be asked, a member waits as pending_check and recheckPending() asks again later: no one
 // is ever labelled from a guess.
+//
+// This class holds the rules and the order of things; reading the list (cohorts::readCohortList), asking
+// the records (cohorts::Labeller) and the cohort tables (cohorts::MemberRepository) are each their own.
 #pragma once
 
+#include "hub/cohorts/CohortList.h"
+#include "hub/cohorts/Labeller.h"
+#include "hub/cohorts/MemberRepository.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/Clinics.h"
@@ -22,36 +28,13 @@
 
 namespace clinhub::workflows {
 
-struct CohortEvent {
-    int64_t at = 0;
-    std::string event; // uploaded, checked, check_failed, invited, not_invited, booked, cancelled, declined, ...
-    std::string detail;
-};
-
-struct Member {
-    std::string id; // "mbr_…"
-    std::string organisation;
-    std::string campaign;
-    PatientDetails patient; // mobile empty when there is no valid UK mobile
-    std::string email;      // a parent's, for school-age programmes
-    std::string schoolUrn;
-    std::string status; // one of domain::cohortStatuses()
-    int doses = 0;      // received, as the records said
-    std::string dose1On;
-    config::Code dose1Vaccine;
-    int checkAttempts = 0;
-    std::string checkError;
-    std::string consent;             // given, refused, or "" for no response
-    std::vector<CohortEvent> events; // filled by find()
-};
+using cohorts::CohortEvent;
+using cohorts::Member;
 
 struct CohortUpload {
     int64_t accepted = 0;
     std::map<std::string, int64_t> byStatus;
-    struct Rejected {
-        int row = 0;
-        std::string reason;
-    };
+    using Rejected = cohorts::RejectedRow;
     std::vector<Rejected> rejected;
 };
 
@@ -91,9 +74,6 @@ public:
     void onChunkCommitted(std::function<void(std::size_t written)> observer) { chunkCommitted_ = std::move(observer); }
     // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
     int recheckPending(int max);
-    // Retention: forgets who members are (NHS number, name, date of birth, contact details, school) once
-    // they completed or declined and were untouched since before f.before; their labels and doses stay.
-    static int64_t forgetMembers(store::Session& s, const store::Forget& f);
 
     CohortListing list(const std::string& organisation, const std::string& campaign, const std::string& status,
                        const std::string& dose1Week);
@@ -113,13 +93,11 @@ public:
     // What a vaccination invite's link books into (for SelfBook::bookClinicsWith).
     std::shared_ptr<LinkBook> clinicsFor(const Link& link);
 
-    // Members matching an SQL condition on cohort_members, with `values` bound to its ?s in order.
-    std::vector<Member> select(store::Session& s, const std::string& where, const std::vector<std::string>& values);
     const config::Campaign& campaignOf(const std::shared_ptr<const runtime::Runtime>& runtime,
                                        const std::string& organisation, const std::string& campaign) const;
 
     // Lookups an upload keeps in flight at once (the records connectors are thread-safe).
-    static constexpr std::size_t kLookupsInFlight = 8;
+    static constexpr std::size_t kLookupsInFlight = cohorts::Labeller::kLookupsInFlight;
     // Members an upload writes per transaction: a few milliseconds of the store's write lock each, so a
     // cohort of tens of thousands never holds it for long against links, bookings and the outbox.
     static constexpr std::size_t kRowsPerTransaction = 500;
@@ -127,10 +105,12 @@ public:
     static constexpr int64_t kRecheckMicros = 5LL * 60 * 1'000'000;
 
 private:
-    struct Labelled;
-    Labelled ask(const std::string& organisation, const config::Campaign& campaign, const std::string& nhsNumber,
-                 bool reachable);
-    void applyLabel(store::Session& s, const std::string& memberId, const Labelled& labelled, int attempts, int64_t at);
+    // Asks the records routed for the organisation, about the campaign's target. Keep `runtime` while using it.
+    static cohorts::Labeller labellerFor(const std::shared_ptr<const runtime::Runtime>& runtime,
+                                         const std::string& organisation, const config::Campaign& campaign);
+    // Stores what the records said (or why they could not say), with its event; `attempts` counts this one.
+    static void applyLabel(cohorts::MemberRepository& members, const std::string& memberId, const cohorts::Label& label,
+                           int attempts, int64_t at);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
 
     store::Store& store_;

@@ -24,15 +24,13 @@ bool vaccinatedOrBooked(const Member& m) {
     return m.status == cohort::completed || m.status == cohort::booked1 || m.status == cohort::booked2;
 }
 
-// Events of a member with one of these once keys.
-bool hasEventKeyed(store::Session& s, const std::string& memberId, const std::vector<std::string>& keys) {
-    for (const auto& key : keys) {
-        std::vector<std::string> found;
-        std::string k = key, id = memberId;
-        s << "SELECT event FROM cohort_events WHERE member_id = ? AND once_key = ?", use(id), use(k), into(found), now;
-        if (!found.empty()) return true;
-    }
-    return false;
+// The children of one campaign a community action looks at, in the order staff see them.
+cohorts::MemberFilter childrenOf(const std::string& organisation, const std::string& campaign) {
+    cohorts::MemberFilter f;
+    f.organisation = organisation;
+    f.campaign = campaign;
+    f.order = cohorts::MemberFilter::Order::nhsNumber;
+    return f;
 }
 
 } // namespace
@@ -62,8 +60,9 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
                            const std::string& what) {
     int64_t at = clock_();
     std::vector<const Member*> fresh;
+    cohorts::MemberRepository members(s);
     for (const auto& child : children)
-        if (addCohortEvent(s, child.id, at, event, what, onceKey)) fresh.push_back(&child);
+        if (members.addEvent(child.id, at, event, what, onceKey)) fresh.push_back(&child);
     if (fresh.empty()) return 0;
 
     const auto runtime = runtime_.get();
@@ -103,8 +102,9 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
                 if (!first) continue;
                 clinicDate = kit::ukDate(first->startsAt * kMicrosPerSecond);
                 if (today < domain::addDays(clinicDate, -campaign.communityInviteDays)) continue; // not yet
-                for (auto& m : cohorts_.select(s, "organisation = ? AND campaign = ? AND school_urn IN (?, ?)",
-                                               {ods, id, kHomeSchooledUrn, kUnknownSchoolUrn}))
+                auto homeOrUnknown = childrenOf(ods, id);
+                homeOrUnknown.schoolUrns = {kHomeSchooledUrn, kUnknownSchoolUrn};
+                for (auto& m : cohorts::MemberRepository(s).select(homeOrUnknown))
                     if (unreachable(m).empty()) children.push_back(std::move(m));
             }
             if (children.empty()) continue;
@@ -134,9 +134,10 @@ int CommunityClinics::sendScheduledInvites() {
     int sent = 0;
     for (std::size_t i = 0; i < memberIds.size(); ++i) {
         store_.write([&](store::Session& s) {
-            auto found = cohorts_.select(s, "id = ?", {memberIds[i]});
-            if (found.empty()) return;
-            const Member& m = found.front();
+            cohorts::MemberRepository members(s);
+            const auto found = members.byId(memberIds[i]);
+            if (!found) return;
+            const Member& m = *found;
             const config::Campaign* campaign = nullptr;
             try {
                 campaign = &cohorts_.campaignOf(runtime, m.organisation, m.campaign);
@@ -147,7 +148,7 @@ int CommunityClinics::sendScheduledInvites() {
             std::string state = "sent";
             if (const auto why = unreachable(m); !why.empty()) {
                 state = "skipped";
-                addCohortEvent(s, m.id, at, "invite_not_sent", why, "scheduled:" + dueOn[i]);
+                members.addEvent(m.id, at, "invite_not_sent", why, "scheduled:" + dueOn[i]);
             } else {
                 sent += send(s, m.organisation, *campaign, {m}, "community_invited", "scheduled:" + dueOn[i],
                              "invited to a community clinic by staff");
@@ -172,10 +173,12 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
             throw InvalidRequest(std::vector<FieldError>{{"session", "the school session has not finished yet"}});
         plan.clinicDate = kit::ukDate(session->startsAt * kMicrosPerSecond);
         const std::string key = "missed:" + sessionId;
-        for (auto& m : cohorts_.select(s, "organisation = ? AND campaign = ? AND school_urn = ? ORDER BY nhs_number",
-                                       {organisation, campaignId, session->schoolUrn})) {
+        cohorts::MemberRepository members(s);
+        auto ofTheSchool = childrenOf(organisation, campaignId);
+        ofTheSchool.schoolUrns = {session->schoolUrn};
+        for (auto& m : members.select(ofTheSchool)) {
             std::string why = unreachable(m);
-            if (why.empty() && hasEventKeyed(s, m.id, {key})) why = "already invited after this session";
+            if (why.empty() && members.hasAnyKey(m.id, {key})) why = "already invited after this session";
             if (why.empty())
                 plan.reach.push_back(std::move(m));
             else
@@ -201,7 +204,8 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
         s << "INSERT INTO scheduled_invites (member_id, due_on, state, at) VALUES (?, ?, 'due', ?) "
              "ON CONFLICT DO NOTHING",
             useRef(m.id), use(tomorrow), use(at), now;
-        addCohortEvent(s, m.id, at, "invite_scheduled", "to go out on " + tomorrow, "scheduled:" + tomorrow);
+        cohorts::MemberRepository(s).addEvent(m.id, at, "invite_scheduled", "to go out on " + tomorrow,
+                                              "scheduled:" + tomorrow);
     });
 }
 
@@ -224,10 +228,9 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
         s << "INSERT INTO clinic_bookings (id, clinic_id, member_id, dose, booked_by, state, at) "
              "VALUES (?, ?, ?, 1, 'walk-in', 'booked', ?)",
             useRef(added.id), useRef(clinic->id), useRef(m.id), use(at), now;
-        std::string status(cohort::booked1);
-        s << "UPDATE cohort_members SET status = ?, updated_at = ? WHERE id = ?", use(status), use(at), useRef(m.id),
-            now;
-        addCohortEvent(s, m.id, at, "walk_in", "added to today's session at " + clinic->location);
+        cohorts::MemberRepository members(s);
+        members.setStatus(m.id, cohort::booked1, at);
+        members.addEvent(m.id, at, "walk_in", "added to today's session at " + clinic->location);
     });
     return added;
 }
@@ -245,15 +248,13 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
                 std::vector<FieldError>{{"campaign", "no community clinic is scheduled to remind about"}});
         plan.clinicDate = kit::ukDate(next->startsAt * kMicrosPerSecond);
         const std::vector<std::string> sameDate{"community:" + plan.clinicDate, "reminder:" + plan.clinicDate};
+        cohorts::MemberRepository members(s);
         // Invited before: a community invitation of any kind, for any other date.
-        for (auto& m :
-             cohorts_.select(s,
-                             "organisation = ? AND campaign = ? AND EXISTS (SELECT 1 FROM cohort_events e WHERE "
-                             "e.member_id = cohort_members.id AND e.event = 'community_invited' AND e.once_key <> ?) "
-                             "ORDER BY nhs_number",
-                             {organisation, campaignId, "community:" + plan.clinicDate})) {
+        auto invitedBefore = childrenOf(organisation, campaignId);
+        invitedBefore.communityInvitedOtherThan = "community:" + plan.clinicDate;
+        for (auto& m : members.select(invitedBefore)) {
             std::string why = unreachable(m);
-            if (why.empty() && hasEventKeyed(s, m.id, sameDate)) why = "already sent one for " + plan.clinicDate;
+            if (why.empty() && members.hasAnyKey(m.id, sameDate)) why = "already sent one for " + plan.clinicDate;
             if (why.empty())
                 plan.reach.push_back(std::move(m));
             else
@@ -285,7 +286,7 @@ void CommunityClinics::requestConsent(const std::string& organisation, const std
     store_.write([&](store::Session& s) {
         outbox::Outbox::enqueue(s, outbox::NewMessage::of(organisation, messages::consentRequest(
                                                                             m.email, m.patient.name, title, org.name)));
-        addCohortEvent(s, m.id, clock_(), "consent_requested", "email to the parent");
+        cohorts::MemberRepository(s).addEvent(m.id, clock_(), "consent_requested", "email to the parent");
     });
 }
 
@@ -296,10 +297,10 @@ void CommunityClinics::recordConsent(const std::string& organisation, const std:
         throw InvalidRequest(std::vector<FieldError>{{"response", "must be given or refused"}});
     const Member m = member(organisation, campaign, memberId);
     store_.write([&](store::Session& s) {
-        int64_t at = clock_();
-        std::string r = response;
-        s << "UPDATE cohort_members SET consent = ?, updated_at = ? WHERE id = ?", use(r), use(at), useRef(m.id), now;
-        addCohortEvent(s, m.id, at, "consent_" + response, "taken by phone" + (notes.empty() ? "" : ": " + notes));
+        const int64_t at = clock_();
+        cohorts::MemberRepository members(s);
+        members.setConsent(m.id, response, at);
+        members.addEvent(m.id, at, "consent_" + response, "taken by phone" + (notes.empty() ? "" : ": " + notes));
     });
 }
 

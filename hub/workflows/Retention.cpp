@@ -1,9 +1,9 @@
 #include "hub/workflows/Retention.h"
 
+#include "hub/cohorts/MemberRepository.h"
 #include "hub/links/LinkRepository.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/workflows/BatchSelfBook.h"
-#include "hub/workflows/Cohorts.h"
 
 namespace clinhub::workflows {
 namespace {
@@ -43,7 +43,7 @@ Forgotten Retention::prune(const std::string& organisation, int days, bool dryRu
         each([](store::Session& s, const store::Forget& fg) { return BatchSelfBook::forgetRows(s, fg, false); });
     f.rejectedRows =
         each([](store::Session& s, const store::Forget& fg) { return BatchSelfBook::forgetRows(s, fg, true); });
-    f.cohortMembers = each(Cohorts::forgetMembers);
+    f.cohortMembers = each(cohorts::MemberRepository::forgetMembers);
     f.messagePayloads = each(outbox::Outbox::forgetPayloads);
     return f;
 }

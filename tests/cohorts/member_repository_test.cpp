@@ -1,0 +1,291 @@
+#include "hub/cohorts/MemberRepository.h"
+#include "hub/domain/Vaccination.h"
+#include "hub/store/Store.h"
+#include "tests/store/TestStore.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using clinhub::cohorts::Contact;
+using clinhub::cohorts::Member;
+using clinhub::cohorts::MemberFilter;
+using clinhub::cohorts::MemberRepository;
+using clinhub::store::Session;
+namespace cohort = clinhub::domain::cohort;
+
+namespace {
+
+constexpr int64_t kAt = 1'772'000'000'000'000;
+
+class MemberRepositoryTest : public ::testing::Test {
+protected:
+    MemberRepositoryTest() : db_(dir_), store_(clinhub::store::Store::open(db_.url())) { store_->migrate(); }
+
+    std::string add(const std::string& nhs, const std::string& schoolUrn = {}, const std::string& organisation = "V1",
+                    const std::string& campaign = "covid") {
+        std::string id;
+        store_->write([&](Session& s) {
+            id = MemberRepository(s).add(organisation, campaign,
+                                         Contact{{nhs, "1950-01-01", "+447700900100", "Ann Example"}, "", schoolUrn},
+                                         cohort::pendingCheck, kAt);
+        });
+        return id;
+    }
+
+    void write(const std::function<void(MemberRepository&)>& work) {
+        store_->write([&](Session& s) {
+            MemberRepository members(s);
+            work(members);
+        });
+    }
+
+    std::vector<std::string> nhsNumbers(const MemberFilter& f) {
+        auto s = store_->session();
+        std::vector<std::string> out;
+        for (const auto& m : MemberRepository(s).select(f))
+            out.push_back(m.patient.nhsNumber);
+        return out;
+    }
+
+    static MemberFilter campaign(MemberFilter::Order order = MemberFilter::Order::nhsNumber) {
+        MemberFilter f;
+        f.organisation = "V1";
+        f.campaign = "covid";
+        f.order = order;
+        return f;
+    }
+
+    clinhub::test::TempDir dir_;
+    clinhub::test::TestStore db_;
+    std::unique_ptr<clinhub::store::Store> store_;
+};
+
+using Numbers = std::vector<std::string>;
+
+TEST_F(MemberRepositoryTest, AddsAMemberAndReadsItBackWhole) {
+    const auto id = add("9995260182", "123456");
+    EXPECT_EQ(id.rfind("mbr_", 0), 0U);
+    auto s = store_->session();
+    MemberRepository members(s);
+    const auto m = members.byId(id);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->organisation, "V1");
+    EXPECT_EQ(m->campaign, "covid");
+    EXPECT_EQ(m->patient.nhsNumber, "9995260182");
+    EXPECT_EQ(m->patient.dateOfBirth, "1950-01-01");
+    EXPECT_EQ(m->patient.mobile, "+447700900100");
+    EXPECT_EQ(m->patient.name, "Ann Example");
+    EXPECT_EQ(m->schoolUrn, "123456");
+    EXPECT_EQ(m->email, "");
+    EXPECT_EQ(m->status, cohort::pendingCheck);
+    EXPECT_EQ(m->consent, "");
+    EXPECT_TRUE(m->events.empty());
+    const auto known = members.byNhsNumber("V1", "covid", "9995260182");
+    ASSERT_TRUE(known);
+    EXPECT_EQ(known->first, id);
+    EXPECT_EQ(known->second, cohort::pendingCheck);
+    EXPECT_FALSE(members.byNhsNumber("V1", "flu", "9995260182"));
+}
+
+TEST_F(MemberRepositoryTest, FindsAMemberOnlyInItsOwnCampaign) {
+    const auto id = add("9995260182");
+    auto s = store_->session();
+    MemberRepository members(s);
+    EXPECT_TRUE(members.find("V1", "covid", id));
+    EXPECT_FALSE(members.find("V1", "flu", id));
+    EXPECT_FALSE(members.find("V2", "covid", id));
+    EXPECT_FALSE(members.byId("mbr_none"));
+}
+
+TEST_F(MemberRepositoryTest, SelectsOneCampaignOfOneOrganisation) {
+    add("9995260182");
+    add("9991590838", "", "V1", "flu");
+    add("9990166137", "", "V2", "covid");
+    add("9990000018");
+    EXPECT_EQ(nhsNumbers(campaign()), (Numbers{"9990000018", "9995260182"}));
+}
+
+TEST_F(MemberRepositoryTest, SelectsByStatus) {
+    const auto a = add("9995260182");
+    add("9991590838");
+    write([&](MemberRepository& m) { m.setStatus(a, cohort::awaitingResponse1, kAt); });
+    auto f = campaign();
+    f.status = std::string(cohort::awaitingResponse1);
+    EXPECT_EQ(nhsNumbers(f), Numbers{"9995260182"});
+    f.status = std::string(cohort::pendingCheck);
+    EXPECT_EQ(nhsNumbers(f), Numbers{"9991590838"});
+}
+
+TEST_F(MemberRepositoryTest, SelectsTheWeekOfDoseOneMondayToSundayInDoseOrder) {
+    const auto sunday = add("9995260182");
+    const auto monday = add("9991590838");
+    const auto nextMonday = add("9990166137");
+    const auto before = add("9990000018");
+    const clinhub::config::Code vaccine{"39114911000001105", "Comirnaty"};
+    write([&](MemberRepository& m) {
+        m.markChecked(sunday, std::string(cohort::awaiting2ndInvite), 1, "2026-01-11", vaccine, 1, kAt);
+        m.markChecked(monday, std::string(cohort::awaiting2ndInvite), 1, "2026-01-05", vaccine, 1, kAt);
+        m.markChecked(nextMonday, std::string(cohort::awaiting2ndInvite), 1, "2026-01-12", vaccine, 1, kAt);
+        m.markChecked(before, std::string(cohort::awaiting2ndInvite), 1, "2026-01-04", vaccine, 1, kAt);
+    });
+    auto f = campaign(MemberFilter::Order::firstDose);
+    f.dose1Week = "2026-01-05";
+    EXPECT_EQ(nhsNumbers(f), (Numbers{"9991590838", "9995260182"}));
+
+    auto s = store_->session();
+    MemberRepository members(s);
+    auto dates = members.firstDoseDates("V1", "covid", cohort::awaiting2ndInvite);
+    std::sort(dates.begin(), dates.end());
+    EXPECT_EQ(dates, (Numbers{"2026-01-04", "2026-01-05", "2026-01-11", "2026-01-12"}));
+    EXPECT_TRUE(members.firstDoseDates("V1", "covid", cohort::completed).empty());
+    const auto m = members.byId(monday);
+    EXPECT_EQ(m->dose1On, "2026-01-05");
+    EXPECT_EQ(m->dose1Vaccine.code, vaccine.code);
+    EXPECT_EQ(m->dose1Vaccine.term, vaccine.term);
+    EXPECT_EQ(m->doses, 1);
+}
+
+TEST_F(MemberRepositoryTest, SelectsChildrenOfAnyOfTheSchoolsGiven) {
+    add("9995260182", "999999");
+    add("9991590838", "888888");
+    add("9990166137", "123456");
+    add("9990000018");
+    auto f = campaign();
+    f.schoolUrns = {"999999", "888888"};
+    EXPECT_EQ(nhsNumbers(f), (Numbers{"9991590838", "9995260182"}));
+    f.schoolUrns = {"123456"};
+    EXPECT_EQ(nhsNumbers(f), Numbers{"9990166137"});
+    f.schoolUrns = {};
+    EXPECT_EQ(nhsNumbers(f).size(), 4U);
+}
+
+TEST_F(MemberRepositoryTest, SelectsChecksDueSoonestFirstAcrossOrganisationsUpToTheLimit) {
+    const auto late = add("9995260182");
+    const auto soon = add("9991590838", "", "V2", "flu");
+    const auto notYet = add("9990166137");
+    const auto labelled = add("9990000018");
+    write([&](MemberRepository& m) {
+        m.markCheckFailed(late, cohort::pendingCheck, 1, kAt + 20, "down", kAt);
+        m.markCheckFailed(soon, cohort::pendingCheck, 2, kAt + 10, "down", kAt);
+        m.markCheckFailed(notYet, cohort::pendingCheck, 1, kAt + 1000, "down", kAt);
+        m.markChecked(labelled, std::string(cohort::awaitingResponse1), 0, "", {}, 1, kAt);
+    });
+    MemberFilter due;
+    due.status = std::string(cohort::pendingCheck);
+    due.checkDueBy = kAt + 100;
+    due.order = MemberFilter::Order::checkDue;
+    EXPECT_EQ(nhsNumbers(due), (Numbers{"9991590838", "9995260182"}));
+    due.limit = 1;
+    EXPECT_EQ(nhsNumbers(due), Numbers{"9991590838"});
+
+    auto s = store_->session();
+    MemberRepository members(s);
+    const auto m = members.byId(soon);
+    EXPECT_EQ(m->checkAttempts, 2);
+    EXPECT_EQ(m->checkError, "down");
+    EXPECT_TRUE(members.hasStatus(soon, cohort::pendingCheck));
+    EXPECT_FALSE(members.hasStatus(labelled, cohort::pendingCheck));
+    EXPECT_EQ(members.byId(labelled)->checkError, "");
+}
+
+TEST_F(MemberRepositoryTest, SelectsChildrenInvitedToTheCommunityClinicsForAnotherDate) {
+    const auto earlier = add("9995260182");
+    const auto sameDate = add("9991590838");
+    const auto remindedOnly = add("9990166137");
+    add("9990000018");
+    write([&](MemberRepository& m) {
+        m.addEvent(earlier, kAt, "community_invited", "", "community:2026-02-01");
+        m.addEvent(sameDate, kAt, "community_invited", "", "community:2026-03-01");
+        m.addEvent(remindedOnly, kAt, "reminded", "", "reminder:2026-02-01");
+    });
+    auto f = campaign();
+    f.communityInvitedOtherThan = "community:2026-03-01";
+    EXPECT_EQ(nhsNumbers(f), Numbers{"9995260182"});
+}
+
+TEST_F(MemberRepositoryTest, AnEventWithAOnceKeyIsWrittenOnce) {
+    const auto id = add("9995260182");
+    bool first = false;
+    bool second = true;
+    bool unkeyed = false;
+    write([&](MemberRepository& m) {
+        first = m.addEvent(id, kAt, "invited", "dose 1: SMS", "dose 1");
+        second = m.addEvent(id, kAt + 1, "invited", "dose 1: SMS again", "dose 1");
+        m.addEvent(id, kAt + 2, "uploaded", "");
+        unkeyed = m.addEvent(id, kAt + 2, "uploaded", "again");
+    });
+    EXPECT_TRUE(first);
+    EXPECT_FALSE(second);
+    EXPECT_TRUE(unkeyed);
+    auto s = store_->session();
+    MemberRepository members(s);
+    const auto events = members.events(id);
+    ASSERT_EQ(events.size(), 3U);
+    EXPECT_EQ(events[0].event, "invited");
+    EXPECT_EQ(events[0].detail, "dose 1: SMS");
+    EXPECT_EQ(events[1].event, "uploaded");
+    EXPECT_EQ(events[1].detail, "");
+    EXPECT_EQ(events[2].detail, "again");
+    EXPECT_TRUE(members.hasEvent(id, "invited", "dose 1"));
+    EXPECT_FALSE(members.hasEvent(id, "invited", "dose 2"));
+    EXPECT_FALSE(members.hasEvent(id, "not_invited", "dose 1"));
+    EXPECT_TRUE(members.hasAnyKey(id, {"community:2026-03-01", "dose 1"}));
+    EXPECT_FALSE(members.hasAnyKey(id, {"community:2026-03-01"}));
+}
+
+TEST_F(MemberRepositoryTest, CountsACampaignByStatus) {
+    const auto a = add("9995260182");
+    const auto b = add("9991590838");
+    add("9990166137");
+    add("9990000018", "", "V1", "flu");
+    write([&](MemberRepository& m) {
+        m.setStatus(a, cohort::booked1, kAt);
+        m.setStatus(b, cohort::booked1, kAt);
+    });
+    auto s = store_->session();
+    const auto counts = MemberRepository(s).countByStatus("V1", "covid");
+    EXPECT_EQ(counts, (std::map<std::string, int64_t>{{std::string(cohort::booked1), 2},
+                                                      {std::string(cohort::pendingCheck), 1}}));
+}
+
+TEST_F(MemberRepositoryTest, UpdatesContactDetailsAndConsent) {
+    const auto id = add("9995260182", "123456");
+    write([&](MemberRepository& m) {
+        m.updateContact(id, Contact{{"9995260182", "1950-02-02", "", "New Name"}, "parent@example.org", ""}, kAt + 1);
+        m.setConsent(id, "given", kAt + 2);
+    });
+    auto s = store_->session();
+    const auto m = MemberRepository(s).byId(id);
+    EXPECT_EQ(m->patient.dateOfBirth, "1950-02-02");
+    EXPECT_EQ(m->patient.mobile, "");
+    EXPECT_EQ(m->patient.name, "New Name");
+    EXPECT_EQ(m->email, "parent@example.org");
+    EXPECT_EQ(m->schoolUrn, "");
+    EXPECT_EQ(m->consent, "given");
+}
+
+TEST_F(MemberRepositoryTest, RetentionForgetsWhoFinishedMembersAreAndKeepsTheirLabel) {
+    const auto done = add("9995260182", "123456");
+    const auto open = add("9991590838");
+    write([&](MemberRepository& m) {
+        m.setStatus(done, cohort::completed, kAt);
+        m.setStatus(open, cohort::awaitingResponse1, kAt);
+    });
+    int64_t forgotten = 0;
+    store_->write([&](Session& s) {
+        forgotten = MemberRepository::forgetMembers(s, clinhub::store::Forget{"V1", kAt + 1, 500, false});
+    });
+    EXPECT_EQ(forgotten, 1);
+    auto s = store_->session();
+    MemberRepository members(s);
+    const auto m = members.byId(done);
+    EXPECT_EQ(m->patient.nhsNumber, "forgotten-" + done);
+    EXPECT_EQ(m->patient.dateOfBirth, "");
+    EXPECT_EQ(m->patient.name, "");
+    EXPECT_EQ(m->schoolUrn, "");
+    EXPECT_EQ(m->status, cohort::completed);
+    EXPECT_EQ(members.byId(open)->patient.nhsNumber, "9991590838");
+}
+
+} // namespace
