@@ -101,7 +101,11 @@ const ConfigMap<Config> kConfigMap{
 Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) {
     Config c = kConfigMap.parse(json, errors);
     c.baseUrl = trimSlash(c.baseUrl);
-    if (c.privateKeyFile.empty() == c.privateKeyEnv.empty())
+    // A key source already refused was given all the same: saying neither was given would mislead.
+    const bool refused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
+        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
+    });
+    if (!refused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
         errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
     return c;
 }
