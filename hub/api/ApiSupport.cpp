@@ -45,7 +45,7 @@ std::string resourceOf(const Request& request) {
 std::optional<staff::ApiKey> authorised(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, Request& request,
                                         Response& response) {
     const auto presented = bearerKey(request);
-    const auto key = presented ? keys.authenticate(*presented) : std::nullopt;
+    auto key = presented ? keys.authenticate(*presented) : std::nullopt;
     if (!key) {
         response.problem(401, presented ? "the API key is not valid" : "an API key is required");
         // RFC 6750: name the scheme, and say when a key was sent but refused.

@@ -34,7 +34,7 @@ std::string notifyConnector(const std::string& name, const std::string& baseUrl,
 // A hub whose outbox retries quickly, sending SMS along `route` (connector names, in failover order).
 std::string writeConfig(const TempDir& dir, const std::string& connectors, const std::string& route, int port = 0) {
     setenv("CLINHUB_TEST_NOTIFY_KEY", kApiKey, 1);
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << "hub:\n  listen: 127.0.0.1:" << port << R"(
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 4, batch_size: 20, max_attempts: 100, backoff_base_s: 1, backoff_cap_s: 2, lease_s: 30}
@@ -72,7 +72,7 @@ struct SimCount {
 
 SimCount countAt(const SimProcess& sim) {
     const auto json = Poco::JSON::Parser().parse(sim.control("GET", "/_sim/notifications/count"));
-    const auto o = json.extract<Poco::JSON::Object::Ptr>();
+    const auto& o = json.extract<Poco::JSON::Object::Ptr>();
     return {o->getValue<int>("count"), o->getValue<int>("distinct_references"),
             o->getValue<int>("duplicated_references")};
 }

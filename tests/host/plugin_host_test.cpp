@@ -65,7 +65,7 @@ TEST(PluginHost, TwoFilesDeclaringOneNameMakeItUsableFromNeither) {
 
 // A copy of a test plugin as libclinhub-<name>.so in `dir`, as an installed plugin is named.
 std::string install(const clinhub::test::TempDir& dir, const std::string& from, const std::string& as) {
-    const auto path = dir.file("libclinhub-" + as + ".so");
+    auto path = dir.file("libclinhub-" + as + ".so");
     std::filesystem::copy_file(broken(from), path);
     std::filesystem::permissions(path, std::filesystem::perms(0755));
     return path;

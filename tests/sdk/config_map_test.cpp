@@ -178,7 +178,7 @@ TEST(ConfigMap, NotAnObjectIsReportedAtTheSection) {
 }
 
 TEST(ConfigMap, TheSchemaSaysWhatTheTableSays) {
-    const auto schema = kMap.schemaObject();
+    const auto& schema = kMap.schemaObject();
     EXPECT_FALSE(schema->getValue<bool>("additionalProperties"));
     EXPECT_EQ(schema->getArray("required")->size(), 1U);
     const auto properties = schema->getObject("properties");

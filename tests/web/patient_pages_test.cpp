@@ -364,7 +364,7 @@ TEST_F(PatientPages, LosingTheLastFreeSlotIsExplainedOnTheNoAppointmentsPage) {
 TEST_F(PatientPages, TwoTabsConfirmingAtOnceBookOnce) {
     const auto token = newLink();
     Browser b = browser();
-    const auto [first, csrf] = toReview(b, token);
+    const std::string csrf = toReview(b, token).second; // a plain local: a lambda cannot capture a binding
     const auto values = slotValues(b.get(at(token, "/slots")));
     ASSERT_GE(values.size(), 2u);
     std::vector<std::string> locations(2);

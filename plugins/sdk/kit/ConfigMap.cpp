@@ -146,7 +146,7 @@ std::string json(const Var& v) {
 }
 
 std::string typeText(const Object& s) {
-    const std::string type = s.optValue<std::string>("type", "");
+    std::string type = s.optValue<std::string>("type", "");
     if (type == "array") {
         const auto items = s.getObject("items");
         return "list of " + (items ? items->optValue<std::string>("type", "value") : std::string("value")) + "s";
@@ -176,8 +176,8 @@ std::string rangeText(const Object& s) {
             words.push_back(code(c.toString()));
         parts.push_back("one of " + either(words));
     }
-    if (s.has("pattern")) parts.push_back("matches " + code(s.getValue<std::string>("pattern")));
-    if (s.optValue<std::string>("format", "") == "path") parts.push_back("a path, relative to the config file");
+    if (s.has("pattern")) parts.emplace_back("matches " + code(s.getValue<std::string>("pattern")));
+    if (s.optValue<std::string>("format", "") == "path") parts.emplace_back("a path, relative to the config file");
     std::string out;
     for (const auto& p : parts)
         out += (out.empty() ? "" : "; ") + p;

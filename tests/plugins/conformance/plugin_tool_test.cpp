@@ -45,7 +45,7 @@ protected:
     }
 
     std::string write(const std::string& name, const std::string& text) {
-        const std::string path = dir.file(name);
+        std::string path = dir.file(name);
         std::ofstream(path) << text;
         return path;
     }

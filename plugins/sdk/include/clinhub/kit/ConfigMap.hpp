@@ -186,9 +186,9 @@ namespace configmap {
 template <class T> struct IsOptional : std::false_type {};
 template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
 
-template <class S, class F> ConfigEntry<S> entry(std::string name, ConfigType type, F set) {
+template <class S, class F> ConfigEntry<S> entry(const std::string& name, ConfigType type, F set) {
     ConfigEntry<S> e;
-    e.key.name = std::move(name);
+    e.key.name = name;
     e.key.type = type;
     e.set = std::move(set);
     return e;
