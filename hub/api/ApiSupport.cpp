@@ -1,9 +1,13 @@
 #include "hub/api/ApiSupport.h"
 
+#include "hub/workflows/Tokens.h"
+
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
@@ -40,26 +44,71 @@ std::string resourceOf(const Request& request) {
     return {};
 }
 
-// The caller's key, when it is let in; otherwise the refusal is written to `response` (and, for a known
-// key of this organisation whose role falls short, to the audit log).
-std::optional<staff::ApiKey> authorised(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, Request& request,
-                                        Response& response) {
-    const auto presented = bearerKey(request);
-    auto key = presented ? keys.authenticate(*presented) : std::nullopt;
-    if (!key) {
-        response.problem(401, presented ? "the API key is not valid" : "an API key is required");
-        // RFC 6750: name the scheme, and say when a key was sent but refused.
-        response.header("WWW-Authenticate",
-                        presented ? R"(Bearer realm="clinhub", error="invalid_token")" : R"(Bearer realm="clinhub")");
+std::optional<std::string> sessionCookie(Request& request) {
+    Poco::Net::NameValueCollection cookies;
+    request.poco().getCookies(cookies);
+    const auto& value = cookies.get(std::string(staff::Sessions::kCookie), "");
+    if (value.empty()) return std::nullopt;
+    return value;
+}
+
+bool changes(const Request& request) {
+    const auto& method = request.method();
+    return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+// A signed-in browser as a caller in the organisation of the path: its user's role there (none: the 404 of
+// an unknown organisation). A change must carry the session's CSRF token, which another site's page cannot
+// read: SameSite=Strict already keeps the cookie off its requests, and this holds where a browser does not.
+std::optional<staff::ApiKey> sessionCaller(staff::SignIn& signIn, const std::string& cookie, Request& request,
+                                           Response& response) {
+    const auto who = signIn.who(cookie);
+    if (!who) {
+        response.problem(401, "the session has ended: sign in again");
         return std::nullopt;
+    }
+    const auto role = who->user.roles.find(request.param("ods"));
+    if (role == who->user.roles.end()) {
+        response.problem(404, kNoOrganisation);
+        return std::nullopt;
+    }
+    const auto sent = request.header("X-CSRF-Token");
+    if (changes(request) && !(sent && workflows::sameSecret(*sent, who->session.csrf))) {
+        response.problem(403, "a change from a signed-in browser needs the session's CSRF token in X-CSRF-Token");
+        return std::nullopt;
+    }
+    return staff::ApiKey{{}, role->first, who->user.name, role->second, who->user.id, who->user.name};
+}
+
+// The caller (an API key, or a signed-in browser's session as one), when it is let in; otherwise the refusal
+// is written to `response` (and, for a known caller of this organisation whose role falls short, to the
+// audit log).
+std::optional<staff::ApiKey> authorised(staff::SignIn& signIn, audit::AuditLog& audit, const RouteName& route,
+                                        Request& request, Response& response) {
+    const auto presented = bearerKey(request);
+    const auto cookie = presented ? std::nullopt : sessionCookie(request);
+    std::optional<staff::ApiKey> key;
+    if (cookie) {
+        key = sessionCaller(signIn, *cookie, request, response);
+        if (!key) return std::nullopt;
+    } else {
+        key = presented ? signIn.keys().authenticate(*presented) : std::nullopt;
+        if (!key) {
+            response.problem(401, presented ? "the API key is not valid" : "an API key is required");
+            // RFC 6750: name the scheme, and say when a key was sent but refused.
+            response.header("WWW-Authenticate", presented ? R"(Bearer realm="clinhub", error="invalid_token")"
+                                                          : R"(Bearer realm="clinhub")");
+            return std::nullopt;
+        }
     }
     if (key->organisation != request.param("ods")) {
         response.problem(404, kNoOrganisation);
         return std::nullopt;
     }
     if (!staff::grants(key->role, route.needs)) {
-        const std::string why = "this needs the " + std::string(staff::toString(route.needs)) +
-                                " role; the API key has the " + std::string(staff::toString(key->role)) + " role";
+        const std::string why = "this needs the " + std::string(staff::toString(route.needs)) + " role; the " +
+                                (cookie ? "user" : "API key") + " has the " + std::string(staff::toString(key->role)) +
+                                " role";
         response.problem(403, why);
         audit.append({0,
                       actorOf(*key, request),
@@ -121,10 +170,10 @@ std::string resourcePath(const std::string& ods, const std::string& collection, 
     return "/api/v1/organisations/" + encodedOds + "/" + collection + "/" + encodedId;
 }
 
-http::Handler guarded(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, StaffHandler handler) {
-    return [&keys, &audit, route, handler = std::move(handler)](Request& request, Response& response) {
+http::Handler guarded(staff::SignIn& signIn, audit::AuditLog& audit, const RouteName& route, StaffHandler handler) {
+    return [&signIn, &audit, route, handler = std::move(handler)](Request& request, Response& response) {
         response.header("Cache-Control", "no-store");
-        const auto key = authorised(keys, audit, route, request, response);
+        const auto key = authorised(signIn, audit, route, request, response);
         if (!key) return;
         const audit::Context by{actorOf(*key, request), route.action};
         // A change that does not happen is audited here, outside its rolled-back transaction.

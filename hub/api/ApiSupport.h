@@ -5,7 +5,7 @@
 #include "hub/audit/AuditLog.h"
 #include "hub/batch/CsvReader.h"
 #include "hub/http/Router.h"
-#include "hub/staff/ApiKeys.h"
+#include "hub/staff/SignIn.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <Poco/JSON/Object.h>
@@ -57,12 +57,12 @@ std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& 
 // A staff API handler, told who is asking and as which action.
 using StaffHandler = std::function<void(const audit::Context&, http::Request&, http::Response&)>;
 
-// Runs `handler` for a caller whose key belongs to the organisation in the path ({ods}) and has a role that
-// grants the route's, and turns the services' refusals (InvalidRequest, NotFound) into 422 and 404. Anyone
-// else gets 401, 403 naming the role needed, or the 404 of an unknown organisation. A refusal of a known
+// Runs `handler` for a caller (an API key, or a signed-in browser's session) of the organisation in the path
+// ({ods}) whose role there grants the route's, and turns the services' refusals (InvalidRequest, NotFound) into 422 and
+// 404. Anyone else gets 401, 403 naming the role needed, or the 404 of an unknown organisation. A refusal of a known
 // key, and a change that fails, are written to the audit log; so is a change that succeeds, unless its
 // workflow wrote that in the change's own transaction (route.auditedByWorkflow).
-http::Handler guarded(ApiKeys& keys, audit::AuditLog& audit, const RouteName& route, StaffHandler handler);
+http::Handler guarded(staff::SignIn& signIn, audit::AuditLog& audit, const RouteName& route, StaffHandler handler);
 
 // "/api/v1/organisations/{ods}/{collection}/{id}", percent-encoded: a created resource's Location.
 std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id);
@@ -80,13 +80,13 @@ template <class Api> std::vector<RouteName> namesOf(const std::vector<Route<Api>
     return out;
 }
 
-// Serves every route through `api`, each guarded by the staff keys and audited.
+// Serves every route through `api`, each guarded by staff sign-in and keys, and audited.
 template <class Api>
-void addRoutes(http::Router& router, ApiKeys& keys, audit::AuditLog& audit, std::shared_ptr<Api> api,
+void addRoutes(http::Router& router, staff::SignIn& signIn, audit::AuditLog& audit, std::shared_ptr<Api> api,
                const std::vector<Route<Api>>& routes) {
     for (const auto& route : routes)
         router.add(route.name.method, route.name.pattern,
-                   guarded(keys, audit, route.name,
+                   guarded(signIn, audit, route.name,
                            [api, method = route.method](const audit::Context& by, http::Request& request,
                                                         http::Response& response) {
                                ((*api).*method)(by, request, response);

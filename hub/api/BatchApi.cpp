@@ -176,8 +176,9 @@ const std::vector<RouteName>& batchApiRoutes() {
     return names;
 }
 
-void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys, audit::AuditLog& audit) {
-    addRoutes(router, keys, audit, std::make_shared<BatchApi>(batches), table());
+void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, staff::SignIn& signIn,
+                 audit::AuditLog& audit) {
+    addRoutes(router, signIn, audit, std::make_shared<BatchApi>(batches), table());
 }
 
 } // namespace clinhub::api

@@ -14,6 +14,7 @@ namespace clinhub::api {
 const std::vector<RouteName>& batchApiRoutes();
 
 // The service and keys must outlive the router.
-void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, ApiKeys& keys, audit::AuditLog& audit);
+void addBatchApi(http::Router& router, workflows::BatchSelfBook& batches, staff::SignIn& signIn,
+                 audit::AuditLog& audit);
 
 } // namespace clinhub::api

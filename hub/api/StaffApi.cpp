@@ -353,9 +353,9 @@ const std::vector<RouteName>& staffApiRoutes() {
     return names;
 }
 
-void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys,
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, staff::SignIn& signIn,
                  audit::AuditLog& audit) {
-    addRoutes(router, keys, audit, std::make_shared<StaffApi>(selfBook, outbox, audit), table());
+    addRoutes(router, signIn, audit, std::make_shared<StaffApi>(selfBook, outbox, audit), table());
 }
 
 } // namespace clinhub::api

@@ -21,7 +21,7 @@ namespace clinhub::api {
 const std::vector<RouteName>& staffApiRoutes();
 
 // The services and keys must outlive the router.
-void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, ApiKeys& keys,
+void addStaffApi(http::Router& router, workflows::SelfBook& selfBook, outbox::Outbox& outbox, staff::SignIn& signIn,
                  audit::AuditLog& audit);
 
 } // namespace clinhub::api

@@ -386,8 +386,8 @@ const std::vector<RouteName>& vaccinationApiRoutes() {
 }
 
 void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts,
-                       workflows::CommunityClinics& community, ApiKeys& keys, audit::AuditLog& audit) {
-    addRoutes(router, keys, audit, std::make_shared<VaccinationApi>(clinics, cohorts, community), table());
+                       workflows::CommunityClinics& community, staff::SignIn& signIn, audit::AuditLog& audit) {
+    addRoutes(router, signIn, audit, std::make_shared<VaccinationApi>(clinics, cohorts, community), table());
 }
 
 } // namespace clinhub::api

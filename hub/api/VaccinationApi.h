@@ -19,6 +19,6 @@ const std::vector<RouteName>& vaccinationApiRoutes();
 
 // The services and keys must outlive the router.
 void addVaccinationApi(http::Router& router, workflows::Clinics& clinics, workflows::Cohorts& cohorts,
-                       workflows::CommunityClinics& community, ApiKeys& keys, audit::AuditLog& audit);
+                       workflows::CommunityClinics& community, staff::SignIn& signIn, audit::AuditLog& audit);
 
 } // namespace clinhub::api

@@ -10,6 +10,7 @@
 #include "hub/http/Health.h"
 #include "hub/log/Log.h"
 #include "hub/web/PatientPages.h"
+#include "hub/web/StaffPages.h"
 
 namespace clinhub::app {
 namespace {
@@ -130,12 +131,13 @@ void Hub::start() {
     http::Router& staff = split ? adminRouter_ : router_;
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
-    apiKeys_ = std::make_unique<staff::ApiKeys>(*store_);
     audit_ = std::make_unique<audit::AuditLog>(*store_);
-    api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_, *audit_);
-    api::addBatchApi(staff, *batches_, *apiKeys_, *audit_);
-    api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_, *audit_);
+    signIn_ = std::make_unique<staff::SignIn>(*store_, *audit_);
+    api::addStaffApi(staff, *selfBook_, *outbox_, *signIn_, *audit_);
+    api::addBatchApi(staff, *batches_, *signIn_, *audit_);
+    api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *signIn_, *audit_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
+    web::addStaffPages(staff, *signIn_, {{}, !config.http.localDemo, split});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.
     web::addPatientPages(

@@ -9,7 +9,7 @@
 #include "hub/metrics/Metrics.h"
 #include "hub/outbox/Dispatcher.h"
 #include "hub/runtime/Runtime.h"
-#include "hub/staff/ApiKeys.h"
+#include "hub/staff/SignIn.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Clinics.h"
@@ -80,8 +80,8 @@ private:
     std::unique_ptr<Periodic> recordsRechecks_;
     std::unique_ptr<workflows::CommunityClinics> community_;
     std::unique_ptr<Periodic> communityInvitations_;
-    std::unique_ptr<staff::ApiKeys> apiKeys_;
     std::unique_ptr<audit::AuditLog> audit_;
+    std::unique_ptr<staff::SignIn> signIn_;
     std::unique_ptr<Periodic> expirySweep_;
     std::unique_ptr<workflows::Retention> retention_;
     std::unique_ptr<Periodic> retentionSweep_;

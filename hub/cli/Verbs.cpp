@@ -11,6 +11,8 @@
 #include "hub/log/Log.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/ApiKeys.h"
+#include "hub/staff/Passwords.h"
+#include "hub/staff/Sessions.h"
 #include "hub/staff/Users.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
@@ -367,6 +369,15 @@ int usersCreate(const Options& options, std::ostream& out, std::ostream& err) {
         out << user->id << '\n'
             << (existed ? "User " : "New user ") << user->id << " (" << user->email << ") is " << staff::toString(*role)
             << " in " << org << ".\n";
+        // A new user signs in once they have set a password; the first admin has nobody to email them a
+        // link, so it is handed to whoever runs this.
+        if (!existed) {
+            const auto link = staff::Passwords(*store).issueLink(user->id);
+            const auto base = config->http.adminListen.empty() ? config->http.publicUrl : std::string();
+            out << "Set-password link, for " << user->email << " only, one use, until " << shownTime(link.expiresAt)
+                << (base.empty() ? " (on the staff address, hub.admin_listen)" : "") << ":\n"
+                << base << "/staff/set-password/" << link.token << '\n';
+        }
     } catch (const staff::UserError& e) {
         err << "clinhub users create: " << e.what() << '\n';
         return kFailed;
@@ -415,7 +426,8 @@ int usersSetActive(const Options& options, std::ostream& out, std::ostream& err,
             << " already\n";
         return kFailed;
     }
-    out << "User " << user->id << (active ? " enabled.\n" : " disabled: their keys stop working now.\n");
+    if (!active) staff::Sessions(*store).endAll(user->id);
+    out << "User " << user->id << (active ? " enabled.\n" : " disabled: their keys and sessions stop working now.\n");
     return 0;
 }
 

@@ -307,6 +307,42 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX audit_log_patient ON audit_log (organisation, nhs_number, at) WHERE nhs_number IS NOT NULL",
              "CREATE INDEX audit_log_actor ON audit_log (organisation, actor_id, at) WHERE actor_id IS NOT NULL",
          }},
+        {11,
+         "staff sign-in: local passwords, set-password links, server-side sessions, single sign-ons under way",
+         {
+             // staff::Passwords: an Argon2id hash in libsodium's string form, NULL until the user sets one.
+             R"(CREATE TABLE passwords (
+                  user_id         TEXT PRIMARY KEY REFERENCES users (id),
+                  hash            TEXT,
+                  failed_attempts INTEGER NOT NULL DEFAULT 0,
+                  locked_until    BIGINT NOT NULL DEFAULT 0,
+                  set_at          BIGINT))",
+             // staff::Passwords: one use each, expiring; only the SHA-256 of the link's token is kept.
+             R"(CREATE TABLE password_links (
+                  token_hash TEXT PRIMARY KEY,
+                  user_id    TEXT NOT NULL REFERENCES users (id),
+                  created_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL,
+                  used_at    BIGINT))",
+             "CREATE INDEX password_links_user ON password_links (user_id)",
+             // staff::Sessions: only the SHA-256 of the cookie's id is kept.
+             R"(CREATE TABLE staff_sessions (
+                  id_hash      TEXT PRIMARY KEY,
+                  user_id      TEXT NOT NULL REFERENCES users (id),
+                  via          TEXT NOT NULL,
+                  address      TEXT,
+                  started_at   BIGINT NOT NULL,
+                  last_seen_at BIGINT NOT NULL,
+                  ended_at     BIGINT))",
+             "CREATE INDEX staff_sessions_user ON staff_sessions (user_id)",
+             // staff::Sessions: a single sign-on between the redirect to the provider and its return.
+             R"(CREATE TABLE sign_in_starts (
+                  id_hash       TEXT PRIMARY KEY,
+                  state         TEXT NOT NULL,
+                  nonce         TEXT NOT NULL,
+                  code_verifier TEXT NOT NULL,
+                  created_at    BIGINT NOT NULL))",
+         }},
     };
     return all;
 }

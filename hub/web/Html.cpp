@@ -93,12 +93,4 @@ std::string textToHtml(std::string_view text) {
     return out;
 }
 
-bool sameSecret(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 } // namespace clinhub::web

@@ -18,7 +18,4 @@ std::string escapeHtml(std::string_view text);
 // separated paragraphs as <p>, single line breaks as <br>, and http(s) addresses as links.
 std::string textToHtml(std::string_view text);
 
-// Equal without leaking where they differ through timing (CSRF tokens).
-bool sameSecret(std::string_view a, std::string_view b);
-
 } // namespace clinhub::web

@@ -7,6 +7,7 @@
 #include "hub/web/Pages.h"
 #include "hub/web/PatientSessions.h"
 #include "hub/workflows/SelfBook.h"
+#include "hub/workflows/Tokens.h"
 
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/UkTime.hpp>
@@ -365,7 +366,7 @@ private:
     // browser book or decline.
     bool csrfOk(Exchange& ex, const PatientSessions::Session& session) {
         const auto sent = ex.request.formField("csrf");
-        if (sent && !session.csrf.empty() && sameSecret(*sent, session.csrf)) return true;
+        if (sent && !session.csrf.empty() && workflows::sameSecret(*sent, session.csrf)) return true;
         sorry(ex, 403, "Sorry, this form has expired", {"Go back to the link in your text message and try again."});
         return false;
     }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace clinhub::workflows {
 
@@ -11,5 +12,8 @@ std::string randomToken(std::size_t bytes);
 
 // SHA-256 of the token, hex: what the store keeps, so a copy of the database opens nothing.
 std::string tokenHash(const std::string& token);
+
+// Equal without leaking where they differ through timing (CSRF tokens, OAuth state).
+bool sameSecret(std::string_view a, std::string_view b);
 
 } // namespace clinhub::workflows

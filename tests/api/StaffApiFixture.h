@@ -113,9 +113,10 @@ protected:
         keyA = keys->create("A12345", "tests").key;
         keyB = keys->create("B99999", "tests").key;
         audit = std::make_unique<audit::AuditLog>(*store);
-        api::addStaffApi(router, *selfBook, *outbox, *keys, *audit);
+        signIn = std::make_unique<staff::SignIn>(*store, *audit);
+        api::addStaffApi(router, *selfBook, *outbox, *signIn, *audit);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
-        api::addBatchApi(router, *batches, *keys, *audit);
+        api::addBatchApi(router, *batches, *signIn, *audit);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
@@ -153,6 +154,7 @@ protected:
     std::unique_ptr<workflows::BatchSelfBook> batches;
     std::unique_ptr<staff::ApiKeys> keys;
     std::unique_ptr<audit::AuditLog> audit;
+    std::unique_ptr<staff::SignIn> signIn;
     std::string keyA;
     std::string keyB;
     metrics::Metrics metrics;

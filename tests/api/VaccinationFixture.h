@@ -98,7 +98,8 @@ protected:
         keys = std::make_unique<staff::ApiKeys>(*store);
         key = keys->create("V12345", "tests").key;
         audit = std::make_unique<audit::AuditLog>(*store);
-        api::addVaccinationApi(router, *clinics, *cohorts, *community, *keys, *audit);
+        signIn = std::make_unique<staff::SignIn>(*store, *audit);
+        api::addVaccinationApi(router, *clinics, *cohorts, *community, *signIn, *audit);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
@@ -182,6 +183,7 @@ protected:
     std::unique_ptr<workflows::CommunityClinics> community;
     std::unique_ptr<staff::ApiKeys> keys;
     std::unique_ptr<audit::AuditLog> audit;
+    std::unique_ptr<staff::SignIn> signIn;
     std::string key;
     metrics::Metrics metrics;
     http::Router router;

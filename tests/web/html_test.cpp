@@ -26,13 +26,6 @@ TEST(Html, PracticeTextBecomesParagraphsWithLineBreaksAndLinks) {
     EXPECT_EQ(textToHtml("https:// alone"), "<p>https:// alone</p>\n");
 }
 
-TEST(Html, SecretsCompareWhole) {
-    EXPECT_TRUE(sameSecret("abc", "abc"));
-    EXPECT_FALSE(sameSecret("abc", "abd"));
-    EXPECT_FALSE(sameSecret("abc", "ab"));
-    EXPECT_FALSE(sameSecret("", "a"));
-}
-
 TEST(Pages, EveryEmbeddedTemplateParses) {
     for (const char* name : {"layout", "error-summary", "message", "welcome", "verify", "slots", "no-slots",
                              "appointment-details", "review", "confirmation", "appointment", "decline"})

@@ -1,0 +1,296 @@
+#include "hub/web/StaffPages.h"
+
+#include "hub/http/ClientLimit.h"
+#include "hub/log/Log.h"
+#include "hub/web/Assets.h"
+#include "hub/web/Pages.h"
+#include "hub/workflows/Tokens.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/NameValueCollection.h>
+
+#include <memory>
+#include <optional>
+
+namespace clinhub::web {
+namespace {
+
+using staff::Sessions;
+using staff::SignInResult;
+
+constexpr const char* kContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; font-src "
+                                               "'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+constexpr const char* kFormCookie = "clinhub_form";
+constexpr std::size_t kMaxEmailField = 320;
+
+struct Exchange {
+    http::Request& request;
+    http::Response& response;
+};
+
+class StaffPages {
+public:
+    StaffPages(staff::SignIn& signIn, const StaffPagesOptions& options)
+        : signIn_(signIn), assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir),
+          secure_(options.secureCookies),
+          // Per address, on top of each account's own lockout: one address cannot walk through many accounts.
+          attempts_(60, 10) {}
+
+    void addRoutes(http::Router& router, const std::shared_ptr<StaffPages>& self, bool serveAssets) {
+        if (serveAssets) assets_.addRoutes(router);
+        using Method = void (StaffPages::*)(Exchange&);
+        auto route = [&](const char* method, const char* pattern, Method handler) {
+            router.add(method, pattern, [self, handler](http::Request& request, http::Response& response) {
+                self->serve(request, response, handler);
+            });
+        };
+        route("GET", "/staff", &StaffPages::home);
+        route("GET", "/staff/sign-in", &StaffPages::signInForm);
+        route("POST", "/staff/sign-in", &StaffPages::signIn);
+        route("POST", "/staff/sign-out", &StaffPages::signOut);
+        route("POST", "/staff/sign-out-everywhere", &StaffPages::signOutEverywhere);
+        route("GET", "/staff/set-password/{token}", &StaffPages::setPasswordForm);
+        route("POST", "/staff/set-password/{token}", &StaffPages::setPassword);
+    }
+
+private:
+    // ---- Plumbing -------------------------------------------------------------------------------------
+
+    void serve(http::Request& request, http::Response& response, void (StaffPages::*handler)(Exchange&)) {
+        Exchange ex{request, response};
+        try {
+            (this->*handler)(ex);
+        } catch (const http::Error& e) {
+            response.reset();
+            message(ex, e.status(), "Sorry, there is a problem with this page", "Go back and try again.");
+        } catch (const std::exception& e) {
+            // The type only: what() of a store error can quote what it failed on.
+            log::error("staff_page_failed", {{"route", request.route()}, {"exception", typeid(e).name()}});
+            response.reset();
+            message(ex, 500, "Sorry, there is a problem with the service", "Try again later.");
+        }
+    }
+
+    void send(Exchange& ex, int status, const std::string& title, std::string_view page, const Data& data,
+              bool hasError = false) {
+        const Frame frame{title, {}, assets_.stylesheetUrl(), {}, hasError};
+        ex.response.header("Content-Security-Policy", kContentSecurityPolicy);
+        ex.response.header("Referrer-Policy", "no-referrer");
+        ex.response.header("X-Frame-Options", "DENY");
+        ex.response.header("Cache-Control", "no-store");
+        ex.response.html(renderPage(frame, page, data), status);
+    }
+
+    void message(Exchange& ex, int status, const std::string& heading, const std::string& text) {
+        Data paragraphs{Data::type::list};
+        paragraphs.push_back(Data(text));
+        Data data;
+        data.set("heading", heading);
+        data.set("paragraphs", paragraphs);
+        send(ex, status, heading, "message", data);
+    }
+
+    static void redirect(Exchange& ex, const std::string& location) {
+        ex.response.header("Cache-Control", "no-store");
+        ex.response.header("Location", location);
+        ex.response.text("See " + location + "\n", 303);
+    }
+
+    std::string cookie(std::string_view name, const std::string& value, const std::string& path,
+                       int64_t maxAgeSeconds) const {
+        std::string text = std::string(name) + "=" + value + "; Path=" + path +
+                           "; Max-Age=" + std::to_string(maxAgeSeconds) + "; HttpOnly; SameSite=Strict";
+        if (secure_) text += "; Secure";
+        return text;
+    }
+
+    static std::string cookieValue(Exchange& ex, std::string_view name) {
+        Poco::Net::NameValueCollection cookies;
+        ex.request.poco().getCookies(cookies);
+        return cookies.get(std::string(name), "");
+    }
+
+    std::optional<staff::SignedIn> signedIn(Exchange& ex) {
+        const auto id = cookieValue(ex, Sessions::kCookie);
+        if (id.empty()) return std::nullopt;
+        return signIn_.who(id);
+    }
+
+    // A form shown before anyone is signed in gets a fresh token, also set in a cookie for its path; the
+    // post must bring both back.
+    std::string formToken(Exchange& ex, const std::string& path) {
+        auto token = workflows::randomToken(32);
+        ex.response.header("Set-Cookie", cookie(kFormCookie, token, path, 3600));
+        return token;
+    }
+
+    static bool formTokenMatches(Exchange& ex) {
+        const auto sent = ex.request.formField("csrf");
+        const auto kept = cookieValue(ex, kFormCookie);
+        return sent && !kept.empty() && workflows::sameSecret(*sent, kept);
+    }
+
+    void expired(Exchange& ex, const std::string& back) {
+        ex.response.header("Location", back);
+        message(ex, 403, "This form has expired", "Go back, reload the page and try again.");
+    }
+
+    // ---- Pages ----------------------------------------------------------------------------------------
+
+    void home(Exchange& ex) {
+        const auto who = signedIn(ex);
+        if (!who) return redirect(ex, "/staff/sign-in");
+        Data roles{Data::type::list};
+        for (const auto& [organisation, role] : who->user.roles) {
+            Data row;
+            row.set("organisation", organisation == staff::kEveryOrganisation ? "Every organisation" : organisation);
+            row.set("role", std::string(staff::toString(role)));
+            roles.push_back(row);
+        }
+        Data data;
+        data.set("name", who->user.name);
+        data.set("email", who->user.email);
+        data.set("roles", roles);
+        data.set("csrf", who->session.csrf);
+        send(ex, 200, "Signed in as " + who->user.name, "staff-home", data);
+    }
+
+    void renderSignIn(Exchange& ex, int status, const std::string& email, const std::string& error,
+                      const std::string& notice = {}) {
+        Data data;
+        data.set("csrf", formToken(ex, "/staff/sign-in"));
+        data.set("email", email);
+        data.set("hasError", !error.empty());
+        data.set("error", error);
+        data.set("errorSummary", error.empty() ? std::string() : errorSummary("email", error));
+        data.set("notice", notice);
+        data.set("hasSso", false);
+        send(ex, status, "Sign in", "staff-sign-in", data, !error.empty());
+    }
+
+    void signInForm(Exchange& ex) {
+        if (signedIn(ex)) return redirect(ex, "/staff");
+        const auto done = ex.request.query("done");
+        renderSignIn(ex, 200, {}, {},
+                     done == std::optional<std::string>("password") ? "Your password is set. Sign in with it now."
+                     : done == std::optional<std::string>("out")    ? "You have signed out."
+                                                                    : std::string());
+    }
+
+    void signIn(Exchange& ex) {
+        if (!formTokenMatches(ex)) return expired(ex, "/staff/sign-in");
+        auto email = ex.request.formField("email").value_or("");
+        const auto password = ex.request.formField("password").value_or("");
+        if (email.size() > kMaxEmailField) email.clear();
+        if (email.empty() || password.empty())
+            return renderSignIn(ex, 422, email, "Enter your email address and password");
+        if (const auto wait = attempts_.take(ex.request.client()); wait.count() > 0) {
+            ex.response.header("Retry-After", std::to_string(wait.count()));
+            return renderSignIn(ex, 429, email, "There have been too many attempts from your network. Try again later");
+        }
+        const auto result = signIn_.withPassword(email, password, ex.request.client());
+        switch (result.kind) {
+        case SignInResult::Kind::refused:
+            return renderSignIn(ex, 422, email, "Enter a correct email address and password");
+        case SignInResult::Kind::locked: {
+            const auto minutes =
+                std::max<int64_t>(1, (result.lockedUntil - store::nowMicros() + 59'999'999) / 60'000'000);
+            return renderSignIn(ex, 422, email,
+                                "This account is locked after too many wrong passwords. Try again in " +
+                                    std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes"));
+        }
+        case SignInResult::Kind::signedIn: break;
+        }
+        // Until the browser closes (no Max-Age): the store's timeouts end the session, not the cookie's.
+        std::string text =
+            std::string(Sessions::kCookie) + "=" + result.session.id + "; Path=/; HttpOnly; SameSite=Strict";
+        if (secure_) text += "; Secure";
+        ex.response.header("Set-Cookie", text);
+        redirect(ex, "/staff");
+    }
+
+    void signOut(Exchange& ex) {
+        const auto who = signedIn(ex);
+        if (who) {
+            const auto sent = ex.request.formField("csrf");
+            if (!sent || !workflows::sameSecret(*sent, who->session.csrf)) return expired(ex, "/staff");
+            signIn_.signOut(cookieValue(ex, Sessions::kCookie), ex.request.client());
+        }
+        ex.response.header("Set-Cookie", cookie(Sessions::kCookie, "", "/", 0));
+        redirect(ex, "/staff/sign-in?done=out");
+    }
+
+    void signOutEverywhere(Exchange& ex) {
+        const auto who = signedIn(ex);
+        if (!who) return redirect(ex, "/staff/sign-in");
+        const auto sent = ex.request.formField("csrf");
+        if (!sent || !workflows::sameSecret(*sent, who->session.csrf)) return expired(ex, "/staff");
+        signIn_.signOutEverywhere(*who, ex.request.client());
+        ex.response.header("Set-Cookie", cookie(Sessions::kCookie, "", "/", 0));
+        redirect(ex, "/staff/sign-in?done=out");
+    }
+
+    // The link's user, or the page saying the link cannot be used.
+    std::optional<staff::User> linkUser(Exchange& ex) {
+        const auto& token = ex.request.param("token");
+        const auto userId = token.size() <= 64 ? signIn_.passwords().userOfLink(token) : std::nullopt;
+        auto user = userId ? signIn_.users().byId(*userId) : std::nullopt;
+        if (!user || !user->active) {
+            message(ex, 404, "This link cannot be used",
+                    "It has been used already, or it has expired. Ask an admin of your organisation for a new one.");
+            return std::nullopt;
+        }
+        return user;
+    }
+
+    void renderSetPassword(Exchange& ex, int status, const staff::User& user, const std::string& error) {
+        const auto path = "/staff/set-password/" + ex.request.param("token");
+        Data data;
+        data.set("action", path);
+        data.set("csrf", formToken(ex, path));
+        data.set("email", user.email);
+        data.set("hasError", !error.empty());
+        data.set("error", error);
+        data.set("errorSummary", error.empty() ? std::string() : errorSummary("password", error));
+        send(ex, status, "Set your password", "staff-set-password", data, !error.empty());
+    }
+
+    void setPasswordForm(Exchange& ex) {
+        if (const auto user = linkUser(ex)) renderSetPassword(ex, 200, *user, {});
+    }
+
+    void setPassword(Exchange& ex) {
+        const auto user = linkUser(ex);
+        if (!user) return;
+        if (!formTokenMatches(ex)) return expired(ex, "/staff/set-password/" + ex.request.param("token"));
+        const auto password = ex.request.formField("password").value_or("");
+        if (auto problem = staff::Passwords::problem(password, user->email); !problem.empty()) {
+            problem[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(problem[0])));
+            return renderSetPassword(ex, 422, *user, problem);
+        }
+        if (ex.request.formField("confirm").value_or("") != password)
+            return renderSetPassword(ex, 422, *user, "The two passwords are not the same");
+        try {
+            signIn_.passwords().setWithLink(ex.request.param("token"), password);
+        } catch (const staff::UserError&) {
+            return message(ex, 404, "This link cannot be used",
+                           "It has been used already, or it has expired. Ask an admin of your organisation for a "
+                           "new one.");
+        }
+        redirect(ex, "/staff/sign-in?done=password");
+    }
+
+    staff::SignIn& signIn_;
+    Assets assets_;
+    bool secure_;
+    http::ClientLimit attempts_;
+};
+
+} // namespace
+
+void addStaffPages(http::Router& router, staff::SignIn& signIn, const StaffPagesOptions& options) {
+    auto pages = std::make_shared<StaffPages>(signIn, options);
+    pages->addRoutes(router, pages, options.serveAssets);
+}
+
+} // namespace clinhub::web
