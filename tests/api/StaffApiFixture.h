@@ -83,11 +83,14 @@ inline std::string linkBody(const std::string& nhs = "999 526 0182", const std::
 
 // One request to a hub on 127.0.0.1:port, with a staff key when `key` is given.
 inline Reply request(Poco::UInt16 port, const std::string& method, const std::string& target, const std::string& key,
-                     const std::string& body = {}, const std::string& contentType = "application/json") {
+                     const std::string& body = {}, const std::string& contentType = "application/json",
+                     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!key.empty()) request.set("Authorization", "Bearer " + key);
+    for (const auto& [name, value] : headers)
+        request.set(name, value);
     if (!body.empty() || method == "POST") {
         request.setContentType(contentType);
         request.setContentLength64(static_cast<Poco::Int64>(body.size()));

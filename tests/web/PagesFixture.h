@@ -79,8 +79,8 @@ private:
         Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
         Poco::Net::NameValueCollection cookies;
         for (const auto& [key, value] : jar_)
-            if (path.starts_with(key.second) &&
-                (path.size() == key.second.size() || path[key.second.size()] == '/' || path[key.second.size()] == '?'))
+            if (path.starts_with(key.second) && (key.second.ends_with('/') || path.size() == key.second.size() ||
+                                                 path[key.second.size()] == '/' || path[key.second.size()] == '?'))
                 cookies.add(key.first, value);
         for (const auto& [name, value] : forced_)
             cookies.set(name, value);
