@@ -42,7 +42,7 @@ protected:
     YAML::Node doc;
 };
 
-TEST_F(OpenApi, IsOpenApi31WithBearerAuth) {
+TEST_F(OpenApi, IsOpenApi31WithABearerKeyOrASessionCookie) {
     EXPECT_TRUE(doc["openapi"].as<std::string>().starts_with("3.1")) << doc["openapi"].as<std::string>();
     const auto scheme = doc["components"]["securitySchemes"]["apiKey"];
     ASSERT_TRUE(scheme);
@@ -50,6 +50,11 @@ TEST_F(OpenApi, IsOpenApi31WithBearerAuth) {
     EXPECT_EQ(scheme["scheme"].as<std::string>(), "bearer");
     ASSERT_TRUE(doc["security"] && doc["security"].IsSequence());
     EXPECT_TRUE(doc["security"][0]["apiKey"]) << "every operation needs the key";
+    const auto session = doc["components"]["securitySchemes"]["staffSession"];
+    ASSERT_TRUE(session) << "or a signed-in session";
+    EXPECT_EQ(session["in"].as<std::string>(), "cookie");
+    EXPECT_EQ(session["name"].as<std::string>(), std::string(staff::Sessions::kCookie));
+    EXPECT_TRUE(doc["security"][1]["staffSession"]);
 }
 
 TEST_F(OpenApi, EveryRegisteredRouteIsDocumented) {
