@@ -16,10 +16,14 @@ std::string randomToken(std::size_t bytes) {
     std::vector<unsigned char> raw(bytes);
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
         throw std::runtime_error("the system's random number generator failed");
+    return base64({reinterpret_cast<const char*>(raw.data()), raw.size()}, true);
+}
+
+std::string base64(std::string_view bytes, bool url) {
     std::ostringstream out;
-    Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    Poco::Base64Encoder encoder(out, url ? Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING : 0);
     encoder.rdbuf()->setLineLength(0);
-    encoder.write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+    encoder.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     encoder.close();
     return out.str();
 }
