@@ -231,7 +231,7 @@ SignInResult OidcClient::finish(const PendingSignIn& pending, const std::string&
         if (!endpoints) return {std::nullopt, failure.error, failure.unavailable};
         // RFC 9207: a provider that says it names itself in the redirect must, and must name itself, or the
         // code may be another provider's, sent here by a mix-up.
-        if (iss ? *iss != settings_.issuer : endpoints->sendsIssuer)
+        if (iss && !iss->empty() ? *iss != settings_.issuer : endpoints->sendsIssuer)
             return {std::nullopt, "the reply names " + (iss ? "issuer \"" + printable(*iss) + "\"" : "no issuer") +
                                       ", not this provider"};
         return redeem(*endpoints, pending, code);
