@@ -309,6 +309,17 @@ TEST_F(OidcClientTest, ProviderWhoseConfigurationNamesAnotherIssuerIsRefused) {
     EXPECT_THAT(start.error, HasSubstr("names issuer \"" + provider.issuer() + "\", not \"" + s.issuer + "\""));
 }
 
+TEST_F(OidcClientTest, IssuerWithNoConfigurationGivesTheProvidersOwnWords) {
+    // The provider answers 404 for a path it does not serve, with an OAuth error of its own.
+    auto s = settings();
+    s.issuer = provider.issuer() + "/not-an-issuer";
+    OidcClient client(s);
+    const auto start = client.begin();
+    EXPECT_FALSE(start.unavailable);
+    EXPECT_THAT(start.error, HasSubstr("fetching the provider's configuration: the provider's reply says "
+                                       "invalid_request: unrecognized route"));
+}
+
 TEST(OidcClientUnreachable, IssuerThatDoesNotAnswerFailsWithinTheTimeout) {
     // Listening, never answering: the kernel completes the connection, and nothing more happens.
     Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
