@@ -58,6 +58,10 @@ SignInResult SignIn::withIdentity(const User& user, const std::string& via, cons
     return result;
 }
 
+void SignIn::refused(const std::string& via, const std::string& why, const std::string& address) {
+    record(std::nullopt, "signIn", address, audit::Outcome::refused, "by " + via + ": " + why);
+}
+
 std::optional<SignedIn> SignIn::who(std::string_view sessionId) {
     auto session = sessions_.resume(sessionId);
     if (!session) return std::nullopt;

@@ -42,6 +42,9 @@ public:
     // For a user an identity provider has vouched for (single sign-on): a session, unless they are disabled.
     SignInResult withIdentity(const User& user, const std::string& via, const std::string& address);
 
+    // A sign-in refused before anyone was known (a single sign-on the provider or the hub turned down).
+    void refused(const std::string& via, const std::string& why, const std::string& address);
+
     // The user of the session whose cookie is `sessionId`, while both the session and the user are active.
     std::optional<SignedIn> who(std::string_view sessionId);
     void signOut(std::string_view sessionId, const std::string& address);

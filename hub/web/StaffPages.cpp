@@ -32,7 +32,7 @@ class StaffPages {
 public:
     StaffPages(staff::SignIn& signIn, const StaffPagesOptions& options)
         : signIn_(signIn), assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir),
-          secure_(options.secureCookies),
+          secure_(options.secureCookies), sso_(options.singleSignOn),
           // Per address, on top of each account's own lockout: one address cannot walk through many accounts.
           attempts_(60, 10) {}
 
@@ -49,6 +49,8 @@ public:
         route("POST", "/staff/sign-in", &StaffPages::signIn);
         route("POST", "/staff/sign-out", &StaffPages::signOut);
         route("POST", "/staff/sign-out-everywhere", &StaffPages::signOutEverywhere);
+        route("GET", "/staff/sign-in/sso", &StaffPages::singleSignOn);
+        route("GET", "/staff/sign-in/callback", &StaffPages::singleSignOnReturn);
         route("GET", "/staff/set-password/{token}", &StaffPages::setPasswordForm);
         route("POST", "/staff/set-password/{token}", &StaffPages::setPassword);
     }
@@ -164,7 +166,8 @@ private:
         data.set("error", error);
         data.set("errorSummary", error.empty() ? std::string() : errorSummary("email", error));
         data.set("notice", notice);
-        data.set("hasSso", false);
+        data.set("hasSso", sso_.has_value());
+        data.set("ssoName", sso_ ? sso_->name : std::string());
         send(ex, status, "Sign in", "staff-sign-in", data, !error.empty());
     }
 
@@ -201,12 +204,87 @@ private:
         }
         case SignInResult::Kind::signedIn: break;
         }
+        startSession(ex, result.session);
+        redirect(ex, "/staff");
+    }
+
+    void startSession(Exchange& ex, const staff::NewSession& session) const {
         // Until the browser closes (no Max-Age): the store's timeouts end the session, not the cookie's.
-        std::string text =
-            std::string(Sessions::kCookie) + "=" + result.session.id + "; Path=/; HttpOnly; SameSite=Strict";
+        std::string text = std::string(Sessions::kCookie) + "=" + session.id + "; Path=/; HttpOnly; SameSite=Strict";
         if (secure_) text += "; Secure";
         ex.response.header("Set-Cookie", text);
-        redirect(ex, "/staff");
+    }
+
+    // ---- Single sign-on -------------------------------------------------------------------------------
+
+    void singleSignOn(Exchange& ex) {
+        if (!sso_) return message(ex, 404, "Page not found", "Sign in with your email address and password.");
+        const auto start = sso_->client->begin();
+        if (!start.ok()) {
+            log::warning("sso_unavailable", {{"problem", start.error}});
+            return message(ex, 503, "Sign in with " + sso_->name + " is not working now",
+                           "Try again in a few minutes, or sign in with your email address and password.");
+        }
+        const staff::SignInStart remembered{workflows::randomToken(32), start.pending.state, start.pending.nonce,
+                                            start.pending.codeVerifier};
+        signIn_.sessions().remember(remembered);
+        // Lax, not Strict: the provider's redirect back is a navigation from its site, on which a browser
+        // sends no Strict cookie. It opens nothing by itself, and is good for one return within ten minutes.
+        std::string text = std::string(Sessions::kStartCookie) + "=" + remembered.id +
+                           "; Path=/staff/sign-in/callback; Max-Age=600; HttpOnly; SameSite=Lax";
+        if (secure_) text += "; Secure";
+        ex.response.header("Set-Cookie", text);
+        redirect(ex, start.url);
+    }
+
+    // `audited`: the trail has it already, under the user's organisations.
+    void singleSignOnRefused(Exchange& ex, const std::string& why, bool audited = false) {
+        log::warning("sso_refused", {{"problem", why}});
+        if (!audited) signIn_.refused("oidc", why, ex.request.client());
+        message(ex, 401, "Sign in with " + (sso_ ? sso_->name : std::string("single sign-on")) + " did not work",
+                "Go back to the sign-in page and try again. If it keeps happening, tell an admin of your "
+                "organisation.");
+    }
+
+    void singleSignOnReturn(Exchange& ex) {
+        if (!sso_) return message(ex, 404, "Page not found", "Sign in with your email address and password.");
+        const auto started = signIn_.sessions().recall(cookieValue(ex, Sessions::kStartCookie));
+        if (!started) return singleSignOnRefused(ex, "no sign-in under way for this browser, or it was used");
+        if (const auto error = ex.request.query("error"))
+            return singleSignOnRefused(ex, "the provider says " + error->substr(0, 100));
+        const auto result = sso_->client->finish({started->state, started->nonce, started->codeVerifier},
+                                                 ex.request.query("code").value_or(""),
+                                                 ex.request.query("state").value_or(""), ex.request.query("iss"));
+        if (!result.ok()) return singleSignOnRefused(ex, result.error);
+        auto user = userFor(*result.claims);
+        if (!user) return singleSignOnRefused(ex, "no user has the email the provider gave");
+        const auto signedIn = signIn_.withIdentity(*user, "oidc", ex.request.client());
+        if (signedIn.kind != SignInResult::Kind::signedIn) return singleSignOnRefused(ex, "the user is disabled", true);
+        startSession(ex, signedIn.session);
+        // A page, not a redirect: after a navigation that began on the provider's site a browser would not
+        // send the new SameSite=Strict cookie with the redirect, and /staff would ask to sign in again.
+        Data data;
+        data.set("heading", "You are signed in");
+        data.set("paragraphs", Data{Data::type::list});
+        data.set("hasButton", true);
+        data.set("buttonText", "Continue");
+        data.set("buttonHref", "/staff");
+        send(ex, 200, "You are signed in", "message", data);
+    }
+
+    // The user the provider's claim names; a new one when the config lets the provider make users.
+    std::optional<staff::User> userFor(const staff::StaffClaims& claims) {
+        std::string email;
+        for (const auto& value : claims.strings(sso_->claim)) {
+            if (!staff::emailProblem(value).empty()) continue;
+            if (email.empty()) email = value;
+            if (auto user = signIn_.users().byEmail(value)) return user;
+        }
+        if (email.empty() || !sso_->newUserRole) return std::nullopt;
+        const auto made =
+            signIn_.users().create(claims.name.empty() ? email.substr(0, email.find('@')) : claims.name, email);
+        signIn_.users().grant(made.id, sso_->newUserOrganisation, *sso_->newUserRole);
+        return signIn_.users().byId(made.id);
     }
 
     void signOut(Exchange& ex) {
@@ -283,6 +361,7 @@ private:
     staff::SignIn& signIn_;
     Assets assets_;
     bool secure_;
+    std::optional<SingleSignOn> sso_;
     http::ClientLimit attempts_;
 };
 

@@ -4,6 +4,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <sstream>
@@ -16,10 +17,14 @@ std::string randomToken(std::size_t bytes) {
     std::vector<unsigned char> raw(bytes);
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
         throw std::runtime_error("the system's random number generator failed");
+    return base64({reinterpret_cast<const char*>(raw.data()), raw.size()}, true);
+}
+
+std::string base64(std::string_view bytes, bool url) {
     std::ostringstream out;
-    Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    Poco::Base64Encoder encoder(out, url ? Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING : 0);
     encoder.rdbuf()->setLineLength(0);
-    encoder.write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+    encoder.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     encoder.close();
     return out.str();
 }
@@ -31,11 +36,7 @@ std::string tokenHash(const std::string& token) {
 }
 
 bool sameSecret(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 } // namespace clinhub::workflows

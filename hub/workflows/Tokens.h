@@ -10,6 +10,9 @@ namespace clinhub::workflows {
 // `bytes` from the operating system's CSPRNG, base64url without padding (32 bytes: 256 bits).
 std::string randomToken(std::size_t bytes);
 
+// `bytes` in base64 on one line; with `url`, base64url without padding.
+std::string base64(std::string_view bytes, bool url = false);
+
 // SHA-256 of the token, hex: what the store keeps, so a copy of the database opens nothing.
 std::string tokenHash(const std::string& token);
 
