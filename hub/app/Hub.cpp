@@ -132,12 +132,17 @@ void Hub::start() {
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
     audit_ = std::make_unique<audit::AuditLog>(*store_);
-    signIn_ = std::make_unique<staff::SignIn>(*store_, *audit_);
+    const auto& signInConfig = config.staffSignIn;
+    signIn_ = std::make_unique<staff::SignIn>(
+        *store_, *audit_,
+        staff::Lockout{signInConfig.lockoutAttempts, int64_t{signInConfig.lockoutMinutes} * 60'000'000},
+        staff::SessionTimeouts{int64_t{signInConfig.sessionIdleMinutes} * 60'000'000,
+                               int64_t{signInConfig.sessionHours} * 3600'000'000});
     api::addStaffApi(staff, *selfBook_, *outbox_, *signIn_, *audit_);
     api::addBatchApi(staff, *batches_, *signIn_, *audit_);
     api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *signIn_, *audit_);
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
-    web::addStaffPages(staff, *signIn_, {{}, !config.http.localDemo, split});
+    web::addStaffPages(staff, *signIn_, {{}, !config.http.localDemo, split, singleSignOn(config)});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.
     web::addPatientPages(
@@ -161,6 +166,37 @@ void Hub::start() {
                               {"port", std::to_string(server_->port())},
                               {"connectors", std::to_string(config.connectors.size())},
                               {"organisations", std::to_string(config.organisations.size())}});
+}
+
+std::optional<web::SingleSignOn> Hub::singleSignOn(const config::Config& config) {
+    const auto& sso = config.staffSignIn.singleSignOn;
+    if (!sso) return std::nullopt;
+    const auto where = "hub.staff_sign_in.single_sign_on";
+    const char* secret = std::getenv(sso->clientSecretEnv.c_str());
+    if (secret == nullptr || *secret == '\0')
+        throw StartupError(
+            {config::about(sso->mark, where,
+                           "the client secret's environment variable " + sso->clientSecretEnv + " is not set")
+                 .str()});
+    web::SingleSignOn out;
+    out.name = sso->name;
+    out.claim = sso->emailClaim;
+    if (!sso->newUserOrganisation.empty()) {
+        if (!config.organisations.contains(sso->newUserOrganisation))
+            throw StartupError({config::about(sso->mark, where,
+                                              "new_users.organisation " + sso->newUserOrganisation +
+                                                  " is not an organisation of this config")
+                                    .str()});
+        out.newUserOrganisation = sso->newUserOrganisation;
+        out.newUserRole = staff::roleFrom(sso->newUserRole);
+    }
+    try {
+        out.client = std::make_shared<staff::OidcClient>(
+            staff::OidcSettings{sso->issuer, sso->clientId, secret, sso->redirectUri});
+    } catch (const std::invalid_argument& e) {
+        throw StartupError({config::about(sso->mark, where, e.what()).str()});
+    }
+    return out;
 }
 
 std::uint16_t Hub::adminPort() const { return server_ ? server_->port(server_->listeners() - 1) : 0; }

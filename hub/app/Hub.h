@@ -11,6 +11,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/SignIn.h"
 #include "hub/store/Store.h"
+#include "hub/web/StaffPages.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
@@ -61,6 +62,9 @@ private:
     std::vector<std::string> readinessProblems();
     void registerMetrics();
     // A job that runs about once an interval across every process sharing the store (JobTurns).
+    // The OpenID Connect provider hub.staff_sign_in names, if any. Throws StartupError for a secret not in
+    // the environment or settings no sign-in could work with.
+    static std::optional<web::SingleSignOn> singleSignOn(const config::Config& config);
     std::unique_ptr<Periodic> onceAcrossProcesses(const std::string& name, std::chrono::milliseconds interval,
                                                   std::function<void()> job);
 

@@ -107,6 +107,26 @@ struct Http {
     int maxConnectionsPerClient = 128;
 };
 
+// How staff sign in (hub.staff_sign_in): sessions, the lockout, and an optional OpenID Connect provider.
+struct StaffSignIn {
+    int sessionIdleMinutes = 30;
+    int sessionHours = 12;
+    int lockoutAttempts = 5;
+    int lockoutMinutes = 15;
+    struct SingleSignOn {
+        std::string name = "single sign-on";
+        std::string issuer;
+        std::string clientId;
+        std::string clientSecretEnv; // the secret itself is read from the environment at start
+        std::string redirectUri;
+        std::string emailClaim = "email";
+        std::string newUserOrganisation; // "" when the provider makes no new users
+        std::string newUserRole;
+        Mark mark; // where single_sign_on is written, for problems found at start
+    };
+    std::optional<SingleSignOn> singleSignOn;
+};
+
 // How hard the hub may lean on each organisation's appointment book (hub/workflows/BookGate.h, SlotCache.h).
 struct Books {
     int callsPerOrganisation = 4;   // at once; 0: no bound
@@ -128,6 +148,7 @@ struct Outbox {
 struct Config {
     std::string file;
     Http http;
+    StaffSignIn staffSignIn;
     std::string storeUrl = "sqlite:clinhub.db";
     // Where hub.listen and hub.store are written (line 0 when they are not), so that a failure to listen or
     // to open the store at start names the line to change.

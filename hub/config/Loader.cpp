@@ -297,6 +297,28 @@ private:
 // values and defaults.
 class ConfigReader {
 public:
+    void readStaffSignIn(const YamlNode& node, StaffSignIn& out) {
+        out.sessionIdleMinutes = integer(node.find("session_idle_minutes"), out.sessionIdleMinutes);
+        out.sessionHours = integer(node.find("session_hours"), out.sessionHours);
+        out.lockoutAttempts = integer(node.find("lockout_attempts"), out.lockoutAttempts);
+        out.lockoutMinutes = integer(node.find("lockout_minutes"), out.lockoutMinutes);
+        const YamlNode* sso = node.find("single_sign_on");
+        if (!sso) return;
+        StaffSignIn::SingleSignOn read;
+        read.mark = sso->mark;
+        read.name = text(sso->find("name"), read.name);
+        read.issuer = text(sso->find("issuer"), "");
+        read.clientId = text(sso->find("client_id"), "");
+        read.clientSecretEnv = text(sso->find("client_secret_env"), "");
+        read.redirectUri = text(sso->find("redirect_uri"), "");
+        read.emailClaim = text(sso->find("email_claim"), read.emailClaim);
+        if (const YamlNode* newUsers = sso->find("new_users")) {
+            read.newUserOrganisation = text(newUsers->find("organisation"), "");
+            read.newUserRole = text(newUsers->find("role"), "");
+        }
+        out.singleSignOn = read;
+    }
+
     Config read(const YamlNode& root, const std::string& file, const std::string& baseDirectory,
                 std::map<std::string, std::string> sections, const std::map<std::string, int>& smsLimits) {
         Config config;
@@ -314,6 +336,7 @@ public:
             config.http.retentionIntervalSeconds =
                 integer(hub->find("retention_interval_s"), config.http.retentionIntervalSeconds);
             config.http.trustedProxies = texts(hub->find("trusted_proxies"));
+            if (const YamlNode* staff = hub->find("staff_sign_in")) readStaffSignIn(*staff, config.staffSignIn);
             if (const YamlNode* limits = hub->find("patient_limits")) {
                 config.http.dateOfBirthChecksPerHour =
                     integer(limits->find("date_of_birth_checks_per_hour"), config.http.dateOfBirthChecksPerHour);

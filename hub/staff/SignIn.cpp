@@ -5,7 +5,7 @@
 namespace clinhub::staff {
 
 SignIn::SignIn(store::Store& store, audit::AuditLog& audit, Lockout lockout, SessionTimeouts timeouts,
-               std::function<int64_t()> clock)
+               const std::function<int64_t()>& clock)
     : audit_(audit), users_(store, clock), keys_(store, clock), passwords_(store, lockout, clock),
       sessions_(store, timeouts, clock) {}
 

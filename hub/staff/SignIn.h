@@ -36,7 +36,7 @@ struct SignedIn {
 class SignIn {
 public:
     SignIn(store::Store& store, audit::AuditLog& audit, Lockout lockout = {}, SessionTimeouts timeouts = {},
-           std::function<int64_t()> clock = store::nowMicros);
+           const std::function<int64_t()>& clock = store::nowMicros);
 
     SignInResult withPassword(const std::string& email, std::string_view password, const std::string& address);
     // For a user an identity provider has vouched for (single sign-on): a session, unless they are disabled.

@@ -859,3 +859,49 @@ TEST(ConfigLoader, PluginSchemaWithABadPatternOrKeywordIsReported) {
               0u)
         << problems(result)[1];
 }
+
+// ---- Staff sign-in ---------------------------------------------------------------------------------
+
+TEST(ConfigLoader, ReadsHowStaffSignInWithASingleSignOnProvider) {
+    const LoadResult result = load("hub:\n"
+                                   "  staff_sign_in:\n"
+                                   "    session_idle_minutes: 20\n"
+                                   "    lockout_attempts: 6\n"
+                                   "    single_sign_on:\n"
+                                   "      name: NHS CIS2\n"
+                                   "      issuer: https://id.example.org\n"
+                                   "      client_id: hub-1\n"
+                                   "      client_secret_env: CLINHUB_SSO_SECRET\n"
+                                   "      redirect_uri: https://staff.example.org/staff/sign-in/callback\n"
+                                   "      new_users: {organisation: A81001, role: viewer}\n" +
+                                   kValid);
+    ASSERT_TRUE(result.ok()) << result.problems.front().str();
+    const auto& staff = result.config->staffSignIn;
+    EXPECT_EQ(staff.sessionIdleMinutes, 20);
+    EXPECT_EQ(staff.sessionHours, 12);
+    EXPECT_EQ(staff.lockoutAttempts, 6);
+    EXPECT_EQ(staff.lockoutMinutes, 15);
+    ASSERT_TRUE(staff.singleSignOn);
+    EXPECT_EQ(staff.singleSignOn->name, "NHS CIS2");
+    EXPECT_EQ(staff.singleSignOn->clientSecretEnv, "CLINHUB_SSO_SECRET");
+    EXPECT_EQ(staff.singleSignOn->emailClaim, "email");
+    EXPECT_EQ(staff.singleSignOn->newUserOrganisation, "A81001");
+    EXPECT_EQ(staff.singleSignOn->newUserRole, "viewer");
+    EXPECT_EQ(staff.singleSignOn->mark.line, 6);
+}
+
+TEST(ConfigLoader, ASingleSignOnWithoutItsSecretsVariableOrAnAdminByDefaultIsRefusedWhereItIsWritten) {
+    const LoadResult result = load("hub:\n"
+                                   "  staff_sign_in:\n"
+                                   "    single_sign_on:\n"
+                                   "      issuer: https://id.example.org\n"
+                                   "      client_id: hub-1\n"
+                                   "      redirect_uri: https://staff.example.org/staff/sign-in/callback\n"
+                                   "      new_users: {organisation: A81001, role: admin}\n" +
+                                   kValid);
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(
+        problems(result),
+        ::testing::Contains("3:5: missing required key 'client_secret_env' in hub.staff_sign_in.single_sign_on"));
+    EXPECT_THAT(problems(result), ::testing::Contains("7:47: 'admin' is not one of 'viewer' and 'staff'"));
+}

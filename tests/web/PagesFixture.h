@@ -137,7 +137,8 @@ protected:
     void SetUp() override { start(); }
 
     // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
-    void start(std::string assetDir = {}) {
+    void start(const std::string& givenAssetDir = {}) {
+        std::string assetDir = givenAssetDir;
         const std::string seed = std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml();
         const std::string organisations = R"(  A12345:
     name: Test Surgery
