@@ -17,6 +17,7 @@ namespace {
 // Links minted per transaction: about 70 ms of the write lock on SQLite (14,000 links/s), so a patient's
 // booking never waits longer; 5,000 minted no faster and held it for a third of a second.
 constexpr int kLinksPerMint = 1000;
+constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
 
 std::string join(const std::vector<std::string>& lines) {
     std::string out;
@@ -62,6 +63,7 @@ void Hub::start() {
         if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
             log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
     turns_ = std::make_unique<JobTurns>(*store_);
+    audit_ = std::make_unique<audit::AuditLog>(*store_);
     current_ = std::make_unique<runtime::Current>(runtime);
 
     registerMetrics();
@@ -107,8 +109,11 @@ void Hub::start() {
                                        "Rows whose patient details the retention job forgot, by kind", {"kind"});
     for (const auto& [kind, none] : workflows::Forgotten{}.byKind())
         forgotten.inc({kind}, static_cast<double>(none)); // every kind shown from the start, at 0
+    auto& auditDeleted = metrics_.counter("clinhub_audit_entries_deleted_total",
+                                          "Audit entries the retention job deleted, past hub.audit_retention_days");
+    auditDeleted.inc({}, 0);
     retentionSweep_ = onceAcrossProcesses(
-        "retention", std::chrono::seconds(config.http.retentionIntervalSeconds), [this, &forgotten] {
+        "retention", std::chrono::seconds(config.http.retentionIntervalSeconds), [this, &forgotten, &auditDeleted] {
             for (const auto& [ods, organisation] : current_->get()->config().organisations) {
                 const auto f = retention_->prune(ods, organisation.retentionDays, false);
                 if (f.total() == 0) continue;
@@ -122,6 +127,12 @@ void Hub::start() {
                                                {"cohort_members", std::to_string(f.cohortMembers)},
                                                {"message_payloads", std::to_string(f.messagePayloads)}});
             }
+            const int days = current_->get()->config().auditRetentionDays;
+            if (const auto deleted = audit_->forgetBefore(store::nowMicros() - days * kMicrosPerDay); deleted > 0) {
+                auditDeleted.inc({}, static_cast<double>(deleted));
+                log::info("audit_retention_deleted",
+                          {{"audit_retention_days", std::to_string(days)}, {"entries", std::to_string(deleted)}});
+            }
         });
 
     // With hub.admin_listen the staff and operations routes have a listener of their own, which a practice
@@ -131,7 +142,6 @@ void Hub::start() {
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
     apiKeys_ = std::make_unique<staff::ApiKeys>(*store_);
-    audit_ = std::make_unique<audit::AuditLog>(*store_);
     api::addStaffApi(staff, *selfBook_, *outbox_, *apiKeys_, *audit_);
     api::addBatchApi(staff, *batches_, *apiKeys_, *audit_);
     api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *apiKeys_, *audit_);

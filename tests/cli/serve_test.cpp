@@ -14,7 +14,7 @@ namespace {
 // A config for a hub on an ephemeral port with the embedded connectors, all files in `dir`.
 std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation = "",
                         const std::string& extraHub = "") {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
   listen: 127.0.0.1:0
   store: sqlite:hub.db
@@ -76,6 +76,8 @@ TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
               0);
     ASSERT_TRUE(runSql(dir, "UPDATE links SET expires_at = expires_at - 3456000000000, updated_at = updated_at - "
                             "3456000000000;")); // 40 days
+    // The link's creation, 3300 days ago.
+    ASSERT_TRUE(runSql(dir, "UPDATE audit_log SET at = at - 285120000000000;"));
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
     EXPECT_TRUE(HubProcess::eventually([&] {
@@ -83,8 +85,11 @@ TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
     })) << hub.get("/metrics").body;
     EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="message_payloads"})"), 0);
     EXPECT_NE(hub.log().find(R"("event":"retention_forgot")"), std::string::npos) << hub.log();
+    EXPECT_TRUE(HubProcess::eventually([&] { return metric(hub, "clinhub_audit_entries_deleted_total") == 1; }))
+        << "past the default audit_retention_days of 8 years";
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="links"})"), 1) << "forgotten once";
+    EXPECT_EQ(metric(hub, "clinhub_audit_entries_deleted_total"), 1);
     EXPECT_EQ(hub.stop(), 0);
 }
 
@@ -251,7 +256,7 @@ TEST(Serve, KeepsPatientDataOutOfTheLog) {
 
 // A config whose hub section is `hub` (its listen on line 2, its store on line 3).
 std::string writeConfigWith(const TempDir& dir, const std::string& listen, const std::string& store) {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << "hub:\n  listen: " << listen << "\n  store: \"" << store << R"("
 organisations:
   A12345:
