@@ -205,8 +205,13 @@ void Hub::stop() {
     dispatcher_.reset();
 }
 
-std::vector<std::string> Hub::reload() {
+std::vector<std::string> Hub::reload(const audit::Actor& by) {
     auto& reloads = metrics_.counter("clinhub_config_reloads_total", "Config reloads by result", {"result"});
+    // The trail says which file and how it ended; a problem's text may quote a value from the file (a
+    // password in a connector's section), so only their count goes there.
+    const auto audited = [&](audit::Outcome outcome, const std::string& detail) {
+        audit_->append({0, by, "reloadConfig", audit::kHubWide, {}, {}, outcome, detail});
+    };
     std::vector<std::string> problems;
     auto next = loadRuntime(problems);
     if (!next) {
@@ -216,6 +221,12 @@ std::vector<std::string> Hub::reload() {
                                               {"problems", std::to_string(problems.size())},
                                               {"action", "keeping the running config"}});
         reloads.inc({"rejected"});
+        try {
+            audited(audit::Outcome::failure, configPath_ + ": " + std::to_string(problems.size()) +
+                                                 (problems.size() == 1 ? " problem" : " problems"));
+        } catch (const std::exception& e) {
+            log::error("config_reload_not_audited", {{"file", configPath_}, {"error", e.what()}});
+        }
         return problems;
     }
     const auto& before = current_->get()->config();
@@ -228,8 +239,19 @@ std::vector<std::string> Hub::reload() {
     if (before.storeUrl != after.storeUrl) needRestart += "hub.store ";
     if (!(before.outbox == after.outbox)) needRestart += "hub.outbox ";
     if (!(before.books == after.books)) needRestart += "hub.books ";
-    if (!needRestart.empty())
-        log::warning("config_reload_needs_restart", {{"changed", needRestart.substr(0, needRestart.size() - 1)}});
+    if (!needRestart.empty()) {
+        needRestart.pop_back();
+        log::warning("config_reload_needs_restart", {{"changed", needRestart}});
+    }
+    // Written before the new config takes effect: a change the trail cannot record is not made.
+    try {
+        audited(audit::Outcome::success,
+                configPath_ + (needRestart.empty() ? "" : "; takes effect at restart: " + needRestart));
+    } catch (const std::exception& e) {
+        log::error("config_reload_not_audited", {{"file", configPath_}, {"error", e.what()}});
+        reloads.inc({"rejected"});
+        return {"the audit log could not be written, so the config was not reloaded: try again"};
+    }
     current_->replace(std::move(next));
     reloads.inc({"applied"});
     log::info("config_reloaded", {{"file", configPath_}});

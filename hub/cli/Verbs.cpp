@@ -268,8 +268,9 @@ int serve(const Options& options, std::ostream& out, std::ostream& err) {
     out << "clinhub serving on port " << hub.port() << " (config " << *path << ")";
     if (hub.adminPort() != hub.port()) out << "; staff API and metrics on port " << hub.adminPort();
     out << std::endl;
+    // Whoever sent the signal is not known to the hub: the trail names the signal.
     while (signals.next() == SIGHUP)
-        hub.reload();
+        hub.reload({"hub", "", "SIGHUP", ""});
     signals.enter(Signals::Phase::stopping);
     hub.stop();
     return 0;
@@ -817,7 +818,8 @@ const std::map<std::string, Verb>& verbs() {
           "Prints the audit trail of ODS, oldest first, as CSV: when, who acted (kind, id, name, address), the\n"
           "action (the staff API operation), what it acted on, the patient touched, the outcome and why.\n"
           "--user narrows to one user (usr_…) or service key (key_…), --nhs-number to one patient, --from and\n"
-          "--to to days (UK dates, both included).",
+          "--to to days (UK dates, both included). --org '*' prints the hub-wide trail: config reloads, applied or\n"
+          "refused, and the trail's own retention.",
           {{"--config", "--org"}, {"--user", "--nhs-number", "--from", "--to"}},
           auditList}},
         {"users create",

@@ -169,6 +169,12 @@ TEST(Serve, ReloadOnSighupAppliesAValidConfig) {
         return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
     })) << hub.log();
     EXPECT_NE(hub.log().find("\"event\":\"config_reloaded\""), std::string::npos);
+
+    const auto trail = runClinhub({"audit", "--config", path, "--org", "*"}, dir);
+    ASSERT_EQ(trail.exitCode, 0) << trail.err;
+    EXPECT_NE(trail.out.find(R"("hub","","SIGHUP","","reloadConfig","","","success",")" + path + "\""),
+              std::string::npos)
+        << trail.out;
 }
 
 TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
@@ -176,8 +182,12 @@ TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
     const auto path = writeConfig(dir);
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
-    std::ofstream(path)
-        << "hub:\n  listen: 127.0.0.1:0\n  lisen: typo\nconnectors:\n  book:\n    plugin: no-such-plugin\n";
+    // The trail is read through a config of its own, beside the broken one and naming the same store.
+    const std::string reader = dir.file("reader.yaml");
+    std::ofstream(reader) << "hub:\n  store: sqlite:hub.db\norganisations:\n  A12345:\n    name: Test Surgery\n"
+                             "    route: {}\n";
+    std::ofstream(path) << "hub:\n  listen: 127.0.0.1:0\n  lisen: typo\n  public_url: s3cret\nconnectors:\n  book:\n"
+                           "    plugin: no-such-plugin\n";
     hub.signal(SIGHUP);
     ASSERT_TRUE(HubProcess::eventually([&] {
         return metric(hub, "clinhub_config_reloads_total{result=\"rejected\"}") == 1;
@@ -187,6 +197,13 @@ TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
     EXPECT_NE(log.find(path + ":3:3: unknown key 'lisen'"), std::string::npos) << log;
     EXPECT_EQ(hub.get("/readyz").status, 200) << "the old config keeps serving";
     EXPECT_EQ(metric(hub, "clinhub_config_reloads_total{result=\"applied\"}"), -1);
+
+    const auto trail = runClinhub({"audit", "--config", reader, "--org", "*"}, dir);
+    ASSERT_EQ(trail.exitCode, 0) << trail.err;
+    EXPECT_NE(trail.out.find(R"("SIGHUP","","reloadConfig","","","failure",")" + path + ": 3 problems\""),
+              std::string::npos)
+        << trail.out;
+    EXPECT_EQ(trail.out.find("s3cret"), std::string::npos) << "a problem's text, which may quote a value, stays out";
 }
 
 TEST(Serve, RefusesToStartOnAnInvalidConfigAndSaysWhere) {
