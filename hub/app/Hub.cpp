@@ -18,6 +18,7 @@ namespace {
 // Links minted per transaction: about 70 ms of the write lock on SQLite (14,000 links/s), so a patient's
 // booking never waits longer; 5,000 minted no faster and held it for a third of a second.
 constexpr int kLinksPerMint = 1000;
+constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
 
 std::string join(const std::vector<std::string>& lines) {
     std::string out;
@@ -63,6 +64,7 @@ void Hub::start() {
         if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
             log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
     turns_ = std::make_unique<JobTurns>(*store_);
+    audit_ = std::make_unique<audit::AuditLog>(*store_);
     current_ = std::make_unique<runtime::Current>(runtime);
 
     registerMetrics();
@@ -108,8 +110,11 @@ void Hub::start() {
                                        "Rows whose patient details the retention job forgot, by kind", {"kind"});
     for (const auto& [kind, none] : workflows::Forgotten{}.byKind())
         forgotten.inc({kind}, static_cast<double>(none)); // every kind shown from the start, at 0
+    auto& auditDeleted = metrics_.counter("clinhub_audit_entries_deleted_total",
+                                          "Audit entries the retention job deleted, past hub.audit_retention_days");
+    auditDeleted.inc({}, 0);
     retentionSweep_ = onceAcrossProcesses(
-        "retention", std::chrono::seconds(config.http.retentionIntervalSeconds), [this, &forgotten] {
+        "retention", std::chrono::seconds(config.http.retentionIntervalSeconds), [this, &forgotten, &auditDeleted] {
             for (const auto& [ods, organisation] : current_->get()->config().organisations) {
                 const auto f = retention_->prune(ods, organisation.retentionDays, false);
                 if (f.total() == 0) continue;
@@ -123,6 +128,12 @@ void Hub::start() {
                                                {"cohort_members", std::to_string(f.cohortMembers)},
                                                {"message_payloads", std::to_string(f.messagePayloads)}});
             }
+            const int days = current_->get()->config().auditRetentionDays;
+            if (const auto deleted = audit_->forgetBefore(store::nowMicros() - days * kMicrosPerDay); deleted > 0) {
+                auditDeleted.inc({}, static_cast<double>(deleted));
+                log::info("audit_retention_deleted",
+                          {{"audit_retention_days", std::to_string(days)}, {"entries", std::to_string(deleted)}});
+            }
         });
 
     // With hub.admin_listen the staff and operations routes have a listener of their own, which a practice
@@ -131,7 +142,6 @@ void Hub::start() {
     http::Router& staff = split ? adminRouter_ : router_;
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
     if (split) http::addLivenessRoute(router_);
-    audit_ = std::make_unique<audit::AuditLog>(*store_);
     const auto& signInConfig = config.staffSignIn;
     signIn_ = std::make_unique<staff::SignIn>(
         *store_, *audit_,
@@ -233,8 +243,13 @@ void Hub::stop() {
     dispatcher_.reset();
 }
 
-std::vector<std::string> Hub::reload() {
+std::vector<std::string> Hub::reload(const audit::Actor& by) {
     auto& reloads = metrics_.counter("clinhub_config_reloads_total", "Config reloads by result", {"result"});
+    // The trail says which file and how it ended; a problem's text may quote a value from the file (a
+    // password in a connector's section), so only their count goes there.
+    const auto audited = [&](audit::Outcome outcome, const std::string& detail) {
+        audit_->append({0, by, "reloadConfig", audit::kHubWide, {}, {}, outcome, detail});
+    };
     std::vector<std::string> problems;
     auto next = loadRuntime(problems);
     if (!next) {
@@ -244,6 +259,12 @@ std::vector<std::string> Hub::reload() {
                                               {"problems", std::to_string(problems.size())},
                                               {"action", "keeping the running config"}});
         reloads.inc({"rejected"});
+        try {
+            audited(audit::Outcome::failure, configPath_ + ": " + std::to_string(problems.size()) +
+                                                 (problems.size() == 1 ? " problem" : " problems"));
+        } catch (const std::exception& e) {
+            log::error("config_reload_not_audited", {{"file", configPath_}, {"error", e.what()}});
+        }
         return problems;
     }
     const auto& before = current_->get()->config();
@@ -256,8 +277,19 @@ std::vector<std::string> Hub::reload() {
     if (before.storeUrl != after.storeUrl) needRestart += "hub.store ";
     if (!(before.outbox == after.outbox)) needRestart += "hub.outbox ";
     if (!(before.books == after.books)) needRestart += "hub.books ";
-    if (!needRestart.empty())
-        log::warning("config_reload_needs_restart", {{"changed", needRestart.substr(0, needRestart.size() - 1)}});
+    if (!needRestart.empty()) {
+        needRestart.pop_back();
+        log::warning("config_reload_needs_restart", {{"changed", needRestart}});
+    }
+    // Written before the new config takes effect: a change the trail cannot record is not made.
+    try {
+        audited(audit::Outcome::success,
+                configPath_ + (needRestart.empty() ? "" : "; takes effect at restart: " + needRestart));
+    } catch (const std::exception& e) {
+        log::error("config_reload_not_audited", {{"file", configPath_}, {"error", e.what()}});
+        reloads.inc({"rejected"});
+        return {"the audit log could not be written, so the config was not reloaded: try again"};
+    }
     current_->replace(std::move(next));
     reloads.inc({"applied"});
     log::info("config_reloaded", {{"file", configPath_}});

@@ -3,6 +3,7 @@
 
 #include "hub/app/JobTurns.h"
 #include "hub/app/Periodic.h"
+#include "hub/audit/AuditLog.h"
 #include "hub/host/PluginHost.h"
 #include "hub/http/Router.h"
 #include "hub/http/Server.h"
@@ -48,9 +49,10 @@ public:
     void start();
     void stop();
 
-    // Re-reads the config file. A valid one takes effect; an invalid one is logged and the running one
-    // keeps serving. Returns the problems (empty when the new config was applied).
-    std::vector<std::string> reload();
+    // Re-reads the config file, as `by` asked. A valid one takes effect; an invalid one is logged and the
+    // running one keeps serving. Either way the hub-wide audit trail says so (audit::kHubWide). Returns the
+    // problems (empty when the new config was applied).
+    std::vector<std::string> reload(const audit::Actor& by);
 
     [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
     // The staff and operations listener's port when hub.admin_listen is set, else port().

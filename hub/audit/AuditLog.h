@@ -16,6 +16,10 @@
 
 namespace clinhub::audit {
 
+// The organisation of entries that concern the whole hub rather than one practice (a config reload, the
+// trail's own retention): the one a hub-wide role is held in (staff::kEveryOrganisation).
+inline constexpr const char* kHubWide = "*";
+
 // Who acted. Never a patient: patients are the subject of entries, not their authors.
 struct Actor {
     std::string kind;    // "user" (a user's key or session), "key" (a service key), "cli", "hub"
@@ -69,6 +73,13 @@ public:
     void append(Entry entry);
     // Oldest first.
     std::vector<Entry> find(const Filter& filter);
+    // Retention: deletes every entry written before `before` (microseconds since the epoch), `rowsPerStep`
+    // to a transaction, and notes how many went in an entry of its own (kHubWide). The only delete of an
+    // entry anywhere. Returns how many went.
+    int64_t forgetBefore(int64_t before, int rowsPerStep = kRowsPerStep);
+
+    // A few milliseconds of the store's write lock, so requests meanwhile wait no longer than for any write.
+    static constexpr int kRowsPerStep = 500;
 
 private:
     store::Store& store_;

@@ -270,8 +270,9 @@ int serve(const Options& options, std::ostream& out, std::ostream& err) {
     out << "clinhub serving on port " << hub.port() << " (config " << *path << ")";
     if (hub.adminPort() != hub.port()) out << "; staff API and metrics on port " << hub.adminPort();
     out << std::endl;
+    // Whoever sent the signal is not known to the hub: the trail names the signal.
     while (signals.next() == SIGHUP)
-        hub.reload();
+        hub.reload({"hub", "", "SIGHUP", ""});
     signals.enter(Signals::Phase::stopping);
     hub.stop();
     return 0;
@@ -290,6 +291,20 @@ std::optional<int64_t> lifetimeOf(const Options& options) {
 // A stored time as the operator reads it, in UTC to the minute; "-" for never or none.
 std::string shownTime(int64_t micros) {
     return micros == 0 ? "-" : Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%d %H:%MZ");
+}
+
+// What the command line changed in users and keys, for the audit log: written in the change's own transaction
+// when it is made, or on its own when it is refused.
+audit::Entry byCommandLine(std::string action, std::string organisation, std::string resource,
+                           audit::Outcome outcome = audit::Outcome::success, std::string detail = {}) {
+    return {0,
+            audit::Actor::commandLine(),
+            std::move(action),
+            std::move(organisation),
+            std::move(resource),
+            {},
+            outcome,
+            std::move(detail)};
 }
 
 int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
@@ -326,9 +341,16 @@ int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
         userId = user->id;
     }
     staff::NewApiKey created;
+    const std::string detail = "role " + std::string(staff::toString(*role)) +
+                               (userId.empty() ? std::string() : ", user " + userId) +
+                               (*lifetime != 0 ? ", expires in " + *options.value("--expires-in") + " days" : "");
     try {
-        created = staff::ApiKeys(*store).create(org, name, *lifetime, *role, userId);
+        store->write([&](store::Session& s) {
+            created = staff::ApiKeys(*store).create(s, org, name, *lifetime, *role, userId);
+            audit::AuditLog::append(s, byCommandLine("createApiKey", org, created.id, audit::Outcome::success, detail));
+        });
     } catch (const staff::UserError& e) {
+        audit::AuditLog(*store).append(byCommandLine("createApiKey", org, {}, audit::Outcome::failure, e.what()));
         err << "clinhub keys create: " << e.what() << '\n';
         return kFailed;
     }
@@ -361,26 +383,36 @@ int usersCreate(const Options& options, std::ostream& out, std::ostream& err) {
     auto store = openStore(*config, err);
     if (!store) return kFailed;
     staff::Users users(*store);
+    auto user = users.byEmail(email);
+    const bool existed = user.has_value();
     try {
-        auto user = users.byEmail(email);
-        const bool existed = user.has_value();
-        if (!user) user = users.create(options.value("--name").value_or(email.substr(0, email.find('@'))), email);
-        users.grant(user->id, org, *role);
-        out << user->id << '\n'
-            << (existed ? "User " : "New user ") << user->id << " (" << user->email << ") is " << staff::toString(*role)
-            << " in " << org << ".\n";
-        // A new user signs in once they have set a password; the first admin has nobody to email them a
-        // link, so it is handed to whoever runs this.
-        if (!existed) {
-            const auto link = staff::Passwords(*store).issueLink(user->id);
-            const auto base = config->http.adminListen.empty() ? config->http.publicUrl : std::string();
-            out << "Set-password link, for " << user->email << " only, one use, until " << shownTime(link.expiresAt)
-                << (base.empty() ? " (on the staff address, hub.admin_listen)" : "") << ":\n"
-                << base << "/staff/set-password/" << link.token << '\n';
-        }
+        // The user and their role together: a refused role leaves no user without one behind.
+        store->write([&](store::Session& s) {
+            if (!user) {
+                user = users.create(s, options.value("--name").value_or(email.substr(0, email.find('@'))), email);
+                audit::AuditLog::append(s, byCommandLine("createUser", org, user->id));
+            }
+            users.grant(s, user->id, org, *role);
+            audit::AuditLog::append(s, byCommandLine("grantRole", org, user->id, audit::Outcome::success,
+                                                     "role " + std::string(staff::toString(*role))));
+        });
     } catch (const staff::UserError& e) {
+        audit::AuditLog(*store).append(byCommandLine(existed ? "grantRole" : "createUser", org, existed ? user->id : "",
+                                                     audit::Outcome::failure, e.what()));
         err << "clinhub users create: " << e.what() << '\n';
         return kFailed;
+    }
+    out << user->id << '\n'
+        << (existed ? "User " : "New user ") << user->id << " (" << user->email << ") is " << staff::toString(*role)
+        << " in " << org << ".\n";
+    // A new user signs in once they have set a password; the first admin has nobody to email them a link,
+    // so it is handed to whoever runs this.
+    if (!existed) {
+        const auto link = staff::Passwords(*store).issueLink(user->id);
+        const auto base = config->http.adminListen.empty() ? config->http.publicUrl : std::string();
+        out << "Set-password link, for " << user->email << " only, one use, until " << shownTime(link.expiresAt)
+            << (base.empty() ? " (on the staff address, hub.admin_listen)" : "") << ":\n"
+            << base << "/staff/set-password/" << link.token << '\n';
     }
     return 0;
 }
@@ -421,9 +453,25 @@ int usersSetActive(const Options& options, std::ostream& out, std::ostream& err,
         err << "clinhub users " << verb << ": no user with that email (`clinhub users list` shows them)\n";
         return kFailed;
     }
-    if (!users.setActive(user->id, active)) {
-        err << "clinhub users " << verb << ": " << user->id << " is " << (active ? "active" : "disabled")
-            << " already\n";
+    // A user is the hub's, their roles organisations': each organisation they hold one in is told.
+    std::vector<std::string> organisations;
+    for (const auto& [organisation, role] : user->roles)
+        organisations.push_back(organisation);
+    if (organisations.empty()) organisations.emplace_back(audit::kHubWide);
+    const std::string action = active ? "enableUser" : "disableUser";
+    bool changed = false;
+    store->write([&](store::Session& s) {
+        changed = users.setActive(s, user->id, active);
+        if (changed)
+            for (const auto& organisation : organisations)
+                audit::AuditLog::append(s, byCommandLine(action, organisation, user->id));
+    });
+    if (!changed) {
+        const std::string why = std::string(active ? "active" : "disabled") + " already";
+        audit::AuditLog log(*store);
+        for (const auto& organisation : organisations)
+            log.append(byCommandLine(action, organisation, user->id, audit::Outcome::failure, why));
+        err << "clinhub users " << verb << ": " << user->id << " is " << why << '\n';
         return kFailed;
     }
     if (!active) staff::Sessions(*store).endAll(user->id);
@@ -468,7 +516,19 @@ int keysRevoke(const Options& options, std::ostream& out, std::ostream& err) {
     auto store = openStore(*config, err);
     if (!store) return kFailed;
     const std::string& id = options.arguments.front();
-    if (!staff::ApiKeys(*store).revoke(id)) {
+    staff::ApiKeys keys(*store);
+    // A key's organisation never changes, so it may be read before the change.
+    std::string organisation = audit::kHubWide;
+    for (const auto& k : keys.list())
+        if (k.id == id) organisation = k.organisation;
+    bool revoked = false;
+    store->write([&](store::Session& s) {
+        revoked = keys.revoke(s, id);
+        if (revoked) audit::AuditLog::append(s, byCommandLine("revokeApiKey", organisation, id));
+    });
+    if (!revoked) {
+        audit::AuditLog(*store).append(byCommandLine("revokeApiKey", organisation, id, audit::Outcome::failure,
+                                                     "no such key, or revoked already"));
         err << "clinhub keys revoke: no key " << id
             << " that is not revoked already (`clinhub keys list` shows them)\n";
         return kFailed;
@@ -829,7 +889,8 @@ const std::map<std::string, Verb>& verbs() {
           "Prints the audit trail of ODS, oldest first, as CSV: when, who acted (kind, id, name, address), the\n"
           "action (the staff API operation), what it acted on, the patient touched, the outcome and why.\n"
           "--user narrows to one user (usr_…) or service key (key_…), --nhs-number to one patient, --from and\n"
-          "--to to days (UK dates, both included).",
+          "--to to days (UK dates, both included). --org '*' prints the hub-wide trail: config reloads, applied or\n"
+          "refused, and the trail's own retention.",
           {{"--config", "--org"}, {"--user", "--nhs-number", "--from", "--to"}},
           auditList}},
         {"users create",

@@ -155,6 +155,9 @@ struct Config {
     Mark listenMark;
     Mark storeMark;
     std::vector<std::string> pluginPaths; // absolute, resolved against the config file's folder
+    // Audit entries older than this are deleted by the retention job (audit::AuditLog::forgetBefore); 8
+    // years by default, as the NHS records code asks of GP records' audit trails.
+    int auditRetentionDays = 2922;
     Outbox outbox;
     Books books;
     std::map<std::string, Connector> connectors;

@@ -335,6 +335,7 @@ public:
             config.http.localDemo = boolean(hub->find("local_demo"), config.http.localDemo);
             config.http.retentionIntervalSeconds =
                 integer(hub->find("retention_interval_s"), config.http.retentionIntervalSeconds);
+            config.auditRetentionDays = integer(hub->find("audit_retention_days"), config.auditRetentionDays);
             config.http.trustedProxies = texts(hub->find("trusted_proxies"));
             if (const YamlNode* staff = hub->find("staff_sign_in")) readStaffSignIn(*staff, config.staffSignIn);
             if (const YamlNode* limits = hub->find("patient_limits")) {

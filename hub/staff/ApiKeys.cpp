@@ -34,6 +34,13 @@ std::string ApiKeys::hash(std::string_view key) { return workflows::tokenHash(st
 
 NewApiKey ApiKeys::create(const std::string& organisation, const std::string& name, int64_t lifetime, Role role,
                           const std::string& userId) {
+    NewApiKey created;
+    store_.write([&](store::Session& s) { created = create(s, organisation, name, lifetime, role, userId); });
+    return created;
+}
+
+NewApiKey ApiKeys::create(store::Session& s, const std::string& organisation, const std::string& name, int64_t lifetime,
+                          Role role, const std::string& userId) {
     if (organisation.empty()) throw std::invalid_argument("an API key needs an organisation");
     if (role == Role::hubOperator) throw UserError("an API key has a role in its organisation: viewer, staff or admin");
     if (!userId.empty()) {
@@ -54,11 +61,9 @@ NewApiKey ApiKeys::create(const std::string& organisation, const std::string& na
     int64_t expires = lifetime > 0 ? at + lifetime : 0;
     std::string roleWord(toString(role));
     std::string owner = userId;
-    store_.write([&](store::Session& s) {
-        s << "INSERT INTO api_keys (id, organisation, name, key_hash, created_at, expires_at, role, user_id) VALUES "
-             "(?, ?, ?, ?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, NULLIF(?, ''))",
-            use(created.id), use(org), use(label), use(digest), use(at), use(expires), use(roleWord), use(owner), now;
-    });
+    s << "INSERT INTO api_keys (id, organisation, name, key_hash, created_at, expires_at, role, user_id) VALUES "
+         "(?, ?, ?, ?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, NULLIF(?, ''))",
+        use(created.id), use(org), use(label), use(digest), use(at), use(expires), use(roleWord), use(owner), now;
     log::info("api_key_created", {{"key", created.id}, {"organisation", organisation}, {"role", roleWord}});
     return created;
 }
@@ -101,14 +106,17 @@ std::optional<ApiKey> ApiKeys::authenticate(std::string_view key) {
 }
 
 bool ApiKeys::revoke(const std::string& id) {
-    std::size_t changed = 0;
+    bool changed = false;
+    store_.write([&](store::Session& s) { changed = revoke(s, id); });
+    return changed;
+}
+
+bool ApiKeys::revoke(store::Session& s, const std::string& id) {
     std::string key = id;
     int64_t at = clock_();
-    store_.write([&](store::Session& s) {
-        Poco::Data::Statement update = s << "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
-        update, use(at), use(key);
-        changed = update.execute();
-    });
+    Poco::Data::Statement update = s << "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+    update, use(at), use(key);
+    const std::size_t changed = update.execute();
     if (changed > 0) log::info("api_key_revoked", {{"key", id}});
     return changed > 0;
 }

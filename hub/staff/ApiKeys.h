@@ -64,6 +64,10 @@ public:
     std::optional<ApiKey> authenticate(std::string_view key);
     // False when there is no such key or it was already revoked.
     bool revoke(const std::string& id);
+    // The same two changes inside the caller's write transaction, beside what records them (the audit log).
+    NewApiKey create(store::Session& transaction, const std::string& organisation, const std::string& name,
+                     int64_t lifetime, Role role, const std::string& userId);
+    bool revoke(store::Session& transaction, const std::string& id);
     // Every key, or one organisation's, oldest first; revoked and expired ones too.
     std::vector<ApiKeyRecord> list(const std::optional<std::string>& organisation = std::nullopt);
 

@@ -35,40 +35,46 @@ std::string emailProblem(std::string_view email) {
 }
 
 User Users::create(const std::string& name, const std::string& email) {
+    User user;
+    store_.write([&](store::Session& s) { user = create(s, name, email); });
+    return user;
+}
+
+User Users::create(store::Session& s, const std::string& name, const std::string& email) {
     const std::string trimmedName = Poco::trim(name);
     const std::string address = normalised(email);
     if (trimmedName.empty()) throw UserError("a user needs a name");
     if (trimmedName.size() > kMaxName) throw UserError("a name has at most 100 characters");
     if (const auto problem = emailProblem(address); !problem.empty()) throw UserError(problem);
     User user{"usr_" + store::sortableId(), trimmedName, address, true, clock_(), {}};
-    store_.write([&](store::Session& s) {
-        std::vector<std::string> taken;
-        s << "SELECT id FROM users WHERE email = ?", useRef(user.email), into(taken), now;
-        if (!taken.empty()) throw UserError("there is a user with that email already");
-        s << "INSERT INTO users (id, name, email, status, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?)",
-            useRef(user.id), useRef(user.name), useRef(user.email), useRef(user.createdAt), useRef(user.createdAt), now;
-    });
+    std::vector<std::string> taken;
+    s << "SELECT id FROM users WHERE email = ?", useRef(user.email), into(taken), now;
+    if (!taken.empty()) throw UserError("there is a user with that email already");
+    s << "INSERT INTO users (id, name, email, status, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?)",
+        useRef(user.id), useRef(user.name), useRef(user.email), useRef(user.createdAt), useRef(user.createdAt), now;
     log::info("user_created", {{"user", user.id}});
     return user;
 }
 
 void Users::grant(const std::string& userId, const std::string& organisation, Role role) {
+    store_.write([&](store::Session& s) { grant(s, userId, organisation, role); });
+}
+
+void Users::grant(store::Session& s, const std::string& userId, const std::string& organisation, Role role) {
     const bool everywhere = organisation == kEveryOrganisation;
     if (everywhere != (role == Role::hubOperator))
         throw UserError(everywhere ? "the hub-wide role is operator"
                                    : "operator is a hub-wide role, not one of an "
                                      "organisation");
     std::string word(toString(role));
-    store_.write([&](store::Session& s) {
-        std::vector<std::string> found;
-        s << "SELECT id FROM users WHERE id = ?", useRef(userId), into(found), now;
-        if (found.empty()) throw UserError("no such user");
-        s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?", useRef(userId), useRef(organisation), now;
-        s << "INSERT INTO user_roles (user_id, organisation, role) VALUES (?, ?, ?)", useRef(userId),
-            useRef(organisation), use(word), now;
-        const int64_t at = clock_();
-        s << "UPDATE users SET updated_at = ? WHERE id = ?", useRef(at), useRef(userId), now;
-    });
+    std::vector<std::string> found;
+    s << "SELECT id FROM users WHERE id = ?", useRef(userId), into(found), now;
+    if (found.empty()) throw UserError("no such user");
+    s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?", useRef(userId), useRef(organisation), now;
+    s << "INSERT INTO user_roles (user_id, organisation, role) VALUES (?, ?, ?)", useRef(userId), useRef(organisation),
+        use(word), now;
+    const int64_t at = clock_();
+    s << "UPDATE users SET updated_at = ? WHERE id = ?", useRef(at), useRef(userId), now;
     log::info("user_role_granted", {{"user", userId}, {"organisation", organisation}, {"role", word}});
 }
 
@@ -84,14 +90,17 @@ bool Users::withdraw(const std::string& userId, const std::string& organisation)
 }
 
 bool Users::setActive(const std::string& userId, bool active) {
-    std::size_t changed = 0;
+    bool changed = false;
+    store_.write([&](store::Session& s) { changed = setActive(s, userId, active); });
+    return changed;
+}
+
+bool Users::setActive(store::Session& s, const std::string& userId, bool active) {
     std::string status = active ? "active" : "disabled";
     const int64_t at = clock_();
-    store_.write([&](store::Session& s) {
-        Poco::Data::Statement update = s << "UPDATE users SET status = ?, updated_at = ? WHERE id = ? AND status <> ?";
-        update, use(status), useRef(at), useRef(userId), use(status);
-        changed = update.execute();
-    });
+    Poco::Data::Statement update = s << "UPDATE users SET status = ?, updated_at = ? WHERE id = ? AND status <> ?";
+    update, use(status), useRef(at), useRef(userId), use(status);
+    const std::size_t changed = update.execute();
     if (changed > 0) log::info(active ? "user_enabled" : "user_disabled", {{"user", userId}});
     return changed > 0;
 }

@@ -50,6 +50,10 @@ public:
     // Gives the user `role` in `organisation`, replacing the one they held there. The operator role is held
     // in kEveryOrganisation and no practice role is. Throws UserError.
     void grant(const std::string& userId, const std::string& organisation, Role role);
+    // The same three changes inside the caller's write transaction, beside what records them (the audit log).
+    User create(store::Session& transaction, const std::string& name, const std::string& email);
+    void grant(store::Session& transaction, const std::string& userId, const std::string& organisation, Role role);
+    bool setActive(store::Session& transaction, const std::string& userId, bool active);
     // Takes the user's role in `organisation` away; false when they held none.
     bool withdraw(const std::string& userId, const std::string& organisation);
     // A disabled user's keys stop working at once; false when there is no such user or nothing changed.

@@ -53,6 +53,33 @@ TEST_F(AuditLogTest, AnEntryWrittenWithAChangeThatRollsBackIsGoneWithIt) {
     EXPECT_TRUE(entries().empty());
 }
 
+TEST_F(AuditLogTest, RetentionDeletesEntriesOlderThanItsTimeInEveryOrganisationAndSaysHowMany) {
+    const audit::Actor jo{"user", "usr_jo", "Jo Bloggs", "192.0.2.10"};
+    constexpr int64_t kCutoff = 10'000;
+    for (int64_t at : {1'000, 2'000, 3'000, 4'000, 5'000})
+        audit->append({at, jo, "createLink", "A12345", "lnk_old", "9995260182", Outcome::success, {}});
+    audit->append({kCutoff - 1, jo, "expireLink", "B99999", "lnk_old", {}, Outcome::success, {}});
+    audit->append({kCutoff, jo, "expireLink", "A12345", "lnk_young", "9995260182", Outcome::success, {}});
+    audit->append({kCutoff + 1, jo, "expireLink", "B99999", "lnk_young", {}, Outcome::success, {}});
+
+    EXPECT_EQ(audit->forgetBefore(kCutoff, 2), 6) << "two to a step: three steps, one short, in A12345";
+
+    const auto a = entries();
+    ASSERT_EQ(a.size(), 1U);
+    EXPECT_EQ(a[0].resource, "lnk_young") << "an entry at the cutoff itself stays";
+    const auto b = entries({"B99999"});
+    ASSERT_EQ(b.size(), 1U);
+    EXPECT_EQ(b[0].resource, "lnk_young");
+    const auto noted = entries({audit::kHubWide});
+    ASSERT_EQ(noted.size(), 1U);
+    EXPECT_EQ(noted[0].action, "deleteExpiredAuditEntries");
+    EXPECT_EQ(noted[0].actor.kind, "hub");
+    EXPECT_EQ(noted[0].detail, "6 entries from before 1970-01-01T00:00:00Z");
+
+    EXPECT_EQ(audit->forgetBefore(kCutoff), 0);
+    EXPECT_EQ(entries({audit::kHubWide}).size(), 1U) << "nothing deleted, nothing noted";
+}
+
 TEST_F(AuditLogTest, EveryChangeThroughTheApiIsWrittenWithWhoMadeIt) {
     staff::Users users(*store);
     const auto jo = users.create("Jo Bloggs", "jo@test-surgery.example");

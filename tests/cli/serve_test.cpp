@@ -14,7 +14,7 @@ namespace {
 // A config for a hub on an ephemeral port with the embedded connectors, all files in `dir`.
 std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation = "",
                         const std::string& extraHub = "") {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
   listen: 127.0.0.1:0
   store: sqlite:hub.db
@@ -76,6 +76,8 @@ TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
               0);
     ASSERT_TRUE(runSql(dir, "UPDATE links SET expires_at = expires_at - 3456000000000, updated_at = updated_at - "
                             "3456000000000;")); // 40 days
+    // The link's creation, 3300 days ago.
+    ASSERT_TRUE(runSql(dir, "UPDATE audit_log SET at = at - 285120000000000;"));
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
     EXPECT_TRUE(HubProcess::eventually([&] {
@@ -83,8 +85,11 @@ TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
     })) << hub.get("/metrics").body;
     EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="message_payloads"})"), 0);
     EXPECT_NE(hub.log().find(R"("event":"retention_forgot")"), std::string::npos) << hub.log();
+    EXPECT_TRUE(HubProcess::eventually([&] { return metric(hub, "clinhub_audit_entries_deleted_total") == 1; }))
+        << "past the default audit_retention_days of 8 years";
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_EQ(metric(hub, R"(clinhub_retention_forgotten_total{kind="links"})"), 1) << "forgotten once";
+    EXPECT_EQ(metric(hub, "clinhub_audit_entries_deleted_total"), 1);
     EXPECT_EQ(hub.stop(), 0);
 }
 
@@ -164,6 +169,12 @@ TEST(Serve, ReloadOnSighupAppliesAValidConfig) {
         return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
     })) << hub.log();
     EXPECT_NE(hub.log().find("\"event\":\"config_reloaded\""), std::string::npos);
+
+    const auto trail = runClinhub({"audit", "--config", path, "--org", "*"}, dir);
+    ASSERT_EQ(trail.exitCode, 0) << trail.err;
+    EXPECT_NE(trail.out.find(R"("hub","","SIGHUP","","reloadConfig","","","success",")" + path + "\""),
+              std::string::npos)
+        << trail.out;
 }
 
 TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
@@ -171,8 +182,12 @@ TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
     const auto path = writeConfig(dir);
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
-    std::ofstream(path)
-        << "hub:\n  listen: 127.0.0.1:0\n  lisen: typo\nconnectors:\n  book:\n    plugin: no-such-plugin\n";
+    // The trail is read through a config of its own, beside the broken one and naming the same store.
+    const std::string reader = dir.file("reader.yaml");
+    std::ofstream(reader) << "hub:\n  store: sqlite:hub.db\norganisations:\n  A12345:\n    name: Test Surgery\n"
+                             "    route: {}\n";
+    std::ofstream(path) << "hub:\n  listen: 127.0.0.1:0\n  lisen: typo\n  public_url: s3cret\nconnectors:\n  book:\n"
+                           "    plugin: no-such-plugin\n";
     hub.signal(SIGHUP);
     ASSERT_TRUE(HubProcess::eventually([&] {
         return metric(hub, "clinhub_config_reloads_total{result=\"rejected\"}") == 1;
@@ -182,6 +197,13 @@ TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
     EXPECT_NE(log.find(path + ":3:3: unknown key 'lisen'"), std::string::npos) << log;
     EXPECT_EQ(hub.get("/readyz").status, 200) << "the old config keeps serving";
     EXPECT_EQ(metric(hub, "clinhub_config_reloads_total{result=\"applied\"}"), -1);
+
+    const auto trail = runClinhub({"audit", "--config", reader, "--org", "*"}, dir);
+    ASSERT_EQ(trail.exitCode, 0) << trail.err;
+    EXPECT_NE(trail.out.find(R"("SIGHUP","","reloadConfig","","","failure",")" + path + ": 3 problems\""),
+              std::string::npos)
+        << trail.out;
+    EXPECT_EQ(trail.out.find("s3cret"), std::string::npos) << "a problem's text, which may quote a value, stays out";
 }
 
 TEST(Serve, RefusesToStartOnAnInvalidConfigAndSaysWhere) {
@@ -251,7 +273,7 @@ TEST(Serve, KeepsPatientDataOutOfTheLog) {
 
 // A config whose hub section is `hub` (its listen on line 2, its store on line 3).
 std::string writeConfigWith(const TempDir& dir, const std::string& listen, const std::string& store) {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << "hub:\n  listen: " << listen << "\n  store: \"" << store << R"("
 organisations:
   A12345:

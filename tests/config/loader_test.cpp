@@ -49,6 +49,7 @@ TEST(ConfigLoader, ValidFileLoadsWithTheDefaultsOfConfigH) {
     EXPECT_EQ(config.http.threads, 16);
     EXPECT_EQ(config.http.maxQueued, 256);
     EXPECT_EQ(config.outbox.leaseSeconds, 300);
+    EXPECT_EQ(config.auditRetentionDays, 2922) << "8 years";
     EXPECT_EQ(config.storeUrl, "sqlite:/srv/clinhub/clinhub.db");
     EXPECT_TRUE(config.pluginPaths.empty());
     const Organisation& org = config.organisations.at("A81001");
@@ -402,6 +403,13 @@ TEST(ConfigLoader, SmsRouteMustBeANameOrAList) {
 TEST(ConfigLoader, ValueOutOfRangeNamesTheLimit) {
     EXPECT_THAT(problems("hub:\n  http: {threads: 0, max_queued: 100000}\n"),
                 ElementsAre("2:19: expected at least 1, got '0'", "2:34: expected at most 65536, got '100000'"));
+}
+
+TEST(ConfigLoader, AuditRetentionIsAYearAtLeastSoATypoCannotDeleteRecentEntries) {
+    EXPECT_THAT(problems("hub:\n  audit_retention_days: 30\n"), ElementsAre("2:25: expected at least 365, got '30'"));
+    const LoadResult ten = load("hub:\n  audit_retention_days: 3653\n");
+    ASSERT_TRUE(ten.ok()) << ::testing::PrintToString(problems(ten));
+    EXPECT_EQ(ten.config->auditRetentionDays, 3653);
 }
 
 TEST(ConfigLoader, ListenAddressMustBeHostColonPort) {

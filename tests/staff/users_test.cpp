@@ -1,5 +1,6 @@
 // Users and their roles against a real store (both stores), keys that belong to a user, and the
 // `clinhub users` verbs.
+#include "hub/audit/AuditLog.h"
 #include "hub/staff/ApiKeys.h"
 #include "hub/staff/Users.h"
 #include "tests/staff/RunCli.h"
@@ -185,6 +186,41 @@ TEST_F(UsersVerbs, TheFirstAdminGetsAKeyOfTheirOwnAndLosesItWhenDisabled) {
     const auto store = store::Store::open(db.url());
     EXPECT_FALSE(staff::ApiKeys(*store).authenticate(secret)) << "the disabled user's key is refused";
     EXPECT_EQ(runCli("users disable" + config() + " jo@test-surgery.example").status, 1) << "already disabled";
+}
+
+TEST_F(UsersVerbs, EachChangeIsAuditedInItsOwnTransactionAndARefusedOneAsAFailure) {
+    const auto made = runCli("users create" + config() + " --org A12345 --email jo@test-surgery.example --role staff");
+    ASSERT_EQ(made.status, 0) << made.err;
+    const std::string jo = made.out.substr(0, made.out.find('\n'));
+    const auto key = runCli("keys create" + config() + " --org A12345 --name jo --user jo@test-surgery.example");
+    ASSERT_EQ(key.status, 0) << key.err;
+    const std::string keyId =
+        key.out.substr(key.out.find("key_"), key.out.find(' ', key.out.find("key_")) - key.out.find("key_"));
+    ASSERT_EQ(runCli("users disable" + config() + " jo@test-surgery.example").status, 0);
+    EXPECT_EQ(runCli("users disable" + config() + " jo@test-surgery.example").status, 1);
+    const auto refused = runCli("keys create" + config() + " --org A12345 --name again --user jo@test-surgery.example");
+    EXPECT_EQ(refused.status, 1) << "a disabled user gets no key";
+    ASSERT_EQ(runCli("users enable" + config() + " jo@test-surgery.example").status, 0);
+    ASSERT_EQ(runCli("keys revoke" + config() + " " + keyId).status, 0);
+
+    const auto store = store::Store::open(db.url());
+    const auto trail = audit::AuditLog(*store).find({"A12345"});
+    std::vector<std::string> seen;
+    for (const auto& e : trail) {
+        EXPECT_EQ(e.actor.kind, "cli");
+        seen.push_back(e.action + " " + e.resource + " " + std::string(audit::toString(e.outcome)) + " " + e.detail);
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{
+                        "createUser " + jo + " success ",
+                        "grantRole " + jo + " success role staff",
+                        "createApiKey " + keyId + " success role staff, user " + jo,
+                        "disableUser " + jo + " success ",
+                        "disableUser " + jo + " failure disabled already",
+                        "createApiKey  failure the user is disabled",
+                        "enableUser " + jo + " success ",
+                        "revokeApiKey " + keyId + " success ",
+                    }));
+    EXPECT_EQ(staff::ApiKeys(*store).list().size(), 1U) << "the refused key was not made";
 }
 
 TEST_F(UsersVerbs, ABadRoleOrEmailIsRefusedAndNothingIsMade) {
