@@ -47,7 +47,7 @@ std::string resourceOf(const Request& request) {
 std::optional<std::string> sessionCookie(Request& request) {
     Poco::Net::NameValueCollection cookies;
     request.poco().getCookies(cookies);
-    const auto& value = cookies.get(std::string(staff::Sessions::kCookie), "");
+    std::string value = cookies.get(std::string(staff::Sessions::kCookie), "");
     if (value.empty()) return std::nullopt;
     return value;
 }
