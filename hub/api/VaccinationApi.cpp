@@ -182,36 +182,37 @@ public:
             send ? 202 : 200);
     }
 
-    void inviteTomorrow(const audit::Context& /*by*/, Request& request, Response& response) {
-        community_.inviteTomorrow(request.param("ods"), request.param("campaign"), request.param("id"));
+    void inviteTomorrow(const audit::Context& by, Request& request, Response& response) {
+        community_.inviteTomorrow(request.param("ods"), request.param("campaign"), request.param("id"), by);
         response.status(202);
     }
 
-    void walkIn(const audit::Context& /*by*/, Request& request, Response& response) {
+    void walkIn(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto added =
-            community_.addWalkIn(request.param("ods"), request.param("campaign"), request.param("id"), clinic);
+            community_.addWalkIn(request.param("ods"), request.param("campaign"), request.param("id"), clinic, by);
         auto out = object();
         out->set("booking", added.id);
         out->set("clinic_id", added.slot.id);
         response.json(out, 201);
     }
 
-    void consentRequest(const audit::Context& /*by*/, Request& request, Response& response) {
-        community_.requestConsent(request.param("ods"), request.param("campaign"), request.param("id"));
+    void consentRequest(const audit::Context& by, Request& request, Response& response) {
+        community_.requestConsent(request.param("ods"), request.param("campaign"), request.param("id"), by);
         response.status(202);
     }
 
-    void consent(const audit::Context& /*by*/, Request& request, Response& response) {
+    void consent(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto answer = stringField(body, "response", "response", errors);
         const auto notes = stringField(body, "notes", "notes", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        community_.recordConsent(request.param("ods"), request.param("campaign"), request.param("id"), answer, notes);
+        community_.recordConsent(request.param("ods"), request.param("campaign"), request.param("id"), answer, notes,
+                                 by);
         const auto m = cohorts_.find(request.param("ods"), request.param("campaign"), request.param("id"));
         response.json(memberJson(*m));
     }
@@ -333,7 +334,7 @@ public:
         response.json(out);
     }
 
-    void bookMember(const audit::Context& /*by*/, Request& request, Response& response) {
+    void bookMember(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto clinic = stringField(body, "clinic_id", "clinic_id", errors);
@@ -341,7 +342,7 @@ public:
         if (options != "patient" && options != "user") errors.push_back({"options", "must be patient or user"});
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto booked = cohorts_.bookForMember(request.param("ods"), request.param("campaign"), request.param("id"),
-                                                   clinic, options == "user");
+                                                   clinic, options == "user", by);
         auto out = object();
         out->set("booking", booked.id);
         out->set("clinic_id", booked.slot.id);
@@ -366,14 +367,15 @@ const std::vector<Route<VaccinationApi>>& table() {
         {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
         {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers"}, &VaccinationApi::invite},
         {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
-        {{"POST", kMember + "/bookings", Role::staff, "bookMember"}, &VaccinationApi::bookMember},
+        {{"POST", kMember + "/bookings", Role::staff, "bookMember", true}, &VaccinationApi::bookMember},
         {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations"},
          &VaccinationApi::missedSession},
         {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders"}, &VaccinationApi::reminders},
-        {{"POST", kMember + "/community-invite", Role::staff, "inviteChildTomorrow"}, &VaccinationApi::inviteTomorrow},
-        {{"POST", kMember + "/walk-in", Role::staff, "addWalkIn"}, &VaccinationApi::walkIn},
-        {{"POST", kMember + "/consent-requests", Role::staff, "requestConsent"}, &VaccinationApi::consentRequest},
-        {{"POST", kMember + "/consent", Role::staff, "recordConsent"}, &VaccinationApi::consent},
+        {{"POST", kMember + "/community-invite", Role::staff, "inviteChildTomorrow", true},
+         &VaccinationApi::inviteTomorrow},
+        {{"POST", kMember + "/walk-in", Role::staff, "addWalkIn", true}, &VaccinationApi::walkIn},
+        {{"POST", kMember + "/consent-requests", Role::staff, "requestConsent", true}, &VaccinationApi::consentRequest},
+        {{"POST", kMember + "/consent", Role::staff, "recordConsent", true}, &VaccinationApi::consent},
     };
     return all;
 }

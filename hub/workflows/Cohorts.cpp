@@ -341,7 +341,8 @@ std::vector<Clinic> Cohorts::bookingOptions(const std::string& organisation, con
 }
 
 Appointment Cohorts::bookForMember(const std::string& organisation, const std::string& campaign,
-                                   const std::string& memberId, const std::string& clinicId, bool userFacing) {
+                                   const std::string& memberId, const std::string& clinicId, bool userFacing,
+                                   const audit::Context& by) {
     const auto runtime = runtime_.get();
     const auto& c = campaignOf(runtime, organisation, campaign);
     const auto m = find(organisation, campaign, memberId);
@@ -352,9 +353,17 @@ Appointment Cohorts::bookForMember(const std::string& organisation, const std::s
     ClinicBook book(store_, choiceFor(*m, c, doseOf(*m), userFacing), m->id, "staff", clock_);
     Appointment appointment;
     Result r = Result::success();
-    store_.write([&](store::Session& s) { r = book.take(s, clinicId, appointment); });
+    store_.write([&](store::Session& s) {
+        r = book.take(s, clinicId, appointment);
+        if (r.ok()) audited(s, by, *m, clock_(), "booking " + appointment.id);
+    });
     if (!r.ok()) throw InvalidRequest(std::vector<FieldError>{{"clinic_id", r.message}});
     return appointment;
+}
+
+void Cohorts::audited(store::Session& s, const audit::Context& by, const Member& m, int64_t at, std::string detail) {
+    audit::AuditLog::append(s, {at, by.actor, by.action, m.organisation, m.id, m.patient.nhsNumber,
+                                audit::Outcome::success, std::move(detail)});
 }
 
 std::shared_ptr<LinkBook> Cohorts::clinicsFor(const Link& link) {

@@ -88,7 +88,12 @@ public:
     std::vector<Clinic> bookingOptions(const std::string& organisation, const std::string& campaign,
                                        const std::string& memberId, bool userFacing);
     Appointment bookForMember(const std::string& organisation, const std::string& campaign, const std::string& memberId,
-                              const std::string& clinicId, bool userFacing);
+                              const std::string& clinicId, bool userFacing, const audit::Context& by);
+
+    // A change to one member, as the audit log has it: the member, and the patient by NHS number. Written in
+    // the change's transaction.
+    static void audited(store::Session& s, const audit::Context& by, const Member& m, int64_t at,
+                        std::string detail = {});
 
     // What a vaccination invite's link books into (for SelfBook::bookClinicsWith).
     std::shared_ptr<LinkBook> clinicsFor(const Link& link);

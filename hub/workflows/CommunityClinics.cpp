@@ -194,7 +194,7 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
 }
 
 void CommunityClinics::inviteTomorrow(const std::string& organisation, const std::string& campaign,
-                                      const std::string& memberId) {
+                                      const std::string& memberId, const audit::Context& by) {
     const Member m = member(organisation, campaign, memberId);
     if (const auto why = unreachable(m); !why.empty())
         throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be invited: " + why}});
@@ -206,11 +206,13 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
             useRef(m.id), use(tomorrow), use(at), now;
         cohorts::MemberRepository(s).addEvent(m.id, at, "invite_scheduled", "to go out on " + tomorrow,
                                               "scheduled:" + tomorrow);
+        Cohorts::audited(s, by, m, at, "to go out on " + tomorrow);
     });
 }
 
 Appointment CommunityClinics::addWalkIn(const std::string& organisation, const std::string& campaign,
-                                        const std::string& memberId, const std::string& clinicId) {
+                                        const std::string& memberId, const std::string& clinicId,
+                                        const audit::Context& by) {
     const Member m = member(organisation, campaign, memberId);
     if (vaccinatedOrBooked(m))
         throw InvalidRequest(std::vector<FieldError>{{"member", "cannot be added: " + m.status}});
@@ -231,6 +233,7 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
         cohorts::MemberRepository members(s);
         members.setStatus(m.id, cohort::booked1, at);
         members.addEvent(m.id, at, "walk_in", "added to today's session at " + clinic->location);
+        Cohorts::audited(s, by, m, at, "booking " + added.id);
     });
     return added;
 }
@@ -270,7 +273,7 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
 }
 
 void CommunityClinics::requestConsent(const std::string& organisation, const std::string& campaign,
-                                      const std::string& memberId) {
+                                      const std::string& memberId, const audit::Context& by) {
     const Member m = member(organisation, campaign, memberId);
     std::string why;
     if (m.status != cohort::booked1 && m.status != cohort::booked2)
@@ -286,13 +289,15 @@ void CommunityClinics::requestConsent(const std::string& organisation, const std
     store_.write([&](store::Session& s) {
         outbox::Outbox::enqueue(s, outbox::NewMessage::of(organisation, messages::consentRequest(
                                                                             m.email, m.patient.name, title, org.name)));
-        cohorts::MemberRepository(s).addEvent(m.id, clock_(), "consent_requested", "email to the parent");
+        const int64_t at = clock_();
+        cohorts::MemberRepository(s).addEvent(m.id, at, "consent_requested", "email to the parent");
+        Cohorts::audited(s, by, m, at);
     });
 }
 
 void CommunityClinics::recordConsent(const std::string& organisation, const std::string& campaign,
-                                     const std::string& memberId, const std::string& response,
-                                     const std::string& notes) {
+                                     const std::string& memberId, const std::string& response, const std::string& notes,
+                                     const audit::Context& by) {
     if (response != "given" && response != "refused")
         throw InvalidRequest(std::vector<FieldError>{{"response", "must be given or refused"}});
     const Member m = member(organisation, campaign, memberId);
@@ -301,6 +306,8 @@ void CommunityClinics::recordConsent(const std::string& organisation, const std:
         cohorts::MemberRepository members(s);
         members.setConsent(m.id, response, at);
         members.addEvent(m.id, at, "consent_" + response, "taken by phone" + (notes.empty() ? "" : ": " + notes));
+        // The answer, never the notes: they are the parent's words.
+        Cohorts::audited(s, by, m, at, "consent " + response);
     });
 }
 

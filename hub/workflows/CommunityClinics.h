@@ -51,18 +51,20 @@ public:
     CommunityPlan missedSchoolSession(const std::string& organisation, const std::string& campaign,
                                       const std::string& sessionId, bool send);
     // Invites one child; it goes out the next day.
-    void inviteTomorrow(const std::string& organisation, const std::string& campaign, const std::string& memberId);
+    void inviteTomorrow(const std::string& organisation, const std::string& campaign, const std::string& memberId,
+                        const audit::Context& by);
     // Adds a child who turned up to today's community clinic session.
     Appointment addWalkIn(const std::string& organisation, const std::string& campaign, const std::string& memberId,
-                          const std::string& clinicId);
+                          const std::string& clinicId, const audit::Context& by);
     // Reminders for the next community clinic to children invited to an earlier one and still not
     // vaccinated: the summary, then (send) the reminders.
     CommunityPlan bookingReminders(const std::string& organisation, const std::string& campaign, bool send);
     // A consent request email to the parent of a child booked without consent.
-    void requestConsent(const std::string& organisation, const std::string& campaign, const std::string& memberId);
+    void requestConsent(const std::string& organisation, const std::string& campaign, const std::string& memberId,
+                        const audit::Context& by);
     // A consent response taken by phone: "given" or "refused".
     void recordConsent(const std::string& organisation, const std::string& campaign, const std::string& memberId,
-                       const std::string& response, const std::string& notes);
+                       const std::string& response, const std::string& notes, const audit::Context& by);
 
 private:
     // Why a child cannot be sent a community message, or "".

@@ -4,6 +4,8 @@
 // most once per child per clinic date, and consent asked for or taken by phone.
 #include "tests/api/VaccinationFixture.h"
 
+#include <algorithm>
+
 namespace clinhub::test {
 namespace {
 
@@ -158,6 +160,19 @@ TEST_F(CommunityClinics, AParentWhoBookedWithoutConsentIsAskedAndAPhoneResponseI
     EXPECT_NE(std::find(log.begin(), log.end(), "consent_requested"), log.end());
     EXPECT_EQ(log.back(), "consent_given");
     EXPECT_EQ(call("POST", member + "/consent", R"({"response": "maybe"})").status, 422);
+
+    // Each change in its own transaction, naming the child; the refusals as failures only. In no order: the
+    // workflows' entries are timed by the test's clock, the guard's failures by the real one.
+    std::vector<std::string> trail;
+    for (const auto& e : audit->find({"V12345"}))
+        if (e.resource == member.substr(member.rfind('/') + 1))
+            trail.push_back(e.action + " " + std::string(audit::toString(e.outcome)) + " " + e.nhsNumber + " " +
+                            (e.outcome == audit::Outcome::success && e.action == "bookMember" ? "" : e.detail));
+    std::sort(trail.begin(), trail.end());
+    EXPECT_EQ(trail, (std::vector<std::string>{"bookMember success 9993000027 ", "recordConsent failure  HTTP 422",
+                                               "recordConsent success 9993000027 consent given",
+                                               "requestConsent failure  HTTP 422", "requestConsent failure  HTTP 422",
+                                               "requestConsent success 9993000027 "}));
 }
 
 } // namespace

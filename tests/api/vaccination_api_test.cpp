@@ -8,6 +8,8 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 
+#include <algorithm>
+#include <iterator>
 #include <sstream>
 
 namespace clinhub::test {
@@ -148,6 +150,36 @@ TEST_F(VaccinationApi, StaffBookWithUserFacingOptionsIntoAHiddenClinicButNeverPa
     const auto other = kCampaign + "/members/" + memberId("9995260182");
     EXPECT_EQ(call("POST", other + "/bookings", R"({"clinic_id": ")" + hidden + R"(", "options": "user"})").status, 422)
         << "the clinic is full";
+}
+
+TEST_F(VaccinationApi, AStaffBookingIsAuditedWithThePatientsNhsNumberAndARefusedOneOnlyAsAFailure) {
+    upload();
+    const auto only = clinic(kPfizer, "2026-12-10", true, 1);
+    const auto booked = memberId("9990000018");
+    const auto refused = memberId("9995260182");
+    ASSERT_EQ(call("POST", kCampaign + "/members/" + booked + "/bookings",
+                   R"({"clinic_id": ")" + only + R"(", "options": "patient"})")
+                  .status,
+              201);
+    ASSERT_EQ(call("POST", kCampaign + "/members/" + refused + "/bookings",
+                   R"({"clinic_id": ")" + only + R"(", "options": "patient"})")
+                  .status,
+              422)
+        << "the clinic is full";
+
+    const auto trail = audit->find({"V12345"});
+    std::vector<audit::Entry> bookings;
+    std::copy_if(trail.begin(), trail.end(), std::back_inserter(bookings),
+                 [](const audit::Entry& e) { return e.action == "bookMember"; });
+    ASSERT_EQ(bookings.size(), 2U);
+    EXPECT_EQ(bookings[0].outcome, audit::Outcome::success);
+    EXPECT_EQ(bookings[0].resource, booked);
+    EXPECT_EQ(bookings[0].nhsNumber, "9990000018");
+    EXPECT_TRUE(bookings[0].detail.starts_with("booking cbk_")) << bookings[0].detail;
+    EXPECT_EQ(bookings[0].actor.name, "tests");
+    EXPECT_EQ(bookings[1].outcome, audit::Outcome::failure) << "the full clinic's refusal, and no success with it";
+    EXPECT_EQ(bookings[1].resource, refused);
+    EXPECT_EQ(bookings[1].detail, "HTTP 422");
 }
 
 TEST_F(VaccinationApi, ThePatientBooksTheirSecondDoseThroughTheInviteLinkAndIsNotInvitedTwice) {
