@@ -1,0 +1,189 @@
+// ctest browser_accessibility: axe-core's WCAG 2.2 A and AA rules on every kind of staff sign-in page and
+// patient page, as served by a real `clinhub serve` with NHS.UK frontend's CSS, in headless Chromium at a
+// phone's width and a desk's. Any violation fails the test, listed with the elements at fault.
+//
+//   node tests/browser/accessibility.mjs --clinhub build/clinhub [--chromium /usr/bin/chromium]
+//
+// The pages keep their strict Content-Security-Policy for people; only this test's browser context is told
+// to let axe's script in (bypassCSP), which changes nothing about how the page is laid out or read.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
+
+const run = promisify(execFile);
+const opts = args({ chromium: '/usr/bin/chromium' });
+if (!opts.clinhub) {
+  console.error('usage: node tests/browser/accessibility.mjs --clinhub PATH/TO/clinhub [--chromium PATH]');
+  process.exit(2);
+}
+
+let chromium;
+let axePath;
+try {
+  ({ chromium } = await import('playwright-core'));
+  axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+} catch (e) {
+  console.error(`FAIL  playwright-core or axe-core is not installed (run scripts/setup): ${e.message}`);
+  process.exit(1);
+}
+if (!existsSync(opts.chromium)) {
+  console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
+  process.exit(1);
+}
+
+const WIDTHS = { phone: { width: 390, height: 844 }, desk: { width: 1280, height: 900 } };
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const STAFF_EMAIL = 'jo.example@test-surgery.example';
+const STAFF_PASSWORD = 'correct horse battery staple';
+
+let hub;
+let browser;
+let checked = 0;
+const failures = [];
+
+// axe on the page as it stands; each violation recorded against `name`.
+async function check(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+    }));
+  }, TAGS);
+  ++checked;
+  if (result.length === 0) {
+    console.log(`ok    ${name}`);
+    return;
+  }
+  console.log(`${name.startsWith('control') ? 'ok   ' : 'FAIL '} ${name}: ${result.length} violation(s)`);
+  for (const v of result) {
+    console.log(`      ${v.id} (${v.impact}): ${v.help}`);
+    for (const n of v.nodes.slice(0, 5)) console.log(`        ${n}`);
+  }
+  failures.push(name);
+}
+
+async function press(page, name) {
+  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
+  await Promise.all([page.waitForLoadState('load'), target.click()]);
+  await page.waitForLoadState('load');
+}
+
+// The staff pages: set a password from the first admin's link, with a mistake first; sign in, with a
+// mistake first; the signed-in page.
+async function staffPages(page, width, setPasswordUrl) {
+  if (setPasswordUrl) {
+    await page.goto(setPasswordUrl);
+    await check(page, `${width}: set your password`);
+    await page.fill('#password', 'short');
+    await page.fill('#confirm', 'short');
+    await press(page, 'Set password');
+    await check(page, `${width}: set your password, with an error`);
+    await page.fill('#password', STAFF_PASSWORD);
+    await page.fill('#confirm', STAFF_PASSWORD);
+    await press(page, 'Set password');
+  } else {
+    await page.goto(`${hub.origin}/staff/sign-in`);
+  }
+  await check(page, `${width}: sign in`);
+  await page.fill('#email', STAFF_EMAIL);
+  await page.fill('#password', 'not the password');
+  await press(page, 'Sign in');
+  await check(page, `${width}: sign in, with an error`);
+  await page.fill('#password', STAFF_PASSWORD);
+  await press(page, 'Sign in');
+  if (!page.url().endsWith('/staff')) throw new Error(`signing in led to ${page.url()}, not /staff`);
+  await check(page, `${width}: signed in`);
+}
+
+// The patient pages of one link: welcome, date of birth (wrong first), slots, review, confirmation, and
+// the booked link reopened.
+async function patientPages(page, width) {
+  const link = await hub.createLink('flu', TEST_PATIENT);
+  const token = new URL(link.url).pathname;
+  const sms = await hub.waitForMessage((m) => m.channel === 'sms' && m.body.includes(token), 'invite SMS');
+  const url = hub.localUrl(urlsIn(sms.body).find((u) => u.includes(token)));
+  await page.goto(url);
+  await check(page, `${width}: welcome`);
+  await press(page, 'Continue to book');
+  await check(page, `${width}: date of birth`);
+  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
+  const enter = async (year) => {
+    await page.fill('#dob-day', String(Number(d)));
+    await page.fill('#dob-month', String(Number(m)));
+    await page.fill('#dob-year', year);
+    await press(page, 'Continue');
+  };
+  await enter(String(Number(y) + 1));
+  await check(page, `${width}: date of birth, with an error`);
+  await enter(y);
+  await check(page, `${width}: free slots`);
+  const radio = page.locator('input[type=radio][name=slot]').first();
+  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
+  await press(page, 'Continue');
+  await check(page, `${width}: review`);
+  await press(page, 'Confirm appointment');
+  await check(page, `${width}: confirmation`);
+  await page.goto(url);
+  await check(page, `${width}: a booked link reopened`);
+  await page.goto(`${hub.origin}/b/${'x'.repeat(43)}`);
+  await check(page, `${width}: a link that does not exist`);
+}
+
+let failed = false;
+try {
+  const files = writeHubFiles({ seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES }, rules: { flu: FLU_RULE } });
+  hub = new Hub(opts.clinhub, files);
+  await hub.start();
+  await hub.createKey();
+  const made = await run(hub.exe, ['users', 'create', '--config', files.config, '--org', ORG, '--email', STAFF_EMAIL,
+    '--role', 'admin', '--name', 'Jo Example']);
+  const printed = urlsIn(made.stdout).find((u) => u.includes('/staff/set-password/'));
+  if (!printed) throw new Error(`clinhub users create printed no set-password link:\n${made.stdout}`);
+  let setPasswordUrl = hub.localUrl(printed);
+
+  browser = await chromium.launch({
+    executablePath: opts.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  // The control: a page with known faults must fail, or a broken axe set-up would pass everything.
+  {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.setContent('<html><body><img src="x.png"><input type="text"></body></html>');
+    const before = failures.length;
+    await check(page, 'control: a page with an image without alt text and an unlabelled field');
+    if (failures.length === before) throw new Error('axe found nothing wrong with a page made to fail it');
+    failures.pop();
+    await context.close();
+  }
+  for (const [width, viewport] of Object.entries(WIDTHS)) {
+    const context = await browser.newContext({ viewport, bypassCSP: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    await staffPages(page, width, setPasswordUrl);
+    setPasswordUrl = null; // the link works once: the desk signs in with the password the phone set
+    await patientPages(page, width);
+    await context.close();
+  }
+} catch (e) {
+  failed = true;
+  console.log(`FAIL  ${e.stack ?? e}`);
+  if (hub) console.log(`      hub log (last lines):\n${hub.logTail(30).replace(/^/gm, '        ')}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (hub) {
+    await hub.stop();
+    if (!failed && failures.length === 0) hub.cleanup();
+  }
+}
+console.log(`${checked} pages checked, ${failures.length} with violations${failed ? ', and the run stopped early' : ''}`);
+process.exit(failed || failures.length > 0 ? 1 : 0);
