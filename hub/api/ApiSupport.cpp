@@ -163,6 +163,16 @@ std::string stringField(const Object::Ptr& from, const std::string& name, const 
     return value.extract<std::string>();
 }
 
+std::optional<int> intField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
+    if (!from->has(name) || from->isNull(name)) return std::nullopt;
+    const auto v = from->get(name);
+    if (!v.isInteger()) {
+        errors.push_back({name, name + " must be a whole number"});
+        return std::nullopt;
+    }
+    return v.convert<int>();
+}
+
 std::string resourcePath(const std::string& ods, const std::string& collection, const std::string& id) {
     std::string encodedOds, encodedId;
     Poco::URI::encode(ods, "/?#", encodedOds);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,6 +37,9 @@ struct RouteName {
     auto operator<=>(const RouteName& o) const { return std::tie(method, pattern) <=> std::tie(o.method, o.pattern); }
 };
 
+// Where every staff API route starts: an organisation's resources, for callers of that organisation only.
+inline const std::string kOrganisationRoute = "/api/v1/organisations/{ods}";
+
 // Both unknown organisations and other organisations' ODS codes get this, word for word.
 inline constexpr const char* kNoOrganisation = "no such organisation";
 
@@ -53,6 +57,10 @@ void fileRefused(const http::Request& request, http::Response& response, const b
 // A string member, "" when absent; a member of another type is an error for `field`.
 std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& name, const std::string& field,
                         std::vector<workflows::FieldError>& errors);
+
+// An integer member, nullopt when absent; a member of another type is an error for `name`.
+std::optional<int> intField(const Poco::JSON::Object::Ptr& from, const std::string& name,
+                            std::vector<workflows::FieldError>& errors);
 
 // A staff API handler, told who is asking and as which action.
 using StaffHandler = std::function<void(const audit::Context&, http::Request&, http::Response&)>;

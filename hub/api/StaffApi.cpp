@@ -2,6 +2,7 @@
 
 #include "hub/api/ApiSupport.h"
 #include "hub/api/BatchApi.h"
+#include "hub/api/UsersApi.h"
 #include "hub/api/VaccinationApi.h"
 
 #include <clinhub/kit/Identity.hpp>
@@ -39,7 +40,7 @@ constexpr auto kZone = kit::Zone::europeLondon;
 
 constexpr const char* kNoLink = "no such link";
 
-const std::string kOrganisation = "/api/v1/organisations/{ods}";
+const std::string& kOrganisation = kOrganisationRoute;
 const std::string kLinks = kOrganisation + "/links";
 const std::string kLink = kLinks + "/{id}";
 const std::string kMessages = kOrganisation + "/messages";
@@ -348,6 +349,8 @@ const std::vector<RouteName>& staffApiRoutes() {
         out.insert(out.end(), batches.begin(), batches.end());
         const auto& vaccination = vaccinationApiRoutes();
         out.insert(out.end(), vaccination.begin(), vaccination.end());
+        const auto& users = usersApiRoutes();
+        out.insert(out.end(), users.begin(), users.end());
         return out;
     }();
     return names;

@@ -17,7 +17,8 @@
 
 namespace clinhub::api {
 
-// Every route of the staff API (addStaffApi's and addBatchApi's); the OpenAPI document is checked against it.
+// Every route of the staff API (addStaffApi's, addBatchApi's, addVaccinationApi's and addUsersApi's); the
+// OpenAPI document is checked against it.
 const std::vector<RouteName>& staffApiRoutes();
 
 // The services and keys must outlive the router.

@@ -116,16 +116,6 @@ std::optional<bool> boolField(const Object::Ptr& from, const std::string& name, 
     return v.extract<bool>();
 }
 
-std::optional<int> intField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
-    if (!from->has(name) || from->isNull(name)) return std::nullopt;
-    const auto v = from->get(name);
-    if (!v.isInteger()) {
-        errors.push_back({name, name + " must be a whole number"});
-        return std::nullopt;
-    }
-    return v.convert<int>();
-}
-
 bool userFacing(const Request& request) {
     const auto options = request.query("options").value_or("patient");
     if (options != "patient" && options != "user")

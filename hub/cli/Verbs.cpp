@@ -409,9 +409,10 @@ int usersCreate(const Options& options, std::ostream& out, std::ostream& err) {
     // so it is handed to whoever runs this.
     if (!existed) {
         const auto link = staff::Passwords(*store).issueLink(user->id);
-        const auto base = config->http.adminListen.empty() ? config->http.publicUrl : std::string();
+        const auto base = config->http.staffPagesUrl();
         out << "Set-password link, for " << user->email << " only, one use, until " << shownTime(link.expiresAt)
-            << (base.empty() ? " (on the staff address, hub.admin_listen)" : "") << ":\n"
+            << (base.empty() ? " (on the staff address, hub.admin_listen; hub.staff_url would give it in full)" : "")
+            << ":\n"
             << base << "/staff/set-password/" << link.token << '\n';
     }
     return 0;

@@ -95,6 +95,17 @@ struct Http {
     bool localDemo = false;
     int retentionIntervalSeconds = 3600; // how often the retention job runs (workflows::Retention)
     std::string publicUrl = "http://127.0.0.1:8080";
+    // Where staff reach the staff pages (set-password links start with it); "" when not set.
+    std::string staffUrl;
+    // staffUrl, or publicUrl when everything is served on listen; "" when the staff pages are on
+    // admin_listen and staff_url does not say how staff reach them: public_url would not serve them.
+    // Without a trailing "/", so a path can follow it.
+    [[nodiscard]] std::string staffPagesUrl() const {
+        std::string url = !staffUrl.empty() ? staffUrl : adminListen.empty() ? publicUrl : std::string();
+        while (url.ends_with('/'))
+            url.pop_back();
+        return url;
+    }
     int threads = 16;
     int maxQueued = 256;
     int maxUploadMegabytes = 20; // a batch's CSV list of patients

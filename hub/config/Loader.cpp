@@ -344,6 +344,7 @@ public:
                 config.http.bookingsPerHour = integer(limits->find("bookings_per_hour"), config.http.bookingsPerHour);
             }
             config.http.publicUrl = text(hub->find("public_url"), config.http.publicUrl);
+            config.http.staffUrl = text(hub->find("staff_url"), config.http.staffUrl);
             config.storeUrl = text(hub->find("store"), config.storeUrl);
             if (const YamlNode* http = hub->find("http")) {
                 config.http.threads = integer(http->find("threads"), config.http.threads);

@@ -51,18 +51,29 @@ std::string Passwords::problem(std::string_view password, std::string_view email
 }
 
 NewPasswordLink Passwords::issueLink(const std::string& userId, int64_t lifetime) {
+    NewPasswordLink link;
+    store_.write([&](store::Session& s) { link = issueLink(s, userId, lifetime); });
+    log::info("password_link_issued", {{"user", userId}});
+    return link;
+}
+
+NewPasswordLink Passwords::issueLink(store::Session& transaction, const std::string& userId, int64_t lifetime) {
     NewPasswordLink link{"spw_" + workflows::randomToken(kLinkBytes), 0};
     std::string digest = workflows::tokenHash(link.token);
     const int64_t at = clock_();
     link.expiresAt = at + lifetime;
-    store_.write([&](store::Session& s) {
-        s << "UPDATE password_links SET used_at = ? WHERE user_id = ? AND used_at IS NULL", useRef(at), useRef(userId),
-            now;
-        s << "INSERT INTO password_links (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            use(digest), useRef(userId), useRef(at), useRef(link.expiresAt), now;
-    });
-    log::info("password_link_issued", {{"user", userId}});
+    transaction << "UPDATE password_links SET used_at = ? WHERE user_id = ? AND used_at IS NULL", useRef(at),
+        useRef(userId), now;
+    transaction << "INSERT INTO password_links (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        use(digest), useRef(userId), useRef(at), useRef(link.expiresAt), now;
     return link;
+}
+
+bool Passwords::hasPassword(store::Session& session, const std::string& userId) {
+    std::vector<std::string> set;
+    session << "SELECT user_id FROM passwords WHERE user_id = ? AND hash IS NOT NULL AND hash <> ''", useRef(userId),
+        into(set), now;
+    return !set.empty();
 }
 
 std::optional<std::string> Passwords::userOfLink(std::string_view token) {

@@ -48,6 +48,11 @@ public:
 
     // A link for `userId` to set their password, valid for `lifetime`; earlier unused links stop working.
     NewPasswordLink issueLink(const std::string& userId, int64_t lifetime = kLinkLifetime);
+    // The same inside the caller's write transaction, beside the email that carries the link and the audit
+    // entry: a link exists only if its email was queued.
+    NewPasswordLink issueLink(store::Session& transaction, const std::string& userId, int64_t lifetime);
+    // Whether the user has set a password (an invited user who has not yet has none).
+    static bool hasPassword(store::Session& session, const std::string& userId);
     // The user a link is for, while it is unused and unexpired.
     std::optional<std::string> userOfLink(std::string_view token);
     // Sets the password of the link's user, uses the link up and clears any lockout; returns the user's

@@ -34,6 +34,13 @@ std::string emailProblem(std::string_view email) {
     return {};
 }
 
+std::string nameProblem(std::string_view name) {
+    const std::string trimmed = Poco::trim(std::string(name));
+    if (trimmed.empty()) return "a user needs a name";
+    if (trimmed.size() > kMaxName) return "a name has at most 100 characters";
+    return {};
+}
+
 User Users::create(const std::string& name, const std::string& email) {
     User user;
     store_.write([&](store::Session& s) { user = create(s, name, email); });
@@ -43,8 +50,7 @@ User Users::create(const std::string& name, const std::string& email) {
 User Users::create(store::Session& s, const std::string& name, const std::string& email) {
     const std::string trimmedName = Poco::trim(name);
     const std::string address = normalised(email);
-    if (trimmedName.empty()) throw UserError("a user needs a name");
-    if (trimmedName.size() > kMaxName) throw UserError("a name has at most 100 characters");
+    if (const auto problem = nameProblem(trimmedName); !problem.empty()) throw UserError(problem);
     if (const auto problem = emailProblem(address); !problem.empty()) throw UserError(problem);
     User user{"usr_" + store::sortableId(), trimmedName, address, true, clock_(), {}};
     std::vector<std::string> taken;
@@ -79,12 +85,15 @@ void Users::grant(store::Session& s, const std::string& userId, const std::strin
 }
 
 bool Users::withdraw(const std::string& userId, const std::string& organisation) {
-    std::size_t changed = 0;
-    store_.write([&](store::Session& s) {
-        Poco::Data::Statement remove = s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?";
-        remove, useRef(userId), useRef(organisation);
-        changed = remove.execute();
-    });
+    bool changed = false;
+    store_.write([&](store::Session& s) { changed = withdraw(s, userId, organisation); });
+    return changed;
+}
+
+bool Users::withdraw(store::Session& s, const std::string& userId, const std::string& organisation) {
+    Poco::Data::Statement remove = s << "DELETE FROM user_roles WHERE user_id = ? AND organisation = ?";
+    remove, useRef(userId), useRef(organisation);
+    const std::size_t changed = remove.execute();
     if (changed > 0) log::info("user_role_withdrawn", {{"user", userId}, {"organisation", organisation}});
     return changed > 0;
 }

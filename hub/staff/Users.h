@@ -38,6 +38,8 @@ public:
 
 // "" or why `email` is not an address a user can have.
 std::string emailProblem(std::string_view email);
+// "" or why `name` (trimmed) cannot be a user's name.
+std::string nameProblem(std::string_view name);
 
 class Users {
 public:
@@ -50,10 +52,11 @@ public:
     // Gives the user `role` in `organisation`, replacing the one they held there. The operator role is held
     // in kEveryOrganisation and no practice role is. Throws UserError.
     void grant(const std::string& userId, const std::string& organisation, Role role);
-    // The same three changes inside the caller's write transaction, beside what records them (the audit log).
+    // The same changes inside the caller's write transaction, beside what records them (the audit log).
     User create(store::Session& transaction, const std::string& name, const std::string& email);
     void grant(store::Session& transaction, const std::string& userId, const std::string& organisation, Role role);
     bool setActive(store::Session& transaction, const std::string& userId, bool active);
+    bool withdraw(store::Session& transaction, const std::string& userId, const std::string& organisation);
     // Takes the user's role in `organisation` away; false when they held none.
     bool withdraw(const std::string& userId, const std::string& organisation);
     // A disabled user's keys stop working at once; false when there is no such user or nothing changed.

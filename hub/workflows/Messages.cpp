@@ -62,4 +62,20 @@ outbox::EmailPayload consentRequest(const std::string& to, const std::string& ch
             {}};
 }
 
+outbox::EmailPayload staffInvitation(const std::string& to, const StaffInvitation& invitation) {
+    const std::string until = kit::ukWhenText(invitation.expiresAt / 1'000'000);
+    const std::string what = invitation.reset ? "set a new password for" : "set a password and start using";
+    return {to,
+            invitation.reset ? "Set a new password for " + invitation.organisation + "'s clinhub"
+                             : invitation.invitedBy + " invited you to " + invitation.organisation + "'s clinhub",
+            "Hello,\n\n" + invitation.invitedBy + " at " + invitation.organisation + " has asked for you to " + what +
+                " clinhub, the practice's booking hub. Choose your password here:\n\n" + invitation.url +
+                "\n\nThe link works once, until " + until +
+                " (UK time). If it has run out, ask an admin at the practice for a new one.\n\n"
+                "If you were not expecting this email, do not use the link: tell " +
+                invitation.organisation +
+                " or your IT support. Nobody from the practice will ever ask you for your password.\n",
+            {}};
+}
+
 } // namespace clinhub::workflows::messages

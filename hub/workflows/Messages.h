@@ -41,4 +41,15 @@ outbox::EmailPayload communityClinicEmail(const std::string& to, const std::stri
 outbox::EmailPayload consentRequest(const std::string& to, const std::string& childName, const std::string& title,
                                     const std::string& practice);
 
+// Invites a member of staff to set their password (or, `reset`, to set a new one): who asked, for which
+// organisation, the link and until when it works. Never a password: the user chooses their own.
+struct StaffInvitation {
+    std::string invitedBy;    // the admin's name
+    std::string organisation; // its name
+    std::string url;          // the set-password page
+    int64_t expiresAt = 0;    // microseconds since the epoch
+    bool reset = false;       // a fresh link for someone already invited
+};
+outbox::EmailPayload staffInvitation(const std::string& to, const StaffInvitation& invitation);
+
 } // namespace clinhub::workflows::messages

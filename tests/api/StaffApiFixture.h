@@ -4,6 +4,7 @@
 
 #include "hub/api/BatchApi.h"
 #include "hub/api/StaffApi.h"
+#include "hub/api/UsersApi.h"
 #include "hub/config/Loader.h"
 #include "hub/host/PluginHost.h"
 #include "hub/http/Server.h"
@@ -120,6 +121,7 @@ protected:
         api::addStaffApi(router, *selfBook, *outbox, *signIn, *audit);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
         api::addBatchApi(router, *batches, *signIn, *audit);
+        api::addUsersApi(router, *store, *current, *signIn, *audit);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }

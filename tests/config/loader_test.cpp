@@ -239,6 +239,21 @@ TEST(ConfigLoader, InMemorySqliteAndPostgresqlUrlsAreLeftAlone) {
     EXPECT_EQ(load("hub: {store: \"postgresql://h/db\"}\n").config->storeUrl, "postgresql://h/db");
 }
 
+TEST(ConfigLoader, StaffPagesAreAtStaffUrlOrPublicUrlUnlessTheyHaveAListenerOfTheirOwn) {
+    const auto at = [](const std::string& hub) {
+        const auto result = load("hub: {" + hub + "}\n");
+        EXPECT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+        return result.config ? result.config->http.staffPagesUrl() : std::string("not loaded");
+    };
+    EXPECT_EQ(at("public_url: https://book.example.org/"), "https://book.example.org");
+    EXPECT_EQ(at("public_url: https://book.example.org, admin_listen: 127.0.0.1:8081"), "")
+        << "the patient address does not serve the staff pages";
+    EXPECT_EQ(at("public_url: https://book.example.org, admin_listen: 127.0.0.1:8081, "
+                 "staff_url: https://clinhub.surgery.example"),
+              "https://clinhub.surgery.example");
+    EXPECT_FALSE(load("hub: {staff_url: staff-pages}\n").ok()) << "a URL, like public_url";
+}
+
 // ---- Environment variables -------------------------------------------------------------------------
 
 TEST(ConfigLoader, SubstitutesEnvironmentVariablesBeforeCheckingTypes) {

@@ -1,0 +1,339 @@
+#include "hub/api/UsersApi.h"
+
+#include "hub/outbox/Outbox.h"
+#include "hub/workflows/Messages.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/String.h>
+
+#include <memory>
+
+namespace clinhub::api {
+namespace {
+
+const std::string kUsers = kOrganisationRoute + "/users";
+const std::string kUser = kUsers + "/{id}";
+const std::string kKeys = kOrganisationRoute + "/keys";
+
+// Users of other organisations get this too: an admin learns nothing of who works elsewhere.
+constexpr const char* kNoUser = "no such user";
+constexpr const char* kNoKey = "no such key";
+constexpr std::size_t kMaxKeyName = 100;
+constexpr int kMaxKeyDays = 3650; // as `clinhub keys create --expires-in`
+constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
+
+using http::Request;
+using http::Response;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using workflows::FieldError;
+
+// A role an organisation's user or key can hold: never the hub-wide operator's.
+std::optional<Role> practiceRole(const std::string& word) {
+    const auto role = staff::roleFrom(word);
+    if (!role || *role == Role::hubOperator) return std::nullopt;
+    return role;
+}
+
+std::string roleText(Role role) { return std::string(staff::toString(role)); }
+
+// Times a key may not have yet (last used, expiry, revoked) are null rather than 1970.
+Poco::Dynamic::Var timeOrNull(int64_t micros) {
+    return micros == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(isoUtc(micros));
+}
+
+// A user as an admin sees them: never a password or its hash, and only their role here.
+Object::Ptr userJson(const staff::User& user, const std::string& ods) {
+    auto out = object();
+    out->set("id", user.id);
+    out->set("name", user.name);
+    out->set("email", user.email);
+    out->set("status", user.active ? "active" : "disabled");
+    out->set("role", roleText(user.roles.at(ods)));
+    out->set("created_at", isoUtc(user.createdAt));
+    return out;
+}
+
+// A key as an admin sees it: never the key, never its hash.
+Object::Ptr keyJson(const staff::ApiKeyRecord& key) {
+    auto out = object();
+    out->set("id", key.id);
+    out->set("name", key.name);
+    out->set("role", roleText(key.role));
+    out->set("user_id", key.userId.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(key.userId));
+    out->set("created_at", isoUtc(key.createdAt));
+    out->set("last_used_at", timeOrNull(key.lastUsedAt));
+    out->set("expires_at", timeOrNull(key.expiresAt));
+    out->set("revoked_at", timeOrNull(key.revokedAt));
+    return out;
+}
+
+// The request's `role`, as a field error when it is missing or not a practice role.
+std::optional<Role> roleField(const Object::Ptr& body, std::vector<FieldError>& errors) {
+    std::vector<FieldError> mine;
+    const auto role = practiceRole(stringField(body, "role", "role", mine));
+    if (!role && mine.empty()) mine.push_back({"role", "role must be viewer, staff or admin"});
+    errors.insert(errors.end(), mine.begin(), mine.end());
+    return role;
+}
+
+audit::Entry succeeded(const audit::Context& by, const std::string& ods, const std::string& resource,
+                       std::string detail) {
+    return {0, by.actor, by.action, ods, resource, {}, audit::Outcome::success, std::move(detail)};
+}
+
+// Whether the caller is the user acted on: signed in as them, or with a key of theirs.
+bool isSelf(const audit::Context& by, const std::string& userId) {
+    return by.actor.kind == "user" && by.actor.id == userId;
+}
+
+class UsersApi {
+public:
+    UsersApi(store::Store& store, runtime::Current& current, staff::SignIn& signIn)
+        : store_(store), current_(current), signIn_(signIn) {}
+
+    void listUsers(const audit::Context& /*by*/, Request& request, Response& response) {
+        const auto& ods = request.param("ods");
+        Array::Ptr list = new Array;
+        for (const auto& user : signIn_.users().list(ods))
+            list->add(userJson(user, ods));
+        auto body = object();
+        body->set("users", list);
+        response.json(body);
+    }
+
+    void getUser(const audit::Context& /*by*/, Request& request, Response& response) {
+        response.json(userJson(member(request), request.param("ods")));
+    }
+
+    // A new user, or an existing one (by email) given a role here; invited by email while they have no
+    // password. The user, their role, the link, its email and the audit entry commit together or not at all.
+    void inviteUser(const audit::Context& by, Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto name = stringField(body, "name", "name", errors);
+        const auto email = Poco::toLower(Poco::trim(stringField(body, "email", "email", errors)));
+        if (const auto problem = staff::nameProblem(name); !problem.empty()) errors.push_back({"name", problem});
+        if (const auto problem = staff::emailProblem(email); !problem.empty()) errors.push_back({"email", problem});
+        const auto role = roleField(body, errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+
+        const auto& ods = request.param("ods");
+        const auto runtime = current_.get();
+        if (const auto why = cannotEmail(runtime->config(), ods); !why.empty()) return response.problem(422, why);
+        auto user = signIn_.users().byEmail(email);
+        const bool existed = user.has_value();
+        if (existed && user->roles.contains(ods))
+            return response.problem(409, "this user already has the " + roleText(user->roles.at(ods)) +
+                                             " role here: change it with PUT …/users/{id}/role");
+        bool invited = false;
+        try {
+            store_.write([&](store::Session& s) {
+                if (!existed) user = signIn_.users().create(s, name, email);
+                signIn_.users().grant(s, user->id, ods, *role);
+                user->roles[ods] = *role;
+                std::string detail = "role " + roleText(*role) + (existed ? ", existing user" : ", new user");
+                if (!staff::Passwords::hasPassword(s, user->id)) {
+                    invite(s, runtime->config(), ods, by, *user, false);
+                    invited = true;
+                    detail += ", set-password link emailed";
+                }
+                audit::AuditLog::append(s, succeeded(by, ods, user->id, detail));
+            });
+        } catch (const staff::UserError& e) {
+            // Another request made the same email's user between the look-up and the write.
+            return response.problem(409, e.what());
+        }
+        auto out = userJson(*user, ods);
+        out->set("invited", invited);
+        response.json(out, 201);
+        response.header("Location", resourcePath(ods, "users", user->id));
+    }
+
+    void changeRole(const audit::Context& by, Request& request, Response& response) {
+        const auto user = member(request);
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto role = roleField(body, errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        if (isSelf(by, user.id)) return refuseSelf(response, "change");
+        const auto& ods = request.param("ods");
+        const Role was = user.roles.at(ods);
+        store_.write([&](store::Session& s) {
+            signIn_.users().grant(s, user.id, ods, *role);
+            audit::AuditLog::append(s,
+                                    succeeded(by, ods, user.id, "role " + roleText(*role) + ", was " + roleText(was)));
+        });
+        auto changed = user;
+        changed.roles[ods] = *role;
+        response.json(userJson(changed, ods));
+    }
+
+    // Their keys of this organisation stop working at once: ApiKeys::authenticate asks for the user's role.
+    void withdrawRole(const audit::Context& by, Request& request, Response& response) {
+        const auto user = member(request);
+        if (isSelf(by, user.id)) return refuseSelf(response, "withdraw");
+        const auto& ods = request.param("ods");
+        const Role was = user.roles.at(ods);
+        store_.write([&](store::Session& s) {
+            if (!signIn_.users().withdraw(s, user.id, ods)) throw workflows::NotFound(kNoUser);
+            audit::AuditLog::append(s, succeeded(by, ods, user.id, "role " + roleText(was) + " withdrawn"));
+        });
+        response.status(204);
+    }
+
+    // A fresh link by email, which also resets a forgotten password; the earlier link stops working.
+    void resendInvitation(const audit::Context& by, Request& request, Response& response) {
+        auto user = member(request);
+        const auto& ods = request.param("ods");
+        const auto runtime = current_.get();
+        if (const auto why = cannotEmail(runtime->config(), ods); !why.empty()) return response.problem(422, why);
+        store_.write([&](store::Session& s) {
+            const bool reset = staff::Passwords::hasPassword(s, user.id);
+            invite(s, runtime->config(), ods, by, user, reset);
+            audit::AuditLog::append(
+                s, succeeded(by, ods, user.id, reset ? "new-password link emailed" : "set-password link emailed"));
+        });
+        auto out = userJson(user, ods);
+        out->set("invited", true);
+        response.json(out);
+    }
+
+    void listKeys(const audit::Context& /*by*/, Request& request, Response& response) {
+        Array::Ptr list = new Array;
+        for (const auto& key : signIn_.keys().list(request.param("ods")))
+            list->add(keyJson(key));
+        auto body = object();
+        body->set("keys", list);
+        response.json(body);
+    }
+
+    // The key is in this reply only: the store keeps its hash.
+    void createKey(const audit::Context& by, Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        const auto& ods = request.param("ods");
+        std::vector<FieldError> errors;
+        const auto name = Poco::trim(stringField(body, "name", "name", errors));
+        if (name.empty() && errors.empty()) errors.push_back({"name", "a key needs a name"});
+        if (name.size() > kMaxKeyName) errors.push_back({"name", "a key's name has at most 100 characters"});
+        const auto role = roleField(body, errors);
+        const auto userId = stringField(body, "user_id", "user_id", errors);
+        if (!userId.empty()) {
+            const auto user = signIn_.users().byId(userId);
+            if (!user || !user->roles.contains(ods)) errors.push_back({"user_id", "no such user in this organisation"});
+        }
+        const auto days = intField(body, "expires_in_days", errors);
+        if (days && (*days < 1 || *days > kMaxKeyDays))
+            errors.push_back({"expires_in_days", "expires_in_days is a whole number of days, 1 to 3650"});
+        if (!errors.empty()) return unprocessable(request, response, errors);
+
+        staff::NewApiKey created;
+        const std::string detail = "role " + roleText(*role) + (userId.empty() ? "" : ", user " + userId) +
+                                   (days ? ", expires in " + std::to_string(*days) + " days" : "");
+        try {
+            store_.write([&](store::Session& s) {
+                created = signIn_.keys().create(s, ods, name, days ? *days * kMicrosPerDay : 0, *role, userId);
+                audit::AuditLog::append(s, succeeded(by, ods, created.id, detail));
+            });
+        } catch (const staff::UserError& e) {
+            // The user is disabled, or their role here is less than the key's.
+            return unprocessable(request, response, {{"user_id", e.what()}});
+        }
+        auto out = keyJson(*keyOf(ods, created.id));
+        out->set("key", created.key);
+        response.json(out, 201);
+        response.header("Location", resourcePath(ods, "keys", created.id));
+    }
+
+    void revokeKey(const audit::Context& by, Request& request, Response& response) {
+        const auto& ods = request.param("ods");
+        const auto& id = request.param("id");
+        if (!keyOf(ods, id)) throw workflows::NotFound(kNoKey);
+        bool revoked = false;
+        store_.write([&](store::Session& s) {
+            revoked = signIn_.keys().revoke(s, id);
+            if (revoked) audit::AuditLog::append(s, succeeded(by, ods, id, {}));
+        });
+        if (!revoked) return response.problem(409, "the key was already revoked");
+        response.status(204);
+    }
+
+private:
+    // The user of the path's {id}, while they hold a role in the path's organisation.
+    staff::User member(const Request& request) {
+        auto user = signIn_.users().byId(request.param("id"));
+        if (!user || !user->roles.contains(request.param("ods"))) throw workflows::NotFound(kNoUser);
+        return *user;
+    }
+
+    std::optional<staff::ApiKeyRecord> keyOf(const std::string& ods, const std::string& id) {
+        for (auto& key : signIn_.keys().list(ods))
+            if (key.id == id) return key;
+        return std::nullopt;
+    }
+
+    // An organisation must never be left without the admin who would otherwise have locked themselves out.
+    static void refuseSelf(Response& response, const std::string& what) {
+        response.problem(409, "an admin cannot " + what + " their own role: another admin of the organisation must");
+    }
+
+    // Why an invitation cannot be emailed for `ods`; "" when it can. Checked before anything changes.
+    static std::string cannotEmail(const config::Config& config, const std::string& ods) {
+        const auto organisation = config.organisations.find(ods);
+        if (organisation == config.organisations.end()) throw workflows::NotFound(kNoOrganisation);
+        if (organisation->second.route.email.empty())
+            return "this organisation routes no email connector (route.email in the hub's config), so the hub "
+                   "cannot email a set-password link, and nothing was changed. Ask the hub's operator to route "
+                   "one, or to print a link with `clinhub users create`";
+        if (config.http.staffPagesUrl().empty())
+            return "the hub does not know the address of its staff pages (hub.staff_url in the hub's config), so "
+                   "it cannot email a set-password link, and nothing was changed. Ask the hub's operator to set "
+                   "it, or to print a link with `clinhub users create`";
+        return {};
+    }
+
+    // Issues the user a set-password link and queues its email, inside the caller's transaction.
+    void invite(store::Session& s, const config::Config& config, const std::string& ods, const audit::Context& by,
+                const staff::User& user, bool reset) {
+        const auto link = signIn_.passwords().issueLink(s, user.id, staff::Passwords::kLinkLifetime);
+        const workflows::messages::StaffInvitation invitation{
+            by.actor.name, config.organisations.at(ods).name,
+            config.http.staffPagesUrl() + "/staff/set-password/" + link.token, link.expiresAt, reset};
+        outbox::Outbox::enqueue(
+            s, outbox::NewMessage::of(ods, workflows::messages::staffInvitation(user.email, invitation)));
+    }
+
+    store::Store& store_;
+    runtime::Current& current_;
+    staff::SignIn& signIn_;
+};
+
+const std::vector<Route<UsersApi>>& table() {
+    static const std::vector<Route<UsersApi>> all{
+        {{"GET", kUsers, Role::admin, "listUsers"}, &UsersApi::listUsers},
+        {{"POST", kUsers, Role::admin, "inviteUser", true}, &UsersApi::inviteUser},
+        {{"GET", kUser, Role::admin, "getUser"}, &UsersApi::getUser},
+        {{"PUT", kUser + "/role", Role::admin, "changeRole", true}, &UsersApi::changeRole},
+        {{"DELETE", kUser + "/role", Role::admin, "withdrawRole", true}, &UsersApi::withdrawRole},
+        {{"POST", kUser + "/invitation", Role::admin, "resendInvitation", true}, &UsersApi::resendInvitation},
+        {{"GET", kKeys, Role::admin, "listKeys"}, &UsersApi::listKeys},
+        {{"POST", kKeys, Role::admin, "createKey", true}, &UsersApi::createKey},
+        {{"DELETE", kKeys + "/{id}", Role::admin, "revokeKey", true}, &UsersApi::revokeKey},
+    };
+    return all;
+}
+
+} // namespace
+
+const std::vector<RouteName>& usersApiRoutes() {
+    static const std::vector<RouteName> names = namesOf(table());
+    return names;
+}
+
+void addUsersApi(http::Router& router, store::Store& store, runtime::Current& current, staff::SignIn& signIn,
+                 audit::AuditLog& audit) {
+    addRoutes(router, signIn, audit, std::make_shared<UsersApi>(store, current, signIn), table());
+}
+
+} // namespace clinhub::api
