@@ -58,29 +58,24 @@ std::optional<StaffSession> Sessions::resume(std::string_view id) {
     return StaffSession{users.front(), vias.front(), started.front(), csrfOf(id)};
 }
 
-bool Sessions::end(std::string_view id) {
-    if (!plausible(id)) return false;
-    std::string digest = workflows::tokenHash(std::string(id));
+std::size_t Sessions::endWhere(const char* column, const std::string& value) {
     int64_t at = clock_();
     std::size_t changed = 0;
     store_.write([&](store::Session& s) {
         Poco::Data::Statement update =
-            s << "UPDATE staff_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL";
-        update, use(at), use(digest);
+            s << "UPDATE staff_sessions SET ended_at = ? WHERE " + std::string(column) + " = ? AND ended_at IS NULL";
+        update, use(at), useRef(value);
         changed = update.execute();
     });
-    return changed > 0;
+    return changed;
+}
+
+bool Sessions::end(std::string_view id) {
+    return plausible(id) && endWhere("id_hash", workflows::tokenHash(std::string(id))) > 0;
 }
 
 int Sessions::endAll(const std::string& userId) {
-    int64_t at = clock_();
-    std::size_t changed = 0;
-    store_.write([&](store::Session& s) {
-        Poco::Data::Statement update =
-            s << "UPDATE staff_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL";
-        update, use(at), useRef(userId);
-        changed = update.execute();
-    });
+    const auto changed = endWhere("user_id", userId);
     if (changed > 0) log::info("staff_sessions_ended", {{"user", userId}, {"count", std::to_string(changed)}});
     return static_cast<int>(changed);
 }

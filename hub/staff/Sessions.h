@@ -76,6 +76,9 @@ public:
     std::optional<SignInStart> recall(std::string_view id);
 
 private:
+    // Ends the live sessions whose `column` (id_hash or user_id) is `value`; how many.
+    std::size_t endWhere(const char* column, const std::string& value);
+
     store::Store& store_;
     SessionTimeouts timeouts_;
     Clock clock_;
