@@ -57,19 +57,36 @@ bool changes(const Request& request) {
     return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-// A signed-in browser as a caller in the organisation of the path: its user's role there (none: the 404 of
-// an unknown organisation). A change must carry the session's CSRF token, which another site's page cannot
-// read: SameSite=Strict already keeps the cookie off its requests, and this holds where a browser does not.
-std::optional<staff::ApiKey> sessionCaller(staff::SignIn& signIn, const std::string& cookie, Request& request,
-                                           Response& response) {
+// The operator's routes act for every organisation; the others in the one of their path.
+bool hubWide(const RouteName& route) { return route.needs == Role::hubOperator; }
+
+// The organisation an action is written to the audit log under: the path's, or every organisation.
+std::string organisationOf(const Request& request) {
+    for (const auto& [name, value] : request.params())
+        if (name == "ods") return value;
+    return staff::kEveryOrganisation;
+}
+
+// A signed-in browser as a caller: its user's role in the organisation of the path, or the operator's role.
+// An operator on a practice route is let as far as the role check, which refuses them by name; anyone else
+// without a role in the path's organisation gets the 404 of an unknown one. A change must carry the
+// session's CSRF token, which another site's page cannot read: SameSite=Strict already keeps the cookie off
+// its requests, and this holds where a browser does not.
+std::optional<staff::ApiKey> sessionCaller(staff::SignIn& signIn, const std::string& cookie, const RouteName& route,
+                                           Request& request, Response& response) {
     const auto who = signIn.who(cookie);
     if (!who) {
         response.problem(401, "the session has ended: sign in again");
         return std::nullopt;
     }
-    const auto role = who->user.roles.find(request.param("ods"));
-    if (role == who->user.roles.end()) {
-        response.problem(404, kNoOrganisation);
+    const auto& roles = who->user.roles;
+    auto held = roles.find(hubWide(route) ? staff::kEveryOrganisation : request.param("ods"));
+    if (held == roles.end()) held = roles.find(staff::kEveryOrganisation);
+    if (held == roles.end()) {
+        if (hubWide(route))
+            response.problem(403, "this needs the operator role; the user has no hub-wide role");
+        else
+            response.problem(404, kNoOrganisation);
         return std::nullopt;
     }
     const auto sent = request.header("X-CSRF-Token");
@@ -77,7 +94,7 @@ std::optional<staff::ApiKey> sessionCaller(staff::SignIn& signIn, const std::str
         response.problem(403, "a change from a signed-in browser needs the session's CSRF token in X-CSRF-Token");
         return std::nullopt;
     }
-    return staff::ApiKey{{}, role->first, who->user.name, role->second, who->user.id, who->user.name};
+    return staff::ApiKey{{}, held->first, who->user.name, held->second, who->user.id, who->user.name};
 }
 
 // The caller (an API key, or a signed-in browser's session as one), when it is let in; otherwise the refusal
@@ -89,7 +106,7 @@ std::optional<staff::ApiKey> authorised(staff::SignIn& signIn, audit::AuditLog& 
     const auto cookie = presented ? std::nullopt : sessionCookie(request);
     std::optional<staff::ApiKey> key;
     if (cookie) {
-        key = sessionCaller(signIn, *cookie, request, response);
+        key = sessionCaller(signIn, *cookie, route, request, response);
         if (!key) return std::nullopt;
     } else {
         key = presented ? signIn.keys().authenticate(*presented) : std::nullopt;
@@ -101,7 +118,9 @@ std::optional<staff::ApiKey> authorised(staff::SignIn& signIn, audit::AuditLog& 
             return std::nullopt;
         }
     }
-    if (key->organisation != request.param("ods")) {
+    // A practice's key opens that practice only; the operator's key and routes are refused by role below.
+    if (!hubWide(route) && key->organisation != staff::kEveryOrganisation &&
+        key->organisation != request.param("ods")) {
         response.problem(404, kNoOrganisation);
         return std::nullopt;
     }
@@ -186,11 +205,12 @@ http::Handler guarded(staff::SignIn& signIn, audit::AuditLog& audit, const Route
         const auto key = authorised(signIn, audit, route, request, response);
         if (!key) return;
         const audit::Context by{actorOf(*key, request), route.action};
+        const auto organisation = organisationOf(request);
         // A change that does not happen is audited here, outside its rolled-back transaction.
         const auto failed = [&](const std::string& why) {
             if (route.needs == Role::viewer) return;
             audit.append(
-                {0, by.actor, route.action, key->organisation, resourceOf(request), {}, audit::Outcome::failure, why});
+                {0, by.actor, route.action, organisation, resourceOf(request), {}, audit::Outcome::failure, why});
         };
         try {
             handler(by, request, response);
@@ -207,7 +227,7 @@ http::Handler guarded(staff::SignIn& signIn, audit::AuditLog& audit, const Route
             failed("HTTP " + std::to_string(response.status()));
         else if (route.needs != Role::viewer && !route.auditedByWorkflow)
             audit.append(
-                {0, by.actor, route.action, key->organisation, resourceOf(request), {}, audit::Outcome::success, {}});
+                {0, by.actor, route.action, organisation, resourceOf(request), {}, audit::Outcome::success, {}});
     };
 }
 

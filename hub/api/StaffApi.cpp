@@ -2,6 +2,7 @@
 
 #include "hub/api/ApiSupport.h"
 #include "hub/api/BatchApi.h"
+#include "hub/api/OperatorApi.h"
 #include "hub/api/UsersApi.h"
 #include "hub/api/VaccinationApi.h"
 
@@ -351,6 +352,8 @@ const std::vector<RouteName>& staffApiRoutes() {
         out.insert(out.end(), vaccination.begin(), vaccination.end());
         const auto& users = usersApiRoutes();
         out.insert(out.end(), users.begin(), users.end());
+        const auto& hubWide = operatorApiRoutes();
+        out.insert(out.end(), hubWide.begin(), hubWide.end());
         return out;
     }();
     return names;

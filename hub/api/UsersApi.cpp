@@ -1,7 +1,6 @@
 #include "hub/api/UsersApi.h"
 
-#include "hub/outbox/Outbox.h"
-#include "hub/workflows/Messages.h"
+#include "hub/api/Memberships.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -91,7 +90,7 @@ bool isSelf(const audit::Context& by, const std::string& userId) {
 class UsersApi {
 public:
     UsersApi(store::Store& store, runtime::Current& current, staff::SignIn& signIn)
-        : store_(store), current_(current), signIn_(signIn) {}
+        : store_(store), signIn_(signIn), memberships_(store, current, signIn) {}
 
     void listUsers(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto& ods = request.param("ods");
@@ -120,35 +119,16 @@ public:
         if (!errors.empty()) return unprocessable(request, response, errors);
 
         const auto& ods = request.param("ods");
-        const auto runtime = current_.get();
-        if (const auto why = cannotEmail(runtime->config(), ods); !why.empty()) return response.problem(422, why);
-        auto user = signIn_.users().byEmail(email);
-        const bool existed = user.has_value();
-        if (existed && user->roles.contains(ods))
-            return response.problem(409, "this user already has the " + roleText(user->roles.at(ods)) +
-                                             " role here: change it with PUT …/users/{id}/role");
-        bool invited = false;
+        if (const auto why = memberships_.cannotEmail(ods); !why.empty()) return response.problem(422, why);
         try {
-            store_.write([&](store::Session& s) {
-                if (!existed) user = signIn_.users().create(s, name, email);
-                signIn_.users().grant(s, user->id, ods, *role);
-                user->roles[ods] = *role;
-                std::string detail = "role " + roleText(*role) + (existed ? ", existing user" : ", new user");
-                if (!staff::Passwords::hasPassword(s, user->id)) {
-                    invite(s, runtime->config(), ods, by, *user, false);
-                    invited = true;
-                    detail += ", set-password link emailed";
-                }
-                audit::AuditLog::append(s, succeeded(by, ods, user->id, detail));
-            });
-        } catch (const staff::UserError& e) {
-            // Another request made the same email's user between the look-up and the write.
-            return response.problem(409, e.what());
+            const auto invited = memberships_.invite(by, ods, name, email, *role);
+            auto out = userJson(invited.user, ods);
+            out->set("invited", invited.emailed);
+            response.json(out, 201);
+            response.header("Location", resourcePath(ods, "users", invited.user.id));
+        } catch (const MembershipConflict& e) {
+            response.problem(409, std::string(e.what()) + ": change it with PUT …/users/{id}/role");
         }
-        auto out = userJson(*user, ods);
-        out->set("invited", invited);
-        response.json(out, 201);
-        response.header("Location", resourcePath(ods, "users", user->id));
     }
 
     void changeRole(const audit::Context& by, Request& request, Response& response) {
@@ -159,42 +139,33 @@ public:
         if (!errors.empty()) return unprocessable(request, response, errors);
         if (isSelf(by, user.id)) return refuseSelf(response, "change");
         const auto& ods = request.param("ods");
-        const Role was = user.roles.at(ods);
-        store_.write([&](store::Session& s) {
-            signIn_.users().grant(s, user.id, ods, *role);
-            audit::AuditLog::append(s,
-                                    succeeded(by, ods, user.id, "role " + roleText(*role) + ", was " + roleText(was)));
-        });
+        try {
+            memberships_.change(by, ods, user, *role);
+        } catch (const MembershipConflict& e) {
+            return response.problem(409, e.what());
+        }
         auto changed = user;
         changed.roles[ods] = *role;
         response.json(userJson(changed, ods));
     }
 
-    // Their keys of this organisation stop working at once: ApiKeys::authenticate asks for the user's role.
     void withdrawRole(const audit::Context& by, Request& request, Response& response) {
         const auto user = member(request);
         if (isSelf(by, user.id)) return refuseSelf(response, "withdraw");
-        const auto& ods = request.param("ods");
-        const Role was = user.roles.at(ods);
-        store_.write([&](store::Session& s) {
-            if (!signIn_.users().withdraw(s, user.id, ods)) throw workflows::NotFound(kNoUser);
-            audit::AuditLog::append(s, succeeded(by, ods, user.id, "role " + roleText(was) + " withdrawn"));
-        });
+        try {
+            memberships_.withdraw(by, request.param("ods"), user);
+        } catch (const MembershipConflict& e) {
+            return response.problem(409, e.what());
+        }
         response.status(204);
     }
 
     // A fresh link by email, which also resets a forgotten password; the earlier link stops working.
     void resendInvitation(const audit::Context& by, Request& request, Response& response) {
-        auto user = member(request);
+        const auto user = member(request);
         const auto& ods = request.param("ods");
-        const auto runtime = current_.get();
-        if (const auto why = cannotEmail(runtime->config(), ods); !why.empty()) return response.problem(422, why);
-        store_.write([&](store::Session& s) {
-            const bool reset = staff::Passwords::hasPassword(s, user.id);
-            invite(s, runtime->config(), ods, by, user, reset);
-            audit::AuditLog::append(
-                s, succeeded(by, ods, user.id, reset ? "new-password link emailed" : "set-password link emailed"));
-        });
+        if (const auto why = memberships_.cannotEmail(ods); !why.empty()) return response.problem(422, why);
+        memberships_.resend(by, ods, user);
         auto out = userJson(user, ods);
         out->set("invited", true);
         response.json(out);
@@ -278,35 +249,9 @@ private:
         response.problem(409, "an admin cannot " + what + " their own role: another admin of the organisation must");
     }
 
-    // Why an invitation cannot be emailed for `ods`; "" when it can. Checked before anything changes.
-    static std::string cannotEmail(const config::Config& config, const std::string& ods) {
-        const auto organisation = config.organisations.find(ods);
-        if (organisation == config.organisations.end()) throw workflows::NotFound(kNoOrganisation);
-        if (organisation->second.route.email.empty())
-            return "this organisation routes no email connector (route.email in the hub's config), so the hub "
-                   "cannot email a set-password link, and nothing was changed. Ask the hub's operator to route "
-                   "one, or to print a link with `clinhub users create`";
-        if (config.http.staffPagesUrl().empty())
-            return "the hub does not know the address of its staff pages (hub.staff_url in the hub's config), so "
-                   "it cannot email a set-password link, and nothing was changed. Ask the hub's operator to set "
-                   "it, or to print a link with `clinhub users create`";
-        return {};
-    }
-
-    // Issues the user a set-password link and queues its email, inside the caller's transaction.
-    void invite(store::Session& s, const config::Config& config, const std::string& ods, const audit::Context& by,
-                const staff::User& user, bool reset) {
-        const auto link = signIn_.passwords().issueLink(s, user.id, staff::Passwords::kLinkLifetime);
-        const workflows::messages::StaffInvitation invitation{
-            by.actor.name, config.organisations.at(ods).name,
-            config.http.staffPagesUrl() + "/staff/set-password/" + link.token, link.expiresAt, reset};
-        outbox::Outbox::enqueue(
-            s, outbox::NewMessage::of(ods, workflows::messages::staffInvitation(user.email, invitation)));
-    }
-
     store::Store& store_;
-    runtime::Current& current_;
     staff::SignIn& signIn_;
+    Memberships memberships_;
 };
 
 const std::vector<Route<UsersApi>>& table() {

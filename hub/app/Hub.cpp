@@ -2,6 +2,7 @@
 
 #include "hub/api/BatchApi.h"
 #include "hub/api/DeliveryCallbacks.h"
+#include "hub/api/OperatorApi.h"
 #include "hub/api/StaffApi.h"
 #include "hub/api/UsersApi.h"
 #include "hub/api/VaccinationApi.h"
@@ -153,6 +154,7 @@ void Hub::start() {
     api::addBatchApi(staff, *batches_, *signIn_, *audit_);
     api::addVaccinationApi(staff, *clinics_, *cohorts_, *community_, *signIn_, *audit_);
     api::addUsersApi(staff, *store_, *current_, *signIn_, *audit_);
+    api::addOperatorApi(staff, {*store_, *current_, *outbox_, host_, *signIn_, *audit_});
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
     web::addStaffPages(staff, *signIn_, {{}, !config.http.localDemo, split, singleSignOn(config)});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the

@@ -54,10 +54,10 @@ constexpr int kUsage = 2;
 // A key for a contractor or a pilot should lapse; ten years is "until revoked" without saying so.
 constexpr long kMaxKeyDays = 3650;
 constexpr const char* kKeysCreateUsage =
-    "clinhub keys create --config FILE --org ODS [--name NAME] [--expires-in DAYS] "
-    "[--role viewer|staff|admin] [--user EMAIL]";
+    "clinhub keys create --config FILE --org ODS|'*' [--name NAME] [--expires-in DAYS] "
+    "[--role viewer|staff|admin|operator] [--user EMAIL]";
 constexpr const char* kUsersCreateUsage =
-    "clinhub users create --config FILE --org ODS --email EMAIL --role viewer|staff|admin [--name NAME]";
+    "clinhub users create --config FILE --org ODS|'*' --email EMAIL --role viewer|staff|admin|operator [--name NAME]";
 constexpr int64_t kMicrosPerDay = int64_t{24} * 3600 * 1'000'000;
 
 struct Verb {
@@ -307,6 +307,20 @@ audit::Entry byCommandLine(std::string action, std::string organisation, std::st
             std::move(detail)};
 }
 
+// Why `role` cannot be held in `org` ("" when it can): an organisation of the config holds a practice role,
+// and '*' (every organisation) the hub's operator only.
+std::string roleProblem(const config::Config& config, const std::string& path, const std::string& org,
+                        const std::optional<staff::Role>& role) {
+    if (!role) return "--role is viewer, staff, admin or operator";
+    const bool everywhere = org == staff::kEveryOrganisation;
+    if (*role == staff::Role::hubOperator && !everywhere)
+        return "the operator role is hub-wide: give it with --org '*'";
+    if (everywhere && *role != staff::Role::hubOperator)
+        return "--org '*' (every organisation) is for the operator role";
+    if (!everywhere && !config.organisations.contains(org)) return "organisation '" + org + "' is not in " + path;
+    return {};
+}
+
 int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
     const std::string path = *options.value("--config");
     const std::string org = *options.value("--org");
@@ -320,13 +334,9 @@ int keysCreate(const Options& options, std::ostream& out, std::ostream& err) {
     host::PluginHost host;
     const auto config = usableConfig(host, path, err);
     if (!config) return kUsage;
-    if (!config->organisations.contains(org)) {
-        err << "clinhub keys create: organisation '" << org << "' is not in " << path << '\n';
-        return kUsage;
-    }
     const auto role = staff::roleFrom(options.value("--role").value_or("staff"));
-    if (!role || *role == staff::Role::hubOperator) {
-        err << "clinhub keys create: --role is viewer, staff or admin\nusage: " << kKeysCreateUsage << '\n';
+    if (const auto problem = roleProblem(*config, path, org, role); !problem.empty()) {
+        err << "clinhub keys create: " << problem << "\nusage: " << kKeysCreateUsage << '\n';
         return kUsage;
     }
     auto store = openStore(*config, err);
@@ -369,15 +379,11 @@ int usersCreate(const Options& options, std::ostream& out, std::ostream& err) {
     const std::string org = *options.value("--org");
     const std::string email = *options.value("--email");
     const auto role = staff::roleFrom(*options.value("--role"));
-    if (!role || *role == staff::Role::hubOperator) {
-        err << "clinhub users create: --role is viewer, staff or admin\nusage: " << kUsersCreateUsage << '\n';
-        return kUsage;
-    }
     host::PluginHost host;
     const auto config = usableConfig(host, path, err);
     if (!config) return kUsage;
-    if (!config->organisations.contains(org)) {
-        err << "clinhub users create: organisation '" << org << "' is not in " << path << '\n';
+    if (const auto problem = roleProblem(*config, path, org, role); !problem.empty()) {
+        err << "clinhub users create: " << problem << "\nusage: " << kUsersCreateUsage << '\n';
         return kUsage;
     }
     auto store = openStore(*config, err);

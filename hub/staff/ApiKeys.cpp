@@ -42,7 +42,10 @@ NewApiKey ApiKeys::create(const std::string& organisation, const std::string& na
 NewApiKey ApiKeys::create(store::Session& s, const std::string& organisation, const std::string& name, int64_t lifetime,
                           Role role, const std::string& userId) {
     if (organisation.empty()) throw std::invalid_argument("an API key needs an organisation");
-    if (role == Role::hubOperator) throw UserError("an API key has a role in its organisation: viewer, staff or admin");
+    if ((role == Role::hubOperator) != (organisation == kEveryOrganisation))
+        throw UserError(role == Role::hubOperator
+                            ? "an operator's key is hub-wide: its organisation is " + std::string(kEveryOrganisation)
+                            : "a key of every organisation is the operator's: its role is operator");
     if (!userId.empty()) {
         const auto user = Users(store_, clock_).byId(userId);
         if (!user) throw UserError("no such user");

@@ -114,41 +114,53 @@ bool Users::setActive(store::Session& s, const std::string& userId, bool active)
     return changed > 0;
 }
 
+// One statement for the users and all their roles: a signed-in request asks for its user on every call.
 std::vector<User> Users::select(const std::string& where, const std::string& value) {
     auto s = store_.session();
-    std::vector<std::string> ids, names, emails, statuses;
+    std::vector<std::string> ids, names, emails, statuses, organisations, roles;
     std::vector<int64_t> created;
     std::string bound = value;
-    s << "SELECT id, name, email, status, created_at FROM users u WHERE " + where + " ORDER BY email", use(bound),
-        into(ids), into(names), into(emails), into(statuses), into(created), now;
+    s << "SELECT u.id, u.name, u.email, u.status, u.created_at, COALESCE(r.organisation, ''), COALESCE(r.role, '') "
+         "FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE " +
+             where + " ORDER BY u.email, u.id",
+        use(bound), into(ids), into(names), into(emails), into(statuses), into(created), into(organisations),
+        into(roles), now;
     std::vector<User> out;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        User user{ids[i], names[i], emails[i], statuses[i] == "active", created[i], {}};
-        std::vector<std::string> organisations, roles;
-        s << "SELECT organisation, role FROM user_roles WHERE user_id = ?", useRef(user.id), into(organisations),
-            into(roles), now;
-        for (std::size_t r = 0; r < organisations.size(); ++r)
-            if (const auto role = roleFrom(roles[r])) user.roles[organisations[r]] = *role;
-        out.push_back(std::move(user));
+        if (out.empty() || out.back().id != ids[i])
+            out.push_back({ids[i], names[i], emails[i], statuses[i] == "active", created[i], {}});
+        if (const auto role = roleFrom(roles[i]); role && !organisations[i].empty())
+            out.back().roles[organisations[i]] = *role;
     }
     return out;
 }
 
+void Users::keepAnAdmin(store::Session& s, const std::string& organisation) {
+    int64_t admins = 0;
+    std::string word(toString(Role::admin));
+    s << "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id "
+         "WHERE r.organisation = ? AND r.role = ? AND u.status = 'active'",
+        useRef(organisation), use(word), into(admins), now;
+    if (admins == 0)
+        throw UserError("that would leave " + organisation +
+                        " with no active admin to manage its users: make someone else admin first");
+}
+
 std::optional<User> Users::byId(const std::string& id) {
-    auto found = select("id = ?", id);
+    auto found = select("u.id = ?", id);
     return found.empty() ? std::nullopt : std::optional<User>(std::move(found.front()));
 }
 
 std::optional<User> Users::byEmail(const std::string& email) {
-    auto found = select("email = ?", normalised(email));
+    auto found = select("u.email = ?", normalised(email));
     return found.empty() ? std::nullopt : std::optional<User>(std::move(found.front()));
 }
 
 std::vector<User> Users::list(const std::optional<std::string>& organisation) {
     if (organisation)
-        return select("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organisation = ?)",
+        return select("EXISTS (SELECT 1 FROM user_roles o WHERE o.user_id = u.id AND o.organisation = ?)",
                       *organisation);
-    return select("id <> ?", "");
+    return select("u.id <> ?", "");
 }
 
 } // namespace clinhub::staff

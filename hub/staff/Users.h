@@ -62,6 +62,10 @@ public:
     // A disabled user's keys stop working at once; false when there is no such user or nothing changed.
     bool setActive(const std::string& userId, bool active);
 
+    // Throws UserError when `organisation` has no active admin left: checked inside the transaction that
+    // demotes, withdraws or disables one, so the change rolls back and someone can still manage its users.
+    static void keepAnAdmin(store::Session& transaction, const std::string& organisation);
+
     std::optional<User> byId(const std::string& id);
     std::optional<User> byEmail(const std::string& email);
     // Every user holding a role in `organisation` (or every user), by email.

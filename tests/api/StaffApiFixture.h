@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hub/api/BatchApi.h"
+#include "hub/api/OperatorApi.h"
 #include "hub/api/StaffApi.h"
 #include "hub/api/UsersApi.h"
 #include "hub/config/Loader.h"
@@ -122,6 +123,7 @@ protected:
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
         api::addBatchApi(router, *batches, *signIn, *audit);
         api::addUsersApi(router, *store, *current, *signIn, *audit);
+        api::addOperatorApi(router, {*store, *current, *outbox, host, *signIn, *audit});
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }

@@ -94,7 +94,8 @@ TEST_F(OpenApi, EveryOperationDocumentsAuthAndScopeFailures) {
         EXPECT_TRUE(ids.insert(op["operationId"].as<std::string>()).second) << where << ": duplicate operationId";
         EXPECT_TRUE(op["responses"]["401"]) << where;
         EXPECT_TRUE(op["responses"]["403"]) << where << ": a key whose role does not grant the operation gets 403";
-        EXPECT_TRUE(op["responses"]["404"]) << where << ": another organisation's key gets 404";
+        if (where.find("{ods}") != std::string::npos)
+            EXPECT_TRUE(op["responses"]["404"]) << where << ": another organisation's key gets 404";
         EXPECT_FALSE(op["security"]) << where << ": no operation may opt out of the key";
     });
 }

@@ -1,5 +1,6 @@
 // Every staff API route with a key of each role: exactly the routes the role grants let the key in (403
-// naming the role needed otherwise), as the route table declares and schemas/openapi.yaml documents.
+// naming the role needed otherwise), as the route table declares and schemas/openapi.yaml documents. The
+// operator's key opens the hub's routes and no practice's; no practice role opens the hub's.
 #include "hub/api/BatchApi.h"
 #include "hub/api/StaffApi.h"
 #include "hub/api/VaccinationApi.h"
@@ -34,8 +35,8 @@ std::string targetOf(const api::RouteName& route, const std::string& ods) {
 template <class Call>
 void walk(const std::vector<api::RouteName>& routes, const std::string& ods, staff::ApiKeys& keys, Call call) {
     ASSERT_FALSE(routes.empty());
-    for (const Role role : {Role::viewer, Role::staff, Role::admin}) {
-        const auto key = keys.create(ods, std::string(staff::toString(role)), 0, role).key;
+    for (const Role role : {Role::viewer, Role::staff, Role::admin, Role::hubOperator}) {
+        const auto key = keys.create(role == Role::hubOperator ? staff::kEveryOrganisation : ods, "a key", 0, role).key;
         for (const auto& route : routes) {
             const auto reply = call(route.method, targetOf(route, ods), key);
             const std::string where = std::string(staff::toString(role)) + " " + route.method + " " + route.pattern;
@@ -64,22 +65,27 @@ std::vector<api::RouteName> without(const std::vector<api::RouteName>& all,
     return out;
 }
 
+bool hubWide(const api::RouteName& route) { return route.pattern.starts_with("/api/v1/hub/"); }
+
 bool adminOnly(const api::RouteName& route) {
     for (const char* admin : {"/audit", "/users", "/keys"})
         if (route.pattern.find(std::string("/api/v1/organisations/{ods}") + admin) == 0) return true;
     return false;
 }
 
-TEST(RouteRoles, ReadsNeedTheViewerRoleEveryChangeTheStaffRoleAndTheAuditTrailUsersAndKeysAnAdmin) {
+TEST(RouteRoles, ReadsNeedTheViewerRoleEveryChangeTheStaffRoleTheAuditTrailUsersAndKeysAnAdminAndTheHubAnOperator) {
     for (const auto& route : api::staffApiRoutes()) {
-        const Role expected = adminOnly(route) ? Role::admin : route.method == "GET" ? Role::viewer : Role::staff;
+        const Role expected = hubWide(route)          ? Role::hubOperator
+                              : adminOnly(route)      ? Role::admin
+                              : route.method == "GET" ? Role::viewer
+                                                      : Role::staff;
         EXPECT_EQ(route.needs, expected) << route.method << " " << route.pattern;
     }
 }
 
 class StaffRouteRoles : public StaffApiFixture {};
 
-TEST_F(StaffRouteRoles, EachRoleGetsExactlyTheLinkMessageAndBatchRoutesItGrants) {
+TEST_F(StaffRouteRoles, EachRoleGetsExactlyTheLinkMessageBatchUserAndHubRoutesItGrants) {
     const auto routes = without(api::staffApiRoutes(), {&api::vaccinationApiRoutes()});
     walk(routes, "A12345", *keys, [this](const std::string& method, const std::string& target, const std::string& key) {
         return call(method, target, key, "{}");

@@ -21,7 +21,7 @@ protected:
         auto& users = signIn->users();
         auto user = users.byEmail(email);
         if (!user) user = users.create("Sam Example", email);
-        users.grant(user->id, "A12345", role);
+        users.grant(user->id, role == Role::hubOperator ? staff::kEveryOrganisation : "A12345", role);
         userId = user->id;
         signIn->passwords().setWithLink(signIn->passwords().issueLink(user->id).token, kPassword);
         const auto result = signIn->withPassword(email, kPassword, "127.0.0.1");
@@ -73,6 +73,23 @@ TEST_F(SessionApi, AUsersRoleLimitsTheirSessionAsItWouldTheirKey) {
     EXPECT_NE(refused.body.find("this needs the staff role; the user has the viewer role"), std::string::npos)
         << refused.body;
     EXPECT_EQ(as(session, "GET", kA + "/messages").status, 200);
+}
+
+TEST_F(SessionApi, AnOperatorsSessionOpensTheHubsRoutesAndNoPracticesWhileAPracticeUsersOpensNoneOfTheHubs) {
+    const auto op = signedIn(Role::hubOperator, "ola.operator@hub.example");
+    EXPECT_EQ(as(op, "GET", "/api/v1/hub/organisations").status, 200);
+    const auto practice = as(op, "GET", kA + "/messages");
+    EXPECT_EQ(practice.status, 403) << practice.body;
+    EXPECT_NE(practice.body.find("this needs the viewer role; the user has the operator role"), std::string::npos)
+        << practice.body;
+    const auto staffMember = signedIn(Role::admin);
+    const auto hub = as(staffMember, "GET", "/api/v1/hub/plugins");
+    EXPECT_EQ(hub.status, 403) << hub.body;
+    EXPECT_NE(hub.body.find("this needs the operator role"), std::string::npos) << hub.body;
+    const auto withoutCsrf =
+        as(op, "POST", "/api/v1/hub/organisations/A12345/admins", R"({"email":"jo@test-surgery.example"})", false);
+    EXPECT_EQ(withoutCsrf.status, 403) << withoutCsrf.body;
+    EXPECT_NE(withoutCsrf.body.find("CSRF"), std::string::npos) << withoutCsrf.body;
 }
 
 TEST_F(SessionApi, AnEndedSessionOrADisabledUserIsRefusedAtOnce) {

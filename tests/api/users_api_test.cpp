@@ -191,7 +191,7 @@ TEST_F(UsersApi, AnAdminChangesAndWithdrawsAnotherUsersRoleAndTheirKeyStopsAtOnc
     EXPECT_EQ(call("GET", kA + "/users").body.find(id), std::string::npos);
 }
 
-TEST_F(UsersApi, AnAdminCannotChangeOrWithdrawTheirOwnRoleButAnotherAdminCan) {
+TEST_F(UsersApi, AnAdminCannotChangeOrWithdrawTheirOwnRoleAndNoOneTheLastActiveAdminsButAnotherAdminCan) {
     const auto demote = call("PUT", kA + "/users/" + admin.id + "/role", body({{"role", "viewer"}}));
     EXPECT_EQ(demote.status, 409) << demote.body;
     EXPECT_NE(demote.body.find("another admin"), std::string::npos) << demote.body;
@@ -200,9 +200,21 @@ TEST_F(UsersApi, AnAdminCannotChangeOrWithdrawTheirOwnRoleButAnotherAdminCan) {
     EXPECT_EQ(signIn->users().byId(admin.id)->roles.at("A12345"), Role::admin);
     EXPECT_EQ(entries("changeRole", audit::Outcome::failure).size(), 1U);
 
-    const auto other = keys->create("A12345", "practice manager's service key", 0, Role::admin).key;
+    // A service key is no admin user: demoting the only one would leave nobody to manage the practice's people.
+    const auto service = keys->create("A12345", "practice manager's service key", 0, Role::admin).key;
+    const auto last =
+        StaffApiFixture::call("PUT", kA + "/users/" + admin.id + "/role", service, body({{"role", "staff"}}));
+    EXPECT_EQ(last.status, 409) << last.body;
+    EXPECT_NE(last.body.find("no active admin"), std::string::npos) << last.body;
+    EXPECT_EQ(StaffApiFixture::call("DELETE", kA + "/users/" + admin.id + "/role", service).status, 409);
+    EXPECT_EQ(signIn->users().byId(admin.id)->roles.at("A12345"), Role::admin) << "both rolled back";
+    EXPECT_TRUE(entries("changeRole").empty());
+
+    const auto other = signIn->users().create("Pat Manager", "pat.manager@test-surgery.example");
+    signIn->users().grant(other.id, "A12345", Role::admin);
+    const auto otherKey = keys->create("A12345", "Pat's key", 0, Role::admin, other.id).key;
     const auto byOther =
-        StaffApiFixture::call("PUT", kA + "/users/" + admin.id + "/role", other, body({{"role", "staff"}}));
+        StaffApiFixture::call("PUT", kA + "/users/" + admin.id + "/role", otherKey, body({{"role", "staff"}}));
     EXPECT_EQ(byOther.status, 200) << byOther.body;
     EXPECT_EQ(signIn->users().byId(admin.id)->roles.at("A12345"), Role::staff);
 }

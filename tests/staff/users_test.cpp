@@ -223,15 +223,35 @@ TEST_F(UsersVerbs, EachChangeIsAuditedInItsOwnTransactionAndARefusedOneAsAFailur
     EXPECT_EQ(staff::ApiKeys(*store).list().size(), 1U) << "the refused key was not made";
 }
 
+TEST_F(UsersVerbs, TheHubsOperatorIsMadeForEveryOrganisationWithAKeyOfTheirs) {
+    const auto made =
+        runCli("users create" + config() + " --org '*' --email ola@hub.example --role operator --name 'Ola Operator'");
+    ASSERT_EQ(made.status, 0) << made.err;
+    EXPECT_NE(made.out.find("/staff/set-password/spw_"), std::string::npos) << made.out;
+    const auto key = runCli("keys create" + config() + " --org '*' --role operator --user ola@hub.example");
+    ASSERT_EQ(key.status, 0) << key.err;
+    const auto store = store::Store::open(db.url());
+    const auto caller = staff::ApiKeys(*store).authenticate(key.out.substr(0, key.out.find('\n')));
+    ASSERT_TRUE(caller);
+    EXPECT_EQ(caller->role, staff::Role::hubOperator);
+    EXPECT_EQ(caller->organisation, staff::kEveryOrganisation);
+}
+
 TEST_F(UsersVerbs, ABadRoleOrEmailIsRefusedAndNothingIsMade) {
     const auto role = runCli("users create" + config() + " --org A12345 --email jo@test-surgery.example --role boss");
     EXPECT_EQ(role.status, 2);
-    EXPECT_NE(role.err.find("--role is viewer, staff or admin"), std::string::npos) << role.err;
+    EXPECT_NE(role.err.find("--role is viewer, staff, admin or operator"), std::string::npos) << role.err;
     const auto email = runCli("users create" + config() + " --org A12345 --email jo --role staff");
     EXPECT_EQ(email.status, 1);
     EXPECT_NE(email.err.find("an email address has one @"), std::string::npos) << email.err;
     const auto keyRole = runCli("keys create" + config() + " --org A12345 --role operator");
     EXPECT_EQ(keyRole.status, 2) << keyRole.out;
+    EXPECT_NE(keyRole.err.find("the operator role is hub-wide: give it with --org '*'"), std::string::npos)
+        << keyRole.err;
+    const auto everywhere =
+        runCli("users create" + config() + " --org '*' --email jo@test-surgery.example --role admin");
+    EXPECT_EQ(everywhere.status, 2) << everywhere.out;
+    EXPECT_NE(everywhere.err.find("is for the operator role"), std::string::npos) << everywhere.err;
     const auto listed = runCli("users list" + config());
     EXPECT_EQ(listed.out.find("usr_"), std::string::npos) << listed.out;
 }
