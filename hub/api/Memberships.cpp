@@ -33,6 +33,10 @@ Invited Memberships::invite(const audit::Context& by, const std::string& ods, co
     Invited out;
     auto found = signIn_.users().byEmail(email);
     const bool existed = found.has_value();
+    // A role would not let a disabled user in; enabling them is a decision for the hub's operator.
+    if (existed && !found->active)
+        throw MembershipConflict(
+            "this user is disabled: the hub's operator can enable them with `clinhub users enable`");
     if (existed && found->roles.contains(ods))
         throw MembershipConflict("this user already has the " + roleText(found->roles.at(ods)) + " role here");
     try {

@@ -156,12 +156,14 @@ void Hub::start() {
     api::addUsersApi(staff, *store_, *current_, *signIn_, *audit_);
     api::addOperatorApi(staff, {*store_, *current_, *outbox_, host_, *signIn_, *audit_});
     api::addDeliveryCallbacks(router_, *outbox_, *current_);
-    web::addStaffPages(staff, *signIn_, {{}, !config.http.localDemo, split, singleSignOn(config)});
+    // Read once for both sets of pages: the stylesheet alone is a few hundred kilobytes.
+    const auto assets = std::make_shared<const web::Assets>(web::defaultAssetDir());
+    web::addStaffPages(staff, *signIn_, {assets, !config.http.localDemo, split, singleSignOn(config)});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.
     web::addPatientPages(
         router_, *selfBook_, *store_, *current_,
-        {{}, !config.http.localDemo, config.http.dateOfBirthChecksPerHour, config.http.bookingsPerHour});
+        {assets, !config.http.localDemo, config.http.dateOfBirthChecksPerHour, config.http.bookingsPerHour});
     std::vector<http::Server::Listener> listeners{{config.http.listen, &router_}};
     if (split) listeners.push_back({config.http.adminListen, &adminRouter_});
     http::Server::Options serverOptions;

@@ -75,9 +75,9 @@ const Assets::File* Assets::find(const std::string& urlPath) const {
     return found == files_.end() ? nullptr : &found->second;
 }
 
-void Assets::addRoutes(http::Router& router) const {
-    auto serve = [this](const std::string& urlPath, http::Response& response) {
-        const File* file = find(urlPath);
+void addAssetRoutes(http::Router& router, std::shared_ptr<const Assets> assets) {
+    auto serve = [assets = std::move(assets)](const std::string& urlPath, http::Response& response) {
+        const Assets::File* file = assets->find(urlPath);
         if (!file) {
             response.text("Not found\n", 404);
             return;

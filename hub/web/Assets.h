@@ -8,6 +8,7 @@
 #include "hub/http/Router.h"
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace clinhub::web {
@@ -25,9 +26,6 @@ public:
     [[nodiscard]] const std::string& stylesheetUrl() const { return stylesheetUrl_; }
     [[nodiscard]] bool loaded() const { return !files_.empty(); }
 
-    // GET /assets/nhsuk-frontend.min.css and /assets/images/{name}.
-    void addRoutes(http::Router& router) const;
-
     struct File {
         std::string body;
         std::string contentType;
@@ -39,5 +37,9 @@ private:
     std::map<std::string, File> files_;
     std::string stylesheetUrl_;
 };
+
+// GET /assets/nhsuk-frontend.min.css and /assets/images/{name}, from files read once and shared by the
+// patient and staff pages.
+void addAssetRoutes(http::Router& router, std::shared_ptr<const Assets> assets);
 
 } // namespace clinhub::web

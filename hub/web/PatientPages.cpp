@@ -188,13 +188,14 @@ class PatientPages {
 public:
     PatientPages(SelfBook& selfBook, store::Store& store, runtime::Current& runtime, const PagesOptions& options)
         : selfBook_(selfBook), sessions_(store), runtime_(runtime),
-          assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir), secure_(options.secureCookies),
+          assets_(options.assets ? options.assets : std::make_shared<const Assets>(defaultAssetDir())),
+          secure_(options.secureCookies),
           // A tenth of the hour's allowance at once: a household sharing a phone, or a busy NAT, has room.
           dateOfBirthChecks_(options.dateOfBirthChecksPerHour, options.dateOfBirthChecksPerHour / 10),
           bookings_(options.bookingsPerHour, options.bookingsPerHour / 10) {}
 
     void addRoutes(http::Router& router, const std::shared_ptr<PatientPages>& self) {
-        assets_.addRoutes(router);
+        addAssetRoutes(router, assets_);
         using Method = void (PatientPages::*)(Exchange&);
         auto route = [&](const char* method, const char* pattern, Method handler) {
             router.add(method, pattern, [self, handler](http::Request& request, http::Response& response) {
@@ -252,7 +253,7 @@ private:
 
     void send(Exchange& ex, int status, const std::string& title, std::string_view page, const Data& data,
               const std::string& backLink = {}, bool hasError = false) {
-        const Frame frame{title, ex.practice.name(), assets_.stylesheetUrl(), backLink, hasError};
+        const Frame frame{title, ex.practice.name(), assets_->stylesheetUrl(), backLink, hasError};
         secure(ex.response);
         ex.response.html(renderPage(frame, page, data), status);
     }
@@ -634,7 +635,7 @@ private:
     SelfBook& selfBook_;
     PatientSessions sessions_;
     runtime::Current& runtime_;
-    Assets assets_;
+    std::shared_ptr<const Assets> assets_;
     bool secure_;
     http::ClientLimit dateOfBirthChecks_;
     http::ClientLimit bookings_;

@@ -8,6 +8,8 @@
 // strict Content-Security-Policy, no referrer (the token is in the URL) and no caching.
 #pragma once
 
+#include "hub/web/Assets.h"
+
 #include "hub/http/Router.h"
 #include "hub/runtime/Runtime.h"
 
@@ -20,9 +22,8 @@ class SelfBook;
 namespace clinhub::web {
 
 struct PagesOptions {
-    // nhsuk-frontend's dist/nhsuk folder; empty for the source tree's node_modules copy. Missing: the
-    // pages are served unstyled and a warning is logged.
-    std::string assetDir;
+    // NHS.UK frontend's files, shared with the staff pages; nullptr for the source tree's node_modules copy.
+    std::shared_ptr<const Assets> assets;
     // Mark the session cookie Secure: set unless the hub is a local demo over plain http.
     bool secureCookies = false;
     // Per client address (http::ClientLimit), an hour; more is answered 429 with Retry-After. 0: no limit.

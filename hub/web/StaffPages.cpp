@@ -31,13 +31,13 @@ struct Exchange {
 class StaffPages {
 public:
     StaffPages(staff::SignIn& signIn, const StaffPagesOptions& options)
-        : signIn_(signIn), assets_(options.assetDir.empty() ? defaultAssetDir() : options.assetDir),
+        : signIn_(signIn), assets_(options.assets ? options.assets : std::make_shared<const Assets>(defaultAssetDir())),
           secure_(options.secureCookies), sso_(options.singleSignOn),
           // Per address, on top of each account's own lockout: one address cannot walk through many accounts.
           attempts_(60, 10) {}
 
     void addRoutes(http::Router& router, const std::shared_ptr<StaffPages>& self, bool serveAssets) {
-        if (serveAssets) assets_.addRoutes(router);
+        if (serveAssets) addAssetRoutes(router, assets_);
         using Method = void (StaffPages::*)(Exchange&);
         auto route = [&](const char* method, const char* pattern, Method handler) {
             router.add(method, pattern, [self, handler](http::Request& request, http::Response& response) {
@@ -75,7 +75,7 @@ private:
 
     void send(Exchange& ex, int status, const std::string& title, std::string_view page, const Data& data,
               bool hasError = false) {
-        const Frame frame{title, {}, assets_.stylesheetUrl(), {}, hasError};
+        const Frame frame{title, {}, assets_->stylesheetUrl(), {}, hasError};
         ex.response.header("Content-Security-Policy", kContentSecurityPolicy);
         ex.response.header("Referrer-Policy", "no-referrer");
         ex.response.header("X-Frame-Options", "DENY");
@@ -359,7 +359,7 @@ private:
     }
 
     staff::SignIn& signIn_;
-    Assets assets_;
+    std::shared_ptr<const Assets> assets_;
     bool secure_;
     std::optional<SingleSignOn> sso_;
     http::ClientLimit attempts_;

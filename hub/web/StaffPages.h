@@ -12,6 +12,8 @@
 // redirect to /staff/sign-in/callback is redeemed once; the ID token's email claim names the user.
 #pragma once
 
+#include "hub/web/Assets.h"
+
 #include "hub/http/Router.h"
 #include "hub/staff/OidcClient.h"
 #include "hub/staff/SignIn.h"
@@ -33,9 +35,9 @@ struct SingleSignOn {
 };
 
 struct StaffPagesOptions {
-    std::string assetDir;       // as PagesOptions::assetDir
-    bool secureCookies = false; // as PagesOptions::secureCookies
-    bool serveAssets = false;   // on a router of their own (hub.admin_listen), the pages serve /assets/... too
+    std::shared_ptr<const Assets> assets; // as PagesOptions::assets
+    bool secureCookies = false;           // as PagesOptions::secureCookies
+    bool serveAssets = false; // on a router of their own (hub.admin_listen), the pages serve /assets/... too
     std::optional<SingleSignOn> singleSignOn;
 };
 

@@ -121,6 +121,18 @@ TEST_F(UsersApi, InvitingMakesTheUserAndQueuesOneEmailWhoseLinkWorksOnceAndHolds
     EXPECT_NE(logged[0].detail.find("role staff"), std::string::npos) << logged[0].detail;
 }
 
+TEST_F(UsersApi, ADisabledUserIsNotGivenARoleAndNothingIsSent) {
+    const auto user = signIn->users().create("Dee Example", "dee.example@test-surgery.example");
+    signIn->users().grant(user.id, "B99999", Role::staff);
+    signIn->users().setActive(user.id, false);
+    const auto reply = call("POST", kA + "/users", newUser("Dee", "dee.example@test-surgery.example", "staff"));
+    EXPECT_EQ(reply.status, 409) << reply.body;
+    EXPECT_NE(reply.body.find("disabled"), std::string::npos) << reply.body;
+    EXPECT_FALSE(signIn->users().byId(user.id)->roles.contains("A12345"));
+    EXPECT_TRUE(emails().empty());
+    EXPECT_EQ(entries("inviteUser", audit::Outcome::failure).size(), 1U);
+}
+
 TEST_F(UsersApi, AnExistingUserWithAPasswordIsGivenTheRoleWithoutAnEmailAndAMemberAlreadyHereIsAConflict) {
     const auto user = signIn->users().create("Alex Example", "alex.example@test-surgery.example");
     signIn->users().grant(user.id, "B99999", Role::viewer);

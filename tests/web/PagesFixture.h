@@ -177,7 +177,8 @@ protected:
         ASSERT_NO_FATAL_FAILURE(hub.start(dir, db, seed, testHubYaml(organisations)));
         selfBook = std::make_unique<workflows::SelfBook>(*store, *current, [this] { return clock.load(); });
 
-        web::addPatientPages(router, *selfBook, *store, *current, {assetDir, true, dateOfBirthChecksPerHour, 0});
+        web::addPatientPages(router, *selfBook, *store, *current,
+                             {std::make_shared<const web::Assets>(assetDir), true, dateOfBirthChecksPerHour, 0});
         config::Http http;
         http.listen = "127.0.0.1:0";
         http.threads = 4;

@@ -22,7 +22,7 @@ protected:
         signIn = std::make_unique<staff::SignIn>(*store, *audit);
         jo = signIn->users().create("Jo Example", kEmail);
         signIn->users().grant(jo.id, "A12345", staff::Role::admin);
-        web::addStaffPages(router, *signIn, {dir.file("no-assets"), false, true});
+        web::addStaffPages(router, *signIn, {std::make_shared<const web::Assets>(dir.file("no-assets")), false, true});
         config::Http http;
         http.listen = "127.0.0.1:0";
         http.threads = 4;

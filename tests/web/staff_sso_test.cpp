@@ -34,7 +34,8 @@ protected:
         settings.clientSecret = provider.options().clientSecret;
         settings.redirectUri = provider.options().redirectUri;
         web::SingleSignOn sso{std::make_shared<staff::OidcClient>(settings), "Test ID", "email", newUserRole, "A12345"};
-        web::addStaffPages(router, *signIn, {dir.file("no-assets"), false, false, sso});
+        web::addStaffPages(router, *signIn,
+                           {std::make_shared<const web::Assets>(dir.file("no-assets")), false, false, sso});
         config::Http http;
         http.listen = "127.0.0.1:0";
         http.threads = 4;
