@@ -362,8 +362,7 @@ Appointment Cohorts::bookForMember(const std::string& organisation, const std::s
 }
 
 void Cohorts::audited(store::Session& s, const audit::Context& by, const Member& m, int64_t at, std::string detail) {
-    audit::AuditLog::append(s, {at, by.actor, by.action, m.organisation, m.id, m.patient.nhsNumber,
-                                audit::Outcome::success, std::move(detail)});
+    audit::AuditLog::append(s, audit::succeeded(by, at, m.organisation, m.id, std::move(detail), m.patient.nhsNumber));
 }
 
 std::shared_ptr<LinkBook> Cohorts::clinicsFor(const Link& link) {
