@@ -207,7 +207,7 @@ public:
         response.json(memberJson(*m));
     }
 
-    void createClinic(const audit::Context& /*by*/, Request& request, Response& response) {
+    void createClinic(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::NewClinic c;
@@ -224,7 +224,7 @@ public:
         c.community = boolField(body, "community", errors).value_or(false);
         c.schoolUrn = stringField(body, "school_urn", "school_urn", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c);
+        const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c, by);
         response.json(clinicJson(clinic), 201);
     }
 
@@ -238,14 +238,14 @@ public:
         response.json(out);
     }
 
-    void updateClinic(const audit::Context& /*by*/, Request& request, Response& response) {
+    void updateClinic(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto published = boolField(body, "published", errors);
         const auto capacity = intField(body, "capacity", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(clinicJson(clinics_.update(request.param("ods"), request.param("campaign"), request.param("id"),
-                                                 published, capacity)));
+                                                 published, capacity, by)));
     }
 
     void uploadCohort(const audit::Context& /*by*/, Request& request, Response& response) {
@@ -349,9 +349,9 @@ private:
 
 const std::vector<Route<VaccinationApi>>& table() {
     static const std::vector<Route<VaccinationApi>> all{
-        {{"POST", kClinics, Role::staff, "createClinic"}, &VaccinationApi::createClinic},
+        {{"POST", kClinics, Role::staff, "createClinic", true}, &VaccinationApi::createClinic},
         {{"GET", kClinics, Role::viewer, "listClinics"}, &VaccinationApi::listClinics},
-        {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic"}, &VaccinationApi::updateClinic},
+        {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic", true}, &VaccinationApi::updateClinic},
         {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort"}, &VaccinationApi::uploadCohort},
         {{"GET", kMembers, Role::viewer, "listMembers"}, &VaccinationApi::listMembers},
         {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
