@@ -248,12 +248,13 @@ public:
                                                  published, capacity, by)));
     }
 
-    void uploadCohort(const audit::Context& /*by*/, Request& request, Response& response) {
+    void uploadCohort(const audit::Context& by, Request& request, Response& response) {
         const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
         if (!type.starts_with("text/csv"))
             return response.problem(415, "send the cohort as text/csv, the file as it was saved");
         try {
-            const auto result = cohorts_.upload(request.param("ods"), request.param("campaign"), request.bodyStream());
+            const auto result =
+                cohorts_.upload(request.param("ods"), request.param("campaign"), request.bodyStream(), by);
             auto out = object();
             out->set("accepted", result.accepted);
             out->set("by_status", countsJson(result.byStatus));
@@ -296,7 +297,7 @@ public:
         response.json(memberJson(*m));
     }
 
-    void invite(const audit::Context& /*by*/, Request& request, Response& response) {
+    void invite(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::InviteRequest r;
@@ -308,7 +309,7 @@ public:
                 r.memberIds.push_back(ids->get(i).convert<std::string>());
         r.send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r);
+        const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r, by);
         auto out = object();
         out->set("sent", r.send);
         out->set("invite", membersJson(plan.invite));
@@ -352,10 +353,10 @@ const std::vector<Route<VaccinationApi>>& table() {
         {{"POST", kClinics, Role::staff, "createClinic", true}, &VaccinationApi::createClinic},
         {{"GET", kClinics, Role::viewer, "listClinics"}, &VaccinationApi::listClinics},
         {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic", true}, &VaccinationApi::updateClinic},
-        {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort"}, &VaccinationApi::uploadCohort},
+        {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort", true}, &VaccinationApi::uploadCohort},
         {{"GET", kMembers, Role::viewer, "listMembers"}, &VaccinationApi::listMembers},
         {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
-        {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers"}, &VaccinationApi::invite},
+        {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers", true}, &VaccinationApi::invite},
         {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
         {{"POST", kMember + "/bookings", Role::staff, "bookMember", true}, &VaccinationApi::bookMember},
         {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations"},
