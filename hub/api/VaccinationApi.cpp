@@ -151,24 +151,24 @@ public:
     VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts, workflows::CommunityClinics& community)
         : clinics_(clinics), cohorts_(cohorts), community_(community) {}
 
-    void missedSession(const audit::Context& /*by*/, Request& request, Response& response) {
+    void missedSession(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(planJson(community_.missedSchoolSession(request.param("ods"), request.param("campaign"),
-                                                              request.param("id"), send),
+                                                              request.param("id"), send, by),
                                send),
                       send ? 202 : 200);
     }
 
-    void reminders(const audit::Context& /*by*/, Request& request, Response& response) {
+    void reminders(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(
-            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send), send),
+            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send, by), send),
             send ? 202 : 200);
     }
 
@@ -359,9 +359,10 @@ const std::vector<Route<VaccinationApi>>& table() {
         {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers", true}, &VaccinationApi::invite},
         {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
         {{"POST", kMember + "/bookings", Role::staff, "bookMember", true}, &VaccinationApi::bookMember},
-        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations"},
+        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations", true},
          &VaccinationApi::missedSession},
-        {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders"}, &VaccinationApi::reminders},
+        {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders", true},
+         &VaccinationApi::reminders},
         {{"POST", kMember + "/community-invite", Role::staff, "inviteChildTomorrow", true},
          &VaccinationApi::inviteTomorrow},
         {{"POST", kMember + "/walk-in", Role::staff, "addWalkIn", true}, &VaccinationApi::walkIn},
