@@ -151,24 +151,24 @@ public:
     VaccinationApi(workflows::Clinics& clinics, workflows::Cohorts& cohorts, workflows::CommunityClinics& community)
         : clinics_(clinics), cohorts_(cohorts), community_(community) {}
 
-    void missedSession(const audit::Context& /*by*/, Request& request, Response& response) {
+    void missedSession(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(planJson(community_.missedSchoolSession(request.param("ods"), request.param("campaign"),
-                                                              request.param("id"), send),
+                                                              request.param("id"), send, by),
                                send),
                       send ? 202 : 200);
     }
 
-    void reminders(const audit::Context& /*by*/, Request& request, Response& response) {
+    void reminders(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(
-            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send), send),
+            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send, by), send),
             send ? 202 : 200);
     }
 
@@ -207,7 +207,7 @@ public:
         response.json(memberJson(*m));
     }
 
-    void createClinic(const audit::Context& /*by*/, Request& request, Response& response) {
+    void createClinic(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::NewClinic c;
@@ -224,7 +224,7 @@ public:
         c.community = boolField(body, "community", errors).value_or(false);
         c.schoolUrn = stringField(body, "school_urn", "school_urn", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c);
+        const auto clinic = clinics_.create(request.param("ods"), request.param("campaign"), c, by);
         response.json(clinicJson(clinic), 201);
     }
 
@@ -238,22 +238,23 @@ public:
         response.json(out);
     }
 
-    void updateClinic(const audit::Context& /*by*/, Request& request, Response& response) {
+    void updateClinic(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const auto published = boolField(body, "published", errors);
         const auto capacity = intField(body, "capacity", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(clinicJson(clinics_.update(request.param("ods"), request.param("campaign"), request.param("id"),
-                                                 published, capacity)));
+                                                 published, capacity, by)));
     }
 
-    void uploadCohort(const audit::Context& /*by*/, Request& request, Response& response) {
+    void uploadCohort(const audit::Context& by, Request& request, Response& response) {
         const auto type = Poco::toLower(request.header("Content-Type").value_or(""));
         if (!type.starts_with("text/csv"))
             return response.problem(415, "send the cohort as text/csv, the file as it was saved");
         try {
-            const auto result = cohorts_.upload(request.param("ods"), request.param("campaign"), request.bodyStream());
+            const auto result =
+                cohorts_.upload(request.param("ods"), request.param("campaign"), request.bodyStream(), by);
             auto out = object();
             out->set("accepted", result.accepted);
             out->set("by_status", countsJson(result.byStatus));
@@ -296,7 +297,7 @@ public:
         response.json(memberJson(*m));
     }
 
-    void invite(const audit::Context& /*by*/, Request& request, Response& response) {
+    void invite(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         workflows::InviteRequest r;
@@ -308,7 +309,7 @@ public:
                 r.memberIds.push_back(ids->get(i).convert<std::string>());
         r.send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r);
+        const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r, by);
         auto out = object();
         out->set("sent", r.send);
         out->set("invite", membersJson(plan.invite));
@@ -349,18 +350,19 @@ private:
 
 const std::vector<Route<VaccinationApi>>& table() {
     static const std::vector<Route<VaccinationApi>> all{
-        {{"POST", kClinics, Role::staff, "createClinic"}, &VaccinationApi::createClinic},
+        {{"POST", kClinics, Role::staff, "createClinic", true}, &VaccinationApi::createClinic},
         {{"GET", kClinics, Role::viewer, "listClinics"}, &VaccinationApi::listClinics},
-        {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic"}, &VaccinationApi::updateClinic},
-        {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort"}, &VaccinationApi::uploadCohort},
+        {{"PATCH", kClinics + "/{id}", Role::staff, "updateClinic", true}, &VaccinationApi::updateClinic},
+        {{"PUT", kCampaign + "/cohort", Role::staff, "uploadCohort", true}, &VaccinationApi::uploadCohort},
         {{"GET", kMembers, Role::viewer, "listMembers"}, &VaccinationApi::listMembers},
         {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
-        {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers"}, &VaccinationApi::invite},
+        {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers", true}, &VaccinationApi::invite},
         {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
         {{"POST", kMember + "/bookings", Role::staff, "bookMember", true}, &VaccinationApi::bookMember},
-        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations"},
+        {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations", true},
          &VaccinationApi::missedSession},
-        {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders"}, &VaccinationApi::reminders},
+        {{"POST", kCampaign + "/community/reminders", Role::staff, "bookingReminders", true},
+         &VaccinationApi::reminders},
         {{"POST", kMember + "/community-invite", Role::staff, "inviteChildTomorrow", true},
          &VaccinationApi::inviteTomorrow},
         {{"POST", kMember + "/walk-in", Role::staff, "addWalkIn", true}, &VaccinationApi::walkIn},

@@ -21,6 +21,18 @@ std::string_view toString(Outcome outcome) {
     return "unknown";
 }
 
+Entry succeeded(const Context& by, int64_t at, std::string organisation, std::string resource, std::string detail,
+                std::string nhsNumber) {
+    return {at,
+            by.actor,
+            by.action,
+            std::move(organisation),
+            std::move(resource),
+            std::move(nhsNumber),
+            Outcome::success,
+            std::move(detail)};
+}
+
 namespace {
 
 Outcome outcomeFrom(const std::string& word) {

@@ -52,6 +52,10 @@ struct Entry {
     std::string detail; // for a failure, why (the status and its message); never a patient detail
 };
 
+// `by`'s action as it succeeded, for a workflow to append in the change's own transaction.
+Entry succeeded(const Context& by, int64_t at, std::string organisation, std::string resource, std::string detail = {},
+                std::string nhsNumber = {});
+
 struct Filter {
     std::string organisation;
     std::optional<std::string> actorId;

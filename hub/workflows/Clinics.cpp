@@ -45,6 +45,14 @@ std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
     return out;
 }
 
+// What an update changed, for the audit trail.
+std::string changes(std::optional<bool> published, std::optional<int> capacity) {
+    std::string out;
+    if (published) out = *published ? "published" : "hidden";
+    if (capacity) out += (out.empty() ? "" : ", ") + ("capacity " + std::to_string(*capacity));
+    return out.empty() ? "nothing changed" : out;
+}
+
 } // namespace
 
 Slot Clinic::asSlot() const {
@@ -62,7 +70,8 @@ void Clinics::requireCampaign(const std::string& organisation, const std::string
     if (!org->second.campaigns.contains(campaign)) throw NotFound("no campaign '" + campaign + "' here");
 }
 
-Clinic Clinics::create(const std::string& organisation, const std::string& campaign, const NewClinic& in) {
+Clinic Clinics::create(const std::string& organisation, const std::string& campaign, const NewClinic& in,
+                       const audit::Context& by) {
     requireCampaign(organisation, campaign);
     std::vector<FieldError> errors;
     if (in.dose != "first" && in.dose != "second" && in.dose != "both")
@@ -103,6 +112,9 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
             useRef(c.id), useRef(c.organisation), useRef(c.campaign), useRef(c.dose), useRef(c.vaccine.code),
             useRef(c.vaccine.term), useRef(c.location), useRef(c.startsAt), useRef(c.endsAt), useRef(c.capacity),
             use(published), use(community), useRef(c.schoolUrn), use(at), use(at), now;
+        audit::AuditLog::append(s, audit::succeeded(by, at, organisation, c.id,
+                                                    in.date + ", " + std::to_string(c.capacity) + " places" +
+                                                        (c.published ? ", published" : ", hidden")));
     });
     log::info("clinic_created", {{"clinic", c.id}, {"organisation", organisation}, {"campaign", campaign}});
     return c;
@@ -123,7 +135,7 @@ std::vector<Clinic> Clinics::list(const std::string& organisation, const std::st
 }
 
 Clinic Clinics::update(const std::string& organisation, const std::string& campaign, const std::string& clinicId,
-                       std::optional<bool> published, std::optional<int> capacity) {
+                       std::optional<bool> published, std::optional<int> capacity, const audit::Context& by) {
     requireCampaign(organisation, campaign);
     std::optional<Clinic> result;
     store_.write([&](store::Session& s) {
@@ -143,6 +155,7 @@ Clinic Clinics::update(const std::string& organisation, const std::string& campa
         int64_t at = clock_();
         s << "UPDATE clinics SET published = ?, capacity = ?, updated_at = ? WHERE id = ?", use(p), useRef(c.capacity),
             use(at), useRef(c.id), now;
+        audit::AuditLog::append(s, audit::succeeded(by, at, organisation, c.id, changes(published, capacity)));
         result = c;
     });
     return *result;

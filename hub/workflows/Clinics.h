@@ -3,6 +3,7 @@
 // hidden ones. Rules: docs/domain.md (Vaccination: second-dose invites).
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
@@ -67,13 +68,15 @@ public:
 
     Clinics(store::Store& store, runtime::Current& runtime, Clock clock = store::nowMicros);
 
-    // Throws InvalidRequest (every problem), NotFound (organisation or campaign).
-    Clinic create(const std::string& organisation, const std::string& campaign, const NewClinic& clinic);
+    // Throws InvalidRequest (every problem), NotFound (organisation or campaign). Audited as `by` with the
+    // clinic, in its own transaction (as is update()).
+    Clinic create(const std::string& organisation, const std::string& campaign, const NewClinic& clinic,
+                  const audit::Context& by = {});
     // Every clinic of the campaign from today, soonest first; `patientView` keeps only what patients see.
     std::vector<Clinic> list(const std::string& organisation, const std::string& campaign, bool patientView);
     // Publishes or hides, or changes the capacity (never below the places already booked).
     Clinic update(const std::string& organisation, const std::string& campaign, const std::string& clinicId,
-                  std::optional<bool> published, std::optional<int> capacity);
+                  std::optional<bool> published, std::optional<int> capacity, const audit::Context& by = {});
 
     // Clinics with a place left that `choice` allows, soonest first.
     static std::vector<Clinic> offered(store::Session& session, const ClinicChoice& choice);

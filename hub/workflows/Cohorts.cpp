@@ -19,6 +19,13 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kSecondsPerDay = 86'400;
 constexpr int64_t kMaxRecheckMicros = kSecondsPerDay * kMicrosPerSecond;
 
+// What an invite did (or, previewed, would do), for the audit trail.
+std::string inviteSummary(const InviteRequest& request, const InvitePlan& plan) {
+    return "dose " + std::to_string(request.dose) + (request.send ? ": invited " : " preview: would invite ") +
+           std::to_string(plan.invite.size()) + ", " + std::to_string(plan.manual.size()) + " to manually book, " +
+           std::to_string(plan.skipped.size()) + " skipped";
+}
+
 } // namespace
 
 Cohorts::Cohorts(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, Clock clock)
@@ -69,7 +76,37 @@ int64_t pendingCount(const CohortUpload& upload) {
 }
 } // namespace
 
-CohortUpload Cohorts::upload(const std::string& organisation, const std::string& campaignId, std::istream& csv) {
+void Cohorts::storeChunk(store::Session& s, const std::string& organisation, const std::string& campaignId,
+                         const cohorts::CohortList& list, const std::vector<cohorts::Label>& labels, std::size_t from,
+                         std::size_t to, int64_t at, CohortUpload& result) {
+    cohorts::MemberRepository members(s);
+    for (std::size_t i = from; i < to; ++i) {
+        const auto& a = list.accepted[i];
+        std::string id;
+        if (const auto known = members.byNhsNumber(organisation, campaignId, a.patient.nhsNumber)) {
+            id = known->first;
+            members.updateContact(id, a, at);
+            members.addEvent(id, at, "uploaded", "again: contact details updated");
+            // Someone already invited or booked keeps that state; a fresh label would lose it.
+            const auto& was = known->second;
+            if (was != cohort::pendingCheck && was != cohort::awaitingResponse1 && was != cohort::toManuallyBook1 &&
+                was != cohort::awaiting2ndInvite && was != cohort::completed) {
+                ++result.byStatus[was];
+                ++result.accepted;
+                continue;
+            }
+        } else {
+            id = members.add(organisation, campaignId, a, cohort::pendingCheck, at);
+            members.addEvent(id, at, "uploaded", "");
+        }
+        applyLabel(members, id, labels[i], 1, at);
+        ++result.byStatus[labels[i].ok ? labels[i].status : std::string(cohort::pendingCheck)];
+        ++result.accepted;
+    }
+}
+
+CohortUpload Cohorts::upload(const std::string& organisation, const std::string& campaignId, std::istream& csv,
+                             const audit::Context& by) {
     const auto runtime = runtime_.get();
     const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
     const std::string today = kit::ukDate(clock_());
@@ -87,36 +124,24 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
 
     // Stored a chunk per transaction (the lookups are all done above, so each holds the write lock only for
     // its own statements). Each member is read and written in one transaction, so two uploads of one list
-    // at once still make one member per NHS number.
+    // at once still make one member per NHS number. A list with no row to keep still takes one, for its
+    // audit entry.
     const int64_t at = clock_();
-    for (std::size_t from = 0; from < list.accepted.size(); from += kRowsPerTransaction) {
-        const std::size_t to = std::min(list.accepted.size(), from + kRowsPerTransaction);
+    const std::size_t total = list.accepted.size();
+    const std::size_t chunks = std::max<std::size_t>(1, (total + kRowsPerTransaction - 1) / kRowsPerTransaction);
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+        const std::size_t from = chunk * kRowsPerTransaction;
+        const std::size_t to = std::min(total, from + kRowsPerTransaction);
         store_.write([&](store::Session& s) {
-            cohorts::MemberRepository members(s);
-            for (std::size_t i = from; i < to; ++i) {
-                const auto& a = list.accepted[i];
-                std::string id;
-                if (const auto known = members.byNhsNumber(organisation, campaignId, a.patient.nhsNumber)) {
-                    id = known->first;
-                    members.updateContact(id, a, at);
-                    members.addEvent(id, at, "uploaded", "again: contact details updated");
-                    // Someone already invited or booked keeps that state; a fresh label would lose it.
-                    const auto& was = known->second;
-                    if (was != cohort::pendingCheck && was != cohort::awaitingResponse1 &&
-                        was != cohort::toManuallyBook1 && was != cohort::awaiting2ndInvite &&
-                        was != cohort::completed) {
-                        ++result.byStatus[was];
-                        ++result.accepted;
-                        continue;
-                    }
-                } else {
-                    id = members.add(organisation, campaignId, a, cohort::pendingCheck, at);
-                    members.addEvent(id, at, "uploaded", "");
-                }
-                applyLabel(members, id, labels[i], 1, at);
-                ++result.byStatus[labels[i].ok ? labels[i].status : std::string(cohort::pendingCheck)];
-                ++result.accepted;
-            }
+            storeChunk(s, organisation, campaignId, list, labels, from, to, at, result);
+            // One entry for the whole list, with the last chunk: its commit is the upload's success. One that
+            // fails part-way keeps the chunks before but no success, only the guard's failure. Each member's
+            // own activity log has the upload, so the entry names no patient.
+            if (chunk + 1 == chunks)
+                audit::AuditLog::append(s, audit::succeeded(by, at, organisation, campaignId,
+                                                            std::to_string(result.accepted) + " members, " +
+                                                                std::to_string(result.rejected.size()) +
+                                                                " rows rejected"));
         });
         if (chunkCommitted_) chunkCommitted_(to);
     }
@@ -223,8 +248,37 @@ ClinicChoice Cohorts::choiceFor(const Member& member, const config::Campaign& ca
     return c;
 }
 
-InvitePlan Cohorts::invite(const std::string& organisation, const std::string& campaignId,
-                           const InviteRequest& request) {
+void Cohorts::sendInvites(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
+                          const config::Rule& rule, int dose, const InvitePlan& plan) {
+    cohorts::MemberRepository members(s);
+    const int64_t at = clock_();
+    const std::string doseText = "dose " + std::to_string(dose);
+    std::vector<PatientDetails> patients;
+    for (const auto& m : plan.invite)
+        patients.push_back(m.patient);
+    if (!patients.empty()) {
+        const BatchInvite invite{"", messages::inviteSms(rule), rule.inviteCode, dose};
+        std::vector<std::string> memberIds;
+        for (const auto& m : plan.invite)
+            memberIds.push_back(m.id);
+        std::vector<std::string> links;
+        for (auto& created : selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients, memberIds))
+            links.push_back(std::move(created.link.id));
+        const auto status = dose == 2 ? cohort::awaitingResponse2 : cohort::awaitingResponse1;
+        for (std::size_t i = 0; i < links.size(); ++i) {
+            members.setStatus(memberIds[i], status, at);
+            members.addEvent(memberIds[i], at, "invited", doseText + ": SMS with link " + links[i], doseText);
+        }
+    }
+    const auto manual = dose == 2 ? cohort::toManuallyBook2 : cohort::toManuallyBook1;
+    for (const auto& m : plan.manual) {
+        members.setStatus(m.id, manual, at);
+        members.addEvent(m.id, at, "not_invited", doseText + ": no valid UK mobile, to manually book");
+    }
+}
+
+InvitePlan Cohorts::invite(const std::string& organisation, const std::string& campaignId, const InviteRequest& request,
+                           const audit::Context& by) {
     const auto runtime = runtime_.get();
     const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
     const auto& org = runtime->config().organisations.at(organisation);
@@ -283,35 +337,17 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
                 plan.invite.push_back(m);
         }
     }
-    if (!request.send || (plan.invite.empty() && plan.manual.empty())) return plan;
-
+    const bool sends = request.send && (!plan.invite.empty() || !plan.manual.empty());
     store_.write([&](store::Session& s) {
-        cohorts::MemberRepository members(s);
-        const int64_t at = clock_();
-        const std::string dose = "dose " + std::to_string(request.dose);
-        std::vector<PatientDetails> patients;
-        for (const auto& m : plan.invite)
-            patients.push_back(m.patient);
-        if (!patients.empty()) {
-            const BatchInvite invite{"", messages::inviteSms(rule->second), rule->second.inviteCode, request.dose};
-            std::vector<std::string> memberIds;
-            for (const auto& m : plan.invite)
-                memberIds.push_back(m.id);
-            std::vector<std::string> links;
-            for (auto& created : selfBook_.mintBatchLinks(s, organisation, campaign.rule, invite, patients, memberIds))
-                links.push_back(std::move(created.link.id));
-            const auto status = request.dose == 2 ? cohort::awaitingResponse2 : cohort::awaitingResponse1;
-            for (std::size_t i = 0; i < links.size(); ++i) {
-                members.setStatus(memberIds[i], status, at);
-                members.addEvent(memberIds[i], at, "invited", dose + ": SMS with link " + links[i], dose);
-            }
-        }
-        const auto manual = request.dose == 2 ? cohort::toManuallyBook2 : cohort::toManuallyBook1;
-        for (const auto& m : plan.manual) {
-            members.setStatus(m.id, manual, at);
-            members.addEvent(m.id, at, "not_invited", dose + ": no valid UK mobile, to manually book");
-        }
+        if (sends) sendInvites(s, organisation, campaign, rule->second, request.dose, plan);
+        // One entry for the invite, naming a patient only when it concerns one: each member's activity log has
+        // their own invitation, and a bulk invite of thousands would otherwise hold the write lock for
+        // thousands of entries.
+        audit::AuditLog::append(s,
+                                audit::succeeded(by, clock_(), organisation, campaignId, inviteSummary(request, plan),
+                                                 chosen.size() == 1 ? chosen.front().patient.nhsNumber : ""));
     });
+    if (!sends) return plan;
     log::info("cohort_invited", {{"organisation", organisation},
                                  {"campaign", campaignId},
                                  {"dose", std::to_string(request.dose)},
@@ -362,8 +398,7 @@ Appointment Cohorts::bookForMember(const std::string& organisation, const std::s
 }
 
 void Cohorts::audited(store::Session& s, const audit::Context& by, const Member& m, int64_t at, std::string detail) {
-    audit::AuditLog::append(s, {at, by.actor, by.action, m.organisation, m.id, m.patient.nhsNumber,
-                                audit::Outcome::success, std::move(detail)});
+    audit::AuditLog::append(s, audit::succeeded(by, at, m.organisation, m.id, std::move(detail), m.patient.nhsNumber));
 }
 
 std::shared_ptr<LinkBook> Cohorts::clinicsFor(const Link& link) {

@@ -10,6 +10,7 @@
 // the records (cohorts::Labeller) and the cohort tables (cohorts::MemberRepository) are each their own.
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/cohorts/CohortList.h"
 #include "hub/cohorts/Labeller.h"
 #include "hub/cohorts/MemberRepository.h"
@@ -68,8 +69,9 @@ public:
     // the records about each patient (outside any transaction) and labels them, kRowsPerTransaction members
     // a transaction. Throws batch::FileError (nothing kept), InvalidRequest, NotFound. A list that fails
     // part-way through storing keeps the chunks already written; uploading it again is safe (a member
-    // already there is updated, never added twice).
-    CohortUpload upload(const std::string& organisation, const std::string& campaign, std::istream& csv);
+    // already there is updated, never added twice). Audited as `by`, for the campaign, with the last chunk.
+    CohortUpload upload(const std::string& organisation, const std::string& campaign, std::istream& csv,
+                        const audit::Context& by = {});
     // Called after each of an upload's transactions commits, outside it, with the members written so far.
     void onChunkCommitted(std::function<void(std::size_t written)> observer) { chunkCommitted_ = std::move(observer); }
     // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
@@ -80,8 +82,10 @@ public:
     std::optional<Member> find(const std::string& organisation, const std::string& campaign,
                                const std::string& memberId);
 
-    // Who an invite reaches and why the others are left out; with request.send, sends it.
-    InvitePlan invite(const std::string& organisation, const std::string& campaign, const InviteRequest& request);
+    // Who an invite reaches and why the others are left out; with request.send, sends it. Audited as `by`, for
+    // the campaign: a send in its own transaction, a preview (which shows patients) in one of its own.
+    InvitePlan invite(const std::string& organisation, const std::string& campaign, const InviteRequest& request,
+                      const audit::Context& by = {});
 
     // The clinics staff may book for a member: patient-facing options, or user-facing ones that add
     // hidden clinics and any date.
@@ -116,6 +120,13 @@ private:
     // Stores what the records said (or why they could not say), with its event; `attempts` counts this one.
     static void applyLabel(cohorts::MemberRepository& members, const std::string& memberId, const cohorts::Label& label,
                            int attempts, int64_t at);
+    // Stores an upload's accepted rows [from, to) with their labels, counting them into `result`.
+    static void storeChunk(store::Session& s, const std::string& organisation, const std::string& campaign,
+                           const cohorts::CohortList& list, const std::vector<cohorts::Label>& labels, std::size_t from,
+                           std::size_t to, int64_t at, CohortUpload& result);
+    // Texts each of plan.invite a link and marks plan.manual to book by hand, in the caller's transaction.
+    void sendInvites(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
+                     const config::Rule& rule, int dose, const InvitePlan& plan);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
 
     store::Store& store_;

@@ -160,8 +160,27 @@ int CommunityClinics::sendScheduledInvites() {
     return sent;
 }
 
+void CommunityClinics::sendAudited(const audit::Context& by, const std::string& organisation,
+                                   const std::string& resource, const CommunityPlan& plan, bool sendNow,
+                                   const std::string& what, const std::function<int(store::Session&)>& sendAll) {
+    // A preview shows the children, and a send may reach no one: both still leave their entry. One entry for
+    // the action, naming a child only when it concerns one: each child's activity log has what they were sent.
+    const bool one = plan.reach.size() + plan.skipped.size() == 1;
+    const std::string nhsNumber =
+        !one ? "" : (plan.reach.empty() ? plan.skipped.front().first : plan.reach.front()).patient.nhsNumber;
+    store_.write([&](store::Session& s) {
+        const int sent = sendNow && !plan.reach.empty() ? sendAll(s) : 0;
+        const std::string done = sendNow ? what + " " + std::to_string(sent)
+                                         : "preview: " + std::to_string(plan.reach.size()) + " to be " + what;
+        audit::AuditLog::append(s, audit::succeeded(by, clock_(), organisation, resource,
+                                                    done + ", " + std::to_string(plan.skipped.size()) + " skipped",
+                                                    nhsNumber));
+    });
+}
+
 CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisation, const std::string& campaignId,
-                                                    const std::string& sessionId, bool sendNow) {
+                                                    const std::string& sessionId, bool sendNow,
+                                                    const audit::Context& by) {
     const auto runtime = runtime_.get();
     const auto& campaign = cohorts_.campaignOf(runtime, organisation, campaignId);
     CommunityPlan plan;
@@ -185,11 +204,10 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
                 plan.skipped.emplace_back(std::move(m), why);
         }
     }
-    if (sendNow && !plan.reach.empty())
-        store_.write([&](store::Session& s) {
-            send(s, organisation, campaign, plan.reach, "community_invited", "missed:" + sessionId,
-                 "invited to a community clinic: not vaccinated at the school session on " + plan.clinicDate);
-        });
+    sendAudited(by, organisation, sessionId, plan, sendNow, "invited", [&](store::Session& s) {
+        return send(s, organisation, campaign, plan.reach, "community_invited", "missed:" + sessionId,
+                    "invited to a community clinic: not vaccinated at the school session on " + plan.clinicDate);
+    });
     return plan;
 }
 
@@ -239,7 +257,7 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
 }
 
 CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation, const std::string& campaignId,
-                                                 bool sendNow) {
+                                                 bool sendNow, const audit::Context& by) {
     const auto runtime = runtime_.get();
     const auto& campaign = cohorts_.campaignOf(runtime, organisation, campaignId);
     CommunityPlan plan;
@@ -264,11 +282,10 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
                 plan.skipped.emplace_back(std::move(m), why);
         }
     }
-    if (sendNow && !plan.reach.empty())
-        store_.write([&](store::Session& s) {
-            send(s, organisation, campaign, plan.reach, "reminded", "reminder:" + plan.clinicDate,
-                 "booking reminder for the community clinic on " + plan.clinicDate);
-        });
+    sendAudited(by, organisation, campaignId, plan, sendNow, "reminded", [&](store::Session& s) {
+        return send(s, organisation, campaign, plan.reach, "reminded", "reminder:" + plan.clinicDate,
+                    "booking reminder for the community clinic on " + plan.clinicDate);
+    });
     return plan;
 }
 

@@ -9,6 +9,7 @@
 // sends nothing twice: at most one invitation per child per clinic date.
 #pragma once
 
+#include "hub/audit/AuditLog.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/Cohorts.h"
@@ -47,9 +48,9 @@ public:
 
     // ---- Staff ----
     // Children of a completed school session's school not vaccinated there: the summary, then (send) the
-    // invitations.
+    // invitations. Audited as `by`, for the session.
     CommunityPlan missedSchoolSession(const std::string& organisation, const std::string& campaign,
-                                      const std::string& sessionId, bool send);
+                                      const std::string& sessionId, bool send, const audit::Context& by = {});
     // Invites one child; it goes out the next day.
     void inviteTomorrow(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                         const audit::Context& by);
@@ -57,8 +58,9 @@ public:
     Appointment addWalkIn(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                           const std::string& clinicId, const audit::Context& by);
     // Reminders for the next community clinic to children invited to an earlier one and still not
-    // vaccinated: the summary, then (send) the reminders.
-    CommunityPlan bookingReminders(const std::string& organisation, const std::string& campaign, bool send);
+    // vaccinated: the summary, then (send) the reminders. Audited as `by`, for the campaign.
+    CommunityPlan bookingReminders(const std::string& organisation, const std::string& campaign, bool send,
+                                   const audit::Context& by = {});
     // A consent request email to the parent of a child booked without consent.
     void requestConsent(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                         const audit::Context& by);
@@ -75,6 +77,11 @@ private:
              const std::vector<Member>& children, const std::string& event, const std::string& onceKey,
              const std::string& what);
     Member member(const std::string& organisation, const std::string& campaign, const std::string& memberId);
+    // Sends to plan.reach with `sendAll` (when `sendNow` and there is anyone), and writes the action's one
+    // audit entry in the same transaction: `what` the children were, or (a preview) would be.
+    void sendAudited(const audit::Context& by, const std::string& organisation, const std::string& resource,
+                     const CommunityPlan& plan, bool sendNow, const std::string& what,
+                     const std::function<int(store::Session&)>& sendAll);
 
     store::Store& store_;
     runtime::Current& runtime_;
