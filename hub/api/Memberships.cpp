@@ -52,8 +52,7 @@ Invited Memberships::invite(const audit::Context& by, const std::string& ods, co
                 emailLink(s, runtime->config(), ods, by, out.user, false);
                 detail += ", set-password link emailed";
             }
-            audit::AuditLog::append(
-                s, {0, by.actor, by.action, ods, out.user.id, {}, audit::Outcome::success, std::move(detail)});
+            audit::AuditLog::append(s, audit::succeeded(by, 0, ods, out.user.id, std::move(detail)));
         });
     } catch (const staff::UserError& e) {
         // Another request made the same email's user between the look-up and the write.
@@ -67,14 +66,8 @@ void Memberships::resend(const audit::Context& by, const std::string& ods, const
     store_.write([&](store::Session& s) {
         const bool reset = staff::Passwords::hasPassword(s, user.id);
         emailLink(s, runtime->config(), ods, by, user, reset);
-        audit::AuditLog::append(s, {0,
-                                    by.actor,
-                                    by.action,
-                                    ods,
-                                    user.id,
-                                    {},
-                                    audit::Outcome::success,
-                                    reset ? "new-password link emailed" : "set-password link emailed"});
+        audit::AuditLog::append(s, audit::succeeded(by, 0, ods, user.id,
+                                                    reset ? "new-password link emailed" : "set-password link emailed"));
     });
 }
 
@@ -96,8 +89,7 @@ void Memberships::committed(const audit::Context& by, const std::string& ods, co
         store_.write([&](store::Session& s) {
             change(s);
             if (wasAdmin) staff::Users::keepAnAdmin(s, ods);
-            audit::AuditLog::append(
-                s, {0, by.actor, by.action, ods, user.id, {}, audit::Outcome::success, std::move(detail)});
+            audit::AuditLog::append(s, audit::succeeded(by, 0, ods, user.id, std::move(detail)));
         });
     } catch (const staff::UserError& e) {
         throw MembershipConflict(e.what());

@@ -77,11 +77,6 @@ std::optional<Role> roleField(const Object::Ptr& body, std::vector<FieldError>& 
     return role;
 }
 
-audit::Entry succeeded(const audit::Context& by, const std::string& ods, const std::string& resource,
-                       std::string detail) {
-    return {0, by.actor, by.action, ods, resource, {}, audit::Outcome::success, std::move(detail)};
-}
-
 // Whether the caller is the user acted on: signed in as them, or with a key of theirs.
 bool isSelf(const audit::Context& by, const std::string& userId) {
     return by.actor.kind == "user" && by.actor.id == userId;
@@ -205,7 +200,7 @@ public:
         try {
             store_.write([&](store::Session& s) {
                 created = signIn_.keys().create(s, ods, name, days ? *days * kMicrosPerDay : 0, *role, userId);
-                audit::AuditLog::append(s, succeeded(by, ods, created.id, detail));
+                audit::AuditLog::append(s, audit::succeeded(by, 0, ods, created.id, detail));
             });
         } catch (const staff::UserError& e) {
             // The user is disabled, or their role here is less than the key's.
@@ -224,7 +219,7 @@ public:
         bool revoked = false;
         store_.write([&](store::Session& s) {
             revoked = signIn_.keys().revoke(s, id);
-            if (revoked) audit::AuditLog::append(s, succeeded(by, ods, id, {}));
+            if (revoked) audit::AuditLog::append(s, audit::succeeded(by, 0, ods, id));
         });
         if (!revoked) return response.problem(409, "the key was already revoked");
         response.status(204);
