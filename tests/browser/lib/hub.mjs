@@ -109,8 +109,10 @@ export async function startPeer(command, timeoutMs = 15000) {
 }
 
 // `book`, when given, replaces local-book: {plugin, config} with config a YAML flow mapping. `store` is the
-// hub's store URL (the benchmarks run on PostgreSQL too); by default a SQLite file in the folder.
-export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '', book, store = 'sqlite:hub.db' }) {
+// hub's store URL (the benchmarks run on PostgreSQL too); by default a SQLite file in the folder. `outbox` is
+// hub.outbox: tests poll every 20 ms to see a message go at once.
+export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, extraHub = '', book, store = 'sqlite:hub.db',
+  outbox = '{poll_ms: 20, workers: 1}' }) {
   const dir = mkdtempSync(join(tmpdir(), 'clinhub-node-'));
   writeFileSync(join(dir, 'book-seed.yaml'), seedYaml(seed));
   let rulesYaml = '';
@@ -118,7 +120,7 @@ export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, ext
   const config = `hub:
   listen: 127.0.0.1:0
   store: ${q(store)}
-  outbox: {poll_ms: 20, workers: 1}
+  outbox: ${outbox}
   local_demo: true
   # Every test patient and benchmark client comes from 127.0.0.1: per-address limits would take them for one
   # greedy client (tests/http and tests/web prove the limits themselves).
