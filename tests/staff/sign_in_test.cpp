@@ -1,7 +1,7 @@
 // Local passwords, set-password links, the lockout, and sessions with their timeouts, against a real store
 // (both stores), with a clock the tests move; and the audit entries every sign-in leaves.
 #include "hub/staff/SignIn.h"
-#include "tests/store/TestStore.h"
+#include "tests/staff/SignInFixture.h"
 
 #include <Poco/Data/Session.h>
 
@@ -19,14 +19,10 @@ using staff::SignInResult;
 constexpr int64_t kMinute = 60'000'000;
 constexpr const char* kPassword = "correct horse battery staple";
 
-class SignInTest : public ::testing::Test {
+class SignInTest : public SignInFixture {
 protected:
     void SetUp() override {
-        store = store::Store::open(db.url());
-        store->migrate();
-        audit = std::make_unique<audit::AuditLog>(*store);
-        signIn = std::make_unique<staff::SignIn>(*store, *audit, staff::Lockout{5, 15 * kMinute},
-                                                 staff::SessionTimeouts{30 * kMinute, 12 * 60 * kMinute}, clock);
+        openSignIn(staff::Lockout{5, 15 * kMinute}, staff::SessionTimeouts{30 * kMinute, 12 * 60 * kMinute}, clock);
         jo = signIn->users().create("Jo Example", "jo.example@test-surgery.example");
         signIn->users().grant(jo.id, "A12345", Role::staff);
         signIn->users().grant(jo.id, "B99999", Role::viewer);
@@ -38,17 +34,8 @@ protected:
         signIn->passwords().setWithLink(link.token, password);
     }
 
-    std::vector<audit::Entry> entries(const std::string& organisation) {
-        return audit->find({organisation, std::nullopt, std::nullopt, std::nullopt, std::nullopt, 100});
-    }
-
     int64_t at = 1'800'000'000'000'000;
     std::function<int64_t()> clock = [this] { return at; };
-    TempDir dir;
-    TestStore db{dir};
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<audit::AuditLog> audit;
-    std::unique_ptr<staff::SignIn> signIn;
     staff::User jo;
 };
 
@@ -143,19 +130,19 @@ TEST_F(SignInTest, EverySignInGoodOrBadIsInTheTrailOfEachOrganisationTheUserWork
     signIn->withPassword(jo.email, kPassword, "192.0.2.8");
     signIn->withPassword("nobody@test-surgery.example", kPassword, "192.0.2.9");
     for (const char* organisation : {"A12345", "B99999"}) {
-        const auto trail = entries(organisation);
-        ASSERT_EQ(trail.size(), 2U) << organisation;
-        EXPECT_EQ(trail[0].action, "signIn");
-        EXPECT_EQ(trail[0].outcome, audit::Outcome::refused);
-        EXPECT_EQ(trail[0].detail, "wrong password");
-        EXPECT_EQ(trail[0].actor.address, "192.0.2.7");
-        EXPECT_EQ(trail[1].outcome, audit::Outcome::success);
-        EXPECT_EQ(trail[1].actor.id, jo.id);
-        EXPECT_EQ(trail[1].actor.name, "Jo Example");
-        for (const auto& entry : trail)
+        const auto entries = trail(organisation);
+        ASSERT_EQ(entries.size(), 2U) << organisation;
+        EXPECT_EQ(entries[0].action, "signIn");
+        EXPECT_EQ(entries[0].outcome, audit::Outcome::refused);
+        EXPECT_EQ(entries[0].detail, "wrong password");
+        EXPECT_EQ(entries[0].actor.address, "192.0.2.7");
+        EXPECT_EQ(entries[1].outcome, audit::Outcome::success);
+        EXPECT_EQ(entries[1].actor.id, jo.id);
+        EXPECT_EQ(entries[1].actor.name, "Jo Example");
+        for (const auto& entry : entries)
             EXPECT_EQ(entry.detail.find(kPassword), std::string::npos);
     }
-    const auto unknown = entries(staff::kEveryOrganisation);
+    const auto unknown = trail(staff::kEveryOrganisation);
     ASSERT_EQ(unknown.size(), 1U);
     EXPECT_EQ(unknown[0].detail, "no user has that email");
     EXPECT_EQ(unknown[0].actor.address, "192.0.2.9");
@@ -213,10 +200,10 @@ TEST_F(SignInTest, SigningOutEndsOneSessionAndSigningOutEverywhereEndsThemAll) {
     signIn->signOutEverywhere(*signIn->who(phone.id), "192.0.2.8");
     EXPECT_FALSE(signIn->who(phone.id));
     EXPECT_FALSE(signIn->who(laptop.id));
-    const auto trail = entries("A12345");
-    ASSERT_FALSE(trail.empty());
-    EXPECT_EQ(trail.back().action, "signOutEverywhere");
-    EXPECT_EQ(trail.back().detail, "2 sessions ended");
+    const auto entries = trail("A12345");
+    ASSERT_FALSE(entries.empty());
+    EXPECT_EQ(entries.back().action, "signOutEverywhere");
+    EXPECT_EQ(entries.back().detail, "2 sessions ended");
 }
 
 TEST_F(SignInTest, DisablingAUserEndsTheirSessionsAtOnce) {

@@ -3,6 +3,7 @@
 // site from signing someone in or out.
 #include "hub/staff/SignIn.h"
 #include "hub/web/StaffPages.h"
+#include "tests/staff/SignInFixture.h"
 #include "tests/web/PagesFixture.h"
 
 #include <gtest/gtest.h>
@@ -13,24 +14,15 @@ namespace {
 constexpr const char* kEmail = "jo.example@test-surgery.example";
 constexpr const char* kPassword = "correct horse battery staple";
 
-class StaffPages : public ::testing::Test {
+class StaffPages : public SignInFixture {
 protected:
     void SetUp() override {
-        store = store::Store::open(db.url());
-        store->migrate();
-        audit = std::make_unique<audit::AuditLog>(*store);
-        signIn = std::make_unique<staff::SignIn>(*store, *audit);
+        openSignIn();
         jo = signIn->users().create("Jo Example", kEmail);
         signIn->users().grant(jo.id, "A12345", staff::Role::admin);
         web::addStaffPages(router, *signIn, {std::make_shared<const web::Assets>(dir.file("no-assets")), false, true});
-        config::Http http;
-        http.listen = "127.0.0.1:0";
-        http.threads = 4;
-        server = std::make_unique<http::Server>(http, router, metrics);
-        server->start();
+        startServer();
     }
-
-    void TearDown() override { server->stop(); }
 
     Browser browser() const { return Browser(server->port()); }
 
@@ -51,15 +43,7 @@ protected:
         return b.post("/staff/sign-in", {{"csrf", hidden(form, "csrf")}, {"email", kEmail}, {"password", password}});
     }
 
-    TempDir dir;
-    TestStore db{dir};
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<audit::AuditLog> audit;
-    std::unique_ptr<staff::SignIn> signIn;
     staff::User jo;
-    http::Router router;
-    metrics::Metrics metrics;
-    std::unique_ptr<http::Server> server;
 };
 
 TEST_F(StaffPages, AnInvitedUserSetsTheirPasswordSignsInAndSeesWhoTheyAre) {

@@ -4,6 +4,7 @@
 #include "hub/staff/SignIn.h"
 #include "hub/web/StaffPages.h"
 #include "tests/staff/OidcProvider.h"
+#include "tests/staff/SignInFixture.h"
 #include "tests/web/PagesFixture.h"
 
 #include <gtest/gtest.h>
@@ -13,18 +14,11 @@ namespace {
 
 constexpr const char* kProviderEmail = "jo.example@test-surgery.example"; // the provider's test account
 
-class StaffSso : public ::testing::Test {
+class StaffSso : public SignInFixture {
 protected:
     void SetUp() override {
         ASSERT_FALSE(provider.issuer().empty()) << "oidc_provider.mjs did not start";
-        store = store::Store::open(db.url());
-        store->migrate();
-        audit = std::make_unique<audit::AuditLog>(*store);
-        signIn = std::make_unique<staff::SignIn>(*store, *audit);
-    }
-
-    void TearDown() override {
-        if (server) server->stop();
+        openSignIn();
     }
 
     void serve(std::optional<staff::Role> newUserRole = std::nullopt) {
@@ -36,11 +30,7 @@ protected:
         web::SingleSignOn sso{std::make_shared<staff::OidcClient>(settings), "Test ID", "email", newUserRole, "A12345"};
         web::addStaffPages(router, *signIn,
                            {std::make_shared<const web::Assets>(dir.file("no-assets")), false, false, sso});
-        config::Http http;
-        http.listen = "127.0.0.1:0";
-        http.threads = 4;
-        server = std::make_unique<http::Server>(http, router, metrics);
-        server->start();
+        startServer();
     }
 
     void addJo() {
@@ -58,20 +48,8 @@ protected:
         return path == std::string::npos ? std::string("/staff/sign-in/callback") : back.substr(path);
     }
 
-    std::vector<audit::Entry> trail(const std::string& organisation) {
-        return audit->find({organisation, std::nullopt, std::nullopt, std::nullopt, std::nullopt, 100});
-    }
-
     OidcProvider provider{
         {"clinhub-test", "not-a-real-secret", "https://hub.test-surgery.example/staff/sign-in/callback", 60}};
-    TempDir dir;
-    TestStore db{dir};
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<audit::AuditLog> audit;
-    std::unique_ptr<staff::SignIn> signIn;
-    http::Router router;
-    metrics::Metrics metrics;
-    std::unique_ptr<http::Server> server;
 };
 
 TEST_F(StaffSso, AUserTheProviderVouchesForIsSignedIn) {
