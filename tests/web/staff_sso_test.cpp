@@ -7,6 +7,8 @@
 #include "tests/staff/SignInFixture.h"
 #include "tests/web/PagesFixture.h"
 
+#include <Poco/Data/Session.h>
+
 #include <gtest/gtest.h>
 
 namespace clinhub::test {
@@ -105,6 +107,26 @@ TEST_F(StaffSso, AReturnReplayedIsRefusedEvenByTheSameBrowser) {
     other.forceCookie(std::string(staff::Sessions::kStartCookie), b.cookie(std::string(staff::Sessions::kStartCookie)));
     EXPECT_EQ(other.get(path).status, 401) << "the sign-in was used up";
     EXPECT_EQ(other.get("/staff").status, 303);
+}
+
+TEST_F(StaffSso, AReturnAfterTheSignInWasLeftTooLongIsRefused) {
+    addJo();
+    serve();
+    auto b = Browser(server->port());
+    const auto path = throughTheProvider(b);
+    {
+        auto s = store->session();
+        int64_t older = staff::Sessions::kStartLifetime + 1'000'000;
+        s << "UPDATE sign_in_starts SET created_at = created_at - ?", Poco::Data::Keywords::use(older),
+            Poco::Data::Keywords::now;
+    }
+    const auto refused = b.get(path);
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_TRUE(refused.says("Sign in with Test ID did not work"));
+    EXPECT_EQ(b.get("/staff").status, 303) << "not signed in";
+    const auto entries = trail(staff::kEveryOrganisation);
+    ASSERT_EQ(entries.size(), 1U);
+    EXPECT_EQ(entries[0].outcome, audit::Outcome::refused);
 }
 
 TEST_F(StaffSso, SomeoneWhoIsNoUserIsRefusedUnlessTheConfigMakesThemOne) {
