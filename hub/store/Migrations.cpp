@@ -343,6 +343,15 @@ const std::vector<Migration>& migrations() {
                   code_verifier TEXT NOT NULL,
                   created_at    BIGINT NOT NULL))",
          }},
+        {12,
+         "the audit log is append-only: the store refuses to change an entry (retention still deletes old ones)",
+         {},
+         {R"(CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: an entry is never changed'); END)"},
+         {R"(CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'audit_log is append-only: an entry is never changed'; END $$)",
+          "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW "
+          "EXECUTE FUNCTION audit_log_append_only()"}},
     };
     return all;
 }

@@ -209,9 +209,8 @@ std::vector<int> Store::migrate() {
             if (present > 0) return; // another process got here first
             for (const auto& sql : m.statements)
                 s << sql, now;
-            if (dialect_ == Dialect::sqlite)
-                for (const auto& sql : m.sqliteStatements)
-                    s << sql, now;
+            for (const auto& sql : dialect_ == Dialect::sqlite ? m.sqliteStatements : m.postgresStatements)
+                s << sql, now;
             std::string description = m.description;
             int64_t at = nowMicros();
             s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)", use(version),

@@ -24,7 +24,8 @@ struct Migration {
     int version;
     std::string description;
     std::vector<std::string> statements;
-    std::vector<std::string> sqliteStatements = {}; // after `statements`, on SQLite only
+    std::vector<std::string> sqliteStatements = {};   // after `statements`, on SQLite only
+    std::vector<std::string> postgresStatements = {}; // after `statements`, on PostgreSQL only
 };
 
 // The numbered migrations, oldest first. Never edit a released one: add the next.

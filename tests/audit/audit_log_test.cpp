@@ -6,6 +6,9 @@
 #include "tests/api/StaffApiFixture.h"
 #include "tests/staff/RunCli.h"
 
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+
 #include <gtest/gtest.h>
 
 namespace clinhub::test {
@@ -51,6 +54,25 @@ TEST_F(AuditLogTest, AnEntryWrittenWithAChangeThatRollsBackIsGoneWithIt) {
     }),
                  std::runtime_error);
     EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(AuditLogTest, TheStoreRefusesToChangeAnEntryWhoeverAsks) {
+    const audit::Actor jo{"user", "usr_jo", "Jo Bloggs", "192.0.2.10"};
+    audit->append({1'000, jo, "expireLink", "A12345", "lnk_1", "9995260182", Outcome::success, {}});
+    // As someone with the database's password would try it: not through the hub at all.
+    for (const char* change : {"UPDATE audit_log SET actor_name = 'someone else'",
+                               "UPDATE audit_log SET outcome = 'failure' WHERE resource = 'lnk_1'"}) {
+        try {
+            store->write([&](store::Session& s) { s << change, Poco::Data::Keywords::now; });
+            ADD_FAILURE() << change << " was let through";
+        } catch (const Poco::Exception& e) {
+            EXPECT_NE(e.displayText().find("append-only"), std::string::npos) << e.displayText();
+        }
+    }
+    const auto kept = entries();
+    ASSERT_EQ(kept.size(), 1U);
+    EXPECT_EQ(kept[0].actor.name, "Jo Bloggs");
+    EXPECT_EQ(kept[0].outcome, Outcome::success);
 }
 
 TEST_F(AuditLogTest, RetentionDeletesEntriesOlderThanItsTimeInEveryOrganisationAndSaysHowMany) {
