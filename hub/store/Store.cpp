@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 using namespace Poco::Data::Keywords;
 
@@ -24,7 +25,6 @@ constexpr std::size_t kBusyTimeoutSeconds = 10;
 // libpq waits as long as the operating system does (minutes, for a host that drops packets) unless told.
 constexpr int kConnectTimeoutSeconds = 3;
 constexpr int kPoolMinimum = 1;
-constexpr int kPoolMaximum = 32;
 constexpr int kPoolIdleSeconds = 60;
 // The PostgreSQL advisory lock that write() holds: one number, the same in every hub process.
 constexpr int64_t kWriterLock = 0x636c696e687562; // "clinhub"
@@ -34,7 +34,7 @@ constexpr int64_t kWriterLock = 0x636c696e687562; // "clinhub"
 class SqlitePool final : public Poco::Data::SessionPool {
 public:
     explicit SqlitePool(const std::string& path)
-        : SessionPool(Poco::Data::SQLite::Connector::KEY, path, kPoolMinimum, kPoolMaximum, kPoolIdleSeconds) {}
+        : SessionPool(Poco::Data::SQLite::Connector::KEY, path, kPoolMinimum, Store::kMaxSessions, kPoolIdleSeconds) {}
 
 protected:
     void customizeSession(Poco::Data::Session& session) override {
@@ -66,8 +66,8 @@ std::unique_ptr<Poco::Data::SessionPool> poolFor(Dialect dialect, const std::str
         Poco::Data::SQLite::Connector::registerConnector();
         return std::make_unique<SqlitePool>(connectionString);
     }
-    return std::make_unique<Poco::Data::SessionPool>(postgresConnector(), connectionString, kPoolMinimum, kPoolMaximum,
-                                                     kPoolIdleSeconds);
+    return std::make_unique<Poco::Data::SessionPool>(postgresConnector(), connectionString, kPoolMinimum,
+                                                     Store::kMaxSessions, kPoolIdleSeconds);
 }
 
 } // namespace
@@ -145,7 +145,18 @@ std::unique_ptr<Store> Store::open(const std::string& url) {
                                 "postgresql://USER@HOST:PORT/DBNAME");
 }
 
-Session Store::session() { return {pool_->get(), dialect_, keys_.get()}; }
+Session Store::session() {
+    // Poco 1.11's pool has no way to wait for a session to be put back, so this polls, briefly at first.
+    const auto deadline = std::chrono::steady_clock::now() + kSessionWait;
+    for (auto pause = std::chrono::microseconds(100);; pause = std::min(pause * 2, std::chrono::microseconds(20'000))) {
+        try {
+            return {pool_->get(), dialect_, keys_.get()};
+        } catch (const Poco::Data::SessionPoolExhaustedException&) {
+            if (std::chrono::steady_clock::now() + pause > deadline) throw;
+            std::this_thread::sleep_for(pause);
+        }
+    }
+}
 
 void Store::write(const std::function<void(Session&)>& work) { run(work, true); }
 
@@ -153,9 +164,10 @@ void Store::transact(const std::function<void(Session&)>& work) { run(work, dial
 
 void Store::run(const std::function<void(Session&)>& work, bool storeWide) {
     ++threadCounts().transactions;
-    Session s = session();
+    // The writer's turn first, then a connection: threads queueing for the turn hold none of the pool's.
     std::unique_lock<std::mutex> one(writer_, std::defer_lock);
     if (storeWide) one.lock();
+    Session s = session();
     // On PostgreSQL, begin() sends nothing: BEGIN goes with the first statement, in its round trip, and
     // commit() and rollback() are one each (hub/store/PostgresConnector.h). On SQLite, Poco's begin() is
     // BEGIN DEFERRED, which lets two writers read, then deadlock on upgrade.

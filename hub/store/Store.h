@@ -11,6 +11,7 @@
 
 #include <Poco/Data/SessionPool.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,8 +57,13 @@ public:
     // Call before the store is shared between threads.
     void useKeys(DataKeys keys) { keys_ = std::make_unique<const DataKeys>(std::move(keys)); }
 
-    // A pooled session; give it back by letting it go out of scope.
+    // A pooled session; give it back by letting it go out of scope. When every one of the kMaxSessions connections is
+    // in use, waits for one to come back, up to kSessionWait, rather than fail at once as Poco's pool does: a burst of
+    // requests queues instead of answering 500. Throws Poco::Data::SessionPoolExhaustedException after that.
     Session session();
+
+    static constexpr int kMaxSessions = 32;
+    static constexpr std::chrono::milliseconds kSessionWait{5000};
 
     // Applies every migration newer than the database, each in its own transaction; returns the
     // versions applied now. Safe to run from several processes at once.

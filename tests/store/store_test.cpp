@@ -1,11 +1,16 @@
 #include "hub/store/Store.h"
 #include "tests/store/TestStore.h"
 
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 using namespace Poco::Data::Keywords;
 
@@ -32,6 +37,35 @@ TEST(Store, AppliesEveryMigrationOnceAndRecordsTheVersion) {
     ASSERT_EQ(applied.size(), clinhub::store::migrations().size());
     EXPECT_EQ(store->schemaVersion(), clinhub::store::migrations().back().version);
     EXPECT_TRUE(store->migrate().empty()) << "a second run must apply nothing";
+}
+
+TEST(Store, WhenEveryConnectionIsInUseTheNextWaitsForOneToComeBackInsteadOfFailing) {
+    clinhub::test::TempDir dir;
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
+    store->migrate();
+    std::vector<clinhub::store::Session> held;
+    for (int i = 0; i < clinhub::store::Store::kMaxSessions; ++i)
+        held.push_back(store->session());
+    std::atomic<bool> answered{false};
+    int version = 0;
+    std::string failed;
+    std::thread waiting([&] {
+        try {
+            auto s = store->session();
+            s << "SELECT MAX(version) FROM schema_migrations", Poco::Data::Keywords::into(version),
+                Poco::Data::Keywords::now;
+            answered = true;
+        } catch (const Poco::Exception& e) {
+            failed = e.displayText();
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(answered) << "every connection was in use";
+    held.pop_back();
+    waiting.join();
+    EXPECT_TRUE(answered) << failed;
+    EXPECT_EQ(version, clinhub::store::migrations().back().version);
 }
 
 TEST(Store, MigrationsSurviveReopening) {
