@@ -18,12 +18,12 @@ std::string Memberships::cannotEmail(const std::string& ods) const {
     if (organisation == config.organisations.end()) throw workflows::NotFound(kNoOrganisation);
     if (organisation->second.route.email.empty())
         return "this organisation routes no email connector (route.email in the hub's config), so the hub "
-               "cannot email a set-password link, and nothing was changed. Ask the hub's operator to route "
-               "one, or to print a link with `clinhub users create`";
+               "cannot email a set-password link, and nothing was changed. The hub's operator can route "
+               "one, or print a link with `clinhub users create` on the hub's machine";
     if (config.http.staffPagesUrl().empty())
         return "the hub does not know the address of its staff pages (hub.staff_url in the hub's config), so "
-               "it cannot email a set-password link, and nothing was changed. Ask the hub's operator to set "
-               "it, or to print a link with `clinhub users create`";
+               "it cannot email a set-password link, and nothing was changed. The hub's operator can set "
+               "it, or print a link with `clinhub users create` on the hub's machine";
     return {};
 }
 
@@ -38,7 +38,7 @@ Invited Memberships::invite(const audit::Context& by, const std::string& ods, co
         throw MembershipConflict(
             "this user is disabled: the hub's operator can enable them with `clinhub users enable`");
     if (existed && found->roles.contains(ods))
-        throw MembershipConflict("this user already has the " + roleText(found->roles.at(ods)) + " role here");
+        throw MembershipConflict("this user already has the " + roleText(found->roles.at(ods)) + " role in " + ods);
     try {
         store_.write([&](store::Session& s) {
             out.user = existed ? *found : signIn_.users().create(s, name, email);
