@@ -225,8 +225,16 @@ public:
                                           stringField(patient, "name", "patient.name", errors)};
         if (!errors.empty()) return unprocessable(request, response, errors);
 
+        created(request, response, selfBook_.createLink(request.param("ods"), rule, details, by));
+    }
+
+    // A new link for the patient of {id}, which expires if it could still be used.
+    void resendLink(const audit::Context& by, Request& request, Response& response) {
+        created(request, response, selfBook_.resend(request.param("ods"), request.param("id"), by));
+    }
+
+    static void created(Request& request, Response& response, const workflows::CreatedLink& created) {
         const auto& ods = request.param("ods");
-        const auto created = selfBook_.createLink(ods, rule, details, by);
         auto out = object();
         out->set("id", created.link.id);
         out->set("url", created.url);
@@ -334,6 +342,7 @@ const std::vector<Route<StaffApi>>& table() {
         {{"GET", kLink, Role::viewer, "getLink"}, &StaffApi::getLink},
         {{"DELETE", kLink, Role::staff, "deleteLink", true}, &StaffApi::deleteLink},
         {{"POST", kLink + "/expire", Role::staff, "expireLink", true}, &StaffApi::expireLink},
+        {{"POST", kLink + "/resend", Role::staff, "resendLink", true}, &StaffApi::resendLink},
         {{"GET", kMessages, Role::viewer, "listMessages"}, &StaffApi::messages},
         {{"POST", kMessages + "/{reference}/requeue", Role::staff, "requeueMessage", true}, &StaffApi::requeueMessage},
         {{"GET", kOrganisation + "/audit", Role::admin, "listAuditEntries"}, &StaffApi::auditTrail},

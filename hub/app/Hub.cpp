@@ -9,6 +9,7 @@
 #include "hub/app/OpenStore.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
+#include "hub/console/Console.h"
 #include "hub/http/Health.h"
 #include "hub/log/Log.h"
 #include "hub/web/PatientPages.h"
@@ -159,6 +160,7 @@ void Hub::start() {
     // Read once for both sets of pages: the stylesheet alone is a few hundred kilobytes.
     const auto assets = std::make_shared<const web::Assets>(web::defaultAssetDir());
     web::addStaffPages(staff, *signIn_, {assets, !config.http.localDemo, split, singleSignOn(config)});
+    console::addConsole(staff, {*current_, *signIn_, *audit_, *outbox_, *selfBook_}, {assets});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.
     web::addPatientPages(

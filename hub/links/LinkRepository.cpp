@@ -33,10 +33,13 @@ std::string stateIn(const Move& move) {
     return "state IN (" + in + ")";
 }
 
-std::map<std::string, int64_t> counted(store::Session& s, const char* sql, const std::string& batchId) {
+template <class... Values>
+std::map<std::string, int64_t> counted(store::Session& s, const char* sql, const Values&... values) {
     std::vector<std::string> keys;
     std::vector<int64_t> counts;
-    s << sql, useRef(batchId), into(keys), into(counts), now;
+    auto select = s << sql;
+    (select, ..., useRef(values));
+    select, into(keys), into(counts), now;
     std::map<std::string, int64_t> out;
     for (std::size_t i = 0; i < keys.size(); ++i)
         out[keys[i]] = counts[i];
@@ -165,6 +168,13 @@ std::map<std::string, int64_t> LinkRepository::countByInviteState(const std::str
                    "SELECT o.state, COUNT(*) FROM links l JOIN outbox o ON o.reference = l.invite_reference "
                    "WHERE l.batch_id = ? GROUP BY o.state",
                    batchId);
+}
+
+std::map<std::string, int64_t> LinkRepository::countEventsSince(const std::string& organisation, int64_t since) {
+    return counted(s_,
+                   "SELECT e.event, COUNT(*) FROM link_events e JOIN links l ON l.id = e.link_id "
+                   "WHERE e.at >= ? AND l.organisation = ? GROUP BY e.event",
+                   since, organisation);
 }
 
 std::string LinkRepository::nhsNumberOf(const std::string& id) {

@@ -45,6 +45,9 @@ public:
     // A batch's links counted by state, and by the outbox state of their invites.
     std::map<std::string, int64_t> countByState(const std::string& batchId);
     std::map<std::string, int64_t> countByInviteState(const std::string& batchId);
+    // What happened to one organisation's links from `since` on: their events counted by kind (sent, accessed,
+    // booked, declined, expired, ...).
+    std::map<std::string, int64_t> countEventsSince(const std::string& organisation, int64_t since);
     // Whose link it is ("" once retention has forgotten), for the audit log.
     std::string nhsNumberOf(const std::string& id);
     // The stored state and count of wrong dates of birth, read again inside a write.

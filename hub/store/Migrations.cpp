@@ -352,6 +352,9 @@ const std::vector<Migration>& migrations() {
              BEGIN RAISE EXCEPTION 'audit_log is append-only: an entry is never changed'; END $$)",
           "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW "
           "EXECUTE FUNCTION audit_log_append_only()"}},
+        {14,
+         "the staff console's home page counts an organisation's link events of the day",
+         {"CREATE INDEX link_events_at ON link_events (at)"}},
     };
     return all;
 }

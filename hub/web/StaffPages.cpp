@@ -8,6 +8,7 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
 
 #include <memory>
 #include <optional>
@@ -22,6 +23,21 @@ constexpr const char* kContentSecurityPolicy = "default-src 'none'; style-src 's
                                                "'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 constexpr const char* kFormCookie = "clinhub_form";
 constexpr std::size_t kMaxEmailField = 320;
+
+// "/staff/A12345" for an organisation's console, its code percent-encoded.
+std::string consolePath(const std::string& ods) {
+    std::string encoded;
+    Poco::URI::encode(ods, "/?#%&=+", encoded);
+    return "/staff/" + encoded;
+}
+
+// Where a user goes once signed in: straight to their organisation's console when they have one, else to the
+// page listing theirs.
+std::string landing(const std::optional<staff::User>& user) {
+    if (user && user->roles.size() == 1 && user->roles.begin()->first != staff::kEveryOrganisation)
+        return consolePath(user->roles.begin()->first);
+    return "/staff";
+}
 
 struct Exchange {
     http::Request& request;
@@ -147,6 +163,7 @@ private:
             Data row;
             row.set("organisation", organisation == staff::kEveryOrganisation ? "Every organisation" : organisation);
             row.set("role", std::string(staff::toString(role)));
+            row.set("console", organisation == staff::kEveryOrganisation ? std::string() : consolePath(organisation));
             roles.push_back(row);
         }
         Data data;
@@ -205,7 +222,7 @@ private:
         case SignInResult::Kind::signedIn: break;
         }
         startSession(ex, result.session);
-        redirect(ex, "/staff");
+        redirect(ex, landing(result.user));
     }
 
     void startSession(Exchange& ex, const staff::NewSession& session) const {
@@ -268,7 +285,7 @@ private:
         data.set("paragraphs", Data{Data::type::list});
         data.set("hasButton", true);
         data.set("buttonText", "Continue");
-        data.set("buttonHref", "/staff");
+        data.set("buttonHref", landing(signedIn.user));
         send(ex, 200, "You are signed in", "message", data);
     }
 

@@ -1,6 +1,7 @@
 #include "hub/workflows/SelfBook.h"
 
 #include "hub/domain/MessageTemplate.h"
+#include "hub/domain/SmsLength.h"
 #include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
@@ -92,16 +93,12 @@ std::vector<std::string> SelfBook::slotTypes(const std::string& organisation, Ti
     return types;
 }
 
-CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
-                                 const PatientDetails& patient, const audit::Context& by) {
-    const auto runtime = runtime_.get();
-    const auto& config = runtime->config();
-    auto org = config.organisations.find(organisation);
+SelfBook::CheckedLink SelfBook::checkLink(const config::Config& config, const std::string& organisation,
+                                          const std::string& ruleId, const PatientDetails& patient, int64_t at) {
+    const auto org = config.organisations.find(organisation);
     if (org == config.organisations.end()) throw NotFound("no such organisation");
-    const int64_t at = clock_();
-
     std::vector<FieldError> errors;
-    auto rule = org->second.rules.find(ruleId);
+    const auto rule = org->second.rules.find(ruleId);
     if (rule == org->second.rules.end())
         errors.push_back({"rule", ruleId.empty() ? "rule is missing" : "no booking rule '" + ruleId + "' here"});
     const auto nhs = kit::checkNhsNumber(patient.nhsNumber);
@@ -112,18 +109,66 @@ CreatedLink SelfBook::createLink(const std::string& organisation, const std::str
     if (!mobile.ok()) errors.push_back({"patient.mobile", mobile.problem});
     if (patient.name.size() > 100) errors.push_back({"patient.name", "name is longer than 100 characters"});
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
+    return {&org->second, &rule->second, {nhs.value, dob.value, mobile.value, patient.name}};
+}
 
+CreatedLink SelfBook::insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked,
+                                    int64_t at, const audit::Context& by, const std::string& detail) {
+    const BatchInvite invite{"", messages::inviteSms(*checked.rule), checked.rule->inviteCode};
+    auto created = std::move(
+        insertLinks(s, config, *checked.organisation, *checked.rule, invite, {checked.patient}, {}, at).front());
+    audit::AuditLog::append(s, {at, by.actor, by.action, checked.organisation->ods, created.link.id,
+                                checked.patient.nhsNumber, audit::Outcome::success, detail});
+    return created;
+}
+
+CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
+                                 const PatientDetails& patient, const audit::Context& by) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    const int64_t at = clock_();
+    const auto checked = checkLink(config, organisation, ruleId, patient, at);
     CreatedLink created;
-    store_.write([&](store::Session& s) {
-        const BatchInvite invite{"", messages::inviteSms(rule->second), rule->second.inviteCode};
-        created = std::move(insertLinks(s, config, org->second, rule->second, invite,
-                                        {{nhs.value, dob.value, mobile.value, patient.name}}, {}, at)
-                                .front());
-        audit::AuditLog::append(
-            s, {at, by.actor, by.action, organisation, created.link.id, nhs.value, audit::Outcome::success, {}});
-    });
+    store_.write([&](store::Session& s) { created = insertChecked(s, config, checked, at, by, {}); });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
     return created;
+}
+
+CreatedLink SelfBook::resend(const std::string& organisation, const std::string& linkId, const audit::Context& by) {
+    const auto old = find(organisation, linkId);
+    if (!old) throw NotFound("no such link");
+    if (old->patient.nhsNumber.empty())
+        throw InvalidRequest(std::vector<FieldError>{
+            {"link", "the patient's details were removed after the organisation's retention period: send a new link"}});
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    const int64_t at = clock_();
+    const auto checked = checkLink(config, organisation, old->rule, old->patient, at);
+    CreatedLink created;
+    store_.write([&](store::Session& s) {
+        links::LinkRepository repository(s);
+        if (repository.move(linkId, links::moves::expireByStaff, at))
+            repository.addEvent(linkId, at, "expired", "by " + by.actor.name + ", sent again");
+        created = insertChecked(s, config, checked, at, by, "sent again in place of " + linkId);
+    });
+    log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", old->rule}});
+    return created;
+}
+
+LinkPreview SelfBook::previewLink(const std::string& organisation, const std::string& ruleId,
+                                  const PatientDetails& patient) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    const auto checked = checkLink(config, organisation, ruleId, patient, clock_());
+    const auto text = domain::scanTemplate(messages::inviteSms(*checked.rule), domain::kInvitePlaceholders);
+    // A link as long as a real one: the patient's is made only when it is sent.
+    const Values values = {{"practice", checked.organisation->name},
+                           {"title", checked.rule->title},
+                           {"name", checked.patient.name},
+                           {"url", config.http.publicUrl + "/b/" + std::string(43, 'x')}};
+    LinkPreview out{checked.patient, domain::render(text, values), 0};
+    out.smsFragments = domain::smsLength(out.invite).fragments;
+    return out;
 }
 
 std::vector<CreatedLink> SelfBook::mintBatchLinks(store::Session& s, const std::string& organisation,
@@ -226,6 +271,11 @@ std::optional<Link> SelfBook::find(const std::string& organisation, const std::s
     } catch (const NotFound&) {
         return std::nullopt;
     }
+}
+
+std::map<std::string, int64_t> SelfBook::activitySince(const std::string& organisation, int64_t since) {
+    auto s = store_.session();
+    return links::LinkRepository(s).countEventsSince(organisation, since);
 }
 
 bool SelfBook::expire(const std::string& organisation, const std::string& linkId, const audit::Context& by) {

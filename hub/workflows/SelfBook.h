@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -76,6 +77,13 @@ struct BatchInvite {
     int dose = 0; // for a vaccination invite: the dose its links book
 };
 
+// What createLink would send, before it is sent: for staff to check first.
+struct LinkPreview {
+    PatientDetails patient; // as createLink would keep them (the NHS number's digits, the mobile as +44…)
+    std::string invite;     // the SMS as the patient would read it, a link of the real length in {{url}}
+    int smsFragments = 0;
+};
+
 struct CreatedLink {
     Link link;
     std::string url;   // the patient's link, /b/<token> under the hub's public URL
@@ -120,6 +128,8 @@ public:
     // Audited as `by`, in the same transaction.
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
                            const audit::Context& by = {});
+    // The same checks, and the invite createLink would queue; nothing is stored. Throws InvalidRequest, NotFound.
+    LinkPreview previewLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
     // inside the caller's transaction. The patients are validated already; one without a mobile gets no
     // SMS (the caller sends the link its own way). A vaccination invite gives each link its cohort member
@@ -132,10 +142,17 @@ public:
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber,
                               const audit::Context& by = {});
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
+    // What happened to the organisation's links from `since` on: their events counted by kind (sent,
+    // accessed, booked, declined, expired, ...).
+    std::map<std::string, int64_t> activitySince(const std::string& organisation, int64_t since);
     // Stop a link working (the patient booked by phone). False when it cannot be: already booked, say.
     // Both audited as `by`, whose name the link's history shows ("expired by Jo Bloggs").
     bool expire(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
     bool remove(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
+    // "Send again": a new link for the same patient and rule with its invite, the old one expired with it if it
+    // could still be used. Audited as `by` on the new link. Throws NotFound, and InvalidRequest when the old
+    // link cannot be sent again (its patient's details forgotten, its rule gone from the config).
+    CreatedLink resend(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
     // Marks every link past its expiry; returns how many.
     int sweepExpired();
 
@@ -155,6 +172,18 @@ public:
     static constexpr int kDateOfBirthTries = 5;
 
 private:
+    struct CheckedLink {
+        const config::Organisation* organisation = nullptr;
+        const config::Rule* rule = nullptr;
+        PatientDetails patient;
+    };
+    // A single link's request as staff sent it, every problem listed (InvalidRequest); NotFound for an
+    // organisation not in `config`.
+    static CheckedLink checkLink(const config::Config& config, const std::string& organisation, const std::string& rule,
+                                 const PatientDetails& patient, int64_t at);
+    // Stores the checked link and queues its invite, audited as `by` with `detail`, in the caller's transaction.
+    CreatedLink insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked, int64_t at,
+                              const audit::Context& by, const std::string& detail);
     // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);
     // A move staff make (expire, delete), with its event and audit entry; false when the link cannot make it.

@@ -36,6 +36,7 @@ std::vector<Call> everyRoute(const std::string& base, const std::string& linkId)
             {"GET", base + "/links?nhs_number=9995260182", ""},
             {"GET", base + "/links/" + linkId, ""},
             {"POST", base + "/links/" + linkId + "/expire", ""},
+            {"POST", base + "/links/" + linkId + "/resend", ""},
             {"DELETE", base + "/links/" + linkId, ""},
             {"GET", base + "/messages", ""},
             {"POST", base + "/messages/msg-unknown/requeue", ""}};
@@ -391,6 +392,24 @@ TEST_F(StaffApi, ALinkExpiresOnceThenConflicts) {
     EXPECT_EQ(second.json()->getValue<std::string>("detail"), "the link is expired and cannot be expired");
 }
 
+TEST_F(StaffApi, SendingALinkAgainMakesANewOneAndExpiresTheOldOneIfItWasOpen) {
+    const auto link = createLink();
+    const auto reply = post(kA + "/links/" + link.id + "/resend", keyA);
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    const auto id = reply.json()->getValue<std::string>("id");
+    EXPECT_NE(id, link.id);
+    EXPECT_EQ(reply.header("Location"), kA + "/links/" + id);
+    EXPECT_EQ(selfBook->open(link.token).kind, workflows::Visit::Kind::expired) << "the old link stops working";
+    const auto fresh = get(kA + "/links/" + id, keyA).json();
+    EXPECT_EQ(fresh->getValue<std::string>("status"), "sent");
+    EXPECT_EQ(fresh->getObject("patient")->getValue<std::string>("nhs_number"), "9995260182");
+    EXPECT_EQ(fresh->getValue<std::string>("rule"), "flu");
+    EXPECT_EQ(get(kA + "/links?nhs_number=9995260182", keyA).json()->getArray("links")->size(), 2U);
+    // A link already used stays as it was.
+    EXPECT_EQ(post(kA + "/links/" + link.id + "/resend", keyA).status, 201);
+    EXPECT_EQ(get(kA + "/links/" + link.id, keyA).json()->getValue<std::string>("status"), "expired");
+}
+
 TEST_F(StaffApi, ABookedLinkCannotBeExpired) {
     const auto link = createLink();
     std::vector<Slot> slots;
@@ -506,6 +525,7 @@ TEST_F(StaffApi, RepliesMatchTheOpenApiSchemas) {
     expect(get(kA + "/links/" + id, keyA), 200, "Link");
     expect(get(kA + "/links?nhs_number=9995260182", keyA), 200, "LinkHistory");
     expect(post(kA + "/links/" + other.id + "/expire", keyA), 200, "Link");
+    expect(post(kA + "/links/" + other.id + "/resend", keyA), 201, "CreatedLink");
     expect(get(kA + "/slot-types", keyA), 200, "SlotTypes");
     expect(post(kA + "/links", keyA, linkBody("9995260183")), 422, "ValidationProblem");
     expect(get(kA + "/links", keyA), 422, "ValidationProblem");

@@ -179,6 +179,7 @@ protected:
 
         web::addPatientPages(router, *selfBook, *store, *current,
                              {std::make_shared<const web::Assets>(assetDir), true, dateOfBirthChecksPerHour, 0});
+        addRoutes(router);
         config::Http http;
         http.listen = "127.0.0.1:0";
         http.threads = 4;
@@ -189,6 +190,9 @@ protected:
     void TearDown() override {
         if (server) server->stop();
     }
+
+    // More pages on the same server, added before it starts.
+    virtual void addRoutes(http::Router& /*router*/) {}
 
     Browser browser() { return Browser(server->port()); }
 

@@ -51,7 +51,7 @@ TEST_F(StaffPages, AnInvitedUserSetsTheirPasswordSignsInAndSeesWhoTheyAre) {
     ASSERT_NO_FATAL_FAILURE(setPassword(b));
     const auto signedIn = signInWith(b, kPassword);
     ASSERT_EQ(signedIn.status, 303) << signedIn.body;
-    EXPECT_EQ(signedIn.header("Location"), "/staff");
+    EXPECT_EQ(signedIn.header("Location"), "/staff/A12345") << "one organisation: straight to its console";
     ASSERT_EQ(signedIn.cookies.size(), 1U);
     const auto& cookie = signedIn.cookies.front();
     EXPECT_TRUE(cookie.starts_with("clinhub_staff=")) << cookie;

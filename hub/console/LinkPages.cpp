@@ -1,0 +1,208 @@
+// Sending one patient a link (choose the rule by its title, enter the patient, preview the SMS, send), and a
+// link's own page: its state, what it books, its history, its appointments and its invite's delivery, with
+// "Expire link" and "Send again".
+#include "hub/console/Page.h"
+#include "hub/console/Wording.h"
+#include "hub/web/Html.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
+#include <cctype>
+
+namespace clinhub::console {
+namespace {
+
+using workflows::FieldError;
+using workflows::InvalidRequest;
+using workflows::PatientDetails;
+
+// The form's fields, by the workflow's names for them, and the id of each on the page.
+struct FormField {
+    const char* workflow;
+    const char* id;
+};
+constexpr FormField kFields[] = {{"rule", "rule"},
+                                 {"patient.nhs_number", "nhs-number"},
+                                 {"patient.date_of_birth", "date-of-birth"},
+                                 {"patient.mobile", "mobile"},
+                                 {"patient.name", "name"}};
+
+// Plain text with its line breaks kept, as the phone shows it.
+std::string lineBreaks(const std::string& text) {
+    std::string out;
+    for (const char c : web::escapeHtml(text))
+        out += c == '\n' ? std::string("<br>") : std::string(1, c);
+    return out;
+}
+
+std::string fieldId(const std::string& workflowName) {
+    for (const auto& f : kFields)
+        if (workflowName == f.workflow) return f.id;
+    return "rule";
+}
+
+struct LinkForm {
+    std::string rule;
+    PatientDetails patient;
+
+    static LinkForm read(Page& page) {
+        return {page.field("rule"),
+                {page.field("nhs_number"), page.field("date_of_birth"), page.field("mobile"), page.field("name")}};
+    }
+    void fill(Data& data) const {
+        data.set("nhsNumber", patient.nhsNumber);
+        data.set("dateOfBirth", patient.dateOfBirth);
+        data.set("mobile", patient.mobile);
+        data.set("name", patient.name);
+    }
+};
+
+void renderForm(Page& page, int status, const LinkForm& form, const std::vector<FieldError>& errors) {
+    Data rules{Data::type::list};
+    for (const auto& [id, rule] : page.organisation.rules) {
+        Data option;
+        option.set("id", id);
+        option.set("title", rule.title.empty() ? id : rule.title);
+        option.set("selected", id == form.rule);
+        rules.push_back(option);
+    }
+    Data data;
+    data.set("rules", rules);
+    data.set("action", page.path("/links/new"));
+    form.fill(data);
+    std::vector<std::pair<std::string, std::string>> summary;
+    for (const auto& f : kFields) {
+        const std::string id = f.id;
+        for (const auto& e : errors)
+            if (fieldId(e.field) == id) {
+                summary.emplace_back(id, sentence(e.message));
+                Data error;
+                error.set("message", sentence(e.message));
+                data.set(camelCase(id) + "Error", error);
+                break;
+            }
+    }
+    data.set("errorSummary", summary.empty() ? std::string() : errorSummary(summary));
+    page.render(status, Section::send, "Send a booking link", "console-send-link", data, !errors.empty());
+}
+
+void newLinkForm(Page& page) {
+    LinkForm form;
+    form.rule = page.request.query("rule").value_or("");
+    form.patient.nhsNumber = page.request.query("nhs_number").value_or("");
+    if (form.patient.nhsNumber.size() > 20) form.patient.nhsNumber.clear();
+    renderForm(page, 200, form, {});
+}
+
+// One post, three steps: "preview" checks the details and shows the SMS, "change" goes back to the form with
+// them, "send" sends.
+void postNewLink(workflows::SelfBook& selfBook, Page& page) {
+    const auto form = LinkForm::read(page);
+    const auto step = page.field("step");
+    if (step == "change") return renderForm(page, 200, form, {});
+    try {
+        if (step == "send") {
+            const auto created = selfBook.createLink(page.ods(), form.rule, form.patient, page.by);
+            return page.redirect(page.path("/links/" + created.link.id + "?done=sent"));
+        }
+        const auto preview = selfBook.previewLink(page.ods(), form.rule, form.patient);
+        const auto& rule = page.organisation.rules.at(form.rule);
+        Data data;
+        data.set("action", page.path("/links/new"));
+        data.set("rule", form.rule);
+        data.set("ruleTitle", rule.title.empty() ? form.rule : rule.title);
+        form.fill(data);
+        data.set("nhsNumberText", nhsNumberText(preview.patient.nhsNumber));
+        data.set("dateOfBirthText", kit::ukDayText(kit::ukMidnight(preview.patient.dateOfBirth)));
+        data.set("mobileText", preview.patient.mobile);
+        data.set("invite", lineBreaks(preview.invite));
+        data.set("fragments", std::to_string(preview.smsFragments) +
+                                  (preview.smsFragments == 1 ? " text message" : " text messages"));
+        data.set("expiryDays", std::to_string(rule.linkExpiryDays));
+        page.render(200, Section::send, "Check the link before you send it", "console-send-preview", data);
+    } catch (const InvalidRequest& e) {
+        renderForm(page, 422, form, e.errors());
+    }
+}
+
+void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page) {
+    const auto link = selfBook.find(page.ods(), page.request.param("id"));
+    if (!link) throw workflows::NotFound("no such link");
+    const auto rule = page.organisation.rules.find(link->rule);
+    Data data;
+    data.set("id", link->id);
+    data.set("state", stateText(link->state));
+    data.set("stateTag", stateTag(link->state));
+    data.set("ruleTitle", rule == page.organisation.rules.end() ? link->rule : rule->second.title);
+    data.set("slotTypes", rule == page.organisation.rules.end() ? std::string() : joined(rule->second.slotTypes));
+    data.set("forgotten", link->patient.nhsNumber.empty());
+    data.set("nhsNumber", nhsNumberText(link->patient.nhsNumber));
+    data.set("patientHref", page.path("/patients?nhs_number=" + link->patient.nhsNumber));
+    data.set("name", link->patient.name);
+    data.set("mobile", link->patient.mobile);
+    data.set("created", whenText(link->createdAt));
+    data.set("expires", whenText(link->expiresAt));
+    data.set("batch", link->batch ? link->batch->batchId : std::string());
+    if (!link->inviteReference.empty()) {
+        const auto invite = outbox.find(link->inviteReference);
+        data.set("invite", invite ? messageStateText(*invite) : std::string("not known"));
+    }
+    Data events{Data::type::list};
+    for (const auto& e : link->events) {
+        Data event;
+        event.set("at", whenText(e.at));
+        event.set("what", eventText(e.event));
+        event.set("detail", e.detail.starts_with("invite ") ? std::string() : e.detail);
+        events.push_back(event);
+    }
+    data.set("events", events);
+    Data appointments{Data::type::list};
+    for (const auto& a : link->appointments) {
+        Data appointment;
+        appointment.set("when", kit::ukWhenText(a.slot.start));
+        appointment.set("slotType", a.slot.slotType);
+        appointment.set("clinician", a.slot.clinician);
+        appointment.set("location", a.slot.location);
+        appointment.set("state", a.state == links::AppointmentState::booked ? "Booked" : "Moved to a new time");
+        appointments.push_back(appointment);
+    }
+    data.set("appointments", appointments);
+    data.set("hasAppointments", !link->appointments.empty());
+    const bool canChange = page.can(Role::staff);
+    data.set("canExpire", canChange && links::moves::expireByStaff.allows(link->state));
+    data.set("canResend", canChange && !link->patient.nhsNumber.empty());
+    data.set("expireAction", page.path("/links/" + link->id + "/expire"));
+    data.set("resendAction", page.path("/links/" + link->id + "/resend"));
+    const auto done = page.request.query("done").value_or("");
+    data.set("notice", done == "sent"      ? "Link sent"
+                       : done == "expired" ? "Link expired"
+                       : done == "resent"  ? "A new link was sent and the old one expired"
+                                           : "");
+    page.render(200, Section::patients, "Link " + link->id, "console-link", data);
+}
+
+} // namespace
+
+void addLinkPages(PageRoutes& routes) {
+    auto& selfBook = routes.services().selfBook;
+    auto& outbox = routes.services().outbox;
+    routes.get("/links/new", Role::staff, newLinkForm);
+    routes.post("/links/new", Role::staff, "createLink", [&selfBook](Page& page) { postNewLink(selfBook, page); });
+    routes.get("/links/{id}", Role::viewer, [&selfBook, &outbox](Page& page) { linkPage(selfBook, outbox, page); });
+    routes.post("/links/{id}/expire", Role::staff, "expireLink", [&selfBook](Page& page) {
+        const auto& id = page.request.param("id");
+        if (!selfBook.expire(page.ods(), id, page.by)) {
+            const auto link = selfBook.find(page.ods(), id);
+            if (!link) throw workflows::NotFound("no such link");
+            return page.message(409, "This link cannot be expired",
+                                "It is " + lowerCase(stateText(link->state)) + ", so it no longer books anything.");
+        }
+        page.redirect(page.path("/links/" + id + "?done=expired"));
+    });
+    routes.post("/links/{id}/resend", Role::staff, "resendLink", [&selfBook](Page& page) {
+        const auto created = selfBook.resend(page.ods(), page.request.param("id"), page.by);
+        page.redirect(page.path("/links/" + created.link.id + "?done=resent"));
+    });
+}
+
+} // namespace clinhub::console

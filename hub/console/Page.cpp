@@ -1,0 +1,250 @@
+#include "hub/console/Page.h"
+
+#include "hub/log/Log.h"
+#include "hub/staff/Sessions.h"
+#include "hub/workflows/Tokens.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
+
+#include <typeinfo>
+#include <utility>
+
+namespace clinhub::console {
+namespace {
+
+using http::Request;
+using http::Response;
+
+// The patient pages' policy: nothing but this origin's stylesheet and images, and forms posting back here.
+constexpr const char* kContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; font-src "
+                                               "'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+void secureHeaders(Response& response) {
+    response.header("Content-Security-Policy", kContentSecurityPolicy);
+    response.header("Referrer-Policy", "no-referrer");
+    response.header("X-Frame-Options", "DENY");
+    response.header("Cache-Control", "no-store");
+}
+
+std::string sessionCookie(Request& request) {
+    Poco::Net::NameValueCollection cookies;
+    request.poco().getCookies(cookies);
+    return cookies.get(std::string(staff::Sessions::kCookie), "");
+}
+
+// A page outside any organisation's layout: before the organisation is known to be the user's.
+void plainMessage(Response& response, const web::Assets& assets, int status, const std::string& heading,
+                  const std::string& text) {
+    Data paragraphs{Data::type::list};
+    paragraphs.push_back(Data(text));
+    Data data;
+    data.set("heading", heading);
+    data.set("paragraphs", paragraphs);
+    secureHeaders(response);
+    response.html(web::renderPage({heading, {}, assets.stylesheetUrl(), {}, false}, "message", data), status);
+}
+
+struct NavigationItem {
+    Section section;
+    const char* label;
+    const char* path;
+    Role needs;
+};
+
+constexpr NavigationItem kNavigation[] = {
+    {Section::home, "Home", "", Role::viewer},
+    {Section::send, "Send a link", "/links/new", Role::staff},
+    {Section::patients, "Patients", "/patients", Role::viewer},
+    {Section::messages, "Messages", "/messages", Role::viewer},
+    {Section::rules, "Booking rules", "/rules", Role::viewer},
+};
+
+std::string roleName(Role role) {
+    switch (role) {
+    case Role::viewer: return "Viewer";
+    case Role::staff: return "Staff";
+    case Role::admin: return "Admin";
+    case Role::hubOperator: return "Hub operator";
+    }
+    return {};
+}
+
+// What a change acts on, for the audit trail: the route's link, message or member.
+std::string resourceOf(const Request& request) {
+    for (const auto& [name, value] : request.params())
+        if (name == "id" || name == "reference" || name == "member") return value;
+    return {};
+}
+
+} // namespace
+
+Page::Page(Request& request, Response& response, const staff::SignedIn& who, Role role,
+           std::shared_ptr<const runtime::Runtime> runtime, const config::Organisation& organisation, audit::Context by,
+           std::shared_ptr<const web::Assets> assets)
+    : request(request), response(response), who(who), role(role), runtime(std::move(runtime)),
+      organisation(organisation), by(std::move(by)), assets_(std::move(assets)) {}
+
+std::string Page::path(std::string_view rest) const {
+    std::string encoded;
+    Poco::URI::encode(organisation.ods, "/?#%&=+", encoded);
+    return "/staff/" + encoded + std::string(rest);
+}
+
+std::string Page::field(std::string_view name, std::size_t max) {
+    auto value = request.formField(name).value_or("");
+    if (value.size() > max) value.clear();
+    return value;
+}
+
+void Page::render(int status, Section section, const std::string& title, std::string_view name, Data data,
+                  bool hasError) {
+    Data navigation{Data::type::list};
+    for (const auto& item : kNavigation) {
+        if (!can(item.needs)) continue;
+        Data entry;
+        entry.set("label", item.label);
+        entry.set("href", path(item.path));
+        entry.set("current", item.section == section);
+        navigation.push_back(entry);
+    }
+    data.set("csrf", who.session.csrf);
+    data.set("base", path());
+    Data layout;
+    layout.set("title", title);
+    layout.set("hasError", hasError);
+    layout.set("organisation", organisation.name.empty() ? organisation.ods : organisation.name);
+    layout.set("ods", organisation.ods);
+    layout.set("stylesheet", assets_->stylesheetUrl());
+    layout.set("hasStylesheet", !assets_->stylesheetUrl().empty());
+    layout.set("home", path());
+    layout.set("patients", path("/patients"));
+    layout.set("userName", who.user.name);
+    layout.set("roleName", roleName(role));
+    layout.set("csrf", who.session.csrf);
+    layout.set("navigation", navigation);
+    layout.set("content", web::renderFragment(name, data));
+    secureHeaders(response);
+    response.html(web::renderFragment("console-layout", layout), status);
+}
+
+void Page::message(int status, const std::string& heading, const std::string& text) {
+    Data data;
+    data.set("heading", heading);
+    data.set("text", text);
+    render(status, Section::home, heading, "console-message", data);
+}
+
+void Page::redirect(const std::string& location) {
+    response.header("Cache-Control", "no-store");
+    response.header("Location", location);
+    response.text("See " + location + "\n", 303);
+}
+
+void PageRoutes::get(const std::string& pattern, Role needs, PageHandler handler) {
+    add("GET", pattern, needs, {}, std::move(handler));
+}
+
+void PageRoutes::get(const std::string& pattern, Role needs, const std::string& action, PageHandler handler) {
+    add("GET", pattern, needs, action, std::move(handler));
+}
+
+void PageRoutes::post(const std::string& pattern, Role needs, const std::string& action, PageHandler handler) {
+    add("POST", pattern, needs, action, std::move(handler));
+}
+
+void PageRoutes::add(const std::string& method, const std::string& pattern, Role needs, const std::string& action,
+                     PageHandler handler) {
+    router_.add(
+        method, "/staff/{ods}" + pattern,
+        [services = services_, assets = assets_, needs, action, handler = std::move(handler)](Request& request,
+                                                                                              Response& response) {
+            const bool change = request.method() == "POST";
+            const auto cookie = sessionCookie(request);
+            const auto who = cookie.empty() ? std::nullopt : services.signIn.who(cookie);
+            if (!who) {
+                response.header("Cache-Control", "no-store");
+                response.header("Location", "/staff/sign-in");
+                return response.text("See /staff/sign-in\n", 303);
+            }
+            const auto runtime = services.current.get();
+            const auto& organisations = runtime->config().organisations;
+            const auto organisation = organisations.find(request.param("ods"));
+            const auto& roles = who->user.roles;
+            auto held = roles.find(request.param("ods"));
+            if (held == roles.end()) held = roles.find(staff::kEveryOrganisation);
+            if (organisation == organisations.end() || held == roles.end())
+                return plainMessage(response, *assets, 404, "Page not found",
+                                    "If you typed the web address, check it is correct.");
+            const auto sent = change ? request.formField("csrf") : std::nullopt;
+            if (change && !(sent && workflows::sameSecret(*sent, who->session.csrf)))
+                return plainMessage(response, *assets, 403, "This form has expired",
+                                    "Go back, reload the page and try again.");
+            const audit::Context by{{"user", who->user.id, who->user.name, request.client()}, action};
+            const auto& ods = organisation->first;
+            const auto audited = [&](audit::Outcome outcome, const std::string& why) {
+                services.audit.append({0, by.actor, action, ods, resourceOf(request), {}, outcome, why});
+            };
+            if (!staff::grants(held->second, needs)) {
+                const auto why = "this needs the " + std::string(staff::toString(needs)) + " role; the user has the " +
+                                 std::string(staff::toString(held->second)) + " role";
+                if (change) audited(audit::Outcome::refused, why);
+                return plainMessage(response, *assets, 403, "You cannot do this",
+                                    "This " + std::string(change ? "action" : "page") + " needs the " +
+                                        std::string(staff::toString(needs)) + " role. You have the " +
+                                        std::string(staff::toString(held->second)) + " role.");
+            }
+            Page page(request, response, *who, held->second, runtime, organisation->second, by, assets);
+            try {
+                handler(page);
+            } catch (const workflows::NotFound&) {
+                response.reset();
+                page.message(404, "Page not found", "It may have been removed, or the address is wrong.");
+            } catch (const workflows::InvalidRequest& e) {
+                response.reset();
+                page.message(422, "There is a problem",
+                             e.errors().empty() ? std::string("Go back and check what you entered.")
+                                                : e.errors().front().message);
+            } catch (const http::Error& e) {
+                response.reset();
+                page.message(e.status(), "Sorry, there is a problem", e.what());
+            } catch (const std::exception& e) {
+                // The type only: what() of a store error can quote what it failed on.
+                log::error("console_page_failed", {{"route", request.route()}, {"exception", typeid(e).name()}});
+                response.reset();
+                page.message(500, "Sorry, there is a problem with the service", "Try again later.");
+            }
+            if (change && response.status() >= 400)
+                audited(audit::Outcome::failure, "HTTP " + std::to_string(response.status()));
+        });
+}
+
+std::string whenText(int64_t micros) { return kit::ukWhenText(micros / 1'000'000); }
+
+std::string errorSummary(const std::vector<std::pair<std::string, std::string>>& errors) {
+    Data list{Data::type::list};
+    for (const auto& [field, message] : errors) {
+        Data error;
+        error.set("field", field);
+        error.set("message", message);
+        list.push_back(error);
+    }
+    Data data;
+    data.set("errors", list);
+    return web::renderFragment("error-summary", data);
+}
+
+void addConsole(http::Router& router, const Services& services, const ConsoleOptions& options) {
+    PageRoutes routes(router, services,
+                      options.assets ? options.assets : std::make_shared<const web::Assets>(web::defaultAssetDir()));
+    addHomePage(routes);
+    addLinkPages(routes);
+    addPatientPages(routes);
+    addMessagePages(routes);
+    addRulePages(routes);
+}
+
+} // namespace clinhub::console

@@ -1,0 +1,316 @@
+// The staff console over real HTTP, as a signed-in browser uses it: the organisation's home, sending a link
+// with its preview, a link's page with "Expire link" and "Send again", finding a patient, the messages and
+// the booking rules; and the guard every page stands behind (sign-in, the organisation, the role, CSRF),
+// with what each change leaves in the audit trail.
+#include "hub/console/Console.h"
+#include "hub/outbox/Outbox.h"
+#include "hub/staff/SignIn.h"
+#include "tests/web/PagesFixture.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace clinhub::test {
+namespace {
+
+using staff::Role;
+
+class ConsolePages : public PagesFixture {
+protected:
+    void addRoutes(http::Router& router) override {
+        audit = std::make_unique<audit::AuditLog>(*store);
+        signIn = std::make_unique<staff::SignIn>(*store, *audit);
+        outbox = std::make_unique<outbox::Outbox>(*store);
+        console::addConsole(router, {*current, *signIn, *audit, *outbox, *selfBook},
+                            {std::make_shared<const web::Assets>(dir.file("no-assets"))});
+    }
+
+    // A browser signed in as a new user holding `role` at A12345; `csrf` is its session's token.
+    Browser signedIn(Role role, std::string& csrf, const std::string& name = "Jo Example") {
+        const auto email = "user" + std::to_string(++users) + "@test-surgery.example";
+        const auto user = signIn->users().create(name, email);
+        signIn->users().grant(user.id, "A12345", role);
+        const auto result = signIn->withIdentity(*signIn->users().byId(user.id), "test", "127.0.0.1");
+        EXPECT_EQ(result.kind, staff::SignInResult::Kind::signedIn);
+        csrf = result.session.csrf;
+        auto b = browser();
+        b.forceCookie("clinhub_staff", result.session.id);
+        return b;
+    }
+
+    // The organisation's audit entries for `action`, oldest first.
+    std::vector<audit::Entry> entries(const std::string& action) const {
+        std::vector<audit::Entry> out;
+        for (const auto& e : audit->find({"A12345", std::nullopt, std::nullopt, std::nullopt, std::nullopt, 100}))
+            if (e.action == action) out.push_back(e);
+        return out;
+    }
+
+    // The number in the summary list row labelled `label`.
+    static std::string row(const Reply& page, const std::string& label) {
+        std::smatch m;
+        const std::regex pattern("<dt class=\"nhsuk-summary-list__key\">" + label +
+                                 "</dt>\\s*<dd class=\"nhsuk-summary-list__value\">([^<]*)");
+        return std::regex_search(page.body, m, pattern) ? m[1].str() : std::string("(no row " + label + ")");
+    }
+
+    static std::string linkIdIn(const std::string& location) {
+        std::smatch m;
+        return std::regex_search(location, m, std::regex("/links/(lnk_[A-Za-z0-9_-]+)")) ? m[1].str() : std::string();
+    }
+
+    std::string sendLink(Browser& b, const std::string& csrf) {
+        const auto sent = b.post("/staff/A12345/links/new", {{"csrf", csrf},
+                                                             {"step", "send"},
+                                                             {"rule", "flu"},
+                                                             {"nhs_number", "999 526 0182"},
+                                                             {"date_of_birth", "14/03/1956"},
+                                                             {"mobile", "07700 900123"},
+                                                             {"name", "Testy"}});
+        EXPECT_EQ(sent.status, 303) << sent.body;
+        return linkIdIn(sent.header("Location"));
+    }
+
+    std::unique_ptr<audit::AuditLog> audit;
+    std::unique_ptr<staff::SignIn> signIn;
+    std::unique_ptr<outbox::Outbox> outbox;
+    int users = 0;
+};
+
+TEST_F(ConsolePages, WithoutASessionEveryPageSendsTheBrowserToSignIn) {
+    auto b = browser();
+    for (const char* path : {"/staff/A12345", "/staff/A12345/links/new", "/staff/A12345/messages"}) {
+        const auto reply = b.get(path);
+        EXPECT_EQ(reply.status, 303) << path;
+        EXPECT_EQ(reply.header("Location"), "/staff/sign-in") << path;
+    }
+    const auto post = b.post("/staff/A12345/links/new", {{"step", "send"}});
+    EXPECT_EQ(post.status, 303);
+}
+
+TEST_F(ConsolePages, AnOrganisationTheUserHoldsNoRoleInIsNotFoundAsAnUnknownOneIs) {
+    std::string csrf;
+    auto b = signedIn(Role::admin, csrf);
+    const auto user = signIn->users().create("Other", "other@elsewhere.example");
+    signIn->users().grant(user.id, "B99999", Role::admin);
+    auto other = browser();
+    other.forceCookie("clinhub_staff",
+                      signIn->withIdentity(*signIn->users().byId(user.id), "test", "127.0.0.1").session.id);
+    const auto notTheirs = other.get("/staff/A12345");
+    EXPECT_EQ(notTheirs.status, 404);
+    EXPECT_FALSE(notTheirs.says("Test Surgery"));
+    EXPECT_EQ(b.get("/staff/B99999").status, 404) << "B99999 is in no config";
+}
+
+TEST_F(ConsolePages, HomeCountsTheDaysLinksByWhatHappenedToThem) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    newLink();
+    const auto second = selfBook->createLink("A12345", "plain", {"9990000018", "1970-01-01", "07700 900124", {}});
+    ASSERT_TRUE(selfBook->expire("A12345", second.link.id));
+    const auto home = b.get("/staff/A12345");
+    ASSERT_EQ(home.status, 200) << home.body;
+    EXPECT_EQ(row(home, "Links sent"), "2");
+    EXPECT_EQ(row(home, "Expired"), "1");
+    EXPECT_EQ(row(home, "Booked"), "0");
+    EXPECT_EQ(row(home, "Waiting to send"), "2") << "each link's invite is queued";
+    EXPECT_TRUE(home.says("Test Surgery"));
+    EXPECT_TRUE(home.says("Send a patient a booking link"));
+    EXPECT_NE(home.header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+    EXPECT_EQ(home.header("Cache-Control"), "no-store");
+}
+
+TEST_F(ConsolePages, StaffPreviewTheTextThenSendAndTheLinksPageSaysWhereItStands) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto form = b.get("/staff/A12345/links/new");
+    ASSERT_EQ(form.status, 200);
+    EXPECT_TRUE(form.says(">Flu vaccination</option>"));
+    EXPECT_TRUE(form.says(">Asthma review</option>"));
+
+    const std::vector<std::pair<std::string, std::string>> details{{"csrf", csrf},
+                                                                   {"rule", "flu"},
+                                                                   {"nhs_number", "999 526 0182"},
+                                                                   {"date_of_birth", "14/03/1956"},
+                                                                   {"mobile", "07700 900123"},
+                                                                   {"name", "Testy"}};
+    auto preview = details;
+    preview.emplace_back("step", "preview");
+    const auto checked = b.post("/staff/A12345/links/new", preview);
+    ASSERT_EQ(checked.status, 200) << checked.body;
+    EXPECT_TRUE(checked.says("Test Surgery: please book your Flu vaccination appointment here: http"));
+    EXPECT_TRUE(checked.says("1 text message long"));
+    EXPECT_TRUE(checked.says("Wednesday 14 March 1956"));
+    EXPECT_TRUE(checked.says("+447700900123"));
+    EXPECT_EQ(outbox->countByState("A12345").at("queued"), 0) << "a preview sends nothing";
+
+    auto send = details;
+    send.emplace_back("step", "send");
+    const auto sent = b.post("/staff/A12345/links/new", send);
+    ASSERT_EQ(sent.status, 303) << sent.body;
+    EXPECT_TRUE(sent.header("Location").ends_with("?done=sent")) << sent.header("Location");
+    const auto page = b.get(sent.header("Location"));
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_TRUE(page.says("Link sent"));
+    EXPECT_TRUE(page.says(">Sent</strong>"));
+    EXPECT_TRUE(page.says("NHS number 999 526 0182"));
+    EXPECT_TRUE(page.says("Waiting to send")) << "the invite's place in the outbox";
+    EXPECT_TRUE(page.says(">Expire link</button>"));
+    EXPECT_TRUE(page.says(">Send again</button>"));
+
+    const auto created = entries("createLink");
+    ASSERT_EQ(created.size(), 1U);
+    EXPECT_EQ(created[0].outcome, audit::Outcome::success);
+    EXPECT_EQ(created[0].actor.name, "Jo Example");
+    EXPECT_EQ(created[0].nhsNumber, "9995260182");
+    EXPECT_EQ(created[0].resource, linkIdIn(sent.header("Location")));
+}
+
+TEST_F(ConsolePages, EveryFieldAtFaultIsNamedAtItsFieldAndInTheSummary) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto reply = b.post("/staff/A12345/links/new", {{"csrf", csrf},
+                                                          {"step", "preview"},
+                                                          {"rule", "flu"},
+                                                          {"nhs_number", "999 526 0183"},
+                                                          {"date_of_birth", "31/02/1956"},
+                                                          {"mobile", "01632 960000"}});
+    EXPECT_EQ(reply.status, 422);
+    EXPECT_TRUE(reply.says("<title>Error: Send a booking link"));
+    EXPECT_TRUE(reply.says("There is a problem"));
+    for (const char* field : {"#nhs-number", "#date-of-birth", "#mobile"})
+        EXPECT_TRUE(reply.says(std::string("href=\"") + field + "\"")) << field;
+    EXPECT_TRUE(reply.says("Not a valid NHS number: the last digit (check digit) is wrong"));
+    EXPECT_TRUE(reply.says("Date of birth is not a real date"));
+    EXPECT_TRUE(reply.says("Not a UK mobile number (it looks like a landline)"));
+    EXPECT_TRUE(reply.says("value=\"999 526 0183\"")) << "what was typed stays in the form";
+    EXPECT_EQ(entries("createLink").size(), 1U) << "the refused attempt, as a failure";
+}
+
+TEST_F(ConsolePages, ExpireLinkThenSendAgainMakesANewLinkAndKeepsTheOldOneExpired) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto first = sendLink(b, csrf);
+    ASSERT_FALSE(first.empty());
+    const auto expired = b.post("/staff/A12345/links/" + first + "/expire", {{"csrf", csrf}});
+    ASSERT_EQ(expired.status, 303) << expired.body;
+    auto page = b.get(expired.header("Location"));
+    EXPECT_TRUE(page.says(">Expired</strong>"));
+    EXPECT_TRUE(page.says("Link expired"));
+    EXPECT_FALSE(page.says(">Expire link</button>")) << "an expired link cannot be expired again";
+    EXPECT_TRUE(page.says("by Jo Example"));
+    EXPECT_EQ(b.post("/staff/A12345/links/" + first + "/expire", {{"csrf", csrf}}).status, 409);
+
+    const auto again = b.post("/staff/A12345/links/" + first + "/resend", {{"csrf", csrf}});
+    ASSERT_EQ(again.status, 303) << again.body;
+    const auto second = linkIdIn(again.header("Location"));
+    ASSERT_FALSE(second.empty());
+    EXPECT_NE(second, first);
+    EXPECT_EQ(selfBook->find("A12345", second)->state, links::LinkState::sent);
+    EXPECT_EQ(selfBook->find("A12345", first)->state, links::LinkState::expired);
+    EXPECT_EQ(selfBook->history("A12345", kNhsNumber).size(), 2U);
+
+    // Sending again an open link expires it in the same step.
+    const auto third = b.post("/staff/A12345/links/" + second + "/resend", {{"csrf", csrf}});
+    ASSERT_EQ(third.status, 303);
+    EXPECT_EQ(selfBook->find("A12345", second)->state, links::LinkState::expired);
+    ASSERT_EQ(entries("resendLink").size(), 2U);
+    EXPECT_EQ(entries("resendLink")[1].detail, "sent again in place of " + second);
+    EXPECT_EQ(entries("expireLink").size(), 2U) << "the expiry, and the refused second one";
+}
+
+TEST_F(ConsolePages, AViewerSeesNoButtonToChangeAnythingAndTheServerRefusesThemAnyway) {
+    std::string staffCsrf;
+    auto staffBrowser = signedIn(Role::staff, staffCsrf);
+    const auto id = sendLink(staffBrowser, staffCsrf);
+    std::string csrf;
+    auto viewer = signedIn(Role::viewer, csrf, "Val Viewer");
+    const auto page = viewer.get("/staff/A12345/links/" + id);
+    ASSERT_EQ(page.status, 200);
+    EXPECT_FALSE(page.says("Expire link"));
+    EXPECT_FALSE(page.says("Send again"));
+    EXPECT_FALSE(viewer.get("/staff/A12345").says("Send a link")) << "nor in the navigation";
+    EXPECT_EQ(viewer.get("/staff/A12345/links/new").status, 403);
+
+    const auto refused = viewer.post("/staff/A12345/links/" + id + "/expire", {{"csrf", csrf}});
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_TRUE(refused.says("needs the staff role"));
+    EXPECT_EQ(selfBook->find("A12345", id)->state, links::LinkState::sent);
+    const auto trail = entries("expireLink");
+    ASSERT_EQ(trail.size(), 1U);
+    EXPECT_EQ(trail[0].outcome, audit::Outcome::refused);
+    EXPECT_EQ(trail[0].actor.name, "Val Viewer");
+}
+
+TEST_F(ConsolePages, AChangeWithoutTheSessionsCsrfTokenIsRefused) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto id = sendLink(b, csrf);
+    for (const auto& token : {std::string(), std::string("not-the-token")}) {
+        const auto reply = b.post("/staff/A12345/links/" + id + "/expire", {{"csrf", token}});
+        EXPECT_EQ(reply.status, 403);
+        EXPECT_TRUE(reply.says("This form has expired"));
+    }
+    EXPECT_EQ(selfBook->find("A12345", id)->state, links::LinkState::sent);
+}
+
+TEST_F(ConsolePages, APatientsLinksAreFoundByNhsNumberAndTheLookIsAudited) {
+    std::string csrf;
+    auto b = signedIn(Role::viewer, csrf);
+    newLink();
+    newLink("plain");
+    const auto found = b.get("/staff/A12345/patients?nhs_number=999+526+0182");
+    ASSERT_EQ(found.status, 200) << found.body;
+    EXPECT_TRUE(found.says("NHS number 999 526 0182"));
+    EXPECT_TRUE(found.says(">Flu vaccination</a>"));
+    EXPECT_TRUE(found.says(">Blood test</a>"));
+    EXPECT_FALSE(found.says("Send this patient a link")) << "a viewer sends nothing";
+    const auto looked = entries("linkHistory");
+    ASSERT_EQ(looked.size(), 1U);
+    EXPECT_EQ(looked[0].nhsNumber, "9995260182");
+
+    EXPECT_TRUE(b.get("/staff/A12345/patients?nhs_number=9990000018").says("No link has been sent"));
+    const auto wrong = b.get("/staff/A12345/patients?nhs_number=12345");
+    EXPECT_EQ(wrong.status, 422);
+    EXPECT_TRUE(wrong.says("NHS number must be 10 digits"));
+}
+
+TEST_F(ConsolePages, AFailedMessageIsListedWithItsReasonAndSentAgain) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    newLink();
+    const auto claimed = outbox->claim(10, store::nowMicros(), 60'000'000);
+    ASSERT_EQ(claimed.size(), 1U);
+    outbox->settle({outbox::Outcome::failed(claimed[0].reference, 1, "the provider refused the number")});
+
+    const auto list = b.get("/staff/A12345/messages");
+    ASSERT_EQ(list.status, 200) << list.body;
+    EXPECT_TRUE(list.says("Failed (1)"));
+    EXPECT_TRUE(list.says("the provider refused the number"));
+    EXPECT_TRUE(list.says(claimed[0].reference));
+    EXPECT_TRUE(b.get("/staff/A12345").says("See the failed messages"));
+
+    const auto again = b.post("/staff/A12345/messages/" + claimed[0].reference + "/requeue", {{"csrf", csrf}});
+    ASSERT_EQ(again.status, 303) << again.body;
+    EXPECT_EQ(outbox->find(claimed[0].reference)->state, "queued");
+    EXPECT_TRUE(b.get(again.header("Location")).says("There are no failed messages"));
+    EXPECT_EQ(b.post("/staff/A12345/messages/" + claimed[0].reference + "/requeue", {{"csrf", csrf}}).status, 409);
+    EXPECT_EQ(entries("requeueMessage").front().outcome, audit::Outcome::success);
+}
+
+TEST_F(ConsolePages, TheBookingRulesReadAsTheYamlSetsThem) {
+    std::string csrf;
+    auto b = signedIn(Role::viewer, csrf);
+    const auto rules = b.get("/staff/A12345/rules");
+    ASSERT_EQ(rules.status, 200) << rules.body;
+    EXPECT_TRUE(rules.says("<h2 class=\"nhsuk-card__heading\">Flu vaccination</h2>"));
+    EXPECT_TRUE(rules.says("Seasonal influenza vaccination declined (822931000000100)"));
+    EXPECT_TRUE(rules.says("14 days ahead"));
+    EXPECT_TRUE(rules.says("{{practice}}: please book your {{title}} appointment here: {{url}}"));
+    EXPECT_TRUE(rules.says("The hub&#39;s standard wording") || rules.says("The hub's standard wording"));
+    EXPECT_FALSE(rules.says("Send a link for")) << "a viewer";
+}
+
+} // namespace
+} // namespace clinhub::test
