@@ -134,15 +134,15 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
     data.set("state", stateText(link->state));
     data.set("stateTag", stateTag(link->state));
     data.set("ruleTitle", rule == page.organisation.rules.end() ? link->rule : rule->second.title);
-    data.set("slotTypes", rule == page.organisation.rules.end() ? std::string() : joined(rule->second.slotTypes));
+    setText(data, "slotTypes", rule == page.organisation.rules.end() ? std::string() : joined(rule->second.slotTypes));
     data.set("forgotten", link->patient.nhsNumber.empty());
     data.set("nhsNumber", nhsNumberText(link->patient.nhsNumber));
     data.set("patientHref", page.path("/patients?nhs_number=" + link->patient.nhsNumber));
-    data.set("name", link->patient.name);
+    setText(data, "name", link->patient.name);
     data.set("mobile", link->patient.mobile);
     data.set("created", whenText(link->createdAt));
     data.set("expires", whenText(link->expiresAt));
-    data.set("batch", link->batch ? link->batch->batchId : std::string());
+    setText(data, "batch", link->batch ? link->batch->batchId : std::string());
     if (!link->inviteReference.empty()) {
         const auto invite = outbox.find(link->inviteReference);
         data.set("invite", invite ? messageStateText(*invite) : std::string("not known"));
@@ -152,7 +152,7 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
         Data event;
         event.set("at", whenText(e.at));
         event.set("what", eventText(e.event));
-        event.set("detail", e.detail.starts_with("invite ") ? std::string() : e.detail);
+        setText(event, "detail", e.detail.starts_with("invite ") ? std::string() : e.detail);
         events.push_back(event);
     }
     data.set("events", events);
@@ -161,7 +161,7 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
         Data appointment;
         appointment.set("when", kit::ukWhenText(a.slot.start));
         appointment.set("slotType", a.slot.slotType);
-        appointment.set("clinician", a.slot.clinician);
+        setText(appointment, "clinician", a.slot.clinician);
         appointment.set("location", a.slot.location);
         appointment.set("state", a.state == links::AppointmentState::booked ? "Booked" : "Moved to a new time");
         appointments.push_back(appointment);
@@ -174,10 +174,11 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
     data.set("expireAction", page.path("/links/" + link->id + "/expire"));
     data.set("resendAction", page.path("/links/" + link->id + "/resend"));
     const auto done = page.request.query("done").value_or("");
-    data.set("notice", done == "sent"      ? "Link sent"
-                       : done == "expired" ? "Link expired"
-                       : done == "resent"  ? "A new link was sent and the old one expired"
-                                           : "");
+    setText(data, "notice",
+            done == "sent"      ? "Link sent"
+            : done == "expired" ? "Link expired"
+            : done == "resent"  ? "A new link was sent and the old one expired"
+                                : "");
     page.render(200, Section::patients, "Link " + link->id, "console-link", data);
 }
 

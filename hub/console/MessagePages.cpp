@@ -76,9 +76,10 @@ void addMessagePages(PageRoutes& routes) {
         data.set("requeueAllAction", page.path("/messages/requeue-failed"));
         data.set("shown", std::to_string(kShown));
         const auto done = page.request.query("done").value_or("");
-        data.set("notice", done == "requeued" ? "The message will be sent again"
-                           : done == "all"    ? "The failed messages will be sent again"
-                                              : "");
+        setText(data, "notice",
+                done == "requeued" ? "The message will be sent again"
+                : done == "all"    ? "The failed messages will be sent again"
+                                   : "");
         page.render(200, Section::messages, "Messages", "console-messages", data);
     });
     routes.post("/messages/{reference}/requeue", Role::staff, "requeueMessage", [&outbox](Page& page) {

@@ -222,6 +222,10 @@ void PageRoutes::add(const std::string& method, const std::string& pattern, Role
         });
 }
 
+void setText(Data& data, const std::string& key, const std::string& text) {
+    if (!text.empty()) data.set(key, text);
+}
+
 std::string whenText(int64_t micros) { return kit::ukWhenText(micros / 1'000'000); }
 
 std::string errorSummary(const std::vector<std::pair<std::string, std::string>>& errors) {

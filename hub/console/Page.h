@@ -99,6 +99,9 @@ void addMessagePages(PageRoutes& routes);
 void addRulePages(PageRoutes& routes);
 
 // ---- Shared by the pages ----
+// Sets text a template shows inside {{#key}}…{{/key}}: only when there is some, as mustache (kainjow) takes
+// even an empty string for true.
+void setText(Data& data, const std::string& key, const std::string& text);
 // A UK date and time as staff read it: "Sunday 6 December 2026 at 9:30am"; microseconds since the epoch.
 std::string whenText(int64_t micros);
 // An error summary listing every field at fault, each linking to its field's id.

@@ -158,6 +158,9 @@ TEST_F(ConsolePages, StaffPreviewTheTextThenSendAndTheLinksPageSaysWhereItStands
     EXPECT_TRUE(page.says("Waiting to send")) << "the invite's place in the outbox";
     EXPECT_TRUE(page.says(">Expire link</button>"));
     EXPECT_TRUE(page.says(">Send again</button>"));
+    EXPECT_FALSE(page.says(">Batch<")) << "a link sent on its own belongs to no batch";
+    EXPECT_FALSE(b.get("/staff/A12345/links/" + linkIdIn(sent.header("Location"))).says("Success"))
+        << "the banner is for the send only";
 
     const auto created = entries("createLink");
     ASSERT_EQ(created.size(), 1U);

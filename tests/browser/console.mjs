@@ -1,0 +1,255 @@
+// ctest browser_console: the staff console in headless Chromium against a real `clinhub serve`, at a phone's
+// width and a desk's, every page checked by axe-core (WCAG 2.2 A and AA) and saved as a screenshot.
+//
+// The Self-Book seed end to end from the console, in two browser contexts: a receptionist signs in (setting
+// the password from the link `clinhub users create` printed), sends a patient a link using the keyboard only
+// (a mistake first, named in the error summary; then the text previewed), and the patient books it on a
+// phone; the receptionist's link page then says Booked, with the appointment. Then: the patient found from
+// the header's search, the messages, the booking rules, a link expired and sent again; and a viewer, who
+// sees no button that changes anything and is refused the send page.
+//
+//   node tests/browser/console.mjs --clinhub build/clinhub --screenshots DIR [--chromium /usr/bin/chromium]
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Axe, WIDTHS } from './lib/axe.mjs';
+import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
+
+const run = promisify(execFile);
+const opts = args({ chromium: '/usr/bin/chromium' });
+if (!opts.clinhub || !opts.screenshots) {
+  console.error('usage: node tests/browser/console.mjs --clinhub PATH/TO/clinhub --screenshots DIR [--chromium PATH]');
+  process.exit(2);
+}
+let chromium;
+let axe;
+try {
+  ({ chromium } = await import('playwright-core'));
+  axe = new Axe();
+} catch (e) {
+  console.error(`FAIL  playwright-core or axe-core is not installed (run scripts/setup): ${e.message}`);
+  process.exit(1);
+}
+if (!existsSync(opts.chromium)) {
+  console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
+  process.exit(1);
+}
+mkdirSync(opts.screenshots, { recursive: true });
+for (const f of readdirSync(opts.screenshots)) if (f.endsWith('.png')) rmSync(join(opts.screenshots, f));
+
+const PASSWORD = 'correct horse battery staple';
+const RECEPTIONIST = { email: 'rita.reception@test-surgery.example', name: 'Rita Reception', role: 'staff' };
+const VIEWER = { email: 'val.viewer@test-surgery.example', name: 'Val Viewer', role: 'viewer' };
+const CONSOLE = `/staff/${ORG}`;
+
+let hub;
+let browser;
+let current = '(starting)';
+let shots = 0;
+
+function expect(condition, what) {
+  if (!condition) throw new Error(`${current}: ${what}`);
+}
+
+// axe on the page, and its screenshot.
+async function look(page, width, name) {
+  current = `${width}: ${name}`;
+  await axe.check(page, current);
+  const file = join(opts.screenshots, `${width}-${String(++shots).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+async function press(page, name) {
+  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
+  await Promise.all([page.waitForLoadState('load'), target.click()]);
+  await page.waitForLoadState('load');
+}
+
+// Keyboard only: Tab until the element matching `selector` has the focus.
+async function tabTo(page, selector, most = 80) {
+  for (let i = 0; i < most; ++i) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`${current}: ${most} presses of Tab never reached ${selector}`);
+}
+
+// Types into the focused field, replacing what is there.
+async function retype(page, text) {
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(text);
+}
+
+async function enterAndWait(page) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+}
+
+const textOf = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
+
+// `clinhub users create` prints the user's set-password link.
+async function makeUser(user) {
+  const made = await run(hub.exe, ['users', 'create', '--config', hub.files.config, '--org', ORG, '--email', user.email,
+    '--role', user.role, '--name', user.name]);
+  const printed = urlsIn(made.stdout).find((u) => u.includes('/staff/set-password/'));
+  if (!printed) throw new Error(`clinhub users create printed no set-password link:\n${made.stdout}`);
+  return hub.localUrl(printed);
+}
+
+async function signIn(page, user, setPasswordUrl) {
+  if (setPasswordUrl) {
+    await page.goto(setPasswordUrl);
+    await page.fill('#password', PASSWORD);
+    await page.fill('#confirm', PASSWORD);
+    await press(page, 'Set password');
+  } else {
+    await page.goto(`${hub.origin}/staff/sign-in`);
+  }
+  await page.fill('#email', user.email);
+  await page.fill('#password', PASSWORD);
+  await press(page, 'Sign in');
+  expect(page.url().endsWith(CONSOLE), `signing in led to ${page.url()}, not ${CONSOLE}`);
+}
+
+// The receptionist sends the test patient a link with the keyboard alone; returns the link page's URL.
+async function sendByKeyboard(page, width) {
+  await page.goto(hub.origin + CONSOLE);
+  await look(page, width, 'home');
+  await tabTo(page, `a[href="${CONSOLE}/links/new"]`);
+  await enterAndWait(page);
+  await look(page, width, 'send a link');
+  await tabTo(page, '#rule');
+  expect((await page.evaluate(() => document.activeElement.selectedOptions[0].text)) === FLU_RULE.title,
+    'the rule is chosen by its title');
+  await tabTo(page, '#nhs-number');
+  await retype(page, '999 526 0183'); // the check digit is wrong
+  await tabTo(page, '#date-of-birth');
+  await retype(page, TEST_PATIENT.date_of_birth.split('-').reverse().join('/'));
+  await tabTo(page, '#mobile');
+  await retype(page, TEST_PATIENT.mobile);
+  await enterAndWait(page);
+  await look(page, width, 'send a link, with a mistake');
+  expect((await page.title()).startsWith('Error: '), 'the title says there is an error');
+  const summary = await textOf(page, '.nhsuk-error-summary');
+  expect(summary.includes('check digit'), `the error summary names the NHS number's problem: ${summary}`);
+  await tabTo(page, '#nhs-number');
+  await retype(page, TEST_PATIENT.nhs_number);
+  await enterAndWait(page);
+  await look(page, width, 'check the link');
+  const sms = await textOf(page, '#invite-text');
+  expect(sms.startsWith('Test Surgery: please book your flu vaccination: http'), `the preview shows the SMS: ${sms}`);
+  await tabTo(page, 'button[value="send"]');
+  await enterAndWait(page);
+  await look(page, width, 'link sent');
+  expect((await textOf(page, '#link-state')) === 'Sent', 'the new link is Sent');
+  return page.url();
+}
+
+// The patient books the newest link the outbox sent them, on a phone.
+async function patientBooks(context, seen) {
+  const sms = await hub.waitForMessage(
+    (m) => m.channel === 'sms' && m.body.startsWith('Test Surgery: please book') && !seen.has(m.reference), 'invite SMS');
+  seen.add(sms.reference);
+  const page = await context.newPage();
+  await page.goto(hub.localUrl(urlsIn(sms.body)[0]));
+  await press(page, 'Continue to book');
+  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
+  await page.fill('#dob-day', String(Number(d)));
+  await page.fill('#dob-month', String(Number(m)));
+  await page.fill('#dob-year', y);
+  await press(page, 'Continue');
+  const radio = page.locator('input[type=radio][name=slot]').first();
+  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
+  await press(page, 'Continue');
+  await press(page, 'Confirm appointment');
+  expect((await page.locator('h1').first().innerText()).includes('booked'), 'the patient sees the booking confirmed');
+  await page.close();
+}
+
+let failed = false;
+try {
+  const files = writeHubFiles({ seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES }, rules: { flu: FLU_RULE } });
+  hub = new Hub(opts.clinhub, files);
+  await hub.start();
+  await hub.createKey();
+  let receptionistLink = await makeUser(RECEPTIONIST);
+  let viewerLink = await makeUser(VIEWER);
+  browser = await chromium.launch({
+    executablePath: opts.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  await axe.control(browser);
+  const seen = new Set();
+  for (const [width, viewport] of Object.entries(WIDTHS)) {
+    const staff = await browser.newContext({ viewport, bypassCSP: true });
+    const patient = await browser.newContext({ viewport: WIDTHS.phone });
+    const page = await staff.newPage();
+    page.setDefaultTimeout(10000);
+
+    current = `${width}: sign in`;
+    await signIn(page, RECEPTIONIST, receptionistLink);
+    receptionistLink = null; // the link works once
+    for (const m of hub.messages()) seen.add(m.reference); // the patient opens the link sent next
+    const linkPage = await sendByKeyboard(page, width);
+    current = `${width}: the patient books`;
+    await patientBooks(patient, seen);
+    await page.goto(linkPage);
+    await look(page, width, 'link booked');
+    expect((await textOf(page, '#link-state')) === 'Booked', 'the link page says Booked once the patient has');
+    expect((await page.locator('table').first().innerText()).includes('Treatment Room 1'), 'with the appointment');
+
+    await tabTo(page, '#search-field');
+    await page.keyboard.type(TEST_PATIENT.nhs_number);
+    await enterAndWait(page);
+    await look(page, width, 'patient');
+    expect((await textOf(page, '#patient-links')).includes('Booked'), "the patient's links show the booking");
+
+    await page.goto(`${hub.origin}${CONSOLE}/messages?state=sent`);
+    await look(page, width, 'messages');
+    await page.goto(`${hub.origin}${CONSOLE}/rules`);
+    await look(page, width, 'booking rules');
+    expect((await page.content()).includes(FLU_RULE.codes.decline.term), "the rule's codes are named by their terms");
+
+    const open = await hub.createLink('flu', TEST_PATIENT);
+    await page.goto(`${hub.origin}${CONSOLE}/links/${open.id}`);
+    await press(page, 'Expire link');
+    await look(page, width, 'link expired');
+    expect((await textOf(page, '#link-state')) === 'Expired', 'Expire link expires it');
+    await press(page, 'Send again');
+    await look(page, width, 'link sent again');
+    expect(!page.url().includes(open.id) && (await textOf(page, '#link-state')) === 'Sent', 'a new link is sent');
+    await staff.close();
+
+    current = `${width}: a viewer`;
+    const viewerContext = await browser.newContext({ viewport, bypassCSP: true });
+    const viewer = await viewerContext.newPage();
+    await signIn(viewer, VIEWER, viewerLink);
+    viewerLink = null;
+    await viewer.goto(linkPage);
+    await look(viewer, width, 'a viewer on a link');
+    expect((await viewer.getByRole('button', { name: 'Expire link' }).count()) === 0, 'a viewer has no Expire link');
+    expect((await viewer.getByRole('button', { name: 'Send again' }).count()) === 0, 'a viewer has no Send again');
+    expect((await viewer.getByRole('link', { name: 'Send a link' }).count()) === 0, 'nor Send a link in the menu');
+    const refused = await viewer.goto(`${hub.origin}${CONSOLE}/links/new`);
+    expect(refused.status() === 403, `the send page is refused to a viewer (${refused.status()})`);
+    await look(viewer, width, 'refused to a viewer');
+    await viewerContext.close();
+    await patient.close();
+    console.log(`ok    ${width}: the console journeys`);
+  }
+} catch (e) {
+  failed = true;
+  console.log(`FAIL  ${current}: ${e.stack ?? e}`);
+  if (hub) console.log(`      hub log (last lines):\n${hub.logTail(30).replace(/^/gm, '        ')}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (hub) {
+    await hub.stop();
+    if (!failed && axe.failures.length === 0) hub.cleanup();
+  }
+}
+console.log(`screenshots in ${opts.screenshots}`);
+console.log(`${axe.checked} pages checked, ${axe.failures.length} with violations${failed ? ', and the run stopped early' : ''}`);
+process.exit(failed || axe.failures.length > 0 ? 1 : 0);
