@@ -81,6 +81,25 @@ std::optional<config::Code> codeField(const Object::Ptr& from, const std::string
                         stringField(code, "term", field + ".term", errors)};
 }
 
+constexpr int kDefaultPage = 100;
+constexpr int kMaxPage = 500;
+
+std::optional<int> wholeNumber(const std::string& text) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(text);
+}
+
+// ?limit=, 1 to kMaxPage.
+int limitQuery(const Request& request, std::vector<FieldError>& errors) {
+    const auto text = request.query("limit");
+    if (!text) return kDefaultPage;
+    const auto limit = wholeNumber(*text).value_or(0);
+    if (limit < 1 || limit > kMaxPage)
+        errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxPage)});
+    return limit;
+}
+
 class BatchApi {
 public:
     explicit BatchApi(workflows::BatchSelfBook& batches) : batches_(batches) {}
@@ -138,6 +157,63 @@ public:
         response.json(batchJson(*batch));
     }
 
+    // Newest first, a page at a time: ?before= the last id of the page before.
+    void list(const audit::Context& /*by*/, Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        const int limit = limitQuery(request, errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto batches = batches_.list(request.param("ods"), limit, request.query("before").value_or(""));
+        Array::Ptr list = new Array;
+        for (const auto& b : batches)
+            list->add(batchJson(b));
+        auto body = object();
+        body->set("batches", list);
+        body->set("next_before", static_cast<int>(batches.size()) == limit ? Poco::Dynamic::Var(batches.back().id)
+                                                                           : Poco::Dynamic::Var());
+        response.json(body);
+    }
+
+    // The rows that can be sent (?can_be_sent=true, the default) or cannot, in spreadsheet order, a page at a
+    // time: ?after= the last row of the page before.
+    void rows(const audit::Context& /*by*/, Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        const int limit = limitQuery(request, errors);
+        const auto which = request.query("can_be_sent").value_or("true");
+        if (which != "true" && which != "false") errors.push_back({"can_be_sent", "can_be_sent must be true or false"});
+        int after = 0;
+        if (const auto text = request.query("after")) {
+            after = wholeNumber(*text).value_or(-1);
+            if (after < 0) errors.push_back({"after", "after must be a row number"});
+        }
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const bool rejected = which == "false";
+        const auto rows = batches_.rows(request.param("ods"), request.param("id"), rejected, after, limit);
+        Array::Ptr list = new Array;
+        for (const auto& r : rows) {
+            auto row = object();
+            row->set("row", r.row);
+            if (rejected) {
+                Array::Ptr fields = new Array;
+                for (const auto& f : r.fields)
+                    fields->add(f);
+                row->set("fields", fields);
+                row->set("reason", r.reason);
+            } else {
+                // No date of birth: it is what the patient proves who they are with.
+                row->set("nhs_number", r.nhsNumber);
+                row->set("mobile", r.mobile.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.mobile));
+                row->set("name", r.name.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.name));
+                row->set("link_id", r.linkId.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.linkId));
+            }
+            list->add(row);
+        }
+        auto body = object();
+        body->set("rows", list);
+        body->set("next_after",
+                  static_cast<int>(rows.size()) == limit ? Poco::Dynamic::Var(rows.back().row) : Poco::Dynamic::Var());
+        response.json(body);
+    }
+
     void rejected(const audit::Context& /*by*/, Request& request, Response& response) {
         std::ostringstream csv;
         batches_.writeRejected(request.param("ods"), request.param("id"), csv);
@@ -162,7 +238,9 @@ const std::vector<Route<BatchApi>>& table() {
     static const std::vector<Route<BatchApi>> all{
         {{"POST", kBatches, Role::staff, "createBatch", true}, &BatchApi::create},
         {{"PUT", kBatch + "/csv", Role::staff, "uploadBatchCsv", true}, &BatchApi::upload},
+        {{"GET", kBatches, Role::viewer, "listBatches"}, &BatchApi::list},
         {{"GET", kBatch, Role::viewer, "getBatch"}, &BatchApi::get},
+        {{"GET", kBatch + "/rows", Role::viewer, "listBatchRows"}, &BatchApi::rows},
         {{"GET", kBatch + "/rejected.csv", Role::viewer, "batchRejectedCsv"}, &BatchApi::rejected},
         {{"POST", kBatch + "/send", Role::staff, "sendBatch", true}, &BatchApi::send},
     };

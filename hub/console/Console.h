@@ -16,6 +16,7 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/SignIn.h"
+#include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -29,6 +30,7 @@ struct Services {
     audit::AuditLog& audit;
     outbox::Outbox& outbox;
     workflows::SelfBook& selfBook;
+    workflows::BatchSelfBook& batches;
 };
 
 struct ConsoleOptions {

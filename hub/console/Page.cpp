@@ -59,6 +59,7 @@ constexpr NavigationItem kNavigation[] = {
     {Section::home, "Home", "", Role::viewer},
     {Section::send, "Send a link", "/links/new", Role::staff},
     {Section::patients, "Patients", "/patients", Role::viewer},
+    {Section::batches, "Batches", "/batches", Role::viewer},
     {Section::messages, "Messages", "/messages", Role::viewer},
     {Section::rules, "Booking rules", "/rules", Role::viewer},
 };
@@ -71,6 +72,10 @@ std::string roleName(Role role) {
     case Role::hubOperator: return "Hub operator";
     }
     return {};
+}
+
+bool isMultipart(const Request& request) {
+    return request.header("Content-Type").value_or("").starts_with("multipart/form-data");
 }
 
 // What a change acts on, for the audit trail: the route's link, message or member.
@@ -179,7 +184,11 @@ void PageRoutes::add(const std::string& method, const std::string& pattern, Role
             if (organisation == organisations.end() || held == roles.end())
                 return plainMessage(response, *assets, 404, "Page not found",
                                     "If you typed the web address, check it is correct.");
-            const auto sent = change ? request.formField("csrf") : std::nullopt;
+            // A file's form is read as it streams, after this: its token comes in the address (never logged;
+            // the pages send no Referer).
+            const auto sent = !change                ? std::nullopt
+                              : isMultipart(request) ? request.query("csrf")
+                                                     : request.formField("csrf");
             if (change && !(sent && workflows::sameSecret(*sent, who->session.csrf)))
                 return plainMessage(response, *assets, 403, "This form has expired",
                                     "Go back, reload the page and try again.");
@@ -246,6 +255,7 @@ void addConsole(http::Router& router, const Services& services, const ConsoleOpt
                       options.assets ? options.assets : std::make_shared<const web::Assets>(web::defaultAssetDir()));
     addHomePage(routes);
     addLinkPages(routes);
+    addBatchPages(routes);
     addPatientPages(routes);
     addMessagePages(routes);
     addRulePages(routes);

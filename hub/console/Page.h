@@ -29,7 +29,7 @@ using staff::Role;
 using web::Data;
 
 // The console's sections, as its navigation lists them.
-enum class Section { home, send, patients, messages, rules };
+enum class Section { home, send, patients, batches, messages, rules };
 
 class Page {
 public:
@@ -94,6 +94,7 @@ private:
 // The pages of each section add their routes.
 void addHomePage(PageRoutes& routes);
 void addLinkPages(PageRoutes& routes);
+void addBatchPages(PageRoutes& routes);
 void addPatientPages(PageRoutes& routes);
 void addMessagePages(PageRoutes& routes);
 void addRulePages(PageRoutes& routes);

@@ -230,6 +230,45 @@ std::optional<Batch> BatchSelfBook::find(const std::string& organisation, const 
     }
 }
 
+std::vector<Batch> BatchSelfBook::list(const std::string& organisation, int limit, const std::string& before) {
+    auto s = store_.session();
+    std::vector<std::string> ids;
+    std::string org = organisation;
+    std::string after = before;
+    // The page's key is when the batch was made, its id breaking ties: the index on (organisation, created_at)
+    // finds each page without counting the ones before it.
+    s << "SELECT id FROM batches WHERE organisation = ? AND (? = '' OR (created_at, id) < (SELECT created_at, id "
+         "FROM batches WHERE id = ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+        use(org), use(after), use(after), use(limit), into(ids), now;
+    std::vector<Batch> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids)
+        out.push_back(load(s, organisation, id));
+    return out;
+}
+
+std::vector<BatchRow> BatchSelfBook::rows(const std::string& organisation, const std::string& batchId, bool rejected,
+                                          int after, int limit) {
+    auto s = store_.session();
+    load(s, organisation, batchId); // NotFound for another organisation's
+    std::string id = batchId;
+    Poco::Data::Statement select =
+        s << std::string(
+                 "SELECT row_number, COALESCE(nhs_number, ''), COALESCE(mobile, ''), "
+                 "COALESCE(date_of_birth, ''), COALESCE(name, ''), COALESCE(link_id, ''), "
+                 "COALESCE(fields, ''), COALESCE(reason, '') FROM batch_rows WHERE batch_id = ? AND reason IS ") +
+                 (rejected ? "NOT NULL" : "NULL") + " AND row_number > ? ORDER BY row_number LIMIT ?";
+    select, use(id), use(after), use(limit);
+    select.execute();
+    Poco::Data::RecordSet r(select);
+    std::vector<BatchRow> out;
+    for (bool more = r.moveFirst(); more; more = r.moveNext())
+        out.push_back({r[0].convert<int>(), r[1].convert<std::string>(), r[2].convert<std::string>(),
+                       r[3].convert<std::string>(), r[4].convert<std::string>(), r[5].convert<std::string>(),
+                       fieldsFrom(r[6].convert<std::string>()), r[7].convert<std::string>()});
+    return out;
+}
+
 Batch BatchSelfBook::upload(const std::string& organisation, const std::string& batchId, std::istream& csv,
                             const audit::Context& by) {
     const auto runtime = runtime_.get();

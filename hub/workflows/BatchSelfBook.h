@@ -51,6 +51,19 @@ struct Batch {
     int64_t sendAt = 0;
 };
 
+// One row of an uploaded list as staff review it: who can be sent a link, or what was uploaded and why it
+// cannot be.
+struct BatchRow {
+    int row = 0;                     // in the spreadsheet (its header is row 1)
+    std::string nhsNumber;           // can be sent: as checked
+    std::string mobile;              // can be sent: +447…, or empty when the book has it
+    std::string dateOfBirth;         // can be sent: YYYY-MM-DD, or empty when the book has it
+    std::string name;                // can be sent, when the list gave one
+    std::string linkId;              // can be sent, once its link is made
+    std::vector<std::string> fields; // cannot be sent: the row as uploaded
+    std::string reason;              // cannot be sent: why
+};
+
 // The appointment book could not say whether patients are registered (NHS-number-only lists): try again later.
 class BookUnavailable : public std::runtime_error {
 public:
@@ -78,6 +91,13 @@ public:
     // The largest list upload() takes (the config's http.max_upload_mb).
     [[nodiscard]] std::size_t maxUploadBytes() const;
     [[nodiscard]] std::optional<Batch> find(const std::string& organisation, const std::string& batchId);
+    // The organisation's batches, newest first: at most `limit`, made before `before` (a batch id; "" for the
+    // newest), so a page follows on from the last id of the one before.
+    [[nodiscard]] std::vector<Batch> list(const std::string& organisation, int limit, const std::string& before = {});
+    // Rows of a batch in spreadsheet order after row `after`: those that can be sent, or (`rejected`) those
+    // that cannot. At most `limit`. Throws NotFound.
+    [[nodiscard]] std::vector<BatchRow> rows(const std::string& organisation, const std::string& batchId, bool rejected,
+                                             int after, int limit);
     // The rows that cannot be sent, as uploaded, with a `reason` column (RFC 4180).
     void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);
     // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound,

@@ -23,6 +23,75 @@ std::string newBatch() {
                "decline": {"allowed": true, "code": {"code": "1240651000000109", "term": "COVID vaccination declined"}}})";
 }
 
+// A list of `n` patients who can all be sent a link, from the 999 test range.
+std::string listOf(int n) {
+    std::string csv = "NHS Number,Mobile Number,Date of Birth,Name\r\n";
+    for (int i = 0; i < n; ++i) {
+        // Nine digits and their modulus 11 check digit; a number whose check would be 10 is skipped.
+        for (int base = 999'100'000 + i * 3;; ++base) {
+            const auto digits = std::to_string(base);
+            int sum = 0;
+            for (int d = 0; d < 9; ++d)
+                sum += (digits[d] - '0') * (10 - d);
+            const int check = (11 - sum % 11) % 11;
+            if (check == 10) continue;
+            csv += digits + std::to_string(check) + ",07700 900" + std::to_string(100 + i) + ",1970-01-01,\r\n";
+            break;
+        }
+    }
+    return csv;
+}
+
+TEST_F(BatchApi, RowsAndBatchesAreListedAPageAtATimeByTheirKey) {
+    const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    ASSERT_EQ(
+        call("PUT", kBatches + "/" + id + "/csv", keyA, listOf(7) + kList.substr(kList.find('\n') + 1), "text/csv")
+            .status,
+        200);
+    std::vector<int> seen;
+    std::string next = kBatches + "/" + id + "/rows?limit=3";
+    for (int pages = 0; !next.empty(); ++pages) {
+        ASSERT_LT(pages, 5);
+        const auto page = get(next, keyA);
+        ASSERT_EQ(page.status, 200) << page.body;
+        const auto rows = page.json()->getArray("rows");
+        for (std::size_t i = 0; i < rows->size(); ++i) {
+            const auto row = rows->getObject(static_cast<unsigned>(i));
+            seen.push_back(row->getValue<int>("row"));
+            EXPECT_FALSE(row->has("date_of_birth")) << "the patient proves who they are with it";
+            EXPECT_TRUE(row->getValue<std::string>("nhs_number").starts_with("999"));
+        }
+        const auto after = page.json()->get("next_after");
+        next = after.isEmpty() ? std::string()
+                               : kBatches + "/" + id + "/rows?limit=3&after=" + std::to_string(after.convert<int>());
+    }
+    EXPECT_EQ(seen, (std::vector<int>{2, 3, 4, 5, 6, 7, 8, 9})) << "the 7 rows and Testy's, in order, once each";
+
+    const auto rejected = get(kBatches + "/" + id + "/rows?can_be_sent=false", keyA);
+    ASSERT_EQ(rejected.status, 200);
+    const auto bad = rejected.json()->getArray("rows");
+    ASSERT_EQ(bad->size(), 1U);
+    EXPECT_EQ(bad->getObject(0)->getValue<int>("row"), 10);
+    EXPECT_NE(bad->getObject(0)->getValue<std::string>("reason").find("NHS number"), std::string::npos);
+    EXPECT_TRUE(rejected.json()->get("next_after").isEmpty());
+    EXPECT_EQ(get(kBatches + "/" + id + "/rows?after=x", keyA).status, 422);
+    EXPECT_EQ(get(kBatches + "/" + id + "/rows?limit=501", keyA).status, 422);
+    EXPECT_EQ(get(kBatches + "/bat_nothing/rows", keyA).status, 404);
+
+    // Three batches, two to a page, newest first.
+    const auto second = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    const auto third = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    const auto first = get(kBatches + "?limit=2", keyA).json();
+    ASSERT_EQ(first->getArray("batches")->size(), 2U);
+    EXPECT_EQ(first->getArray("batches")->getObject(0)->getValue<std::string>("id"), third);
+    EXPECT_EQ(first->getArray("batches")->getObject(1)->getValue<std::string>("id"), second);
+    const auto rest = get(kBatches + "?limit=2&before=" + first->getValue<std::string>("next_before"), keyA).json();
+    ASSERT_EQ(rest->getArray("batches")->size(), 1U);
+    EXPECT_EQ(rest->getArray("batches")->getObject(0)->getValue<std::string>("id"), id);
+    EXPECT_EQ(get("/api/v1/organisations/B99999/batches", keyB).json()->getArray("batches")->size(), 0U)
+        << "another organisation's are not listed";
+}
+
 TEST_F(BatchApi, ABatchGoesFromTermsToSummaryToSending) {
     const auto created = post(kBatches, keyA, newBatch());
     ASSERT_EQ(created.status, 201) << created.body;

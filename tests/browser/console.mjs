@@ -10,11 +10,11 @@
 //
 //   node tests/browser/console.mjs --clinhub build/clinhub --screenshots DIR [--chromium /usr/bin/chromium]
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Axe, WIDTHS } from './lib/axe.mjs';
-import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
+import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, testNhsNumbers } from './lib/hub.mjs';
 
 const run = promisify(execFile);
 const opts = args({ chromium: '/usr/bin/chromium' });
@@ -166,6 +166,78 @@ async function patientBooks(context, seen) {
   await page.close();
 }
 
+// A list as a practice exports it: `good` patients who can be sent a link, and a tenth as many again that
+// cannot (a wrong check digit, a landline, no date of birth, a repeat), mixed in. Returns the file and the
+// rows that cannot be sent, as uploaded. Each list has NHS numbers of its own from `start` (a patient who
+// holds an open link already cannot be sent another).
+function practiceList(dir, good, start) {
+  const numbers = testNhsNumbers(good + Math.ceil(good / 10), start);
+  const lines = ['NHS Number,Mobile Number,Date of Birth,Name'];
+  const rejected = [];
+  for (let i = 0; i < good; ++i) {
+    lines.push(`${numbers[i]},07700 900${String(i % 1000).padStart(3, '0')},1970-01-01,`);
+    if (i % 10 !== 9) continue;
+    const k = good + (i - 9) / 10;
+    const bad = [
+      `${numbers[k].slice(0, 9)}${(Number(numbers[k][9]) + 1) % 10},07700 900123,1980-05-05,`,
+      `${numbers[k]},01632 960000,1980-05-05,`,
+      `${numbers[k]},07700 900123,,`,
+      `${numbers[i]},07700 900123,1970-01-01,`,
+    ][(i - 9) / 10 % 4];
+    lines.push(bad);
+    rejected.push(bad);
+  }
+  const file = join(dir, `list-${good}.csv`);
+  writeFileSync(file, lines.join('\r\n') + '\r\n');
+  return { file, rejected, good };
+}
+
+// A batch from the console: its terms (a mistake in the code first), the list through the file picker, the
+// review, the not-accepted list downloaded and compared with what was planted, then sent and followed.
+async function batchJourney(page, width, list) {
+  await page.goto(`${hub.origin}${CONSOLE}/batches`);
+  await look(page, width, 'batches');
+  await press(page, 'New batch');
+  await look(page, width, 'new batch');
+  await page.fill('#message', '{{practice}}: please book your flu jab: {{url}}');
+  await page.fill('#invite-code', '12345');
+  await page.fill('#invite-term', 'Invited by text');
+  await press(page, 'Continue to the list');
+  await look(page, width, 'new batch, with a mistake');
+  expect((await textOf(page, '.nhsuk-error-summary')).length > 0, 'the wrong code is named');
+  await page.fill('#invite-code', '');
+  await page.fill('#invite-term', '');
+  await press(page, 'Continue to the list');
+  await look(page, width, 'batch waiting for its list');
+  await page.setInputFiles('#csv', list.file);
+  await press(page, 'Upload and check');
+  await look(page, width, 'batch reviewed');
+  const canSend = await textOf(page, '#can-send-count');
+  expect(canSend === `${list.good} patients`, `${list.good} can be sent, not ${canSend}`);
+  const cannot = await textOf(page, '#cannot-send-count');
+  expect(cannot === `${list.rejected.length} patient${list.rejected.length === 1 ? '' : 's'}`,
+    `${list.rejected.length} cannot be sent, not ${cannot}`);
+  const [download] = await Promise.all([page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download the not accepted list (CSV)' }).click()]);
+  const got = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  expect(got.length === list.rejected.length + 1, `the not accepted list has ${got.length - 1} rows, not ${list.rejected.length}`);
+  for (const [i, row] of list.rejected.entries()) {
+    const cells = got[i + 1].split('","').map((c) => c.replace(/^"|"$/g, ''));
+    const sent = row.split(',');
+    expect(sent.every((c, j) => cells[j] === c) && cells[sent.length].length > 0,
+      `row ${i + 1} of the not accepted list is the row uploaded, with its reason: ${got[i + 1]}`);
+  }
+  await press(page, `Send to ${list.good} patients`);
+  const until = Date.now() + 60000;
+  while ((await textOf(page, '#batch-state')) !== 'Sent') {
+    expect(Date.now() < until, 'the batch is sent within a minute');
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  await look(page, width, 'batch sent');
+  expect((await textOf(page, '#progress')).includes(`${list.good} of ${list.good}`), 'every link made');
+}
+
 let failed = false;
 try {
   const files = writeHubFiles({ seed: { patients: [TEST_PATIENT], templates: FLU_TEMPLATES }, rules: { flu: FLU_RULE } });
@@ -211,6 +283,9 @@ try {
     await page.goto(`${hub.origin}${CONSOLE}/rules`);
     await look(page, width, 'booking rules');
     expect((await page.content()).includes(FLU_RULE.codes.decline.term), "the rule's codes are named by their terms");
+
+    current = `${width}: a batch`;
+    await batchJourney(page, width, width === 'desk' ? practiceList(files.dir, 910, 999_200_000) : practiceList(files.dir, 20, 999_100_000));
 
     const open = await hub.createLink('flu', TEST_PATIENT);
     await page.goto(`${hub.origin}${CONSOLE}/links/${open.id}`);

@@ -5,6 +5,7 @@
 #include "hub/console/Console.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/staff/SignIn.h"
+#include "hub/workflows/BatchSelfBook.h"
 #include "tests/web/PagesFixture.h"
 
 #include <gtest/gtest.h>
@@ -22,7 +23,8 @@ protected:
         audit = std::make_unique<audit::AuditLog>(*store);
         signIn = std::make_unique<staff::SignIn>(*store, *audit);
         outbox = std::make_unique<outbox::Outbox>(*store);
-        console::addConsole(router, {*current, *signIn, *audit, *outbox, *selfBook},
+        batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
+        console::addConsole(router, {*current, *signIn, *audit, *outbox, *selfBook, *batches},
                             {std::make_shared<const web::Assets>(dir.file("no-assets"))});
     }
 
@@ -75,6 +77,7 @@ protected:
     std::unique_ptr<audit::AuditLog> audit;
     std::unique_ptr<staff::SignIn> signIn;
     std::unique_ptr<outbox::Outbox> outbox;
+    std::unique_ptr<workflows::BatchSelfBook> batches;
     int users = 0;
 };
 
@@ -313,6 +316,128 @@ TEST_F(ConsolePages, TheBookingRulesReadAsTheYamlSetsThem) {
     EXPECT_TRUE(rules.says("{{practice}}: please book your {{title}} appointment here: {{url}}"));
     EXPECT_TRUE(rules.says("The hub&#39;s standard wording") || rules.says("The hub's standard wording"));
     EXPECT_FALSE(rules.says("Send a link for")) << "a viewer";
+}
+
+// ---- Batches ---------------------------------------------------------------------------------------------
+
+// A list of `good` patients who can be sent a link, then one whose NHS number's check digit is wrong.
+std::string patientList(int good) {
+    std::string csv = "NHS Number,Mobile Number,Date of Birth,Name\r\n";
+    int made = 0;
+    for (int base = 999'100'000; made < good; ++base) {
+        const auto digits = std::to_string(base);
+        int sum = 0;
+        for (int d = 0; d < 9; ++d)
+            sum += (digits[d] - '0') * (10 - d);
+        const int check = (11 - sum % 11) % 11;
+        if (check == 10) continue;
+        csv += digits + std::to_string(check) + ",07700 900" + std::to_string(100 + made) + ",1970-01-01,\r\n";
+        ++made;
+    }
+    return csv + "9995260183,07700 900999,1956-03-14,Wrong Check\r\n";
+}
+
+class ConsoleBatches : public ConsolePages {
+protected:
+    // A new batch's page, made through the form.
+    std::string newBatch(Browser& b, const std::string& csrf) {
+        const auto made = b.post("/staff/A12345/batches/new", {{"csrf", csrf},
+                                                               {"rule", "flu"},
+                                                               {"message", "{{practice}}: book your jab: {{url}}"},
+                                                               {"allow_decline", "yes"}});
+        EXPECT_EQ(made.status, 303) << made.body;
+        return made.header("Location");
+    }
+};
+
+TEST_F(ConsoleBatches, ABatchIsMadeUploadedReviewedAndSentFromItsPages) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = newBatch(b, csrf);
+    ASSERT_TRUE(page.starts_with("/staff/A12345/batches/bat_")) << page;
+    auto shown = b.get(page);
+    ASSERT_EQ(shown.status, 200) << shown.body;
+    EXPECT_TRUE(shown.says("Waiting for its list"));
+    EXPECT_TRUE(shown.says("1 text message for each patient"));
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(shown.body, m, std::regex("action=\"([^\"]*/csv\\?csrf=[^\"]*)\"")));
+    const auto uploaded = b.upload(m[1].str(), "csv", "list.csv", patientList(3));
+    ASSERT_EQ(uploaded.status, 303) << uploaded.body;
+    shown = b.get(uploaded.header("Location"));
+    EXPECT_TRUE(shown.says("Ready to send"));
+    EXPECT_TRUE(shown.says(">3 patients<"));
+    EXPECT_TRUE(shown.says(">1 patient<"));
+    EXPECT_TRUE(shown.says("Not a valid NHS number: the last digit (check digit) is wrong"));
+    EXPECT_TRUE(shown.says("9995260183, 07700 900999, 1956-03-14, Wrong Check")) << "the row as uploaded";
+    EXPECT_TRUE(shown.says("Send to 3 patients"));
+    const auto rejected = b.get(page + "/rejected.csv");
+    ASSERT_EQ(rejected.status, 200);
+    EXPECT_TRUE(rejected.header("Content-Type").starts_with("text/csv"));
+    EXPECT_NE(rejected.body.find("\"Wrong Check\""), std::string::npos);
+
+    const auto sent = b.post(page + "/send", {{"csrf", csrf}});
+    ASSERT_EQ(sent.status, 303) << sent.body;
+    while (batches->mintPending(100) > 0) {
+    }
+    shown = b.get(page);
+    EXPECT_TRUE(shown.says(">Sent</strong>"));
+    EXPECT_TRUE(shown.says("3 of 3"));
+    EXPECT_TRUE(shown.says("/staff/A12345/links/lnk_")) << "each row now links to its link";
+    for (const char* action : {"createBatch", "uploadBatchCsv", "sendBatch"}) {
+        const auto trail = entries(action);
+        ASSERT_EQ(trail.size(), 1U) << action;
+        EXPECT_EQ(trail[0].outcome, audit::Outcome::success) << action;
+    }
+    EXPECT_TRUE(b.get("/staff/A12345/batches").says("Flu vaccination"));
+}
+
+TEST_F(ConsoleBatches, AListPagesFiftyRowsAtATime) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = newBatch(b, csrf);
+    const auto id = page.substr(page.rfind('/') + 1);
+    ASSERT_EQ(b.upload(page + "/csv?csrf=" + csrf, "csv", "list.csv", patientList(60)).status, 303);
+    const auto first = b.get(page);
+    EXPECT_TRUE(first.says(">51</td>")) << "rows 2 to 51";
+    EXPECT_FALSE(first.says(">52</td>"));
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(first.body, m, std::regex("href=\"([^\"]*can_after=51[^\"]*)\"")));
+    const auto second = b.get(m[1].str());
+    EXPECT_TRUE(second.says(">52</td>"));
+    EXPECT_TRUE(second.says(">61</td>"));
+    EXPECT_FALSE(second.says(">51</td>"));
+}
+
+TEST_F(ConsoleBatches, AnUploadNeedsTheTokenAndAFileThatReadsAsAList) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = newBatch(b, csrf);
+    EXPECT_EQ(b.upload(page + "/csv", "csv", "list.csv", patientList(1)).status, 403);
+    EXPECT_EQ(b.upload(page + "/csv?csrf=wrong", "csv", "list.csv", patientList(1)).status, 403);
+    const auto refused = b.upload(page + "/csv?csrf=" + csrf, "csv", "list.csv", "Surname,Forename\r\nTest,Testy\r\n");
+    ASSERT_EQ(refused.status, 303);
+    const auto shown = b.get(page);
+    EXPECT_TRUE(shown.says("nhsuk-form-group--error"));
+    EXPECT_TRUE(shown.says("NHS number")) << "the missing column is named";
+    EXPECT_TRUE(shown.says("Waiting for its list"));
+    EXPECT_EQ(b.upload(page + "/csv?csrf=" + csrf, "csv", "", "").status, 422) << "no file chosen";
+}
+
+TEST_F(ConsoleBatches, AViewerReviewsABatchButCannotUploadOrSend) {
+    std::string staffCsrf;
+    auto staffBrowser = signedIn(Role::staff, staffCsrf);
+    const auto page = newBatch(staffBrowser, staffCsrf);
+    ASSERT_EQ(staffBrowser.upload(page + "/csv?csrf=" + staffCsrf, "csv", "list.csv", patientList(2)).status, 303);
+    std::string csrf;
+    auto viewer = signedIn(Role::viewer, csrf, "Val Viewer");
+    const auto shown = viewer.get(page);
+    ASSERT_EQ(shown.status, 200);
+    EXPECT_TRUE(shown.says("Ready to send"));
+    EXPECT_FALSE(shown.says("Send to 2 patients"));
+    EXPECT_FALSE(shown.says("Upload a different list"));
+    EXPECT_FALSE(viewer.get("/staff/A12345/batches").says("New batch"));
+    EXPECT_EQ(viewer.post(page + "/send", {{"csrf", csrf}}).status, 403);
+    EXPECT_EQ(batches->find("A12345", page.substr(page.rfind('/') + 1))->state, "ready");
 }
 
 } // namespace

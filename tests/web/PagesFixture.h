@@ -20,6 +20,7 @@
 #include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StringPartSource.h>
 #include <Poco/StreamCopier.h>
 
 #include <gtest/gtest.h>
@@ -65,6 +66,16 @@ public:
         return send(Poco::Net::HTTPRequest::HTTP_POST, path, body.str());
     }
 
+    // A form with a file, as multipart/form-data (what a file picker's form posts).
+    Reply upload(const std::string& path, const std::string& field, const std::string& filename,
+                 const std::string& content) {
+        Poco::Net::HTMLForm form(Poco::Net::HTMLForm::ENCODING_MULTIPART);
+        form.addPart(field, new Poco::Net::StringPartSource(content, "text/csv", filename));
+        std::ostringstream body;
+        form.write(body);
+        return send(Poco::Net::HTTPRequest::HTTP_POST, path, body.str(),
+                    form.getEncoding() + "; boundary=\"" + form.boundary() + "\"");
+    }
     // Sends this cookie with every request, whatever its path: what a forger would do.
     void forceCookie(const std::string& name, const std::string& value) { forced_[name] = value; }
     [[nodiscard]] std::string cookie(const std::string& name) const {
@@ -74,7 +85,8 @@ public:
     }
 
 private:
-    Reply send(const std::string& method, const std::string& path, const std::string& body) {
+    Reply send(const std::string& method, const std::string& path, const std::string& body,
+               const std::string& contentType = "application/x-www-form-urlencoded") {
         Poco::Net::HTTPClientSession session("127.0.0.1", port_);
         Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
         Poco::Net::NameValueCollection cookies;
@@ -86,7 +98,7 @@ private:
             cookies.set(name, value);
         if (!cookies.empty()) request.setCookies(cookies);
         if (method == Poco::Net::HTTPRequest::HTTP_POST) {
-            request.setContentType("application/x-www-form-urlencoded");
+            request.setContentType(contentType);
             request.setContentLength(static_cast<std::streamsize>(body.size()));
             session.sendRequest(request) << body;
         } else {
