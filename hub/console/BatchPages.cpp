@@ -9,10 +9,7 @@
 
 #include <clinhub/kit/UkTime.hpp>
 
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/MessageHeader.h>
-#include <Poco/Net/PartHandler.h>
+#include <Poco/Exception.h>
 
 #include <cstdlib>
 #include <sstream>
@@ -226,43 +223,12 @@ void batchPage(BatchSelfBook& batches, Page& page) {
     page.render(200, Section::batches, "Batch: " + ruleTitle(page, batch.terms.rule), "console-batch", data);
 }
 
-// The file part of the upload form, read by the workflow as it arrives.
-class ListPart : public Poco::Net::PartHandler {
-public:
-    ListPart(BatchSelfBook& batches, Page& page) : batches_(batches), page_(page) {}
-
-    void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
-        std::string disposition;
-        Poco::Net::NameValueCollection parameters;
-        Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition, parameters);
-        if (parameters.get("name", "") != "csv" || chosen_) return;
-        chosen_ = !parameters.get("filename", "").empty();
-        if (chosen_) batch_ = batches_.upload(page_.ods(), page_.request.param("id"), stream, page_.by);
-    }
-
-    [[nodiscard]] bool chosen() const { return chosen_; }
-
-private:
-    BatchSelfBook& batches_;
-    Page& page_;
-    bool chosen_ = false;
-    std::optional<Batch> batch_;
-};
-
 void uploadList(BatchSelfBook& batches, Page& page) {
     const auto back = page.path("/batches/" + page.request.param("id"));
-    const auto limit = batches.maxUploadBytes();
-    // A little over the file's own limit, for the form around it.
-    if (page.request.poco().hasContentLength() &&
-        page.request.poco().getContentLength64() > static_cast<Poco::Int64>(limit + 64 * 1024))
-        return page.message(413, "The file is too large",
-                            "The largest list is " + std::to_string(limit / (1024 * 1024)) +
-                                " MB. Split the list into smaller files and send a batch for each.");
-    ListPart part(batches, page);
     try {
-        Poco::Net::HTMLForm form;
-        form.setFieldLimit(8);
-        form.load(page.request.poco(), page.request.bodyStream(), part);
+        if (!page.file("csv", batches.maxUploadBytes(),
+                       [&](std::istream& csv) { batches.upload(page.ods(), page.request.param("id"), csv, page.by); }))
+            return;
     } catch (const batch::FileError&) {
         // Kept as the batch's upload error, which its page shows at the file picker.
         return page.redirect(back + "#upload");
@@ -273,7 +239,6 @@ void uploadList(BatchSelfBook& batches, Page& page) {
     } catch (const Poco::Exception&) {
         return page.message(400, "The file did not arrive whole", "Go back and choose the file again.");
     }
-    if (!part.chosen()) return page.message(422, "Choose a file", "Go back and choose the list to upload.");
     page.redirect(back + "?done=uploaded");
 }
 

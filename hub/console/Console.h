@@ -17,6 +17,9 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/SignIn.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "hub/workflows/Clinics.h"
+#include "hub/workflows/Cohorts.h"
+#include "hub/workflows/CommunityClinics.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <memory>
@@ -31,6 +34,9 @@ struct Services {
     outbox::Outbox& outbox;
     workflows::SelfBook& selfBook;
     workflows::BatchSelfBook& batches;
+    workflows::Clinics& clinics;
+    workflows::Cohorts& cohorts;
+    workflows::CommunityClinics& community;
 };
 
 struct ConsoleOptions {

@@ -6,8 +6,11 @@
 
 #include <clinhub/kit/UkTime.hpp>
 
+#include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/PartHandler.h>
 #include <Poco/URI.h>
 
 #include <typeinfo>
@@ -60,6 +63,7 @@ constexpr NavigationItem kNavigation[] = {
     {Section::send, "Send a link", "/links/new", Role::staff},
     {Section::patients, "Patients", "/patients", Role::viewer},
     {Section::batches, "Batches", "/batches", Role::viewer},
+    {Section::campaigns, "Campaigns", "/campaigns", Role::viewer},
     {Section::messages, "Messages", "/messages", Role::viewer},
     {Section::rules, "Booking rules", "/rules", Role::viewer},
 };
@@ -110,6 +114,7 @@ void Page::render(int status, Section section, const std::string& title, std::st
     Data navigation{Data::type::list};
     for (const auto& item : kNavigation) {
         if (!can(item.needs)) continue;
+        if (item.section == Section::campaigns && organisation.campaigns.empty()) continue;
         Data entry;
         entry.set("label", item.label);
         entry.set("href", path(item.path));
@@ -134,6 +139,48 @@ void Page::render(int status, Section section, const std::string& title, std::st
     layout.set("content", web::renderFragment(name, data));
     secureHeaders(response);
     response.html(web::renderFragment("console-layout", layout), status);
+}
+
+namespace {
+
+class FilePart : public Poco::Net::PartHandler {
+public:
+    FilePart(const std::string& name, const std::function<void(std::istream&)>& read) : name_(name), read_(read) {}
+
+    void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
+        std::string disposition;
+        Poco::Net::NameValueCollection parameters;
+        Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition, parameters);
+        if (parameters.get("name", "") != name_ || chosen_) return;
+        chosen_ = !parameters.get("filename", "").empty();
+        if (chosen_) read_(stream);
+    }
+
+    [[nodiscard]] bool chosen() const { return chosen_; }
+
+private:
+    const std::string& name_;
+    const std::function<void(std::istream&)>& read_;
+    bool chosen_ = false;
+};
+
+} // namespace
+
+bool Page::file(const std::string& name, std::size_t maxBytes, const std::function<void(std::istream&)>& read) {
+    // A little over the file's own limit, for the form around it.
+    if (request.poco().hasContentLength() &&
+        request.poco().getContentLength64() > static_cast<Poco::Int64>(maxBytes + 64 * 1024)) {
+        message(413, "The file is too large",
+                "The largest file is " + std::to_string(maxBytes / (1024 * 1024)) +
+                    " MB. Split it into smaller files and upload each.");
+        return false;
+    }
+    FilePart part(name, read);
+    Poco::Net::HTMLForm form;
+    form.setFieldLimit(8);
+    form.load(request.poco(), request.bodyStream(), part);
+    if (!part.chosen()) message(422, "Choose a file", "Go back and choose the file to upload.");
+    return part.chosen();
 }
 
 void Page::message(int status, const std::string& heading, const std::string& text) {
@@ -256,6 +303,7 @@ void addConsole(http::Router& router, const Services& services, const ConsoleOpt
     addHomePage(routes);
     addLinkPages(routes);
     addBatchPages(routes);
+    addCampaignPages(routes);
     addPatientPages(routes);
     addMessagePages(routes);
     addRulePages(routes);

@@ -29,7 +29,7 @@ using staff::Role;
 using web::Data;
 
 // The console's sections, as its navigation lists them.
-enum class Section { home, send, patients, batches, messages, rules };
+enum class Section { home, send, patients, batches, campaigns, messages, rules };
 
 class Page {
 public:
@@ -57,6 +57,10 @@ public:
     // The page template `name` in the console's layout, its section current in the navigation.
     void render(int status, Section section, const std::string& title, std::string_view name, Data data,
                 bool hasError = false);
+    // Reads a multipart form (a file picker's), handing the file of field `name` to `read` as it arrives; false
+    // when no file was chosen. Larger than `maxBytes` and a little: answered 413 here, and false. Throws what
+    // `read` throws, and Poco::Exception for a form that is not whole.
+    bool file(const std::string& name, std::size_t maxBytes, const std::function<void(std::istream&)>& read);
     // A heading and a sentence, e.g. for a refusal.
     void message(int status, const std::string& heading, const std::string& text);
     // 303 See Other: the answer to every change that worked, so a reload never posts it twice.
@@ -95,6 +99,7 @@ private:
 void addHomePage(PageRoutes& routes);
 void addLinkPages(PageRoutes& routes);
 void addBatchPages(PageRoutes& routes);
+void addCampaignPages(PageRoutes& routes);
 void addPatientPages(PageRoutes& routes);
 void addMessagePages(PageRoutes& routes);
 void addRulePages(PageRoutes& routes);

@@ -100,9 +100,13 @@ protected:
         audit = std::make_unique<audit::AuditLog>(*store);
         signIn = std::make_unique<staff::SignIn>(*store, *audit);
         api::addVaccinationApi(router, *clinics, *cohorts, *community, *signIn, *audit);
+        addRoutes(router);
         server = std::make_unique<http::Server>(hub.config->http, router, metrics);
         server->start();
     }
+
+    // More routes on the same server, added before it starts.
+    virtual void addRoutes(http::Router& /*router*/) {}
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {},
                const std::string& type = "application/json") const {

@@ -24,7 +24,11 @@ protected:
         signIn = std::make_unique<staff::SignIn>(*store, *audit);
         outbox = std::make_unique<outbox::Outbox>(*store);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
-        console::addConsole(router, {*current, *signIn, *audit, *outbox, *selfBook, *batches},
+        clinics = std::make_unique<workflows::Clinics>(*store, *current);
+        cohorts = std::make_unique<workflows::Cohorts>(*store, *current, *selfBook);
+        community = std::make_unique<workflows::CommunityClinics>(*store, *current, *selfBook, *cohorts);
+        console::addConsole(router,
+                            {*current, *signIn, *audit, *outbox, *selfBook, *batches, *clinics, *cohorts, *community},
                             {std::make_shared<const web::Assets>(dir.file("no-assets"))});
     }
 
@@ -78,6 +82,9 @@ protected:
     std::unique_ptr<staff::SignIn> signIn;
     std::unique_ptr<outbox::Outbox> outbox;
     std::unique_ptr<workflows::BatchSelfBook> batches;
+    std::unique_ptr<workflows::Clinics> clinics;
+    std::unique_ptr<workflows::Cohorts> cohorts;
+    std::unique_ptr<workflows::CommunityClinics> community;
     int users = 0;
 };
 
