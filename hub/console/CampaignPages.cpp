@@ -58,7 +58,8 @@ std::string statusText(const std::string& status) {
 Data clinicRow(const Page& page, const workflows::Clinic& c) {
     Data row;
     row.set("id", c.id);
-    row.set("when", kit::ukDayText(c.startsAt) + ", " + kit::ukTimeText(c.startsAt) + " to " + kit::ukTimeText(c.endsAt));
+    row.set("when",
+            kit::ukDayText(c.startsAt) + ", " + kit::ukTimeText(c.startsAt) + " to " + kit::ukTimeText(c.endsAt));
     row.set("location", c.location);
     row.set("dose", c.dose == "both" ? std::string("1st and 2nd") : c.dose == "first" ? "1st" : "2nd");
     row.set("vaccine", c.vaccine.term);
@@ -134,10 +135,10 @@ void createClinic(workflows::Clinics& clinics, Page& page) {
     c.start = page.field("start");
     c.end = page.field("end");
     const auto capacity = page.field("capacity");
-    c.capacity = capacity.size() < 6 && !capacity.empty() &&
-                         capacity.find_first_not_of("0123456789") == std::string::npos
-                     ? std::stoi(capacity)
-                     : -1;
+    c.capacity =
+        capacity.size() < 6 && !capacity.empty() && capacity.find_first_not_of("0123456789") == std::string::npos
+            ? std::stoi(capacity)
+            : -1;
     c.published = page.field("published") == "yes";
     c.community = page.field("community") == "yes";
     c.schoolUrn = page.field("school_urn");
@@ -278,6 +279,8 @@ void invitePreview(workflows::Cohorts& cohorts, Page& page) {
     data.set("title", campaignTitle(page, campaign));
     data.set("invite", membersData(page, plan.invite));
     data.set("inviteCount", std::to_string(plan.invite.size()));
+    data.set("sendLabel", plan.invite.size() == 1 ? std::string("Send 1 invite")
+                                                  : "Send " + std::to_string(plan.invite.size()) + " invites");
     data.set("anyInvite", !plan.invite.empty());
     data.set("manual", membersData(page, plan.manual));
     data.set("anyManual", !plan.manual.empty());
@@ -333,10 +336,11 @@ void memberPage(workflows::Cohorts& cohorts, Page& page) {
     data.set("consentAction", campaignPath(page, "/members/" + m->id + "/consent"));
     data.set("consentRequestAction", campaignPath(page, "/members/" + m->id + "/consent-requests"));
     const auto done = page.request.query("done").value_or("");
-    setText(data, "notice", done == "booked"     ? "Booked"
-                            : done == "consent"  ? "Consent recorded"
-                            : done == "asked"    ? "Consent requested by email"
-                                                 : "");
+    setText(data, "notice",
+            done == "booked"    ? "Booked"
+            : done == "consent" ? "Consent recorded"
+            : done == "asked"   ? "Consent requested by email"
+                                : "");
     page.render(200, Section::campaigns, "Member " + nhsNumberText(m->patient.nhsNumber), "console-member", data);
 }
 
@@ -344,8 +348,7 @@ void memberPage(workflows::Cohorts& cohorts, Page& page) {
 void missedSession(workflows::CommunityClinics& community, Page& page) {
     const auto& campaign = campaignOf(page);
     const bool send = page.field("step") == "send";
-    const auto plan =
-        community.missedSchoolSession(page.ods(), campaign.id, page.request.param("id"), send, page.by);
+    const auto plan = community.missedSchoolSession(page.ods(), campaign.id, page.request.param("id"), send, page.by);
     if (send) return page.redirect(campaignPath(page, "?done=changed"));
     Data skipped{Data::type::list};
     for (const auto& [m, why] : plan.skipped) {
@@ -359,6 +362,8 @@ void missedSession(workflows::CommunityClinics& community, Page& page) {
                                                    : kit::ukDayText(kit::ukMidnight(plan.clinicDate)));
     data.set("reach", membersData(page, plan.reach));
     data.set("reachCount", std::to_string(plan.reach.size()));
+    data.set("sendLabel", plan.reach.size() == 1 ? std::string("Send 1 invitation")
+                                                 : "Send " + std::to_string(plan.reach.size()) + " invitations");
     data.set("anyReach", !plan.reach.empty());
     data.set("skipped", skipped);
     data.set("anySkipped", !plan.skipped.empty());
@@ -427,12 +432,13 @@ void addCampaignPages(PageRoutes& routes) {
                               page.field("options") == "user", page.by);
         page.redirect(campaignPath(page, "/members/" + member + "?done=booked"));
     });
-    routes.post("/campaigns/{campaign}/members/{member}/consent", Role::staff, "recordConsent", [&community](Page& page) {
-        const auto& member = page.request.param("member");
-        community.recordConsent(page.ods(), campaignOf(page).id, member, page.field("response"),
-                                page.field("notes", 1000), page.by);
-        page.redirect(campaignPath(page, "/members/" + member + "?done=consent"));
-    });
+    routes.post("/campaigns/{campaign}/members/{member}/consent", Role::staff, "recordConsent",
+                [&community](Page& page) {
+                    const auto& member = page.request.param("member");
+                    community.recordConsent(page.ods(), campaignOf(page).id, member, page.field("response"),
+                                            page.field("notes", 1000), page.by);
+                    page.redirect(campaignPath(page, "/members/" + member + "?done=consent"));
+                });
     routes.post("/campaigns/{campaign}/members/{member}/consent-requests", Role::staff, "requestConsent",
                 [&community](Page& page) {
                     const auto& member = page.request.param("member");

@@ -38,11 +38,15 @@ protected:
     }
 
     browser::Reply addClinic(Browser& b, bool published) {
-        std::vector<std::pair<std::string, std::string>> form{
-            {"csrf", csrf},         {"dose", "second"},     {"vaccine_code", "39114911000001105"},
-            {"vaccine_term", "Comirnaty"}, {"location", published ? "Riverside Hall" : "Back Room"},
-            {"date", "2026-12-08"}, {"start", "09:00"},     {"end", "12:00"},
-            {"capacity", "10"}};
+        std::vector<std::pair<std::string, std::string>> form{{"csrf", csrf},
+                                                              {"dose", "second"},
+                                                              {"vaccine_code", "39114911000001105"},
+                                                              {"vaccine_term", "Comirnaty"},
+                                                              {"location", published ? "Riverside Hall" : "Back Room"},
+                                                              {"date", "2026-12-08"},
+                                                              {"start", "09:00"},
+                                                              {"end", "12:00"},
+                                                              {"capacity", "10"}};
         if (published) form.emplace_back("published", "yes");
         return b.post(kPages + "/clinics", form);
     }
@@ -87,9 +91,9 @@ TEST_F(CampaignPages, ASecondDoseRoundIsFilteredByWeekPreviewedSentAndOneMemberB
     EXPECT_TRUE(preview.says("Left out"));
     EXPECT_EQ(status("9995260182"), "awaiting_2nd_invite") << "a preview sends nothing";
     std::smatch count;
-    ASSERT_TRUE(std::regex_search(preview.body, count, std::regex("Send (\\d+) invites")));
-    const auto sent = b.post(kPages + "/invite",
-                             {{"csrf", csrf}, {"status", "awaiting_2nd_invite"}, {"week", "2026-10-05"}, {"dose", "2"}});
+    ASSERT_TRUE(std::regex_search(preview.body, count, std::regex("Send (\\d+) invite")));
+    const auto sent = b.post(
+        kPages + "/invite", {{"csrf", csrf}, {"status", "awaiting_2nd_invite"}, {"week", "2026-10-05"}, {"dose", "2"}});
     ASSERT_EQ(sent.status, 303) << sent.body;
     EXPECT_EQ(status("9995260182"), "awaiting_response_2nd");
 
@@ -100,8 +104,9 @@ TEST_F(CampaignPages, ASecondDoseRoundIsFilteredByWeekPreviewedSentAndOneMemberB
     const auto userView = b.get(kPages + "/members/" + noMobile + "?options=user");
     EXPECT_TRUE(userView.says("Back Room"));
     std::smatch hiddenClinic;
-    ASSERT_TRUE(std::regex_search(userView.body, hiddenClinic,
-                                  std::regex("name=\"clinic\" value=\"([^\"]+)\"[^B]*?name=\"options\" value=\"user\"[\\s\\S]*?Back Room")));
+    ASSERT_TRUE(std::regex_search(
+        userView.body, hiddenClinic,
+        std::regex("name=\"clinic\" value=\"([^\"]+)\"[^B]*?name=\"options\" value=\"user\"[\\s\\S]*?Back Room")));
     const auto booked = b.post(kPages + "/members/" + noMobile + "/bookings",
                                {{"csrf", csrf}, {"clinic", hiddenClinic[1].str()}, {"options", "user"}});
     ASSERT_EQ(booked.status, 303) << booked.body;

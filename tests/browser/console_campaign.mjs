@@ -1,0 +1,244 @@
+// ctest browser_console_campaign: a vaccination service's campaign from the staff console in headless
+// Chromium, against a real `clinhub serve` whose local-book answers the immunisation records from its seed.
+//
+// The accuBook seed end to end: a nurse signs in, adds a published 2nd-dose clinic and a hidden one, uploads
+// the cohort through the file picker, filters the members awaiting a 2nd invite by the week of their 1st
+// dose, checks who will be invited, sends; the patient books through the SMS on a phone; the member without a
+// mobile is booked by hand into the hidden clinic with the user-facing options. Then the Mavis seed's consent
+// taken by phone for a child. Every page is checked by axe-core at a desk's width, and again at a phone's.
+//
+//   node tests/browser/console_campaign.mjs --clinhub build/clinhub --screenshots DIR [--chromium PATH]
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Axe, WIDTHS } from './lib/axe.mjs';
+import { Hub, TEST_PATIENT, args, urlsIn, normalisedMobile } from './lib/hub.mjs';
+
+const run = promisify(execFile);
+const opts = args({ chromium: '/usr/bin/chromium' });
+if (!opts.clinhub || !opts.screenshots) {
+  console.error('usage: node tests/browser/console_campaign.mjs --clinhub PATH/TO/clinhub --screenshots DIR');
+  process.exit(2);
+}
+const { chromium } = await import('playwright-core');
+if (!existsSync(opts.chromium)) {
+  console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
+  process.exit(1);
+}
+mkdirSync(opts.screenshots, { recursive: true });
+for (const f of readdirSync(opts.screenshots)) if (f.endsWith('.png')) rmSync(join(opts.screenshots, f));
+
+const ORG = 'V12345';
+const CONSOLE = `/staff/${ORG}`;
+const NURSE = { email: 'nia.nurse@riverside.example', name: 'Nia Nurse' };
+const PASSWORD = 'correct horse battery staple';
+const NO_MOBILE = { nhs_number: '9990000018', date_of_birth: '1950-01-04' };
+const CHILD = { nhs_number: '9993000027', date_of_birth: '2015-03-03' };
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const DOSE1 = day(-60); // past the 9th week
+const CLINIC = day(7);
+
+function writeFiles() {
+  const dir = mkdtempSync(join(tmpdir(), 'clinhub-console-vacc-'));
+  const dose1 = `[{target: COVID, vaccine_code: "39114911000001105", vaccine_term: Comirnaty, date: "${DOSE1}", dose: 1}]`;
+  writeFileSync(join(dir, 'book-seed.yaml'), `patients:
+  - {nhs_number: "${TEST_PATIENT.nhs_number}", date_of_birth: "${TEST_PATIENT.date_of_birth}", mobile: "${TEST_PATIENT.mobile}", name: "${TEST_PATIENT.name}", immunisations: ${dose1}}
+  - {nhs_number: "${NO_MOBILE.nhs_number}", date_of_birth: "${NO_MOBILE.date_of_birth}", name: "No Mobile", immunisations: ${dose1}}
+  - {nhs_number: "${CHILD.nhs_number}", date_of_birth: "${CHILD.date_of_birth}", name: "Missed School"}
+`);
+  writeFileSync(join(dir, 'hub.yaml'), `hub:
+  listen: 127.0.0.1:0
+  store: sqlite:hub.db
+  outbox: {poll_ms: 20, workers: 1}
+  local_demo: true
+connectors:
+  book: {plugin: local-book, config: {database: book.db, seed: book-seed.yaml}}
+  outbox: {plugin: outbox-file, config: {path: outbox.jsonl}}
+organisations:
+  ${ORG}:
+    name: Riverside Vaccination Service
+    route: {appointment_book: book, sms: [outbox], email: outbox, immunisations: book}
+    rules:
+      covid:
+        title: COVID-19 vaccination
+        slot_types: [COVID clinic]
+        templates: {invite_sms: "Riverside: book your second COVID-19 vaccination: {{url}}"}
+      flu: {title: Children's flu vaccination, slot_types: [Flu clinic]}
+    campaigns:
+      covid: {rule: covid, target: COVID, doses: 2}
+      flu: {rule: flu, target: FLU, community_invite_days: 0}
+`);
+  return { dir, config: join(dir, 'hub.yaml'), outbox: join(dir, 'outbox.jsonl'), log: join(dir, 'hub.log') };
+}
+
+const axe = new Axe();
+let hub;
+let browser;
+let current = '(starting)';
+let shots = 0;
+const visited = []; // [name, url] of each page looked at, to look at again on a phone
+
+function expect(condition, what) {
+  if (!condition) throw new Error(`${current}: ${what}`);
+}
+
+async function look(page, width, name, again = true) {
+  current = `${width}: ${name}`;
+  await axe.check(page, current);
+  const file = join(opts.screenshots, `${width}-${String(++shots).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (again) visited.push([name, page.url()]);
+}
+
+async function press(page, name) {
+  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
+  await Promise.all([page.waitForLoadState('load'), target.click()]);
+  await page.waitForLoadState('load');
+}
+
+const textOf = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
+
+async function addClinic(page, { location, published }) {
+  await page.fill('#clinic-date', CLINIC);
+  await page.fill('#clinic-start', '09:00');
+  await page.fill('#clinic-end', '12:00');
+  await page.fill('#clinic-location', location);
+  await page.selectOption('#clinic-dose', 'second');
+  await page.fill('#clinic-vaccine', '39114911000001105');
+  await page.fill('#clinic-vaccine-term', 'Comirnaty');
+  await page.fill('#clinic-capacity', '5');
+  if (published) await page.check('#clinic-published');
+  await press(page, 'Add clinic');
+}
+
+let failed = false;
+try {
+  const files = writeFiles();
+  hub = new Hub(opts.clinhub, files);
+  await hub.start();
+  const made = await run(hub.exe, ['users', 'create', '--config', files.config, '--org', ORG, '--email', NURSE.email,
+    '--role', 'staff', '--name', NURSE.name]);
+  const setPassword = urlsIn(made.stdout).find((u) => u.includes('/staff/set-password/'));
+  expect(setPassword, `clinhub users create printed no set-password link:\n${made.stdout}`);
+  browser = await chromium.launch({ executablePath: opts.chromium, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] });
+  await axe.control(browser);
+  const desk = await browser.newContext({ viewport: WIDTHS.desk, bypassCSP: true });
+  const page = await desk.newPage();
+  page.setDefaultTimeout(10000);
+
+  current = 'desk: sign in';
+  await page.goto(hub.localUrl(setPassword));
+  await page.fill('#password', PASSWORD);
+  await page.fill('#confirm', PASSWORD);
+  await press(page, 'Set password');
+  await page.fill('#email', NURSE.email);
+  await page.fill('#password', PASSWORD);
+  await press(page, 'Sign in');
+  expect(page.url().endsWith(CONSOLE), `signing in led to ${page.url()}`);
+
+  await press(page, 'Campaigns');
+  await look(page, 'desk', 'campaigns');
+  await press(page, 'COVID-19 vaccination');
+  await look(page, 'desk', 'campaign');
+  await page.fill('#clinic-date', 'next Tuesday');
+  await press(page, 'Add clinic');
+  await look(page, 'desk', 'add a clinic, with mistakes', false);
+  await addClinic(page, { location: 'Riverside Hall', published: true });
+  await addClinic(page, { location: 'Back Room', published: false });
+  await look(page, 'desk', 'campaign with clinics');
+  expect((await textOf(page, '#clinics')).includes('No, hidden'), 'the hidden clinic says so');
+
+  const cohort = join(files.dir, 'cohort.csv');
+  writeFileSync(cohort, `NHS Number,Name,Date of Birth,Mobile Number\r\n${TEST_PATIENT.nhs_number},${TEST_PATIENT.name},` +
+    `${TEST_PATIENT.date_of_birth},${TEST_PATIENT.mobile}\r\n${NO_MOBILE.nhs_number},No Mobile,${NO_MOBILE.date_of_birth},\r\n`);
+  await page.setInputFiles('#cohort', cohort);
+  await press(page, 'Upload and label');
+  await look(page, 'desk', 'cohort uploaded', false);
+  expect((await textOf(page, '#accepted')).startsWith('2 members'), 'both members added');
+
+  await press(page, 'See the members');
+  await look(page, 'desk', 'members');
+  await page.getByRole('link', { name: /^Awaiting 2nd invite/ }).click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'awaiting a 2nd invite');
+  await page.locator('#weeks a').first().click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'awaiting a 2nd invite, one week');
+  await press(page, 'Check who will be invited');
+  await look(page, 'desk', 'check who will be invited');
+  expect((await textOf(page, '#invite-count')).startsWith('1 will be sent'), 'one patient has a mobile');
+  expect((await textOf(page, '#to-book-by-hand')).includes('999 000 0018'), 'the other is to book by hand');
+  await press(page, 'Send 1 invite');
+  await look(page, 'desk', 'invites sent');
+
+  current = 'phone: the patient books';
+  const sms = await hub.waitForMessage((m) => m.channel === 'sms' && m.to === normalisedMobile(TEST_PATIENT.mobile), 'invite SMS');
+  const patient = await (await browser.newContext({ viewport: WIDTHS.phone })).newPage();
+  await patient.goto(hub.localUrl(urlsIn(sms.body)[0]));
+  await press(patient, 'Continue to book');
+  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
+  await patient.fill('#dob-day', String(Number(d)));
+  await patient.fill('#dob-month', String(Number(m)));
+  await patient.fill('#dob-year', y);
+  await press(patient, 'Continue');
+  const radio = patient.locator('input[type=radio][name=slot]').first();
+  await patient.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
+  await press(patient, 'Continue');
+  await press(patient, 'Confirm appointment');
+  await patient.close();
+
+  current = 'desk: book by hand';
+  await page.goto(`${hub.origin}${CONSOLE}/campaigns/covid/members?status=to_manually_book_2nd`);
+  await page.getByRole('link', { name: '999 000 0018' }).click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'member, patient-facing options');
+  expect(!(await page.content()).includes('Back Room'), 'the patient-facing options hide the hidden clinic');
+  await press(page, 'Show every clinic, hidden ones too');
+  await look(page, 'desk', 'member, user-facing options');
+  await page.locator('#booking-options li', { hasText: 'Back Room' }).getByRole('button').click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'member booked by hand');
+  expect((await textOf(page, '#member-status')) === 'Booked 2nd', 'booked into the hidden clinic');
+
+  current = 'desk: consent by phone';
+  const children = join(files.dir, 'children.csv');
+  writeFileSync(children, `NHS Number,Child name,Date of Birth,Parent mobile,Parent email,School URN\r\n` +
+    `${CHILD.nhs_number},Missed School,${CHILD.date_of_birth},07700 900203,parent.m@example.test,100001\r\n`);
+  await page.goto(`${hub.origin}${CONSOLE}/campaigns/flu`);
+  await page.setInputFiles('#cohort', children);
+  await press(page, 'Upload and label');
+  await press(page, 'See the members');
+  await page.getByRole('link', { name: '999 300 0027' }).click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'a child');
+  await page.check('#consent-given');
+  await page.fill('#consent-notes', 'Mother, by phone');
+  await press(page, 'Record consent');
+  await look(page, 'desk', 'consent recorded');
+  expect((await textOf(page, '#member-consent')) === 'Given', 'consent given');
+  expect((await textOf(page, '#activity')).toLowerCase().includes('consent'), 'the activity log has it');
+
+  current = 'phone: every page again';
+  const phone = await (await browser.newContext({ viewport: WIDTHS.phone, bypassCSP: true, storageState: await desk.storageState() })).newPage();
+  for (const [name, url] of visited) {
+    await phone.goto(url);
+    await look(phone, 'phone', name, false);
+  }
+  console.log(`ok    the campaign journeys (${visited.length} pages again on a phone)`);
+} catch (e) {
+  failed = true;
+  console.log(`FAIL  ${current}: ${e.stack ?? e}`);
+  if (hub) console.log(`      hub log (last lines):\n${hub.logTail(30).replace(/^/gm, '        ')}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (hub) {
+    await hub.stop();
+    if (!failed && axe.failures.length === 0) hub.cleanup();
+  }
+}
+console.log(`screenshots in ${opts.screenshots}`);
+console.log(`${axe.checked} pages checked, ${axe.failures.length} with violations${failed ? ', and the run stopped early' : ''}`);
+process.exit(failed || axe.failures.length > 0 ? 1 : 0);
