@@ -4,10 +4,18 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/workflows/Messages.h"
 
+#include <Poco/String.h>
+
 namespace clinhub::api {
 namespace {
 
 std::string roleText(staff::Role role) { return std::string(staff::toString(role)); }
+
+// An organisation must never be left without the admin who would otherwise have locked themselves out.
+void refuseSelf(const audit::Context& by, const staff::User& user, const std::string& what) {
+    if (by.actor.kind == "user" && by.actor.id == user.id)
+        throw MembershipConflict("an admin cannot " + what + " their own role: another admin of the organisation must");
+}
 
 } // namespace
 
@@ -72,11 +80,13 @@ void Memberships::resend(const audit::Context& by, const std::string& ods, const
 }
 
 void Memberships::change(const audit::Context& by, const std::string& ods, const staff::User& user, staff::Role role) {
+    refuseSelf(by, user, "change");
     committed(by, ods, user, "role " + roleText(role) + ", was " + roleText(user.roles.at(ods)),
               [&](store::Session& s) { signIn_.users().grant(s, user.id, ods, role); });
 }
 
 void Memberships::withdraw(const audit::Context& by, const std::string& ods, const staff::User& user) {
+    refuseSelf(by, user, "withdraw");
     committed(by, ods, user, "role " + roleText(user.roles.at(ods)) + " withdrawn", [&](store::Session& s) {
         if (!signIn_.users().withdraw(s, user.id, ods)) throw workflows::NotFound("no such user");
     });
@@ -104,6 +114,63 @@ void Memberships::emailLink(store::Session& s, const config::Config& config, con
         config.http.staffPagesUrl() + "/staff/set-password/" + link.token, link.expiresAt, reset};
     outbox::Outbox::enqueue(s,
                             outbox::NewMessage::of(ods, workflows::messages::staffInvitation(user.email, invitation)));
+}
+
+std::optional<staff::Role> practiceRole(const std::string& word) {
+    const auto role = staff::roleFrom(word);
+    if (!role || *role == staff::Role::hubOperator) return std::nullopt;
+    return role;
+}
+
+std::pair<staff::NewApiKey, staff::ApiKeyRecord>
+OrganisationKeys::issue(const audit::Context& by, const std::string& ods, const KeyRequest& request) {
+    constexpr std::size_t kMaxKeyName = 100;
+    constexpr int kMaxKeyDays = 3650; // as `clinhub keys create --expires-in`
+    constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
+    std::vector<workflows::FieldError> errors;
+    const auto name = Poco::trim(request.name);
+    if (name.empty()) errors.push_back({"name", "a key needs a name"});
+    if (name.size() > kMaxKeyName) errors.push_back({"name", "a key's name has at most 100 characters"});
+    const auto role = practiceRole(request.role);
+    if (!role) errors.push_back({"role", "role must be viewer, staff or admin"});
+    if (!request.userId.empty()) {
+        const auto user = signIn_.users().byId(request.userId);
+        if (!user || !user->roles.contains(ods)) errors.push_back({"user_id", "no such user in this organisation"});
+    }
+    const auto days = request.expiresInDays;
+    if (days && (*days < 1 || *days > kMaxKeyDays))
+        errors.push_back({"expires_in_days", "expires_in_days is a whole number of days, 1 to 3650"});
+    if (!errors.empty()) throw workflows::InvalidRequest(std::move(errors));
+    staff::NewApiKey created;
+    const std::string detail = "role " + std::string(staff::toString(*role)) +
+                               (request.userId.empty() ? "" : ", user " + request.userId) +
+                               (days ? ", expires in " + std::to_string(*days) + " days" : "");
+    try {
+        store_.write([&](store::Session& s) {
+            created = signIn_.keys().create(s, ods, name, days ? *days * kMicrosPerDay : 0, *role, request.userId);
+            audit::AuditLog::append(s, audit::succeeded(by, 0, ods, created.id, detail));
+        });
+    } catch (const staff::UserError& e) {
+        // The user is disabled, or their role here is less than the key's.
+        throw workflows::InvalidRequest(std::vector<workflows::FieldError>{{"user_id", e.what()}});
+    }
+    return {created, *find(ods, created.id)};
+}
+
+bool OrganisationKeys::revoke(const audit::Context& by, const std::string& ods, const std::string& id) {
+    if (!find(ods, id)) throw workflows::NotFound("no such key");
+    bool revoked = false;
+    store_.write([&](store::Session& s) {
+        revoked = signIn_.keys().revoke(s, id);
+        if (revoked) audit::AuditLog::append(s, audit::succeeded(by, 0, ods, id));
+    });
+    return revoked;
+}
+
+std::optional<staff::ApiKeyRecord> OrganisationKeys::find(const std::string& ods, const std::string& id) const {
+    for (auto& key : signIn_.keys().list(ods))
+        if (key.id == id) return key;
+    return std::nullopt;
 }
 
 } // namespace clinhub::api

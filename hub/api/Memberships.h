@@ -11,8 +11,10 @@
 #include "hub/store/Store.h"
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace clinhub::api {
 
@@ -27,6 +29,34 @@ struct Invited {
     staff::User user;
     bool emailed = false; // a set-password link went out: they had no password yet
 };
+
+// What an admin asks for when issuing a key; checked by OrganisationKeys::issue.
+struct KeyRequest {
+    std::string name;
+    std::string role;   // viewer, staff or admin
+    std::string userId; // "" for a service key
+    std::optional<int> expiresInDays;
+};
+
+// An organisation's API keys as its admins issue and revoke them, each with its audit entry in one transaction.
+class OrganisationKeys {
+public:
+    OrganisationKeys(store::Store& store, staff::SignIn& signIn) : store_(store), signIn_(signIn) {}
+
+    // The key (shown once) and its record. Throws workflows::InvalidRequest listing every field at fault.
+    std::pair<staff::NewApiKey, staff::ApiKeyRecord> issue(const audit::Context& by, const std::string& ods,
+                                                           const KeyRequest& request);
+    // False when it was revoked already; throws workflows::NotFound for a key not of `ods`.
+    bool revoke(const audit::Context& by, const std::string& ods, const std::string& id);
+    [[nodiscard]] std::optional<staff::ApiKeyRecord> find(const std::string& ods, const std::string& id) const;
+
+private:
+    store::Store& store_;
+    staff::SignIn& signIn_;
+};
+
+// A role an organisation's user or key can hold: never the hub-wide operator's.
+std::optional<staff::Role> practiceRole(const std::string& word);
 
 class Memberships {
 public:
@@ -47,7 +77,8 @@ public:
     void resend(const audit::Context& by, const std::string& ods, const staff::User& user);
 
     // The user's role in `ods` (held: `was`) becomes `role`, or is taken away. Their keys of `ods` follow at
-    // once: ApiKeys::authenticate asks for the user's role. Throws MembershipConflict.
+    // once: ApiKeys::authenticate asks for the user's role. Throws MembershipConflict, also when the user is
+    // the one asking (signed in as them, or with a key of theirs).
     void change(const audit::Context& by, const std::string& ods, const staff::User& user, staff::Role role);
     void withdraw(const audit::Context& by, const std::string& ods, const staff::User& user);
 

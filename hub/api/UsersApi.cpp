@@ -17,23 +17,12 @@ const std::string kKeys = kOrganisationRoute + "/keys";
 
 // Users of other organisations get this too: an admin learns nothing of who works elsewhere.
 constexpr const char* kNoUser = "no such user";
-constexpr const char* kNoKey = "no such key";
-constexpr std::size_t kMaxKeyName = 100;
-constexpr int kMaxKeyDays = 3650; // as `clinhub keys create --expires-in`
-constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
 
 using http::Request;
 using http::Response;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using workflows::FieldError;
-
-// A role an organisation's user or key can hold: never the hub-wide operator's.
-std::optional<Role> practiceRole(const std::string& word) {
-    const auto role = staff::roleFrom(word);
-    if (!role || *role == Role::hubOperator) return std::nullopt;
-    return role;
-}
 
 std::string roleText(Role role) { return std::string(staff::toString(role)); }
 
@@ -77,15 +66,10 @@ std::optional<Role> roleField(const Object::Ptr& body, std::vector<FieldError>& 
     return role;
 }
 
-// Whether the caller is the user acted on: signed in as them, or with a key of theirs.
-bool isSelf(const audit::Context& by, const std::string& userId) {
-    return by.actor.kind == "user" && by.actor.id == userId;
-}
-
 class UsersApi {
 public:
     UsersApi(store::Store& store, runtime::Current& current, staff::SignIn& signIn)
-        : store_(store), signIn_(signIn), memberships_(store, current, signIn) {}
+        : signIn_(signIn), memberships_(store, current, signIn), keys_(store, signIn) {}
 
     void listUsers(const audit::Context& /*by*/, Request& request, Response& response) {
         const auto& ods = request.param("ods");
@@ -132,7 +116,6 @@ public:
         std::vector<FieldError> errors;
         const auto role = roleField(body, errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
-        if (isSelf(by, user.id)) return refuseSelf(response, "change");
         const auto& ods = request.param("ods");
         try {
             memberships_.change(by, ods, user, *role);
@@ -146,7 +129,6 @@ public:
 
     void withdrawRole(const audit::Context& by, Request& request, Response& response) {
         const auto user = member(request);
-        if (isSelf(by, user.id)) return refuseSelf(response, "withdraw");
         try {
             memberships_.withdraw(by, request.param("ods"), user);
         } catch (const MembershipConflict& e) {
@@ -180,48 +162,19 @@ public:
         const auto body = request.jsonObject();
         const auto& ods = request.param("ods");
         std::vector<FieldError> errors;
-        const auto name = Poco::trim(stringField(body, "name", "name", errors));
-        if (name.empty() && errors.empty()) errors.push_back({"name", "a key needs a name"});
-        if (name.size() > kMaxKeyName) errors.push_back({"name", "a key's name has at most 100 characters"});
-        const auto role = roleField(body, errors);
-        const auto userId = stringField(body, "user_id", "user_id", errors);
-        if (!userId.empty()) {
-            const auto user = signIn_.users().byId(userId);
-            if (!user || !user->roles.contains(ods)) errors.push_back({"user_id", "no such user in this organisation"});
-        }
-        const auto days = intField(body, "expires_in_days", errors);
-        if (days && (*days < 1 || *days > kMaxKeyDays))
-            errors.push_back({"expires_in_days", "expires_in_days is a whole number of days, 1 to 3650"});
+        KeyRequest asked{stringField(body, "name", "name", errors), stringField(body, "role", "role", errors),
+                         stringField(body, "user_id", "user_id", errors), intField(body, "expires_in_days", errors)};
         if (!errors.empty()) return unprocessable(request, response, errors);
-
-        staff::NewApiKey created;
-        const std::string detail = "role " + roleText(*role) + (userId.empty() ? "" : ", user " + userId) +
-                                   (days ? ", expires in " + std::to_string(*days) + " days" : "");
-        try {
-            store_.write([&](store::Session& s) {
-                created = signIn_.keys().create(s, ods, name, days ? *days * kMicrosPerDay : 0, *role, userId);
-                audit::AuditLog::append(s, audit::succeeded(by, 0, ods, created.id, detail));
-            });
-        } catch (const staff::UserError& e) {
-            // The user is disabled, or their role here is less than the key's.
-            return unprocessable(request, response, {{"user_id", e.what()}});
-        }
-        auto out = keyJson(*keyOf(ods, created.id));
+        const auto [created, record] = keys_.issue(by, ods, asked);
+        auto out = keyJson(record);
         out->set("key", created.key);
         response.json(out, 201);
         response.header("Location", resourcePath(ods, "keys", created.id));
     }
 
     void revokeKey(const audit::Context& by, Request& request, Response& response) {
-        const auto& ods = request.param("ods");
-        const auto& id = request.param("id");
-        if (!keyOf(ods, id)) throw workflows::NotFound(kNoKey);
-        bool revoked = false;
-        store_.write([&](store::Session& s) {
-            revoked = signIn_.keys().revoke(s, id);
-            if (revoked) audit::AuditLog::append(s, audit::succeeded(by, 0, ods, id));
-        });
-        if (!revoked) return response.problem(409, "the key was already revoked");
+        if (!keys_.revoke(by, request.param("ods"), request.param("id")))
+            return response.problem(409, "the key was already revoked");
         response.status(204);
     }
 
@@ -233,20 +186,9 @@ private:
         return *user;
     }
 
-    std::optional<staff::ApiKeyRecord> keyOf(const std::string& ods, const std::string& id) {
-        for (auto& key : signIn_.keys().list(ods))
-            if (key.id == id) return key;
-        return std::nullopt;
-    }
-
-    // An organisation must never be left without the admin who would otherwise have locked themselves out.
-    static void refuseSelf(Response& response, const std::string& what) {
-        response.problem(409, "an admin cannot " + what + " their own role: another admin of the organisation must");
-    }
-
-    store::Store& store_;
     staff::SignIn& signIn_;
     Memberships memberships_;
+    OrganisationKeys keys_;
 };
 
 const std::vector<Route<UsersApi>>& table() {

@@ -161,7 +161,8 @@ void Hub::start() {
     const auto assets = std::make_shared<const web::Assets>(web::defaultAssetDir());
     web::addStaffPages(staff, *signIn_, {assets, !config.http.localDemo, split, singleSignOn(config)});
     console::addConsole(
-        staff, {*current_, *signIn_, *audit_, *outbox_, *selfBook_, *batches_, *clinics_, *cohorts_, *community_},
+        staff,
+        {*store_, *current_, *signIn_, *audit_, *outbox_, *selfBook_, *batches_, *clinics_, *cohorts_, *community_},
         {assets});
     // Patients reach a real hub over TLS (directly or through a proxy), so its cookie is Secure unless the
     // config says this is a demo on one machine.

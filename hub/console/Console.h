@@ -28,6 +28,7 @@ namespace clinhub::console {
 
 // What the pages act through; each must outlive the router.
 struct Services {
+    store::Store& store;
     runtime::Current& current;
     staff::SignIn& signIn;
     audit::AuditLog& audit;

@@ -66,6 +66,7 @@ constexpr NavigationItem kNavigation[] = {
     {Section::campaigns, "Campaigns", "/campaigns", Role::viewer},
     {Section::messages, "Messages", "/messages", Role::viewer},
     {Section::rules, "Booking rules", "/rules", Role::viewer},
+    {Section::users, "Users and keys", "/users", Role::admin},
 };
 
 std::string roleName(Role role) {
@@ -304,6 +305,7 @@ void addConsole(http::Router& router, const Services& services, const ConsoleOpt
     addLinkPages(routes);
     addBatchPages(routes);
     addCampaignPages(routes);
+    addUserPages(routes);
     addPatientPages(routes);
     addMessagePages(routes);
     addRulePages(routes);

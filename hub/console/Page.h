@@ -29,7 +29,7 @@ using staff::Role;
 using web::Data;
 
 // The console's sections, as its navigation lists them.
-enum class Section { home, send, patients, batches, campaigns, messages, rules };
+enum class Section { home, send, patients, batches, campaigns, messages, rules, users };
 
 class Page {
 public:
@@ -100,6 +100,7 @@ void addHomePage(PageRoutes& routes);
 void addLinkPages(PageRoutes& routes);
 void addBatchPages(PageRoutes& routes);
 void addCampaignPages(PageRoutes& routes);
+void addUserPages(PageRoutes& routes);
 void addPatientPages(PageRoutes& routes);
 void addMessagePages(PageRoutes& routes);
 void addRulePages(PageRoutes& routes);

@@ -41,6 +41,7 @@ for (const f of readdirSync(opts.screenshots)) if (f.endsWith('.png')) rmSync(jo
 const PASSWORD = 'correct horse battery staple';
 const RECEPTIONIST = { email: 'rita.reception@test-surgery.example', name: 'Rita Reception', role: 'staff' };
 const VIEWER = { email: 'val.viewer@test-surgery.example', name: 'Val Viewer', role: 'viewer' };
+const ADMIN = { email: 'ada.admin@test-surgery.example', name: 'Ada Admin', role: 'admin' };
 const CONSOLE = `/staff/${ORG}`;
 
 let hub;
@@ -246,6 +247,7 @@ try {
   await hub.createKey();
   let receptionistLink = await makeUser(RECEPTIONIST);
   let viewerLink = await makeUser(VIEWER);
+  let adminLink = await makeUser(ADMIN);
   browser = await chromium.launch({
     executablePath: opts.chromium,
     headless: true,
@@ -311,6 +313,28 @@ try {
     expect(refused.status() === 403, `the send page is refused to a viewer (${refused.status()})`);
     await look(viewer, width, 'refused to a viewer');
     await viewerContext.close();
+
+    current = `${width}: an admin`;
+    const adminContext = await browser.newContext({ viewport, bypassCSP: true });
+    const admin = await adminContext.newPage();
+    await signIn(admin, ADMIN, adminLink);
+    adminLink = null;
+    await press(admin, 'Users and keys');
+    await look(admin, width, 'users and keys');
+    await admin.fill('#user-name', `Sam Staff ${width}`);
+    await admin.fill('#user-email', 'not an email');
+    await press(admin, 'Send invitation');
+    await look(admin, width, 'invite a user, with a mistake');
+    await admin.fill('#user-email', `sam.${width}@test-surgery.example`);
+    await press(admin, 'Send invitation');
+    expect((await textOf(admin, '#users')).includes(`Sam Staff ${width}`), 'the invited user is listed');
+    await admin.fill('#key-name', `Practice system ${width}`);
+    await press(admin, 'Create key');
+    await look(admin, width, 'key created');
+    const key = await textOf(admin, '#new-key');
+    const r = await fetch(`${hub.origin}/api/v1/organisations/${ORG}/slot-types`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(r.status === 200, `the key shown opens the API (${r.status})`);
+    await adminContext.close();
     await patient.close();
     console.log(`ok    ${width}: the console journeys`);
   }

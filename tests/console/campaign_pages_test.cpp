@@ -22,9 +22,9 @@ protected:
     void addRoutes(http::Router& router) override {
         outbox = std::make_unique<outbox::Outbox>(*store);
         batches = std::make_unique<workflows::BatchSelfBook>(*store, *current, *selfBook);
-        console::addConsole(router,
-                            {*current, *signIn, *audit, *outbox, *selfBook, *batches, *clinics, *cohorts, *community},
-                            {std::make_shared<const web::Assets>(dir.file("no-assets"))});
+        console::addConsole(
+            router, {*store, *current, *signIn, *audit, *outbox, *selfBook, *batches, *clinics, *cohorts, *community},
+            {std::make_shared<const web::Assets>(dir.file("no-assets"))});
     }
 
     Browser signedIn(Role role) {

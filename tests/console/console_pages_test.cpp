@@ -27,9 +27,9 @@ protected:
         clinics = std::make_unique<workflows::Clinics>(*store, *current);
         cohorts = std::make_unique<workflows::Cohorts>(*store, *current, *selfBook);
         community = std::make_unique<workflows::CommunityClinics>(*store, *current, *selfBook, *cohorts);
-        console::addConsole(router,
-                            {*current, *signIn, *audit, *outbox, *selfBook, *batches, *clinics, *cohorts, *community},
-                            {std::make_shared<const web::Assets>(dir.file("no-assets"))});
+        console::addConsole(
+            router, {*store, *current, *signIn, *audit, *outbox, *selfBook, *batches, *clinics, *cohorts, *community},
+            {std::make_shared<const web::Assets>(dir.file("no-assets"))});
     }
 
     // A browser signed in as a new user holding `role` at A12345; `csrf` is its session's token.
@@ -323,6 +323,57 @@ TEST_F(ConsolePages, TheBookingRulesReadAsTheYamlSetsThem) {
     EXPECT_TRUE(rules.says("{{practice}}: please book your {{title}} appointment here: {{url}}"));
     EXPECT_TRUE(rules.says("The hub&#39;s standard wording") || rules.says("The hub's standard wording"));
     EXPECT_FALSE(rules.says("Send a link for")) << "a viewer";
+}
+
+// ---- Users and keys -------------------------------------------------------------------------------------
+
+TEST_F(ConsolePages, AnAdminInvitesChangesAndRemovesUsersAndIssuesAndRevokesKeys) {
+    std::string csrf;
+    auto b = signedIn(Role::admin, csrf, "Ada Admin");
+    auto page = b.get("/staff/A12345/users");
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_TRUE(page.says("Ada Admin"));
+    EXPECT_FALSE(page.says("id=\"role-user1@test-surgery.example\"")) << "no form to change one's own role";
+
+    const auto bad = b.post("/staff/A12345/users", {{"csrf", csrf}, {"name", "Sam"}, {"email", "not an email"}});
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_TRUE(bad.says("href=\"#user-email\""));
+    const auto invited =
+        b.post("/staff/A12345/users",
+               {{"csrf", csrf}, {"name", "Sam Staff"}, {"email", "Sam.Staff@test-surgery.example"}, {"role", "staff"}});
+    ASSERT_EQ(invited.status, 303) << invited.body;
+    const auto sam = signIn->users().byEmail("sam.staff@test-surgery.example");
+    ASSERT_TRUE(sam);
+    EXPECT_EQ(sam->roles.at("A12345"), Role::staff);
+    EXPECT_EQ(b.post("/staff/A12345/users/" + sam->id + "/role", {{"csrf", csrf}, {"role", "viewer"}}).status, 303);
+    EXPECT_EQ(signIn->users().byId(sam->id)->roles.at("A12345"), Role::viewer);
+    EXPECT_EQ(b.post("/staff/A12345/users/" + sam->id + "/remove", {{"csrf", csrf}}).status, 303);
+    EXPECT_FALSE(signIn->users().byId(sam->id)->roles.contains("A12345"));
+    const auto self = signIn->users().byEmail("user1@test-surgery.example");
+    const auto selfChange = b.post("/staff/A12345/users/" + self->id + "/role", {{"csrf", csrf}, {"role", "staff"}});
+    EXPECT_EQ(selfChange.status, 409);
+    EXPECT_TRUE(selfChange.says("An admin cannot change their own role"));
+
+    const auto made = b.post("/staff/A12345/keys", {{"csrf", csrf}, {"name", "Practice system"}, {"role", "viewer"}});
+    ASSERT_EQ(made.status, 201) << made.body;
+    std::smatch key;
+    ASSERT_TRUE(std::regex_search(made.body, key, std::regex("<code id=\"new-key\">([^<]+)</code>")));
+    EXPECT_TRUE(signIn->keys().authenticate(key[1].str())) << "the key shown opens the API";
+    page = b.get("/staff/A12345/users");
+    EXPECT_TRUE(page.says("Practice system"));
+    EXPECT_FALSE(page.says(key[1].str())) << "shown once";
+    const auto keys = signIn->keys().list("A12345");
+    ASSERT_EQ(keys.size(), 1U);
+    EXPECT_EQ(b.post("/staff/A12345/keys/" + keys[0].id + "/revoke", {{"csrf", csrf}}).status, 303);
+    EXPECT_FALSE(signIn->keys().authenticate(key[1].str()));
+    EXPECT_EQ(b.post("/staff/A12345/keys", {{"csrf", csrf}, {"name", ""}, {"role", "staff"}}).status, 422);
+
+    for (const char* action : {"inviteUser", "changeRole", "withdrawRole", "createKey", "revokeKey"})
+        EXPECT_FALSE(entries(action).empty()) << action;
+    std::string staffCsrf;
+    auto staffBrowser = signedIn(Role::staff, staffCsrf);
+    EXPECT_EQ(staffBrowser.get("/staff/A12345/users").status, 403);
+    EXPECT_FALSE(staffBrowser.get("/staff/A12345").says("Users and keys"));
 }
 
 // ---- Batches ---------------------------------------------------------------------------------------------
