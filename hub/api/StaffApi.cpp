@@ -244,15 +244,59 @@ public:
         response.header("Location", resourcePath(ods, "links", created.link.id));
     }
 
+    // One patient's links (?nhs_number=), or the organisation's a page at a time, newest first, by state,
+    // rule and the UK days they were sent (from and to, both included).
     void history(const audit::Context& by, Request& request, Response& response) {
         const auto nhsNumber = request.query("nhs_number");
-        if (!nhsNumber || nhsNumber->empty())
-            return unprocessable(request, response, {{"nhs_number", "nhs_number is required"}});
+        if (!nhsNumber) return list(request, response);
+        if (nhsNumber->empty()) return unprocessable(request, response, {{"nhs_number", "nhs_number is empty"}});
         Array::Ptr links = new Array;
         for (const auto& link : selfBook_.history(request.param("ods"), *nhsNumber, by))
             links->add(linkJson(link));
         auto body = object();
         body->set("links", links);
+        response.json(body);
+    }
+
+    void list(Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        links::LinkFilter filter{request.param("ods")};
+        if (const auto state = request.query("state")) {
+            filter.state = links::linkStateFrom(*state);
+            if (!filter.state) errors.push_back({"state", "state must be a link's status, e.g. sent or booked"});
+        }
+        filter.rule = request.query("rule").value_or("");
+        const auto from = dateQuery(request, "from", std::chrono::sys_days{}, errors);
+        const auto to = dateQuery(request, "to", std::chrono::sys_days{}, errors);
+        filter.before = request.query("before").value_or("");
+        if (const auto text = request.query("limit")) {
+            filter.limit = 0;
+            if (text->size() < 4 && !text->empty() && text->find_first_not_of("0123456789") == std::string::npos)
+                filter.limit = std::stoi(*text);
+            if (filter.limit < 1 || filter.limit > kMaxMessages)
+                errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxMessages)});
+        }
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        if (request.query("from")) filter.from = kit::ukMidnight(dateText(*from)) * 1'000'000;
+        if (request.query("to")) filter.to = kit::ukMidnight(dateText(*to + std::chrono::days(1))) * 1'000'000;
+        const auto page = selfBook_.list(filter);
+        Array::Ptr links = new Array;
+        for (const auto& link : page) {
+            auto out = object();
+            out->set("id", link.id);
+            out->set("rule", link.rule);
+            out->set("status", std::string(links::toString(link.state)));
+            out->set("created_at", isoUtc(link.createdAt));
+            out->set("expires_at", isoUtc(link.expiresAt));
+            auto patient = object();
+            patient->set("nhs_number", link.nhsNumber);
+            out->set("patient", patient);
+            links->add(out);
+        }
+        auto body = object();
+        body->set("links", links);
+        body->set("next_before", static_cast<int>(page.size()) == filter.limit ? Poco::Dynamic::Var(page.back().id)
+                                                                               : Poco::Dynamic::Var());
         response.json(body);
     }
 

@@ -61,7 +61,7 @@ struct NavigationItem {
 constexpr NavigationItem kNavigation[] = {
     {Section::home, "Home", "", Role::viewer},
     {Section::send, "Send a link", "/links/new", Role::staff},
-    {Section::patients, "Patients", "/patients", Role::viewer},
+    {Section::patients, "Links", "/links", Role::viewer},
     {Section::batches, "Batches", "/batches", Role::viewer},
     {Section::campaigns, "Campaigns", "/campaigns", Role::viewer},
     {Section::messages, "Messages", "/messages", Role::viewer},

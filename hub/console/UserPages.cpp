@@ -71,8 +71,7 @@ void usersPage(Page& page, staff::SignIn& signIn, int status = 200, const UsersF
     }
     std::vector<std::pair<std::string, std::string>> summary;
     for (const auto& e : errors) {
-        const auto id = (keyErrors ? "key-" : "user-") +
-                        std::string(e.field == "expires_in_days" ? "days" : e.field);
+        const auto id = (keyErrors ? "key-" : "user-") + std::string(e.field == "expires_in_days" ? "days" : e.field);
         summary.emplace_back(id, sentence(e.message));
         Data error;
         error.set("message", sentence(e.message));
@@ -81,11 +80,12 @@ void usersPage(Page& page, staff::SignIn& signIn, int status = 200, const UsersF
     data.set("errorSummary", summary.empty() ? std::string() : errorSummary(summary));
     setText(data, "newKey", newKey);
     const auto done = page.request.query("done").value_or("");
-    setText(data, "notice", done == "invited"   ? "Invitation sent"
-                            : done == "changed" ? "Role changed"
-                            : done == "removed" ? "Access removed"
-                            : done == "revoked" ? "Key revoked"
-                                                : "");
+    setText(data, "notice",
+            done == "invited"   ? "Invitation sent"
+            : done == "changed" ? "Role changed"
+            : done == "removed" ? "Access removed"
+            : done == "revoked" ? "Key revoked"
+                                : "");
     page.render(status, Section::users, "Users and API keys", "console-users", data, !errors.empty());
 }
 

@@ -4,6 +4,8 @@
 
 #include <Poco/Data/RecordSet.h>
 
+#include <algorithm>
+
 using namespace Poco::Data::Keywords;
 
 namespace clinhub::links {
@@ -175,6 +177,60 @@ std::map<std::string, int64_t> LinkRepository::countEventsSince(const std::strin
                    "SELECT e.event, COUNT(*) FROM link_events e JOIN links l ON l.id = e.link_id "
                    "WHERE e.at >= ? AND l.organisation = ? GROUP BY e.event",
                    since, organisation);
+}
+
+std::vector<LinkSummary> LinkRepository::page(const LinkFilter& f, int64_t at) {
+    // Every condition is in the text whether used or not (a bound of 0 or "" switches it off), so the
+    // statement is the same for every filter; the state's is chosen from this file's own words.
+    std::string stateCondition = "1 = 1";
+    std::string stateWord;
+    if (f.state) {
+        switch (*f.state) {
+        case LinkState::sent:
+            stateCondition = "l.state = 'sent' AND l.expires_at > ? AND COALESCE(o.state, '') <> 'failed'";
+            break;
+        case LinkState::accessed: stateCondition = "l.state = 'accessed' AND l.expires_at > ?"; break;
+        case LinkState::expired:
+            stateCondition = "(l.state = 'expired' OR (l.state = 'accessed' AND l.expires_at <= ?) OR (l.state = "
+                             "'sent' AND l.expires_at <= ? AND COALESCE(o.state, '') <> 'failed'))";
+            break;
+        case LinkState::failed:
+            stateCondition = "(l.state = 'failed' OR (l.state = 'sent' AND o.state = 'failed'))";
+            break;
+        default: stateCondition = "l.state = ?"; stateWord = std::string(toString(*f.state));
+        }
+    }
+    Poco::Data::Statement select =
+        s_ << "SELECT l.id, l.rule, l.state, l.nhs_number, COALESCE(l.name, ''), l.created_at, l.expires_at, "
+              "COALESCE(o.state, '') FROM links l LEFT JOIN outbox o ON o.reference = l.invite_reference "
+              "WHERE l.organisation = ? AND (? = '' OR l.rule = ?) AND (? = 0 OR l.created_at >= ?) "
+              "AND (? = 0 OR l.created_at < ?) AND (? = '' OR (l.created_at, l.id) < (SELECT created_at, id FROM "
+              "links WHERE id = ?)) AND " +
+                  stateCondition + " ORDER BY l.created_at DESC, l.id DESC LIMIT ?";
+    select, useRef(f.organisation), useRef(f.rule), useRef(f.rule), useRef(f.from), useRef(f.from), useRef(f.to),
+        useRef(f.to), useRef(f.before), useRef(f.before);
+    const auto placeholders = std::count(stateCondition.begin(), stateCondition.end(), '?');
+    for (long i = 0; i < placeholders; ++i)
+        if (stateWord.empty())
+            select, useRef(at);
+        else
+            select, useRef(stateWord);
+    select, useRef(f.limit);
+    select.execute();
+    Poco::Data::RecordSet r(select);
+    std::vector<LinkSummary> out;
+    for (bool more = r.moveFirst(); more; more = r.moveNext()) {
+        LinkSummary link{r[0].convert<std::string>(), r[1].convert<std::string>(), LinkState::sent,
+                         r[3].convert<std::string>(), r[4].convert<std::string>(), r[5].convert<int64_t>(),
+                         r[6].convert<int64_t>()};
+        link.state = linkStateFrom(r[2].convert<std::string>()).value_or(LinkState::sent);
+        if (link.state == LinkState::sent && r[7].convert<std::string>() == "failed")
+            link.state = LinkState::failed;
+        else if (unused(link.state) && at >= link.expiresAt)
+            link.state = LinkState::expired;
+        out.push_back(std::move(link));
+    }
+    return out;
 }
 
 std::string LinkRepository::nhsNumberOf(const std::string& id) {

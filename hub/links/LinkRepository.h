@@ -24,6 +24,28 @@ struct NewLink {
     std::string batchId;
 };
 
+// Which of an organisation's links a list shows, a page at a time, newest first.
+struct LinkFilter {
+    std::string organisation;
+    std::optional<LinkState> state; // as staff see it: expired and failed include the links derived so
+    std::string rule;               // "" for every rule
+    int64_t from = 0;               // made at or after (microseconds; 0 for no bound)
+    int64_t to = 0;                 // made before (0 for no bound)
+    std::string before;             // the last link id of the page before; "" for the newest
+    int limit = 50;
+};
+
+// A link as a list shows it: no history, no appointments.
+struct LinkSummary {
+    std::string id;
+    std::string rule;
+    LinkState state = LinkState::sent;
+    std::string nhsNumber;
+    std::string name;
+    int64_t createdAt = 0;
+    int64_t expiresAt = 0;
+};
+
 class LinkRepository {
 public:
     explicit LinkRepository(store::Session& session) : s_(session) {}
@@ -45,6 +67,9 @@ public:
     // A batch's links counted by state, and by the outbox state of their invites.
     std::map<std::string, int64_t> countByState(const std::string& batchId);
     std::map<std::string, int64_t> countByInviteState(const std::string& batchId);
+    // A page of the organisation's links, newest first, in one statement: the index on (organisation,
+    // created_at) finds each page by its key, however many links come before it. States as of `at`.
+    std::vector<LinkSummary> page(const LinkFilter& filter, int64_t at);
     // What happened to one organisation's links from `since` on: their events counted by kind (sent, accessed,
     // booked, declined, expired, ...).
     std::map<std::string, int64_t> countEventsSince(const std::string& organisation, int64_t since);

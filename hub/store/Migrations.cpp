@@ -353,8 +353,9 @@ const std::vector<Migration>& migrations() {
           "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW "
           "EXECUTE FUNCTION audit_log_append_only()"}},
         {14,
-         "the staff console's home page counts an organisation's link events of the day",
-         {"CREATE INDEX link_events_at ON link_events (at)"}},
+         "the staff console: an organisation's link events of the day counted, and its links listed a page at a time",
+         {"CREATE INDEX link_events_at ON link_events (at)",
+          "CREATE INDEX links_organisation_created ON links (organisation, created_at, id)"}},
     };
     return all;
 }

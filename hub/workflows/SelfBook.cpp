@@ -273,6 +273,11 @@ std::optional<Link> SelfBook::find(const std::string& organisation, const std::s
     }
 }
 
+std::vector<links::LinkSummary> SelfBook::list(const links::LinkFilter& filter) {
+    auto s = store_.session();
+    return links::LinkRepository(s).page(filter, clock_());
+}
+
 std::map<std::string, int64_t> SelfBook::activitySince(const std::string& organisation, int64_t since) {
     auto s = store_.session();
     return links::LinkRepository(s).countEventsSince(organisation, since);

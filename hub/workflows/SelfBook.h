@@ -8,6 +8,7 @@
 
 #include "hub/audit/AuditLog.h"
 #include "hub/links/Link.h"
+#include "hub/links/LinkRepository.h"
 #include "hub/links/LinkState.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Forget.h"
@@ -142,6 +143,8 @@ public:
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber,
                               const audit::Context& by = {});
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
+    // A page of the organisation's links, newest first (links::LinkFilter).
+    std::vector<links::LinkSummary> list(const links::LinkFilter& filter);
     // What happened to the organisation's links from `since` on: their events counted by kind (sent,
     // accessed, booked, declined, expired, ...).
     std::map<std::string, int64_t> activitySince(const std::string& organisation, int64_t since);

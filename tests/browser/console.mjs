@@ -280,6 +280,9 @@ try {
     await look(page, width, 'patient');
     expect((await textOf(page, '#patient-links')).includes('Booked'), "the patient's links show the booking");
 
+    await press(page, 'Links');
+    await look(page, width, 'links');
+    expect((await textOf(page, '#links')).includes('Booked'), 'the practice-wide list has the booked link');
     await page.goto(`${hub.origin}${CONSOLE}/messages?state=sent`);
     await look(page, width, 'messages');
     await page.goto(`${hub.origin}${CONSOLE}/rules`);

@@ -289,6 +289,42 @@ TEST_F(ConsolePages, APatientsLinksAreFoundByNhsNumberAndTheLookIsAudited) {
     EXPECT_TRUE(wrong.says("NHS number must be 10 digits"));
 }
 
+TEST_F(ConsolePages, TheOrganisationsLinksAreListedFiftyAtATimeAndFiltered) {
+    std::string csrf;
+    auto b = signedIn(Role::viewer, csrf);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 55; ++i) {
+        clock += 1'000'000; // a second apart, as sent
+        ids.push_back(
+            selfBook->createLink("A12345", i == 0 ? "plain" : "flu", {"9995260182", "1956-03-14", "07700 900123", {}})
+                .link.id);
+    }
+    ASSERT_TRUE(selfBook->expire("A12345", ids[3]));
+    const auto first = b.get("/staff/A12345/links");
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_TRUE(first.says(ids[54])) << "newest first";
+    EXPECT_FALSE(first.says(ids[4])) << "the 51st newest is on the next page";
+    std::smatch next;
+    ASSERT_TRUE(std::regex_search(first.body, next, std::regex("href=\"([^\"]*before=[^\"]*)\"")));
+    std::string older = next[1].str();
+    for (std::string::size_type at; (at = older.find("&amp;")) != std::string::npos;)
+        older.replace(at, 5, "&");
+    const auto second = b.get(older);
+    EXPECT_TRUE(second.says(ids[4]));
+    EXPECT_TRUE(second.says(ids[0]));
+    EXPECT_FALSE(second.says(ids[5]));
+
+    const auto expired = b.get("/staff/A12345/links?state=expired");
+    EXPECT_TRUE(expired.says(ids[3]));
+    EXPECT_FALSE(expired.says(ids[2]));
+    const auto plain = b.get("/staff/A12345/links?rule=plain");
+    EXPECT_TRUE(plain.says(ids[0]));
+    EXPECT_FALSE(plain.says(ids[1]));
+    const auto wrong = b.get("/staff/A12345/links?from=last+week");
+    EXPECT_EQ(wrong.status, 422);
+    EXPECT_TRUE(wrong.says("href=\"#from\""));
+}
+
 TEST_F(ConsolePages, AFailedMessageIsListedWithItsReasonAndSentAgain) {
     std::string csrf;
     auto b = signedIn(Role::staff, csrf);
