@@ -18,6 +18,9 @@ constexpr Count kToday[] = {
     {"rescheduled", "Rescheduled"}, {"declined", "Declined"}, {"expired", "Expired"},
 };
 
+constexpr int kBatchesLooked = 20; // the newest: a batch in progress is a recent one
+constexpr int kClinicsShown = 3;   // per campaign
+
 int64_t valueOr0(const std::map<std::string, int64_t>& counts, const std::string& key) {
     const auto found = counts.find(key);
     return found == counts.end() ? 0 : found->second;
@@ -46,6 +49,39 @@ void addHomePage(PageRoutes& routes) {
         data.set("failed", std::to_string(failed));
         data.set("hasFailed", failed > 0);
         data.set("failedHref", page.path("/messages?state=failed"));
+        Data batches{Data::type::list};
+        bool anyBatches = false;
+        for (const auto& b : services.batches.list(page.ods(), kBatchesLooked)) {
+            if (b.state != "uploading" && b.state != "ready" && b.state != "sending") continue;
+            const auto rule = page.organisation.rules.find(b.terms.rule);
+            Data row;
+            row.set("href", page.path("/batches/" + b.id));
+            row.set("title", rule == page.organisation.rules.end() ? b.terms.rule : rule->second.title);
+            row.set("state", b.state == "sending"
+                                 ? std::to_string(b.minted) + " of " + std::to_string(b.canSend) + " links made"
+                                 : std::string("ready to send to ") + std::to_string(b.canSend));
+            batches.push_back(row);
+            anyBatches = true;
+        }
+        data.set("batches", batches);
+        data.set("anyBatches", anyBatches);
+        Data clinics{Data::type::list};
+        bool anyClinics = false;
+        for (const auto& [id, campaign] : page.organisation.campaigns) {
+            int shown = 0;
+            for (const auto& c : services.clinics.list(page.ods(), id, false)) {
+                if (c.placesLeft() <= 0 || ++shown > kClinicsShown) continue;
+                Data row;
+                row.set("href", page.path("/campaigns/" + id));
+                row.set("when", kit::ukWhenText(c.startsAt));
+                row.set("location", c.location);
+                row.set("places", std::to_string(c.placesLeft()));
+                clinics.push_back(row);
+                anyClinics = true;
+            }
+        }
+        data.set("clinics", clinics);
+        data.set("anyClinics", anyClinics);
         data.set("canSend", page.can(Role::staff));
         data.set("sendHref", page.path("/links/new"));
         page.render(200, Section::home, "Home", "console-home", data);

@@ -72,6 +72,7 @@ TEST_F(CampaignPages, ASecondDoseRoundIsFilteredByWeekPreviewedSentAndOneMemberB
     ASSERT_EQ(campaign.status, 200) << campaign.body;
     EXPECT_TRUE(campaign.says("Riverside Hall"));
     EXPECT_TRUE(campaign.says("No, hidden"));
+    EXPECT_TRUE(b.get("/staff/V12345").says("Riverside Hall: 10 places left")) << "the home page's next clinics";
     const auto bad = b.post(kPages + "/clinics", {{"csrf", csrf}, {"dose", "second"}, {"date", "not a date"}});
     EXPECT_EQ(bad.status, 422);
     EXPECT_TRUE(bad.says("href=\"#clinic-date\""));

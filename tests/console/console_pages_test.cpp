@@ -464,6 +464,7 @@ TEST_F(ConsoleBatches, ABatchIsMadeUploadedReviewedAndSentFromItsPages) {
     EXPECT_TRUE(shown.says("Not a valid NHS number: the last digit (check digit) is wrong"));
     EXPECT_TRUE(shown.says("9995260183, 07700 900999, 1956-03-14, Wrong Check")) << "the row as uploaded";
     EXPECT_TRUE(shown.says("Send to 3 patients"));
+    EXPECT_TRUE(b.get("/staff/A12345").says("ready to send to 3")) << "the home page lists it in progress";
     const auto rejected = b.get(page + "/rejected.csv");
     ASSERT_EQ(rejected.status, 200);
     EXPECT_TRUE(rejected.header("Content-Type").starts_with("text/csv"));
