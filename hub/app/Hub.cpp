@@ -91,6 +91,10 @@ void Hub::start() {
         while (batches_->mintPending(kLinksPerMint) > 0)
             dispatcher_->notify();
     });
+    // A scheduled batch starts within a few seconds of its time. The turn keeps the processes from all
+    // looking at once; the start's conditional UPDATE is what makes it start once.
+    scheduledBatches_ =
+        onceAcrossProcesses("scheduled_batches", std::chrono::seconds(5), [this] { batches_->startDue(); });
 
     clinics_ = std::make_unique<workflows::Clinics>(*store_, *current_);
     cohorts_ = std::make_unique<workflows::Cohorts>(*store_, *current_, *selfBook_);
@@ -241,6 +245,7 @@ void Hub::registerMetrics() {
 void Hub::stop() {
     if (server_) server_->stop();
     if (expirySweep_) expirySweep_->stop();
+    if (scheduledBatches_) scheduledBatches_->stop();
     if (batchMinting_) batchMinting_->stop();
     if (recordsRechecks_) recordsRechecks_->stop();
     if (communityInvitations_) communityInvitations_->stop();

@@ -352,6 +352,14 @@ const std::vector<Migration>& migrations() {
              BEGIN RAISE EXCEPTION 'audit_log is append-only: an entry is never changed'; END $$)",
           "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW "
           "EXECUTE FUNCTION audit_log_append_only()"}},
+        {13,
+         "scheduled batches: the time a batch is to start sending",
+         {
+             // Set with state 'scheduled'; a batch goes to 'sending' by one conditional UPDATE once it is due,
+             // so of several processes sharing the store exactly one starts it.
+             "ALTER TABLE batches ADD COLUMN scheduled_for BIGINT",
+             "CREATE INDEX batches_scheduled ON batches (scheduled_for) WHERE state = 'scheduled'",
+         }},
     };
     return all;
 }
