@@ -3,16 +3,12 @@
 #include "hub/api/ApiSupport.h"
 #include "hub/batch/CsvReader.h"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
-#include <regex>
 #include <sstream>
 
 namespace clinhub::api {
@@ -72,28 +68,6 @@ Object::Ptr batchJson(const workflows::Batch& b) {
     out->set("send_at", b.sendAt ? Poco::Dynamic::Var(isoUtc(b.sendAt)) : Poco::Dynamic::Var());
     out->set("scheduled_for", b.scheduledFor ? Poco::Dynamic::Var(isoUtc(b.scheduledFor)) : Poco::Dynamic::Var());
     return out;
-}
-
-// An RFC 3339 date and time with its offset, in microseconds since the epoch. A time without an offset is
-// refused: a practice means UK time, which is an hour off UTC half the year.
-std::optional<int64_t> instantField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
-    const std::string text = stringField(from, name, name, errors);
-    if (!errors.empty()) return std::nullopt;
-    if (text.empty()) {
-        errors.push_back({name, name + " is required: a date and time such as 2026-12-07T09:00:00Z"});
-        return std::nullopt;
-    }
-    static const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2}))");
-    Poco::DateTime parsed;
-    int zone = 0;
-    if (!std::regex_match(text, kRfc3339) ||
-        !Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, parsed, zone)) {
-        errors.push_back({name, name + " must be a date and time with its offset, such as 2026-12-07T09:00:00Z or "
-                                       "2026-06-07T09:00:00+01:00"});
-        return std::nullopt;
-    }
-    parsed.makeUTC(zone);
-    return parsed.timestamp().epochMicroseconds();
 }
 
 std::optional<config::Code> codeField(const Object::Ptr& from, const std::string& name, const std::string& field,
@@ -189,7 +163,7 @@ public:
             response.json(batchJson(batches_.schedule(request.param("ods"), request.param("id"), *at, by)));
         } catch (const workflows::BatchBusy& e) {
             response.problem(409, e.what());
-        } catch (const workflows::BatchScheduleConflict& e) {
+        } catch (const workflows::ScheduleConflict& e) {
             response.problem(409, e.what());
         }
     }
@@ -197,7 +171,7 @@ public:
     void cancelSchedule(const audit::Context& by, Request& request, Response& response) {
         try {
             response.json(batchJson(batches_.cancelSchedule(request.param("ods"), request.param("id"), by)));
-        } catch (const workflows::BatchScheduleConflict& e) {
+        } catch (const workflows::ScheduleConflict& e) {
             response.problem(409, e.what());
         }
     }

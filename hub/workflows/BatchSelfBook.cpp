@@ -43,7 +43,6 @@ const char* const kOpenLink = "already has an open link for this rule";
 const char* const kStarted = "the batch has started sending: its schedule can no longer change";
 // The audit trail's action when the hub itself starts a scheduled batch.
 const char* const kStartScheduled = "startScheduledBatch";
-constexpr int64_t kMicrosPerDay = 86'400LL * 1'000'000;
 
 // For the log and the audit trail's detail, as staff gave it.
 std::string isoUtcMicros(int64_t micros) {
@@ -483,11 +482,7 @@ void BatchSelfBook::refuseToSend(const Batch& batch) {
 
 Batch BatchSelfBook::schedule(const std::string& organisation, const std::string& batchId, int64_t at,
                               const audit::Context& by) {
-    const int64_t from = clock_();
-    if (at <= from) throw InvalidRequest(std::vector<FieldError>{{"at", "the time has passed: give a later one"}});
-    if (at > from + kMaxScheduleDays * kMicrosPerDay)
-        throw InvalidRequest(std::vector<FieldError>{
-            {"at", "at most " + std::to_string(kMaxScheduleDays) + " days ahead: the list would be out of date"}});
+    checkStartTime(at, clock_());
     bool scheduled = false;
     store_.write([&](store::Session& s) {
         int64_t t = clock_();
@@ -503,7 +498,7 @@ Batch BatchSelfBook::schedule(const std::string& organisation, const std::string
     if (!batch) throw NotFound("no such batch");
     if (!scheduled) {
         if (batch->state == "sending" || batch->state == "sent" || batch->state == "stopped")
-            throw BatchScheduleConflict(kStarted);
+            throw ScheduleConflict(kStarted);
         refuseToSend(*batch);
     }
     log::info("batch_scheduled", {{"batch", batchId}, {"at", isoUtcMicros(at)}});
@@ -525,9 +520,9 @@ Batch BatchSelfBook::cancelSchedule(const std::string& organisation, const std::
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");
     if (!cancelled)
-        throw BatchScheduleConflict(batch->state == "sending" || batch->state == "sent" || batch->state == "stopped"
-                                        ? kStarted
-                                        : "the batch is not scheduled");
+        throw ScheduleConflict(batch->state == "sending" || batch->state == "sent" || batch->state == "stopped"
+                                   ? kStarted
+                                   : "the batch is not scheduled");
     log::info("batch_schedule_cancelled", {{"batch", batchId}});
     return *batch;
 }

@@ -13,6 +13,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
+#include "hub/workflows/StartTime.h"
 
 #include <cstdint>
 #include <iosfwd>
@@ -66,16 +67,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// The batch's schedule can no longer change: it has started sending, or it is not scheduled.
-class BatchScheduleConflict : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// How far ahead a batch may be scheduled: a list far older than that would invite patients who have since
-// moved, died or been vaccinated.
-inline constexpr int kMaxScheduleDays = 90;
-
 class BatchSelfBook {
 public:
     BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook,
@@ -99,10 +90,10 @@ public:
     Batch send(const std::string& organisation, const std::string& batchId, const audit::Context& by = {});
     // Schedules a ready batch to start sending at `at` (microseconds since the epoch), or moves a scheduled
     // one's time. Throws InvalidRequest (`at` past or more than kMaxScheduleDays ahead; a batch with nothing
-    // to send), NotFound, BatchBusy while an upload holds the batch, BatchScheduleConflict once it started.
+    // to send), NotFound, BatchBusy while an upload holds the batch, ScheduleConflict once it started.
     Batch schedule(const std::string& organisation, const std::string& batchId, int64_t at,
                    const audit::Context& by = {});
-    // The batch is ready again. Throws NotFound, BatchScheduleConflict when it is not (or no longer) scheduled.
+    // The batch is ready again. Throws NotFound, ScheduleConflict when it is not (or no longer) scheduled.
     Batch cancelSchedule(const std::string& organisation, const std::string& batchId, const audit::Context& by = {});
     // Starts every scheduled batch whose time has come, as send does; each by one conditional UPDATE, so of
     // several processes sharing the store exactly one starts it. Returns how many this call started.

@@ -5,6 +5,7 @@
 #include "hub/batch/CsvReader.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Messages.h"
+#include "tests/LookingAtOnce.h"
 #include "tests/workflows/HeldList.h"
 
 #include <chrono>
@@ -459,8 +460,7 @@ TEST_F(Batches, AScheduledBatchCanBeMovedAndCancelledUntilItsTimeThenStartsOnce)
     const auto cancelled = batches->cancelSchedule("A12345", batch.id, {staff.actor, "cancelBatchSchedule"});
     EXPECT_EQ(cancelled.state, "ready");
     EXPECT_EQ(cancelled.scheduledFor, 0);
-    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::BatchScheduleConflict)
-        << "nothing left to cancel";
+    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::ScheduleConflict) << "nothing left to cancel";
 
     batches->schedule("A12345", batch.id, clock.load() + 60'000'000, staff);
     clock += 60'000'000;
@@ -473,9 +473,9 @@ TEST_F(Batches, AScheduledBatchCanBeMovedAndCancelledUntilItsTimeThenStartsOnce)
     EXPECT_EQ(batches->find("A12345", batch.id)->minted, 2);
     EXPECT_EQ(count("SELECT COUNT(*) FROM links WHERE batch_id IS NOT NULL"), 2);
 
-    EXPECT_THROW(batches->schedule("A12345", batch.id, clock.load() + kHour), workflows::BatchScheduleConflict)
+    EXPECT_THROW(batches->schedule("A12345", batch.id, clock.load() + kHour), workflows::ScheduleConflict)
         << "too late to change";
-    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::BatchScheduleConflict) << "too late to cancel";
+    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::ScheduleConflict) << "too late to cancel";
 
     const auto entries = trail(*store, batch.id);
     std::vector<std::string> actions;
@@ -547,30 +547,10 @@ TEST_F(Batches, OfManyLookingAtOnceExactlyOneStartsADueBatch) {
         ids.push_back(batch.id);
     }
     clock += kHour;
-    // Every looker has read which batches are due before any starts one: its second reading of the clock
-    // (the first start's, under the write lock) waits for all the first (before the read), then a little more.
-    constexpr int kLookers = 6;
-    std::atomic<int> looking{0};
-    std::atomic<int> started{0};
-    std::vector<std::thread> lookers;
-    for (int i = 0; i < kLookers; ++i)
-        lookers.emplace_back([&] {
-            int readings = 0;
-            workflows::BatchSelfBook process(*store, *current, *selfBook, [&] {
-                if (++readings == 1) {
-                    ++looking;
-                } else if (readings == 2) {
-                    while (looking.load() < kLookers)
-                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                }
-                return clock.load();
-            });
-            started += process.startDue();
-        });
-    for (auto& t : lookers)
-        t.join();
-    EXPECT_EQ(started.load(), 3);
+    const int started = lookingAtOnce(6, clock, [&](std::function<int64_t()> readClock) {
+        return workflows::BatchSelfBook(*store, *current, *selfBook, std::move(readClock)).startDue();
+    });
+    EXPECT_EQ(started, 3);
     EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'startScheduledBatch'"), 3);
     mintAll();
     EXPECT_EQ(count("SELECT COUNT(*) FROM links WHERE batch_id IS NOT NULL"), 6);
