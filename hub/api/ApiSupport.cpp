@@ -2,7 +2,10 @@
 
 #include "hub/workflows/Tokens.h"
 
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -13,6 +16,7 @@
 #include <Poco/URI.h>
 
 #include <optional>
+#include <regex>
 #include <sstream>
 
 namespace clinhub::api {
@@ -149,6 +153,27 @@ std::string isoUtc(int64_t micros) {
 }
 
 Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+// A time without an offset is refused: a practice means UK time, which is an hour off UTC half the year.
+std::optional<int64_t> instantField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
+    const std::string text = stringField(from, name, name, errors);
+    if (!errors.empty()) return std::nullopt;
+    if (text.empty()) {
+        errors.push_back({name, name + " is required: a date and time such as 2026-12-07T09:00:00Z"});
+        return std::nullopt;
+    }
+    static const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2}))");
+    Poco::DateTime parsed;
+    int zone = 0;
+    if (!std::regex_match(text, kRfc3339) ||
+        !Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, parsed, zone)) {
+        errors.push_back({name, name + " must be a date and time with its offset, such as 2026-12-07T09:00:00Z or "
+                                       "2026-06-07T09:00:00+01:00"});
+        return std::nullopt;
+    }
+    parsed.makeUTC(zone);
+    return parsed.timestamp().epochMicroseconds();
+}
 
 void unprocessable(const Request& request, Response& response, const std::vector<FieldError>& errors) {
     auto body = object();

@@ -62,6 +62,11 @@ std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& 
 std::optional<int> intField(const Poco::JSON::Object::Ptr& from, const std::string& name,
                             std::vector<workflows::FieldError>& errors);
 
+// An RFC 3339 date and time with its offset (`Z`, `+01:00`), in microseconds since the epoch; nullopt, with an
+// error for `name`, when absent or anything else.
+std::optional<int64_t> instantField(const Poco::JSON::Object::Ptr& from, const std::string& name,
+                                    std::vector<workflows::FieldError>& errors);
+
 // A staff API handler, told who is asking and as which action.
 using StaffHandler = std::function<void(const audit::Context&, http::Request&, http::Response&)>;
 

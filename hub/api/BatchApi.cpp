@@ -66,6 +66,7 @@ Object::Ptr batchJson(const workflows::Batch& b) {
     out->set("created_at", isoUtc(b.createdAt));
     out->set("uploaded_at", b.uploadedAt ? Poco::Dynamic::Var(isoUtc(b.uploadedAt)) : Poco::Dynamic::Var());
     out->set("send_at", b.sendAt ? Poco::Dynamic::Var(isoUtc(b.sendAt)) : Poco::Dynamic::Var());
+    out->set("scheduled_for", b.scheduledFor ? Poco::Dynamic::Var(isoUtc(b.scheduledFor)) : Poco::Dynamic::Var());
     return out;
 }
 
@@ -230,6 +231,27 @@ public:
         }
     }
 
+    void schedule(const audit::Context& by, Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        const auto at = instantField(request.jsonObject(), "at", errors);
+        if (!at) return unprocessable(request, response, errors);
+        try {
+            response.json(batchJson(batches_.schedule(request.param("ods"), request.param("id"), *at, by)));
+        } catch (const workflows::BatchBusy& e) {
+            response.problem(409, e.what());
+        } catch (const workflows::ScheduleConflict& e) {
+            response.problem(409, e.what());
+        }
+    }
+
+    void cancelSchedule(const audit::Context& by, Request& request, Response& response) {
+        try {
+            response.json(batchJson(batches_.cancelSchedule(request.param("ods"), request.param("id"), by)));
+        } catch (const workflows::ScheduleConflict& e) {
+            response.problem(409, e.what());
+        }
+    }
+
 private:
     workflows::BatchSelfBook& batches_;
 };
@@ -243,6 +265,8 @@ const std::vector<Route<BatchApi>>& table() {
         {{"GET", kBatch + "/rows", Role::viewer, "listBatchRows"}, &BatchApi::rows},
         {{"GET", kBatch + "/rejected.csv", Role::viewer, "batchRejectedCsv"}, &BatchApi::rejected},
         {{"POST", kBatch + "/send", Role::staff, "sendBatch", true}, &BatchApi::send},
+        {{"PUT", kBatch + "/schedule", Role::staff, "scheduleBatch", true}, &BatchApi::schedule},
+        {{"DELETE", kBatch + "/schedule", Role::staff, "cancelBatchSchedule", true}, &BatchApi::cancelSchedule},
     };
     return all;
 }

@@ -24,6 +24,36 @@ const std::string kCampaign = "/api/v1/organisations/{ods}/campaigns/{campaign}"
 const std::string kClinics = kCampaign + "/clinics";
 const std::string kMembers = kCampaign + "/members";
 const std::string kMember = kMembers + "/{id}";
+const std::string kScheduledInvites = kCampaign + "/scheduled-invites";
+
+// Who an invite is for: the filters of a bulk invite, or chosen members.
+workflows::InviteRequest inviteRequestFrom(const Object::Ptr& body, std::vector<FieldError>& errors) {
+    workflows::InviteRequest r;
+    r.dose = intField(body, "dose", errors).value_or(0);
+    r.status = stringField(body, "status", "status", errors);
+    r.dose1Week = stringField(body, "dose1_week", "dose1_week", errors);
+    if (const auto ids = body->getArray("member_ids"))
+        for (std::size_t i = 0; i < ids->size(); ++i)
+            r.memberIds.push_back(ids->get(i).convert<std::string>());
+    return r;
+}
+
+Object::Ptr scheduledInviteJson(const workflows::ScheduledInvite& round) {
+    auto out = object();
+    out->set("id", round.id);
+    out->set("dose", round.request.dose);
+    out->set("status", round.request.status.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(round.request.status));
+    out->set("dose1_week",
+             round.request.dose1Week.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(round.request.dose1Week));
+    Array::Ptr members = new Array;
+    for (const auto& id : round.request.memberIds)
+        members->add(id);
+    out->set("member_ids", members);
+    out->set("at", isoUtc(round.at));
+    out->set("state", round.state);
+    out->set("error", round.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(round.error));
+    return out;
+}
 
 Object::Ptr clinicJson(const workflows::Clinic& c) {
     auto out = object();
@@ -300,13 +330,7 @@ public:
     void invite(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
-        workflows::InviteRequest r;
-        r.dose = intField(body, "dose", errors).value_or(0);
-        r.status = stringField(body, "status", "status", errors);
-        r.dose1Week = stringField(body, "dose1_week", "dose1_week", errors);
-        if (const auto ids = body->getArray("member_ids"))
-            for (std::size_t i = 0; i < ids->size(); ++i)
-                r.memberIds.push_back(ids->get(i).convert<std::string>());
+        auto r = inviteRequestFrom(body, errors);
         r.send = boolField(body, "send", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r, by);
@@ -316,6 +340,36 @@ public:
         out->set("to_manually_book", membersJson(plan.manual));
         out->set("skipped", skippedJson(plan.skipped));
         response.json(out, r.send ? 202 : 200);
+    }
+
+    void scheduleInvite(const audit::Context& by, Request& request, Response& response) {
+        const auto body = request.jsonObject();
+        std::vector<FieldError> errors;
+        const auto r = inviteRequestFrom(body, errors);
+        const auto at = instantField(body, "at", errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
+        const auto round = cohorts_.scheduleInvite(request.param("ods"), request.param("campaign"), r, *at, by);
+        response.json(scheduledInviteJson(round), 201);
+        response.header("Location", resourcePath(request.param("ods"), "campaigns", request.param("campaign")) +
+                                        "/scheduled-invites/" + round.id);
+    }
+
+    void listScheduledInvites(const audit::Context& /*by*/, Request& request, Response& response) {
+        Array::Ptr rounds = new Array;
+        for (const auto& round : cohorts_.scheduledInvites(request.param("ods"), request.param("campaign")))
+            rounds->add(scheduledInviteJson(round));
+        auto out = object();
+        out->set("scheduled_invites", rounds);
+        response.json(out);
+    }
+
+    void cancelScheduledInvite(const audit::Context& by, Request& request, Response& response) {
+        try {
+            response.json(scheduledInviteJson(cohorts_.cancelScheduledInvite(
+                request.param("ods"), request.param("campaign"), request.param("id"), by)));
+        } catch (const workflows::ScheduleConflict& e) {
+            response.problem(409, e.what());
+        }
     }
 
     void memberClinics(const audit::Context& /*by*/, Request& request, Response& response) {
@@ -357,6 +411,10 @@ const std::vector<Route<VaccinationApi>>& table() {
         {{"GET", kMembers, Role::viewer, "listMembers"}, &VaccinationApi::listMembers},
         {{"GET", kMember, Role::viewer, "getMember"}, &VaccinationApi::getMember},
         {{"POST", kCampaign + "/invites", Role::staff, "inviteMembers", true}, &VaccinationApi::invite},
+        {{"POST", kScheduledInvites, Role::staff, "scheduleInvites", true}, &VaccinationApi::scheduleInvite},
+        {{"GET", kScheduledInvites, Role::viewer, "listScheduledInvites"}, &VaccinationApi::listScheduledInvites},
+        {{"DELETE", kScheduledInvites + "/{id}", Role::staff, "cancelScheduledInvites", true},
+         &VaccinationApi::cancelScheduledInvite},
         {{"GET", kMember + "/clinics", Role::viewer, "memberBookingOptions"}, &VaccinationApi::memberClinics},
         {{"POST", kMember + "/bookings", Role::staff, "bookMember", true}, &VaccinationApi::bookMember},
         {{"POST", kClinics + "/{id}/clinic-invitations", Role::staff, "missedSessionInvitations", true},

@@ -100,6 +100,12 @@ void Hub::start() {
     recordsRechecks_ = onceAcrossProcesses("immunisation_rechecks", std::chrono::seconds(30),
                                            [this] { cohorts_->recheckPending(200); });
     community_ = std::make_unique<workflows::CommunityClinics>(*store_, *current_, *selfBook_, *cohorts_);
+    // A scheduled batch or campaign invite starts within a few seconds of its time. The turn keeps the
+    // processes from all looking at once; each start's conditional UPDATE is what makes it start once.
+    scheduledSends_ = onceAcrossProcesses("scheduled_sends", std::chrono::seconds(5), [this] {
+        batches_->startDue();
+        cohorts_->sendDueInvites();
+    });
     // Idempotent: each child is sent at most one invitation per clinic date, however often this runs.
     communityInvitations_ = onceAcrossProcesses("community_clinic_invitations", std::chrono::minutes(5), [this] {
         community_->inviteHomeSchooledAndUnknownSchool();
@@ -246,6 +252,7 @@ void Hub::registerMetrics() {
 void Hub::stop() {
     if (server_) server_->stop();
     if (expirySweep_) expirySweep_->stop();
+    if (scheduledSends_) scheduledSends_->stop();
     if (batchMinting_) batchMinting_->stop();
     if (recordsRechecks_) recordsRechecks_->stop();
     if (communityInvitations_) communityInvitations_->stop();

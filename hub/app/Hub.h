@@ -81,6 +81,7 @@ private:
     std::unique_ptr<workflows::SelfBook> selfBook_;
     std::unique_ptr<workflows::BatchSelfBook> batches_;
     std::unique_ptr<Periodic> batchMinting_;
+    std::unique_ptr<Periodic> scheduledSends_;
     std::unique_ptr<workflows::Clinics> clinics_;
     std::unique_ptr<workflows::Cohorts> cohorts_;
     std::unique_ptr<Periodic> recordsRechecks_;

@@ -181,7 +181,8 @@ std::map<std::string, int64_t> LinkRepository::countEventsSince(const std::strin
 
 std::vector<LinkSummary> LinkRepository::page(const LinkFilter& f, int64_t at) {
     // Every condition is in the text whether used or not (a bound of 0 or "" switches it off), so the
-    // statement is the same for every filter; the state's is chosen from this file's own words.
+    // statement is the same for every filter; the state's is chosen from this file's own words. The casts keep
+    // PostgreSQL from taking a bare `? = 0` for a 32-bit integer.
     std::string stateCondition = "1 = 1";
     std::string stateWord;
     if (f.state) {
@@ -203,8 +204,9 @@ std::vector<LinkSummary> LinkRepository::page(const LinkFilter& f, int64_t at) {
     Poco::Data::Statement select =
         s_ << "SELECT l.id, l.rule, l.state, l.nhs_number, COALESCE(l.name, ''), l.created_at, l.expires_at, "
               "COALESCE(o.state, '') FROM links l LEFT JOIN outbox o ON o.reference = l.invite_reference "
-              "WHERE l.organisation = ? AND (? = '' OR l.rule = ?) AND (? = 0 OR l.created_at >= ?) "
-              "AND (? = 0 OR l.created_at < ?) AND (? = '' OR (l.created_at, l.id) < (SELECT created_at, id FROM "
+              "WHERE l.organisation = ? AND (? = '' OR l.rule = ?) AND (CAST(? AS BIGINT) = 0 OR l.created_at >= ?) "
+              "AND (CAST(? AS BIGINT) = 0 OR l.created_at < ?) AND (? = '' OR (l.created_at, l.id) < (SELECT "
+              "created_at, id FROM "
               "links WHERE id = ?)) AND " +
                   stateCondition + " ORDER BY l.created_at DESC, l.id DESC LIMIT ?";
     select, useRef(f.organisation), useRef(f.rule), useRef(f.rule), useRef(f.from), useRef(f.from), useRef(f.to),

@@ -352,6 +352,31 @@ const std::vector<Migration>& migrations() {
              BEGIN RAISE EXCEPTION 'audit_log is append-only: an entry is never changed'; END $$)",
           "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW "
           "EXECUTE FUNCTION audit_log_append_only()"}},
+        {13,
+         "scheduled sends: the time a batch is to start sending; campaign invites to be sent at a time",
+         {
+             // Set with state 'scheduled'; a batch goes to 'sending' by one conditional UPDATE once it is due,
+             // so of several processes sharing the store exactly one starts it.
+             "ALTER TABLE batches ADD COLUMN scheduled_for BIGINT",
+             "CREATE INDEX batches_scheduled ON batches (scheduled_for) WHERE state = 'scheduled'",
+             // workflows::Cohorts: a campaign's invite to be sent at a time, as staff asked for it; who it
+             // reaches is worked out when it is sent. Sent by one conditional UPDATE in the sending transaction.
+             R"(CREATE TABLE invite_rounds (
+                  id           TEXT PRIMARY KEY,
+                  organisation TEXT NOT NULL,
+                  campaign     TEXT NOT NULL,
+                  dose         INTEGER NOT NULL,
+                  status       TEXT,
+                  dose1_week   TEXT,
+                  member_ids   TEXT,
+                  run_at       BIGINT NOT NULL,
+                  state        TEXT NOT NULL CHECK (state IN ('scheduled', 'sent', 'cancelled', 'failed')),
+                  error        TEXT,
+                  created_at   BIGINT NOT NULL,
+                  updated_at   BIGINT NOT NULL))",
+             "CREATE INDEX invite_rounds_due ON invite_rounds (run_at) WHERE state = 'scheduled'",
+             "CREATE INDEX invite_rounds_campaign ON invite_rounds (organisation, campaign, run_at)",
+         }},
         {14,
          "the staff console: an organisation's link events of the day counted, and its links listed a page at a time",
          {"CREATE INDEX link_events_at ON link_events (at)",

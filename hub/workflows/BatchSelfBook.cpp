@@ -13,6 +13,7 @@
 #include <clinhub/kit/Identity.hpp>
 
 #include <Poco/Data/RecordSet.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -39,6 +40,14 @@ const char* const kTakenOver = "this upload stopped for so long that another upl
 const char* const kInterrupted = "the last upload was interrupted: upload the list again";
 const char* const kNotInBook = "not registered in the appointment book";
 const char* const kOpenLink = "already has an open link for this rule";
+const char* const kStarted = "the batch has started sending: its schedule can no longer change";
+// The audit trail's action when the hub itself starts a scheduled batch.
+const char* const kStartScheduled = "startScheduledBatch";
+
+// For the log and the audit trail's detail, as staff gave it.
+std::string isoUtcMicros(int64_t micros) {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
+}
 
 std::string json(const Poco::Dynamic::Var& value) {
     std::ostringstream out;
@@ -161,8 +170,8 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
         s << "SELECT id, organisation, state, csv_format, rule, message, COALESCE(invite_code, ''), "
              "COALESCE(invite_term, ''), allow_decline, COALESCE(decline_code, ''), COALESCE(decline_term, ''), "
              "COALESCE(header, ''), can_send, cannot_send, COALESCE(reasons, ''), minted, COALESCE(upload_error, ''), "
-             "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0), COALESCE(upload_claimed_until, 0) "
-             "FROM batches WHERE id = ? AND organisation = ?";
+             "created_at, COALESCE(uploaded_at, 0), COALESCE(send_at, 0), COALESCE(upload_claimed_until, 0), "
+             "COALESCE(scheduled_for, 0) FROM batches WHERE id = ? AND organisation = ?";
     select, use(id), use(org);
     select.execute();
     Poco::Data::RecordSet row(select);
@@ -190,6 +199,7 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     b.createdAt = row[17].convert<int64_t>();
     b.uploadedAt = row[18].convert<int64_t>();
     b.sendAt = row[19].convert<int64_t>();
+    b.scheduledFor = row[21].convert<int64_t>();
     // An upload whose hold lapsed has stopped for good (its process died): the batch has no list, and the
     // next upload takes it over.
     if (b.state == "uploading" && row[20].convert<int64_t>() <= clock_()) {
@@ -278,6 +288,9 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
     }();
     const auto refuse = [](const std::string& state) {
         if (state == "uploading") throw BatchBusy(kBeingUploaded);
+        if (state == "scheduled")
+            throw InvalidRequest(std::vector<FieldError>{
+                {"batch", "the batch is scheduled to send: cancel its schedule to change its list"}});
         throw InvalidRequest(
             std::vector<FieldError>{{"batch", "the batch is " + state + ": its list can no longer change"}});
     };
@@ -484,26 +497,112 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
     store_.write([&](store::Session& s) {
         int64_t at = clock_();
         Poco::Data::Statement update =
-            s << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND organisation = ? "
-                 "AND state = 'ready' AND can_send > 0";
+            s << "UPDATE batches SET state = 'sending', send_at = ?, scheduled_for = NULL, updated_at = ? WHERE id = ? "
+                 "AND organisation = ? AND state IN ('ready', 'scheduled') AND can_send > 0";
         update, use(at), use(at), useRef(batchId), useRef(organisation);
         started = update.execute() == 1;
-        if (started)
-            audit::AuditLog::append(s,
-                                    {at, by.actor, by.action, organisation, batchId, {}, audit::Outcome::success, {}});
+        if (started) audit::AuditLog::append(s, audit::succeeded(by, at, organisation, batchId));
     });
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");
-    if (!started) {
-        if (batch->state == "ready")
-            throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
-        if (batch->state == "draft")
-            throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
-        if (batch->state == "uploading") throw BatchBusy(kBeingUploaded);
-        throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + batch->state + " already"}});
-    }
+    if (!started) refuseToSend(*batch);
     log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});
     return *batch;
+}
+
+void BatchSelfBook::refuseToSend(const Batch& batch) {
+    if (batch.state == "ready" || batch.state == "scheduled")
+        throw InvalidRequest(std::vector<FieldError>{{"batch", "no row of the list can be sent"}});
+    if (batch.state == "draft")
+        throw InvalidRequest(std::vector<FieldError>{{"batch", "upload the list of patients first"}});
+    if (batch.state == "uploading") throw BatchBusy(kBeingUploaded);
+    throw InvalidRequest(std::vector<FieldError>{{"batch", "the batch is " + batch.state + " already"}});
+}
+
+Batch BatchSelfBook::schedule(const std::string& organisation, const std::string& batchId, int64_t at,
+                              const audit::Context& by) {
+    checkStartTime(at, clock_());
+    bool scheduled = false;
+    store_.write([&](store::Session& s) {
+        int64_t t = clock_();
+        // Conditional, like the start: a batch the hub has started meanwhile is not scheduled again.
+        Poco::Data::Statement update =
+            s << "UPDATE batches SET state = 'scheduled', scheduled_for = ?, updated_at = ? WHERE id = ? AND "
+                 "organisation = ? AND state IN ('ready', 'scheduled') AND can_send > 0";
+        update, use(at), use(t), useRef(batchId), useRef(organisation);
+        scheduled = update.execute() == 1;
+        if (scheduled) audit::AuditLog::append(s, audit::succeeded(by, t, organisation, batchId, isoUtcMicros(at)));
+    });
+    auto batch = find(organisation, batchId);
+    if (!batch) throw NotFound("no such batch");
+    if (!scheduled) {
+        if (batch->state == "sending" || batch->state == "sent" || batch->state == "stopped")
+            throw ScheduleConflict(kStarted);
+        refuseToSend(*batch);
+    }
+    log::info("batch_scheduled", {{"batch", batchId}, {"at", isoUtcMicros(at)}});
+    return *batch;
+}
+
+Batch BatchSelfBook::cancelSchedule(const std::string& organisation, const std::string& batchId,
+                                    const audit::Context& by) {
+    bool cancelled = false;
+    store_.write([&](store::Session& s) {
+        int64_t t = clock_();
+        Poco::Data::Statement update =
+            s << "UPDATE batches SET state = 'ready', scheduled_for = NULL, updated_at = ? WHERE id = ? AND "
+                 "organisation = ? AND state = 'scheduled'";
+        update, use(t), useRef(batchId), useRef(organisation);
+        cancelled = update.execute() == 1;
+        if (cancelled) audit::AuditLog::append(s, audit::succeeded(by, t, organisation, batchId));
+    });
+    auto batch = find(organisation, batchId);
+    if (!batch) throw NotFound("no such batch");
+    if (!cancelled)
+        throw ScheduleConflict(batch->state == "sending" || batch->state == "sent" || batch->state == "stopped"
+                                   ? kStarted
+                                   : "the batch is not scheduled");
+    log::info("batch_schedule_cancelled", {{"batch", batchId}});
+    return *batch;
+}
+
+int BatchSelfBook::startDue() {
+    std::vector<std::string> ids, organisations;
+    std::vector<int64_t> times;
+    {
+        auto s = store_.session();
+        int64_t t = clock_();
+        s << "SELECT id, organisation, scheduled_for FROM batches WHERE state = 'scheduled' AND scheduled_for <= ? "
+             "ORDER BY scheduled_for",
+            use(t), into(ids), into(organisations), into(times), now;
+    }
+    int started = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        bool mine = false;
+        store_.write([&](store::Session& s) {
+            int64_t t = clock_();
+            // Another process may have started it (or staff moved or cancelled it) since the SELECT: only the
+            // UPDATE that finds it still scheduled and due starts it.
+            Poco::Data::Statement update =
+                s << "UPDATE batches SET state = 'sending', send_at = ?, updated_at = ? WHERE id = ? AND state = "
+                     "'scheduled' AND scheduled_for <= ?";
+            update, use(t), use(t), useRef(ids[i]), use(t);
+            mine = update.execute() == 1;
+            if (mine)
+                audit::AuditLog::append(s, {t,
+                                            audit::Actor::hub(),
+                                            kStartScheduled,
+                                            organisations[i],
+                                            ids[i],
+                                            {},
+                                            audit::Outcome::success,
+                                            "scheduled for " + isoUtcMicros(times[i])});
+        });
+        if (!mine) continue;
+        ++started;
+        log::info("batch_sending", {{"batch", ids[i]}, {"scheduled_for", isoUtcMicros(times[i])}});
+    }
+    return started;
 }
 
 int BatchSelfBook::mintPending(int max) {

@@ -5,12 +5,15 @@
 // chunk per transaction, each link's invite queued with it) → sent. A list may be uploaded again until the
 // batch is sent. A malformed list leaves nothing behind (the batch is a draft again). While one upload
 // holds the batch, another upload or a send is refused (BatchBusy) rather than mixed into it; a hold left
-// by a process that died lapses after a few minutes. Rules: docs/domain.md (Batch Self-Book).
+// by a process that died lapses after a few minutes. A ready batch may instead be scheduled to send at a
+// time: until that time comes it can be moved or cancelled (ready again), and its list cannot change; then
+// whichever hub process looks first starts it, once, as a send would. Rules: docs/domain.md (Batch Self-Book).
 #pragma once
 
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
+#include "hub/workflows/StartTime.h"
 
 #include <cstdint>
 #include <iosfwd>
@@ -34,7 +37,7 @@ struct BatchTermsRequest {
 struct Batch {
     std::string id; // "bat_…"
     std::string organisation;
-    std::string state;     // draft, uploading, ready, sending, sent, stopped
+    std::string state;     // draft, uploading, ready, scheduled, sending, sent, stopped
     std::string csvFormat; // nhs_number_only, with_contacts (batch::toString)
     BatchTermsRequest terms;
     int smsFragments = 0; // of the message with a link in it
@@ -49,6 +52,7 @@ struct Batch {
     int64_t createdAt = 0;
     int64_t uploadedAt = 0;
     int64_t sendAt = 0;
+    int64_t scheduledFor = 0; // when it is (or was) to start sending; 0: never scheduled, or sent at once
 };
 
 // One row of an uploaded list as staff review it: who can be sent a link, or what was uploaded and why it
@@ -102,7 +106,18 @@ public:
     void writeRejected(const std::string& organisation, const std::string& batchId, std::ostream& out);
     // Starts sending a ready batch; the links are minted by mintPending. Throws InvalidRequest, NotFound,
     // BatchBusy while an upload holds the batch.
+    // Also starts a scheduled batch at once.
     Batch send(const std::string& organisation, const std::string& batchId, const audit::Context& by = {});
+    // Schedules a ready batch to start sending at `at` (microseconds since the epoch), or moves a scheduled
+    // one's time. Throws InvalidRequest (`at` past or more than kMaxScheduleDays ahead; a batch with nothing
+    // to send), NotFound, BatchBusy while an upload holds the batch, ScheduleConflict once it started.
+    Batch schedule(const std::string& organisation, const std::string& batchId, int64_t at,
+                   const audit::Context& by = {});
+    // The batch is ready again. Throws NotFound, ScheduleConflict when it is not (or no longer) scheduled.
+    Batch cancelSchedule(const std::string& organisation, const std::string& batchId, const audit::Context& by = {});
+    // Starts every scheduled batch whose time has come, as send does; each by one conditional UPDATE, so of
+    // several processes sharing the store exactly one starts it. Returns how many this call started.
+    int startDue();
     // Mints up to `max` links of one sending batch in one transaction; returns how many (0: none waiting).
     int mintPending(int max);
     // Retention: forgets what rows of batches finished and untouched before f.before hold of patients,
@@ -112,6 +127,8 @@ public:
 
 private:
     Batch load(store::Session& session, const std::string& organisation, const std::string& batchId);
+    // Why a batch in `state` cannot be sent or scheduled; throws.
+    [[noreturn]] static void refuseToSend(const Batch& batch);
 
     store::Store& store_;
     runtime::Current& runtime_;

@@ -2,6 +2,7 @@
 
 #include "hub/domain/Vaccination.h"
 #include "hub/log/Log.h"
+#include "hub/store/SortableId.h"
 #include "hub/workflows/Messages.h"
 
 #include <clinhub/kit/Identity.hpp>
@@ -279,12 +280,10 @@ void Cohorts::sendInvites(store::Session& s, const std::string& organisation, co
 
 InvitePlan Cohorts::invite(const std::string& organisation, const std::string& campaignId, const InviteRequest& request,
                            const audit::Context& by) {
-    const auto runtime = runtime_.get();
-    const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
-    const auto& org = runtime->config().organisations.at(organisation);
-    const auto rule = org.rules.find(campaign.rule);
-    if (rule == org.rules.end()) throw NotFound("the campaign's rule '" + campaign.rule + "' has left the config");
+    return *invite(organisation, campaignId, request, by, {});
+}
 
+void Cohorts::checkInvite(const config::Campaign& campaign, const InviteRequest& request) {
     std::vector<FieldError> errors;
     if (request.dose != 1 && !(request.dose == 2 && campaign.doses == 2))
         errors.push_back({"dose", campaign.doses == 2 ? "must be 1 or 2" : "this campaign has one dose: must be 1"});
@@ -295,7 +294,19 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
     if (bulk && request.dose == 1 && request.status != cohort::awaitingResponse1)
         errors.push_back({"status", "inviting in bulk for a 1st dose needs the awaiting_response_1st status filter"});
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
+}
 
+std::optional<InvitePlan> Cohorts::invite(const std::string& organisation, const std::string& campaignId,
+                                          const InviteRequest& request, const audit::Context& by,
+                                          const std::function<bool(store::Session&)>& claim) {
+    const auto runtime = runtime_.get();
+    const config::Campaign& campaign = campaignOf(runtime, organisation, campaignId);
+    const auto& org = runtime->config().organisations.at(organisation);
+    const auto rule = org.rules.find(campaign.rule);
+    if (rule == org.rules.end()) throw NotFound("the campaign's rule '" + campaign.rule + "' has left the config");
+    checkInvite(campaign, request);
+
+    const bool bulk = request.memberIds.empty();
     std::vector<Member> chosen;
     if (bulk) {
         chosen = list(organisation, campaignId, request.status, request.dose1Week).members;
@@ -338,7 +349,9 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
         }
     }
     const bool sends = request.send && (!plan.invite.empty() || !plan.manual.empty());
+    bool claimed = true;
     store_.write([&](store::Session& s) {
+        if (claim && !(claimed = claim(s))) return;
         if (sends) sendInvites(s, organisation, campaign, rule->second, request.dose, plan);
         // One entry for the invite, naming a patient only when it concerns one: each member's activity log has
         // their own invitation, and a bulk invite of thousands would otherwise hold the write lock for
@@ -347,6 +360,7 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
                                 audit::succeeded(by, clock_(), organisation, campaignId, inviteSummary(request, plan),
                                                  chosen.size() == 1 ? chosen.front().patient.nhsNumber : ""));
     });
+    if (!claimed) return std::nullopt;
     if (!sends) return plan;
     log::info("cohort_invited", {{"organisation", organisation},
                                  {"campaign", campaignId},
@@ -355,6 +369,148 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
                                  {"to_manually_book", std::to_string(plan.manual.size())},
                                  {"skipped", std::to_string(plan.skipped.size())}});
     return plan;
+}
+
+namespace {
+
+// The audit trail's action when the hub itself sends a scheduled invite.
+const char* const kSendScheduled = "sendScheduledInvites";
+
+// Member ids are the hub's own tokens, never holding a comma.
+std::string joined(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids)
+        out += (out.empty() ? "" : ",") + id;
+    return out;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t from = 0; from < text.size();) {
+        const auto comma = std::min(text.find(',', from), text.size());
+        out.push_back(text.substr(from, comma - from));
+        from = comma + 1;
+    }
+    return out;
+}
+
+// Scheduled invites matching `where` (with its one bound value after organisation and campaign, or all
+// organisations' when organisation is empty).
+std::vector<ScheduledInvite> loadScheduled(store::Session& s, const std::string& where, std::string organisation,
+                                           std::string campaign, std::string value) {
+    using namespace Poco::Data::Keywords;
+    std::vector<std::string> ids, campaigns, statuses, weeks, members, states, errors;
+    std::vector<int> doses;
+    std::vector<int64_t> times;
+    s << "SELECT id, campaign, dose, COALESCE(status, ''), COALESCE(dose1_week, ''), COALESCE(member_ids, ''), "
+         "run_at, state, COALESCE(error, '') FROM invite_rounds WHERE organisation = ? AND campaign = ? AND " +
+             where + " ORDER BY run_at, id",
+        use(organisation), use(campaign), use(value), into(ids), into(campaigns), into(doses), into(statuses),
+        into(weeks), into(members), into(times), into(states), into(errors), now;
+    std::vector<ScheduledInvite> out;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ScheduledInvite r{ids[i],   campaigns[i], {doses[i], statuses[i], weeks[i], split(members[i]), true},
+                          times[i], states[i],    errors[i]};
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+} // namespace
+
+ScheduledInvite Cohorts::scheduleInvite(const std::string& organisation, const std::string& campaignId,
+                                        const InviteRequest& request, int64_t at, const audit::Context& by) {
+    using namespace Poco::Data::Keywords;
+    const auto runtime = runtime_.get();
+    checkInvite(campaignOf(runtime, organisation, campaignId), request);
+    for (const auto& id : request.memberIds)
+        if (!find(organisation, campaignId, id)) throw NotFound("no member " + id + " in this campaign");
+    checkStartTime(at, clock_());
+    ScheduledInvite round{"inr_" + store::sortableId(), campaignId, request, at, "scheduled", {}};
+    round.request.send = true;
+    store_.write([&](store::Session& s) {
+        int64_t t = clock_();
+        std::string org = organisation, members = joined(request.memberIds);
+        s << "INSERT INTO invite_rounds (id, organisation, campaign, dose, status, dose1_week, member_ids, run_at, "
+             "state, created_at, updated_at) VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, "
+             "'scheduled', ?, ?)",
+            useRef(round.id), use(org), useRef(round.campaign), useRef(round.request.dose), useRef(request.status),
+            useRef(request.dose1Week), use(members), use(at), use(t), use(t), now;
+        audit::AuditLog::append(s, audit::succeeded(by, t, organisation, campaignId, round.id));
+    });
+    log::info("cohort_invite_scheduled", {{"organisation", organisation}, {"campaign", campaignId}, {"id", round.id}});
+    return round;
+}
+
+std::vector<ScheduledInvite> Cohorts::scheduledInvites(const std::string& organisation, const std::string& campaignId) {
+    campaignOf(runtime_.get(), organisation, campaignId); // NotFound for a campaign not in the config
+    auto s = store_.session();
+    return loadScheduled(s, "state = ?", organisation, campaignId, "scheduled");
+}
+
+ScheduledInvite Cohorts::cancelScheduledInvite(const std::string& organisation, const std::string& campaignId,
+                                               const std::string& id, const audit::Context& by) {
+    using namespace Poco::Data::Keywords;
+    bool cancelled = false;
+    store_.write([&](store::Session& s) {
+        int64_t t = clock_();
+        std::string org = organisation, campaign = campaignId, round = id;
+        Poco::Data::Statement update = s << "UPDATE invite_rounds SET state = 'cancelled', updated_at = ? WHERE id = ? "
+                                            "AND organisation = ? AND campaign = ? AND state = 'scheduled'";
+        update, use(t), use(round), use(org), use(campaign);
+        cancelled = update.execute() == 1;
+        if (cancelled) audit::AuditLog::append(s, audit::succeeded(by, t, organisation, campaignId, id));
+    });
+    auto s = store_.session();
+    const auto found = loadScheduled(s, "id = ?", organisation, campaignId, id);
+    if (found.empty()) throw NotFound("no such scheduled invite");
+    if (!cancelled) throw ScheduleConflict("the invite is " + found.front().state + ": it can no longer be cancelled");
+    return found.front();
+}
+
+int Cohorts::sendDueInvites() {
+    using namespace Poco::Data::Keywords;
+    std::vector<std::string> ids, organisations, campaigns;
+    {
+        auto s = store_.session();
+        int64_t t = clock_();
+        s << "SELECT id, organisation, campaign FROM invite_rounds WHERE state = 'scheduled' AND run_at <= ? "
+             "ORDER BY run_at",
+            use(t), into(ids), into(organisations), into(campaigns), now;
+    }
+    int sent = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto s = store_.session();
+        const auto found = loadScheduled(s, "id = ?", organisations[i], campaigns[i], ids[i]);
+        if (found.empty() || found.front().state != "scheduled") continue;
+        // Claimed in the transaction that sends it: another process's claim, a cancel or a failure since the
+        // SELECT leaves the round as it is, and nothing is sent.
+        const auto claim = [&](store::Session& w) {
+            int64_t t = clock_();
+            Poco::Data::Statement update = w << "UPDATE invite_rounds SET state = 'sent', updated_at = ? WHERE id = ? "
+                                                "AND state = 'scheduled'";
+            update, use(t), useRef(ids[i]);
+            return update.execute() == 1;
+        };
+        try {
+            if (invite(organisations[i], campaigns[i], found.front().request, {audit::Actor::hub(), kSendScheduled},
+                       claim))
+                ++sent;
+        } catch (const std::exception& e) {
+            // Only what sending again cannot mend fails the round (the campaign or a member has gone, the
+            // request no longer holds); anything else is tried again next time.
+            if (!dynamic_cast<const InvalidRequest*>(&e) && !dynamic_cast<const NotFound*>(&e)) throw;
+            const std::string why = e.what();
+            store_.write([&](store::Session& w) {
+                int64_t t = clock_();
+                w << "UPDATE invite_rounds SET state = 'failed', error = ?, updated_at = ? WHERE id = ? AND state = "
+                     "'scheduled'",
+                    useRef(why), use(t), useRef(ids[i]), now;
+            });
+            log::error("cohort_scheduled_invite_failed", {{"id", ids[i]}, {"error", why}});
+        }
+    }
+    return sent;
 }
 
 namespace {

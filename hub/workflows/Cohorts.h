@@ -18,6 +18,7 @@
 #include "hub/store/Store.h"
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/SelfBook.h"
+#include "hub/workflows/StartTime.h"
 
 #include <cstdint>
 #include <functional>
@@ -53,6 +54,16 @@ struct InviteRequest {
     bool send = false;                  // false: only say who would be invited
 };
 
+// An invite staff scheduled to be sent at a time: a bulk round by its filters, or chosen members.
+struct ScheduledInvite {
+    std::string id; // "inr_…"
+    std::string campaign;
+    InviteRequest request; // as given, send true
+    int64_t at = 0;        // when it is to be sent, microseconds since the epoch
+    std::string state;     // scheduled, sent, cancelled, failed
+    std::string error;     // why it failed
+};
+
 struct InvitePlan {
     std::vector<Member> invite;                          // will be (or were) texted a link
     std::vector<Member> manual;                          // no valid UK mobile: to manually book
@@ -86,6 +97,19 @@ public:
     // the campaign: a send in its own transaction, a preview (which shows patients) in one of its own.
     InvitePlan invite(const std::string& organisation, const std::string& campaign, const InviteRequest& request,
                       const audit::Context& by = {});
+    // Keeps an invite to be sent at `at`: who it reaches is worked out then, as invite() would. Throws
+    // InvalidRequest (the request's problems, `at` past or too far ahead), NotFound.
+    ScheduledInvite scheduleInvite(const std::string& organisation, const std::string& campaign,
+                                   const InviteRequest& request, int64_t at, const audit::Context& by = {});
+    // The campaign's invites still to be sent, soonest first.
+    std::vector<ScheduledInvite> scheduledInvites(const std::string& organisation, const std::string& campaign);
+    // Throws NotFound, ScheduleConflict once it has been sent (or was cancelled).
+    ScheduledInvite cancelScheduledInvite(const std::string& organisation, const std::string& campaign,
+                                          const std::string& id, const audit::Context& by = {});
+    // Sends every scheduled invite whose time has come, each claimed in the transaction that sends it, so of
+    // several processes sharing the store exactly one sends it. One that can no longer be sent (its campaign
+    // left the config, say) is marked failed. Returns how many this call sent.
+    int sendDueInvites();
 
     // The clinics staff may book for a member: patient-facing options, or user-facing ones that add
     // hidden clinics and any date.
@@ -128,6 +152,12 @@ private:
     void sendInvites(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
                      const config::Rule& rule, int dose, const InvitePlan& plan);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
+    // The request's problems for the campaign, every one at once. Throws InvalidRequest.
+    static void checkInvite(const config::Campaign& campaign, const InviteRequest& request);
+    // invite(), sending only when `claim`, run first in the sending transaction, returns true; nullopt if not.
+    std::optional<InvitePlan> invite(const std::string& organisation, const std::string& campaign,
+                                     const InviteRequest& request, const audit::Context& by,
+                                     const std::function<bool(store::Session&)>& claim);
 
     store::Store& store_;
     runtime::Current& runtime_;

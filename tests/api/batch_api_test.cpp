@@ -1,16 +1,16 @@
 // The staff API's Batch Self-Book routes over real sockets: create, upload, summary, the rejected list,
-// send; and the refusals a client must be able to act on.
+// send, schedule; and the refusals a client must be able to act on.
 #include "tests/api/StaffApiFixture.h"
 
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 namespace clinhub::test {
 namespace {
-
-using BatchApi = StaffApiFixture;
 
 const std::string kBatches = "/api/v1/organisations/A12345/batches";
 const std::string kList = "NHS Number,Mobile Number,Date of Birth,Name\r\n"
@@ -22,6 +22,16 @@ std::string newBatch() {
                "invite_code": {"code": "1240781000000106", "term": "COVID vaccination invitation SMS sent"},
                "decline": {"allowed": true, "code": {"code": "1240651000000109", "term": "COVID vaccination declined"}}})";
 }
+
+class BatchApi : public StaffApiFixture {
+protected:
+    // A batch with its list uploaded: ready to send or schedule. Its path.
+    std::string readyBatch() {
+        const auto id = post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+        EXPECT_EQ(call("PUT", kBatches + "/" + id + "/csv", keyA, kList, "text/csv").status, 200);
+        return kBatches + "/" + id;
+    }
+};
 
 // A list of `n` patients who can all be sent a link, from the 999 test range.
 std::string listOf(int n) {
@@ -223,6 +233,114 @@ TEST_F(BatchApi, WhileAListIsUploadingAnotherUploadOrASendIsRefusedWith409) {
     EXPECT_EQ(summary->getValue<std::string>("status"), "ready");
     EXPECT_EQ(summary->getValue<int>("can_be_sent"), 1);
     EXPECT_EQ(post(kBatches + "/" + id + "/send", keyA).status, 202) << "free again once the upload has finished";
+}
+
+constexpr int64_t kHour = 3600LL * 1'000'000;
+
+std::string iso(int64_t micros) {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
+}
+std::string at(int64_t micros) { return R"({"at": ")" + iso(micros) + R"("})"; }
+
+// The fields a 422 names.
+std::vector<std::string> fieldsOf(const Reply& reply) {
+    std::vector<std::string> out;
+    if (reply.status != 422) return {"HTTP " + std::to_string(reply.status)};
+    const auto errors = reply.json()->getArray("errors");
+    for (std::size_t i = 0; errors && i < errors->size(); ++i)
+        out.push_back(errors->getObject(static_cast<unsigned>(i))->getValue<std::string>("field"));
+    return out;
+}
+
+TEST_F(BatchApi, AScheduleIsSetMovedAndCancelledUntilTheBatchStarts) {
+    const auto batch = readyBatch();
+    const auto id = batch.substr(batch.rfind('/') + 1);
+    const int64_t nine = store::nowMicros() / 1'000'000 * 1'000'000 + kHour;
+    const auto scheduled = call("PUT", batch + "/schedule", keyA, at(nine));
+    ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+    EXPECT_EQ(scheduled.json()->getValue<std::string>("status"), "scheduled");
+    EXPECT_EQ(scheduled.json()->getValue<std::string>("scheduled_for"), iso(nine));
+
+    // Moved, given in summer-time style with an offset: the same instant an hour on.
+    const auto moved =
+        call("PUT", batch + "/schedule", keyA, R"({"at": ")" + iso(nine + kHour).substr(0, 19) + R"(.250+00:00"})");
+    ASSERT_EQ(moved.status, 200) << moved.body;
+    EXPECT_EQ(get(batch, keyA).json()->getValue<std::string>("scheduled_for"), iso(nine + kHour));
+    const auto upload = call("PUT", batch + "/csv", keyA, kList, "text/csv");
+    EXPECT_EQ(upload.status, 422) << "the list cannot change while scheduled";
+    EXPECT_NE(upload.body.find("cancel its schedule"), std::string::npos) << upload.body;
+
+    const auto cancelled = call("DELETE", batch + "/schedule", keyA);
+    ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+    EXPECT_EQ(cancelled.json()->getValue<std::string>("status"), "ready");
+    EXPECT_TRUE(cancelled.json()->isNull("scheduled_for"));
+    EXPECT_EQ(call("DELETE", batch + "/schedule", keyA).status, 409) << "not scheduled any more";
+
+    // The hub's job, an hour and a bit later.
+    ASSERT_EQ(call("PUT", batch + "/schedule", keyA, at(nine)).status, 200);
+    workflows::BatchSelfBook later(*store, *current, *selfBook, [nine] { return nine + 1; });
+    EXPECT_EQ(later.startDue(), 1);
+    const auto started = get(batch, keyA).json();
+    EXPECT_EQ(started->getValue<std::string>("status"), "sending");
+    EXPECT_EQ(started->getValue<std::string>("scheduled_for"), iso(nine)) << "kept, to show it was scheduled";
+    const auto tooLate = call("PUT", batch + "/schedule", keyA, at(nine + kHour));
+    EXPECT_EQ(tooLate.status, 409) << tooLate.body;
+    EXPECT_NE(tooLate.json()->getValue<std::string>("detail").find("started sending"), std::string::npos);
+    EXPECT_EQ(call("DELETE", batch + "/schedule", keyA).status, 409);
+    while (batches->mintPending(100) > 0) {
+    }
+    EXPECT_EQ(get(batch, keyA).json()->getValue<int>("links_minted"), 1);
+
+    // One success entry per change, written by the workflow (the guard writes none beside it); the
+    // refusals are each written once too.
+    std::map<std::string, int> successes, others;
+    for (const auto& e : audit->find({"A12345"}))
+        if (e.resource == id) ++(e.outcome == audit::Outcome::success ? successes : others)[e.action];
+    EXPECT_EQ(successes, (std::map<std::string, int>{{"createBatch", 1},
+                                                     {"uploadBatchCsv", 1},
+                                                     {"scheduleBatch", 3},
+                                                     {"cancelBatchSchedule", 1},
+                                                     {"startScheduledBatch", 1}}));
+    EXPECT_EQ(others,
+              (std::map<std::string, int>{{"uploadBatchCsv", 1}, {"cancelBatchSchedule", 2}, {"scheduleBatch", 1}}));
+}
+
+TEST_F(BatchApi, AScheduleTimeThatIsMissingMalformedPastOrTooFarAheadIsA422NamingAt) {
+    const auto batch = readyBatch();
+    const int64_t from = store::nowMicros();
+    EXPECT_EQ(fieldsOf(call("PUT", batch + "/schedule", keyA, "{}")), std::vector<std::string>{"at"});
+    EXPECT_EQ(fieldsOf(call("PUT", batch + "/schedule", keyA, R"({"at": 1765098000})")),
+              std::vector<std::string>{"at"});
+    for (const auto* text : {"tomorrow", "2026-12-07", "2026-12-07T09:00:00", "2026-13-07T09:00:00Z",
+                             "2026-02-30T09:00:00Z", "2026-12-07 09:00:00Z"})
+        EXPECT_EQ(fieldsOf(call("PUT", batch + "/schedule", keyA, R"({"at": ")" + std::string(text) + R"("})")),
+                  std::vector<std::string>{"at"})
+            << text;
+    EXPECT_EQ(fieldsOf(call("PUT", batch + "/schedule", keyA, at(from - kHour))), std::vector<std::string>{"at"});
+    EXPECT_EQ(fieldsOf(call("PUT", batch + "/schedule", keyA, at(from + 91 * 24 * kHour))),
+              std::vector<std::string>{"at"});
+    EXPECT_EQ(get(batch, keyA).json()->getValue<std::string>("status"), "ready");
+    EXPECT_EQ(call("PUT", batch + "/schedule", keyA, at(from + 89 * 24 * kHour)).status, 200);
+
+    const auto draft = kBatches + "/" + post(kBatches, keyA, newBatch()).json()->getValue<std::string>("id");
+    EXPECT_EQ(fieldsOf(call("PUT", draft + "/schedule", keyA, at(from + kHour))), std::vector<std::string>{"batch"})
+        << "no list yet";
+    EXPECT_EQ(call("DELETE", draft + "/schedule", keyA).status, 409);
+    EXPECT_EQ(call("PUT", kBatches + "/bat_unknown/schedule", keyA, at(from + kHour)).status, 404);
+    EXPECT_EQ(call("PUT", "/api/v1/organisations/B99999/batches/" + batch.substr(batch.rfind('/') + 1) + "/schedule",
+                   keyB, at(from + kHour))
+                  .status,
+              404)
+        << "another organisation's batch";
+}
+
+TEST_F(BatchApi, SendingAScheduledBatchStartsItNow) {
+    const auto batch = readyBatch();
+    ASSERT_EQ(call("PUT", batch + "/schedule", keyA, at(store::nowMicros() + kHour)).status, 200);
+    const auto sent = post(batch + "/send", keyA);
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    EXPECT_EQ(sent.json()->getValue<std::string>("status"), "sending");
+    EXPECT_TRUE(sent.json()->isNull("scheduled_for"));
 }
 
 } // namespace

@@ -4,12 +4,15 @@
 // booking through the invite link, and staff booking.
 #include "tests/api/VaccinationFixture.h"
 
+#include "tests/LookingAtOnce.h"
 #include "tests/TestNhsNumbers.h"
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/DateTimeFormatter.h>
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 namespace clinhub::test {
@@ -255,6 +258,102 @@ TEST_F(VaccinationApi, DuringARecordsOutageTheCohortWaitsAsPendingCheckAndIsLabe
     EXPECT_EQ(counts->getValue<int>("completed"), 1);
     EXPECT_FALSE(counts->has("pending_check"));
     EXPECT_EQ(cohorts->recheckPending(100), 0) << "running the job again changes nothing";
+}
+
+std::string iso(int64_t micros) {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+// An invite round is kept to be sent at its time, by the hub, once; one cancelled before is never sent.
+TEST_F(VaccinationApi, AScheduledInviteIsSentOnceAtItsTimeAndOneCancelledBeforeIsNot) {
+    upload();
+    clinic(kPfizer, "2026-12-15");
+    const std::string rounds = kCampaign + "/scheduled-invites";
+    const auto scheduled = call("POST", rounds, inviteWeek + R"(, "at": ")" + iso(now.load() + kDay) + R"("})");
+    ASSERT_EQ(scheduled.status, 201) << scheduled.body;
+    const auto id = scheduled.json()->getValue<std::string>("id");
+    EXPECT_EQ(scheduled.header("Location"), rounds + "/" + id);
+    EXPECT_EQ(scheduled.json()->getValue<std::string>("state"), "scheduled");
+    EXPECT_EQ(scheduled.json()->getValue<std::string>("dose1_week"), "2026-10-05");
+
+    const auto other = call("POST", rounds, inviteWeek + R"(, "at": ")" + iso(now.load() + 2 * kDay) + R"("})");
+    ASSERT_EQ(other.status, 201) << other.body;
+    const auto otherId = other.json()->getValue<std::string>("id");
+    const auto cancelled = call("DELETE", rounds + "/" + otherId);
+    ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+    EXPECT_EQ(cancelled.json()->getValue<std::string>("state"), "cancelled");
+    EXPECT_EQ(call("DELETE", rounds + "/" + otherId).status, 409);
+    EXPECT_EQ(call("DELETE", rounds + "/inr_unknown").status, 404);
+    const auto listed = call("GET", rounds).json()->getArray("scheduled_invites");
+    ASSERT_EQ(listed->size(), 1U);
+    EXPECT_EQ(listed->getObject(0)->getValue<std::string>("id"), id);
+
+    EXPECT_EQ(cohorts->sendDueInvites(), 0) << "not before its time";
+    EXPECT_EQ(status("9990000018"), "awaiting_2nd_invite");
+    now += kDay;
+    EXPECT_EQ(cohorts->sendDueInvites(), 1);
+    EXPECT_EQ(cohorts->sendDueInvites(), 0) << "sent once";
+    EXPECT_EQ(status("9995260182"), "awaiting_response_2nd") << "Due Today, texted a link";
+    EXPECT_EQ(status("9990000018"), "to_manually_book_2nd") << "No Mobile";
+    now += kDay;
+    EXPECT_EQ(cohorts->sendDueInvites(), 0) << "the cancelled one never";
+    EXPECT_EQ(call("GET", rounds).json()->getArray("scheduled_invites")->size(), 0U);
+    EXPECT_EQ(call("DELETE", rounds + "/" + id).status, 409) << "too late to cancel";
+    const auto after = call("POST", kCampaign + "/invites", inviteWeek + "}").json();
+    EXPECT_EQ(after->getArray("invite")->size(), 0U) << "everyone due was invited by the scheduled round";
+
+    std::map<std::string, int> successes, failures;
+    for (const auto& e : audit->find({"V12345"}))
+        ++(e.outcome == audit::Outcome::success ? successes : failures)[e.action];
+    EXPECT_EQ(successes["scheduleInvites"], 2);
+    EXPECT_EQ(successes["cancelScheduledInvites"], 1);
+    EXPECT_EQ(successes["sendScheduledInvites"], 1);
+    EXPECT_EQ(failures["cancelScheduledInvites"], 3) << "twice too late, once unknown";
+}
+
+// Hub processes sharing a store each look for due invites; each is sent by exactly one of them.
+TEST_F(VaccinationApi, OfManyLookingAtOnceExactlyOneSendsADueInvite) {
+    upload();
+    clinic(kPfizer, "2026-12-15");
+    ASSERT_EQ(
+        call("POST", kCampaign + "/scheduled-invites", inviteWeek + R"(, "at": ")" + iso(now.load() + kDay) + R"("})")
+            .status,
+        201);
+    now += kDay;
+    const int sent = lookingAtOnce(6, now, [&](std::function<int64_t()> readClock) {
+        return workflows::Cohorts(*store, *current, *selfBook, std::move(readClock)).sendDueInvites();
+    });
+    EXPECT_EQ(sent, 1);
+    int entries = 0;
+    for (const auto& e : audit->find({"V12345"}))
+        entries += e.action == "sendScheduledInvites" ? 1 : 0;
+    EXPECT_EQ(entries, 1);
+    EXPECT_EQ(status("9995260182"), "awaiting_response_2nd");
+}
+
+TEST_F(VaccinationApi, AScheduledInviteNeedsAFutureTimeAndWhatAnInviteNeeds) {
+    upload();
+    const std::string rounds = kCampaign + "/scheduled-invites";
+    const auto fields = [&](const std::string& body) {
+        const auto reply = call("POST", rounds, body);
+        std::vector<std::string> out;
+        if (reply.status != 422) return std::vector<std::string>{"HTTP " + std::to_string(reply.status)};
+        const auto errors = reply.json()->getArray("errors");
+        for (std::size_t i = 0; i < errors->size(); ++i)
+            out.push_back(errors->getObject(static_cast<unsigned>(i))->getValue<std::string>("field"));
+        return out;
+    };
+    EXPECT_EQ(fields(inviteWeek + "}"), std::vector<std::string>{"at"});
+    EXPECT_EQ(fields(inviteWeek + R"(, "at": ")" + iso(now.load() - kDay) + R"("})"), std::vector<std::string>{"at"});
+    EXPECT_EQ(fields(inviteWeek + R"(, "at": ")" + iso(now.load() + 91 * kDay) + R"("})"),
+              std::vector<std::string>{"at"});
+    EXPECT_EQ(fields(R"({"dose": 2, "status": "awaiting_2nd_invite", "at": ")" + iso(now.load() + kDay) + R"("})"),
+              std::vector<std::string>{"dose1_week"});
+    EXPECT_EQ(
+        call("POST", rounds, R"({"dose": 2, "member_ids": ["mbr_unknown"], "at": ")" + iso(now.load() + kDay) + R"("})")
+            .status,
+        404);
+    EXPECT_EQ(call("GET", rounds).json()->getArray("scheduled_invites")->size(), 0U) << "nothing kept";
 }
 
 } // namespace

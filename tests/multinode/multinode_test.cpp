@@ -8,6 +8,7 @@
 #include "tests/pg/PgDatabase.h"
 #include "tests/web/PagesFixture.h"
 
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -236,19 +237,53 @@ organisations:
         hubs.clear(); // before the database goes
     }
 
-    // Creates a batch on one hub, uploads its list to the next and sends it from the third: the invites
-    // are queued through the staff API, whichever process answers.
-    void queueInvites(int count) {
+    // Creates a batch on one hub and uploads its list to the next: the batch's path, in `batch`.
+    void readyBatch(int count, std::string& batch) {
         const std::string batches = std::string("/api/v1/organisations/") + kOrganisation + "/batches";
         const Reply created = apiCall(hubs[0]->port(), "POST", batches, key,
                                       R"({"rule": "flu", "message": "{{practice}}: book your flu jab at {{url}}"})");
         ASSERT_EQ(created.status, 201) << created.body;
-        const std::string batch = batches + "/" + json(created.body)->getValue<std::string>("id");
+        batch = batches + "/" + json(created.body)->getValue<std::string>("id");
         const Reply uploaded = apiCall(hubs[1]->port(), "PUT", batch + "/csv", key, patientList(count), "text/csv");
         ASSERT_EQ(uploaded.status, 200) << uploaded.body;
         ASSERT_EQ(json(uploaded.body)->getValue<int>("can_be_sent"), count) << uploaded.body;
+    }
+
+    // ...and sends it from the third: the invites are queued through the staff API, whichever process answers.
+    void queueInvites(int count) {
+        std::string batch;
+        ASSERT_NO_FATAL_FAILURE(readyBatch(count, batch));
         const Reply sent = apiCall(hubs[2]->port(), "POST", batch + "/send", key);
         ASSERT_EQ(sent.status, 202) << sent.body;
+    }
+
+    // Schedules the batch from the third hub `seconds` (whole) from now; the time, as the API gave it back.
+    void schedule(const std::string& batch, int seconds, std::string& at) {
+        const auto when = Poco::Timestamp().epochMicroseconds() / 1'000'000 * 1'000'000 + seconds * 1'000'000LL;
+        at = Poco::DateTimeFormatter::format(Poco::Timestamp(when), "%Y-%m-%dT%H:%M:%SZ");
+        const Reply scheduled = apiCall(hubs[2]->port(), "PUT", batch + "/schedule", key, R"({"at": ")" + at + "\"}");
+        ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+        ASSERT_EQ(json(scheduled.body)->getValue<std::string>("scheduled_for"), at);
+    }
+
+    // Every row of the batch `id` got one link and one invite, all sent, and the trail says it was started once.
+    void expectEveryRowSentOnce(const std::string& id, int rows) {
+        ASSERT_TRUE(within(120, [&] {
+            return sqlCount(db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == rows;
+        })) << outboxStates(db);
+        EXPECT_EQ(sqlCount(db, "SELECT COUNT(*) FROM outbox"), rows);
+        EXPECT_EQ(sqlCount(db, "SELECT COUNT(*) FROM links WHERE batch_id = '" + id + "'"), rows);
+        EXPECT_EQ(sqlCount(db, "SELECT COUNT(DISTINCT link_id) FROM batch_rows WHERE batch_id = '" + id + "'"), rows);
+        EXPECT_EQ(sqlCount(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'startScheduledBatch' AND resource = '" +
+                                   id + "'"),
+                  1);
+        const SimCount c = countAt(*sim);
+        EXPECT_EQ(c.count, rows);
+        EXPECT_EQ(c.duplicated, 0);
+    }
+
+    std::string status(const std::string& batch, std::size_t hub = 0) {
+        return json(apiCall(hubs[hub]->port(), "GET", batch, key).body)->getValue<std::string>("status");
     }
 
     PgDatabase db;
@@ -405,6 +440,56 @@ TEST_F(ThreeHubsOnOnePostgres, EveryInviteArrivesOnceAndPatientsKeepBookingWhenO
     const std::string firstLog = first.log(), secondLog = second.log();
     EXPECT_EQ(first.stop(), 0) << first.log().substr(firstLog.size());
     EXPECT_EQ(second.stop(), 0) << second.log().substr(secondLog.size());
+}
+
+// Each hub looks for due batches every few seconds, but the batch is started by one of them, and each row's
+// link minted once, its invite sent once.
+TEST_F(ThreeHubsOnOnePostgres, AScheduledBatchIsStartedByExactlyOneHubAndEachLinkMintedOnce) {
+    constexpr int kRows = 300;
+    std::string batch, at;
+    ASSERT_NO_FATAL_FAILURE(readyBatch(kRows, batch));
+    ASSERT_NO_FATAL_FAILURE(schedule(batch, 3, at));
+    const std::string id = batch.substr(batch.rfind('/') + 1);
+    EXPECT_EQ(status(batch), "scheduled");
+
+    ASSERT_TRUE(within(120, [&] { return status(batch) == "sent"; })) << status(batch);
+    ASSERT_NO_FATAL_FAILURE(expectEveryRowSentOnce(id, kRows));
+    int starts = 0;
+    for (const auto& hub : hubs) {
+        const std::string log = hub->log();
+        const std::string started = R"("event":"batch_sending","batch":")" + id + "\"";
+        for (auto found = log.find(started); found != std::string::npos; found = log.find(started, found + 1))
+            ++starts;
+    }
+    EXPECT_EQ(starts, 1) << "one hub starts the batch";
+    const auto started = json(apiCall(hubs[1]->port(), "GET", batch, key).body);
+    EXPECT_EQ(started->getValue<std::string>("scheduled_for"), at);
+    EXPECT_EQ(started->getValue<int>("links_minted"), kRows);
+}
+
+// The schedule is in the store: hubs stopped before its time and a hub started after it still send it.
+TEST_F(ThreeHubsOnOnePostgres, AScheduledBatchWhoseTimePassedWhileNoHubRanStartsWhenOneDoes) {
+    constexpr int kRows = 50;
+    std::string batch, at;
+    ASSERT_NO_FATAL_FAILURE(readyBatch(kRows, batch));
+    ASSERT_NO_FATAL_FAILURE(schedule(batch, 6, at));
+    const std::string id = batch.substr(batch.rfind('/') + 1);
+    for (auto& hub : hubs)
+        EXPECT_EQ(hub->stop(), 0);
+    const auto state = [&] {
+        auto session = db.session();
+        std::string value;
+        session << "SELECT state FROM batches WHERE id = '" + id + "'", into(value), now; // an id the hub made
+        return value;
+    };
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    EXPECT_EQ(state(), "scheduled") << "no hub ran";
+
+    hubs.clear();
+    hubs.push_back(std::make_unique<HubProcess>(config, dir, "hub-restarted.log"));
+    ASSERT_TRUE(hubs.back()->started()) << hubs.back()->log();
+    ASSERT_TRUE(within(120, [&] { return state() == "sent"; })) << state();
+    ASSERT_NO_FATAL_FAILURE(expectEveryRowSentOnce(id, kRows));
 }
 
 } // namespace

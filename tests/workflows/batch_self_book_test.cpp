@@ -5,6 +5,7 @@
 #include "hub/batch/CsvReader.h"
 #include "hub/workflows/BatchSelfBook.h"
 #include "hub/workflows/Messages.h"
+#include "tests/LookingAtOnce.h"
 #include "tests/workflows/HeldList.h"
 
 #include <chrono>
@@ -419,6 +420,140 @@ TEST_F(Batches, AnUploadThatStalledPastItsHoldIsTakenOverAndWritesNothing) {
     EXPECT_EQ(after->canSend, 1);
     EXPECT_EQ(after->cannotSend, 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM batch_rows"), 1);
+}
+
+constexpr int64_t kHour = 3600LL * 1'000'000;
+
+// The field each refusal names, in order.
+std::vector<std::string> fieldsOf(const std::function<void()>& refused) {
+    try {
+        refused();
+    } catch (const workflows::InvalidRequest& e) {
+        std::vector<std::string> fields;
+        for (const auto& f : e.errors())
+            fields.push_back(f.field);
+        return fields;
+    }
+    return {"(not refused)"};
+}
+
+std::vector<audit::Entry> trail(store::Store& store, const std::string& batchId) {
+    std::vector<audit::Entry> out;
+    for (auto& e : audit::AuditLog(store).find({"A12345"}))
+        if (e.resource == batchId) out.push_back(std::move(e));
+    return out;
+}
+
+TEST_F(Batches, AScheduledBatchCanBeMovedAndCancelledUntilItsTimeThenStartsOnce) {
+    const auto batch = upload(create(), kList);
+    const audit::Context staff{{"user", "usr_1", "Sam", "127.0.0.1"}, "scheduleBatch"};
+    const int64_t nine = clock.load() + kHour;
+    auto scheduled = batches->schedule("A12345", batch.id, nine, staff);
+    EXPECT_EQ(scheduled.state, "scheduled");
+    EXPECT_EQ(scheduled.scheduledFor, nine);
+    EXPECT_EQ(batches->startDue(), 0) << "not before its time";
+
+    const int64_t ten = nine + kHour;
+    EXPECT_EQ(batches->schedule("A12345", batch.id, ten, staff).scheduledFor, ten) << "moved";
+    clock += kHour + 1;
+    EXPECT_EQ(batches->startDue(), 0) << "no longer due at its first time";
+    const auto cancelled = batches->cancelSchedule("A12345", batch.id, {staff.actor, "cancelBatchSchedule"});
+    EXPECT_EQ(cancelled.state, "ready");
+    EXPECT_EQ(cancelled.scheduledFor, 0);
+    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::ScheduleConflict) << "nothing left to cancel";
+
+    batches->schedule("A12345", batch.id, clock.load() + 60'000'000, staff);
+    clock += 60'000'000;
+    EXPECT_EQ(batches->startDue(), 1);
+    EXPECT_EQ(batches->startDue(), 0) << "started once";
+    const auto sending = batches->find("A12345", batch.id);
+    EXPECT_EQ(sending->state, "sending");
+    EXPECT_EQ(sending->sendAt, clock.load());
+    mintAll();
+    EXPECT_EQ(batches->find("A12345", batch.id)->minted, 2);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM links WHERE batch_id IS NOT NULL"), 2);
+
+    EXPECT_THROW(batches->schedule("A12345", batch.id, clock.load() + kHour), workflows::ScheduleConflict)
+        << "too late to change";
+    EXPECT_THROW(batches->cancelSchedule("A12345", batch.id), workflows::ScheduleConflict) << "too late to cancel";
+
+    const auto entries = trail(*store, batch.id);
+    std::vector<std::string> actions;
+    for (const auto& e : entries)
+        actions.push_back(e.action);
+    // Created and uploaded with no action named; the refusals are the API's to write.
+    EXPECT_EQ(actions, (std::vector<std::string>{"", "", "scheduleBatch", "scheduleBatch", "cancelBatchSchedule",
+                                                 "scheduleBatch", "startScheduledBatch"}))
+        << "one entry per change";
+    EXPECT_EQ(entries[2].actor.name, "Sam");
+    EXPECT_EQ(entries.back().actor.kind, "hub") << "the hub itself starts it";
+}
+
+TEST_F(Batches, ATimePastOrTooFarAheadOrABatchNotReadyCannotBeScheduled) {
+    const auto draft = create();
+    const int64_t from = clock.load();
+    EXPECT_EQ(fieldsOf([&] { batches->schedule("A12345", draft.id, from + kHour); }), std::vector<std::string>{"batch"})
+        << "no list yet";
+    const auto batch = upload(draft, kList);
+    EXPECT_EQ(fieldsOf([&] { batches->schedule("A12345", batch.id, from - 1); }), std::vector<std::string>{"at"});
+    EXPECT_EQ(fieldsOf([&] { batches->schedule("A12345", batch.id, from); }), std::vector<std::string>{"at"})
+        << "now is already past";
+    const int64_t limit = from + workflows::kMaxScheduleDays * 24 * kHour;
+    EXPECT_EQ(fieldsOf([&] { batches->schedule("A12345", batch.id, limit + 1); }), std::vector<std::string>{"at"});
+    EXPECT_EQ(batches->find("A12345", batch.id)->state, "ready") << "a refusal changes nothing";
+    EXPECT_EQ(batches->schedule("A12345", batch.id, limit).state, "scheduled");
+    EXPECT_EQ(fieldsOf([&] { upload(batch, kList); }), std::vector<std::string>{"batch"})
+        << "the list cannot change while scheduled";
+    EXPECT_THROW(batches->schedule("B99999", batch.id, limit), workflows::NotFound);
+    EXPECT_THROW(batches->cancelSchedule("B99999", batch.id), workflows::NotFound);
+
+    const auto nothing = upload(create(), "NHS Number,Mobile Number,Date of Birth\r\n9995260183,07700 900124,"
+                                          "1956-03-14\r\n");
+    EXPECT_EQ(fieldsOf([&] { batches->schedule("A12345", nothing.id, from + kHour); }),
+              std::vector<std::string>{"batch"})
+        << "nothing in the list can be sent";
+}
+
+TEST_F(Batches, AScheduledBatchSentNowStartsAtOnceAndTheHubDoesNotStartItAgain) {
+    const auto batch = upload(create(), kList);
+    batches->schedule("A12345", batch.id, clock.load() + kHour);
+    const auto sending = batches->send("A12345", batch.id);
+    EXPECT_EQ(sending.state, "sending");
+    EXPECT_EQ(sending.scheduledFor, 0);
+    clock += 2 * kHour;
+    EXPECT_EQ(batches->startDue(), 0);
+}
+
+TEST_F(Batches, WhileAListIsUploadingTheBatchCannotBeScheduled) {
+    const auto batch = upload(create(), kList);
+    HeldList held(kList);
+    std::thread a([&] {
+        std::istream in(&held);
+        batches->upload("A12345", batch.id, in);
+    });
+    held.waitUntilRead();
+    EXPECT_THROW(batches->schedule("A12345", batch.id, clock.load() + kHour), workflows::BatchBusy);
+    held.release();
+    a.join();
+    EXPECT_EQ(batches->schedule("A12345", batch.id, clock.load() + kHour).state, "scheduled");
+}
+
+// Hub processes sharing a store each look for due batches; a batch is started by exactly one of them.
+TEST_F(Batches, OfManyLookingAtOnceExactlyOneStartsADueBatch) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        const auto batch = upload(create(), kList);
+        batches->schedule("A12345", batch.id, clock.load() + kHour);
+        ids.push_back(batch.id);
+    }
+    clock += kHour;
+    const int started = lookingAtOnce(6, clock, [&](std::function<int64_t()> readClock) {
+        return workflows::BatchSelfBook(*store, *current, *selfBook, std::move(readClock)).startDue();
+    });
+    EXPECT_EQ(started, 3);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'startScheduledBatch'"), 3);
+    mintAll();
+    EXPECT_EQ(count("SELECT COUNT(*) FROM links WHERE batch_id IS NOT NULL"), 6);
 }
 
 TEST_F(Batches, AnotherOrganisationCannotSeeTheBatch) {
