@@ -223,9 +223,10 @@ public:
                                           stringField(patient, "date_of_birth", "patient.date_of_birth", errors),
                                           stringField(patient, "mobile", "patient.mobile", errors),
                                           stringField(patient, "name", "patient.name", errors)};
+        const auto message = stringField(body, "message", "message", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
 
-        created(request, response, selfBook_.createLink(request.param("ods"), rule, details, by));
+        created(request, response, selfBook_.createLink(request.param("ods"), rule, details, by, message));
     }
 
     // A new link for the patient of {id}, which expires if it could still be used.
@@ -240,6 +241,7 @@ public:
         out->set("url", created.url);
         out->set("status", std::string(links::toString(created.link.state)));
         out->set("expires_at", isoUtc(created.link.expiresAt));
+        out->set("sms_fragments", created.smsFragments);
         response.json(out, 201);
         response.header("Location", resourcePath(ods, "links", created.link.id));
     }

@@ -166,9 +166,16 @@ Array::Ptr skippedJson(const std::vector<std::pair<workflows::Member, std::strin
     return out;
 }
 
+// The SMS a send uses, as checked (workflows/InviteText.h).
+void setMessage(Object& out, const workflows::InviteText& text) {
+    out.set("message", text.text);
+    out.set("sms_fragments", text.fragments);
+}
+
 Object::Ptr planJson(const workflows::CommunityPlan& plan, bool sent) {
     auto out = object();
     out->set("sent", sent);
+    setMessage(*out, plan.message);
     out->set("clinic_date", plan.clinicDate);
     out->set("count", static_cast<int64_t>(plan.reach.size()));
     out->set("children", membersJson(plan.reach));
@@ -185,9 +192,10 @@ public:
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
+        const auto message = stringField(body, "message", "message", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(planJson(community_.missedSchoolSession(request.param("ods"), request.param("campaign"),
-                                                              request.param("id"), send, by),
+                                                              request.param("id"), send, by, message),
                                send),
                       send ? 202 : 200);
     }
@@ -196,9 +204,11 @@ public:
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
         const bool send = boolField(body, "send", errors).value_or(false);
+        const auto message = stringField(body, "message", "message", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         response.json(
-            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send, by), send),
+            planJson(community_.bookingReminders(request.param("ods"), request.param("campaign"), send, by, message),
+                     send),
             send ? 202 : 200);
     }
 
@@ -332,10 +342,12 @@ public:
         std::vector<FieldError> errors;
         auto r = inviteRequestFrom(body, errors);
         r.send = boolField(body, "send", errors).value_or(false);
+        r.message = stringField(body, "message", "message", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r, by);
         auto out = object();
         out->set("sent", r.send);
+        setMessage(*out, plan.message);
         out->set("invite", membersJson(plan.invite));
         out->set("to_manually_book", membersJson(plan.manual));
         out->set("skipped", skippedJson(plan.skipped));

@@ -48,6 +48,7 @@ struct Campaign {
     int inviteLeadDays = 21;      // no invite more than this many days before the clinics it offers
     int communityInviteDays = 21; // home-schooled and unknown-school children invited this many days before
                                   // the first community clinic; 0 switches automatic invitations off
+    std::map<std::string, std::string> community; // invite_sms, reminder_sms: the community clinics' SMS
 };
 
 // Which connector serves each need of an organisation. Empty means not routed.

@@ -223,42 +223,55 @@ private:
         return shortest;
     }
 
-    // Each rule's SMS texts, through the scanner that renders them, and measured as a patient would get them
-    // against what the routed connectors can send.
+    // Each rule's SMS texts, and each campaign's community clinic texts, through the scanner that renders
+    // them, and measured as a patient would get them against what the routed connectors can send.
     void messageTemplates(const YamlNode& organisation) {
         const YamlNode* rules = organisation.find("rules");
         if (!rules || !rules->isMap()) return;
-        const auto [limit, setBy] = smsLimit(organisation);
-        const YamlNode* name = organisation.find("name");
-        const YamlNode* hub = root_.find("hub");
-        const YamlNode* publicUrl = hub && hub->isMap() ? hub->find("public_url") : nullptr;
         for (const auto& rule : rules->entries) {
             const YamlNode* templates = rule.value.isMap() ? rule.value.find("templates") : nullptr;
             if (!templates || !templates->isMap()) continue;
-            const YamlNode* title = rule.value.find("title");
-            for (const auto& entry : templates->entries) {
-                const YamlNode& text = entry.value;
-                if (!text.isScalar() || text.broken) continue;
-                try {
-                    const auto parsed = domain::scanTemplate(text.text, domain::placeholdersOf(entry.key));
-                    if (!entry.key.ends_with("_sms")) continue;
-                    const auto length = domain::smsLength(
-                        domain::renderSample(parsed, scalar(name), scalar(title),
-                                             publicUrl && publicUrl->isScalar() ? publicUrl->text : Http{}.publicUrl));
-                    if (length.characters > limit)
-                        report(text.mark,
-                               entry.key + " comes to about " + std::to_string(length.characters) +
-                                   " characters as sent (with a link, a name, a day and a place), but " +
-                                   (setBy.empty() ? std::string("SMS connectors that declare no limit send")
-                                                  : "the routed SMS connector '" + setBy + "' sends") +
-                                   " at most " + std::to_string(limit) +
-                                   (undeclared_.count(setBy) != 0 ? " (it declares no limit: the default)" : ""));
-                } catch (const domain::TemplateError& e) {
-                    // At the value's start: escapes and folded lines make a column inside it guesswork, so
-                    // the message counts characters into the text instead.
-                    report(text.mark, e.what());
-                }
-            }
+            for (const auto& entry : templates->entries)
+                messageTemplate(organisation, rule.value, entry.key, entry.value, false);
+        }
+        const YamlNode* campaigns = organisation.find("campaigns");
+        if (!campaigns || !campaigns->isMap()) return;
+        for (const auto& campaign : campaigns->entries) {
+            const YamlNode* community = campaign.value.isMap() ? campaign.value.find("community") : nullptr;
+            const YamlNode* ruleName = campaign.value.find("rule");
+            const YamlNode* rule = ruleName && ruleName->isScalar() ? rules->find(ruleName->text) : nullptr;
+            if (!community || !community->isMap() || !rule || !rule->isMap()) continue;
+            // They carry the link a child is booked with, as a batch's message must.
+            for (const auto& entry : community->entries)
+                messageTemplate(organisation, *rule, entry.key, entry.value, true);
+        }
+    }
+
+    void messageTemplate(const YamlNode& organisation, const YamlNode& rule, const std::string& key,
+                         const YamlNode& text, bool needsUrl) {
+        if (!text.isScalar() || text.broken) return;
+        const auto [limit, setBy] = smsLimit(organisation);
+        const YamlNode* hub = root_.find("hub");
+        const YamlNode* publicUrl = hub && hub->isMap() ? hub->find("public_url") : nullptr;
+        try {
+            const auto parsed = domain::scanTemplate(text.text, domain::placeholdersOf(key));
+            if (needsUrl && !parsed.uses("url"))
+                return report(text.mark, key + " must include {{url}}, where each child's link goes");
+            if (!key.ends_with("_sms")) return;
+            const auto length = domain::smsLength(
+                domain::renderSample(parsed, scalar(organisation.find("name")), scalar(rule.find("title")),
+                                     publicUrl && publicUrl->isScalar() ? publicUrl->text : Http{}.publicUrl));
+            if (length.characters > limit)
+                report(text.mark, key + " comes to about " + std::to_string(length.characters) +
+                                      " characters as sent (with a link, a name, a day and a place), but " +
+                                      (setBy.empty() ? std::string("SMS connectors that declare no limit send")
+                                                     : "the routed SMS connector '" + setBy + "' sends") +
+                                      " at most " + std::to_string(limit) +
+                                      (undeclared_.count(setBy) != 0 ? " (it declares no limit: the default)" : ""));
+        } catch (const domain::TemplateError& e) {
+            // At the value's start: escapes and folded lines make a column inside it guesswork, so
+            // the message counts characters into the text instead.
+            report(text.mark, e.what());
         }
     }
 
@@ -461,6 +474,7 @@ private:
         c.secondDoseDueDays = integer(node.find("second_dose_due_days"), c.secondDoseDueDays);
         c.inviteLeadDays = integer(node.find("invite_lead_days"), c.inviteLeadDays);
         c.communityInviteDays = integer(node.find("community_invite_days"), c.communityInviteDays);
+        c.community = textMap(node.find("community"));
         return c;
     }
 

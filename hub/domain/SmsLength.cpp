@@ -47,10 +47,10 @@ SmsLength smsLength(std::string_view utf8) {
 }
 
 std::string renderSample(const MessageTemplate& text, const std::string& practice, const std::string& title,
-                         const std::string& publicUrl) {
+                         const std::string& publicUrl, const std::optional<std::string>& name) {
     return render(text, {{"practice", practice},
                          {"title", title},
-                         {"name", "Alex"},
+                         {"name", name.value_or("Alex")},
                          {"url", publicUrl + "/b/" + std::string(43, 'x')},
                          {"when", "Wednesday 30 September at 10:30am"},
                          {"where", "Main Surgery"}});

@@ -3,6 +3,7 @@
 
 #include "hub/domain/MessageTemplate.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,8 +21,9 @@ SmsLength smsLength(std::string_view utf8);
 
 // A template as a patient would get it, to measure before anything is sent: {{url}} as long as a real link
 // (publicUrl/b/ and a 43-character token), {{name}}, {{when}} and {{where}} as long as usual ones. How long
-// the text may be is the routed SMS connector's to say (clinhub_sms_v1.max_characters).
+// the text may be is the routed SMS connector's to say (clinhub_sms_v1.max_characters). `name`, for one
+// patient, is theirs.
 std::string renderSample(const MessageTemplate& text, const std::string& practice, const std::string& title,
-                         const std::string& publicUrl);
+                         const std::string& publicUrl, const std::optional<std::string>& name = std::nullopt);
 
 } // namespace clinhub::domain

@@ -2,11 +2,10 @@
 
 #include "hub/batch/BatchRows.h"
 #include "hub/config/Text.h"
-#include "hub/domain/MessageTemplate.h"
-#include "hub/domain/SmsLength.h"
 #include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
 #include "hub/workflows/BookFailure.h"
+#include "hub/workflows/InviteText.h"
 #include "hub/workflows/Messages.h"
 #include "hub/workflows/Tokens.h"
 
@@ -96,12 +95,6 @@ void checkCode(const std::optional<config::Code>& code, const std::string& field
         errors.push_back({field + ".term", "the code's term is required, so staff see what will be written"});
 }
 
-// The invite as a patient would get it, with a link as long as a real one, to measure it.
-std::string sample(const domain::MessageTemplate& message, const config::Config& config,
-                   const config::Organisation& org, const config::Rule& rule) {
-    return domain::renderSample(message, org.name, rule.title, config.http.publicUrl);
-}
-
 } // namespace
 
 BatchSelfBook::BatchSelfBook(store::Store& store, runtime::Current& runtime, SelfBook& selfBook, SelfBook::Clock clock)
@@ -122,20 +115,8 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
     BatchTermsRequest terms = request;
     if (rule != org->second.rules.end()) {
         if (terms.message.empty()) terms.message = messages::inviteSms(rule->second);
-        try {
-            const auto parsed = domain::scanTemplate(terms.message, domain::kInvitePlaceholders);
-            if (!parsed.uses("url")) {
-                errors.push_back({"message", "the message must include {{url}}, where each patient's link goes"});
-            } else if (const auto length = domain::smsLength(sample(parsed, config, org->second, rule->second));
-                       length.characters > runtime->smsMaxCharacters(organisation)) {
-                errors.push_back({"message", "the message is " + std::to_string(length.characters) +
-                                                 " characters with its link; the most this organisation's SMS "
-                                                 "connectors can carry is " +
-                                                 std::to_string(runtime->smsMaxCharacters(organisation))});
-            }
-        } catch (const domain::TemplateError& e) {
-            errors.push_back({"message", e.what()});
-        }
+        const auto text = checkInviteText(*runtime, organisation, rule->second, terms.message);
+        errors.insert(errors.end(), text.errors.begin(), text.errors.end());
     }
     checkCode(terms.inviteCode, "invite_code", errors);
     checkCode(terms.declineCode, "decline.code", errors);
@@ -210,12 +191,9 @@ Batch BatchSelfBook::load(store::Session& s, const std::string& organisation, co
     const auto runtime = runtime_.get();
     const auto& orgs = runtime->config().organisations;
     if (const auto o = orgs.find(b.organisation); o != orgs.end())
-        if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end()) try {
-                const auto parsed = domain::scanTemplate(b.terms.message, domain::kInvitePlaceholders);
-                b.smsFragments = domain::smsLength(sample(parsed, runtime->config(), o->second, r->second)).fragments;
-            } catch (const domain::TemplateError&) {
-                // Stored by a hub that checked less: sending it fails in the scan, showing it need not.
-            }
+        if (const auto r = o->second.rules.find(b.terms.rule); r != o->second.rules.end())
+            // A text stored by a hub that checked less still shows its fragments; sending it fails in the scan.
+            b.smsFragments = checkInviteText(*runtime, b.organisation, r->second, b.terms.message).fragments;
 
     if (b.state == "sending" || b.state == "sent") {
         links::LinkRepository repository(s);

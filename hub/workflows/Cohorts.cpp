@@ -258,7 +258,7 @@ void Cohorts::sendInvites(store::Session& s, const std::string& organisation, co
     for (const auto& m : plan.invite)
         patients.push_back(m.patient);
     if (!patients.empty()) {
-        const BatchInvite invite{"", messages::inviteSms(rule), rule.inviteCode, dose};
+        const BatchInvite invite{"", plan.message.text, rule.inviteCode, dose};
         std::vector<std::string> memberIds;
         for (const auto& m : plan.invite)
             memberIds.push_back(m.id);
@@ -293,6 +293,10 @@ void Cohorts::checkInvite(const config::Campaign& campaign, const InviteRequest&
                                         "and a weekly sub-filter (the week of dose 1)"});
     if (bulk && request.dose == 1 && request.status != cohort::awaitingResponse1)
         errors.push_back({"status", "inviting in bulk for a 1st dose needs the awaiting_response_1st status filter"});
+    InvitePlan plan;
+    plan.message = checkInviteText(*runtime, organisation, rule->second,
+                                   request.message.empty() ? messages::inviteSms(rule->second) : request.message);
+    errors.insert(errors.end(), plan.message.errors.begin(), plan.message.errors.end());
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 }
 
@@ -318,7 +322,6 @@ std::optional<InvitePlan> Cohorts::invite(const std::string& organisation, const
         }
     }
 
-    InvitePlan plan;
     const std::string today = kit::ukDate(clock_());
     {
         auto s = store_.session();

@@ -17,6 +17,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/Clinics.h"
+#include "hub/workflows/InviteText.h"
 #include "hub/workflows/SelfBook.h"
 #include "hub/workflows/StartTime.h"
 
@@ -52,6 +53,7 @@ struct InviteRequest {
     std::string dose1Week;              // bulk 2nd-dose invites: the weekly sub-filter, a Monday
     std::vector<std::string> memberIds; // instead of the filters: these members only
     bool send = false;                  // false: only say who would be invited
+    std::string message;                // the invite SMS (InviteText.h); empty: the campaign rule's invite_sms
 };
 
 // An invite staff scheduled to be sent at a time: a bulk round by its filters, or chosen members.
@@ -68,6 +70,7 @@ struct InvitePlan {
     std::vector<Member> invite;                          // will be (or were) texted a link
     std::vector<Member> manual;                          // no valid UK mobile: to manually book
     std::vector<std::pair<Member, std::string>> skipped; // and why
+    InviteText message;                                  // what the SMS says, checked
 };
 
 class Cohorts {

@@ -48,6 +48,17 @@ std::string CommunityClinics::unreachable(const Member& m) {
     return {};
 }
 
+InviteText CommunityClinics::smsFor(const runtime::Runtime& runtime, const std::string& organisation,
+                                    const config::Campaign& campaign, bool reminder, const std::string& message) {
+    const auto& rules = runtime.config().organisations.at(organisation).rules;
+    const auto rule = rules.find(campaign.rule);
+    if (rule == rules.end()) throw NotFound("the campaign's rule '" + campaign.rule + "' has left the config");
+    auto text = checkInviteText(runtime, organisation, rule->second,
+                                message.empty() ? messages::communityClinicSms(campaign, reminder) : message);
+    if (!text.errors.empty()) throw InvalidRequest(text.errors);
+    return text;
+}
+
 Member CommunityClinics::member(const std::string& organisation, const std::string& campaign,
                                 const std::string& memberId) {
     auto m = cohorts_.find(organisation, campaign, memberId);
@@ -57,7 +68,7 @@ Member CommunityClinics::member(const std::string& organisation, const std::stri
 
 int CommunityClinics::send(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
                            const std::vector<Member>& children, const std::string& event, const std::string& onceKey,
-                           const std::string& what) {
+                           const std::string& what, const std::string& sms) {
     int64_t at = clock_();
     std::vector<const Member*> fresh;
     cohorts::MemberRepository members(s);
@@ -72,7 +83,7 @@ int CommunityClinics::send(store::Session& s, const std::string& organisation, c
     for (const auto* child : fresh)
         patients.push_back(child->patient);
     const bool reminder = event == "reminded";
-    const BatchInvite invite{"", messages::communityClinicSms(reminder), std::nullopt, 1};
+    const BatchInvite invite{"", sms, std::nullopt, 1};
     std::vector<std::string> memberIds;
     for (const auto* child : fresh)
         memberIds.push_back(child->id);
@@ -114,7 +125,8 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
             store_.write([&](store::Session& s) {
                 invited += send(s, organisation, thisCampaign, children, "community_invited", "community:" + clinicDate,
                                 "invited automatically to the community clinics from " +
-                                    kit::ukDayText(kit::ukMidnight(clinicDate) + 12 * 3600));
+                                    kit::ukDayText(kit::ukMidnight(clinicDate) + 12 * 3600),
+                                messages::communityClinicSms(thisCampaign, false));
             });
         }
     if (invited > 0) log::info("community_invitations_sent", {{"count", std::to_string(invited)}});
@@ -151,7 +163,7 @@ int CommunityClinics::sendScheduledInvites() {
                 members.addEvent(m.id, at, "invite_not_sent", why, "scheduled:" + dueOn[i]);
             } else {
                 sent += send(s, m.organisation, *campaign, {m}, "community_invited", "scheduled:" + dueOn[i],
-                             "invited to a community clinic by staff");
+                             "invited to a community clinic by staff", messages::communityClinicSms(*campaign, false));
             }
             s << "UPDATE scheduled_invites SET state = ?, at = ? WHERE member_id = ? AND due_on = ?", use(state),
                 use(at), useRef(memberIds[i]), useRef(dueOn[i]), now;
@@ -180,10 +192,11 @@ void CommunityClinics::sendAudited(const audit::Context& by, const std::string& 
 
 CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisation, const std::string& campaignId,
                                                     const std::string& sessionId, bool sendNow,
-                                                    const audit::Context& by) {
+                                                    const audit::Context& by, const std::string& message) {
     const auto runtime = runtime_.get();
     const auto& campaign = cohorts_.campaignOf(runtime, organisation, campaignId);
     CommunityPlan plan;
+    plan.message = smsFor(*runtime, organisation, campaign, false, message);
     {
         auto s = store_.session();
         const auto session = Clinics::byId(s, organisation, campaignId, sessionId);
@@ -206,7 +219,8 @@ CommunityPlan CommunityClinics::missedSchoolSession(const std::string& organisat
     }
     sendAudited(by, organisation, sessionId, plan, sendNow, "invited", [&](store::Session& s) {
         return send(s, organisation, campaign, plan.reach, "community_invited", "missed:" + sessionId,
-                    "invited to a community clinic: not vaccinated at the school session on " + plan.clinicDate);
+                    "invited to a community clinic: not vaccinated at the school session on " + plan.clinicDate,
+                    plan.message.text);
     });
     return plan;
 }
@@ -257,10 +271,11 @@ Appointment CommunityClinics::addWalkIn(const std::string& organisation, const s
 }
 
 CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation, const std::string& campaignId,
-                                                 bool sendNow, const audit::Context& by) {
+                                                 bool sendNow, const audit::Context& by, const std::string& message) {
     const auto runtime = runtime_.get();
     const auto& campaign = cohorts_.campaignOf(runtime, organisation, campaignId);
     CommunityPlan plan;
+    plan.message = smsFor(*runtime, organisation, campaign, true, message);
     {
         auto s = store_.session();
         const auto next = Clinics::firstCommunityClinic(s, organisation, campaignId, clock_() / kMicrosPerSecond);
@@ -284,7 +299,7 @@ CommunityPlan CommunityClinics::bookingReminders(const std::string& organisation
     }
     sendAudited(by, organisation, campaignId, plan, sendNow, "reminded", [&](store::Session& s) {
         return send(s, organisation, campaign, plan.reach, "reminded", "reminder:" + plan.clinicDate,
-                    "booking reminder for the community clinic on " + plan.clinicDate);
+                    "booking reminder for the community clinic on " + plan.clinicDate, plan.message.text);
     });
     return plan;
 }

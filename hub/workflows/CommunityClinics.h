@@ -13,6 +13,7 @@
 #include "hub/runtime/Runtime.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/Cohorts.h"
+#include "hub/workflows/InviteText.h"
 #include "hub/workflows/SelfBook.h"
 
 #include <cstdint>
@@ -30,6 +31,7 @@ struct CommunityPlan {
     std::string clinicDate;                              // the clinic date the invitations or reminders are for
     std::vector<Member> reach;                           // will be (or were) sent to
     std::vector<std::pair<Member, std::string>> skipped; // and why
+    InviteText message;                                  // what the SMS says, checked
 };
 
 class CommunityClinics {
@@ -48,9 +50,11 @@ public:
 
     // ---- Staff ----
     // Children of a completed school session's school not vaccinated there: the summary, then (send) the
-    // invitations. Audited as `by`, for the session.
+    // invitations, by SMS `message` (InviteText.h; empty: the campaign's community invite_sms). Audited as
+    // `by`, for the session.
     CommunityPlan missedSchoolSession(const std::string& organisation, const std::string& campaign,
-                                      const std::string& sessionId, bool send, const audit::Context& by = {});
+                                      const std::string& sessionId, bool send, const audit::Context& by = {},
+                                      const std::string& message = {});
     // Invites one child; it goes out the next day.
     void inviteTomorrow(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                         const audit::Context& by);
@@ -58,9 +62,10 @@ public:
     Appointment addWalkIn(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                           const std::string& clinicId, const audit::Context& by);
     // Reminders for the next community clinic to children invited to an earlier one and still not
-    // vaccinated: the summary, then (send) the reminders. Audited as `by`, for the campaign.
+    // vaccinated: the summary, then (send) the reminders, by SMS `message` (InviteText.h; empty: the
+    // campaign's community reminder_sms). Audited as `by`, for the campaign.
     CommunityPlan bookingReminders(const std::string& organisation, const std::string& campaign, bool send,
-                                   const audit::Context& by = {});
+                                   const audit::Context& by = {}, const std::string& message = {});
     // A consent request email to the parent of a child booked without consent.
     void requestConsent(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                         const audit::Context& by);
@@ -71,11 +76,14 @@ public:
 private:
     // Why a child cannot be sent a community message, or "".
     static std::string unreachable(const Member& m);
-    // Mints each child a link to book (SMS to the parent's mobile) and emails the parent the same link, in
-    // the caller's transaction, once per child for `onceKey`. Returns how many were sent.
+    // Mints each child a link to book (SMS `sms` to the parent's mobile) and emails the parent the same
+    // link, in the caller's transaction, once per child for `onceKey`. Returns how many were sent.
     int send(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
              const std::vector<Member>& children, const std::string& event, const std::string& onceKey,
-             const std::string& what);
+             const std::string& what, const std::string& sms);
+    // The SMS staff chose for a community send, or the campaign's; checked. Throws InvalidRequest.
+    static InviteText smsFor(const runtime::Runtime& runtime, const std::string& organisation,
+                             const config::Campaign& campaign, bool reminder, const std::string& message);
     Member member(const std::string& organisation, const std::string& campaign, const std::string& memberId);
     // Sends to plan.reach with `sendAll` (when `sendNow` and there is anyone), and writes the action's one
     // audit entry in the same transaction: `what` the children were, or (a preview) would be.

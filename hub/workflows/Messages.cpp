@@ -6,9 +6,10 @@ namespace clinhub::workflows::messages {
 
 namespace {
 
-std::string templateOf(const config::Rule& rule, const std::string& name, const char* fallback) {
-    auto it = rule.templates.find(name);
-    return it != rule.templates.end() ? it->second : fallback;
+std::string templateOf(const std::map<std::string, std::string>& templates, const std::string& name,
+                       const char* fallback) {
+    auto it = templates.find(name);
+    return it != templates.end() ? it->second : fallback;
 }
 
 // How a parent's email names a child whose name the list did not give.
@@ -17,18 +18,21 @@ std::string childCalled(const std::string& name) { return name.empty() ? "your c
 } // namespace
 
 std::string inviteSms(const config::Rule& rule) {
-    return templateOf(rule, "invite_sms", "{{practice}}: please book your {{title}} appointment here: {{url}}");
+    return templateOf(rule.templates, "invite_sms",
+                      "{{practice}}: please book your {{title}} appointment here: {{url}}");
 }
 
 std::string confirmationSms(const config::Rule& rule) {
-    return templateOf(rule, "confirmation_sms",
+    return templateOf(rule.templates, "confirmation_sms",
                       "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}");
 }
 
-std::string communityClinicSms(bool reminder) {
-    return reminder ? "{{practice}}: a reminder to book {{name}}'s {{title}} at a community clinic: {{url}}"
-                    : "{{practice}}: {{name}} can have their {{title}} at a community clinic. Book a time here: "
-                      "{{url}}";
+std::string communityClinicSms(const config::Campaign& campaign, bool reminder) {
+    return reminder ? templateOf(campaign.community, "reminder_sms",
+                                 "{{practice}}: a reminder to book {{name}}'s {{title}} at a community clinic: {{url}}")
+                    : templateOf(campaign.community, "invite_sms",
+                                 "{{practice}}: {{name}} can have their {{title}} at a community clinic. Book a "
+                                 "time here: {{url}}");
 }
 
 outbox::EmailPayload clinicianMoved(const std::string& practiceEmail, const ClinicianMove& move) {

@@ -1,12 +1,12 @@
 #include "hub/workflows/SelfBook.h"
 
 #include "hub/domain/MessageTemplate.h"
-#include "hub/domain/SmsLength.h"
 #include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
 #include "hub/workflows/BookFailure.h"
+#include "hub/workflows/InviteText.h"
 #include "hub/workflows/Messages.h"
 #include "hub/workflows/Tokens.h"
 
@@ -93,8 +93,10 @@ std::vector<std::string> SelfBook::slotTypes(const std::string& organisation, Ti
     return types;
 }
 
-SelfBook::CheckedLink SelfBook::checkLink(const config::Config& config, const std::string& organisation,
-                                          const std::string& ruleId, const PatientDetails& patient, int64_t at) {
+SelfBook::CheckedLink SelfBook::checkLink(const runtime::Runtime& runtime, const std::string& organisation,
+                                          const std::string& ruleId, const PatientDetails& patient,
+                                          const std::string& message, int64_t at) {
+    const auto& config = runtime.config();
     const auto org = config.organisations.find(organisation);
     if (org == config.organisations.end()) throw NotFound("no such organisation");
     std::vector<FieldError> errors;
@@ -108,28 +110,39 @@ SelfBook::CheckedLink SelfBook::checkLink(const config::Config& config, const st
     const auto mobile = kit::checkUkMobile(patient.mobile);
     if (!mobile.ok()) errors.push_back({"patient.mobile", mobile.problem});
     if (patient.name.size() > 100) errors.push_back({"patient.name", "name is longer than 100 characters"});
+    InviteText invite;
+    if (rule != org->second.rules.end()) {
+        invite = checkInviteText(runtime, organisation, rule->second,
+                                 message.empty() ? messages::inviteSms(rule->second) : message, patient.name);
+        errors.insert(errors.end(), invite.errors.begin(), invite.errors.end());
+    }
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
-    return {&org->second, &rule->second, {nhs.value, dob.value, mobile.value, patient.name}};
+    return {&org->second,
+            &rule->second,
+            {nhs.value, dob.value, mobile.value, patient.name},
+            std::move(invite.text),
+            std::move(invite.example),
+            invite.fragments};
 }
 
 CreatedLink SelfBook::insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked,
                                     int64_t at, const audit::Context& by, const std::string& detail) {
-    const BatchInvite invite{"", messages::inviteSms(*checked.rule), checked.rule->inviteCode};
+    const BatchInvite invite{"", checked.invite, checked.rule->inviteCode};
     auto created = std::move(
         insertLinks(s, config, *checked.organisation, *checked.rule, invite, {checked.patient}, {}, at).front());
+    created.smsFragments = checked.smsFragments;
     audit::AuditLog::append(s, {at, by.actor, by.action, checked.organisation->ods, created.link.id,
                                 checked.patient.nhsNumber, audit::Outcome::success, detail});
     return created;
 }
 
 CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
-                                 const PatientDetails& patient, const audit::Context& by) {
+                                 const PatientDetails& patient, const audit::Context& by, const std::string& message) {
     const auto runtime = runtime_.get();
-    const auto& config = runtime->config();
     const int64_t at = clock_();
-    const auto checked = checkLink(config, organisation, ruleId, patient, at);
+    const auto checked = checkLink(*runtime, organisation, ruleId, patient, message, at);
     CreatedLink created;
-    store_.write([&](store::Session& s) { created = insertChecked(s, config, checked, at, by, {}); });
+    store_.write([&](store::Session& s) { created = insertChecked(s, runtime->config(), checked, at, by, {}); });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
     return created;
 }
@@ -141,34 +154,23 @@ CreatedLink SelfBook::resend(const std::string& organisation, const std::string&
         throw InvalidRequest(std::vector<FieldError>{
             {"link", "the patient's details were removed after the organisation's retention period: send a new link"}});
     const auto runtime = runtime_.get();
-    const auto& config = runtime->config();
     const int64_t at = clock_();
-    const auto checked = checkLink(config, organisation, old->rule, old->patient, at);
+    const auto checked = checkLink(*runtime, organisation, old->rule, old->patient, {}, at);
     CreatedLink created;
     store_.write([&](store::Session& s) {
         links::LinkRepository repository(s);
         if (repository.move(linkId, links::moves::expireByStaff, at))
             repository.addEvent(linkId, at, "expired", "by " + by.actor.name + ", sent again");
-        created = insertChecked(s, config, checked, at, by, "sent again in place of " + linkId);
+        created = insertChecked(s, runtime->config(), checked, at, by, "sent again in place of " + linkId);
     });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", old->rule}});
     return created;
 }
 
 LinkPreview SelfBook::previewLink(const std::string& organisation, const std::string& ruleId,
-                                  const PatientDetails& patient) {
-    const auto runtime = runtime_.get();
-    const auto& config = runtime->config();
-    const auto checked = checkLink(config, organisation, ruleId, patient, clock_());
-    const auto text = domain::scanTemplate(messages::inviteSms(*checked.rule), domain::kInvitePlaceholders);
-    // A link as long as a real one: the patient's is made only when it is sent.
-    const Values values = {{"practice", checked.organisation->name},
-                           {"title", checked.rule->title},
-                           {"name", checked.patient.name},
-                           {"url", config.http.publicUrl + "/b/" + std::string(43, 'x')}};
-    LinkPreview out{checked.patient, domain::render(text, values), 0};
-    out.smsFragments = domain::smsLength(out.invite).fragments;
-    return out;
+                                  const PatientDetails& patient, const std::string& message) {
+    auto checked = checkLink(*runtime_.get(), organisation, ruleId, patient, message, clock_());
+    return {std::move(checked.patient), std::move(checked.example), checked.smsFragments};
 }
 
 std::vector<CreatedLink> SelfBook::mintBatchLinks(store::Session& s, const std::string& organisation,

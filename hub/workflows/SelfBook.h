@@ -87,8 +87,9 @@ struct LinkPreview {
 
 struct CreatedLink {
     Link link;
-    std::string url;   // the patient's link, /b/<token> under the hub's public URL
-    std::string token; // shown once, never stored
+    int smsFragments = 0; // of its invite
+    std::string url;      // the patient's link, /b/<token> under the hub's public URL
+    std::string token;    // shown once, never stored
 };
 
 // What a patient's token finds. Pages show nothing about the patient until the date of birth is checked.
@@ -124,13 +125,14 @@ public:
     // ---- Staff ----
     // Slot types with any slot in the organisation's book in [from, to).
     std::vector<std::string> slotTypes(const std::string& organisation, TimeRange range);
-    // Validates, stores the link and queues its invite SMS in one transaction. Throws InvalidRequest,
-    // NotFound.
-    // Audited as `by`, in the same transaction.
+    // Validates, stores the link and queues its invite SMS in one transaction: `message` (InviteText.h), or
+    // the rule's invite_sms when empty. Throws InvalidRequest, NotFound. Audited as `by`, in the same
+    // transaction.
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
-                           const audit::Context& by = {});
+                           const audit::Context& by = {}, const std::string& message = {});
     // The same checks, and the invite createLink would queue; nothing is stored. Throws InvalidRequest, NotFound.
-    LinkPreview previewLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient);
+    LinkPreview previewLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
+                            const std::string& message = {});
     // For a batch: one link per patient, each with its invite SMS (and the invite code once that is sent),
     // inside the caller's transaction. The patients are validated already; one without a mobile gets no
     // SMS (the caller sends the link its own way). A vaccination invite gives each link its cohort member
@@ -179,11 +181,15 @@ private:
         const config::Organisation* organisation = nullptr;
         const config::Rule* rule = nullptr;
         PatientDetails patient;
+        std::string invite;  // the SMS, checked (InviteText.h)
+        std::string example; // as the patient will read it, a link of the real length in {{url}}
+        int smsFragments = 0;
     };
     // A single link's request as staff sent it, every problem listed (InvalidRequest); NotFound for an
-    // organisation not in `config`.
-    static CheckedLink checkLink(const config::Config& config, const std::string& organisation, const std::string& rule,
-                                 const PatientDetails& patient, int64_t at);
+    // organisation not in the config. `message` empty: the rule's invite.
+    static CheckedLink checkLink(const runtime::Runtime& runtime, const std::string& organisation,
+                                 const std::string& rule, const PatientDetails& patient, const std::string& message,
+                                 int64_t at);
     // Stores the checked link and queues its invite, audited as `by` with `detail`, in the caller's transaction.
     CreatedLink insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked, int64_t at,
                               const audit::Context& by, const std::string& detail);

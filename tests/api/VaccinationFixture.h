@@ -68,7 +68,7 @@ const std::string kConfig = testHubYaml(R"(  V12345:
       flu: {title: Flu vaccination, slot_types: [Flu clinic], horizon_days: 42}
     campaigns:
       covid: {rule: covid, target: COVID, doses: 2}
-      flu: {rule: flu, target: FLU}
+      flu: {rule: flu, target: FLU, community: {reminder_sms: "{{practice}}: {{name}} still needs a flu jab: {{url}}"}}
       flu-staff-only: {rule: flu, target: FLU, community_invite_days: 0}
 )",
                                         "");

@@ -46,6 +46,14 @@ protected:
         return out;
     }
 
+    // The SMS payloads queued to one mobile, oldest first.
+    std::vector<std::string> smsTo(const std::string& mobile) {
+        std::vector<std::string> out;
+        for (const auto& m : queuedMessages(*store, "sms"))
+            if (m.payloadJson.find("\"to\":\"" + mobile + "\"") != std::string::npos) out.push_back(m.payloadJson);
+        return out;
+    }
+
     // Messages queued to one address (a mobile in E.164, or an email address).
     int messagesTo(const std::string& to) {
         const std::string pattern = "\"to\":\"" + to + "\"";
@@ -100,6 +108,49 @@ TEST_F(CommunityClinics, ChildrenWhoMissedACompletedSchoolSessionAreCountedFirst
     const auto again = call("POST", kFlu + "/clinics/" + session + "/clinic-invitations", R"({"send": true})").json();
     EXPECT_EQ(again->getValue<int>("count"), 0);
     EXPECT_EQ(messagesTo("+447700900203"), 1);
+}
+
+TEST_F(CommunityClinics, InvitationsSendTheTextStaffChoseOrTheCampaignsOrTheHubs) {
+    const auto session = communityClinic("2026-12-08", "100001");
+    now += 8 * kDay;
+    communityClinic("2026-12-20");
+    const std::string invitations = kFlu + "/clinics/" + session + "/clinic-invitations";
+    const auto preview = call("POST", invitations, "{}").json();
+    EXPECT_EQ(preview->getValue<std::string>("message"),
+              "{{practice}}: {{name}} can have their {{title}} at a community clinic. Book a time here: {{url}}")
+        << "the hub's text: the campaign's YAML gives no invite_sms";
+    EXPECT_EQ(preview->getValue<int>("sms_fragments"), 2) << "over 160 characters with the service's name and link";
+
+    const auto bad = call("POST", invitations, R"({"send": true, "message": "{{name}}: ring us"})");
+    ASSERT_EQ(bad.status, 422) << bad.body;
+    EXPECT_NE(bad.body.find(R"("field":"message")"), std::string::npos) << bad.body;
+    EXPECT_NE(bad.body.find("must include {{url}}"), std::string::npos) << bad.body;
+    EXPECT_EQ(messagesTo("+447700900203"), 0);
+
+    const auto sent = call("POST", invitations,
+                           R"({"send": true, "message": "{{practice}}: {{name}} missed the school clinic: {{url}}"})");
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    EXPECT_EQ(sent.json()->getValue<std::string>("message"),
+              "{{practice}}: {{name}} missed the school clinic: {{url}}");
+    EXPECT_EQ(sent.json()->getValue<int>("sms_fragments"), 1);
+    const auto sms = smsTo("+447700900203");
+    ASSERT_EQ(sms.size(), 1U);
+    EXPECT_NE(sms.front().find("Riverside Vaccination Service: Missed School missed the school clinic: https://"),
+              std::string::npos)
+        << sms.front();
+
+    // Reminders: the campaign's reminder_sms from the YAML.
+    now += 20 * kDay;
+    communityClinic("2027-01-10");
+    const auto reminders = call("POST", kFlu + "/community/reminders", R"({"send": true})");
+    ASSERT_EQ(reminders.status, 202) << reminders.body;
+    EXPECT_EQ(reminders.json()->getValue<std::string>("message"),
+              "{{practice}}: {{name}} still needs a flu jab: {{url}}");
+    const auto reminded = smsTo("+447700900203");
+    ASSERT_EQ(reminded.size(), 2U);
+    EXPECT_NE(reminded.back().find("Riverside Vaccination Service: Missed School still needs a flu jab: https://"),
+              std::string::npos)
+        << reminded.back();
 }
 
 TEST_F(CommunityClinics, OneChildInvitedGoesOutTheNextDayUnlessTheyWalkedInToday) {

@@ -228,6 +228,56 @@ TEST_F(StaffApi, CreatingALinkQueuesItsInviteAndSaysWhereItIs) {
     EXPECT_EQ(shown.json()->getValue<std::string>("id"), id);
 }
 
+// A link's body with the invite SMS staff chose for it.
+std::string linkBodyWith(const std::string& message) {
+    auto body = Poco::JSON::Parser().parse(linkBody()).extract<Poco::JSON::Object::Ptr>();
+    body->set("message", message);
+    std::ostringstream out;
+    body->stringify(out);
+    return out.str();
+}
+
+TEST_F(StaffApi, ALinkSendsTheMessageStaffChoseWithItsLinkAndSaysHowManyFragments) {
+    const auto reply = post(kA + "/links", keyA, linkBodyWith("{{practice}}: {{name}}, your jab: {{url}}"));
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    const auto url = reply.json()->getValue<std::string>("url");
+    EXPECT_EQ(reply.json()->getValue<int>("sms_fragments"), 1);
+    const auto sms = queuedMessages(*store, "sms");
+    ASSERT_EQ(sms.size(), 1U);
+    EXPECT_NE(sms.front().payloadJson.find("Test Surgery: Testy, your jab: " + url), std::string::npos)
+        << sms.front().payloadJson;
+
+    // 180 characters with the link: two fragments.
+    const auto longer = post(kA + "/links", keyA, linkBodyWith(std::string(100, 'a') + " {{url}}"));
+    ASSERT_EQ(longer.status, 201) << longer.body;
+    EXPECT_EQ(longer.json()->getValue<int>("sms_fragments"), 2);
+    // The rule's own invite when staff give none.
+    EXPECT_EQ(post(kA + "/links", keyA, linkBody()).json()->getValue<int>("sms_fragments"), 1);
+}
+
+TEST_F(StaffApi, AMessageThatCannotBeSentIs422NamingTheProblem) {
+    struct Case {
+        std::string message, says;
+    };
+    const std::vector<Case> cases{
+        {"Book: {{url}} {{nhs_number}}", "unknown placeholder '{{nhs_number}}' at character 15"},
+        {"{{practice}}: please ring us to book", "must include {{url}}"},
+        {std::string(3000, 'a') + " {{url}}",
+         "characters with its link; the most this organisation's SMS connectors can carry is"},
+        {std::string(5000, 'a'), "a message template is at most 4096"},
+    };
+    for (const auto& c : cases) {
+        const auto reply = post(kA + "/links", keyA, linkBodyWith(c.message));
+        ASSERT_EQ(reply.status, 422) << reply.body;
+        const auto errors = fieldErrors(reply);
+        ASSERT_EQ(errors.size(), 1U) << reply.body;
+        EXPECT_EQ(errors.front().first, "message");
+        EXPECT_NE(errors.front().second.find(c.says), std::string::npos) << errors.front().second;
+    }
+    EXPECT_EQ(countRows(*store, "SELECT COUNT(*) FROM links"), 0);
+    EXPECT_EQ(countRows(*store, "SELECT COUNT(*) FROM outbox"), 0);
+}
+
 TEST_F(StaffApi, BadPatientDetailsAreListedFieldByField) {
     struct Case {
         std::string nhs, dob, mobile, rule;

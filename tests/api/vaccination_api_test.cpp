@@ -211,6 +211,38 @@ TEST_F(VaccinationApi, ThePatientBooksTheirSecondDoseThroughTheInviteLinkAndIsNo
     EXPECT_EQ(clinics->getObject(0)->getValue<int>("booked"), 1);
 }
 
+TEST_F(VaccinationApi, AnInviteRoundPreviewsTheTextItWillSendAndSendsIt) {
+    upload();
+    clinic(kPfizer, "2026-12-15");
+    auto plan = call("POST", kCampaign + "/invites", inviteWeek + "}").json();
+    EXPECT_EQ(plan->getValue<std::string>("message"),
+              "{{practice}}: please book your {{title}} appointment here: {{url}}")
+        << "the rule's invite_sms when staff give none";
+    EXPECT_EQ(plan->getValue<int>("sms_fragments"), 2) << "over 160 characters with the service's name and link";
+
+    const std::string text = "{{practice}}: {{name}}, your 2nd dose is due: {{url}}";
+    const std::string withText = inviteWeek + R"(, "message": ")" + text + R"(")";
+    plan = call("POST", kCampaign + "/invites", withText + "}").json();
+    EXPECT_EQ(plan->getValue<std::string>("message"), text);
+    EXPECT_EQ(plan->getValue<int>("sms_fragments"), 1);
+    EXPECT_TRUE(queuedMessages(*store, "sms").empty()) << "a preview sends nothing";
+
+    const auto bad =
+        call("POST", kCampaign + "/invites", inviteWeek + R"(, "message": "{{when}} {{url}}", "send": true})");
+    ASSERT_EQ(bad.status, 422) << bad.body;
+    EXPECT_NE(bad.body.find(R"("field":"message")"), std::string::npos) << bad.body;
+    EXPECT_NE(bad.body.find("unknown placeholder '{{when}}'"), std::string::npos) << bad.body;
+    EXPECT_TRUE(queuedMessages(*store, "sms").empty());
+
+    ASSERT_EQ(call("POST", kCampaign + "/invites", withText + R"(, "send": true})").status, 202);
+    const auto sms = queuedMessages(*store, "sms");
+    ASSERT_EQ(sms.size(), 1U);
+    EXPECT_NE(sms.front().payloadJson.find("Riverside Vaccination Service: Due Today, your 2nd dose is due: https://"),
+              std::string::npos)
+        << sms.front().payloadJson;
+    EXPECT_NE(sms.front().payloadJson.find("/b/" + tokenFor("+447700900101")), std::string::npos);
+}
+
 TEST_F(VaccinationApi, ThePatientMovesTheirBookingToAnotherClinicAndTheFirstGetsItsPlaceBack) {
     upload();
     const auto first = clinic(kPfizer, "2026-12-15", true, 1);

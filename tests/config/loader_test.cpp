@@ -591,6 +591,33 @@ TEST(ConfigLoader, CampaignTakesTheNinthWeekAndThreeWeeksLeadUnlessToldOtherwise
     EXPECT_EQ(c.communityInviteDays, 21);
 }
 
+TEST(ConfigLoader, CampaignCommunityTextsLoadAndTheHubsStandInWhenTheYamlSaysNothing) {
+    std::string yaml = kCampaign;
+    yaml.replace(yaml.find("doses: 2}"), 9,
+                 R"(doses: 2, community: {invite_sms: "Book {{name}}: {{url}}", reminder_sms: "Still {{url}}"}})");
+    const LoadResult result = load(yaml);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Campaign& c = result.config->organisations.at("A81001").campaigns.at("covid");
+    EXPECT_EQ(c.community.at("invite_sms"), "Book {{name}}: {{url}}");
+    EXPECT_EQ(c.community.at("reminder_sms"), "Still {{url}}");
+    EXPECT_TRUE(load(kCampaign).config->organisations.at("A81001").campaigns.at("covid").community.empty());
+}
+
+TEST(ConfigLoader, ABadCommunityTextIsReportedWithItsFileLineAndColumn) {
+    std::string yaml = kCampaign;
+    yaml.replace(yaml.find("doses: 2}"), 9,
+                 R"(doses: 2, community: {invite_sms: "Hi {{when}} {{url}}", reminder_sms: "Ring us"}})");
+    const LoadResult result = load(yaml);
+    EXPECT_FALSE(result.config);
+    ASSERT_EQ(result.problems.size(), 2U) << ::testing::PrintToString(problems(result));
+    EXPECT_EQ(result.problems[0].str(), kFile + ":21:77: unknown placeholder '{{when}}' at character 4; this message "
+                                                "can use {{practice}}, {{title}}, {{name}} and {{url}}");
+    EXPECT_EQ(result.problems[1].str(),
+              kFile + ":21:114: reminder_sms must include {{url}}, where each child's link goes");
+    yaml.replace(yaml.find("community: {"), 12, "community: {invite: x, ");
+    EXPECT_THAT(problems(yaml), ::testing::Contains(::testing::HasSubstr("invite")));
+}
+
 TEST(ConfigLoader, CampaignNamingAnUnknownRuleSuggestsTheNearest) {
     std::string yaml = kCampaign;
     yaml.replace(yaml.find("rule: covid"), 11, "rule: covdi");

@@ -1,6 +1,7 @@
 #include "tests/StandsAlone.h"
 #include "tests/workflows/SelfBookFixture.h"
 
+#include "hub/workflows/InviteText.h"
 #include "hub/workflows/Tokens.h"
 
 #include <Poco/Data/SQLite/Connector.h>
@@ -52,6 +53,31 @@ TEST_F(SelfBookLinks, ListsEveryBadFieldAtOnce) {
                   (std::set<std::string>{"rule", "patient.nhs_number", "patient.date_of_birth", "patient.mobile"}));
     }
     EXPECT_TRUE(queued(outbox::Channel::sms).empty()) << "nothing half-created";
+}
+
+// What a page's preview step shows: the text as a patient reads it, what it costs, and what is wrong with it.
+TEST_F(SelfBookLinks, AnInviteTextIsCheckedAsItWillGoOut) {
+    const auto runtime = current->get();
+    const auto& rule = runtime->config().organisations.at("A12345").rules.at("flu");
+    const auto fine =
+        workflows::checkInviteText(*runtime, "A12345", rule, "{{practice}}: {{name}}, {{title}}: {{url}}");
+    EXPECT_TRUE(fine.errors.empty());
+    EXPECT_EQ(fine.example,
+              "Test Surgery: Alex, Flu vaccination: https://clinhub.example.test/b/" + std::string(43, 'x'));
+    EXPECT_EQ(fine.fragments, 1);
+    EXPECT_EQ(workflows::checkInviteText(*runtime, "A12345", rule, "{{name}}: {{url}}", std::string()).example,
+              ": https://clinhub.example.test/b/" + std::string(43, 'x'))
+        << "a patient without a name is sent none";
+
+    const auto unknown = workflows::checkInviteText(*runtime, "A12345", rule, "{{url}} {{when}}");
+    ASSERT_EQ(unknown.errors.size(), 1U);
+    EXPECT_EQ(unknown.errors.front().field, "message");
+    EXPECT_NE(unknown.errors.front().message.find("'{{when}}' at character 9"), std::string::npos)
+        << unknown.errors.front().message;
+    const auto tooLong = workflows::checkInviteText(*runtime, "A12345", rule, std::string(900, 'a') + "{{url}}");
+    EXPECT_EQ(tooLong.fragments, 7) << "measured even when too long, for the page to say so";
+    ASSERT_EQ(tooLong.errors.size(), 1U);
+    EXPECT_THROW(workflows::checkInviteText(*runtime, "Z00000", rule, "{{url}}"), workflows::NotFound);
 }
 
 TEST_F(SelfBookLinks, AnUnknownOrganisationIsNotFound) {
