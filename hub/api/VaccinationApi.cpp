@@ -35,6 +35,7 @@ workflows::InviteRequest inviteRequestFrom(const Object::Ptr& body, std::vector<
     if (const auto ids = body->getArray("member_ids"))
         for (std::size_t i = 0; i < ids->size(); ++i)
             r.memberIds.push_back(ids->get(i).convert<std::string>());
+    r.message = stringField(body, "message", "message", errors);
     return r;
 }
 
@@ -49,6 +50,8 @@ Object::Ptr scheduledInviteJson(const workflows::ScheduledInvite& round) {
     for (const auto& id : round.request.memberIds)
         members->add(id);
     out->set("member_ids", members);
+    out->set("message",
+             round.request.message.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(round.request.message));
     out->set("at", isoUtc(round.at));
     out->set("state", round.state);
     out->set("error", round.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(round.error));
@@ -342,7 +345,6 @@ public:
         std::vector<FieldError> errors;
         auto r = inviteRequestFrom(body, errors);
         r.send = boolField(body, "send", errors).value_or(false);
-        r.message = stringField(body, "message", "message", errors);
         if (!errors.empty()) return unprocessable(request, response, errors);
         const auto plan = cohorts_.invite(request.param("ods"), request.param("campaign"), r, by);
         auto out = object();

@@ -369,6 +369,7 @@ const std::vector<Migration>& migrations() {
                   status       TEXT,
                   dose1_week   TEXT,
                   member_ids   TEXT,
+                  message      TEXT,
                   run_at       BIGINT NOT NULL,
                   state        TEXT NOT NULL CHECK (state IN ('scheduled', 'sent', 'cancelled', 'failed')),
                   error        TEXT,

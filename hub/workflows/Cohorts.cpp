@@ -283,7 +283,11 @@ InvitePlan Cohorts::invite(const std::string& organisation, const std::string& c
     return *invite(organisation, campaignId, request, by, {});
 }
 
-void Cohorts::checkInvite(const config::Campaign& campaign, const InviteRequest& request) {
+InviteText Cohorts::checkInvite(const runtime::Runtime& runtime, const std::string& organisation,
+                                const config::Campaign& campaign, const InviteRequest& request) {
+    const auto& org = runtime.config().organisations.at(organisation);
+    const auto rule = org.rules.find(campaign.rule);
+    if (rule == org.rules.end()) throw NotFound("the campaign's rule '" + campaign.rule + "' has left the config");
     std::vector<FieldError> errors;
     if (request.dose != 1 && !(request.dose == 2 && campaign.doses == 2))
         errors.push_back({"dose", campaign.doses == 2 ? "must be 1 or 2" : "this campaign has one dose: must be 1"});
@@ -293,11 +297,11 @@ void Cohorts::checkInvite(const config::Campaign& campaign, const InviteRequest&
                                         "and a weekly sub-filter (the week of dose 1)"});
     if (bulk && request.dose == 1 && request.status != cohort::awaitingResponse1)
         errors.push_back({"status", "inviting in bulk for a 1st dose needs the awaiting_response_1st status filter"});
-    InvitePlan plan;
-    plan.message = checkInviteText(*runtime, organisation, rule->second,
-                                   request.message.empty() ? messages::inviteSms(rule->second) : request.message);
-    errors.insert(errors.end(), plan.message.errors.begin(), plan.message.errors.end());
+    auto text = checkInviteText(runtime, organisation, rule->second,
+                                request.message.empty() ? messages::inviteSms(rule->second) : request.message);
+    errors.insert(errors.end(), text.errors.begin(), text.errors.end());
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
+    return text;
 }
 
 std::optional<InvitePlan> Cohorts::invite(const std::string& organisation, const std::string& campaignId,
@@ -308,7 +312,8 @@ std::optional<InvitePlan> Cohorts::invite(const std::string& organisation, const
     const auto& org = runtime->config().organisations.at(organisation);
     const auto rule = org.rules.find(campaign.rule);
     if (rule == org.rules.end()) throw NotFound("the campaign's rule '" + campaign.rule + "' has left the config");
-    checkInvite(campaign, request);
+    InvitePlan plan;
+    plan.message = checkInvite(*runtime, organisation, campaign, request);
 
     const bool bulk = request.memberIds.empty();
     std::vector<Member> chosen;
@@ -402,18 +407,20 @@ std::vector<std::string> split(const std::string& text) {
 std::vector<ScheduledInvite> loadScheduled(store::Session& s, const std::string& where, std::string organisation,
                                            std::string campaign, std::string value) {
     using namespace Poco::Data::Keywords;
-    std::vector<std::string> ids, campaigns, statuses, weeks, members, states, errors;
+    std::vector<std::string> ids, campaigns, statuses, weeks, members, messages, states, errors;
     std::vector<int> doses;
     std::vector<int64_t> times;
     s << "SELECT id, campaign, dose, COALESCE(status, ''), COALESCE(dose1_week, ''), COALESCE(member_ids, ''), "
-         "run_at, state, COALESCE(error, '') FROM invite_rounds WHERE organisation = ? AND campaign = ? AND " +
+         "COALESCE(message, ''), run_at, state, COALESCE(error, '') FROM invite_rounds WHERE organisation = ? AND "
+         "campaign = ? AND " +
              where + " ORDER BY run_at, id",
         use(organisation), use(campaign), use(value), into(ids), into(campaigns), into(doses), into(statuses),
-        into(weeks), into(members), into(times), into(states), into(errors), now;
+        into(weeks), into(members), into(messages), into(times), into(states), into(errors), now;
     std::vector<ScheduledInvite> out;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        ScheduledInvite r{ids[i],   campaigns[i], {doses[i], statuses[i], weeks[i], split(members[i]), true},
-                          times[i], states[i],    errors[i]};
+        ScheduledInvite r{
+            ids[i],   campaigns[i], {doses[i], statuses[i], weeks[i], split(members[i]), true, messages[i]},
+            times[i], states[i],    errors[i]};
         out.push_back(std::move(r));
     }
     return out;
@@ -425,7 +432,7 @@ ScheduledInvite Cohorts::scheduleInvite(const std::string& organisation, const s
                                         const InviteRequest& request, int64_t at, const audit::Context& by) {
     using namespace Poco::Data::Keywords;
     const auto runtime = runtime_.get();
-    checkInvite(campaignOf(runtime, organisation, campaignId), request);
+    checkInvite(*runtime, organisation, campaignOf(runtime, organisation, campaignId), request);
     for (const auto& id : request.memberIds)
         if (!find(organisation, campaignId, id)) throw NotFound("no member " + id + " in this campaign");
     checkStartTime(at, clock_());
@@ -434,11 +441,11 @@ ScheduledInvite Cohorts::scheduleInvite(const std::string& organisation, const s
     store_.write([&](store::Session& s) {
         int64_t t = clock_();
         std::string org = organisation, members = joined(request.memberIds);
-        s << "INSERT INTO invite_rounds (id, organisation, campaign, dose, status, dose1_week, member_ids, run_at, "
-             "state, created_at, updated_at) VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, "
-             "'scheduled', ?, ?)",
+        s << "INSERT INTO invite_rounds (id, organisation, campaign, dose, status, dose1_week, member_ids, message, "
+             "run_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
+             "NULLIF(?, ''), ?, 'scheduled', ?, ?)",
             useRef(round.id), use(org), useRef(round.campaign), useRef(round.request.dose), useRef(request.status),
-            useRef(request.dose1Week), use(members), use(at), use(t), use(t), now;
+            useRef(request.dose1Week), use(members), useRef(request.message), use(at), use(t), use(t), now;
         audit::AuditLog::append(s, audit::succeeded(by, t, organisation, campaignId, round.id));
     });
     log::info("cohort_invite_scheduled", {{"organisation", organisation}, {"campaign", campaignId}, {"id", round.id}});

@@ -155,8 +155,9 @@ private:
     void sendInvites(store::Session& s, const std::string& organisation, const config::Campaign& campaign,
                      const config::Rule& rule, int dose, const InvitePlan& plan);
     ClinicChoice choiceFor(const Member& member, const config::Campaign& campaign, int dose, bool userFacing) const;
-    // The request's problems for the campaign, every one at once. Throws InvalidRequest.
-    static void checkInvite(const config::Campaign& campaign, const InviteRequest& request);
+    // The request's problems for the campaign, every one at once (InvalidRequest); else the text it sends.
+    static InviteText checkInvite(const runtime::Runtime& runtime, const std::string& organisation,
+                                  const config::Campaign& campaign, const InviteRequest& request);
     // invite(), sending only when `claim`, run first in the sending transaction, returns true; nullopt if not.
     std::optional<InvitePlan> invite(const std::string& organisation, const std::string& campaign,
                                      const InviteRequest& request, const audit::Context& by,

@@ -301,8 +301,11 @@ TEST_F(VaccinationApi, AScheduledInviteIsSentOnceAtItsTimeAndOneCancelledBeforeI
     upload();
     clinic(kPfizer, "2026-12-15");
     const std::string rounds = kCampaign + "/scheduled-invites";
-    const auto scheduled = call("POST", rounds, inviteWeek + R"(, "at": ")" + iso(now.load() + kDay) + R"("})");
+    const auto scheduled = call("POST", rounds,
+                                inviteWeek + R"(, "message": "Riverside: your 2nd jab, book it: {{url}}", "at": ")" +
+                                    iso(now.load() + kDay) + R"("})");
     ASSERT_EQ(scheduled.status, 201) << scheduled.body;
+    EXPECT_EQ(scheduled.json()->getValue<std::string>("message"), "Riverside: your 2nd jab, book it: {{url}}");
     const auto id = scheduled.json()->getValue<std::string>("id");
     EXPECT_EQ(scheduled.header("Location"), rounds + "/" + id);
     EXPECT_EQ(scheduled.json()->getValue<std::string>("state"), "scheduled");
@@ -326,6 +329,11 @@ TEST_F(VaccinationApi, AScheduledInviteIsSentOnceAtItsTimeAndOneCancelledBeforeI
     EXPECT_EQ(cohorts->sendDueInvites(), 1);
     EXPECT_EQ(cohorts->sendDueInvites(), 0) << "sent once";
     EXPECT_EQ(status("9995260182"), "awaiting_response_2nd") << "Due Today, texted a link";
+    EXPECT_FALSE(tokenFor("+447700900101").empty());
+    bool theirText = false;
+    for (const auto& m : queuedMessages(*store, "sms"))
+        theirText = theirText || m.payloadJson.find("Riverside: your 2nd jab, book it: http") != std::string::npos;
+    EXPECT_TRUE(theirText) << "the round sends the text it was scheduled with";
     EXPECT_EQ(status("9990000018"), "to_manually_book_2nd") << "No Mobile";
     now += kDay;
     EXPECT_EQ(cohorts->sendDueInvites(), 0) << "the cancelled one never";
