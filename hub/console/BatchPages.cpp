@@ -6,6 +6,7 @@
 
 #include "hub/batch/CsvReader.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "hub/workflows/StartTime.h"
 
 #include <clinhub/kit/UkTime.hpp>
 
@@ -50,6 +51,7 @@ std::string batchStateText(const std::string& state) {
     if (state == "draft") return "Waiting for its list";
     if (state == "uploading") return "List being checked";
     if (state == "ready") return "Ready to send";
+    if (state == "scheduled") return "Scheduled";
     if (state == "sending") return "Sending";
     if (state == "sent") return "Sent";
     return sentence(state);
@@ -201,7 +203,11 @@ void batchPage(BatchSelfBook& batches, Page& page) {
         rowsPage(batches, page, batch, false, data);
         rowsPage(batches, page, batch, true, data);
     }
-    data.set("canSend", staff && batch.state == "ready" && batch.canSend > 0);
+    data.set("canSend", staff && (batch.state == "ready" || batch.state == "scheduled") && batch.canSend > 0);
+    data.set("canSchedule", staff && batch.state == "ready" && batch.canSend > 0);
+    data.set("scheduleAction", page.path("/batches/" + batch.id + "/schedule"));
+    data.set("cancelScheduleAction", page.path("/batches/" + batch.id + "/schedule/cancel"));
+    if (batch.state == "scheduled") data.set("scheduledFor", whenText(batch.scheduledFor));
     data.set("sendAction", page.path("/batches/" + batch.id + "/send"));
     const bool sending = batch.state == "sending" || batch.state == "sent";
     data.set("sending", sending);
@@ -284,6 +290,35 @@ void addBatchPages(PageRoutes& routes) {
         page.response.header("Content-Disposition",
                              "attachment; filename=\"" + page.request.param("id") + "-cannot-be-sent.csv\"");
         page.response.text(csv.str(), 200, "text/csv; charset=utf-8");
+    });
+    // A UK date and time, as staff at the practice mean it (BST or GMT as the day has it).
+    routes.post("/batches/{id}/schedule", Role::staff, "scheduleBatch", [&batches](Page& page) {
+        const auto back = page.path("/batches/" + page.request.param("id"));
+        const auto date = kit::parseDate(page.field("date", 10));
+        const auto minute = kit::parseTimeOfDay(page.field("time", 5));
+        if (!date || !minute)
+            return page.message(422, "Enter a date and time",
+                                "Go back and enter the day as YYYY-MM-DD and the time as HH:MM, for example 09:30.");
+        const auto at = kit::toEpoch(std::chrono::sys_days(*date), *minute, kit::Zone::europeLondon) * 1'000'000;
+        try {
+            batches.schedule(page.ods(), page.request.param("id"), at, page.by);
+        } catch (const workflows::InvalidRequest& e) {
+            return page.message(422, "The batch cannot be scheduled then",
+                                e.errors().empty() ? std::string() : sentence(e.errors().front().message));
+        } catch (const workflows::ScheduleConflict& e) {
+            return page.message(409, "The batch cannot be scheduled now", sentence(e.what()));
+        } catch (const workflows::BatchBusy& e) {
+            return page.message(409, "The batch cannot be scheduled now", sentence(e.what()));
+        }
+        page.redirect(back + "?done=scheduled");
+    });
+    routes.post("/batches/{id}/schedule/cancel", Role::staff, "cancelBatchSchedule", [&batches](Page& page) {
+        try {
+            batches.cancelSchedule(page.ods(), page.request.param("id"), page.by);
+        } catch (const workflows::ScheduleConflict& e) {
+            return page.message(409, "The schedule cannot be cancelled", sentence(e.what()));
+        }
+        page.redirect(page.path("/batches/" + page.request.param("id") + "?done=unscheduled"));
     });
     routes.post("/batches/{id}/send", Role::staff, "sendBatch", [&batches](Page& page) {
         try {

@@ -22,6 +22,7 @@ struct FormField {
     const char* id;
 };
 constexpr FormField kFields[] = {{"rule", "rule"},
+                                 {"message", "message"},
                                  {"patient.nhs_number", "nhs-number"},
                                  {"patient.date_of_birth", "date-of-birth"},
                                  {"patient.mobile", "mobile"},
@@ -44,12 +45,15 @@ std::string fieldId(const std::string& workflowName) {
 struct LinkForm {
     std::string rule;
     PatientDetails patient;
+    std::string message; // "" for the rule's own invite
 
     static LinkForm read(Page& page) {
         return {page.field("rule"),
-                {page.field("nhs_number"), page.field("date_of_birth"), page.field("mobile"), page.field("name")}};
+                {page.field("nhs_number"), page.field("date_of_birth"), page.field("mobile"), page.field("name")},
+                page.field("message", 4096)};
     }
     void fill(Data& data) const {
+        data.set("message", message);
         data.set("nhsNumber", patient.nhsNumber);
         data.set("dateOfBirth", patient.dateOfBirth);
         data.set("mobile", patient.mobile);
@@ -102,10 +106,10 @@ void postNewLink(workflows::SelfBook& selfBook, Page& page) {
     if (step == "change") return renderForm(page, 200, form, {});
     try {
         if (step == "send") {
-            const auto created = selfBook.createLink(page.ods(), form.rule, form.patient, page.by);
+            const auto created = selfBook.createLink(page.ods(), form.rule, form.patient, page.by, form.message);
             return page.redirect(page.path("/links/" + created.link.id + "?done=sent"));
         }
-        const auto preview = selfBook.previewLink(page.ods(), form.rule, form.patient);
+        const auto preview = selfBook.previewLink(page.ods(), form.rule, form.patient, form.message);
         const auto& rule = page.organisation.rules.at(form.rule);
         Data data;
         data.set("action", page.path("/links/new"));

@@ -6,7 +6,10 @@
 #include "hub/outbox/Outbox.h"
 #include "hub/staff/SignIn.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "tests/outbox/QueuedMessages.h"
 #include "tests/web/PagesFixture.h"
+
+#include <clinhub/kit/UkTime.hpp>
 
 #include <gtest/gtest.h>
 
@@ -178,6 +181,37 @@ TEST_F(ConsolePages, StaffPreviewTheTextThenSendAndTheLinksPageSaysWhereItStands
     EXPECT_EQ(created[0].actor.name, "Jo Example");
     EXPECT_EQ(created[0].nhsNumber, "9995260182");
     EXPECT_EQ(created[0].resource, linkIdIn(sent.header("Location")));
+}
+
+TEST_F(ConsolePages, StaffWriteTheTextForThisSendAndSeeItAndItsLengthBeforeItGoes) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    std::vector<std::pair<std::string, std::string>> form{{"csrf", csrf},
+                                                          {"rule", "flu"},
+                                                          {"nhs_number", kNhsNumber},
+                                                          {"date_of_birth", "14/03/1956"},
+                                                          {"mobile", "07700 900123"},
+                                                          {"name", "Testy"}};
+    auto bad = form;
+    bad.emplace_back("message", "Hello {{name}}, book at {{when}}");
+    bad.emplace_back("step", "preview");
+    const auto refused = b.post("/staff/A12345/links/new", bad);
+    EXPECT_EQ(refused.status, 422);
+    EXPECT_TRUE(refused.says("href=\"#message\""));
+    EXPECT_TRUE(refused.says("{{when}}")) << "the unknown placeholder is named";
+    auto good = form;
+    good.emplace_back("message", "Hello {{name}}, book your jab: {{url}}");
+    good.emplace_back("step", "preview");
+    const auto preview = b.post("/staff/A12345/links/new", good);
+    ASSERT_EQ(preview.status, 200) << preview.body;
+    EXPECT_TRUE(preview.says("Hello Testy, book your jab: http"));
+    good.back().second = "send";
+    const auto sent = b.post("/staff/A12345/links/new", good);
+    ASSERT_EQ(sent.status, 303) << sent.body;
+    bool ours = false;
+    for (const auto& m : queuedMessages(*store, "sms"))
+        ours = ours || m.payloadJson.find("Hello Testy, book your jab: http") != std::string::npos;
+    EXPECT_TRUE(ours) << "the SMS queued is the text written for this send";
 }
 
 TEST_F(ConsolePages, EveryFieldAtFaultIsNamedAtItsFieldAndInTheSummary) {
@@ -484,6 +518,34 @@ TEST_F(ConsoleBatches, ABatchIsMadeUploadedReviewedAndSentFromItsPages) {
         EXPECT_EQ(trail[0].outcome, audit::Outcome::success) << action;
     }
     EXPECT_TRUE(b.get("/staff/A12345/batches").says("Flu vaccination"));
+}
+
+TEST_F(ConsoleBatches, ABatchIsScheduledForAUkTimeAndCanBeCancelledUntilItStarts) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = newBatch(b, csrf);
+    const auto id = page.substr(page.rfind('/') + 1);
+    ASSERT_EQ(b.upload(page + "/csv?csrf=" + csrf, "csv", "list.csv", patientList(2)).status, 303);
+    const auto tomorrow =
+        kit::isoDate(kit::localDate(store::nowMicros() / 1'000'000, kit::Zone::europeLondon) + std::chrono::days(1));
+    EXPECT_EQ(b.post(page + "/schedule", {{"csrf", csrf}, {"date", "tomorrow"}, {"time", "09:30"}}).status, 422);
+    EXPECT_EQ(b.post(page + "/schedule", {{"csrf", csrf}, {"date", "2020-01-01"}, {"time", "09:30"}}).status, 422)
+        << "in the past";
+    const auto scheduled = b.post(page + "/schedule", {{"csrf", csrf}, {"date", tomorrow}, {"time", "09:30"}});
+    ASSERT_EQ(scheduled.status, 303) << scheduled.body;
+    const auto batch = batches->find("A12345", id);
+    EXPECT_EQ(batch->state, "scheduled");
+    EXPECT_EQ(batch->scheduledFor / 1'000'000,
+              kit::toEpoch(std::chrono::sys_days(*kit::parseDate(tomorrow)), 9 * 60 + 30, kit::Zone::europeLondon))
+        << "09:30 UK time";
+    const auto shown = b.get(page);
+    EXPECT_TRUE(shown.says("Scheduled to send on"));
+    EXPECT_TRUE(shown.says("at 9:30am"));
+    EXPECT_EQ(b.post(page + "/schedule/cancel", {{"csrf", csrf}}).status, 303);
+    EXPECT_EQ(batches->find("A12345", id)->state, "ready");
+    EXPECT_EQ(b.post(page + "/schedule/cancel", {{"csrf", csrf}}).status, 409) << "no schedule to cancel";
+    EXPECT_EQ(entries("scheduleBatch").back().outcome, audit::Outcome::success) << "after the two refused";
+    EXPECT_EQ(entries("cancelBatchSchedule").front().outcome, audit::Outcome::success);
 }
 
 TEST_F(ConsoleBatches, AListPagesFiftyRowsAtATime) {
