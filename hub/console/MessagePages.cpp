@@ -27,7 +27,7 @@ std::string channelText(outbox::Channel channel) {
 }
 
 std::string shownState(Page& page) {
-    const auto asked = page.request.query("state").value_or("failed");
+    auto asked = page.request.query("state").value_or("failed");
     for (const auto& s : kStates)
         if (asked == s.state) return asked;
     return "failed";
