@@ -16,8 +16,8 @@
 #include <Poco/URI.h>
 
 #include <optional>
-#include <regex>
 #include <sstream>
+#include <string_view>
 
 namespace clinhub::api {
 namespace {
@@ -146,6 +146,27 @@ std::optional<staff::ApiKey> authorised(staff::SignIn& signIn, audit::AuditLog& 
     return key;
 }
 
+// YYYY-MM-DDTHH:MM:SS, up to six digits of a second, then Z or ±HH:MM: checked by position, so Poco's lenient
+// parser never sees a time without its offset.
+bool rfc3339Shape(std::string_view text) {
+    constexpr std::string_view kDateTime = "dddd-dd-ddTdd:dd:dd";
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (text.size() < kDateTime.size() + 1 || text.size() > kDateTime.size() + 7 + 6) return false;
+    for (std::size_t i = 0; i < kDateTime.size(); ++i)
+        if (kDateTime[i] == 'd' ? !digit(text[i]) : text[i] != kDateTime[i]) return false;
+    auto rest = text.substr(kDateTime.size());
+    if (rest.front() == '.') {
+        std::size_t n = 1;
+        while (n < rest.size() && digit(rest[n]))
+            ++n;
+        if (n == 1 || n > 7) return false;
+        rest.remove_prefix(n);
+    }
+    if (rest == "Z") return true;
+    return rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && digit(rest[1]) && digit(rest[2]) &&
+           rest[3] == ':' && digit(rest[4]) && digit(rest[5]);
+}
+
 } // namespace
 
 std::string isoUtc(int64_t micros) {
@@ -162,10 +183,9 @@ std::optional<int64_t> instantField(const Object::Ptr& from, const std::string& 
         errors.push_back({name, name + " is required: a date and time such as 2026-12-07T09:00:00Z"});
         return std::nullopt;
     }
-    static const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2}))");
     Poco::DateTime parsed;
     int zone = 0;
-    if (!std::regex_match(text, kRfc3339) ||
+    if (!rfc3339Shape(text) ||
         !Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, parsed, zone)) {
         errors.push_back({name, name + " must be a date and time with its offset, such as 2026-12-07T09:00:00Z or "
                                        "2026-06-07T09:00:00+01:00"});
