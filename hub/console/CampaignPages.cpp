@@ -91,6 +91,17 @@ Data membersData(const Page& page, const std::vector<Member>& members) {
     return list;
 }
 
+// Who an invite or invitation leaves out, and why.
+Data skippedData(const Page& page, const std::vector<std::pair<Member, std::string>>& skipped) {
+    Data list{Data::type::list};
+    for (const auto& [m, why] : skipped) {
+        auto row = memberRow(page, m);
+        row.set("reason", sentence(why));
+        list.push_back(row);
+    }
+    return list;
+}
+
 // ---- The campaign: clinics and the cohort ---------------------------------------------------------------
 
 void campaignPage(workflows::Clinics& clinics, Page& page, int status = 200, const std::vector<FieldError>& errors = {},
@@ -269,12 +280,6 @@ void invitePreview(workflows::Cohorts& cohorts, Page& page) {
     const auto& campaign = campaignOf(page);
     const auto f = filtersOf(page);
     const auto plan = cohorts.invite(page.ods(), campaign.id, inviteRequest(f, false), page.by);
-    Data skipped{Data::type::list};
-    for (const auto& [m, why] : plan.skipped) {
-        auto row = memberRow(page, m);
-        row.set("reason", sentence(why));
-        skipped.push_back(row);
-    }
     Data data;
     data.set("title", campaignTitle(page, campaign));
     data.set("invite", membersData(page, plan.invite));
@@ -284,7 +289,7 @@ void invitePreview(workflows::Cohorts& cohorts, Page& page) {
     data.set("anyInvite", !plan.invite.empty());
     data.set("manual", membersData(page, plan.manual));
     data.set("anyManual", !plan.manual.empty());
-    data.set("skipped", skipped);
+    data.set("skipped", skippedData(page, plan.skipped));
     data.set("anySkipped", !plan.skipped.empty());
     data.set("sendAction", campaignPath(page, "/invite"));
     data.set("status", f.status);
@@ -350,12 +355,6 @@ void missedSession(workflows::CommunityClinics& community, Page& page) {
     const bool send = page.field("step") == "send";
     const auto plan = community.missedSchoolSession(page.ods(), campaign.id, page.request.param("id"), send, page.by);
     if (send) return page.redirect(campaignPath(page, "?done=changed"));
-    Data skipped{Data::type::list};
-    for (const auto& [m, why] : plan.skipped) {
-        auto row = memberRow(page, m);
-        row.set("reason", sentence(why));
-        skipped.push_back(row);
-    }
     Data data;
     data.set("title", campaignTitle(page, campaign));
     data.set("clinicDate", plan.clinicDate.empty() ? std::string("the next community clinic")
@@ -365,7 +364,7 @@ void missedSession(workflows::CommunityClinics& community, Page& page) {
     data.set("sendLabel", plan.reach.size() == 1 ? std::string("Send 1 invitation")
                                                  : "Send " + std::to_string(plan.reach.size()) + " invitations");
     data.set("anyReach", !plan.reach.empty());
-    data.set("skipped", skipped);
+    data.set("skipped", skippedData(page, plan.skipped));
     data.set("anySkipped", !plan.skipped.empty());
     data.set("sendAction", campaignPath(page, "/clinics/" + page.request.param("id") + "/missed"));
     data.set("backHref", campaignPath(page));
