@@ -62,10 +62,6 @@ std::string ruleTitle(const Page& page, const std::string& rule) {
     return found == page.organisation.rules.end() || found->second.title.empty() ? rule : found->second.title;
 }
 
-std::string countOf(int64_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::optional<config::Code> codeFrom(const std::string& code, const std::string& term) {
     if (code.empty() && term.empty()) return std::nullopt;
     return config::Code{code, term};
@@ -86,6 +82,7 @@ void renderNewBatch(Page& page, int status, const workflows::BatchTermsRequest& 
     Data data;
     data.set("rules", rules);
     data.set("action", page.path("/batches/new"));
+    data.set("checkAction", page.path("/links/check"));
     data.set("message", terms.message);
     data.set("inviteCode", terms.inviteCode ? terms.inviteCode->code : std::string());
     data.set("inviteTerm", terms.inviteCode ? terms.inviteCode->term : std::string());

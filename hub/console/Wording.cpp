@@ -74,6 +74,10 @@ std::string nhsNumberText(const std::string& digits) {
     return digits.substr(0, 3) + " " + digits.substr(3, 3) + " " + digits.substr(6);
 }
 
+std::string countOf(int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string sentence(std::string text) {
     if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
     return text;

@@ -20,6 +20,8 @@ std::string eventText(std::string_view event);
 std::string messageStateText(const outbox::Message& message);
 // "999 526 0182": how staff read an NHS number; anything else as it is.
 std::string nhsNumberText(const std::string& digits);
+// "1 text message", "3 text messages".
+std::string countOf(int64_t n, const char* one, const char* many);
 // A workflow's message as a sentence: its first letter capitalised.
 std::string sentence(std::string text);
 std::string lowerCase(std::string text);

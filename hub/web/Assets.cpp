@@ -23,6 +23,7 @@ std::string defaultAssetDir() {
 namespace {
 
 constexpr const char* kStylesheet = "nhsuk-frontend.min.css";
+constexpr const char* kConsoleScript = "console.js";
 
 std::string contentTypeOf(const fs::path& file) {
     const auto extension = file.extension().string();
@@ -48,9 +49,33 @@ std::string shortHash(const std::string& body) {
     return Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 12);
 }
 
+// NHS.UK frontend's stylesheet loads the Frutiger font from assets.nhs.uk. The pages load nothing from
+// another origin (a patient's page tells no third party it was opened, and the policy says font-src 'self'),
+// so those rules are dropped here rather than refused by the browser on every page: the text is set in
+// Arial, NHS.UK frontend's own fallback. Our installed file, read once: not input from outside.
+void dropRemoteFonts(std::string& css) {
+    constexpr std::string_view kRule = "@font-face{";
+    std::string::size_type at = 0;
+    while ((at = css.find(kRule, at)) != std::string::npos) {
+        const auto end = css.find('}', at);
+        if (end == std::string::npos) return;
+        const std::string_view rule(css.data() + at, end + 1 - at);
+        if (rule.find("url(http") != std::string_view::npos || rule.find("url(//") != std::string_view::npos)
+            css.erase(at, end + 1 - at);
+        else
+            at = end;
+    }
+}
+
 } // namespace
 
 Assets::Assets(const std::string& dir) {
+    const auto script = embeddedScripts().find("console");
+    if (script != embeddedScripts().end()) {
+        File file{std::string(script->second), "text/javascript; charset=utf-8"};
+        consoleScriptUrl_ = std::string("/assets/") + kConsoleScript + "?v=" + shortHash(file.body);
+        files_.emplace(std::string("/assets/") + kConsoleScript, std::move(file));
+    }
     std::error_code ec;
     const fs::path root(dir);
     File stylesheet{{}, contentTypeOf(kStylesheet)};
@@ -58,6 +83,7 @@ Assets::Assets(const std::string& dir) {
         log::warning("patient_pages_unstyled", {{"asset_dir", dir}, {"missing", kStylesheet}});
         return;
     }
+    dropRemoteFonts(stylesheet.body);
     stylesheetUrl_ = std::string("/assets/") + kStylesheet + "?v=" + shortHash(stylesheet.body);
     files_.emplace(std::string("/assets/") + kStylesheet, std::move(stylesheet));
 
@@ -82,13 +108,15 @@ void addAssetRoutes(http::Router& router, std::shared_ptr<const Assets> assets) 
             response.text("Not found\n", 404);
             return;
         }
-        // The stylesheet's URL carries its hash; the images change only with an nhsuk-frontend upgrade,
-        // which a day's caching survives.
-        const bool versioned = urlPath.ends_with(".css");
+        // The stylesheet's and the script's URLs carry their hash; the images change only with an
+        // nhsuk-frontend upgrade, which a day's caching survives.
+        const bool versioned = urlPath.ends_with(".css") || urlPath.ends_with(".js");
         response.header("Cache-Control", versioned ? "public, max-age=31536000, immutable" : "public, max-age=86400");
         response.text(file->body, 200, file->contentType);
     };
     router.get(std::string("/assets/") + kStylesheet,
+               [serve](http::Request& request, http::Response& response) { serve(request.route(), response); });
+    router.get(std::string("/assets/") + kConsoleScript,
                [serve](http::Request& request, http::Response& response) { serve(request.route(), response); });
     router.get("/assets/images/{name}", [serve](http::Request& request, http::Response& response) {
         // Looked up by exact name among the files read at start-up: "..", "/" or "%2f" find nothing.

@@ -1,5 +1,5 @@
 // NHS.UK frontend's compiled CSS and images, served at /assets/... from a folder of the installed npm
-// package (node_modules/nhsuk-frontend/dist/nhsuk).
+// package (node_modules/nhsuk-frontend/dist/nhsuk); and the console's script, compiled into the binary.
 //
 // The files are read once, when the routes are added, and served from memory by exact name: a request
 // can only ever name one of them, so no path it sends reaches the file system.
@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace clinhub::web {
 
@@ -24,7 +25,8 @@ public:
 
     // The stylesheet's URL, with a version so it can be cached for good; empty when there is none.
     [[nodiscard]] const std::string& stylesheetUrl() const { return stylesheetUrl_; }
-    [[nodiscard]] bool loaded() const { return !files_.empty(); }
+    // The console's script, versioned the same way.
+    [[nodiscard]] const std::string& consoleScriptUrl() const { return consoleScriptUrl_; }
 
     struct File {
         std::string body;
@@ -36,10 +38,14 @@ public:
 private:
     std::map<std::string, File> files_;
     std::string stylesheetUrl_;
+    std::string consoleScriptUrl_;
 };
 
-// GET /assets/nhsuk-frontend.min.css and /assets/images/{name}, from files read once and shared by the
-// patient and staff pages.
+// The scripts compiled into the binary (hub/console/assets/*.js), by file name without the extension.
+const std::map<std::string_view, std::string_view>& embeddedScripts();
+
+// GET /assets/nhsuk-frontend.min.css, /assets/images/{name} and /assets/console.js, from files read once
+// and shared by the patient and staff pages.
 void addAssetRoutes(http::Router& router, std::shared_ptr<const Assets> assets);
 
 } // namespace clinhub::web

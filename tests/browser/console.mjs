@@ -122,9 +122,15 @@ async function sendByKeyboard(page, width) {
   await tabTo(page, '#rule');
   expect((await page.evaluate(() => document.activeElement.selectedOptions[0].text)) === FLU_RULE.title,
     'the rule is chosen by its title');
+  expect((await textOf(page, '#message-length')).startsWith("The rule's own text: 1 text message"),
+    'the invite\'s length is shown before anything is typed');
   await tabTo(page, '#nhs-number');
   await retype(page, '999 526 0183'); // the check digit is wrong
   await tabTo(page, '#date-of-birth');
+  // Checked as the field is left, by the hub's own check, before anything is posted.
+  await page.locator('#nhs-number-error').waitFor();
+  expect((await textOf(page, '#nhs-number-error')).includes('check digit'), 'the NHS number is checked once left');
+  await look(page, width, 'send a link, checked as it is filled in');
   await retype(page, TEST_PATIENT.date_of_birth.split('-').reverse().join('/'));
   await tabTo(page, '#mobile');
   await retype(page, TEST_PATIENT.mobile);
@@ -228,15 +234,48 @@ async function batchJourney(page, width, list) {
     expect(sent.every((c, j) => cells[j] === c) && cells[sent.length].length > 0,
       `row ${i + 1} of the not accepted list is the row uploaded, with its reason: ${got[i + 1]}`);
   }
+  // Scheduled for tomorrow morning, then called back: sent now instead.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  await page.fill('#schedule-date', tomorrow);
+  await page.fill('#schedule-time', '09:30');
+  await press(page, 'Schedule');
+  await look(page, width, 'batch scheduled');
+  expect((await textOf(page, '#scheduled-for')).includes('9:30am'), 'the page says when it will send');
+  await press(page, 'Cancel the schedule');
   await press(page, `Send to ${list.good} patients`);
-  const until = Date.now() + 60000;
-  while ((await textOf(page, '#batch-state')) !== 'Sent') {
-    expect(Date.now() < until, 'the batch is sent within a minute');
-    await page.waitForTimeout(250);
-    await page.reload();
-  }
+  // The page follows the sending by itself (the console's script), with no reload.
+  await page.waitForFunction(() => document.getElementById('batch-state')?.textContent === 'Sent', null,
+    { timeout: 60000, polling: 250 });
   await look(page, width, 'batch sent');
   expect((await textOf(page, '#progress')).includes(`${list.good} of ${list.good}`), 'every link made');
+}
+
+// The console's script under the pages' own strict Content-Security-Policy (the other contexts let axe in):
+// it runs, narrows the rule list, counts the text as it is typed, and the browser refuses nothing.
+async function enhancedUnderStrictPolicy(storageState) {
+  current = 'the console\'s script under the strict policy';
+  const context = await browser.newContext({ storageState, viewport: WIDTHS.desk });
+  const page = await context.newPage();
+  const refused = [];
+  page.on('console', (m) => { if (m.type() === 'error') refused.push(m.text()); });
+  page.on('pageerror', (e) => refused.push(e.message));
+  await page.goto(`${hub.origin}${CONSOLE}/links/new`);
+  await page.locator('#rule-search').waitFor();
+  await page.fill('#rule-search', 'no such rule at all');
+  expect((await page.locator('#rule option').count()) === 0, 'a search that matches nothing leaves no option');
+  expect((await textOf(page, '#rule-search-status')) === 'No booking rules match', 'and says so');
+  await page.fill('#rule-search', FLU_RULE.title.split(' ')[0].toLowerCase());
+  expect((await page.locator('#rule option').first().innerText()) === FLU_RULE.title, 'the rule is found by its title');
+  await page.fill('#message', `${'Your practice invites you. '.repeat(7)}{{url}}`);
+  await page.waitForFunction(() => document.getElementById('message-length')?.textContent.startsWith('2 text messages'),
+    null, { timeout: 5000 });
+  await page.fill('#message', 'Book: {{when}}');
+  await page.locator('#message').blur();
+  await page.locator('#message-error').waitFor();
+  expect((await textOf(page, '#message-error')).includes('{{url}}'), `the text's fault is named: ${await textOf(page, '#message-error')}`);
+  expect(refused.length === 0, `the browser reported errors: ${refused.join('; ')}`);
+  await context.close();
+  console.log('ok    the console\'s script under the strict policy');
 }
 
 let failed = false;
@@ -267,6 +306,7 @@ try {
     receptionistLink = null; // the link works once
     for (const m of hub.messages()) seen.add(m.reference); // the patient opens the link sent next
     const linkPage = await sendByKeyboard(page, width);
+    if (width === 'desk') await enhancedUnderStrictPolicy(await staff.storageState());
     current = `${width}: the patient books`;
     await patientBooks(patient, seen);
     await page.goto(linkPage);

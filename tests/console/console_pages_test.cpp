@@ -11,6 +11,7 @@
 
 #include <clinhub/kit/UkTime.hpp>
 
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -233,6 +234,76 @@ TEST_F(ConsolePages, EveryFieldAtFaultIsNamedAtItsFieldAndInTheSummary) {
     EXPECT_TRUE(reply.says("Not a UK mobile number (it looks like a landline)"));
     EXPECT_TRUE(reply.says("value=\"999 526 0183\"")) << "what was typed stays in the form";
     EXPECT_EQ(entries("createLink").size(), 1U) << "the refused attempt, as a failure";
+}
+
+TEST_F(ConsolePages, TheFormIsCheckedAsItIsFilledInByThePostsOwnCheckAndNothingIsSentOrAudited) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    std::vector<std::pair<std::string, std::string>> form{{"csrf", csrf},
+                                                          {"rule", "flu"},
+                                                          {"nhs_number", "999 526 0183"},
+                                                          {"date_of_birth", "14/03/1956"},
+                                                          {"mobile", "07700 900123"},
+                                                          {"name", "Testy"},
+                                                          {"message", "Hello {{name}}, book your jab: {{url}}"}};
+    const auto check = [&b](const std::vector<std::pair<std::string, std::string>>& fields) {
+        const auto reply = b.post("/staff/A12345/links/check", fields);
+        EXPECT_EQ(reply.status, 200) << reply.body;
+        EXPECT_TRUE(reply.header("Content-Type").starts_with("application/json")) << reply.header("Content-Type");
+        return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+    };
+    const auto wrong = check(form);
+    const auto errors = wrong->getArray("errors");
+    ASSERT_EQ(errors->size(), 1U) << "only the NHS number is at fault";
+    EXPECT_EQ(errors->getObject(0)->getValue<std::string>("field"), "nhs-number") << "named by its id on the page";
+    EXPECT_EQ(errors->getObject(0)->getValue<std::string>("message"),
+              "Not a valid NHS number: the last digit (check digit) is wrong")
+        << "the post's own sentence";
+    std::smatch length;
+    const auto said = wrong->getValue<std::string>("length");
+    ASSERT_TRUE(std::regex_match(said, length, std::regex(R"(1 text message \((\d+) characters\))"))) << said;
+    form[2].second = kNhsNumber;
+    const auto right = check(form);
+    EXPECT_EQ(right->getArray("errors")->size(), 0U);
+    form.back().second = std::string(200, 'x') + " {{url}}";
+    const auto longer = check(form);
+    EXPECT_TRUE(longer->getValue<std::string>("length").starts_with("2 text messages")) << "the count follows the text";
+    form.back().second = "Book at {{when}}";
+    const auto placeholder = check(form)->getArray("errors");
+    ASSERT_EQ(placeholder->size(), 1U);
+    EXPECT_EQ(placeholder->getObject(0)->getValue<std::string>("field"), "message");
+    form.back().second.clear();
+    EXPECT_TRUE(check(form)->getValue<std::string>("length").starts_with("The rule's own text: 1 text message"));
+    EXPECT_TRUE(queuedMessages(*store, "sms").empty()) << "a check sends nothing";
+    EXPECT_TRUE(entries("previewLink").empty()) << "nor is it audited: nothing changed";
+
+    std::string viewerCsrf;
+    auto viewer = signedIn(Role::viewer, viewerCsrf, "Val Viewer");
+    form.front().second = viewerCsrf;
+    EXPECT_EQ(viewer.post("/staff/A12345/links/check", form).status, 403) << "a viewer cannot send, so cannot check";
+    form.front().second = "not-the-token";
+    EXPECT_EQ(b.post("/staff/A12345/links/check", form).status, 403) << "the session's CSRF token is needed";
+}
+
+TEST_F(ConsolePages, ThePagesRunOnlyTheHubsOwnScriptAndWorkWithoutIt) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = b.get("/staff/A12345/links/new");
+    ASSERT_EQ(page.status, 200);
+    const auto policy = page.header("Content-Security-Policy");
+    EXPECT_TRUE(policy.find("script-src 'self';") != std::string::npos) << policy;
+    EXPECT_EQ(policy.find("unsafe"), std::string::npos) << policy;
+    std::smatch script;
+    ASSERT_TRUE(
+        std::regex_search(page.body, script, std::regex(R"re(<script type="module" src="([^"]+)"></script>)re")));
+    EXPECT_EQ(std::regex_search(page.body, std::regex("<script(?! type=\"module\" src=)")), false)
+        << "no inline script";
+    EXPECT_TRUE(page.says("<form method=\"post\" action=\"/staff/A12345/links/new\" data-check=")) << "a plain post";
+    const auto js = b.get(script[1].str());
+    ASSERT_EQ(js.status, 200);
+    EXPECT_EQ(js.header("Content-Type"), "text/javascript; charset=utf-8");
+    EXPECT_TRUE(js.header("Cache-Control").find("immutable") != std::string::npos) << "its URL carries its version";
+    EXPECT_TRUE(js.says("form[data-check]"));
 }
 
 TEST_F(ConsolePages, ExpireLinkThenSendAgainMakesANewLinkAndKeepsTheOldOneExpired) {

@@ -85,7 +85,9 @@ protected:
         if (assetDir.empty()) {
             assetDir = dir.file("assets-root");
             std::filesystem::create_directories(assetDir + "/assets/images");
-            std::ofstream(assetDir + "/nhsuk-frontend.min.css") << "body{color:#212b32}";
+            std::ofstream(assetDir + "/nhsuk-frontend.min.css")
+                << "@font-face{font-family:Frutiger W01;src:url(https://assets.example/f.woff2) format(\"woff2\")}"
+                   "body{color:#212b32}";
             std::ofstream(assetDir + "/assets/images/favicon.svg") << "<svg/>";
             std::ofstream(assetDir + "/secret.txt") << "not for you";
         }
