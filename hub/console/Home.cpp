@@ -18,8 +18,8 @@ constexpr Count kToday[] = {
     {"rescheduled", "Rescheduled"}, {"declined", "Declined"}, {"expired", "Expired"},
 };
 
-constexpr int kBatchesLooked = 20; // the newest: a batch in progress is a recent one
-constexpr int kClinicsShown = 3;   // per campaign
+constexpr int kBatchesShown = 10;
+constexpr int kClinicsShown = 3; // per campaign
 
 int64_t valueOr0(const std::map<std::string, int64_t>& counts, const std::string& key) {
     const auto found = counts.find(key);
@@ -51,15 +51,17 @@ void addHomePage(PageRoutes& routes) {
         data.set("failedHref", page.path("/messages?state=failed"));
         Data batches{Data::type::list};
         bool anyBatches = false;
-        for (const auto& b : services.batches.list(page.ods(), kBatchesLooked)) {
-            if (b.state != "uploading" && b.state != "ready" && b.state != "sending") continue;
+        for (const auto& b : services.batches.inProgress(page.ods(), kBatchesShown)) {
             const auto rule = page.organisation.rules.find(b.terms.rule);
             Data row;
             row.set("href", page.path("/batches/" + b.id));
             row.set("title", rule == page.organisation.rules.end() ? b.terms.rule : rule->second.title);
             row.set("state", b.state == "sending"
                                  ? std::to_string(b.minted) + " of " + std::to_string(b.canSend) + " links made"
-                                 : std::string("ready to send to ") + std::to_string(b.canSend));
+                             : b.state == "scheduled"
+                                 ? "to send to " + std::to_string(b.canSend) + " on " + whenText(b.scheduledFor)
+                             : b.state == "uploading" ? std::string("list being checked")
+                                                      : "ready to send to " + std::to_string(b.canSend));
             batches.push_back(row);
             anyBatches = true;
         }

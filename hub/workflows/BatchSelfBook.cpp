@@ -235,6 +235,21 @@ std::vector<Batch> BatchSelfBook::list(const std::string& organisation, int limi
     return out;
 }
 
+std::vector<Batch> BatchSelfBook::inProgress(const std::string& organisation, int limit) {
+    auto s = store_.session();
+    std::vector<std::string> ids;
+    std::string org = organisation;
+    // Found by state first, so a practice's home loads only the few batches still moving, not its history.
+    s << "SELECT id FROM batches WHERE organisation = ? AND state IN ('uploading', 'ready', 'scheduled', 'sending') "
+         "ORDER BY created_at DESC, id DESC LIMIT ?",
+        use(org), use(limit), into(ids), now;
+    std::vector<Batch> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids)
+        out.push_back(load(s, organisation, id));
+    return out;
+}
+
 std::vector<BatchRow> BatchSelfBook::rows(const std::string& organisation, const std::string& batchId, bool rejected,
                                           int after, int limit) {
     auto s = store_.session();

@@ -98,6 +98,8 @@ public:
     // The organisation's batches, newest first: at most `limit`, made before `before` (a batch id; "" for the
     // newest), so a page follows on from the last id of the one before.
     [[nodiscard]] std::vector<Batch> list(const std::string& organisation, int limit, const std::string& before = {});
+    // The organisation's batches not yet done with (uploading, ready, scheduled or sending), newest first.
+    [[nodiscard]] std::vector<Batch> inProgress(const std::string& organisation, int limit);
     // Rows of a batch in spreadsheet order after row `after`: those that can be sent, or (`rejected`) those
     // that cannot. At most `limit`. Throws NotFound.
     [[nodiscard]] std::vector<BatchRow> rows(const std::string& organisation, const std::string& batchId, bool rejected,

@@ -575,10 +575,12 @@ TEST_F(ConsoleBatches, ABatchIsMadeUploadedReviewedAndSentFromItsPages) {
     EXPECT_TRUE(rejected.header("Content-Type").starts_with("text/csv"));
     EXPECT_NE(rejected.body.find("\"Wrong Check\""), std::string::npos);
 
+    EXPECT_TRUE(b.get("/staff/A12345").says("ready to send to 3")) << "the home lists it while it is to send";
     const auto sent = b.post(page + "/send", {{"csrf", csrf}});
     ASSERT_EQ(sent.status, 303) << sent.body;
     while (batches->mintPending(100) > 0) {
     }
+    EXPECT_FALSE(b.get("/staff/A12345").says("id=\"batches-in-progress\"")) << "and not once it is sent";
     shown = b.get(page);
     EXPECT_TRUE(shown.says(">Sent</strong>"));
     EXPECT_TRUE(shown.says("3 of 3"));
@@ -612,6 +614,9 @@ TEST_F(ConsoleBatches, ABatchIsScheduledForAUkTimeAndCanBeCancelledUntilItStarts
     const auto shown = b.get(page);
     EXPECT_TRUE(shown.says("Scheduled to send on"));
     EXPECT_TRUE(shown.says("at 9:30am"));
+    const auto home = b.get("/staff/A12345");
+    EXPECT_TRUE(home.says("to send to 2 on ")) << "the home lists a scheduled batch as in progress";
+    EXPECT_TRUE(home.says("/staff/A12345/batches/" + id));
     EXPECT_EQ(b.post(page + "/schedule/cancel", {{"csrf", csrf}}).status, 303);
     EXPECT_EQ(batches->find("A12345", id)->state, "ready");
     EXPECT_EQ(b.post(page + "/schedule/cancel", {{"csrf", csrf}}).status, 409) << "no schedule to cancel";
