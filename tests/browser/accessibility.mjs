@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Axe, WIDTHS } from './lib/axe.mjs';
+import { chooseFirstTime, enterDateOfBirth, launch, press } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
 
 const run = promisify(execFile);
@@ -39,12 +40,6 @@ const STAFF_PASSWORD = 'correct horse battery staple';
 let hub;
 let browser;
 const check = (page, name) => axe.check(page, name);
-
-async function press(page, name) {
-  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
-  await Promise.all([page.waitForLoadState('load'), target.click()]);
-  await page.waitForLoadState('load');
-}
 
 // The staff pages: set a password from the first admin's link, with a mistake first; sign in, with a
 // mistake first; the signed-in page.
@@ -84,20 +79,12 @@ async function patientPages(page, width) {
   await check(page, `${width}: welcome`);
   await press(page, 'Continue to book');
   await check(page, `${width}: date of birth`);
-  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
-  const enter = async (year) => {
-    await page.fill('#dob-day', String(Number(d)));
-    await page.fill('#dob-month', String(Number(m)));
-    await page.fill('#dob-year', year);
-    await press(page, 'Continue');
-  };
-  await enter(String(Number(y) + 1));
+  const [y, ...monthDay] = TEST_PATIENT.date_of_birth.split('-');
+  await enterDateOfBirth(page, [Number(y) + 1, ...monthDay].join('-'));
   await check(page, `${width}: date of birth, with an error`);
-  await enter(y);
+  await enterDateOfBirth(page, TEST_PATIENT.date_of_birth);
   await check(page, `${width}: free slots`);
-  const radio = page.locator('input[type=radio][name=slot]').first();
-  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
-  await press(page, 'Continue');
+  await chooseFirstTime(page);
   await check(page, `${width}: review`);
   await press(page, 'Confirm appointment');
   await check(page, `${width}: confirmation`);
@@ -119,12 +106,7 @@ try {
   if (!printed) throw new Error(`clinhub users create printed no set-password link:\n${made.stdout}`);
   let setPasswordUrl = hub.localUrl(printed);
 
-  browser = await chromium.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch(chromium, opts.chromium);
   await axe.control(browser);
   for (const [width, viewport] of Object.entries(WIDTHS)) {
     const context = await browser.newContext({ viewport, bypassCSP: true });

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Axe, WIDTHS } from './lib/axe.mjs';
+import { bookFirstTime, launch, press } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, testNhsNumbers } from './lib/hub.mjs';
 
 const run = promisify(execFile);
@@ -59,12 +60,6 @@ async function look(page, width, name) {
   await axe.check(page, current);
   const file = join(opts.screenshots, `${width}-${String(++shots).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
-}
-
-async function press(page, name) {
-  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
-  await Promise.all([page.waitForLoadState('load'), target.click()]);
-  await page.waitForLoadState('load');
 }
 
 // Keyboard only: Tab until the element matching `selector` has the focus.
@@ -158,18 +153,8 @@ async function patientBooks(context, seen) {
     (m) => m.channel === 'sms' && m.body.startsWith('Test Surgery: please book') && !seen.has(m.reference), 'invite SMS');
   seen.add(sms.reference);
   const page = await context.newPage();
-  await page.goto(hub.localUrl(urlsIn(sms.body)[0]));
-  await press(page, 'Continue to book');
-  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
-  await page.fill('#dob-day', String(Number(d)));
-  await page.fill('#dob-month', String(Number(m)));
-  await page.fill('#dob-year', y);
-  await press(page, 'Continue');
-  const radio = page.locator('input[type=radio][name=slot]').first();
-  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
-  await press(page, 'Continue');
-  await press(page, 'Confirm appointment');
-  expect((await page.locator('h1').first().innerText()).includes('booked'), 'the patient sees the booking confirmed');
+  const heading = await bookFirstTime(page, hub.localUrl(urlsIn(sms.body)[0]), TEST_PATIENT.date_of_birth);
+  expect(heading.includes('booked'), 'the patient sees the booking confirmed');
   await page.close();
 }
 
@@ -287,12 +272,7 @@ try {
   let receptionistLink = await makeUser(RECEPTIONIST);
   let viewerLink = await makeUser(VIEWER);
   let adminLink = await makeUser(ADMIN);
-  browser = await chromium.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch(chromium, opts.chromium);
   await axe.control(browser);
   const seen = new Set();
   for (const [width, viewport] of Object.entries(WIDTHS)) {

@@ -14,6 +14,7 @@
 // then reschedules through the manage link; the staff link history shows it.
 import { mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, startPeer } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
@@ -68,20 +69,10 @@ async function expectH1(text) {
   if (got !== text) throw new Error(`the heading is "${got}", expected "${text}"`);
 }
 
-// Presses a link or a button by its accessible name, exactly.
-async function press(name) {
-  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
-  await Promise.all([page.waitForLoadState('load'), target.click()]);
-  await page.waitForLoadState('load');
-}
+// Presses a link or a button of the page by its accessible name, exactly.
+const press = (name) => pressOn(page, name);
 
-async function enterDob(dob) {
-  const [y, m, d] = dob.split('-');
-  await page.fill('#dob-day', String(Number(d)));
-  await page.fill('#dob-month', String(Number(m)));
-  await page.fill('#dob-year', y);
-  await press('Continue');
-}
+const enterDob = (dob) => enterDateOfBirth(page, dob);
 
 async function expectText(text) {
   const body = await page.locator('body').innerText();
@@ -176,12 +167,7 @@ async function main() {
   console.log(`      hub on ${hub.origin}, files in ${files.dir}`);
   await step(`create an API key for ${ORG} with clinhub keys create`, () => hub.createKey());
   browser = await step('launch headless Chromium', () =>
-    chromium.launch({
-      executablePath: opts.chromium,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    }));
+    launch(chromium, opts.chromium));
 
   const newPage = async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
 import { Hub, TEST_PATIENT, args, urlsIn, normalisedMobile } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
@@ -104,14 +105,10 @@ try {
     const sms = await hub.waitForMessage((m) => m.channel === 'sms' && m.to === to, 'invite SMS');
     return hub.localUrl(urlsIn(sms.body)[0]);
   });
-  browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await launch(chromium, opts.chromium);
   page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
   page.setDefaultTimeout(10000);
-  const press = async (name) => {
-    const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
-    await Promise.all([page.waitForLoadState('load'), target.click()]);
-    await page.waitForLoadState('load');
-  };
+  const press = (name) => pressOn(page, name);
   await step('open the link: the welcome page', async () => {
     await page.goto(url);
     const h1 = (await page.locator('h1').first().innerText()).trim();
@@ -119,11 +116,7 @@ try {
     await press('Continue to book');
   });
   await step('the date of birth shows the clinic, and only it', async () => {
-    const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
-    await page.fill('#dob-day', String(Number(d)));
-    await page.fill('#dob-month', String(Number(m)));
-    await page.fill('#dob-year', y);
-    await press('Continue');
+    await enterDateOfBirth(page, TEST_PATIENT.date_of_birth);
     const radios = page.locator('input[type=radio][name=slot]');
     await radios.first().waitFor({ state: 'attached' });
     if ((await radios.count()) !== 1) throw new Error(`${await radios.count()} choices, expected the one clinic`);
