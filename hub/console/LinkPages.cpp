@@ -208,6 +208,17 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
         appointments.push_back(appointment);
     }
     data.set("appointments", appointments);
+    Data messages{Data::type::list};
+    for (const auto& m : outbox.aboutLink(page.ods(), link->id)) {
+        Data message;
+        message.set("queued", whenText(m.createdAt));
+        message.set("what", m.reference == link->inviteReference ? std::string("The invite text message")
+                                                                 : channelText(m.channel));
+        message.set("state", messageStateText(m));
+        messages.push_back(message);
+    }
+    data.set("hasMessages", !messages.is_empty_list());
+    data.set("messages", messages);
     data.set("hasAppointments", !link->appointments.empty());
     const bool canChange = page.can(Role::staff);
     data.set("canExpire", canChange && links::moves::expireByStaff.allows(link->state));

@@ -17,15 +17,6 @@ constexpr std::array<State, 4> kStates{
     {{"failed", "Failed"}, {"queued", "Waiting"}, {"sending", "Sending"}, {"sent", "Sent"}}};
 constexpr int kShown = 200;
 
-std::string channelText(outbox::Channel channel) {
-    switch (channel) {
-    case outbox::Channel::sms: return "Text message";
-    case outbox::Channel::email: return "Email";
-    case outbox::Channel::record: return "Record update";
-    }
-    return "Message";
-}
-
 std::string shownState(Page& page) {
     auto asked = page.request.query("state").value_or("failed");
     for (const auto& s : kStates)

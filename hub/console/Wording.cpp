@@ -60,6 +60,15 @@ std::string eventText(std::string_view event) {
     return sentence(std::string(event));
 }
 
+std::string channelText(outbox::Channel channel) {
+    switch (channel) {
+    case outbox::Channel::sms: return "Text message";
+    case outbox::Channel::email: return "Email";
+    case outbox::Channel::record: return "Record update";
+    }
+    return "Message";
+}
+
 std::string messageStateText(const outbox::Message& m) {
     if (m.state == "queued" || m.state == "sending") return "Waiting to send";
     if (m.state == "failed") return "Failed" + (m.lastError.empty() ? std::string() : ": " + m.lastError);

@@ -16,6 +16,8 @@ std::string stateText(links::LinkState state);
 std::string stateTag(links::LinkState state);
 // A link event ("accessed") as its history reads ("Opened by the patient").
 std::string eventText(std::string_view event);
+// "Text message", "Email", "Record update".
+std::string channelText(outbox::Channel channel);
 // Where a message stands: "Sent, delivered", "Waiting to send", "Failed: …".
 std::string messageStateText(const outbox::Message& message);
 // "999 526 0182": how staff read an NHS number; anything else as it is.

@@ -86,7 +86,7 @@ std::string Outbox::enqueue(store::Session& transaction, const NewMessage& messa
 
 std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages) {
     const std::size_t n = messages.size();
-    std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n);
+    std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n), links(n);
     std::vector<int64_t> due(n);
     const int64_t created = store::nowMicros();
     for (std::size_t i = 0; i < n; ++i) {
@@ -98,6 +98,7 @@ std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const s
         channels[i] = toString(m.channel);
         payloads[i] = transaction.keys().seal(m.payloadJson, payloadContext(references[i]));
         due[i] = m.dueAt != 0 ? m.dueAt : created;
+        links[i] = m.linkId;
         afterSent[i] = m.afterSent
                            ? transaction.keys().seal(encodeFollowUp(*m.afterSent), afterSentContext(references[i]))
                            : std::string();
@@ -105,9 +106,10 @@ std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const s
     if (n == 0) return references;
     std::vector<int64_t> createdAt(n, created);
     transaction << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
-                   "created_at, updated_at, after_sent) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, NULLIF(?, ''))",
+                   "created_at, updated_at, after_sent, link_id) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, NULLIF(?, "
+                   "''), NULLIF(?, ''))",
         use(references), use(organisations), use(channels), use(payloads), use(due), use(createdAt), use(createdAt),
-        use(afterSent), now;
+        use(afterSent), use(links), now;
     return references;
 }
 
@@ -355,6 +357,16 @@ std::vector<Message> Outbox::list(const std::string& organisation, const std::st
         s << std::string("SELECT ") + kColumns +
                  " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?";
     select, use(org), use(st), use(st), use(limit);
+    select.execute();
+    return readMessages(select, s.keys());
+}
+
+std::vector<Message> Outbox::aboutLink(const std::string& organisation, const std::string& linkId) {
+    store::Session s = store_.session();
+    Poco::Data::Statement select = s << std::string("SELECT ") + kColumns +
+                                            " FROM outbox WHERE link_id = ? AND organisation = ? ORDER BY created_at, "
+                                            "reference";
+    select, useRef(linkId), useRef(organisation);
     select.execute();
     return readMessages(select, s.keys());
 }

@@ -34,10 +34,18 @@ struct NewMessage {
     int64_t dueAt = 0;       // microseconds since the epoch; 0 for now
     // Queued, in the same transaction, when this message is marked sent; never if it fails.
     std::shared_ptr<const NewMessage> afterSent;
+    // The booking link the message is about (its invite, its confirmation, a code written for it), so the
+    // link's page can say where each stands; "" for none.
+    std::string linkId;
 
     static NewMessage of(std::string organisation, const Payload& payload, int64_t dueAt = 0,
                          std::shared_ptr<const NewMessage> afterSent = nullptr) {
         return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent)};
+    }
+    // The same message, about booking link `id`.
+    NewMessage about(std::string id) && {
+        linkId = std::move(id);
+        return std::move(*this);
     }
 };
 
@@ -129,6 +137,8 @@ public:
     // One organisation's messages, newest first; `state` "" for every state. `failed` ones are the dead
     // letters: they gave up after the retry budget or on a permanent error, with the reason in lastError.
     [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
+    // The messages about one booking link (NewMessage::linkId), oldest first.
+    [[nodiscard]] std::vector<Message> aboutLink(const std::string& organisation, const std::string& linkId);
     // Sends a dead letter again from scratch: a fresh retry budget, due now; audited as `by`.
     Requeue requeue(const std::string& organisation, const std::string& reference, const audit::Context& by = {});
     // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter

@@ -382,6 +382,10 @@ const std::vector<Migration>& migrations() {
          "the staff console: an organisation's link events of the day counted, and its links listed a page at a time",
          {"CREATE INDEX link_events_at ON link_events (at)",
           "CREATE INDEX links_organisation_created ON links (organisation, created_at, id)"}},
+        {16,
+         "a booking link's page lists the messages about it (its invite, its confirmations, the codes written)",
+         {"ALTER TABLE outbox ADD COLUMN link_id TEXT",
+          "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
     };
     return all;
 }

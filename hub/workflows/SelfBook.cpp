@@ -221,8 +221,9 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
         // Without a mobile (a parent reached by email) the caller sends the link its own way.
         if (link.patient.mobile.empty()) continue;
         texted.push_back(i);
-        invites.push_back(outbox::NewMessage::of(
-            organisation.ods, outbox::SmsPayload{link.patient.mobile, domain::render(text, values)}));
+        invites.push_back(outbox::NewMessage::of(organisation.ods,
+                                                 outbox::SmsPayload{link.patient.mobile, domain::render(text, values)})
+                              .about(link.id));
         if (invite.inviteCode)
             invites.back().afterSent = std::make_shared<outbox::NewMessage>(
                 outbox::NewMessage::of(organisation.ods, recordOf(link.patient, *invite.inviteCode)));
@@ -553,7 +554,8 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
             domain::scanTemplate(messages::confirmationSms(*found.rule), domain::kBookingPlaceholders);
         outbox::Outbox::enqueue(
             s, outbox::NewMessage::of(link.organisation,
-                                      outbox::SmsPayload{link.patient.mobile, domain::render(confirmation, values)}));
+                                      outbox::SmsPayload{link.patient.mobile, domain::render(confirmation, values)})
+                   .about(linkId));
         if (reschedule && previous != nullptr && previous->slot.clinician != appointment.slot.clinician &&
             !found.organisation->notifyEmail.empty())
             outbox::Outbox::enqueue(
@@ -564,7 +566,8 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
                                                                   appointment.slot.start, appointment.slot.location})));
         if (!reschedule && found.rule->bookedCode)
             outbox::Outbox::enqueue(
-                s, outbox::NewMessage::of(link.organisation, recordOf(link.patient, *found.rule->bookedCode)));
+                s, outbox::NewMessage::of(link.organisation, recordOf(link.patient, *found.rule->bookedCode))
+                       .about(linkId));
     });
     log::info(reschedule ? "link_rescheduled" : "link_booked", {{"link", link.id}, {"appointment", appointment.id}});
     return {BookOutcome::Kind::booked, record, {}};
@@ -584,7 +587,8 @@ BookOutcome SelfBook::decline(const Visit& visit) {
             if (auto clinics = bookFor(visit.link)) std::static_pointer_cast<LinkBook>(clinics)->declined(s, at);
         if (visit.rule->declineCode)
             outbox::Outbox::enqueue(s, outbox::NewMessage::of(visit.link.organisation,
-                                                              recordOf(visit.link.patient, *visit.rule->declineCode)));
+                                                              recordOf(visit.link.patient, *visit.rule->declineCode))
+                                           .about(visit.link.id));
     });
     if (!done) {
         const auto kind = kindOf(visit.link.state) == Visit::Kind::booked ? BookOutcome::Kind::alreadyBooked

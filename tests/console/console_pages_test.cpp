@@ -306,6 +306,31 @@ TEST_F(ConsolePages, ThePagesRunOnlyTheHubsOwnScriptAndWorkWithoutIt) {
     EXPECT_TRUE(js.says("form[data-check]"));
 }
 
+TEST_F(ConsolePages, ALinksPageListsEveryMessageAboutItWithWhereItStands) {
+    std::string csrf;
+    auto staff = signedIn(Role::viewer, csrf);
+    const auto created = selfBook->createLink("A12345", "flu", {kNhsNumber, "14/03/1956", "07700 900123", "Testy"});
+    const auto other = selfBook->createLink("A12345", "flu", {"9990000018", "01/01/1970", "07700 900124", {}});
+    const auto before = staff.get("/staff/A12345/links/" + created.link.id);
+    ASSERT_EQ(before.status, 200);
+    EXPECT_TRUE(before.says("id=\"link-messages\""));
+    EXPECT_TRUE(before.says("The invite text message</td><td class=\"nhsuk-table__cell\">Waiting to send"));
+
+    auto patient = browser();
+    const auto [slot, patientCsrf] = toReview(patient, created.token);
+    ASSERT_EQ(patient.post(at(created.token, "/book"), {{"csrf", patientCsrf}, {"slot", slot}}).status, 303);
+    const auto after = staff.get("/staff/A12345/links/" + created.link.id);
+    const auto messages = after.body.substr(after.body.find("id=\"link-messages\""));
+    EXPECT_TRUE(messages.find(">Text message</td>") != std::string::npos)
+        << "the confirmation, queued with the booking";
+    const auto about = outbox->aboutLink("A12345", created.link.id);
+    ASSERT_GE(about.size(), 2U);
+    EXPECT_EQ(about.front().reference, created.link.inviteReference) << "oldest first";
+    for (const auto& m : about)
+        EXPECT_NE(m.reference, other.link.inviteReference) << "another link's invite is not this link's";
+    EXPECT_TRUE(outbox->aboutLink("B99999", created.link.id).empty()) << "nor another organisation's to see";
+}
+
 TEST_F(ConsolePages, ExpireLinkThenSendAgainMakesANewLinkAndKeepsTheOldOneExpired) {
     std::string csrf;
     auto b = signedIn(Role::staff, csrf);

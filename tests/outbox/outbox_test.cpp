@@ -27,6 +27,27 @@ TEST_F(OutboxQueue, ReferencesAreUniqueAndCarryNoPersonalData) {
     EXPECT_EQ(a.find("7700"), std::string::npos);
 }
 
+TEST_F(OutboxQueue, TheMessagesAboutALinkAreFoundByItOldestFirst) {
+    std::vector<std::string> about;
+    store->write([&](clinhub::store::Session& s) {
+        about.push_back(outbox::Outbox::enqueue(
+            s, outbox::NewMessage::of("A12345", outbox::SmsPayload{"+447700900123", "a"}).about("lnk_a")));
+        outbox::Outbox::enqueue(
+            s, outbox::NewMessage::of("A12345", outbox::SmsPayload{"+447700900124", "b"}).about("lnk_b"));
+        outbox::Outbox::enqueue(s, outbox::NewMessage::of("A12345", outbox::SmsPayload{"+447700900125", "none"}));
+        about.push_back(
+            outbox::Outbox::enqueueAll(
+                s, {outbox::NewMessage::of("A12345", outbox::SmsPayload{"+447700900123", "c"}).about("lnk_a")})
+                .front());
+    });
+    const auto found = outbox->aboutLink("A12345", "lnk_a");
+    ASSERT_EQ(found.size(), 2U);
+    EXPECT_EQ(found[0].reference, about[0]);
+    EXPECT_EQ(found[1].reference, about[1]);
+    EXPECT_TRUE(outbox->aboutLink("B99999", "lnk_a").empty()) << "only within the organisation";
+    EXPECT_TRUE(outbox->aboutLink("A12345", "lnk_c").empty());
+}
+
 TEST_F(OutboxQueue, AClaimedMessageIsNotClaimedAgainWhileItsLeaseHolds) {
     enqueueSms();
     const auto now = store::nowMicros();
