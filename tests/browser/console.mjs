@@ -202,7 +202,15 @@ async function batchJourney(page, width, list) {
   await press(page, 'Continue to the list');
   await look(page, width, 'batch waiting for its list');
   await page.setInputFiles('#csv', list.file);
-  await press(page, 'Upload and check');
+  // The console's script sends the file itself, to show how far the upload (and so the check) has gone.
+  const sentBy = [];
+  const watch = (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/csv')) sentBy.push(r.resourceType()); };
+  page.on('request', watch);
+  await page.getByRole('button', { name: 'Upload and check', exact: true }).click();
+  await page.locator('#can-send-count').waitFor(); // on the review the upload led to
+  await page.waitForLoadState('load');
+  page.off('request', watch);
+  expect(sentBy.length === 1 && sentBy[0] === 'xhr', `the list went up once, with its progress shown (${sentBy.join(', ')})`);
   await look(page, width, 'batch reviewed');
   const canSend = await textOf(page, '#can-send-count');
   expect(canSend === `${list.good} patients`, `${list.good} can be sent, not ${canSend}`);

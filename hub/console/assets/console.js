@@ -4,6 +4,8 @@
 //                         post's, so the two never disagree), and the text message's length shows as it
 //                         is typed;
 //   select[data-search]   a long list gets a search box that narrows its options;
+//   form[data-progress]   a file's upload shows how far it has gone (the hub checks the list as it arrives,
+//                         so for 100,000 rows that is how far the check has gone);
 //   [data-live]           a region of the page that follows something running (a batch sending) refreshes
 //                         itself from the page's own URL until the page says it is done.
 // Served from the hub under its Content-Security-Policy (script-src 'self'): nothing inline, no other origin.
@@ -137,6 +139,39 @@ function searchable(select) {
   });
 }
 
+// ---- An upload that shows how far it has gone ----
+
+function uploadWithProgress(form) {
+  form.addEventListener('submit', (event) => {
+    if (!form.querySelector('input[type=file]')?.files.length) return; // the hub says to choose one
+    event.preventDefault();
+    const bar = Object.assign(document.createElement('progress'), { max: 100, value: 0, id: 'upload-progress' });
+    const label = Object.assign(document.createElement('label'), {
+      className: 'nhsuk-label', htmlFor: bar.id, textContent: form.dataset.progress });
+    const status = Object.assign(document.createElement('p'), { className: 'nhsuk-body-s' });
+    status.setAttribute('role', 'status');
+    form.querySelector('button[type=submit]').disabled = true;
+    form.append(label, bar, status);
+    const request = new XMLHttpRequest();
+    request.upload.addEventListener('progress', (e) => {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((100 * e.loaded) / e.total);
+      status.textContent = `${bar.value}% sent`;
+    });
+    request.addEventListener('load', () => {
+      // The hub answers a list it took with a redirect to the review (followed here); a list it refused
+      // with this page again, its error at the file picker.
+      if (request.responseURL !== form.action) return location.assign(request.responseURL);
+      const page = new DOMParser().parseFromString(request.responseText, 'text/html');
+      document.title = page.title;
+      document.body.replaceWith(document.adoptNode(page.body));
+    });
+    request.addEventListener('error', () => form.submit()); // the plain way, which says what went wrong
+    request.open('POST', form.action);
+    request.send(new FormData(form));
+  });
+}
+
 // ---- Regions that follow something running ----
 
 function followLive() {
@@ -165,4 +200,5 @@ function followLive() {
 
 for (const form of document.querySelectorAll('form[data-check]')) checkAsFilled(form);
 for (const select of document.querySelectorAll('select[data-search]')) searchable(select);
+for (const form of document.querySelectorAll('form[data-progress]')) uploadWithProgress(form);
 followLive();
