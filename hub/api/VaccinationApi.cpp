@@ -284,11 +284,25 @@ public:
     void updateClinic(const audit::Context& by, Request& request, Response& response) {
         const auto body = request.jsonObject();
         std::vector<FieldError> errors;
-        const auto published = boolField(body, "published", errors);
-        const auto capacity = intField(body, "capacity", errors);
+        workflows::ClinicChange change;
+        change.published = boolField(body, "published", errors);
+        change.capacity = intField(body, "capacity", errors);
+        // Only the members sent change; each is checked by the workflow, as a new clinic's are.
+        const auto text = [&](const std::string& name) -> std::optional<std::string> {
+            if (!body->has(name)) return std::nullopt;
+            return stringField(body, name, name, errors);
+        };
+        change.dose = text("dose");
+        change.location = text("location");
+        change.date = text("date");
+        change.start = text("start");
+        change.end = text("end");
+        if (const auto vaccine = body->getObject("vaccine"))
+            change.vaccine = config::Code{stringField(vaccine, "code", "vaccine.code", errors),
+                                          stringField(vaccine, "term", "vaccine.term", errors)};
         if (!errors.empty()) return unprocessable(request, response, errors);
-        response.json(clinicJson(clinics_.update(request.param("ods"), request.param("campaign"), request.param("id"),
-                                                 published, capacity, by)));
+        response.json(clinicJson(
+            clinics_.update(request.param("ods"), request.param("campaign"), request.param("id"), change, by)));
     }
 
     void uploadCohort(const audit::Context& by, Request& request, Response& response) {

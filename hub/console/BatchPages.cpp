@@ -201,8 +201,10 @@ void batchPage(BatchSelfBook& batches, Page& page) {
         rowsPage(batches, page, batch, true, data);
     }
     data.set("canSend", staff && (batch.state == "ready" || batch.state == "scheduled") && batch.canSend > 0);
-    data.set("canSchedule", staff && batch.state == "ready" && batch.canSend > 0);
+    const bool canSchedule = staff && batch.state == "ready" && batch.canSend > 0;
+    data.set("canSchedule", canSchedule);
     data.set("scheduleAction", page.path("/batches/" + batch.id + "/schedule"));
+    if (canSchedule) data.set("scheduleFields", scheduleFields("Or send it later (UK time)"));
     data.set("cancelScheduleAction", page.path("/batches/" + batch.id + "/schedule/cancel"));
     if (batch.state == "scheduled") data.set("scheduledFor", whenText(batch.scheduledFor));
     data.set("sendAction", page.path("/batches/" + batch.id + "/send"));
@@ -288,17 +290,12 @@ void addBatchPages(PageRoutes& routes) {
                              "attachment; filename=\"" + page.request.param("id") + "-cannot-be-sent.csv\"");
         page.response.text(csv.str(), 200, "text/csv; charset=utf-8");
     });
-    // A UK date and time, as staff at the practice mean it (BST or GMT as the day has it).
     routes.post("/batches/{id}/schedule", Role::staff, "scheduleBatch", [&batches](Page& page) {
         const auto back = page.path("/batches/" + page.request.param("id"));
-        const auto date = kit::parseDate(page.field("date", 10));
-        const auto minute = kit::parseTimeOfDay(page.field("time", 5));
-        if (!date || !minute)
-            return page.message(422, "Enter a date and time",
-                                "Go back and enter the day as YYYY-MM-DD and the time as HH:MM, for example 09:30.");
-        const auto at = kit::toEpoch(std::chrono::sys_days(*date), *minute, kit::Zone::europeLondon) * 1'000'000;
+        const auto at = scheduleTime(page);
+        if (!at) return;
         try {
-            batches.schedule(page.ods(), page.request.param("id"), at, page.by);
+            batches.schedule(page.ods(), page.request.param("id"), *at, page.by);
         } catch (const workflows::InvalidRequest& e) {
             return page.message(422, "The batch cannot be scheduled then",
                                 e.errors().empty() ? std::string() : sentence(e.errors().front().message));

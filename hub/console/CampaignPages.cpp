@@ -1,21 +1,28 @@
-// A vaccination campaign as accuBook and Mavis have it: its clinics (add one, publish or hide it, change its
-// capacity), its cohort uploaded and labelled from the national records, the members by status with the
-// dose-1 week sub-filter, the invite previewed (who, and why the others are left out) then sent, one member's
-// activity log with booking on their behalf (patient-facing or user-facing options, which add hidden
-// clinics), consent asked for or taken by phone, and the children a school session missed.
+// A vaccination campaign as accuBook and Mavis have it: its clinics upcoming and completed (add one, publish or
+// hide it, change its day, times, dose, vaccine type or places), its cohort uploaded and labelled from the
+// national records, the members by status with the dose-1 week sub-filter, the invite previewed (who, why the
+// others are left out, the text for this send) then sent or scheduled, one member's activity log with booking
+// on their behalf (patient-facing or user-facing options, which add hidden clinics), consent asked for or
+// taken by phone, a child invited to a community clinic or added to today's session, booking reminders, and
+// the children a school session missed.
 #include "hub/console/Page.h"
 #include "hub/console/Wording.h"
+#include "hub/web/Pages.h"
 
 #include "hub/batch/CsvReader.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
 #include "hub/workflows/CommunityClinics.h"
+#include "hub/workflows/StartTime.h"
 
 #include <clinhub/kit/UkTime.hpp>
 
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+
+#include <algorithm>
+#include <functional>
 
 namespace clinhub::console {
 namespace {
@@ -25,6 +32,7 @@ using workflows::InvalidRequest;
 using workflows::Member;
 
 constexpr std::size_t kMembersShown = 200;
+constexpr int kCompletedShown = 100;
 
 std::string encoded(const std::string& text) {
     std::string out;
@@ -68,7 +76,9 @@ Data clinicRow(const Page& page, const workflows::Clinic& c) {
     row.set("published", c.published);
     row.set("kind", !c.schoolUrn.empty() ? "School session" : c.community ? "Community clinic" : "Clinic");
     row.set("school", !c.schoolUrn.empty());
+    row.set("booked", std::to_string(c.booked));
     row.set("updateAction", campaignPath(page, "/clinics/" + c.id));
+    row.set("editHref", campaignPath(page, "/clinics/" + c.id));
     row.set("missedAction", campaignPath(page, "/clinics/" + c.id + "/missed"));
     return row;
 }
@@ -104,40 +114,125 @@ Data skippedData(const Page& page, const std::vector<std::pair<Member, std::stri
 
 // ---- The campaign: clinics and the cohort ---------------------------------------------------------------
 
-void campaignPage(workflows::Clinics& clinics, Page& page, int status = 200, const std::vector<FieldError>& errors = {},
-                  Data form = {}) {
-    const auto& campaign = campaignOf(page);
-    Data rows{Data::type::list};
-    bool any = false;
-    for (const auto& c : clinics.list(page.ods(), campaign.id, false)) {
-        rows.push_back(clinicRow(page, c));
-        any = true;
+std::string doseText(const std::string& dose) {
+    return dose == "both" ? std::string("1st and 2nd doses") : dose == "second" ? "2nd dose" : "1st dose";
+}
+
+// The fields of a clinic (workflows::NewClinic's), as the add and change forms show them with their errors;
+// the error summary goes in data.
+void clinicFields(Data& data, const config::Campaign& campaign, const workflows::NewClinic& c,
+                  const std::string& capacity, const std::vector<FieldError>& errors) {
+    Data fields;
+    fields.set("formDate", c.date);
+    fields.set("formStart", c.start);
+    fields.set("formEnd", c.end);
+    fields.set("formLocation", c.location);
+    fields.set("formVaccineCode", c.vaccine.code);
+    fields.set("formVaccineTerm", c.vaccine.term);
+    fields.set("formCapacity", capacity);
+    Data doses{Data::type::list};
+    for (const char* dose : {"first", "second", "both"}) {
+        if (campaign.doses < 2 && std::string_view(dose) != "first" && c.dose != dose) continue;
+        Data option;
+        option.set("value", dose);
+        option.set("label", doseText(dose));
+        option.set("selected", c.dose == dose);
+        doses.push_back(option);
     }
-    Data data = std::move(form);
-    data.set("title", campaignTitle(page, campaign));
-    data.set("clinics", rows);
-    data.set("anyClinics", any);
-    data.set("canChange", page.can(Role::staff));
-    data.set("createAction", campaignPath(page, "/clinics"));
-    data.set("cohortAction", campaignPath(page, "/cohort?csrf=" + page.who.session.csrf));
-    data.set("membersHref", campaignPath(page, "/members"));
-    data.set("twoDoses", campaign.doses > 1);
+    fields.set("doseOptions", doses);
     std::vector<std::pair<std::string, std::string>> summary;
     for (const auto& e : errors) {
         const auto id = "clinic-" + std::string(e.field.substr(0, e.field.find('.')));
         summary.emplace_back(id, sentence(e.message));
         Data error;
         error.set("message", sentence(e.message));
+        fields.set(camelCase(id) + "Error", error);
         data.set(camelCase(id) + "Error", error);
     }
+    data.set("clinicFields", web::renderFragment("console-clinic-fields", fields));
     data.set("errorSummary", summary.empty() ? std::string() : errorSummary(summary));
+}
+
+// The places a form gives: -1, which the workflow refuses, for anything but a number.
+int capacityOf(const std::string& text) {
+    return !text.empty() && text.size() < 6 && text.find_first_not_of("0123456789") == std::string::npos
+               ? std::stoi(text)
+               : -1;
+}
+
+// What the campaign page says of the automatic community invitations (Mavis: 3 weeks before the first clinic).
+std::string communityText(const config::Campaign& campaign, const std::vector<workflows::Clinic>& upcoming) {
+    const auto first = std::find_if(upcoming.begin(), upcoming.end(),
+                                    [](const workflows::Clinic& c) { return c.community && c.published; });
+    if (first == upcoming.end()) return {};
+    const auto from = kit::ukDayText(first->startsAt);
+    if (campaign.communityInviteDays <= 0)
+        return "Home-schooled children and those whose school is unknown are not invited automatically: invite "
+               "each child from their page. The first community clinic is on " +
+               from + ".";
+    return "Parents of home-schooled children and of children whose school is unknown are invited automatically " +
+           std::to_string(campaign.communityInviteDays) + " days before the first community clinic, on " + from + ".";
+}
+
+// Who a scheduled invite round is for, as the members page filters them.
+std::string roundText(const workflows::ScheduledInvite& round) {
+    if (!round.request.memberIds.empty())
+        return std::to_string(round.request.memberIds.size()) + " chosen members, dose " +
+               std::to_string(round.request.dose);
+    std::string out = statusText(round.request.status);
+    if (!round.request.dose1Week.empty())
+        out += ", 1st dose in the week of " + kit::ukDayText(kit::ukMidnight(round.request.dose1Week));
+    return out;
+}
+
+void campaignPage(workflows::Clinics& clinics, workflows::Cohorts& cohorts, Page& page, int status = 200,
+                  const std::vector<FieldError>& errors = {}, Data form = {}) {
+    const auto& campaign = campaignOf(page);
+    const auto upcoming = clinics.list(page.ods(), campaign.id, false);
+    Data rows{Data::type::list};
+    for (const auto& c : upcoming)
+        rows.push_back(clinicRow(page, c));
+    Data data = std::move(form);
+    if (data.get("clinicFields") == nullptr) {
+        workflows::NewClinic blank;
+        blank.dose = "first";
+        clinicFields(data, campaign, blank, {}, errors);
+    }
+    data.set("title", campaignTitle(page, campaign));
+    data.set("clinics", rows);
+    data.set("anyClinics", !upcoming.empty());
+    data.set("completedHref", campaignPath(page, "/completed-clinics"));
+    const bool staff = page.can(Role::staff);
+    data.set("canChange", staff);
+    data.set("createAction", campaignPath(page, "/clinics"));
+    data.set("cohortAction", campaignPath(page, "/cohort?csrf=" + page.who.session.csrf));
+    data.set("membersHref", campaignPath(page, "/members"));
+    setText(data, "community", communityText(campaign, upcoming));
+    data.set("remindersAction", campaignPath(page, "/reminders"));
+    Data scheduled{Data::type::list};
+    const auto rounds = cohorts.scheduledInvites(page.ods(), campaign.id);
+    for (const auto& round : rounds) {
+        Data row;
+        row.set("at", whenText(round.at));
+        row.set("who", roundText(round));
+        row.set("custom", !round.request.message.empty());
+        row.set("cancelAction", campaignPath(page, "/scheduled-invites/" + round.id + "/cancel"));
+        scheduled.push_back(row);
+    }
+    data.set("scheduled", scheduled);
+    data.set("anyScheduled", !rounds.empty());
     const auto done = page.request.query("done").value_or("");
-    setText(data, "notice", done == "clinic" ? "Clinic added" : done == "changed" ? "Clinic changed" : "");
+    setText(data, "notice",
+            done == "clinic"        ? "Clinic added"
+            : done == "changed"     ? "Clinic changed"
+            : done == "scheduled"   ? "The invites are scheduled"
+            : done == "unscheduled" ? "The scheduled invites are cancelled"
+            : done == "sent"        ? "The invitations are being sent"
+                                    : "");
     page.render(status, Section::campaigns, campaignTitle(page, campaign), "console-campaign", data, !errors.empty());
 }
 
-void createClinic(workflows::Clinics& clinics, Page& page) {
-    const auto& campaign = campaignOf(page);
+workflows::NewClinic clinicForm(Page& page) {
     workflows::NewClinic c;
     c.dose = page.field("dose");
     c.vaccine = {page.field("vaccine_code"), page.field("vaccine_term")};
@@ -145,11 +240,13 @@ void createClinic(workflows::Clinics& clinics, Page& page) {
     c.date = page.field("date");
     c.start = page.field("start");
     c.end = page.field("end");
-    const auto capacity = page.field("capacity");
-    c.capacity =
-        capacity.size() < 6 && !capacity.empty() && capacity.find_first_not_of("0123456789") == std::string::npos
-            ? std::stoi(capacity)
-            : -1;
+    c.capacity = capacityOf(page.field("capacity"));
+    return c;
+}
+
+void createClinic(workflows::Clinics& clinics, workflows::Cohorts& cohorts, Page& page) {
+    const auto& campaign = campaignOf(page);
+    auto c = clinicForm(page);
     c.published = page.field("published") == "yes";
     c.community = page.field("community") == "yes";
     c.schoolUrn = page.field("school_urn");
@@ -158,14 +255,69 @@ void createClinic(workflows::Clinics& clinics, Page& page) {
         page.redirect(campaignPath(page, "?done=clinic"));
     } catch (const InvalidRequest& e) {
         Data form;
-        for (const char* name : {"dose", "location", "date", "start", "end", "capacity", "school_urn"})
-            form.set(camelCase(std::string("form-") + name), page.field(name));
-        form.set("formVaccineCode", c.vaccine.code);
-        form.set("formVaccineTerm", c.vaccine.term);
+        form.set("formSchool_urn", page.field("school_urn"));
         form.set("formPublished", c.published);
         form.set("formCommunity", c.community);
-        campaignPage(clinics, page, 422, e.errors(), form);
+        clinicFields(form, campaign, c, page.field("capacity"), e.errors());
+        campaignPage(clinics, cohorts, page, 422, e.errors(), form);
     }
+}
+
+// ---- One clinic: change it; the completed ones ----------------------------------------------------------
+
+void editClinicPage(workflows::Clinics& clinics, Page& page, int status = 200,
+                    const workflows::NewClinic* entered = nullptr, const std::string& capacity = {},
+                    const std::vector<FieldError>& errors = {}) {
+    const auto& campaign = campaignOf(page);
+    const auto found = clinics.find(page.ods(), campaign.id, page.request.param("id"));
+    if (!found) throw workflows::NotFound("no such clinic");
+    const auto& c = *found;
+    const auto now = entered ? *entered : c.asEntered();
+    Data data;
+    clinicFields(data, campaign, now, entered ? capacity : std::to_string(c.capacity), errors);
+    data.set("title", campaignTitle(page, campaign));
+    data.set("when", kit::ukWhenText(c.startsAt));
+    data.set("location", c.location);
+    data.set("bookedText",
+             c.booked == 1 ? std::string("1 place is booked") : std::to_string(c.booked) + " places are booked");
+    data.set("anyBooked", c.booked > 0);
+    data.set("action", campaignPath(page, "/clinics/" + c.id));
+    data.set("backHref", campaignPath(page));
+    page.render(status, Section::campaigns, "Change the clinic", "console-clinic-edit", data, !errors.empty());
+}
+
+// The change form's post, or a button's (publish, hide); each goes through the workflow's one update.
+void updateClinic(workflows::Clinics& clinics, Page& page) {
+    const auto change = page.field("change");
+    workflows::ClinicChange update;
+    if (change == "publish" || change == "hide") update.published = change == "publish";
+    if (change == "capacity") update.capacity = capacityOf(page.field("capacity"));
+    const auto entered = clinicForm(page);
+    if (change == "edit")
+        update = {std::nullopt,     entered.capacity, entered.dose,  entered.vaccine,
+                  entered.location, entered.date,     entered.start, entered.end};
+    try {
+        clinics.update(page.ods(), campaignOf(page).id, page.request.param("id"), update, page.by);
+    } catch (const InvalidRequest& e) {
+        if (change != "edit") throw;
+        return editClinicPage(clinics, page, 422, &entered, page.field("capacity"), e.errors());
+    }
+    page.redirect(campaignPath(page, "?done=changed"));
+}
+
+void completedClinicsPage(workflows::Clinics& clinics, Page& page) {
+    const auto& campaign = campaignOf(page);
+    const auto completed = clinics.completed(page.ods(), campaign.id, kCompletedShown);
+    Data rows{Data::type::list};
+    for (const auto& c : completed)
+        rows.push_back(clinicRow(page, c));
+    Data data;
+    data.set("title", campaignTitle(page, campaign));
+    data.set("clinics", rows);
+    data.set("anyClinics", !completed.empty());
+    data.set("canChange", page.can(Role::staff));
+    data.set("backHref", campaignPath(page));
+    page.render(200, Section::campaigns, "Completed clinics", "console-clinics-completed", data);
 }
 
 void uploadCohort(workflows::Cohorts& cohorts, Page& page) {
@@ -267,20 +419,74 @@ void membersPage(workflows::Cohorts& cohorts, Page& page) {
     page.render(200, Section::campaigns, "Members", "console-members", data);
 }
 
-workflows::InviteRequest inviteRequest(const Filters& f, bool send) {
+workflows::InviteRequest inviteRequest(const Filters& f, bool send, const std::string& message = {}) {
     workflows::InviteRequest r;
     r.dose = f.dose;
     r.status = f.status;
     r.dose1Week = f.week;
     r.send = send;
+    r.message = message;
     return r;
 }
 
-void invitePreview(workflows::Cohorts& cohorts, Page& page) {
+// A form's filters and text, as the preview sends them back.
+Filters filtersFrom(Page& page) {
+    Filters f{page.field("status"), page.field("week")};
+    f.dose = page.field("dose") == "2" ? 2 : 1;
+    return f;
+}
+
+constexpr std::size_t kMaxText = 4096;
+
+// Runs a preview with the text staff gave. When the workflow finds fault with that text alone, the preview
+// runs again with the campaign's own text, and the faults come back for the page to show at the text.
+template <typename Plan>
+Plan withText(const std::function<Plan(const std::string&)>& preview, const std::string& text,
+              std::vector<FieldError>& textErrors) {
+    try {
+        return preview(text);
+    } catch (const InvalidRequest& e) {
+        const bool onlyText = !text.empty() && std::all_of(e.errors().begin(), e.errors().end(),
+                                                           [](const FieldError& f) { return f.field == "message"; });
+        if (!onlyText) throw;
+        textErrors = e.errors();
+        return preview({});
+    }
+}
+
+// The text for this send, checked: an example as the patient gets it and its length, or its faults.
+void smsText(Data& data, const workflows::InviteText& checked, const std::string& entered,
+             const std::vector<FieldError>& errors) {
+    Data text;
+    text.set("text", errors.empty() ? checked.text : entered);
+    if (errors.empty()) {
+        setText(text, "example", lineBreaks(checked.example));
+        text.set("length", std::to_string(checked.characters) + " characters: " + std::to_string(checked.fragments) +
+                               (checked.fragments == 1 ? " text message" : " text messages") + " for each patient");
+    }
+    std::vector<std::pair<std::string, std::string>> summary;
+    for (const auto& e : errors) {
+        summary.emplace_back("message", sentence(e.message));
+        Data error;
+        error.set("message", sentence(e.message));
+        text.set("messageError", error);
+    }
+    data.set("smsText", web::renderFragment("console-sms-text", text));
+    data.set("errorSummary", summary.empty() ? std::string() : errorSummary(summary));
+    data.set("textChecked", errors.empty());
+    data.set("checkedText", checked.text);
+}
+
+void invitePreview(workflows::Cohorts& cohorts, Page& page, const Filters& f, const std::string& message) {
     const auto& campaign = campaignOf(page);
-    const auto f = filtersOf(page);
-    const auto plan = cohorts.invite(page.ods(), campaign.id, inviteRequest(f, false), page.by);
+    std::vector<FieldError> textErrors;
+    const auto plan = withText<workflows::InvitePlan>(
+        [&](const std::string& text) {
+            return cohorts.invite(page.ods(), campaign.id, inviteRequest(f, false, text), page.by);
+        },
+        message, textErrors);
     Data data;
+    smsText(data, plan.message, message, textErrors);
     data.set("title", campaignTitle(page, campaign));
     data.set("invite", membersData(page, plan.invite));
     data.set("inviteCount", std::to_string(plan.invite.size()));
@@ -292,16 +498,62 @@ void invitePreview(workflows::Cohorts& cohorts, Page& page) {
     data.set("skipped", skippedData(page, plan.skipped));
     data.set("anySkipped", !plan.skipped.empty());
     data.set("sendAction", campaignPath(page, "/invite"));
+    data.set("scheduleAction", campaignPath(page, "/scheduled-invites"));
+    data.set("scheduleFields",
+             scheduleFields("Or send them later (UK time)",
+                            "Who is invited is worked out then, with the text as last checked here."));
     data.set("status", f.status);
     data.set("week", f.week);
     data.set("dose", std::to_string(f.dose));
     data.set("backHref", campaignPath(page, "/members?status=" + f.status + "&week=" + f.week));
-    page.render(200, Section::campaigns, "Check the invite", "console-invite", data);
+    page.render(textErrors.empty() ? 200 : 422, Section::campaigns, "Check the invite", "console-invite", data,
+                !textErrors.empty());
+}
+
+void sendInvites(workflows::Cohorts& cohorts, Page& page) {
+    const auto f = filtersFrom(page);
+    const auto message = page.field("message", kMaxText);
+    if (page.field("step") == "check") return invitePreview(cohorts, page, f, message);
+    try {
+        cohorts.invite(page.ods(), campaignOf(page).id, inviteRequest(f, true, message), page.by);
+    } catch (const InvalidRequest& e) {
+        if (message.empty() || e.errors().empty() || e.errors().front().field != "message") throw;
+        return invitePreview(cohorts, page, f, message);
+    }
+    page.redirect(campaignPath(page, "/members?status=" + f.status + "&done=invited"));
+}
+
+void scheduleInvites(workflows::Cohorts& cohorts, Page& page) {
+    const auto at = scheduleTime(page);
+    if (!at) return;
+    const auto f = filtersFrom(page);
+    try {
+        cohorts.scheduleInvite(page.ods(), campaignOf(page).id, inviteRequest(f, true, page.field("message", kMaxText)),
+                               *at, page.by);
+    } catch (const InvalidRequest& e) {
+        return page.message(422, "The invites cannot be scheduled then",
+                            e.errors().empty() ? std::string() : sentence(e.errors().front().message));
+    }
+    page.redirect(campaignPath(page, "?done=scheduled#scheduled-invites"));
 }
 
 // ---- One member -----------------------------------------------------------------------------------------
 
-void memberPage(workflows::Cohorts& cohorts, Page& page) {
+using NoClinics = std::vector<workflows::Clinic>;
+
+// The clinics a member's page offers (to book, to join as a walk-in), each with its form's `action` as `key`.
+Data offered(const Page& page, const std::vector<workflows::Clinic>& clinics, const std::string& key,
+             const std::string& action) {
+    Data list{Data::type::list};
+    for (const auto& c : clinics) {
+        auto row = clinicRow(page, c);
+        row.set(key, action);
+        list.push_back(row);
+    }
+    return list;
+}
+
+void memberPage(workflows::Cohorts& cohorts, workflows::CommunityClinics& community, Page& page) {
     const auto& campaign = campaignOf(page);
     const auto m = cohorts.find(page.ods(), campaign.id, page.request.param("member"));
     if (!m) throw workflows::NotFound("no such member");
@@ -325,50 +577,73 @@ void memberPage(workflows::Cohorts& cohorts, Page& page) {
     data.set("userFacing", userFacing);
     data.set("patientOptionsHref", campaignPath(page, "/members/" + m->id));
     data.set("userOptionsHref", campaignPath(page, "/members/" + m->id + "?options=user"));
-    Data options{Data::type::list};
-    bool anyOptions = false;
-    if (staff)
-        for (const auto& c : cohorts.bookingOptions(page.ods(), campaign.id, m->id, userFacing)) {
-            auto row = clinicRow(page, c);
-            row.set("bookAction", campaignPath(page, "/members/" + m->id + "/bookings"));
-            options.push_back(row);
-            anyOptions = true;
-        }
+    const auto options =
+        offered(page, staff ? cohorts.bookingOptions(page.ods(), campaign.id, m->id, userFacing) : NoClinics{},
+                "bookAction", campaignPath(page, "/members/" + m->id + "/bookings"));
     data.set("options", options);
-    data.set("anyOptions", anyOptions);
+    data.set("anyOptions", options.is_non_empty_list());
     data.set("optionsName", userFacing ? "user" : "patient");
     data.set("child", !m->schoolUrn.empty());
+    const auto walkIn =
+        offered(page, staff && !m->schoolUrn.empty() ? community.walkInSessions(page.ods(), campaign.id) : NoClinics{},
+                "walkInAction", campaignPath(page, "/members/" + m->id + "/walk-in"));
+    data.set("walkIn", walkIn);
+    data.set("anyWalkIn", walkIn.is_non_empty_list());
+    data.set("inviteTomorrowAction", campaignPath(page, "/members/" + m->id + "/community-invite"));
     data.set("consentAction", campaignPath(page, "/members/" + m->id + "/consent"));
     data.set("consentRequestAction", campaignPath(page, "/members/" + m->id + "/consent-requests"));
     const auto done = page.request.query("done").value_or("");
     setText(data, "notice",
-            done == "booked"    ? "Booked"
-            : done == "consent" ? "Consent recorded"
-            : done == "asked"   ? "Consent requested by email"
-                                : "");
+            done == "booked"     ? "Booked"
+            : done == "consent"  ? "Consent recorded"
+            : done == "asked"    ? "Consent requested by email"
+            : done == "tomorrow" ? "Invited: the invitation goes to the parent tomorrow"
+            : done == "walk-in"  ? "Added to today's session"
+                                 : "");
     page.render(200, Section::campaigns, "Member " + nhsNumberText(m->patient.nhsNumber), "console-member", data);
 }
 
-// The children of a school session not vaccinated there: who would be invited to a community clinic, then sent.
-void missedSession(workflows::CommunityClinics& community, Page& page) {
+// A community send (the children who missed a school session, booking reminders): who it reaches and the text,
+// which staff may change and check, then sent.
+struct CommunitySend {
+    std::string heading;
+    std::string lead; // after the count: what they are sent
+    std::string action;
+    std::function<workflows::CommunityPlan(bool send, const std::string& message)> run;
+};
+
+void communitySend(Page& page, const CommunitySend& what) {
     const auto& campaign = campaignOf(page);
-    const bool send = page.field("step") == "send";
-    const auto plan = community.missedSchoolSession(page.ods(), campaign.id, page.request.param("id"), send, page.by);
-    if (send) return page.redirect(campaignPath(page, "?done=changed"));
+    const auto message = page.field("message", kMaxText);
+    std::vector<FieldError> textErrors;
+    if (page.field("step") == "send") {
+        try {
+            what.run(true, message);
+            return page.redirect(campaignPath(page, "?done=sent"));
+        } catch (const InvalidRequest& e) {
+            if (message.empty() || e.errors().empty() || e.errors().front().field != "message") throw;
+        }
+    }
+    const auto plan = withText<workflows::CommunityPlan>([&](const std::string& text) { return what.run(false, text); },
+                                                         message, textErrors);
     Data data;
+    smsText(data, plan.message, message, textErrors);
     data.set("title", campaignTitle(page, campaign));
-    data.set("clinicDate", plan.clinicDate.empty() ? std::string("the next community clinic")
-                                                   : kit::ukDayText(kit::ukMidnight(plan.clinicDate)));
+    data.set("heading", what.heading);
+    const auto clinicDate = plan.clinicDate.empty() ? std::string("the next community clinic")
+                                                    : kit::ukDayText(kit::ukMidnight(plan.clinicDate));
+    data.set("lead", what.lead + " " + clinicDate + ", by text message and email to their parent.");
     data.set("reach", membersData(page, plan.reach));
     data.set("reachCount", std::to_string(plan.reach.size()));
-    data.set("sendLabel", plan.reach.size() == 1 ? std::string("Send 1 invitation")
-                                                 : "Send " + std::to_string(plan.reach.size()) + " invitations");
+    data.set("sendLabel", plan.reach.size() == 1 ? std::string("Send 1 message")
+                                                 : "Send " + std::to_string(plan.reach.size()) + " messages");
     data.set("anyReach", !plan.reach.empty());
     data.set("skipped", skippedData(page, plan.skipped));
     data.set("anySkipped", !plan.skipped.empty());
-    data.set("sendAction", campaignPath(page, "/clinics/" + page.request.param("id") + "/missed"));
+    data.set("sendAction", what.action);
     data.set("backHref", campaignPath(page));
-    page.render(200, Section::campaigns, "Children who missed the session", "console-missed", data);
+    page.render(textErrors.empty() ? 200 : 422, Section::campaigns, what.heading, "console-community-send", data,
+                !textErrors.empty());
 }
 
 } // namespace
@@ -392,39 +667,70 @@ void addCampaignPages(PageRoutes& routes) {
         data.set("any", !page.organisation.campaigns.empty());
         page.render(200, Section::campaigns, "Vaccination campaigns", "console-campaigns", data);
     });
-    routes.get("/campaigns/{campaign}", Role::viewer, [&clinics](Page& page) { campaignPage(clinics, page); });
+    routes.get("/campaigns/{campaign}", Role::viewer,
+               [&clinics, &cohorts](Page& page) { campaignPage(clinics, cohorts, page); });
+    routes.get("/campaigns/{campaign}/completed-clinics", Role::viewer,
+               [&clinics](Page& page) { completedClinicsPage(clinics, page); });
     routes.post("/campaigns/{campaign}/clinics", Role::staff, "createClinic",
-                [&clinics](Page& page) { createClinic(clinics, page); });
-    routes.post("/campaigns/{campaign}/clinics/{id}", Role::staff, "updateClinic", [&clinics](Page& page) {
-        const auto change = page.field("change");
-        std::optional<bool> published;
-        std::optional<int> capacity;
-        if (change == "publish" || change == "hide") published = change == "publish";
-        if (change == "capacity") {
-            const auto text = page.field("capacity");
-            capacity = !text.empty() && text.size() < 6 && text.find_first_not_of("0123456789") == std::string::npos
-                           ? std::stoi(text)
-                           : -1;
-        }
-        clinics.update(page.ods(), campaignOf(page).id, page.request.param("id"), published, capacity, page.by);
-        page.redirect(campaignPath(page, "?done=changed"));
-    });
+                [&clinics, &cohorts](Page& page) { createClinic(clinics, cohorts, page); });
+    routes.get("/campaigns/{campaign}/clinics/{id}", Role::staff,
+               [&clinics](Page& page) { editClinicPage(clinics, page); });
+    routes.post("/campaigns/{campaign}/clinics/{id}", Role::staff, "updateClinic",
+                [&clinics](Page& page) { updateClinic(clinics, page); });
+    // The school session's children are shown before they are sent to, so the preview is audited too.
     routes.post("/campaigns/{campaign}/clinics/{id}/missed", Role::staff, "missedSessionInvitations",
-                [&community](Page& page) { missedSession(community, page); });
+                [&community](Page& page) {
+                    const auto session = page.request.param("id");
+                    communitySend(page, {"Children who missed the session", "will be invited to book",
+                                         campaignPath(page, "/clinics/" + session + "/missed"),
+                                         [&](bool send, const std::string& message) {
+                                             return community.missedSchoolSession(page.ods(), campaignOf(page).id,
+                                                                                  session, send, page.by, message);
+                                         }});
+                });
+    routes.post("/campaigns/{campaign}/reminders", Role::staff, "bookingReminders", [&community](Page& page) {
+        communitySend(page, {"Booking reminders", "will be reminded to book", campaignPath(page, "/reminders"),
+                             [&](bool send, const std::string& message) {
+                                 return community.bookingReminders(page.ods(), campaignOf(page).id, send, page.by,
+                                                                   message);
+                             }});
+    });
     routes.post("/campaigns/{campaign}/cohort", Role::staff, "uploadCohort",
                 [&cohorts](Page& page) { uploadCohort(cohorts, page); });
     routes.get("/campaigns/{campaign}/members", Role::viewer, [&cohorts](Page& page) { membersPage(cohorts, page); });
     // The preview shows patients, so looking is audited, as the workflow does for the API's preview.
-    routes.get("/campaigns/{campaign}/invite", Role::staff, "inviteMembers",
-               [&cohorts](Page& page) { invitePreview(cohorts, page); });
-    routes.post("/campaigns/{campaign}/invite", Role::staff, "inviteMembers", [&cohorts](Page& page) {
-        Filters f{page.field("status"), page.field("week")};
-        f.dose = page.field("dose") == "2" ? 2 : 1;
-        cohorts.invite(page.ods(), campaignOf(page).id, inviteRequest(f, true), page.by);
-        page.redirect(campaignPath(page, "/members?status=" + f.status + "&done=invited"));
+    routes.get("/campaigns/{campaign}/invite", Role::staff, "inviteMembers", [&cohorts](Page& page) {
+        auto message = page.request.query("message").value_or("");
+        if (message.size() > kMaxText) message.clear();
+        invitePreview(cohorts, page, filtersOf(page), message);
     });
+    routes.post("/campaigns/{campaign}/invite", Role::staff, "inviteMembers",
+                [&cohorts](Page& page) { sendInvites(cohorts, page); });
+    routes.post("/campaigns/{campaign}/scheduled-invites", Role::staff, "scheduleInvites",
+                [&cohorts](Page& page) { scheduleInvites(cohorts, page); });
+    routes.post("/campaigns/{campaign}/scheduled-invites/{id}/cancel", Role::staff, "cancelScheduledInvites",
+                [&cohorts](Page& page) {
+                    try {
+                        cohorts.cancelScheduledInvite(page.ods(), campaignOf(page).id, page.request.param("id"),
+                                                      page.by);
+                    } catch (const workflows::ScheduleConflict& e) {
+                        return page.message(409, "The invites cannot be cancelled", sentence(e.what()));
+                    }
+                    page.redirect(campaignPath(page, "?done=unscheduled"));
+                });
     routes.get("/campaigns/{campaign}/members/{member}", Role::viewer,
-               [&cohorts](Page& page) { memberPage(cohorts, page); });
+               [&cohorts, &community](Page& page) { memberPage(cohorts, community, page); });
+    routes.post("/campaigns/{campaign}/members/{member}/community-invite", Role::staff, "inviteChildTomorrow",
+                [&community](Page& page) {
+                    const auto& member = page.request.param("member");
+                    community.inviteTomorrow(page.ods(), campaignOf(page).id, member, page.by);
+                    page.redirect(campaignPath(page, "/members/" + member + "?done=tomorrow"));
+                });
+    routes.post("/campaigns/{campaign}/members/{member}/walk-in", Role::staff, "addWalkIn", [&community](Page& page) {
+        const auto& member = page.request.param("member");
+        community.addWalkIn(page.ods(), campaignOf(page).id, member, page.field("clinic"), page.by);
+        page.redirect(campaignPath(page, "/members/" + member + "?done=walk-in"));
+    });
     routes.post("/campaigns/{campaign}/members/{member}/bookings", Role::staff, "bookMember", [&cohorts](Page& page) {
         const auto& member = page.request.param("member");
         cohorts.bookForMember(page.ods(), campaignOf(page).id, member, page.field("clinic"),

@@ -3,7 +3,6 @@
 // "Expire link" and "Send again".
 #include "hub/console/Page.h"
 #include "hub/console/Wording.h"
-#include "hub/web/Html.h"
 #include "hub/workflows/InviteText.h"
 #include "hub/workflows/Messages.h"
 
@@ -32,14 +31,6 @@ constexpr FormField kFields[] = {{"rule", "rule"},
                                  {"patient.date_of_birth", "date-of-birth"},
                                  {"patient.mobile", "mobile"},
                                  {"patient.name", "name"}};
-
-// Plain text with its line breaks kept, as the phone shows it.
-std::string lineBreaks(const std::string& text) {
-    std::string out;
-    for (const char c : web::escapeHtml(text))
-        out += c == '\n' ? std::string("<br>") : std::string(1, c);
-    return out;
-}
 
 std::string fieldId(const std::string& workflowName) {
     for (const auto& f : kFields)

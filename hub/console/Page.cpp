@@ -1,5 +1,7 @@
 #include "hub/console/Page.h"
 
+#include "hub/web/Html.h"
+
 #include "hub/log/Log.h"
 #include "hub/staff/Sessions.h"
 #include "hub/workflows/Tokens.h"
@@ -299,6 +301,31 @@ std::string errorSummary(const std::vector<std::pair<std::string, std::string>>&
     Data data;
     data.set("errors", list);
     return web::renderFragment("error-summary", data);
+}
+
+std::optional<int64_t> scheduleTime(Page& page) {
+    const auto date = kit::parseDate(page.field("date", 10));
+    const auto minute = kit::parseTimeOfDay(page.field("time", 5));
+    if (!date || !minute) {
+        page.message(422, "Enter a date and time",
+                     "Go back and enter the day as YYYY-MM-DD and the time as HH:MM, for example 09:30.");
+        return std::nullopt;
+    }
+    return kit::toEpoch(std::chrono::sys_days(*date), *minute, kit::Zone::europeLondon) * 1'000'000;
+}
+
+std::string scheduleFields(const std::string& legend, const std::string& hint) {
+    Data data;
+    data.set("legend", legend);
+    setText(data, "hint", hint);
+    return web::renderFragment("console-schedule-fields", data);
+}
+
+std::string lineBreaks(const std::string& text) {
+    std::string out;
+    for (const char c : web::escapeHtml(text))
+        out += c == '\n' ? std::string("<br>") : std::string(1, c);
+    return out;
 }
 
 void addConsole(http::Router& router, const Services& services, const ConsoleOptions& options) {

@@ -113,5 +113,13 @@ void setText(Data& data, const std::string& key, const std::string& text);
 std::string whenText(int64_t micros);
 // An error summary listing every field at fault, each linking to its field's id.
 std::string errorSummary(const std::vector<std::pair<std::string, std::string>>& errors);
+// A schedule form's UK day (`date`, YYYY-MM-DD) and time (`time`, HH:MM) as staff at the practice mean them
+// (BST or GMT as the day has it), in microseconds since the epoch; nullopt, the page answered 422, when
+// either is not one. Whether the time may be used is the workflow's (workflows/StartTime.h).
+std::optional<int64_t> scheduleTime(Page& page);
+// The day and time fields scheduleTime() reads, under `legend` and an optional hint, for a form to include.
+std::string scheduleFields(const std::string& legend, const std::string& hint = {});
+// Plain text as HTML with its line breaks kept, as a phone shows a text message.
+std::string lineBreaks(const std::string& text);
 
 } // namespace clinhub::console

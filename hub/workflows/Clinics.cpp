@@ -10,6 +10,9 @@
 
 #include <Poco/Data/RecordSet.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace clinhub::workflows {
 
 using namespace Poco::Data::Keywords;
@@ -17,6 +20,7 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int kMaxCapacity = 100000;
 
 constexpr const char* kColumns = "id, organisation, campaign, dose, vaccine_code, vaccine_term, location, starts_at, "
                                  "ends_at, capacity, booked, published, community, COALESCE(school_urn, '')";
@@ -46,14 +50,83 @@ std::vector<Clinic> readClinics(Poco::Data::Statement& select) {
 }
 
 // What an update changed, for the audit trail.
-std::string changes(std::optional<bool> published, std::optional<int> capacity) {
+std::string changes(const ClinicChange& change) {
+    std::vector<std::string> parts;
+    if (change.published) parts.emplace_back(*change.published ? "published" : "hidden");
+    if (change.capacity) parts.push_back("capacity " + std::to_string(*change.capacity));
+    if (change.dose) parts.push_back("dose " + *change.dose);
+    if (change.vaccine) parts.push_back("vaccine " + change.vaccine->code);
+    if (change.location) parts.emplace_back("location");
+    if (change.date || change.start || change.end) parts.emplace_back("moved");
     std::string out;
-    if (published) out = *published ? "published" : "hidden";
-    if (capacity) out += (out.empty() ? "" : ", ") + ("capacity " + std::to_string(*capacity));
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : ", ") + p;
     return out.empty() ? "nothing changed" : out;
 }
 
+// "HH:MM", UK time, of an instant on the UK day `date`.
+std::string ukClock(int64_t epochSeconds, const std::string& date) {
+    const auto day = std::chrono::sys_days(*kit::parseDate(date));
+    int minute = static_cast<int>((epochSeconds - kit::ukMidnight(date)) / 60);
+    // A day the clocks change on is an hour shorter or longer than its midnight says.
+    for (const int shift : {0, 60, -60})
+        if (kit::toEpoch(day, minute + shift, kit::Zone::europeLondon) == epochSeconds) {
+            minute += shift;
+            break;
+        }
+    const int hour = (minute / 60 + 24) % 24;
+    const int minutes = (minute % 60 + 60) % 60;
+    return {static_cast<char>('0' + hour / 10), static_cast<char>('0' + hour % 10), ':',
+            static_cast<char>('0' + minutes / 10), static_cast<char>('0' + minutes % 10)};
+}
+
+struct ClinicTimes {
+    int64_t startsAt = 0;
+    int64_t endsAt = 0;
+};
+
+// Every problem with a clinic as staff describe it, for create() and update() alike; its times when none.
+ClinicTimes checked(const NewClinic& in) {
+    std::vector<FieldError> errors;
+    if (in.dose != "first" && in.dose != "second" && in.dose != "both")
+        errors.push_back({"dose", "must be first, second or both"});
+    if (in.vaccine.code.empty() || in.vaccine.term.empty())
+        errors.push_back({"vaccine", "give the vaccine type's SNOMED CT code and its name"});
+    if (in.location.empty()) errors.push_back({"location", "say where the clinic is"});
+    const auto date = kit::parseDate(in.date);
+    if (!date) errors.push_back({"date", "must be a real date YYYY-MM-DD"});
+    const auto start = kit::parseTimeOfDay(in.start);
+    const auto end = kit::parseTimeOfDay(in.end);
+    if (!start) errors.push_back({"start", "must be a time HH:MM"});
+    if (!end) errors.push_back({"end", "must be a time HH:MM"});
+    if (start && end && *end <= *start) errors.push_back({"end", "must be after the start"});
+    if (in.capacity < 1 || in.capacity > kMaxCapacity)
+        errors.push_back({"capacity", "must be between 1 and " + std::to_string(kMaxCapacity)});
+    if (!errors.empty()) throw InvalidRequest(std::move(errors));
+    return {kit::toEpoch(std::chrono::sys_days(*date), *start, kit::Zone::europeLondon),
+            kit::toEpoch(std::chrono::sys_days(*date), *end, kit::Zone::europeLondon)};
+}
+
+// A clinic as staff gave it, once checked(): all but its id, campaign and bookings.
+void fill(Clinic& c, const NewClinic& in, const ClinicTimes& times) {
+    c.dose = in.dose;
+    c.vaccine = in.vaccine;
+    c.location = in.location;
+    c.startsAt = times.startsAt;
+    c.endsAt = times.endsAt;
+    c.capacity = in.capacity;
+    c.published = in.published;
+    c.community = in.community;
+    c.schoolUrn = in.schoolUrn;
+}
+
 } // namespace
+
+NewClinic Clinic::asEntered() const {
+    const auto day = kit::ukDate(startsAt * kMicrosPerSecond);
+    return {dose,     vaccine,   location,  day,      ukClock(startsAt, day), ukClock(endsAt, day),
+            capacity, published, community, schoolUrn};
+}
 
 Slot Clinic::asSlot() const {
     return {id, vaccine.term, startsAt, static_cast<int>((endsAt - startsAt) / 60), "", location, false};
@@ -73,35 +146,13 @@ void Clinics::requireCampaign(const std::string& organisation, const std::string
 Clinic Clinics::create(const std::string& organisation, const std::string& campaign, const NewClinic& in,
                        const audit::Context& by) {
     requireCampaign(organisation, campaign);
-    std::vector<FieldError> errors;
-    if (in.dose != "first" && in.dose != "second" && in.dose != "both")
-        errors.push_back({"dose", "must be first, second or both"});
-    if (in.vaccine.code.empty() || in.vaccine.term.empty())
-        errors.push_back({"vaccine", "give the vaccine type's SNOMED CT code and its name"});
-    if (in.location.empty()) errors.push_back({"location", "say where the clinic is"});
-    const auto date = kit::parseDate(in.date);
-    if (!date) errors.push_back({"date", "must be a real date YYYY-MM-DD"});
-    const auto start = kit::parseTimeOfDay(in.start);
-    const auto end = kit::parseTimeOfDay(in.end);
-    if (!start) errors.push_back({"start", "must be a time HH:MM"});
-    if (!end) errors.push_back({"end", "must be a time HH:MM"});
-    if (start && end && *end <= *start) errors.push_back({"end", "must be after the start"});
-    if (in.capacity < 1 || in.capacity > 100000) errors.push_back({"capacity", "must be between 1 and 100000"});
-    if (!errors.empty()) throw InvalidRequest(std::move(errors));
+    const auto times = checked(in);
 
     Clinic c;
     c.id = "cln_" + store::sortableId();
     c.organisation = organisation;
     c.campaign = campaign;
-    c.dose = in.dose;
-    c.vaccine = in.vaccine;
-    c.location = in.location;
-    c.startsAt = kit::toEpoch(std::chrono::sys_days(*date), *start, kit::Zone::europeLondon);
-    c.endsAt = kit::toEpoch(std::chrono::sys_days(*date), *end, kit::Zone::europeLondon);
-    c.capacity = in.capacity;
-    c.published = in.published;
-    c.community = in.community;
-    c.schoolUrn = in.schoolUrn;
+    fill(c, in, times);
     store_.write([&](store::Session& s) {
         int64_t at = clock_();
         int published = c.published ? 1 : 0;
@@ -121,41 +172,84 @@ Clinic Clinics::create(const std::string& organisation, const std::string& campa
 }
 
 std::vector<Clinic> Clinics::list(const std::string& organisation, const std::string& campaign, bool patientView) {
+    return byDay(organisation, campaign, false, patientView, std::numeric_limits<int>::max());
+}
+
+std::vector<Clinic> Clinics::completed(const std::string& organisation, const std::string& campaign, int max) {
+    return byDay(organisation, campaign, true, false, max);
+}
+
+std::vector<Clinic> Clinics::byDay(const std::string& organisation, const std::string& campaign, bool completed,
+                                   bool patientView, int max) {
     requireCampaign(organisation, campaign);
     auto s = store_.session();
     int64_t today = kit::ukMidnight(kit::ukDate(clock_()));
     std::string org = organisation;
     std::string c = campaign;
-    Poco::Data::Statement select = s << std::string("SELECT ") + kColumns +
-                                            " FROM clinics WHERE organisation = ? AND campaign = ? AND starts_at >= ?" +
-                                            (patientView ? " AND published = 1 AND booked < capacity" : "") +
-                                            " ORDER BY starts_at, id";
-    select, use(org), use(c), use(today);
+    int limit = max;
+    Poco::Data::Statement select =
+        s << std::string("SELECT ") + kColumns +
+                 " FROM clinics WHERE organisation = ? AND campaign = ? AND starts_at " + (completed ? "<" : ">=") +
+                 " ?" + (patientView ? " AND published = 1 AND booked < capacity" : "") +
+                 (completed ? " ORDER BY starts_at DESC, id DESC" : " ORDER BY starts_at, id") + " LIMIT ?";
+    select, use(org), use(c), use(today), use(limit);
     return readClinics(select);
 }
 
+std::optional<Clinic> Clinics::find(const std::string& organisation, const std::string& campaign,
+                                    const std::string& clinicId) {
+    requireCampaign(organisation, campaign);
+    auto s = store_.session();
+    return byId(s, organisation, campaign, clinicId);
+}
+
 Clinic Clinics::update(const std::string& organisation, const std::string& campaign, const std::string& clinicId,
-                       std::optional<bool> published, std::optional<int> capacity, const audit::Context& by) {
+                       const ClinicChange& change, const audit::Context& by) {
     requireCampaign(organisation, campaign);
     std::optional<Clinic> result;
     store_.write([&](store::Session& s) {
-        std::string id = clinicId;
-        Poco::Data::Statement select = s << std::string("SELECT ") + kColumns + " FROM clinics WHERE id = ?";
-        select, use(id);
-        auto found = readClinics(select);
-        if (found.empty() || found.front().organisation != organisation || found.front().campaign != campaign)
-            throw NotFound("no such clinic");
-        Clinic c = found.front();
-        if (capacity && (*capacity < c.booked || *capacity > 100000))
-            throw InvalidRequest({{"capacity", "must be at least the " + std::to_string(c.booked) +
-                                                   " places already booked, and at most 100000"}});
-        if (published) c.published = *published;
-        if (capacity) c.capacity = *capacity;
+        auto found = byId(s, organisation, campaign, clinicId);
+        if (!found) throw NotFound("no such clinic");
+        Clinic c = *found;
+        // The clinic as it would be, checked whole as a new one is.
+        const auto day = kit::ukDate(c.startsAt * kMicrosPerSecond);
+        auto after = c.asEntered();
+        after.dose = change.dose.value_or(after.dose);
+        after.vaccine = change.vaccine.value_or(after.vaccine);
+        after.location = change.location.value_or(after.location);
+        after.date = change.date.value_or(after.date);
+        after.start = change.start.value_or(after.start);
+        after.end = change.end.value_or(after.end);
+        after.capacity = change.capacity.value_or(after.capacity);
+        after.published = change.published.value_or(after.published);
+        std::vector<FieldError> errors;
+        if (change.capacity && (*change.capacity < c.booked || *change.capacity > kMaxCapacity))
+            errors.push_back({"capacity", "must be at least the " + std::to_string(c.booked) +
+                                              " places already booked, and at most " + std::to_string(kMaxCapacity)});
+        if (c.booked > 0 && after.dose != c.dose)
+            errors.push_back({"dose", "cannot change: " + std::to_string(c.booked) + " places are booked for it"});
+        if (c.booked > 0 && after.vaccine.code != c.vaccine.code)
+            errors.push_back({"vaccine", "cannot change: " + std::to_string(c.booked) + " places are booked for it"});
+        if (change.date && *change.date != day && kit::parseDate(*change.date) && *change.date < kit::ukDate(clock_()))
+            errors.push_back({"date", "has passed: give today or a later day"});
+        ClinicTimes times;
+        try {
+            times = checked(after);
+        } catch (const InvalidRequest& e) {
+            for (const auto& problem : e.errors())
+                if (std::none_of(errors.begin(), errors.end(),
+                                 [&](const FieldError& f) { return f.field == problem.field; }))
+                    errors.push_back(problem);
+        }
+        if (!errors.empty()) throw InvalidRequest(std::move(errors));
+        fill(c, after, times);
         int p = c.published ? 1 : 0;
         int64_t at = clock_();
-        s << "UPDATE clinics SET published = ?, capacity = ?, updated_at = ? WHERE id = ?", use(p), useRef(c.capacity),
-            use(at), useRef(c.id), now;
-        audit::AuditLog::append(s, audit::succeeded(by, at, organisation, c.id, changes(published, capacity)));
+        s << "UPDATE clinics SET published = ?, capacity = ?, dose = ?, vaccine_code = ?, vaccine_term = ?, "
+             "location = ?, starts_at = ?, ends_at = ?, updated_at = ? WHERE id = ?",
+            use(p), useRef(c.capacity), useRef(c.dose), useRef(c.vaccine.code), useRef(c.vaccine.term),
+            useRef(c.location), useRef(c.startsAt), useRef(c.endsAt), use(at), useRef(c.id), now;
+        audit::AuditLog::append(s, audit::succeeded(by, at, organisation, c.id, changes(change)));
         result = c;
     });
     return *result;
@@ -193,15 +287,21 @@ std::optional<Clinic> Clinics::byId(store::Session& s, const std::string& organi
 
 std::optional<Clinic> Clinics::firstCommunityClinic(store::Session& s, const std::string& organisation,
                                                     const std::string& campaign, int64_t from) {
-    std::string org = organisation, c = campaign;
-    Poco::Data::Statement select =
-        s << std::string("SELECT ") + kColumns +
-                 " FROM clinics WHERE organisation = ? AND campaign = ? AND community = 1 AND published = 1 "
-                 "AND starts_at >= ? ORDER BY starts_at, id LIMIT 1";
-    select, use(org), use(c), use(from);
-    auto found = readClinics(select);
+    auto found = community(s, organisation, campaign, from, std::numeric_limits<int64_t>::max(), true, 1);
     if (found.empty()) return std::nullopt;
     return found.front();
+}
+
+std::vector<Clinic> Clinics::community(store::Session& s, const std::string& organisation, const std::string& campaign,
+                                       int64_t from, int64_t to, bool publishedOnly, int max) {
+    std::string org = organisation, c = campaign;
+    int limit = max;
+    Poco::Data::Statement select = s << std::string("SELECT ") + kColumns +
+                                            " FROM clinics WHERE organisation = ? AND campaign = ? AND community = 1" +
+                                            (publishedOnly ? " AND published = 1" : "") +
+                                            " AND starts_at >= ? AND starts_at < ? ORDER BY starts_at, id LIMIT ?";
+    select, use(org), use(c), use(from), use(to), use(limit);
+    return readClinics(select);
 }
 
 // ---- ClinicBook ---------------------------------------------------------------------------------------

@@ -18,6 +18,19 @@
 
 namespace clinhub::workflows {
 
+struct NewClinic {
+    std::string dose;
+    config::Code vaccine;
+    std::string location;
+    std::string date;  // YYYY-MM-DD, UK
+    std::string start; // HH:MM, UK time
+    std::string end;
+    int capacity = 0;
+    bool published = false;
+    bool community = false;
+    std::string schoolUrn;
+};
+
 struct Clinic {
     std::string id; // "cln_…"
     std::string organisation;
@@ -35,19 +48,21 @@ struct Clinic {
     [[nodiscard]] int placesLeft() const { return capacity - booked; }
     // As a slot of an appointment book: what invite links and the patient pages show.
     [[nodiscard]] Slot asSlot() const;
+    // As staff entered it: its UK day and times.
+    [[nodiscard]] NewClinic asEntered() const;
 };
 
-struct NewClinic {
-    std::string dose;
-    config::Code vaccine;
-    std::string location;
-    std::string date;  // YYYY-MM-DD, UK
-    std::string start; // HH:MM, UK time
-    std::string end;
-    int capacity = 0;
-    bool published = false;
-    bool community = false;
-    std::string schoolUrn;
+// What staff change of a clinic: only what is given. Its dose or vaccine type stays once a place is booked,
+// as the bookings were made for them.
+struct ClinicChange {
+    std::optional<bool> published;
+    std::optional<int> capacity;
+    std::optional<std::string> dose;
+    std::optional<config::Code> vaccine;
+    std::optional<std::string> location;
+    std::optional<std::string> date; // YYYY-MM-DD, UK; with start and end the clinic moves
+    std::optional<std::string> start;
+    std::optional<std::string> end;
 };
 
 // The clinics one booking may use.
@@ -74,9 +89,16 @@ public:
                   const audit::Context& by = {});
     // Every clinic of the campaign from today, soonest first; `patientView` keeps only what patients see.
     std::vector<Clinic> list(const std::string& organisation, const std::string& campaign, bool patientView);
-    // Publishes or hides, or changes the capacity (never below the places already booked).
+    // Up to `max` clinics of the campaign on days before today (completed), the latest first.
+    std::vector<Clinic> completed(const std::string& organisation, const std::string& campaign, int max);
+    // One clinic of the campaign, or nullopt.
+    std::optional<Clinic> find(const std::string& organisation, const std::string& campaign,
+                               const std::string& clinicId);
+    // Publishes or hides, changes the capacity (never below the places already booked), the dose, the vaccine
+    // type, the place, the day or the times, checked as create() checks them. Throws InvalidRequest (every
+    // problem), NotFound.
     Clinic update(const std::string& organisation, const std::string& campaign, const std::string& clinicId,
-                  std::optional<bool> published, std::optional<int> capacity, const audit::Context& by = {});
+                  const ClinicChange& change, const audit::Context& by = {});
 
     // Clinics with a place left that `choice` allows, soonest first.
     static std::vector<Clinic> offered(store::Session& session, const ClinicChoice& choice);
@@ -86,9 +108,17 @@ public:
     // The first published community clinic starting at or after `from` (seconds).
     static std::optional<Clinic> firstCommunityClinic(store::Session& session, const std::string& organisation,
                                                       const std::string& campaign, int64_t from);
+    // Up to `max` community clinics starting in [from, to) (seconds), soonest first; hidden ones too unless
+    // `publishedOnly`.
+    static std::vector<Clinic> community(store::Session& session, const std::string& organisation,
+                                         const std::string& campaign, int64_t from, int64_t to, bool publishedOnly,
+                                         int max);
 
 private:
     void requireCampaign(const std::string& organisation, const std::string& campaign) const;
+    // The campaign's clinics from today (soonest first), or before it (completed: the latest first).
+    std::vector<Clinic> byDay(const std::string& organisation, const std::string& campaign, bool completed,
+                              bool patientView, int max);
 
     store::Store& store_;
     runtime::Current& runtime_;

@@ -242,6 +242,16 @@ void CommunityClinics::inviteTomorrow(const std::string& organisation, const std
     });
 }
 
+std::vector<Clinic> CommunityClinics::walkInSessions(const std::string& organisation, const std::string& campaign) {
+    const auto runtime = runtime_.get();
+    cohorts_.campaignOf(runtime, organisation, campaign);
+    const auto today = kit::ukDate(clock_());
+    auto s = store_.session();
+    constexpr int kSessionsADay = 20;
+    return Clinics::community(s, organisation, campaign, kit::ukMidnight(today),
+                              kit::ukMidnight(domain::addDays(today, 1)), false, kSessionsADay);
+}
+
 Appointment CommunityClinics::addWalkIn(const std::string& organisation, const std::string& campaign,
                                         const std::string& memberId, const std::string& clinicId,
                                         const audit::Context& by) {

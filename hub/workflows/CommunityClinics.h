@@ -58,6 +58,8 @@ public:
     // Invites one child; it goes out the next day.
     void inviteTomorrow(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                         const audit::Context& by);
+    // Today's community clinic sessions, which a walk-in may join (hidden ones too: staff add the child).
+    std::vector<Clinic> walkInSessions(const std::string& organisation, const std::string& campaign);
     // Adds a child who turned up to today's community clinic session.
     Appointment addWalkIn(const std::string& organisation, const std::string& campaign, const std::string& memberId,
                           const std::string& clinicId, const audit::Context& by);

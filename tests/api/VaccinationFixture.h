@@ -124,13 +124,27 @@ protected:
         return reply.json()->getValue<std::string>("id");
     }
 
+    // A flu clinic for the children of kChildren: a community clinic, or the session of the school `schoolUrn`.
+    std::string communityClinic(const std::string& date, const std::string& schoolUrn = {},
+                                const std::string& start = "09:00") {
+        const auto reply =
+            call("POST", kFlu + "/clinics",
+                 R"({"dose": "both", "vaccine": {"code": "43208811000001106", "term": "Fluenz"}, "location": ")" +
+                     std::string(schoolUrn.empty() ? "Riverside Community Centre" : "Riverside Primary") +
+                     R"(", "date": ")" + date + R"(", "start": ")" + start +
+                     R"(", "end": "12:00", "capacity": 20, "published": true, )" +
+                     (schoolUrn.empty() ? R"("community": true})" : R"("school_urn": ")" + schoolUrn + R"("})"));
+        EXPECT_EQ(reply.status, 201) << reply.body;
+        return reply.json()->getValue<std::string>("id");
+    }
+
     void upload() {
         const auto reply = call("PUT", kCampaign + "/cohort", kCohort, "text/csv");
         ASSERT_EQ(reply.status, 200) << reply.body;
     }
 
-    std::string memberId(const std::string& nhs) {
-        const auto members = call("GET", kCampaign + "/members").json()->getArray("members");
+    std::string memberId(const std::string& nhs, const std::string& campaign = kCampaign) {
+        const auto members = call("GET", campaign + "/members").json()->getArray("members");
         for (std::size_t i = 0; i < members->size(); ++i)
             if (members->getObject(i)->getValue<std::string>("nhs_number") == nhs)
                 return members->getObject(i)->getValue<std::string>("id");

@@ -17,18 +17,6 @@ protected:
         ASSERT_EQ(reply.status, 200) << reply.body;
     }
 
-    std::string communityClinic(const std::string& date, const std::string& schoolUrn = {}) {
-        const auto reply =
-            call("POST", kFlu + "/clinics",
-                 R"({"dose": "both", "vaccine": {"code": "43208811000001106", "term": "Fluenz"}, "location": ")" +
-                     std::string(schoolUrn.empty() ? "Riverside Community Centre" : "Riverside Primary") +
-                     R"(", "date": ")" + date +
-                     R"(", "start": "09:00", "end": "12:00", "capacity": 20, "published": true, )" +
-                     (schoolUrn.empty() ? R"("community": true})" : R"("school_urn": ")" + schoolUrn + R"("})"));
-        EXPECT_EQ(reply.status, 201) << reply.body;
-        return reply.json()->getValue<std::string>("id");
-    }
-
     std::string child(const std::string& nhs) {
         const auto members = call("GET", kFlu + "/members").json()->getArray("members");
         for (std::size_t i = 0; i < members->size(); ++i)

@@ -3,9 +3,13 @@
 //
 // The accuBook seed end to end: a nurse signs in, adds a published 2nd-dose clinic and a hidden one, uploads
 // the cohort through the file picker, filters the members awaiting a 2nd invite by the week of their 1st
-// dose, checks who will be invited, sends; the patient books through the SMS on a phone; the member without a
-// mobile is booked by hand into the hidden clinic with the user-facing options. Then the Mavis seed's consent
-// taken by phone for a child. Every page is checked by axe-core at a desk's width, and again at a phone's.
+// dose, checks who will be invited with a text of the nurse's own, schedules the round and cancels it, sends;
+// the patient books through the SMS on a phone; the member without a mobile is booked by hand into the hidden
+// clinic with the user-facing options; a clinic is changed (a mistake first) and the completed ones listed.
+// Then the Mavis seed: consent taken by phone for a child, who is invited to a community clinic and added to
+// today's session as a walk-in; the booking reminders and the invitations for those who missed a completed
+// school session, checked before sending. Every page is checked by axe-core at a desk's width, and again at a
+// phone's.
 //
 //   node tests/browser/console_campaign.mjs --clinhub build/clinhub --screenshots DIR [--chromium PATH]
 import { execFile } from 'node:child_process';
@@ -92,6 +96,14 @@ async function look(page, width, name, again = true) {
   if (again) visited.push([name, page.url()]);
 }
 
+// A page a form's post answered, which cannot be fetched again: looked at on a phone's width here and now.
+async function lookAnswer(page, name) {
+  await look(page, 'desk', name, false);
+  await page.setViewportSize(WIDTHS.phone);
+  await look(page, 'phone', name, false);
+  await page.setViewportSize(WIDTHS.desk);
+}
+
 async function press(page, name) {
   const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
   await Promise.all([page.waitForLoadState('load'), target.click()]);
@@ -100,16 +112,19 @@ async function press(page, name) {
 
 const textOf = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
 
-async function addClinic(page, { location, published }) {
-  await page.fill('#clinic-date', CLINIC);
-  await page.fill('#clinic-start', '09:00');
-  await page.fill('#clinic-end', '12:00');
+async function addClinic(page, { location, published, date = CLINIC, dose = 'second', community = false, school = '',
+  vaccine = ['39114911000001105', 'Comirnaty'] }) {
+  await page.fill('#clinic-date', date);
+  await page.fill('#clinic-start', '00:01');
+  await page.fill('#clinic-end', '23:59');
   await page.fill('#clinic-location', location);
-  await page.selectOption('#clinic-dose', 'second');
-  await page.fill('#clinic-vaccine', '39114911000001105');
-  await page.fill('#clinic-vaccine-term', 'Comirnaty');
+  await page.selectOption('#clinic-dose', dose);
+  await page.fill('#clinic-vaccine', vaccine[0]);
+  await page.fill('#clinic-vaccine-term', vaccine[1]);
   await page.fill('#clinic-capacity', '5');
   if (published) await page.check('#clinic-published');
+  if (community) await page.check('#clinic-community');
+  if (school) await page.fill('#clinic-school_urn', school);
   await press(page, 'Add clinic');
 }
 
@@ -171,6 +186,27 @@ try {
   await look(page, 'desk', 'check who will be invited');
   expect((await textOf(page, '#invite-count')).startsWith('1 will be sent'), 'one patient has a mobile');
   expect((await textOf(page, '#to-book-by-hand')).includes('999 000 0018'), 'the other is to book by hand');
+  const preview = page.url();
+  await page.fill('#message', 'Riverside: {{name}}, your 2nd COVID-19 jab is due. Book it here: {{url}}');
+  await press(page, 'Check the text');
+  await lookAnswer(page, 'invite with its own text');
+  expect((await textOf(page, '#sms-example')).includes('your 2nd COVID-19 jab is due'), 'the example has the new text');
+  expect((await textOf(page, '#sms-length')).includes('1 text message'), 'its length is shown');
+  await page.fill('#message', 'Riverside: book here');
+  await press(page, 'Check the text');
+  await lookAnswer(page, 'invite text with a mistake');
+  expect((await textOf(page, '.nhsuk-error-summary')).length > 0, 'a text without its link is refused');
+  await page.fill('#message', 'Riverside: {{name}}, book your 2nd COVID-19 jab: {{url}}');
+  await press(page, 'Check the text');
+  await page.fill('#schedule-date', day(1));
+  await page.fill('#schedule-time', '09:30');
+  await press(page, 'Schedule the invites');
+  await look(page, 'desk', 'invite round scheduled');
+  expect((await textOf(page, '#scheduled-invites')).includes('with its own text'), 'the round is listed');
+  await page.locator('#scheduled-invites button').first().click();
+  await page.waitForLoadState('load');
+  expect(!(await page.content()).includes('id="scheduled-invites"'), 'the round is cancelled');
+  await page.goto(preview);
   await press(page, 'Send 1 invite');
   await look(page, 'desk', 'invites sent');
 
@@ -203,6 +239,25 @@ try {
   await look(page, 'desk', 'member booked by hand');
   expect((await textOf(page, '#member-status')) === 'Booked 2nd', 'booked into the hidden clinic');
 
+  current = 'desk: change a clinic';
+  await page.goto(`${hub.origin}${CONSOLE}/campaigns/covid`);
+  await page.locator('#clinics tr', { hasText: 'Riverside Hall' }).getByRole('link', { name: /^Change/ }).click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'change a clinic');
+  await page.fill('#clinic-end', '00:00');
+  await page.fill('#clinic-capacity', '0');
+  await press(page, 'Save changes');
+  await lookAnswer(page, 'change a clinic, with mistakes');
+  expect((await page.locator('.nhsuk-error-summary a').count()) === 2, 'the end and the places are at fault');
+  await page.fill('#clinic-start', '10:00');
+  await page.fill('#clinic-end', '13:00');
+  await page.fill('#clinic-capacity', '8');
+  await press(page, 'Save changes');
+  expect((await textOf(page, '#clinics')).includes('10am to 1pm'), 'the clinic moved');
+  await page.getByRole('link', { name: 'Completed clinics' }).click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'completed clinics');
+
   current = 'desk: consent by phone';
   const children = join(files.dir, 'children.csv');
   writeFileSync(children, `NHS Number,Child name,Date of Birth,Parent mobile,Parent email,School URN\r\n` +
@@ -220,6 +275,35 @@ try {
   await look(page, 'desk', 'consent recorded');
   expect((await textOf(page, '#member-consent')) === 'Given', 'consent given');
   expect((await textOf(page, '#activity')).toLowerCase().includes('consent'), 'the activity log has it');
+  const childPage = page.url();
+
+  current = 'desk: community clinics';
+  const FLUENZ = ['43208811000001106', 'Fluenz'];
+  await page.goto(`${hub.origin}${CONSOLE}/campaigns/flu`);
+  await addClinic(page, { location: 'Riverside Community Centre', published: true, date: day(0), dose: 'first',
+    community: true, vaccine: FLUENZ });
+  await addClinic(page, { location: 'Riverside Community Centre', published: true, date: day(14), dose: 'first',
+    community: true, vaccine: FLUENZ });
+  await addClinic(page, { location: 'Riverside Primary', published: true, date: day(-2), dose: 'first',
+    school: '100001', vaccine: FLUENZ });
+  await look(page, 'desk', 'community clinics');
+  await press(page, 'Send booking reminders');
+  await lookAnswer(page, 'booking reminders');
+  await page.goto(`${hub.origin}${CONSOLE}/campaigns/flu/completed-clinics`);
+  await look(page, 'desk', 'completed school session');
+  await page.locator('#completed-clinics button').first().click();
+  await page.waitForLoadState('load');
+  await lookAnswer(page, 'children who missed the session');
+  expect((await textOf(page, '#will-invite')).includes('999 300 0027'), 'the child who missed it');
+  await press(page, 'Check the text');
+  await look(page, 'desk', 'missed session text checked', false);
+  await page.goto(childPage);
+  await press(page, 'Invite to a community clinic');
+  await look(page, 'desk', 'child invited to a community clinic', false);
+  await page.locator('#walk-in button').first().click();
+  await page.waitForLoadState('load');
+  await look(page, 'desk', 'child added as a walk-in');
+  expect((await textOf(page, '#member-status')) === 'Booked 1st', 'the walk-in is booked');
 
   current = 'phone: every page again';
   const phone = await (await browser.newContext({ viewport: WIDTHS.phone, bypassCSP: true, storageState: await desk.storageState() })).newPage();
