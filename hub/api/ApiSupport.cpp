@@ -176,6 +176,24 @@ std::string isoUtc(int64_t micros) {
 Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 // A time without an offset is refused: a practice means UK time, which is an hour off UTC half the year.
+constexpr int kDefaultPage = 100;
+constexpr int kMaxPage = 500;
+
+std::optional<int> wholeNumber(const std::string& text) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(text);
+}
+
+int limitQuery(const http::Request& request, std::vector<FieldError>& errors) {
+    const auto text = request.query("limit");
+    if (!text) return kDefaultPage;
+    const auto limit = wholeNumber(*text).value_or(0);
+    if (limit < 1 || limit > kMaxPage)
+        errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxPage)});
+    return limit;
+}
+
 std::optional<int64_t> instantField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
     const std::string text = stringField(from, name, name, errors);
     if (!errors.empty()) return std::nullopt;

@@ -67,6 +67,12 @@ std::optional<int> intField(const Poco::JSON::Object::Ptr& from, const std::stri
 std::optional<int64_t> instantField(const Poco::JSON::Object::Ptr& from, const std::string& name,
                                     std::vector<workflows::FieldError>& errors);
 
+// Digits only, at most nine of them; nullopt for anything else.
+std::optional<int> wholeNumber(const std::string& text);
+
+// A list's page size, ?limit=: 1 to 500, 100 when absent; else an error for `limit`.
+int limitQuery(const http::Request& request, std::vector<workflows::FieldError>& errors);
+
 // A staff API handler, told who is asking and as which action.
 using StaffHandler = std::function<void(const audit::Context&, http::Request&, http::Response&)>;
 

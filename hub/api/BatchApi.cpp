@@ -82,25 +82,6 @@ std::optional<config::Code> codeField(const Object::Ptr& from, const std::string
                         stringField(code, "term", field + ".term", errors)};
 }
 
-constexpr int kDefaultPage = 100;
-constexpr int kMaxPage = 500;
-
-std::optional<int> wholeNumber(const std::string& text) {
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
-        return std::nullopt;
-    return std::stoi(text);
-}
-
-// ?limit=, 1 to kMaxPage.
-int limitQuery(const Request& request, std::vector<FieldError>& errors) {
-    const auto text = request.query("limit");
-    if (!text) return kDefaultPage;
-    const auto limit = wholeNumber(*text).value_or(0);
-    if (limit < 1 || limit > kMaxPage)
-        errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxPage)});
-    return limit;
-}
-
 class BatchApi {
 public:
     explicit BatchApi(workflows::BatchSelfBook& batches) : batches_(batches) {}

@@ -319,12 +319,14 @@ public:
         response.status(204);
     }
 
-    // Counts by state, then the latest messages (the dead letters with ?state=failed).
+    // Counts by state, then the latest messages a page at a time (the dead letters with ?state=failed):
+    // ?before= the next_before of the page before.
     void messages(const audit::Context& /*by*/, Request& request, Response& response) {
+        std::vector<FieldError> errors;
         const std::string state = request.query("state").value_or("");
         if (!state.empty() &&
             std::find(std::begin(kMessageStates), std::end(kMessageStates), state) == std::end(kMessageStates))
-            return unprocessable(request, response, {{"state", "state must be queued, sending, sent or failed"}});
+            errors.push_back({"state", "state must be queued, sending, sent or failed"});
         int limit = 100;
         if (const auto text = request.query("limit")) {
             try {
@@ -333,19 +335,26 @@ public:
                 limit = 0;
             }
             if (limit < 1 || limit > kMaxMessages)
-                return unprocessable(request, response,
-                                     {{"limit", "limit must be a number from 1 to " + std::to_string(kMaxMessages)}});
+                errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxMessages)});
         }
+        std::optional<outbox::MessageCursor> before;
+        if (const auto text = request.query("before")) {
+            before = outbox::MessageCursor::parse(*text);
+            if (!before) errors.push_back({"before", "before must be the next_before of the page before"});
+        }
+        if (!errors.empty()) return unprocessable(request, response, errors);
         const auto& ods = request.param("ods");
         auto counts = object();
         for (const auto& [name, count] : outbox_.countByState(ods))
             counts->set(name, count);
+        const auto page = outbox_.page(ods, state, limit, before);
         Array::Ptr list = new Array;
-        for (const auto& m : outbox_.list(ods, state, limit))
+        for (const auto& m : page.messages)
             list->add(messageJson(m));
         auto body = object();
         body->set("counts", counts);
         body->set("messages", list);
+        body->set("next_before", page.next ? Poco::Dynamic::Var(page.next->text()) : Poco::Dynamic::Var());
         response.json(body);
     }
 

@@ -329,10 +329,15 @@ public:
         }
     }
 
+    // A page at a time, by dose 1's date then NHS number: ?after= the next_after of the page before, with the
+    // same filters.
     void listMembers(const audit::Context& /*by*/, Request& request, Response& response) {
+        std::vector<FieldError> errors;
+        const int limit = limitQuery(request, errors);
+        if (!errors.empty()) return unprocessable(request, response, errors);
         const auto listing =
             cohorts_.list(request.param("ods"), request.param("campaign"), request.query("status").value_or(""),
-                          request.query("dose1_week").value_or(""));
+                          request.query("dose1_week").value_or(""), request.query("after").value_or(""), limit);
         auto out = object();
         out->set("counts", countsJson(listing.counts));
         Array::Ptr weeks = new Array;
@@ -343,8 +348,9 @@ public:
             weeks->add(w);
         }
         out->set("awaiting_2nd_invite_by_week", weeks);
-        out->set("selected", static_cast<int64_t>(listing.members.size()));
+        out->set("selected", listing.selected);
         out->set("members", membersJson(listing.members));
+        out->set("next_after", listing.next.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(listing.next));
         response.json(out);
     }
 

@@ -51,19 +51,18 @@ std::optional<Member> first(std::vector<Member> found) {
 const char* orderBy(MemberFilter::Order order) {
     switch (order) {
     case MemberFilter::Order::nhsNumber: return " ORDER BY nhs_number";
-    case MemberFilter::Order::firstDose: return " ORDER BY dose1_on, nhs_number";
+    // No date first on both stores (PostgreSQL puts NULL last, SQLite first), as the keyset needs one order.
+    case MemberFilter::Order::firstDose: return " ORDER BY COALESCE(dose1_on, ''), nhs_number";
     case MemberFilter::Order::checkDue: return " ORDER BY next_check_at";
     case MemberFilter::Order::none: break;
     }
     return "";
 }
 
-} // namespace
-
-std::vector<Member> MemberRepository::select(const MemberFilter& f) {
+// The filter's conditions, " WHERE …", each added with its values; `weekEnds` holds a value bound by reference.
+std::string conditions(const MemberFilter& f, Poco::Data::AbstractBindingVec& values, std::string& weekEnds) {
     // Each condition's SQL and its values are added together, so they cannot fall out of step.
-    std::string sql = std::string(kColumns) + " WHERE 1 = 1";
-    Poco::Data::AbstractBindingVec values;
+    std::string sql = " WHERE 1 = 1";
     const auto where = [&](const char* condition, std::initializer_list<Poco::Data::AbstractBinding::Ptr> bound) {
         sql += condition;
         values.insert(values.end(), bound);
@@ -71,8 +70,11 @@ std::vector<Member> MemberRepository::select(const MemberFilter& f) {
     if (!f.organisation.empty()) where(" AND organisation = ?", {useRef(f.organisation)});
     if (!f.campaign.empty()) where(" AND campaign = ?", {useRef(f.campaign)});
     if (f.status) where(" AND status = ?", {useRef(*f.status)});
-    const std::string weekEnds = f.dose1Week ? domain::addDays(*f.dose1Week, 6) : std::string();
-    if (f.dose1Week) where(" AND dose1_on BETWEEN ? AND ?", {useRef(*f.dose1Week), useRef(weekEnds)});
+    // As the order has it, so the same index serves the week and the order.
+    if (f.dose1Week) {
+        weekEnds = domain::addDays(*f.dose1Week, 6);
+        where(" AND COALESCE(dose1_on, '') BETWEEN ? AND ?", {useRef(*f.dose1Week), useRef(weekEnds)});
+    }
     if (!f.schoolUrns.empty()) {
         sql += " AND school_urn IN (";
         for (std::size_t i = 0; i < f.schoolUrns.size(); ++i) {
@@ -86,11 +88,34 @@ std::vector<Member> MemberRepository::select(const MemberFilter& f) {
         where(" AND EXISTS (SELECT 1 FROM cohort_events e WHERE e.member_id = cohort_members.id AND "
               "e.event = 'community_invited' AND e.once_key <> ?)",
               {useRef(*f.communityInvitedOtherThan)});
-    sql += orderBy(f.order);
+    if (!f.after.empty() && f.order == MemberFilter::Order::firstDose)
+        where(" AND (COALESCE(dose1_on, ''), nhs_number) > (SELECT COALESCE(dose1_on, ''), nhs_number FROM "
+              "cohort_members WHERE id = ?)",
+              {useRef(f.after)});
+    return sql;
+}
+
+} // namespace
+
+std::vector<Member> MemberRepository::select(const MemberFilter& f) {
+    Poco::Data::AbstractBindingVec values;
+    std::string weekEnds;
+    std::string sql = std::string(kColumns) + conditions(f, values, weekEnds) + orderBy(f.order);
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     Poco::Data::Statement q = s_ << sql;
     q, values;
     return readMembers(q);
+}
+
+int64_t MemberRepository::count(MemberFilter f) {
+    f.after.clear();
+    Poco::Data::AbstractBindingVec values;
+    std::string weekEnds;
+    int64_t n = 0;
+    Poco::Data::Statement q = s_ << "SELECT COUNT(*) FROM cohort_members" + conditions(f, values, weekEnds);
+    q, values, into(n);
+    q.execute();
+    return n;
 }
 
 std::optional<Member> MemberRepository::byId(const std::string& id) {

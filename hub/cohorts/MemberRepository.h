@@ -35,6 +35,9 @@ struct MemberFilter {
     std::optional<int64_t> checkDueBy;    // a records check due at or before this (microseconds)
     // Sent a community clinic invitation under a once key other than this one (an earlier clinic date).
     std::optional<std::string> communityInvitedOtherThan;
+    // With Order::firstDose: only the members after this one (its id), for a list a page at a time. The index
+    // on (organisation, campaign[, status], dose 1's date, NHS number) finds the page by its key.
+    std::string after;
     int limit = 0; // 0: every member that matches
     Order order = Order::none;
 };
@@ -45,6 +48,8 @@ public:
 
     // ---- Reads. Members come without their events; events() reads those.
     std::vector<Member> select(const MemberFilter& filter);
+    // How many members the filter selects, its `after` and `limit` aside.
+    int64_t count(MemberFilter filter);
     std::optional<Member> byId(const std::string& id);
     // One member of one campaign, or nullopt when the id is another campaign's.
     std::optional<Member> find(const std::string& organisation, const std::string& campaign, const std::string& id);

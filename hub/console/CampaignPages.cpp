@@ -375,9 +375,21 @@ Filters filtersOf(Page& page) {
 }
 
 void membersPage(workflows::Cohorts& cohorts, Page& page) {
+    // Fifty at a time by key, as the links page; a page ends with a link to the next, the filters kept.
+    constexpr int kMembersPerPage = 50;
     const auto& campaign = campaignOf(page);
     const auto f = filtersOf(page);
-    const auto listing = cohorts.list(page.ods(), campaign.id, f.status, f.week);
+    auto after = page.request.query("after").value_or("");
+    if (after.size() > 64) after.clear();
+    workflows::CohortListing listing;
+    try {
+        listing = cohorts.list(page.ods(), campaign.id, f.status, f.week, after, kMembersPerPage);
+    } catch (const InvalidRequest& e) {
+        // A member gone from the campaign (or a cursor made up) starts again from the first page.
+        if (after.empty() || e.errors().size() != 1 || e.errors().front().field != "after") throw;
+        after.clear();
+        listing = cohorts.list(page.ods(), campaign.id, f.status, f.week, after, kMembersPerPage);
+    }
     Data statuses{Data::type::list};
     for (const auto& [status, count] : listing.counts) {
         Data row;
@@ -403,10 +415,12 @@ void membersPage(workflows::Cohorts& cohorts, Page& page) {
     data.set("weeks", weeks);
     data.set("showWeeks", f.status == domain::cohort::awaiting2ndInvite);
     data.set("members", membersData(page, listing.members));
-    data.set("selected", std::to_string(listing.members.size()));
+    data.set("selected", std::to_string(listing.selected));
     data.set("anyMembers", !listing.members.empty());
-    data.set("more", listing.members.size() > kMembersShown);
-    data.set("shown", std::to_string(kMembersShown));
+    data.set("shown", std::to_string(kMembersPerPage));
+    const auto filtered = "/members?status=" + encoded(f.status) + "&week=" + encoded(f.week);
+    if (!listing.next.empty()) data.set("nextHref", campaignPath(page, filtered + "&after=" + encoded(listing.next)));
+    if (!after.empty()) data.set("firstHref", campaignPath(page, filtered));
     data.set("statusLabel", f.status.empty() ? std::string("All members") : statusText(f.status));
     // Bulk invites need a status, and a week for second doses, as accuBook requires; the workflow says which
     // statuses an invite may go to.

@@ -15,7 +15,9 @@ struct State {
 };
 constexpr std::array<State, 4> kStates{
     {{"failed", "Failed"}, {"queued", "Waiting"}, {"sending", "Sending"}, {"sent", "Sent"}}};
-constexpr int kShown = 200;
+constexpr int kShown = 50;
+// "Send all failed messages again" takes this many of the newest at a time, as it did when a page showed them.
+constexpr int kRequeuedAtOnce = 200;
 
 std::string shownState(Page& page) {
     auto asked = page.request.query("state").value_or("failed");
@@ -41,9 +43,12 @@ void addMessagePages(PageRoutes& routes) {
             tab.set("current", state == s.state);
             tabs.push_back(tab);
         }
+        // A cursor that cannot be read starts again from the newest, as a page without one does.
+        const auto before = outbox::MessageCursor::parse(page.request.query("before").value_or(""));
+        const auto found = outbox.page(page.ods(), state, kShown, before);
         Data rows{Data::type::list};
         bool any = false;
-        for (const auto& m : outbox.list(page.ods(), state, kShown)) {
+        for (const auto& m : found.messages) {
             Data row;
             row.set("reference", m.reference);
             row.set("channel", channelText(m.channel));
@@ -66,6 +71,10 @@ void addMessagePages(PageRoutes& routes) {
         data.set("canRequeueAll", any && state == "failed" && page.can(Role::staff));
         data.set("requeueAllAction", page.path("/messages/requeue-failed"));
         data.set("shown", std::to_string(kShown));
+        data.set("later", before.has_value());
+        if (before) data.set("newestHref", page.path(std::string("/messages?state=") + state));
+        if (found.next)
+            data.set("nextHref", page.path(std::string("/messages?state=") + state + "&before=" + found.next->text()));
         const auto done = page.request.query("done").value_or("");
         setText(data, "notice",
                 done == "requeued" ? "The message will be sent again"
@@ -87,7 +96,7 @@ void addMessagePages(PageRoutes& routes) {
     });
     // Each one audited as requeueMessage, as if pressed one by one; those whose content is gone stay failed.
     routes.post("/messages/requeue-failed", Role::staff, "requeueMessage", [&outbox](Page& page) {
-        for (const auto& m : outbox.list(page.ods(), "failed", kShown))
+        for (const auto& m : outbox.list(page.ods(), "failed", kRequeuedAtOnce))
             outbox.requeue(page.ods(), m.reference, page.by);
         page.redirect(page.path("/messages?state=failed&done=all"));
     });

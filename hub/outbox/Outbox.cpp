@@ -350,15 +350,42 @@ std::map<std::string, int64_t> Outbox::countByState(const std::string& organisat
 }
 
 std::vector<Message> Outbox::list(const std::string& organisation, const std::string& state, int limit) {
+    return page(organisation, state, limit).messages;
+}
+
+MessagePage Outbox::page(const std::string& organisation, const std::string& state, int limit,
+                         const std::optional<MessageCursor>& before) {
+    // Only the conditions asked for are in the text, so each variant finds its index; one row more than the
+    // page says whether another follows.
+    std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE organisation = ?";
+    if (!state.empty()) sql += " AND state = ?";
+    if (before) sql += " AND (updated_at, reference) < (CAST(? AS BIGINT), ?)";
+    sql += " ORDER BY updated_at DESC, reference DESC LIMIT ?";
     store::Session s = store_.session();
-    std::string org = organisation;
-    std::string st = state;
-    Poco::Data::Statement select =
-        s << std::string("SELECT ") + kColumns +
-                 " FROM outbox WHERE organisation = ? AND (? = '' OR state = ?) ORDER BY updated_at DESC LIMIT ?";
-    select, use(org), use(st), use(st), use(limit);
+    Poco::Data::Statement select = s << sql;
+    select, useRef(organisation);
+    if (!state.empty()) select, useRef(state);
+    if (before) select, useRef(before->updatedAt), useRef(before->reference);
+    const int rows = limit + 1;
+    select, useRef(rows);
     select.execute();
-    return readMessages(select, s.keys());
+    MessagePage page{readMessages(select, s.keys()), std::nullopt};
+    if (static_cast<int>(page.messages.size()) > limit) {
+        page.messages.resize(static_cast<std::size_t>(limit));
+        page.next = MessageCursor{page.messages.back().updatedAt, page.messages.back().reference};
+    }
+    return page;
+}
+
+std::string MessageCursor::text() const { return std::to_string(updatedAt) + "." + reference; }
+
+std::optional<MessageCursor> MessageCursor::parse(const std::string& text) {
+    const auto dot = text.find('.');
+    // At most 19 digits: every one fits an int64_t.
+    if (dot == std::string::npos || dot == 0 || dot > 18 || dot + 1 == text.size() || text.size() > 200 ||
+        text.find_first_not_of("0123456789") != dot)
+        return std::nullopt;
+    return MessageCursor{std::stoll(text.substr(0, dot)), text.substr(dot + 1)};
 }
 
 std::vector<Message> Outbox::aboutLink(const std::string& organisation, const std::string& linkId) {

@@ -68,6 +68,24 @@ struct Message {
     int64_t updatedAt = 0;
 };
 
+// Where a page of an organisation's messages ended. Pages run newest change first, then by reference, so
+// messages changed in the same microsecond (a batch's invites are queued at once) are neither repeated nor
+// skipped; the cursor holds the values themselves, because a message's updated_at moves as it is sent. As
+// text, "<updated_at>.<reference>": no patient data, safe in a URL.
+struct MessageCursor {
+    int64_t updatedAt = 0;
+    std::string reference;
+
+    [[nodiscard]] std::string text() const;
+    // nullopt for anything text() could not have made.
+    static std::optional<MessageCursor> parse(const std::string& text);
+};
+
+struct MessagePage {
+    std::vector<Message> messages;
+    std::optional<MessageCursor> next; // where the following page starts; nullopt on the last page
+};
+
 enum class Requeue { requeued, notFound, notFailed, forgotten };
 
 struct Attempt {
@@ -139,6 +157,10 @@ public:
     [[nodiscard]] std::vector<Message> list(const std::string& organisation, const std::string& state, int limit);
     // The messages about one booking link (NewMessage::linkId), oldest first.
     [[nodiscard]] std::vector<Message> aboutLink(const std::string& organisation, const std::string& linkId);
+    // The same a page at a time: up to `limit` after `before` (from the newest when nullopt). Found by the index
+    // on (organisation[, state], updated_at, reference), however many messages come before the page.
+    [[nodiscard]] MessagePage page(const std::string& organisation, const std::string& state, int limit,
+                                   const std::optional<MessageCursor>& before = std::nullopt);
     // Sends a dead letter again from scratch: a fresh retry budget, due now; audited as `by`.
     Requeue requeue(const std::string& organisation, const std::string& reference, const audit::Context& by = {});
     // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter

@@ -382,6 +382,25 @@ const std::vector<Migration>& migrations() {
          "the staff console: an organisation's link events of the day counted, and its links listed a page at a time",
          {"CREATE INDEX link_events_at ON link_events (at)",
           "CREATE INDEX links_organisation_created ON links (organisation, created_at, id)"}},
+        {15,
+         "the staff console: an organisation's messages, and a campaign's members, listed a page at a time by key",
+         {
+             // Newest change first, then reference (outbox::MessageCursor), with or without a state; the first
+             // supersedes the index on (organisation, state, updated_at).
+             "DROP INDEX outbox_organisation",
+             "CREATE INDEX outbox_organisation_state ON outbox (organisation, state, updated_at, reference)",
+             "CREATE INDEX outbox_organisation_updated ON outbox (organisation, updated_at, reference)",
+             // Members in the order staff work through them: dose 1's date (none first, on both stores), then
+             // the NHS number, unique in a campaign. The first supersedes the index on (organisation, campaign,
+             // status).
+             "DROP INDEX cohort_members_status",
+             // NOLINTBEGIN(bugprone-suspicious-missing-comma): each statement is too long for one line
+             "CREATE INDEX cohort_members_status ON cohort_members (organisation, campaign, status, "
+             "(COALESCE(dose1_on, '')), nhs_number)",
+             "CREATE INDEX cohort_members_first_dose ON cohort_members (organisation, campaign, (COALESCE(dose1_on, "
+             "'')), nhs_number)"
+             // NOLINTEND(bugprone-suspicious-missing-comma)
+         }},
         {16,
          "a booking link's page lists the messages about it (its invite, its confirmations, the codes written)",
          {"ALTER TABLE outbox ADD COLUMN link_id TEXT",

@@ -190,7 +190,7 @@ int Cohorts::recheckPending(int max) {
 }
 
 CohortListing Cohorts::list(const std::string& organisation, const std::string& campaign, const std::string& status,
-                            const std::string& dose1Week) {
+                            const std::string& dose1Week, const std::string& after, int limit) {
     campaignOf(runtime_.get(), organisation, campaign);
     std::vector<FieldError> errors;
     const auto& statuses = domain::cohortStatuses();
@@ -198,11 +198,13 @@ CohortListing Cohorts::list(const std::string& organisation, const std::string& 
         errors.push_back({"status", "not a cohort status: " + status});
     if (!dose1Week.empty() && (!kit::parseDate(dose1Week) || domain::weekOf(dose1Week) != dose1Week))
         errors.push_back({"dose1_week", "must be the Monday that starts the week, YYYY-MM-DD"});
+    auto s = store_.session();
+    cohorts::MemberRepository members(s);
+    if (!after.empty() && !members.find(organisation, campaign, after))
+        errors.push_back({"after", "not a member of this campaign: start from the first page"});
     if (!errors.empty()) throw InvalidRequest(std::move(errors));
 
     CohortListing listing;
-    auto s = store_.session();
-    cohorts::MemberRepository members(s);
     listing.counts = members.countByStatus(organisation, campaign);
     std::map<std::string, int64_t> weeks;
     for (const auto& d : members.firstDoseDates(organisation, campaign, cohort::awaiting2ndInvite))
@@ -215,7 +217,15 @@ CohortListing Cohorts::list(const std::string& organisation, const std::string& 
     if (!status.empty()) chosen.status = status;
     if (!dose1Week.empty()) chosen.dose1Week = dose1Week;
     chosen.order = cohorts::MemberFilter::Order::firstDose;
+    listing.selected = members.count(chosen);
+    chosen.after = after;
+    // One more than the page says whether another follows.
+    chosen.limit = limit > 0 ? limit + 1 : 0;
     listing.members = members.select(chosen);
+    if (limit > 0 && static_cast<int>(listing.members.size()) > limit) {
+        listing.members.resize(static_cast<std::size_t>(limit));
+        listing.next = listing.members.back().id;
+    }
     return listing;
 }
 

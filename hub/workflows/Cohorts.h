@@ -44,7 +44,9 @@ struct CohortUpload {
 struct CohortListing {
     std::map<std::string, int64_t> counts;              // every member of the campaign by status
     std::vector<std::pair<std::string, int64_t>> weeks; // awaiting a 2nd invite, by week of dose 1 (Monday)
-    std::vector<Member> members;                        // those the filters select
+    std::vector<Member> members;                        // those the filters select, or a page of them
+    int64_t selected = 0;                               // how many the filters select, on every page
+    std::string next; // a page's last member, the `after` of the page that follows; "" on the last page
 };
 
 struct InviteRequest {
@@ -91,8 +93,11 @@ public:
     // Asks the records again for up to `max` members whose check is due; returns how many were labelled.
     int recheckPending(int max);
 
+    // The campaign's members by dose 1's date (none first), then NHS number; with `limit`, a page of them after
+    // the member `after` ("" for the first page). Throws InvalidRequest naming the field at fault (`after`
+    // when it is not a member of the campaign), NotFound.
     CohortListing list(const std::string& organisation, const std::string& campaign, const std::string& status,
-                       const std::string& dose1Week);
+                       const std::string& dose1Week, const std::string& after = {}, int limit = 0);
     std::optional<Member> find(const std::string& organisation, const std::string& campaign,
                                const std::string& memberId);
 

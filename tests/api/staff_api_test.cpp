@@ -9,6 +9,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <regex>
@@ -645,6 +646,58 @@ TEST_F(StaffApi, MessagesShowCountsAndDeadLettersWithTheirReasonAndARequeueSends
     EXPECT_EQ(outbox->find(reference)->state, "queued");
     EXPECT_EQ(post(kA + "/messages/" + reference + "/requeue", keyA).status, 409) << "only a dead letter";
     EXPECT_EQ(post(kA + "/messages/msg-nope/requeue", keyA).status, 404);
+}
+
+TEST_F(StaffApi, MessagesComeAPageAtATimeWithTheStateFilterHeldAndABadCursorRefused) {
+    // Eight invites queued in one transaction, at one moment: pages must split them by reference.
+    const auto references = queuedAtOnce(*store, 8);
+    failAtOnce(*outbox, {references.begin(), references.begin() + 5});
+
+    // Every page of `query`, `limit` a page, by next_before; the references in the order given.
+    const auto walk = [&](const std::string& query, const std::string& state) {
+        std::vector<std::string> seen;
+        std::string next = kA + "/messages?limit=2" + query;
+        for (int pages = 0; !next.empty(); ++pages) {
+            EXPECT_LT(pages, 5);
+            if (pages >= 5) break;
+            const auto page = get(next, keyA);
+            EXPECT_EQ(page.status, 200) << page.body;
+            const auto messages = page.json()->getArray("messages");
+            for (std::size_t i = 0; i < messages->size(); ++i) {
+                const auto m = messages->getObject(static_cast<unsigned>(i));
+                if (!state.empty()) {
+                    EXPECT_EQ(m->getValue<std::string>("state"), state);
+                }
+                seen.push_back(m->getValue<std::string>("reference"));
+            }
+            const auto before = page.json()->get("next_before");
+            EXPECT_TRUE(!before.isEmpty() || messages->size() > 0) << "no cursor to an empty page";
+            std::string cursor;
+            if (!before.isEmpty()) Poco::URI::encode(before.convert<std::string>(), "&=+?#", cursor);
+            next = before.isEmpty() ? std::string() : kA + "/messages?limit=2" + query + "&before=" + cursor;
+        }
+        return seen;
+    };
+    // Made in one millisecond, the references are in no order of making: the list sorts them.
+    std::vector<std::string> wantFailed(references.begin(), references.begin() + 5);
+    std::vector<std::string> wantQueued(references.begin() + 5, references.end());
+    std::sort(wantFailed.rbegin(), wantFailed.rend());
+    std::sort(wantQueued.rbegin(), wantQueued.rend());
+    EXPECT_EQ(walk("&state=failed", "failed"), wantFailed);
+    EXPECT_EQ(walk("&state=queued", "queued"), wantQueued);
+    const auto all = walk("", "");
+    EXPECT_EQ(all.size(), 8U);
+    EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 8U) << "none twice";
+
+    const auto last = get(kA + "/messages?state=queued&limit=3", keyA);
+    ASSERT_EQ(last.status, 200) << last.body;
+    EXPECT_TRUE(last.json()->get("next_before").isEmpty()) << "exactly one full page: no next";
+    for (const std::string bad : {"nonsense", "12", ".msg-1", "x1.msg-1"}) {
+        const auto refused = get(kA + "/messages?before=" + bad, keyA);
+        EXPECT_EQ(refused.status, 422) << bad;
+        EXPECT_EQ(fieldsOf(refused), (std::set<std::string>{"before"})) << refused.body;
+    }
+    EXPECT_EQ(fieldsOf(get(kA + "/messages?before=x&state=lost", keyA)), (std::set<std::string>{"before", "state"}));
 }
 
 } // namespace

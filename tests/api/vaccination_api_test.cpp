@@ -45,6 +45,60 @@ TEST_F(VaccinationApi, UploadLabelsEachPatientFromWhatTheRecordsSayWasReceived) 
     EXPECT_EQ(member->getArray("activity")->getObject(1)->getValue<std::string>("event"), "checked");
 }
 
+// Members a page at a time by dose 1's date then NHS number, following next_after: the status and week
+// filters hold on every page, `selected` counts them all, and a cursor that is no member is refused.
+TEST_F(VaccinationApi, MembersComeAPageAtATimeWithTheirFiltersKept) {
+    upload();
+    // Every page of `query`, `limit` a page: the NHS numbers in order, and `selected` as each page says it.
+    const auto walk = [&](const std::string& query, int limit, std::vector<int>& selected) {
+        std::vector<std::string> seen;
+        std::string next = kCampaign + "/members?limit=" + std::to_string(limit) + query;
+        for (int pages = 0; !next.empty() && pages < 10; ++pages) {
+            const auto reply = call("GET", next);
+            EXPECT_EQ(reply.status, 200) << reply.body;
+            if (reply.status != 200) break;
+            const auto page = reply.json();
+            const auto members = page->getArray("members");
+            EXPECT_GT(members->size(), 0U) << "no cursor to an empty page";
+            for (std::size_t i = 0; i < members->size(); ++i)
+                seen.push_back(members->getObject(i)->getValue<std::string>("nhs_number"));
+            selected.push_back(page->getValue<int>("selected"));
+            const auto after = page->get("next_after");
+            next = after.isEmpty() ? std::string()
+                                   : kCampaign + "/members?limit=" + std::to_string(limit) + query +
+                                         "&after=" + after.convert<std::string>();
+        }
+        return seen;
+    };
+    std::vector<int> selected;
+    const auto week = walk("&status=awaiting_2nd_invite&dose1_week=2026-10-05", 1, selected);
+    // Dose 1 on the 6th for three (by NHS number), the 7th for one.
+    EXPECT_EQ(week, (std::vector<std::string>{"9990000018", "9990166137", "9995260182", "9991590838"}));
+    EXPECT_EQ(selected, (std::vector<int>{4, 4, 4, 4}));
+    selected.clear();
+    const auto all = walk("", 4, selected);
+    EXPECT_EQ(all, (std::vector<std::string>{"9990000026", "9990000050", "9990000018", "9990166137", "9995260182",
+                                             "9991590838"}))
+        << "no dose 1 first, then by date";
+    EXPECT_EQ(selected, (std::vector<int>{6, 6}));
+    selected.clear();
+    EXPECT_EQ(walk("&status=completed", 1, selected), std::vector<std::string>{"9990000050"});
+
+    const auto exact = call("GET", kCampaign + "/members?status=awaiting_2nd_invite&limit=4");
+    ASSERT_EQ(exact.status, 200) << exact.body;
+    EXPECT_TRUE(exact.json()->get("next_after").isEmpty()) << "one full page and no more: no cursor";
+
+    const auto noMember = call("GET", kCampaign + "/members?after=mbr_nobody");
+    EXPECT_EQ(noMember.status, 422) << noMember.body;
+    const auto errors = noMember.json()->getArray("errors");
+    ASSERT_TRUE(errors);
+    ASSERT_EQ(errors->size(), 1U);
+    EXPECT_EQ(errors->getObject(0)->getValue<std::string>("field"), "after");
+    const auto otherCampaign = call("GET", kFlu + "/members?after=" + memberId("9995260182"));
+    EXPECT_EQ(otherCampaign.status, 422) << "another campaign's member is no cursor here";
+    EXPECT_EQ(call("GET", kCampaign + "/members?limit=0").status, 422);
+}
+
 // A large cohort is stored a chunk of members per transaction, each committed before the next begins: in
 // between, what is written is there for anyone to read, and another writer gets the store (this one would
 // wait for ever, and the test time out, were the upload still holding the write lock).

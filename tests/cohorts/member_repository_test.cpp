@@ -1,6 +1,7 @@
 #include "hub/cohorts/MemberRepository.h"
 #include "hub/domain/Vaccination.h"
 #include "hub/store/Store.h"
+#include "tests/TestNhsNumbers.h"
 #include "tests/store/TestStore.h"
 
 #include <gtest/gtest.h>
@@ -144,6 +145,63 @@ TEST_F(MemberRepositoryTest, SelectsTheWeekOfDoseOneMondayToSundayInDoseOrder) {
     EXPECT_EQ(m->dose1Vaccine.code, vaccine.code);
     EXPECT_EQ(m->dose1Vaccine.term, vaccine.term);
     EXPECT_EQ(m->doses, 1);
+}
+
+// Pages by key in dose order: members without a dose 1 first on both stores, those sharing a date by NHS
+// number, each once whatever the page size; the status and week filters hold on every page.
+TEST_F(MemberRepositoryTest, PagesInDoseOrderByKeyNeitherRepeatNorSkipAndKeepTheirFilters) {
+    clinhub::test::TestNhsNumbers numbers;
+    const clinhub::config::Code vaccine{"39114911000001105", "Comirnaty"};
+    // 12 members: 3 without dose 1, then 9 over two days of one week and one of the next, 3 a date.
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i)
+        ids.push_back(add(numbers.next()));
+    const char* dates[] = {"2026-01-05", "2026-01-07", "2026-01-12"};
+    write([&](MemberRepository& m) {
+        for (int i = 3; i < 12; ++i)
+            m.markChecked(ids[static_cast<std::size_t>(i)], std::string(cohort::awaiting2ndInvite), 1,
+                          dates[(i - 3) % 3], vaccine, 1, kAt);
+        m.setStatus(ids[4], cohort::completed, kAt);
+    });
+    auto s = store_->session();
+    MemberRepository members(s);
+    // Every page of `f`, `limit` a page, each after the last member of the one before.
+    const auto walk = [&](MemberFilter f, int limit) {
+        std::vector<Member> seen;
+        f.limit = limit;
+        for (int pages = 0; pages < 20; ++pages) {
+            const auto page = members.select(f);
+            seen.insert(seen.end(), page.begin(), page.end());
+            if (static_cast<int>(page.size()) < limit) break;
+            f.after = page.back().id;
+        }
+        return seen;
+    };
+    const auto whole = members.select(campaign(MemberFilter::Order::firstDose));
+    ASSERT_EQ(whole.size(), 12U);
+    for (std::size_t i = 0; i < 3; ++i)
+        EXPECT_EQ(whole[i].dose1On, "") << "no dose 1 comes first";
+    for (std::size_t i = 1; i < whole.size(); ++i)
+        EXPECT_LT(std::pair(whole[i - 1].dose1On, whole[i - 1].patient.nhsNumber),
+                  std::pair(whole[i].dose1On, whole[i].patient.nhsNumber));
+    for (const int limit : {1, 2, 5, 12}) {
+        const auto paged = walk(campaign(MemberFilter::Order::firstDose), limit);
+        ASSERT_EQ(paged.size(), whole.size()) << limit;
+        for (std::size_t i = 0; i < paged.size(); ++i)
+            EXPECT_EQ(paged[i].id, whole[i].id) << limit;
+    }
+
+    auto week = campaign(MemberFilter::Order::firstDose);
+    week.status = std::string(cohort::awaiting2ndInvite);
+    week.dose1Week = "2026-01-05";
+    const auto inWeek = walk(week, 2);
+    ASSERT_EQ(inWeek.size(), 5U) << "3 on the 5th and 3 on the 7th, less the one completed";
+    for (const auto& m : inWeek) {
+        EXPECT_EQ(m.status, cohort::awaiting2ndInvite);
+        EXPECT_TRUE(m.dose1On == "2026-01-05" || m.dose1On == "2026-01-07") << m.dose1On;
+    }
+    week.after = inWeek[1].id;
+    EXPECT_EQ(members.count(week), 5) << "a count is of every page";
 }
 
 TEST_F(MemberRepositoryTest, SelectsChildrenOfAnyOfTheSchoolsGiven) {

@@ -1,17 +1,21 @@
 // The vaccination campaign pages over real HTTP, signed in: the cohort uploaded through the file picker and
-// labelled, clinics added (one hidden), upcoming and completed, one changed; a 2nd-dose invite round filtered
-// by the week of the 1st dose, previewed with its own text, sent or scheduled and cancelled; a manual booking
-// into the hidden clinic with the user-facing options; a child invited to a community clinic, added as a
-// walk-in, and the booking reminders; a viewer who changes nothing.
+// labelled, clinics added (one hidden), upcoming and completed, one changed; members listed fifty at a time;
+// a 2nd-dose invite round filtered by the week of the 1st dose, previewed with its own text, sent or scheduled
+// and cancelled; a manual booking into the hidden clinic with the user-facing options; a child invited to a
+// community clinic, added as a walk-in, and the booking reminders; a viewer who changes nothing.
+#include "hub/cohorts/MemberRepository.h"
 #include "hub/console/Console.h"
+#include "hub/domain/Vaccination.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/workflows/BatchSelfBook.h"
+#include "tests/TestNhsNumbers.h"
 #include "tests/api/VaccinationFixture.h"
 #include "tests/web/Browser.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 
 namespace clinhub::test {
 namespace {
@@ -300,6 +304,61 @@ TEST_F(CampaignPages, AChildIsInvitedToAClinicOrAddedAsAWalkInAndRemindersAreChe
     const auto actions = succeeded();
     for (const char* action : {"inviteChildTomorrow", "addWalkIn", "bookingReminders", "missedSessionInvitations"})
         EXPECT_TRUE(has(actions, action)) << action;
+}
+
+// The member ids a members page links to, in order.
+std::vector<std::string> memberLinks(const std::string& body) {
+    std::vector<std::string> ids;
+    const std::regex link("/members/(mbr_[^\"?]+)\"");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), link); it != std::sregex_iterator(); ++it)
+        ids.push_back((*it)[1].str());
+    return ids;
+}
+
+// 53 awaiting a 2nd invite, dose 1 on one day: fifty on the first page, three on the next, the status and
+// week kept, each member once.
+TEST_F(CampaignPages, MembersAreListedFiftyAtATimeWithTheirFiltersKept) {
+    upload(); // four awaiting a 2nd invite, dose 1 in the week of 5 October
+    TestNhsNumbers numbers;
+    store->write([&](store::Session& s) {
+        cohorts::MemberRepository members(s);
+        for (int i = 0; i < 49; ++i) {
+            auto nhs = numbers.next();
+            while (kCohort.find(nhs) != std::string::npos)
+                nhs = numbers.next(); // already a member
+            const auto id = members.add("V12345", "covid", {{nhs, "1950-01-01", "", "Test Patient"}, "", ""},
+                                        domain::cohort::pendingCheck, kToday);
+            members.markChecked(id, std::string(domain::cohort::awaiting2ndInvite), 1, "2026-10-06",
+                                {"39114911000001105", "Comirnaty"}, 1, kToday);
+        }
+    });
+    auto b = signedIn(Role::staff);
+    const auto first = b.get(kPages + "/members?status=awaiting_2nd_invite&week=2026-10-05");
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_TRUE(first.says("Awaiting 2nd invite: 53")) << "the count is of every page";
+    const auto onFirst = memberLinks(first.body);
+    EXPECT_EQ(onFirst.size(), 50U);
+    const auto next = first.href("next-members");
+    ASSERT_FALSE(next.empty()) << first.body;
+    EXPECT_NE(next.find("status=awaiting_2nd_invite"), std::string::npos);
+    EXPECT_NE(next.find("week=2026-10-05"), std::string::npos);
+    EXPECT_TRUE(first.href("first-members").empty());
+
+    const auto second = b.get(next);
+    ASSERT_EQ(second.status, 200) << second.body;
+    EXPECT_TRUE(second.says("Awaiting 2nd invite: 53"));
+    const auto onSecond = memberLinks(second.body);
+    EXPECT_EQ(onSecond.size(), 3U);
+    EXPECT_TRUE(second.href("next-members").empty()) << "the last page";
+    EXPECT_FALSE(second.href("first-members").empty());
+    std::set<std::string> all(onFirst.begin(), onFirst.end());
+    all.insert(onSecond.begin(), onSecond.end());
+    EXPECT_EQ(all.size(), 53U) << "none on both pages";
+    EXPECT_TRUE(second.says("Check who will be invited")) << "the invite still takes the whole week";
+
+    const auto unknown = b.get(kPages + "/members?status=awaiting_2nd_invite&week=2026-10-05&after=mbr_nobody");
+    ASSERT_EQ(unknown.status, 200) << "a cursor that is no member starts again";
+    EXPECT_EQ(memberLinks(unknown.body), onFirst);
 }
 
 TEST_F(CampaignPages, AViewerReadsTheCampaignButChangesNothing) {

@@ -478,6 +478,45 @@ TEST_F(ConsolePages, AFailedMessageIsListedWithItsReasonAndSentAgain) {
     EXPECT_EQ(entries("requeueMessage").front().outcome, audit::Outcome::success);
 }
 
+// 53 failed at the same moment: fifty on the first page, three on the second, each once.
+TEST_F(ConsolePages, MessagesAreListedFiftyAtATimeWithTheStateKept) {
+    std::string csrf;
+    auto b = signedIn(Role::viewer, csrf);
+    const auto references = queuedAtOnce(*store, 55);
+    failAtOnce(*outbox, {references.begin(), references.begin() + 53});
+
+    const auto first = b.get("/staff/A12345/messages?state=failed");
+    ASSERT_EQ(first.status, 200) << first.body;
+    const auto older = first.href("older-messages");
+    ASSERT_FALSE(older.empty()) << first.body;
+    EXPECT_NE(older.find("state=failed"), std::string::npos) << "the state is kept on the next page";
+    EXPECT_FALSE(first.says("id=\"newest-messages\""));
+    const auto second = b.get(older);
+    ASSERT_EQ(second.status, 200) << second.body;
+    EXPECT_TRUE(second.href("older-messages").empty()) << "the last page";
+    EXPECT_FALSE(second.href("newest-messages").empty());
+    int onFirst = 0;
+    int onSecond = 0;
+    for (std::size_t i = 0; i < references.size(); ++i) {
+        const bool a = first.says(references[i]);
+        const bool c = second.says(references[i]);
+        EXPECT_FALSE(a && c) << "on both pages: " << i;
+        if (i < 53) {
+            EXPECT_TRUE(a || c) << "skipped: " << i;
+        }
+        if (i >= 53) {
+            EXPECT_FALSE(a || c) << "a waiting message among the failed: " << i;
+        }
+        onFirst += a ? 1 : 0;
+        onSecond += c ? 1 : 0;
+    }
+    EXPECT_EQ(onFirst, 50);
+    EXPECT_EQ(onSecond, 3);
+    const auto unreadable = b.get("/staff/A12345/messages?state=failed&before=nonsense");
+    EXPECT_EQ(unreadable.status, 200) << "a cursor that cannot be read starts from the newest";
+    EXPECT_EQ(unreadable.href("older-messages"), older);
+}
+
 TEST_F(ConsolePages, TheBookingRulesReadAsTheYamlSetsThem) {
     std::string csrf;
     auto b = signedIn(Role::viewer, csrf);

@@ -25,4 +25,24 @@ inline std::vector<outbox::Message> queuedMessages(store::Store& store, const st
     return out;
 }
 
+// `n` messages for `organisation` queued in one transaction, so at one moment; their references in the order
+// queued (made in one millisecond, they are not in order of making).
+inline std::vector<std::string> queuedAtOnce(store::Store& store, std::size_t n,
+                                             const std::string& organisation = "A12345") {
+    std::vector<std::string> references;
+    store.write([&](store::Session& s) {
+        references = outbox::Outbox::enqueueAll(
+            s, std::vector<outbox::NewMessage>(n, {organisation, outbox::Channel::sms, "{}", 0, nullptr}));
+    });
+    return references;
+}
+
+// Marks these messages failed for good, all at one moment.
+inline void failAtOnce(outbox::Outbox& outbox, const std::vector<std::string>& references) {
+    std::vector<outbox::Outcome> failures;
+    for (const auto& reference : references)
+        failures.push_back(outbox::Outcome::failed(reference, 3, "the provider refused the number"));
+    outbox.settle(failures);
+}
+
 } // namespace clinhub::test

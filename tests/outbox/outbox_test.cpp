@@ -1,5 +1,8 @@
 #include "tests/outbox/OutboxFixture.h"
+#include "tests/outbox/QueuedMessages.h"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -197,6 +200,101 @@ TEST_F(OutboxQueue, ADeliveryReceiptIsRecordedOnlyFromTheConnectorThatTookTheMes
     EXPECT_EQ(outbox->find(reference)->delivery, "");
     EXPECT_TRUE(outbox->recordDelivery("scripted", reference, DeliveryState::delivered, ""));
     EXPECT_EQ(outbox->find(reference)->delivery, "delivered");
+}
+
+// ---- Listing a page at a time -----------------------------------------------------------------------------
+
+// Every page of one organisation's messages in `state`, `limit` a page, following each page's cursor.
+std::vector<std::vector<std::string>> pagesOf(outbox::Outbox& outbox, const std::string& state, int limit) {
+    std::vector<std::vector<std::string>> pages;
+    std::optional<outbox::MessageCursor> before;
+    do {
+        const auto page = outbox.page("A12345", state, limit, before);
+        pages.emplace_back();
+        for (const auto& m : page.messages) {
+            EXPECT_EQ(m.organisation, "A12345");
+            if (!state.empty()) {
+                EXPECT_EQ(m.state, state) << "the filter holds on every page";
+            }
+            pages.back().push_back(m.reference);
+        }
+        before = page.next;
+        if (pages.size() > 20) {
+            ADD_FAILURE() << "the pages never end";
+        }
+    } while (before && pages.size() <= 20);
+    return pages;
+}
+
+std::vector<std::string> flat(const std::vector<std::vector<std::string>>& pages) {
+    std::vector<std::string> out;
+    for (const auto& p : pages)
+        out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+// A batch's invites are queued in one transaction, at one microsecond: the reference orders them, so a page
+// boundary between two of them neither repeats nor skips one.
+TEST_F(OutboxQueue, PagesOfMessagesQueuedAtTheSameMomentNeitherOverlapNorSkip) {
+    const auto queued = queuedAtOnce(*store, 7);
+    queuedAtOnce(*store, 2, "B99999");
+    ASSERT_EQ(outbox->find(queued.front())->updatedAt, outbox->find(queued.back())->updatedAt);
+
+    const auto pages = pagesOf(*outbox, "", 3);
+    ASSERT_EQ(pages.size(), 3U);
+    EXPECT_EQ(pages[0].size(), 3U);
+    EXPECT_EQ(pages[1].size(), 3U);
+    EXPECT_EQ(pages[2].size(), 1U) << "the last page has no cursor";
+    // References made in one millisecond are in no particular order of making; the list orders them.
+    auto newestFirst = queued;
+    std::sort(newestFirst.rbegin(), newestFirst.rend());
+    EXPECT_EQ(flat(pages), newestFirst) << "every message once, none of B's";
+    const auto listed = outbox->list("A12345", "", 3);
+    ASSERT_EQ(listed.size(), 3U);
+    EXPECT_EQ(listed.front().reference, pages[0].front()) << "list() is the first page";
+}
+
+TEST_F(OutboxQueue, AStateFilterHoldsOnEveryPageAndAFullLastPageHasNoCursor) {
+    const auto queued = queuedAtOnce(*store, 9);
+    failAtOnce(*outbox, {queued[0], queued[2], queued[4], queued[6], queued[8]});
+
+    const auto failed = pagesOf(*outbox, "failed", 5);
+    ASSERT_EQ(failed.size(), 1U) << "five failed, five a page: one page, and no cursor to an empty one";
+    const std::set<std::string> expected{queued[0], queued[2], queued[4], queued[6], queued[8]};
+    EXPECT_EQ(std::set<std::string>(failed[0].begin(), failed[0].end()), expected);
+
+    const auto twoAtATime = flat(pagesOf(*outbox, "failed", 2));
+    EXPECT_EQ(twoAtATime, failed[0]) << "the same order whatever the page size";
+    const auto waiting = flat(pagesOf(*outbox, "queued", 3));
+    EXPECT_EQ(waiting.size(), 4U);
+    EXPECT_EQ(std::set<std::string>(waiting.begin(), waiting.end()),
+              (std::set<std::string>{queued[1], queued[3], queued[5], queued[7]}));
+}
+
+// A message sent while staff page through the list moves to the top; the pages after the cursor are
+// unaffected, because the cursor holds the values of the row it came from rather than naming it.
+TEST_F(OutboxQueue, AMessageThatChangesAfterItsPageWasShownDoesNotMoveTheNextPage) {
+    auto queued = queuedAtOnce(*store, 6);
+    std::sort(queued.rbegin(), queued.rend());
+    const auto first = outbox->page("A12345", "", 3);
+    ASSERT_TRUE(first.next);
+    outbox->settle({outbox::Outcome::sent(first.messages.back().reference, "sms", "p-1")});
+    const auto second = outbox->page("A12345", "", 3, first.next);
+    std::vector<std::string> references;
+    for (const auto& m : second.messages)
+        references.push_back(m.reference);
+    EXPECT_EQ(references, (std::vector<std::string>{queued[3], queued[4], queued[5]}));
+    EXPECT_FALSE(second.next);
+}
+
+TEST(MessageCursor, ReadsBackWhatItWroteAndNothingElse) {
+    const outbox::MessageCursor cursor{1733464000123456, "msg-0193a1b2-c3d4"};
+    const auto read = outbox::MessageCursor::parse(cursor.text());
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->updatedAt, cursor.updatedAt);
+    EXPECT_EQ(read->reference, cursor.reference);
+    for (const std::string bad : {"", ".", "12.", ".msg-1", "msg-1", "-1.msg-1", "1x.msg-1", "99999999999999999999.m"})
+        EXPECT_FALSE(outbox::MessageCursor::parse(bad)) << bad;
 }
 
 TEST(Backoff, GrowsExponentiallyWithinJitterAndStopsAtTheCap) {

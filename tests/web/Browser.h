@@ -30,6 +30,17 @@ struct Reply {
         return found == headers.end() ? std::string() : found->second;
     }
     [[nodiscard]] bool says(const std::string& text) const { return body.find(text) != std::string::npos; }
+    // The href of the element with this id, its &amp; read back as &; "" when there is none.
+    [[nodiscard]] std::string href(const std::string& id) const {
+        const auto at = body.find("id=\"" + id + "\"");
+        const auto tag = at == std::string::npos ? std::string::npos : body.rfind('<', at);
+        const auto from = tag == std::string::npos ? std::string::npos : body.find("href=\"", tag);
+        if (from == std::string::npos || from > at) return {};
+        std::string out = body.substr(from + 6, body.find('"', from + 6) - from - 6);
+        for (std::string::size_type amp; (amp = out.find("&amp;")) != std::string::npos;)
+            out.replace(amp, 5, "&");
+        return out;
+    }
 };
 
 // Keeps cookies by name and path and sends those whose path the request falls under, as a browser does.
