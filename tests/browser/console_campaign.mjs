@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Axe, WIDTHS } from './lib/axe.mjs';
+import { bookFirstTime, launch, press } from './lib/chromium.mjs';
 import { Hub, TEST_PATIENT, args, urlsIn, normalisedMobile } from './lib/hub.mjs';
 
 const run = promisify(execFile);
@@ -104,12 +105,6 @@ async function lookAnswer(page, name) {
   await page.setViewportSize(WIDTHS.desk);
 }
 
-async function press(page, name) {
-  const target = page.getByRole('button', { name, exact: true }).or(page.getByRole('link', { name, exact: true })).first();
-  await Promise.all([page.waitForLoadState('load'), target.click()]);
-  await page.waitForLoadState('load');
-}
-
 const textOf = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
 
 async function addClinic(page, { location, published, date = CLINIC, dose = 'second', community = false, school = '',
@@ -137,8 +132,7 @@ try {
     '--role', 'staff', '--name', NURSE.name]);
   const setPassword = urlsIn(made.stdout).find((u) => u.includes('/staff/set-password/'));
   expect(setPassword, `clinhub users create printed no set-password link:\n${made.stdout}`);
-  browser = await chromium.launch({ executablePath: opts.chromium, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] });
+  browser = await launch(chromium, opts.chromium);
   await axe.control(browser);
   const desk = await browser.newContext({ viewport: WIDTHS.desk, bypassCSP: true });
   const page = await desk.newPage();
@@ -213,17 +207,8 @@ try {
   current = 'phone: the patient books';
   const sms = await hub.waitForMessage((m) => m.channel === 'sms' && m.to === normalisedMobile(TEST_PATIENT.mobile), 'invite SMS');
   const patient = await (await browser.newContext({ viewport: WIDTHS.phone })).newPage();
-  await patient.goto(hub.localUrl(urlsIn(sms.body)[0]));
-  await press(patient, 'Continue to book');
-  const [y, m, d] = TEST_PATIENT.date_of_birth.split('-');
-  await patient.fill('#dob-day', String(Number(d)));
-  await patient.fill('#dob-month', String(Number(m)));
-  await patient.fill('#dob-year', y);
-  await press(patient, 'Continue');
-  const radio = patient.locator('input[type=radio][name=slot]').first();
-  await patient.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
-  await press(patient, 'Continue');
-  await press(patient, 'Confirm appointment');
+  const booked = await bookFirstTime(patient, hub.localUrl(urlsIn(sms.body)[0]), TEST_PATIENT.date_of_birth);
+  expect(booked.includes('booked'), `the patient sees the booking confirmed (${booked})`);
   await patient.close();
 
   current = 'desk: book by hand';
