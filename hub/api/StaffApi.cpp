@@ -283,7 +283,7 @@ public:
         if (request.query("to")) filter.to = kit::ukMidnight(dateText(*to + std::chrono::days(1))) * 1'000'000;
         const auto page = selfBook_.list(filter);
         Array::Ptr links = new Array;
-        for (const auto& link : page) {
+        for (const auto& link : page.links) {
             auto out = object();
             out->set("id", link.id);
             out->set("rule", link.rule);
@@ -297,8 +297,7 @@ public:
         }
         auto body = object();
         body->set("links", links);
-        body->set("next_before", static_cast<int>(page.size()) == filter.limit ? Poco::Dynamic::Var(page.back().id)
-                                                                               : Poco::Dynamic::Var());
+        body->set("next_before", page.next.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(page.next));
         response.json(body);
     }
 

@@ -88,10 +88,6 @@ std::string conditions(const MemberFilter& f, Poco::Data::AbstractBindingVec& va
         where(" AND EXISTS (SELECT 1 FROM cohort_events e WHERE e.member_id = cohort_members.id AND "
               "e.event = 'community_invited' AND e.once_key <> ?)",
               {useRef(*f.communityInvitedOtherThan)});
-    if (!f.after.empty() && f.order == MemberFilter::Order::firstDose)
-        where(" AND (COALESCE(dose1_on, ''), nhs_number) > (SELECT COALESCE(dose1_on, ''), nhs_number FROM "
-              "cohort_members WHERE id = ?)",
-              {useRef(f.after)});
     return sql;
 }
 
@@ -100,9 +96,35 @@ std::string conditions(const MemberFilter& f, Poco::Data::AbstractBindingVec& va
 std::vector<Member> MemberRepository::select(const MemberFilter& f) {
     Poco::Data::AbstractBindingVec values;
     std::string weekEnds;
-    std::string sql = std::string(kColumns) + conditions(f, values, weekEnds) + orderBy(f.order);
-    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-    Poco::Data::Statement q = s_ << sql;
+    const std::string limit = f.limit > 0 ? " LIMIT " + std::to_string(f.limit) : std::string();
+    if (!f.after.empty() && f.order == MemberFilter::Order::firstDose) return selectAfter(f, limit);
+    Poco::Data::Statement q = s_ << std::string(kColumns) + conditions(f, values, weekEnds) + orderBy(f.order) + limit;
+    q, values;
+    return readMembers(q);
+}
+
+// The page after a member, in two halves that each seek the index on (…, dose 1's date, NHS number): the rest
+// of the cursor's date by NHS number, then the later dates. One comparison of the pair would be simpler, but
+// SQLite seeks only the first column of a pair compared with a pair, and most of a campaign can share one
+// date (none yet): so that walked every member before the page.
+std::vector<Member> MemberRepository::selectAfter(const MemberFilter& f, const std::string& limit) {
+    std::string date;
+    std::string nhsNumber;
+    s_ << "SELECT COALESCE(dose1_on, ''), nhs_number FROM cohort_members WHERE id = ?", useRef(f.after), into(date),
+        into(nhsNumber), now;
+    if (nhsNumber.empty()) return {};
+    Poco::Data::AbstractBindingVec values;
+    std::string weekEnds;
+    std::string sameDate = std::string(kColumns) + conditions(f, values, weekEnds) +
+                           " AND COALESCE(dose1_on, '') = ? AND nhs_number > ? ORDER BY nhs_number" + limit;
+    values.push_back(useRef(date));
+    values.push_back(useRef(nhsNumber));
+    std::string later = std::string(kColumns) + conditions(f, values, weekEnds) +
+                        " AND COALESCE(dose1_on, '') > ? ORDER BY COALESCE(dose1_on, ''), nhs_number" + limit;
+    values.push_back(useRef(date));
+    // Columns 12 and 4 of kColumns: dose 1's date and the NHS number.
+    Poco::Data::Statement q = s_ << "SELECT * FROM (" + sameDate + ") AS same_date UNION ALL SELECT * FROM (" + later +
+                                        ") AS later ORDER BY 12, 4" + limit;
     q, values;
     return readMembers(q);
 }

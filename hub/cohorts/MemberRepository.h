@@ -94,6 +94,8 @@ public:
     static int64_t forgetMembers(store::Session& s, const store::Forget& f);
 
 private:
+    std::vector<Member> selectAfter(const MemberFilter& f, const std::string& limit);
+
     store::Session& s_;
 };
 

@@ -40,9 +40,16 @@ void linksPage(workflows::SelfBook& selfBook, Page& page) {
     filter.before = query("before", 64);
     filter.limit = kLinksShown;
     Data rows{Data::type::list};
-    std::vector<links::LinkSummary> found;
-    if (errors.empty()) found = selfBook.list(filter);
-    for (const auto& link : found) {
+    workflows::LinkPage found;
+    if (errors.empty()) {
+        try {
+            found = selfBook.list(filter);
+        } catch (const workflows::InvalidRequest&) {
+            filter.before.clear(); // an address kept from a list since gone: start again from the newest
+            found = selfBook.list(filter);
+        }
+    }
+    for (const auto& link : found.links) {
         const auto rule = page.organisation.rules.find(link.rule);
         Data row;
         row.set("href", page.path("/links/" + link.id));
@@ -76,7 +83,7 @@ void linksPage(workflows::SelfBook& selfBook, Page& page) {
     data.set("from", from);
     data.set("to", to);
     data.set("links", rows);
-    data.set("any", !found.empty());
+    data.set("any", !found.links.empty());
     data.set("shown", std::to_string(kLinksShown));
     for (const auto& [field, message] : errors) {
         Data error;
@@ -84,9 +91,9 @@ void linksPage(workflows::SelfBook& selfBook, Page& page) {
         data.set(field + "Error", error);
     }
     data.set("errorSummary", errors.empty() ? std::string() : errorSummary(errors));
-    if (static_cast<int>(found.size()) == kLinksShown)
+    if (!found.next.empty())
         data.set("nextHref", page.path("/links?state=" + state + "&rule=" + filter.rule + "&from=" + from +
-                                       "&to=" + to + "&before=" + found.back().id));
+                                       "&to=" + to + "&before=" + found.next));
     page.render(errors.empty() ? 200 : 422, Section::patients, "Links", "console-links", data, !errors.empty());
 }
 

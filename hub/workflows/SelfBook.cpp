@@ -276,9 +276,25 @@ std::optional<Link> SelfBook::find(const std::string& organisation, const std::s
     }
 }
 
-std::vector<links::LinkSummary> SelfBook::list(const links::LinkFilter& filter) {
+LinkPage SelfBook::list(const links::LinkFilter& filter) {
     auto s = store_.session();
-    return links::LinkRepository(s).page(filter, clock_());
+    links::LinkRepository repository(s);
+    const int64_t at = clock_();
+    if (!filter.before.empty()) {
+        const auto last = repository.byId(filter.before, at);
+        if (!last || last->organisation != filter.organisation)
+            throw InvalidRequest(std::vector<FieldError>{
+                {"before", "not a link of this organisation's: use the next_before of the page before"}});
+    }
+    // One more than the page says whether another follows, so a full last page has no next.
+    links::LinkFilter oneMore = filter;
+    ++oneMore.limit;
+    LinkPage page{repository.page(oneMore, at), {}};
+    if (static_cast<int>(page.links.size()) > filter.limit) {
+        page.links.resize(static_cast<std::size_t>(filter.limit));
+        page.next = page.links.back().id;
+    }
+    return page;
 }
 
 std::map<std::string, int64_t> SelfBook::activitySince(const std::string& organisation, int64_t since) {

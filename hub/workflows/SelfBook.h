@@ -85,6 +85,11 @@ struct LinkPreview {
     int smsFragments = 0;
 };
 
+struct LinkPage {
+    std::vector<links::LinkSummary> links;
+    std::string next; // the `before` of the page after this one; "" on the last page
+};
+
 struct CreatedLink {
     Link link;
     int smsFragments = 0; // of its invite
@@ -145,8 +150,9 @@ public:
     std::vector<Link> history(const std::string& organisation, const std::string& nhsNumber,
                               const audit::Context& by = {});
     std::optional<Link> find(const std::string& organisation, const std::string& linkId);
-    // A page of the organisation's links, newest first (links::LinkFilter).
-    std::vector<links::LinkSummary> list(const links::LinkFilter& filter);
+    // A page of the organisation's links, newest first (links::LinkFilter), and where the next page starts.
+    // Throws InvalidRequest (field "before") for a `before` that is no link of the organisation's.
+    LinkPage list(const links::LinkFilter& filter);
     // What happened to the organisation's links from `since` on: their events counted by kind (sent,
     // accessed, booked, declined, expired, ...).
     std::map<std::string, int64_t> activitySince(const std::string& organisation, int64_t since);

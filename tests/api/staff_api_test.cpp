@@ -479,6 +479,14 @@ TEST_F(StaffApi, TheOrganisationsLinksAreListedNewestFirstAPageAtATimeByStateRul
         next = before.isEmpty() ? std::string() : kA + "/links?limit=2&before=" + before.convert<std::string>();
     }
     EXPECT_EQ(seen, (std::vector<std::string>{made[4], made[3], made[2], made[1], made[0]}));
+    const auto full = get(kA + "/links?limit=5", keyA);
+    EXPECT_EQ(full.json()->getArray("links")->size(), 5U);
+    EXPECT_TRUE(full.json()->get("next_before").isEmpty()) << "exactly one full page: no next";
+    const auto unknown = get(kA + "/links?before=lnk_nobody", keyA);
+    EXPECT_EQ(unknown.status, 422);
+    EXPECT_NE(unknown.body.find("\"before\""), std::string::npos) << unknown.body;
+    EXPECT_EQ(get("/api/v1/organisations/B99999/links?before=" + made[0], keyB).status, 422)
+        << "another organisation's link is no place to start";
     const auto expired = get(kA + "/links?state=expired", keyA).json()->getArray("links");
     ASSERT_EQ(expired->size(), 1U);
     EXPECT_EQ(expired->getObject(0)->getValue<std::string>("id"), made[1]);
