@@ -223,13 +223,14 @@ Clinic Clinics::update(const std::string& organisation, const std::string& campa
         after.capacity = change.capacity.value_or(after.capacity);
         after.published = change.published.value_or(after.published);
         std::vector<FieldError> errors;
+        const std::string booked = std::to_string(c.booked);
         if (change.capacity && (*change.capacity < c.booked || *change.capacity > kMaxCapacity))
-            errors.push_back({"capacity", "must be at least the " + std::to_string(c.booked) +
-                                              " places already booked, and at most " + std::to_string(kMaxCapacity)});
+            errors.push_back({"capacity", "must be no fewer than the places already booked (" + booked +
+                                              ") and at most " + std::to_string(kMaxCapacity)});
         if (c.booked > 0 && after.dose != c.dose)
-            errors.push_back({"dose", "cannot change: " + std::to_string(c.booked) + " places are booked for it"});
+            errors.push_back({"dose", "cannot change while places are booked (" + booked + ")"});
         if (c.booked > 0 && after.vaccine.code != c.vaccine.code)
-            errors.push_back({"vaccine", "cannot change: " + std::to_string(c.booked) + " places are booked for it"});
+            errors.push_back({"vaccine", "cannot change while places are booked (" + booked + ")"});
         if (change.date && *change.date != day && kit::parseDate(*change.date) && *change.date < kit::ukDate(clock_()))
             errors.push_back({"date", "has passed: give today or a later day"});
         ClinicTimes times;
