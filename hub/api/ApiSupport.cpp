@@ -175,7 +175,6 @@ std::string isoUtc(int64_t micros) {
 
 Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
-// A time without an offset is refused: a practice means UK time, which is an hour off UTC half the year.
 constexpr int kDefaultPage = 100;
 constexpr int kMaxPage = 500;
 
@@ -194,6 +193,7 @@ int limitQuery(const http::Request& request, std::vector<FieldError>& errors) {
     return limit;
 }
 
+// A time without an offset is refused: a practice means UK time, which is an hour off UTC half the year.
 std::optional<int64_t> instantField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
     const std::string text = stringField(from, name, name, errors);
     if (!errors.empty()) return std::nullopt;

@@ -326,16 +326,7 @@ public:
         if (!state.empty() &&
             std::find(std::begin(kMessageStates), std::end(kMessageStates), state) == std::end(kMessageStates))
             errors.push_back({"state", "state must be queued, sending, sent or failed"});
-        int limit = 100;
-        if (const auto text = request.query("limit")) {
-            try {
-                limit = std::stoi(*text);
-            } catch (const std::logic_error&) {
-                limit = 0;
-            }
-            if (limit < 1 || limit > kMaxMessages)
-                errors.push_back({"limit", "limit must be a number from 1 to " + std::to_string(kMaxMessages)});
-        }
+        const int limit = limitQuery(request, errors);
         std::optional<outbox::MessageCursor> before;
         if (const auto text = request.query("before")) {
             before = outbox::MessageCursor::parse(*text);

@@ -381,7 +381,7 @@ std::string MessageCursor::text() const { return std::to_string(updatedAt) + "."
 
 std::optional<MessageCursor> MessageCursor::parse(const std::string& text) {
     const auto dot = text.find('.');
-    // At most 19 digits: every one fits an int64_t.
+    // At most 18 digits: every such number fits an int64_t.
     if (dot == std::string::npos || dot == 0 || dot > 18 || dot + 1 == text.size() || text.size() > 200 ||
         text.find_first_not_of("0123456789") != dot)
         return std::nullopt;

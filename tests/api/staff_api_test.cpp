@@ -706,6 +706,8 @@ TEST_F(StaffApi, MessagesComeAPageAtATimeWithTheStateFilterHeldAndABadCursorRefu
         EXPECT_EQ(fieldsOf(refused), (std::set<std::string>{"before"})) << refused.body;
     }
     EXPECT_EQ(fieldsOf(get(kA + "/messages?before=x&state=lost", keyA)), (std::set<std::string>{"before", "state"}));
+    for (const std::string bad : {"0", "501", "5abc", "-1"})
+        EXPECT_EQ(fieldsOf(get(kA + "/messages?limit=" + bad, keyA)), (std::set<std::string>{"limit"})) << bad;
 }
 
 } // namespace
