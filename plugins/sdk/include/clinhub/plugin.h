@@ -1,5 +1,5 @@
 /*
- * clinhub plugin ABI, version 1.2
+ * clinhub plugin ABI, version 1.3
  * ===============================
  *
  * This one header is the whole contract between the clinhub hub and a connector plugin. It is plain C so
@@ -11,8 +11,8 @@
  *    table, and reads the descriptor it returns.
  * 2. The descriptor says which ABI it was built against, its name and version, the JSON Schema of its
  *    configuration section, and which kinds it implements: appointment-book, immunisation-records, sms,
- *    email. One plugin may implement several kinds (an SMS+email provider, say): each kind has its own
- *    table of calls, NULL when not implemented.
+ *    email, patient-messaging. One plugin may implement several kinds (an SMS+email provider, say): each kind has its
+ * own table of calls, NULL when not implemented.
  * 3. For each connector the sysadmin configures, the hub calls create() with that connector's section as
  *    JSON text, and destroy() when the connector is retired (on reload or shutdown). Keep all state in
  *    the instance: two instances with different configs must coexist in one process.
@@ -41,7 +41,10 @@
  *
  * History: 1.0 first release. 1.1 adds delivery receipts: clinhub_sms_v1.receipt, clinhub_email_v1.receipt
  * and clinhub_reply.receipt. 1.2 adds clinhub_reply.not_sent (a send that failed without the message
- * reaching the provider) and clinhub_sms_v1.max_characters (the longest text a connector can send).
+ * reaching the provider) and clinhub_sms_v1.max_characters (the longest text a connector can send). 1.3 adds
+ * the patient-messaging kind (clinhub_patient_messaging_v1: a message to a patient by NHS number, through the
+ * NHS App and whatever the provider falls back to), CLINHUB_DELIVERY_READ and clinhub_reply.channel_receipt
+ * (which channel reached the patient). Plugins built for 1.0, 1.1 and 1.2 still load.
  */
 #ifndef CLINHUB_PLUGIN_H
 #define CLINHUB_PLUGIN_H
@@ -54,7 +57,7 @@ extern "C" {
 #endif
 
 #define CLINHUB_ABI_MAJOR 1
-#define CLINHUB_ABI_MINOR 2
+#define CLINHUB_ABI_MINOR 3
 #define CLINHUB_ENTRY_POINT "clinhub_plugin_entry"
 
 #if defined(_WIN32)
@@ -167,8 +170,28 @@ typedef enum clinhub_delivery_state {
     CLINHUB_DELIVERY_UNKNOWN = 0,   /* the provider has no message with that reference: never sent */
     CLINHUB_DELIVERY_ACCEPTED = 1,  /* accepted, on its way */
     CLINHUB_DELIVERY_DELIVERED = 2, /* reached the handset or mailbox */
-    CLINHUB_DELIVERY_FAILED = 3     /* the provider gave up */
+    CLINHUB_DELIVERY_FAILED = 3,    /* the provider gave up */
+    CLINHUB_DELIVERY_READ = 4       /* 1.3: opened by the patient (the NHS App says when a message is read) */
 } clinhub_delivery_state;
+
+/* 1.3: the channels a patient message may reach the patient by. */
+typedef enum clinhub_channel {
+    CLINHUB_CHANNEL_UNKNOWN = 0,
+    CLINHUB_CHANNEL_NHSAPP = 1, /* the NHS App's inbox, with a notification on the patient's phone */
+    CLINHUB_CHANNEL_SMS = 2,
+    CLINHUB_CHANNEL_EMAIL = 3,
+    CLINHUB_CHANNEL_LETTER = 4
+} clinhub_channel;
+
+/* 1.3: a message to one patient, found by NHS number. The provider chooses how it reaches them. */
+typedef struct clinhub_patient_message {
+    size_t struct_size;
+    const char* nhs_number;    /* 10 digits, no spaces */
+    const char* date_of_birth; /* optional; some providers check it against the NHS number */
+    const char* mobile;        /* optional; E.164, for a provider that may fall back to SMS at this number */
+    const char* body;          /* plain text, as read in the NHS App or, on a fallback, as the SMS */
+    const char* reference;     /* as clinhub_sms.reference: the same on every attempt; give it to the provider */
+} clinhub_patient_message;
 
 /* ---------------------------------------------------------------------------------------------------
  * The reply: callbacks the hub passes into every call. Call the ones your call produces, any number
@@ -194,6 +217,10 @@ typedef struct clinhub_reply {
     /* 1.2: the send being answered never reached the provider (see "possibly sent" above). Call it, then
      * return CLINHUB_RETRYABLE. */
     void (*not_sent)(void* ctx);
+    /* 1.3: what became of a patient message on one channel (the NHS App read it, the fallback SMS was
+     * delivered), from a receipt or a lookup. reply->receipt still reports the message as a whole. */
+    void (*channel_receipt)(void* ctx, const char* reference, clinhub_channel channel, clinhub_delivery_state state,
+                            const char* detail);
 } clinhub_reply;
 
 /* ---------------------------------------------------------------------------------------------------
@@ -273,6 +300,32 @@ typedef struct clinhub_email_v1 {
     clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
 } clinhub_email_v1;
 
+/* 1.3: messages to patients by NHS number, through the NHS App and whatever the provider falls back to
+ * (NHS England's NHS Notify, say). Organisations choose it per rule in the YAML (`channels:`).
+ *
+ * A provider either runs the cascade itself (its routing plan tries the NHS App, then SMS when the patient
+ * is not on the app or has not read the message in time) or reaches one channel only. For the second, the
+ * hub runs the cascade: it queues one SMS fallback with the message, sends it when a receipt says the app
+ * failed or after the organisation's read wait without a CLINHUB_DELIVERY_READ, and drops it once read. */
+typedef struct clinhub_patient_messaging_v1 {
+    size_t struct_size;
+    /* reply->text with the provider's id for the message. Send it once per reference: the provider should
+     * treat a second request with the same reference as the first (NHS Notify's messageReference). An
+     * answer that the patient cannot be reached this way at all (not on the app, no such NHS number) is
+     * CLINHUB_PERMANENT with a reason; the hub then falls back to SMS if it runs the cascade. */
+    clinhub_status (*send)(void* self, const clinhub_patient_message* message, const clinhub_reply* reply);
+    /* reply->delivery (and reply->channel_receipt per channel) for the message with this reference.
+     * Optional (NULL), as clinhub_sms_v1.lookup. */
+    clinhub_status (*lookup)(void* self, const char* reference, const clinhub_reply* reply);
+    /* Optional: a callback the provider POSTed to /callbacks/<connector name>, as clinhub_sms_v1.receipt;
+     * reply->receipt for a message's overall state, reply->channel_receipt for each channel's. */
+    clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
+    /* 1 when a connector with this config section runs its own cascade (the hub then never sends an SMS of
+     * its own for the message), 0 when it reaches the NHS App only. No side effects: `config check` calls
+     * it, before any create(). NULL: 0. */
+    int32_t (*cascades)(const char* config_json);
+} clinhub_patient_messaging_v1;
+
 /* ---------------------------------------------------------------------------------------------------
  * The descriptor the entry point returns. Static storage: the hub reads it for the life of the process.
  * ------------------------------------------------------------------------------------------------- */
@@ -300,6 +353,8 @@ typedef struct clinhub_plugin {
     const clinhub_immunisation_records_v1* immunisation_records;
     const clinhub_sms_v1* sms;
     const clinhub_email_v1* email;
+    /* 1.3; a 1.2 or older descriptor ends before it (struct_size says). */
+    const clinhub_patient_messaging_v1* patient_messaging;
 } clinhub_plugin;
 
 /* The one symbol a plugin exports. Returns NULL only if the plugin cannot run at all (say why through

@@ -1,7 +1,7 @@
 // clinhub C++ plugin SDK: the C ABI of <clinhub/plugin.h> as classes.
 //
 // Write a class that derives from clinhub::Connector and from the kinds it implements (AppointmentBook,
-// ImmunisationRecords, SmsSender, EmailSender), give it a constructor taking (const clinhub::Host&,
+// ImmunisationRecords, SmsSender, EmailSender, PatientMessenger), give it a constructor taking (const clinhub::Host&,
 // const std::string& configJson), and say CLINHUB_PLUGIN(YourClass, "name", "version", "description",
 // schemaJson) in one .cpp file. The macro writes the entry point, the descriptor and the trampolines
 // that turn C calls into virtual calls and C++ exceptions into CLINHUB_PERMANENT results.
@@ -118,7 +118,26 @@ enum class DeliveryState {
     unknown = CLINHUB_DELIVERY_UNKNOWN,
     accepted = CLINHUB_DELIVERY_ACCEPTED,
     delivered = CLINHUB_DELIVERY_DELIVERED,
-    failed = CLINHUB_DELIVERY_FAILED
+    failed = CLINHUB_DELIVERY_FAILED,
+    read = CLINHUB_DELIVERY_READ // 1.3: opened in the NHS App
+};
+
+// 1.3: how a patient message reached (or failed to reach) the patient.
+enum class PatientChannel {
+    unknown = CLINHUB_CHANNEL_UNKNOWN,
+    nhsApp = CLINHUB_CHANNEL_NHSAPP,
+    sms = CLINHUB_CHANNEL_SMS,
+    email = CLINHUB_CHANNEL_EMAIL,
+    letter = CLINHUB_CHANNEL_LETTER
+};
+
+// 1.3: a message to a patient by NHS number (clinhub_patient_message).
+struct PatientMessage {
+    std::string nhsNumber;
+    std::string dateOfBirth;
+    std::string mobile;
+    std::string body;
+    std::string reference;
 };
 
 struct Delivery {
@@ -132,6 +151,9 @@ struct Receipt {
     DeliveryState state = DeliveryState::unknown;
     std::string providerId;
     std::string detail; // the provider's own word for it ("temporary-failure", ...)
+    // 1.3: the channel this is about, for a patient message's channel receipt; unknown for the message as a
+    // whole (all an SMS or email receipt ever is).
+    PatientChannel channel = PatientChannel::unknown;
 };
 
 struct ConfigError {
@@ -195,6 +217,26 @@ public:
                            std::vector<Receipt>& /*receipts*/) {
         return Result::permanent("delivery receipts are not supported");
     }
+};
+
+// 1.3: messages to patients by NHS number, through the NHS App (clinhub_patient_messaging_v1).
+class PatientMessenger {
+public:
+    virtual ~PatientMessenger() = default;
+    virtual Result send(const PatientMessage& message, std::string& providerId) = 0;
+    // What the provider knows of the message, and per channel in `channels` (Receipt::channel set).
+    virtual Result lookup(const std::string& /*reference*/, Delivery& /*delivery*/,
+                          std::vector<Receipt>& /*channels*/) {
+        return Result::permanent("lookup is not supported");
+    }
+    // As SmsSender::receipt; a Receipt with its channel set is that channel's outcome.
+    virtual Result receipt(const std::string& /*authorization*/, const std::string& /*body*/,
+                           std::vector<Receipt>& /*receipts*/) {
+        return Result::permanent("delivery receipts are not supported");
+    }
+    // Whether a connector runs its own cascade is declared per config, before any instance exists: give the
+    // plugin class `static bool cascades(const std::string& configJson)`. Without it, the hub runs the
+    // cascade (clinhub_patient_messaging_v1.cascades).
 };
 
 // What a plugin can ask of the hub.
@@ -363,6 +405,18 @@ template <class T> struct Trampolines {
     static void emit(const clinhub_reply* reply, const Delivery& d) {
         reply->delivery(reply->ctx, static_cast<clinhub_delivery_state>(d.state), d.providerId.c_str());
     }
+    // One receipt: a channel's through channel_receipt, which a hub older than 1.3 lacks (and then never
+    // asks a patient-messaging connector anything), the message's through receipt.
+    static void emit(const clinhub_reply* reply, const Receipt& x) {
+        if (x.channel != PatientChannel::unknown) {
+            if (reply->struct_size >= offsetof(clinhub_reply, channel_receipt) + sizeof(reply->channel_receipt))
+                reply->channel_receipt(reply->ctx, x.reference.c_str(), static_cast<clinhub_channel>(x.channel),
+                                       static_cast<clinhub_delivery_state>(x.state), x.detail.c_str());
+        } else if (reply->struct_size >= offsetof(clinhub_reply, receipt) + sizeof(reply->receipt)) {
+            reply->receipt(reply->ctx, x.reference.c_str(), static_cast<clinhub_delivery_state>(x.state),
+                           x.providerId.c_str(), x.detail.c_str());
+        }
+    }
     static clinhub_status sendSms(void* p, const clinhub_sms* sms, const clinhub_reply* reply) {
         return guarded(reply, [&] {
             if (sms == nullptr) return finish(Result::permanent("no message given"), reply);
@@ -386,11 +440,9 @@ template <class T> struct Trampolines {
         return guarded(reply, [&] {
             std::vector<Receipt> receipts;
             Result r = static_cast<Kind&>(self(p)).receipt(str(authorization), str(body), receipts);
-            // A 1.0 hub's reply has no receipt callback: it never calls receipt() anyway.
-            if (r.ok() && reply->struct_size >= offsetof(clinhub_reply, receipt) + sizeof(reply->receipt))
+            if (r.ok())
                 for (const auto& x : receipts)
-                    reply->receipt(reply->ctx, x.reference.c_str(), static_cast<clinhub_delivery_state>(x.state),
-                                   x.providerId.c_str(), x.detail.c_str());
+                    emit(reply, x);
             return finish(r, reply);
         });
     }
@@ -410,6 +462,34 @@ template <class T> struct Trampolines {
             Delivery d;
             Result r = static_cast<EmailSender&>(self(p)).lookup(str(reference), d);
             if (r.ok()) emit(reply, d);
+            return finish(r, reply);
+        });
+    }
+
+    static clinhub_status sendPatient(void* p, const clinhub_patient_message* m, const clinhub_reply* reply) {
+        return guarded(reply, [&] {
+            if (m == nullptr) return finish(Result::permanent("no message given"), reply);
+            std::string id;
+            Result r = static_cast<PatientMessenger&>(self(p)).send(
+                PatientMessage{str(m->nhs_number), str(m->date_of_birth), str(m->mobile), str(m->body),
+                               str(m->reference)},
+                id);
+            if (r.ok()) reply->text(reply->ctx, id.c_str());
+            return finish(r, reply);
+        });
+    }
+    static clinhub_status lookupPatient(void* p, const char* reference, const clinhub_reply* reply) {
+        return guarded(reply, [&] {
+            Delivery d;
+            std::vector<Receipt> channels;
+            Result r = static_cast<PatientMessenger&>(self(p)).lookup(str(reference), d, channels);
+            if (r.ok()) {
+                emit(reply, d);
+                for (auto& c : channels) {
+                    c.reference = str(reference);
+                    emit(reply, c);
+                }
+            }
             return finish(r, reply);
         });
     }
@@ -456,6 +536,27 @@ template <class T> int32_t maxCharacters(const char* config) noexcept {
     } catch (...) {
         return 0;
     }
+}
+
+template <class T>
+concept HasCascades = requires(const std::string& json) {
+    { T::cascades(json) } -> std::convertible_to<bool>;
+};
+
+// Runs T::cascades; a config it cannot read (or an exception) says no: the hub runs the cascade.
+template <class T> int32_t cascades(const char* config) noexcept {
+    try {
+        return T::cascades(str(config)) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+template <class T> constexpr auto cascadesFn() -> decltype(clinhub_patient_messaging_v1::cascades) {
+    if constexpr (HasCascades<T>)
+        return cascades<T>;
+    else
+        return nullptr;
 }
 
 template <class T> constexpr auto maxCharactersFn() -> decltype(clinhub_sms_v1::max_characters) {
@@ -506,6 +607,17 @@ template <class T> const clinhub_email_v1* emailTable() {
     }
 }
 
+template <class T> const clinhub_patient_messaging_v1* patientMessagingTable() {
+    if constexpr (std::is_base_of_v<PatientMessenger, T>) {
+        using Tr = Trampolines<T>;
+        static const clinhub_patient_messaging_v1 table{sizeof(table), Tr::sendPatient, Tr::lookupPatient,
+                                                        Tr::template receipt<PatientMessenger>, cascadesFn<T>()};
+        return &table;
+    } else {
+        return nullptr;
+    }
+}
+
 template <class T> constexpr auto checkConfigFn() -> decltype(clinhub_plugin::check_config) {
     if constexpr (HasCheckConfig<T>)
         return Trampolines<T>::checkConfig;
@@ -533,6 +645,7 @@ const clinhub_plugin* describe(const char* version, const char* description, con
         recordsTable<T>(),
         smsTable<T>(),
         emailTable<T>(),
+        patientMessagingTable<T>(),
     };
     return &plugin;
 }
