@@ -9,6 +9,7 @@ const char* toString(Kind kind) {
     case Kind::immunisationRecords: return "immunisation-records";
     case Kind::sms: return "sms";
     case Kind::email: return "email";
+    case Kind::patientMessaging: return "patient-messaging";
     }
     return "unknown";
 }

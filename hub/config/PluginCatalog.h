@@ -10,7 +10,7 @@
 
 namespace clinhub::config {
 
-enum class Kind { appointmentBook, immunisationRecords, sms, email };
+enum class Kind { appointmentBook, immunisationRecords, sms, email, patientMessaging };
 
 const char* toString(Kind kind);
 
@@ -23,6 +23,9 @@ struct PluginInfo {
     // The longest SMS a connector with that section can send (clinhub_sms_v1.max_characters); empty when
     // the plugin declares none, and then smsMaxCharacters() gives the default.
     std::function<int(const std::string& configJson)> maxCharacters;
+    // Whether a patient-messaging connector with that section runs its own cascade to SMS
+    // (clinhub_patient_messaging_v1.cascades); empty when the plugin does not say: it does not.
+    std::function<bool(const std::string& configJson)> cascades;
 };
 
 // The longest SMS a connector of this plugin with that section can send: what it declares, or

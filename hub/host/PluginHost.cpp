@@ -70,6 +70,11 @@ std::string writableByOthers(const std::string& path) {
 
 std::string abi(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
 
+// The patient-messaging table of a descriptor, or nullptr; a descriptor built before ABI 1.3 ends before it.
+const clinhub_patient_messaging_v1* patientMessagingOf(const clinhub_plugin* d) {
+    return provides(d, &clinhub_plugin::patient_messaging) ? d->patient_messaging : nullptr;
+}
+
 // Reads and vets a descriptor; returns the reason for refusing it, or "" when it is acceptable.
 std::string vet(const clinhub_plugin* d) {
     if (d == nullptr) return "its entry point returned no descriptor";
@@ -88,8 +93,8 @@ std::string vet(const clinhub_plugin* d) {
         return "its name must be lower-case letters, digits and '-', starting with a letter";
     if (d->create == nullptr || d->destroy == nullptr) return "its descriptor has no create or destroy function";
     if (d->appointment_book == nullptr && d->immunisation_records == nullptr && d->sms == nullptr &&
-        d->email == nullptr)
-        return "it implements no kind (appointment-book, immunisation-records, sms or email)";
+        d->email == nullptr && patientMessagingOf(d) == nullptr)
+        return "it implements no kind (appointment-book, immunisation-records, sms, email or patient-messaging)";
     return {};
 }
 
@@ -100,6 +105,7 @@ config::PluginInfo describe(const clinhub_plugin* d) {
     if (d->immunisation_records != nullptr) info.kinds.insert(config::Kind::immunisationRecords);
     if (d->sms != nullptr) info.kinds.insert(config::Kind::sms);
     if (d->email != nullptr) info.kinds.insert(config::Kind::email);
+    if (patientMessagingOf(d) != nullptr) info.kinds.insert(config::Kind::patientMessaging);
     info.configSchema = d->config_schema != nullptr ? d->config_schema : R"({"type": "object"})";
     if (d->check_config != nullptr) {
         info.checkConfig = [check = d->check_config](const std::string& json) {
@@ -115,14 +121,25 @@ config::PluginInfo describe(const clinhub_plugin* d) {
         info.maxCharacters = [declared = d->sms->max_characters](const std::string& json) {
             return static_cast<int>(declared(json.c_str()));
         };
+    if (const auto* messaging = patientMessagingOf(d);
+        provides(messaging, &clinhub_patient_messaging_v1::cascades))
+        info.cascades = [declared = messaging->cascades](const std::string& json) {
+            return declared(json.c_str()) != 0;
+        };
     return info;
 }
 
 // A connector instance backed by a plugin's C tables: each call goes through a fresh Reply.
-class PluginConnector final : public ConnectorInstance, AppointmentBook, ImmunisationRecords, SmsSender, EmailSender {
+class PluginConnector final : public ConnectorInstance,
+                              AppointmentBook,
+                              ImmunisationRecords,
+                              SmsSender,
+                              EmailSender,
+                              PatientMessenger {
 public:
     PluginConnector(std::string name, std::shared_ptr<const PluginFile> plugin, void* self)
-        : name_(std::move(name)), plugin_(std::move(plugin)), d_(plugin_->descriptor), self_(self) {}
+        : name_(std::move(name)), plugin_(std::move(plugin)), d_(plugin_->descriptor),
+          messaging_(patientMessagingOf(d_)), self_(self) {}
     ~PluginConnector() override { d_->destroy(self_); }
     PluginConnector(const PluginConnector&) = delete;
     PluginConnector& operator=(const PluginConnector&) = delete;
@@ -133,6 +150,7 @@ public:
     ImmunisationRecords* immunisationRecords() override { return d_->immunisation_records != nullptr ? this : nullptr; }
     SmsSender* sms() override { return d_->sms != nullptr ? this : nullptr; }
     EmailSender* email() override { return d_->email != nullptr ? this : nullptr; }
+    PatientMessenger* patientMessaging() override { return messaging_ != nullptr ? this : nullptr; }
 
 private:
     template <class Table, class Fn, class... Args>
@@ -234,10 +252,34 @@ private:
         if (d_->sms != nullptr) return lookupIn(d_->sms, &clinhub_sms_v1::lookup, reference, delivery);
         return lookupIn(d_->email, &clinhub_email_v1::lookup, reference, delivery);
     }
-    // Likewise one receipt call for both kinds: a provider's callback reports whichever messages it carried.
+    Result send(const PatientMessage& message, std::string& providerId) override {
+        Reply reply;
+        const clinhub_patient_message m{sizeof(m),
+                                        message.nhsNumber.c_str(),
+                                        message.dateOfBirth.c_str(),
+                                        message.mobile.c_str(),
+                                        message.body.c_str(),
+                                        message.reference.c_str()};
+        Result r = call(messaging_, &clinhub_patient_messaging_v1::send, reply, &m);
+        if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
+        return r;
+    }
+    Result lookup(const std::string& reference, Delivery& delivery, std::vector<Receipt>& channels) override {
+        Reply reply;
+        Result r = call(messaging_, &clinhub_patient_messaging_v1::lookup, reply, reference.c_str());
+        if (r.ok()) {
+            delivery = reply.delivery.value_or(Delivery{});
+            channels = std::move(reply.receipts);
+        }
+        return r;
+    }
+    // Likewise one receipt call for every messaging kind: a provider's callback reports whichever messages it
+    // carried.
     Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
         Reply reply;
-        Result r = d_->sms != nullptr
+        Result r = messaging_ != nullptr ? call(messaging_, &clinhub_patient_messaging_v1::receipt, reply,
+                                                authorization.c_str(), body.c_str())
+                   : d_->sms != nullptr
                        ? call(d_->sms, &clinhub_sms_v1::receipt, reply, authorization.c_str(), body.c_str())
                        : call(d_->email, &clinhub_email_v1::receipt, reply, authorization.c_str(), body.c_str());
         receipts = std::move(reply.receipts);
@@ -247,6 +289,7 @@ private:
     std::string name_;
     std::shared_ptr<const PluginFile> plugin_;
     const clinhub_plugin* d_;
+    const clinhub_patient_messaging_v1* messaging_;
     void* self_;
 };
 

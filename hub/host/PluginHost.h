@@ -46,6 +46,7 @@ public:
     virtual ImmunisationRecords* immunisationRecords() = 0;
     virtual SmsSender* sms() = 0;
     virtual EmailSender* email() = 0;
+    virtual PatientMessenger* patientMessaging() = 0;
 };
 
 class PluginHost : public config::PluginCatalog {

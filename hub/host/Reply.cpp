@@ -37,6 +37,11 @@ Reply::Reply() {
         self(ctx).receipts.push_back({str(reference), static_cast<DeliveryState>(state), str(providerId), str(detail)});
     };
     reply_.not_sent = [](void* ctx) { self(ctx).notSent = true; };
+    reply_.channel_receipt = [](void* ctx, const char* reference, clinhub_channel channel, clinhub_delivery_state state,
+                                const char* detail) {
+        self(ctx).receipts.push_back({str(reference), static_cast<DeliveryState>(state), {}, str(detail),
+                                      static_cast<PatientChannel>(channel)});
+    };
 }
 
 Result Reply::result(clinhub_status status) const {

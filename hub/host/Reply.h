@@ -27,7 +27,7 @@ public:
     std::vector<Patient> patients;
     std::vector<Immunisation> immunisations;
     std::optional<Delivery> delivery;
-    std::vector<Receipt> receipts;
+    std::vector<Receipt> receipts; // the message's, and (Receipt::channel set) each channel's
     bool notSent = false; // the plugin said the send never reached the provider
 
 private:

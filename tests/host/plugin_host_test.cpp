@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 namespace {
 
@@ -248,6 +249,69 @@ TEST(PluginHost, DeliveryReceiptsCrossTheAbiOnePerMessage) {
     const auto refused = connector->sms()->receipt("Bearer guess", "m-1 delivered\n", receipts);
     EXPECT_EQ(refused.status, clinhub::Status::permanent);
     EXPECT_TRUE(receipts.empty());
+}
+
+TEST(PluginHost, A12PluginStillLoadsAndNothingPastTheEndOfItsDescriptorIsRead) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-abi-1-2"))) << host.refused().front().reason;
+    const auto* info = host.find("abi-1-2");
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(info->kinds, std::set<clinhub::config::Kind>{clinhub::config::Kind::sms})
+        << "read a patient-messaging table past the end of a 1.2 descriptor";
+    std::string error;
+    auto connector = host.create("texts", "abi-1-2", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    EXPECT_EQ(connector->patientMessaging(), nullptr);
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok()) << "a 1.2 plugin sends";
+}
+
+TEST(PluginHost, APatientMessagingPluginSendsByNhsNumberAndReportsEachChannel) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-patient-messages")));
+    const auto* info = host.find("patient-messages");
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(info->kinds, std::set<clinhub::config::Kind>{clinhub::config::Kind::patientMessaging});
+    ASSERT_TRUE(info->cascades);
+    EXPECT_TRUE(info->cascades(R"({"cascades": true})"));
+    EXPECT_FALSE(info->cascades("{}"));
+
+    std::string error;
+    auto connector = host.create("app", "patient-messages", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    ASSERT_NE(connector->patientMessaging(), nullptr);
+    EXPECT_EQ(connector->sms(), nullptr);
+    std::string providerId;
+    ASSERT_TRUE(connector->patientMessaging()
+                    ->send({"9995260182", "2000-01-01", "+447700900123", "hello", "ref-1"}, providerId)
+                    .ok());
+    EXPECT_EQ(providerId, "p-ref-1-+447700900123") << "every field crossed";
+    const auto notOnApp = connector->patientMessaging()->send({"9990000018", "", "", "hello", "ref-2"}, providerId);
+    EXPECT_EQ(notOnApp.status, clinhub::Status::permanent);
+    EXPECT_EQ(notOnApp.message, "not on the NHS App");
+
+    clinhub::Delivery delivery;
+    std::vector<clinhub::Receipt> channels;
+    ASSERT_TRUE(connector->patientMessaging()->lookup("ref-1", delivery, channels).ok());
+    EXPECT_EQ(delivery.state, clinhub::DeliveryState::delivered);
+    ASSERT_EQ(channels.size(), 1U);
+    EXPECT_EQ(channels[0].reference, "ref-1");
+    EXPECT_EQ(channels[0].channel, clinhub::PatientChannel::nhsApp);
+    EXPECT_EQ(channels[0].state, clinhub::DeliveryState::read);
+
+    std::vector<clinhub::Receipt> receipts;
+    ASSERT_TRUE(connector->patientMessaging()
+                    ->receipt("Bearer let-me-in", "m-1 nhsapp failed\nm-1 sms delivered\nm-1 - delivered\n", receipts)
+                    .ok());
+    ASSERT_EQ(receipts.size(), 3U);
+    EXPECT_EQ(receipts[0].channel, clinhub::PatientChannel::nhsApp);
+    EXPECT_EQ(receipts[0].state, clinhub::DeliveryState::failed);
+    EXPECT_EQ(receipts[1].channel, clinhub::PatientChannel::sms);
+    EXPECT_EQ(receipts[1].state, clinhub::DeliveryState::delivered);
+    EXPECT_EQ(receipts[2].channel, clinhub::PatientChannel::unknown) << "the message as a whole";
+    EXPECT_EQ(receipts[2].reference, "m-1");
+    EXPECT_EQ(connector->patientMessaging()->receipt("Bearer guess", "m-1 - delivered\n", receipts).status,
+              clinhub::Status::permanent);
 }
 
 TEST(PluginHost, AMissingDirectoryIsARefusalNotACrash) {

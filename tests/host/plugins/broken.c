@@ -60,7 +60,17 @@ static const clinhub_sms_v1 sms_table = {sizeof(clinhub_sms_v1), send, NULL, NUL
 #define PLUGIN_NAME "broken"
 #endif
 
-static const clinhub_plugin descriptor = {sizeof(clinhub_plugin),
+/* A 1.2 descriptor ends before patient_messaging: what lies past its end (a pointer, here, to prove it is not
+ * read) belongs to whatever the plugin put after it. */
+#if defined(ABI_1_2_DESCRIPTOR)
+#define DESCRIPTOR_SIZE offsetof(clinhub_plugin, patient_messaging)
+#define PATIENT_MESSAGING ((const clinhub_patient_messaging_v1*)&sms_table)
+#else
+#define DESCRIPTOR_SIZE sizeof(clinhub_plugin)
+#define PATIENT_MESSAGING NULL
+#endif
+
+static const clinhub_plugin descriptor = {DESCRIPTOR_SIZE,
                                           ABI_MAJOR,
                                           ABI_MINOR,
                                           PLUGIN_NAME,
@@ -73,7 +83,8 @@ static const clinhub_plugin descriptor = {sizeof(clinhub_plugin),
                                           NULL,
                                           NULL,
                                           &sms_table,
-                                          NULL};
+                                          NULL,
+                                          PATIENT_MESSAGING};
 
 CLINHUB_EXPORT const clinhub_plugin* clinhub_plugin_entry(const clinhub_host* host) {
     (void)host;
