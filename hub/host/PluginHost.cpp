@@ -121,8 +121,7 @@ config::PluginInfo describe(const clinhub_plugin* d) {
         info.maxCharacters = [declared = d->sms->max_characters](const std::string& json) {
             return static_cast<int>(declared(json.c_str()));
         };
-    if (const auto* messaging = patientMessagingOf(d);
-        provides(messaging, &clinhub_patient_messaging_v1::cascades))
+    if (const auto* messaging = patientMessagingOf(d); provides(messaging, &clinhub_patient_messaging_v1::cascades))
         info.cascades = [declared = messaging->cascades](const std::string& json) {
             return declared(json.c_str()) != 0;
         };
@@ -273,13 +272,21 @@ private:
         }
         return r;
     }
-    // Likewise one receipt call for every messaging kind: a provider's callback reports whichever messages it
+    Result receipt(const Headers& headers, const std::string& body, std::vector<Receipt>& receipts) override {
+        std::vector<clinhub_header> h;
+        h.reserve(headers.size());
+        for (const auto& [name, value] : headers)
+            h.push_back({name.c_str(), value.c_str()});
+        Reply reply;
+        Result r = call(messaging_, &clinhub_patient_messaging_v1::receipt, reply, h.data(), h.size(), body.c_str());
+        receipts = std::move(reply.receipts);
+        return r;
+    }
+    // Likewise one receipt call for both SMS and email: a provider's callback reports whichever messages it
     // carried.
     Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
         Reply reply;
-        Result r = messaging_ != nullptr ? call(messaging_, &clinhub_patient_messaging_v1::receipt, reply,
-                                                authorization.c_str(), body.c_str())
-                   : d_->sms != nullptr
+        Result r = d_->sms != nullptr
                        ? call(d_->sms, &clinhub_sms_v1::receipt, reply, authorization.c_str(), body.c_str())
                        : call(d_->email, &clinhub_email_v1::receipt, reply, authorization.c_str(), body.c_str());
         receipts = std::move(reply.receipts);

@@ -301,7 +301,8 @@ TEST(PluginHost, APatientMessagingPluginSendsByNhsNumberAndReportsEachChannel) {
 
     std::vector<clinhub::Receipt> receipts;
     ASSERT_TRUE(connector->patientMessaging()
-                    ->receipt("Bearer let-me-in", "m-1 nhsapp failed\nm-1 sms delivered\nm-1 - delivered\n", receipts)
+                    ->receipt({{"x-signature", "let-me-in"}, {"authorization", "Bearer x"}},
+                              "m-1 nhsapp failed\nm-1 sms delivered\nm-1 - delivered\n", receipts)
                     .ok());
     ASSERT_EQ(receipts.size(), 3U);
     EXPECT_EQ(receipts[0].channel, clinhub::PatientChannel::nhsApp);
@@ -310,7 +311,7 @@ TEST(PluginHost, APatientMessagingPluginSendsByNhsNumberAndReportsEachChannel) {
     EXPECT_EQ(receipts[1].state, clinhub::DeliveryState::delivered);
     EXPECT_EQ(receipts[2].channel, clinhub::PatientChannel::unknown) << "the message as a whole";
     EXPECT_EQ(receipts[2].reference, "m-1");
-    EXPECT_EQ(connector->patientMessaging()->receipt("Bearer guess", "m-1 - delivered\n", receipts).status,
+    EXPECT_EQ(connector->patientMessaging()->receipt({{"x-signature", "guess"}}, "m-1 - delivered\n", receipts).status,
               clinhub::Status::permanent);
 }
 

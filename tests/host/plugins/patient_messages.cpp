@@ -1,6 +1,6 @@
 // A patient-messaging plugin (ABI 1.3) through the C++ SDK: enough to prove each of its calls, and the channel
-// receipts, cross the boundary both ways. Receipts are lines of "<reference> <channel> <state>", channel "-" for
-// the message as a whole; whether it cascades is its config's `cascades`.
+// receipts, cross the boundary both ways. Receipts, signed in an x-signature header, are lines of "<reference>
+// <channel> <state>", channel "-" for the message as a whole; whether it cascades is its config's `cascades`.
 #include <clinhub/plugin.hpp>
 
 #include <sstream>
@@ -38,9 +38,11 @@ public:
         channels.push_back({{}, clinhub::DeliveryState::read, {}, "read", clinhub::PatientChannel::nhsApp});
         return clinhub::Result::success();
     }
-    clinhub::Result receipt(const std::string& authorization, const std::string& body,
+    clinhub::Result receipt(const clinhub::Headers& headers, const std::string& body,
                             std::vector<clinhub::Receipt>& receipts) override {
-        if (authorization != "Bearer let-me-in") return clinhub::Result::permanent("not the provider's token");
+        const auto signature = headers.find("x-signature");
+        if (signature == headers.end() || signature->second != "let-me-in")
+            return clinhub::Result::permanent("not the provider's signature");
         std::istringstream lines(body);
         std::string reference, channel, state;
         while (lines >> reference >> channel >> state)

@@ -183,6 +183,12 @@ typedef enum clinhub_channel {
     CLINHUB_CHANNEL_LETTER = 4
 } clinhub_channel;
 
+/* 1.3: one header of a request the provider made to the hub; the name in lower case. */
+typedef struct clinhub_header {
+    const char* name;
+    const char* value;
+} clinhub_header;
+
 /* 1.3: a message to one patient, found by NHS number. The provider chooses how it reaches them. */
 typedef struct clinhub_patient_message {
     size_t struct_size;
@@ -317,9 +323,12 @@ typedef struct clinhub_patient_messaging_v1 {
     /* reply->delivery (and reply->channel_receipt per channel) for the message with this reference.
      * Optional (NULL), as clinhub_sms_v1.lookup. */
     clinhub_status (*lookup)(void* self, const char* reference, const clinhub_reply* reply);
-    /* Optional: a callback the provider POSTed to /callbacks/<connector name>, as clinhub_sms_v1.receipt;
-     * reply->receipt for a message's overall state, reply->channel_receipt for each channel's. */
-    clinhub_status (*receipt)(void* self, const char* authorization, const char* body, const clinhub_reply* reply);
+    /* Optional: a callback the provider POSTed to /callbacks/<connector name>, as clinhub_sms_v1.receipt but
+     * with every header of the request (providers sign callbacks in headers of their own, such as NHS
+     * Notify's x-hmac-sha256-signature); reply->receipt for a message's overall state, reply->channel_receipt
+     * for each channel's. */
+    clinhub_status (*receipt)(void* self, const clinhub_header* headers, size_t header_count, const char* body,
+                              const clinhub_reply* reply);
     /* 1 when a connector with this config section runs its own cascade (the hub then never sends an SMS of
      * its own for the message), 0 when it reaches the NHS App only. No side effects: `config check` calls
      * it, before any create(). NULL: 0. */

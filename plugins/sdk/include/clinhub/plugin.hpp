@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -131,6 +132,9 @@ enum class PatientChannel {
     letter = CLINHUB_CHANNEL_LETTER
 };
 
+// 1.3: a request's headers by lower-case name (clinhub_header).
+using Headers = std::map<std::string, std::string>;
+
 // 1.3: a message to a patient by NHS number (clinhub_patient_message).
 struct PatientMessage {
     std::string nhsNumber;
@@ -229,8 +233,9 @@ public:
                           std::vector<Receipt>& /*channels*/) {
         return Result::permanent("lookup is not supported");
     }
-    // As SmsSender::receipt; a Receipt with its channel set is that channel's outcome.
-    virtual Result receipt(const std::string& /*authorization*/, const std::string& /*body*/,
+    // As SmsSender::receipt, with every header of the request (names in lower case); a Receipt with its
+    // channel set is that channel's outcome.
+    virtual Result receipt(const Headers& /*headers*/, const std::string& /*body*/,
                            std::vector<Receipt>& /*receipts*/) {
         return Result::permanent("delivery receipts are not supported");
     }
@@ -466,6 +471,20 @@ template <class T> struct Trampolines {
         });
     }
 
+    static clinhub_status receiptPatient(void* p, const clinhub_header* headers, size_t count, const char* body,
+                                         const clinhub_reply* reply) {
+        return guarded(reply, [&] {
+            Headers h;
+            for (size_t i = 0; i < count; ++i)
+                h[str(headers[i].name)] = str(headers[i].value);
+            std::vector<Receipt> receipts;
+            Result r = static_cast<PatientMessenger&>(self(p)).receipt(h, str(body), receipts);
+            if (r.ok())
+                for (const auto& x : receipts)
+                    emit(reply, x);
+            return finish(r, reply);
+        });
+    }
     static clinhub_status sendPatient(void* p, const clinhub_patient_message* m, const clinhub_reply* reply) {
         return guarded(reply, [&] {
             if (m == nullptr) return finish(Result::permanent("no message given"), reply);
@@ -611,7 +630,7 @@ template <class T> const clinhub_patient_messaging_v1* patientMessagingTable() {
     if constexpr (std::is_base_of_v<PatientMessenger, T>) {
         using Tr = Trampolines<T>;
         static const clinhub_patient_messaging_v1 table{sizeof(table), Tr::sendPatient, Tr::lookupPatient,
-                                                        Tr::template receipt<PatientMessenger>, cascadesFn<T>()};
+                                                        Tr::receiptPatient, cascadesFn<T>()};
         return &table;
     } else {
         return nullptr;
