@@ -57,6 +57,7 @@ struct Route {
     std::vector<std::string> sms; // failover order
     std::string email;
     std::string immunisations;
+    std::string nhsApp; // a patient-messaging connector: messages to patients by NHS number, through the NHS App
 };
 
 struct Organisation {

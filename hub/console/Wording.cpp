@@ -65,6 +65,7 @@ std::string channelText(outbox::Channel channel) {
     case outbox::Channel::sms: return "Text message";
     case outbox::Channel::email: return "Email";
     case outbox::Channel::record: return "Record update";
+    case outbox::Channel::app: return "NHS App message";
     }
     return "Message";
 }

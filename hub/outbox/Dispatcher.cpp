@@ -134,9 +134,12 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
         auto connector = routes_.connector(name);
         SmsSender* sms = connector && message.channel == Channel::sms ? connector->sms() : nullptr;
         EmailSender* email = connector && message.channel == Channel::email ? connector->email() : nullptr;
+        PatientMessenger* app = connector && message.channel == Channel::app ? connector->patientMessaging() : nullptr;
         Delivery delivery;
+        std::vector<Receipt> channels;
         Result r = sms != nullptr     ? sms->lookup(message.reference, delivery)
                    : email != nullptr ? email->lookup(message.reference, delivery)
+                   : app != nullptr   ? app->lookup(message.reference, delivery, channels)
                                       : Result::permanent("no lookup for this channel");
         if (r.status == Status::retryable) {
             // The provider may have it: resending now could send it twice. Ask again later.
@@ -146,14 +149,29 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
         if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
             log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
             if (listener_) listener_(name, message.channel, "reconciled");
-            return Outcome::sent(message.reference, name, delivery.providerId,
-                                 {{message.attempts, name, "reconciled", "provider already had it", 0}});
+            auto sent = Outcome::sent(message.reference, name, delivery.providerId,
+                                      {{message.attempts, name, "reconciled", "provider already had it", 0}});
+            sent.fallbackDueAt = fallbackDueAt(message);
+            return sent;
         }
     }
     // Unknown to every provider that might have it, failed there, or connectors that cannot tell: send it.
     log::info("outbox_resending", {{"reference", message.reference}, {"connectors", std::to_string(names.size())}});
     if (listener_) listener_(message.connector, message.channel, "resent");
     return std::nullopt;
+}
+
+// When an NHS App message just sent should fall back to SMS unless read: its payload's read wait from now. 0 for
+// any other message, and for one whose payload cannot be read (it was sent, so it could).
+int64_t Dispatcher::fallbackDueAt(const Message& message) {
+    if (message.channel != Channel::app || !message.unreadable.empty()) return 0;
+    try {
+        const auto payload = decode(message.channel, message.payloadJson);
+        const auto& app = std::get<AppPayload>(payload);
+        return app.readWaitSeconds > 0 ? store::nowMicros() + app.readWaitSeconds * kMicrosPerSecond : 0;
+    } catch (const PayloadError&) {
+        return 0;
+    }
 }
 
 Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId) {
@@ -169,6 +187,10 @@ Result Dispatcher::deliver(host::ConnectorInstance& connector, const Message& me
     } else if (const auto* email = std::get_if<EmailPayload>(&payload)) {
         if (auto* sender = connector.email())
             return sender->send({email->to, email->subject, email->text, email->html, message.reference}, providerId);
+    } else if (const auto* app = std::get_if<AppPayload>(&payload)) {
+        if (auto* sender = connector.patientMessaging())
+            return sender->send({app->nhsNumber, app->dateOfBirth, app->mobile, app->body, message.reference},
+                                providerId);
     } else if (const auto* record = std::get_if<RecordPayload>(&payload)) {
         if (auto* book = connector.appointmentBook())
             return book->writeCode(record->patient, record->code, record->term);
@@ -211,6 +233,7 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<O
         tried.push_back({attempt, connector->name(), outcomeOf(r), r.message, 0});
         if (r.ok()) {
             outcomes.push_back(Outcome::sent(message.reference, connector->name(), providerId, std::move(tried)));
+            outcomes.back().fallbackDueAt = fallbackDueAt(message);
             log::info("outbox_sent", {{"reference", message.reference},
                                       {"connector", connector->name()},
                                       {"channel", toString(message.channel)}});

@@ -68,6 +68,7 @@ private:
     std::optional<Outcome> reconcile(Message& message, std::mt19937_64& random);
     std::vector<std::string> mayHaveIt(const Message& message);
     Result deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId);
+    static int64_t fallbackDueAt(const Message& message);
 
     Outbox& outbox_;
     Routes& routes_;

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kColumns = "reference, organisation, channel, payload, state, attempts, due_at, "
                                  "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, ''), "
-                                 "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at";
+                                 "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at, "
+                                 "COALESCE(fallback_for, '')";
 
 // What a sent or forgotten message keeps of its body.
 constexpr const char* kForgottenPayload = "{}";
@@ -48,9 +49,45 @@ std::vector<Message> readMessages(Poco::Data::Statement& statement, const store:
         m.deliveryDetail = rows[11].convert<std::string>();
         m.createdAt = rows[12].convert<int64_t>();
         m.updatedAt = rows[13].convert<int64_t>();
+        m.fallbackFor = rows[14].convert<std::string>();
         out.push_back(std::move(m));
     }
     return out;
+}
+
+const char* deliveryWord(DeliveryState state) {
+    switch (state) {
+    case DeliveryState::accepted: return "accepted";
+    case DeliveryState::delivered: return "delivered";
+    case DeliveryState::failed: return "failed";
+    case DeliveryState::read: return "read";
+    case DeliveryState::unknown: break;
+    }
+    return "unknown";
+}
+
+// How good the news of a channel receipt is: a later receipt replaces an earlier one only with news as good.
+int standingOf(DeliveryState state) {
+    switch (state) {
+    case DeliveryState::unknown: return 0;
+    case DeliveryState::accepted: return 1;
+    case DeliveryState::failed: return 2;
+    case DeliveryState::delivered: return 3;
+    case DeliveryState::read: return 4;
+    }
+    return 0;
+}
+
+PatientChannel patientChannelFromString(const std::string& text) {
+    for (auto c : {PatientChannel::nhsApp, PatientChannel::sms, PatientChannel::email, PatientChannel::letter})
+        if (text == toString(c)) return c;
+    return PatientChannel::unknown;
+}
+
+// A row of (reference, channel, state, detail, at).
+ChannelOutcome channelOutcome(Poco::Data::RecordSet& rows) {
+    return {patientChannelFromString(rows[1].convert<std::string>()), rows[2].convert<std::string>(),
+            rows[3].convert<std::string>(), rows[4].convert<int64_t>()};
 }
 
 std::string encodeFollowUp(const NewMessage& m) {
@@ -69,6 +106,7 @@ const char* toString(Channel channel) {
     case Channel::sms: return "sms";
     case Channel::email: return "email";
     case Channel::record: return "record";
+    case Channel::app: return "app";
     }
     return "sms";
 }
@@ -77,14 +115,30 @@ std::optional<Channel> channelFromString(const std::string& text) {
     if (text == "sms") return Channel::sms;
     if (text == "email") return Channel::email;
     if (text == "record") return Channel::record;
+    if (text == "app") return Channel::app;
     return std::nullopt;
+}
+
+const char* toString(PatientChannel channel) {
+    switch (channel) {
+    case PatientChannel::nhsApp: return "nhs_app";
+    case PatientChannel::sms: return "sms";
+    case PatientChannel::email: return "email";
+    case PatientChannel::letter: return "letter";
+    case PatientChannel::unknown: break;
+    }
+    return "unknown";
 }
 
 std::string Outbox::enqueue(store::Session& transaction, const NewMessage& message) {
     return enqueueAll(transaction, {message}).front();
 }
 
-std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages) {
+namespace {
+
+// Inserts the rows, each message the fallback of the reference beside it in `fallbackFor` ("" for none).
+std::vector<std::string> insertMessages(store::Session& transaction, const std::vector<NewMessage>& messages,
+                                        std::vector<std::string> fallbackFor) {
     const std::size_t n = messages.size();
     std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n), links(n);
     std::vector<int64_t> due(n);
@@ -105,11 +159,30 @@ std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const s
     }
     if (n == 0) return references;
     std::vector<int64_t> createdAt(n, created);
+    fallbackFor.resize(n);
     transaction << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
-                   "created_at, updated_at, after_sent, link_id) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, NULLIF(?, "
-                   "''), NULLIF(?, ''))",
+                   "created_at, updated_at, after_sent, link_id, fallback_for) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, "
+                   "?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))",
         use(references), use(organisations), use(channels), use(payloads), use(due), use(createdAt), use(createdAt),
-        use(afterSent), use(links), now;
+        use(afterSent), use(links), use(fallbackFor), now;
+    return references;
+}
+
+} // namespace
+
+std::vector<std::string> Outbox::enqueueAll(store::Session& transaction, const std::vector<NewMessage>& messages) {
+    auto references = insertMessages(transaction, messages, {});
+    std::vector<NewMessage> fallbacks;
+    std::vector<std::string> fallbackFor;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (!messages[i].fallback) continue;
+        NewMessage fallback = *messages[i].fallback;
+        fallback.dueAt = kHeldForApp;
+        if (fallback.linkId.empty()) fallback.linkId = messages[i].linkId;
+        fallbacks.push_back(std::move(fallback));
+        fallbackFor.push_back(references[i]);
+    }
+    insertMessages(transaction, fallbacks, std::move(fallbackFor));
     return references;
 }
 
@@ -228,6 +301,15 @@ std::vector<NewMessage> followUps(store::Session& s, const std::vector<std::stri
     return out;
 }
 
+// Makes the SMS fallbacks of `references` due at `due` (one each), if they are still held for their app message
+// or due later: a receipt that the app failed brings a fallback forward, nothing puts one back.
+void releaseFallbacks(store::Session& s, std::vector<std::string> references, std::vector<int64_t> due, int64_t t) {
+    if (references.empty()) return;
+    std::vector<int64_t> at(references.size(), t);
+    s << "UPDATE outbox SET due_at = ?, updated_at = ? WHERE fallback_for = ? AND state = 'queued' AND due_at > ?",
+        use(due), use(at), use(references), use(due), now;
+}
+
 // One kind of outcome for many messages, as one statement bound to vectors: on PostgreSQL a round trip for
 // the lot rather than one (or, for sent, two) a message. Every update holds only while the message is still
 // to be sent (`queued` or `sending`): a worker whose lease lapsed may settle late, after another process
@@ -259,6 +341,14 @@ void settleRun(store::Session& s, Outcome::Kind kind, const std::vector<const Ou
              "'sending')",
             use(connectors), use(texts), use(at), use(at), use(references), now;
         Outbox::enqueueAll(s, next);
+        std::vector<std::string> cascading;
+        std::vector<int64_t> fallbackDue;
+        for (const auto* o : run)
+            if (o->fallbackDueAt > 0) {
+                cascading.push_back(o->reference);
+                fallbackDue.push_back(o->fallbackDueAt);
+            }
+        releaseFallbacks(s, cascading, fallbackDue, t);
         break;
     }
     case Outcome::Kind::retry:
@@ -270,6 +360,8 @@ void settleRun(store::Session& s, Outcome::Kind kind, const std::vector<const Ou
         s << "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, updated_at = ? WHERE reference = ? "
              "AND state IN ('queued', 'sending')",
             use(attempts), use(texts), use(at), use(references), now;
+        // The NHS App could not take it: any SMS fallback goes now.
+        releaseFallbacks(s, references, at, t);
         break;
     case Outcome::Kind::held:
         s << "UPDATE outbox SET claimed_until = ?, last_error = ?, updated_at = ? WHERE reference = ? AND state IN "
@@ -343,7 +435,7 @@ std::map<std::string, int64_t> Outbox::countByState(const std::string& organisat
     std::string org = organisation;
     s << "SELECT state, COUNT(*) FROM outbox WHERE ? = '' OR organisation = ? GROUP BY state", use(org), use(org),
         into(states), into(counts), now;
-    std::map<std::string, int64_t> out{{"queued", 0}, {"sending", 0}, {"sent", 0}, {"failed", 0}};
+    std::map<std::string, int64_t> out{{"queued", 0}, {"sending", 0}, {"sent", 0}, {"failed", 0}, {"cancelled", 0}};
     for (size_t i = 0; i < states.size(); ++i)
         out[states[i]] = counts[i];
     return out;
@@ -395,7 +487,20 @@ std::vector<Message> Outbox::aboutLink(const std::string& organisation, const st
                                             "reference";
     select, useRef(linkId), useRef(organisation);
     select.execute();
-    return readMessages(select, s.keys());
+    auto messages = readMessages(select, s.keys());
+    Poco::Data::Statement channels =
+        s << "SELECT c.reference, c.channel, c.state, COALESCE(c.detail, ''), c.at FROM message_channels c JOIN outbox "
+             "o ON o.reference = c.reference WHERE o.link_id = ? AND o.organisation = ? ORDER BY c.at, c.channel";
+    channels, useRef(linkId), useRef(organisation);
+    channels.execute();
+    Poco::Data::RecordSet rows(channels);
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+        const auto reference = rows[0].convert<std::string>();
+        const auto m = std::find_if(messages.begin(), messages.end(),
+                                    [&](const Message& x) { return x.reference == reference; });
+        if (m != messages.end()) m->channels.push_back(channelOutcome(rows));
+    }
+    return messages;
 }
 
 Requeue Outbox::requeue(const std::string& organisation, const std::string& reference, const audit::Context& by) {
@@ -425,10 +530,7 @@ Requeue Outbox::requeue(const std::string& organisation, const std::string& refe
 
 bool Outbox::recordDelivery(const std::string& connector, const std::string& reference, DeliveryState state,
                             const std::string& detail) {
-    const char* word = state == DeliveryState::delivered  ? "delivered"
-                       : state == DeliveryState::failed   ? "failed"
-                       : state == DeliveryState::accepted ? "accepted"
-                                                          : "unknown";
+    const char* word = deliveryWord(state);
     bool found = false;
     store_.write([&](store::Session& s) {
         int64_t t = store::nowMicros();
@@ -440,8 +542,54 @@ bool Outbox::recordDelivery(const std::string& connector, const std::string& ref
                                             "delivered_at = ? WHERE reference = ? AND connector = ?";
         update, use(w), useRef(detail), use(t), useRef(reference), useRef(connector);
         found = update.execute() == 1;
+        if (found && state == DeliveryState::failed) releaseFallbacks(s, {reference}, {t}, t);
     });
     return found;
+}
+
+bool Outbox::recordChannel(const std::string& connector, const std::string& reference, PatientChannel channel,
+                           DeliveryState state, const std::string& detail) {
+    bool found = false;
+    store_.write([&](store::Session& s) {
+        int64_t t = store::nowMicros();
+        int matches = 0;
+        // As recordDelivery: only the connector given the message may speak for it.
+        s << "SELECT COUNT(*) FROM outbox WHERE reference = ? AND connector = ? AND channel = 'app'", useRef(reference),
+            useRef(connector), into(matches), now;
+        found = matches == 1;
+        if (!found) return;
+        std::string name = toString(channel);
+        std::string word = deliveryWord(state);
+        int standing = standingOf(state);
+        // Receipts may come in any order: a late "delivered" does not undo "read".
+        s << "INSERT INTO message_channels (reference, channel, state, detail, at, standing) VALUES (?, ?, ?, "
+             "NULLIF(?, ''), ?, ?) ON CONFLICT (reference, channel) DO UPDATE SET state = excluded.state, detail = "
+             "excluded.detail, at = excluded.at, standing = excluded.standing WHERE excluded.standing >= "
+             "message_channels.standing",
+            useRef(reference), use(name), use(word), useRef(detail), use(t), use(standing), now;
+        if (channel != PatientChannel::nhsApp) return;
+        if (state == DeliveryState::read) {
+            s << "UPDATE outbox SET state = 'cancelled', last_error = 'not needed: read in the NHS App', updated_at = "
+                 "? WHERE fallback_for = ? AND state = 'queued'",
+                use(t), useRef(reference), now;
+        } else if (state == DeliveryState::failed) {
+            releaseFallbacks(s, {reference}, {t}, t);
+        }
+    });
+    return found;
+}
+
+std::vector<ChannelOutcome> Outbox::channels(const std::string& reference) {
+    store::Session s = store_.session();
+    Poco::Data::Statement select = s << "SELECT reference, channel, state, COALESCE(detail, ''), at FROM "
+                                        "message_channels WHERE reference = ? ORDER BY at, channel";
+    select, useRef(reference);
+    select.execute();
+    std::vector<ChannelOutcome> out;
+    Poco::Data::RecordSet rows(select);
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+        out.push_back(channelOutcome(rows));
+    return out;
 }
 
 int64_t Outbox::forgetPayloads(store::Session& s, const store::Forget& f) {

@@ -34,13 +34,19 @@ struct NewMessage {
     int64_t dueAt = 0;       // microseconds since the epoch; 0 for now
     // Queued, in the same transaction, when this message is marked sent; never if it fails.
     std::shared_ptr<const NewMessage> afterSent;
+    // An NHS App message's SMS fallback, when the hub runs the cascade: queued with it, in the same
+    // transaction, but held until the app message is sent (then due after AppPayload::readWaitSeconds) or
+    // fails (then due at once); dropped once a receipt says the patient read it in the app. One row, so at
+    // most one SMS, whatever happens to the processes sending them.
+    std::shared_ptr<const NewMessage> fallback;
     // The booking link the message is about (its invite, its confirmation, a code written for it), so the
     // link's page can say where each stands; "" for none.
     std::string linkId;
 
     static NewMessage of(std::string organisation, const Payload& payload, int64_t dueAt = 0,
                          std::shared_ptr<const NewMessage> afterSent = nullptr) {
-        return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent)};
+        return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent), nullptr,
+                {}};
     }
     // The same message, about booking link `id`.
     NewMessage about(std::string id) && {
@@ -48,6 +54,20 @@ struct NewMessage {
         return std::move(*this);
     }
 };
+
+// What a patient message's receipts said of one channel (its best news: read outranks delivered, which
+// outranks failed).
+struct ChannelOutcome {
+    PatientChannel channel = PatientChannel::unknown;
+    std::string state; // accepted, failed, delivered, read
+    std::string detail;
+    int64_t at = 0;
+};
+
+const char* toString(PatientChannel channel);
+
+// The due time of a fallback still waiting for its NHS App message.
+inline constexpr int64_t kHeldForApp = INT64_MAX;
 
 struct Message {
     std::string reference;
@@ -66,6 +86,8 @@ struct Message {
     std::string deliveryDetail;
     int64_t createdAt = 0;
     int64_t updatedAt = 0;
+    std::string fallbackFor; // the NHS App message this SMS falls back for; "" for any other message
+    std::vector<ChannelOutcome> channels; // a patient message's, filled by aboutLink only
 };
 
 // Where a page of an organisation's messages ended. Pages run newest change first, then by reference, so
@@ -114,6 +136,8 @@ struct Outcome {
     int64_t dueAt = 0;
     std::string error;
     std::vector<Attempt> tried; // attempt rows to record with it
+    // sent: when the message's SMS fallback, if it has one, becomes due (failed: at once, always).
+    int64_t fallbackDueAt = 0;
 
     static Outcome trying(std::string reference, std::string connector, std::vector<Attempt> tried = {});
     static Outcome sent(std::string reference, std::string connector, std::string providerId,
@@ -171,6 +195,13 @@ public:
     // and no other provider may speak for it).
     bool recordDelivery(const std::string& connector, const std::string& reference, DeliveryState state,
                         const std::string& detail);
+    // Records what a receipt from `connector` says of one channel of a patient message, on the same terms. The
+    // hub's own cascade follows it: read in the NHS App drops the message's SMS fallback, failed there sends it
+    // now.
+    bool recordChannel(const std::string& connector, const std::string& reference, PatientChannel channel,
+                       DeliveryState state, const std::string& detail);
+    // What the receipts said of each channel of a message.
+    [[nodiscard]] std::vector<ChannelOutcome> channels(const std::string& reference);
 
 private:
     store::Store& store_;

@@ -48,6 +48,15 @@ struct Encoder {
         if (!p.html.empty()) o.set("html", p.html);
         return stringify(o);
     }
+    std::string operator()(const AppPayload& p) const {
+        Poco::JSON::Object o;
+        o.set("nhs_number", p.nhsNumber);
+        if (!p.dateOfBirth.empty()) o.set("date_of_birth", p.dateOfBirth);
+        if (!p.mobile.empty()) o.set("mobile", p.mobile);
+        o.set("body", p.body);
+        if (p.readWaitSeconds > 0) o.set("read_wait_s", p.readWaitSeconds);
+        return stringify(o);
+    }
     std::string operator()(const RecordPayload& p) const {
         Poco::JSON::Object o;
         o.set("patient", patientJson(p.patient));
@@ -62,6 +71,7 @@ struct Encoder {
 Channel channelOf(const Payload& payload) {
     if (std::holds_alternative<SmsPayload>(payload)) return Channel::sms;
     if (std::holds_alternative<EmailPayload>(payload)) return Channel::email;
+    if (std::holds_alternative<AppPayload>(payload)) return Channel::app;
     return Channel::record;
 }
 
@@ -78,6 +88,15 @@ Payload decode(Channel channel, const std::string& json) {
     switch (channel) {
     case Channel::sms: return SmsPayload{text(o, "to"), text(o, "body")};
     case Channel::email: return EmailPayload{text(o, "to"), text(o, "subject"), text(o, "text"), text(o, "html")};
+    case Channel::app: {
+        int64_t wait = 0;
+        if (o->has("read_wait_s")) {
+            const auto value = o->get("read_wait_s");
+            if (!value.isInteger()) throw PayloadError("\"read_wait_s\" is not a whole number");
+            wait = value.convert<int64_t>();
+        }
+        return AppPayload{text(o, "nhs_number"), text(o, "date_of_birth"), text(o, "mobile"), text(o, "body"), wait};
+    }
     case Channel::record: {
         const auto p = o->getObject("patient");
         if (!p) throw PayloadError("record message has no patient");

@@ -10,7 +10,8 @@
 
 namespace clinhub::outbox {
 
-enum class Channel { sms, email, record };
+// `app`: a message to a patient by NHS number through the organisation's NHS App connector (route.nhs_app).
+enum class Channel { sms, email, record, app };
 
 struct SmsPayload {
     std::string to; // E.164
@@ -24,6 +25,18 @@ struct EmailPayload {
     std::string html; // optional
 };
 
+// A message to a patient through the NHS App (a patient-messaging connector), and what the hub needs to run the
+// cascade itself when that connector does not.
+struct AppPayload {
+    std::string nhsNumber;
+    std::string dateOfBirth; // optional
+    std::string mobile;      // optional: for a provider that falls back to SMS itself
+    std::string body;
+    // With an SMS fallback queued beside it (NewMessage::fallback): how long after this message is sent the
+    // fallback goes unless the patient has read it in the app; 0 for none.
+    int64_t readWaitSeconds = 0;
+};
+
 // A coded entry written to the patient's record through the organisation's appointment book.
 struct RecordPayload {
     Patient patient;
@@ -31,7 +44,7 @@ struct RecordPayload {
     std::string term;
 };
 
-using Payload = std::variant<SmsPayload, EmailPayload, RecordPayload>;
+using Payload = std::variant<SmsPayload, EmailPayload, RecordPayload, AppPayload>;
 
 Channel channelOf(const Payload& payload);
 

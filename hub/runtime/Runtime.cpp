@@ -39,6 +39,7 @@ std::vector<std::shared_ptr<host::ConnectorInstance>> Runtime::route(const std::
     case outbox::Channel::sms: names = route.sms; break;
     case outbox::Channel::email: names = {route.email}; break;
     case outbox::Channel::record: names = {route.appointmentBook}; break;
+    case outbox::Channel::app: names = {route.nhsApp}; break;
     }
     std::vector<std::shared_ptr<host::ConnectorInstance>> out;
     for (const auto& name : names)

@@ -405,6 +405,21 @@ const std::vector<Migration>& migrations() {
          "a booking link's page lists the messages about it (its invite, its confirmations, the codes written)",
          {"ALTER TABLE outbox ADD COLUMN link_id TEXT",
           "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
+        {17,
+         "messages through the NHS App: an SMS fallback held for its app message, and what each channel's receipts said",
+         {
+             "ALTER TABLE outbox ADD COLUMN fallback_for TEXT",
+             // One fallback a message: the store itself keeps a cascade to one SMS.
+             "CREATE UNIQUE INDEX outbox_fallback ON outbox (fallback_for) WHERE fallback_for IS NOT NULL",
+             R"(CREATE TABLE message_channels (
+                  reference TEXT NOT NULL,
+                  channel   TEXT NOT NULL,
+                  state     TEXT NOT NULL,
+                  detail    TEXT,
+                  at        BIGINT NOT NULL,
+                  standing  INTEGER NOT NULL,
+                  PRIMARY KEY (reference, channel)))",
+         }},
     };
     return all;
 }
