@@ -34,6 +34,8 @@ struct Rule {
     std::optional<Code> declineCode;              // written when the patient declines
     std::map<std::string, std::string> templates; // invite_sms, confirmation_sms, ...
     std::map<std::string, std::string> pages;     // welcome, confirmation, ...
+    // How its messages to patients travel, in order: "nhs_app", "sms" (the organisation's unless it says).
+    std::vector<std::string> channels;
 };
 
 // A vaccination programme an organisation invites a cohort to: what the national records are asked
@@ -68,6 +70,8 @@ struct Organisation {
     std::string batchCsv = "with_contacts";
     int retentionDays = 90; // patient details are forgotten this long after they are finished with
     Route route;
+    std::vector<std::string> channels = {"sms"}; // as Rule::channels, for rules that do not say
+    int readWaitHours = 24; // an NHS App message unread this long goes by SMS (when the hub runs the cascade)
     std::map<std::string, Rule> rules;
     std::map<std::string, Campaign> campaigns;
 };
@@ -81,6 +85,8 @@ struct Connector {
     // An SMS connector's longest message in characters (what its plugin declares for this section, or the
     // ABI's default); 0 for a connector that sends no SMS.
     int smsMaxCharacters = 0;
+    // A patient-messaging connector whose plugin says, for this section, that it falls back to SMS itself.
+    bool cascades = false;
     Mark mark;
 };
 

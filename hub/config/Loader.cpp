@@ -74,6 +74,7 @@ public:
                     if (route->isMap()) routes(*route);
                 if (entry.value.isMap()) campaigns(entry.value);
                 if (entry.value.isMap()) messageTemplates(entry.value);
+                if (entry.value.isMap()) channels(entry.value);
             }
     }
 
@@ -81,6 +82,8 @@ public:
     std::map<std::string, std::string> sections;
     // Each SMS connector's longest message, as its plugin declares it for that section.
     std::map<std::string, int> smsLimits;
+    // The patient-messaging connectors whose plugin says they fall back to SMS themselves, with that section.
+    std::set<std::string> cascading;
 
 private:
     void report(const Mark& mark, std::string message) { problems_.push_back({mark, std::move(message)}); }
@@ -119,6 +122,7 @@ private:
                 smsLimits[entry.key] = smsMaxCharacters(*plugin, json);
                 if (!plugin->maxCharacters || plugin->maxCharacters(json) <= 0) undeclared_.insert(entry.key);
             }
+            if (plugin->cascades && problems_.size() == before && plugin->cascades(json)) cascading.insert(entry.key);
         } catch (const Poco::Exception& e) {
             // A keyword holding the wrong kind of JSON value ("minimum": "five"): Poco says which conversion.
             report(pluginName->mark,
@@ -153,7 +157,8 @@ private:
         static const std::vector<std::pair<std::string, Kind>> needs = {{"appointment_book", Kind::appointmentBook},
                                                                         {"sms", Kind::sms},
                                                                         {"email", Kind::email},
-                                                                        {"immunisations", Kind::immunisationRecords}};
+                                                                        {"immunisations", Kind::immunisationRecords},
+                                                                        {"nhs_app", Kind::patientMessaging}};
         for (const auto& [key, kind] : needs) {
             const YamlNode* target = route.find(key);
             if (!target) continue;
@@ -172,6 +177,52 @@ private:
                 }
                 seen.emplace(name->text, name->mark);
                 routeTarget(*name, key, kind);
+            }
+        }
+    }
+
+    // The organisation's channels and each rule's: each word once, the NHS App before SMS, each routed, and no
+    // SMS of the hub's after a connector that sends its own.
+    void channels(const YamlNode& organisation) {
+        const YamlNode* route = organisation.find("route");
+        channelList(organisation.find("channels"), route);
+        if (const YamlNode* rules = organisation.find("rules"); rules && rules->isMap())
+            for (const auto& rule : rules->entries)
+                if (rule.value.isMap()) channelList(rule.value.find("channels"), route);
+    }
+
+    void channelList(const YamlNode* list, const YamlNode* route) {
+        if (!list) return;
+        std::vector<const YamlNode*> words;
+        if (list->isScalar()) words.push_back(list);
+        for (const auto& item : list->items)
+            words.push_back(&item);
+        const YamlNode* app = route && route->isMap() ? route->find("nhs_app") : nullptr;
+        const YamlNode* sms = route && route->isMap() ? route->find("sms") : nullptr;
+        const YamlNode* appSeen = nullptr;
+        std::set<std::string> seen;
+        for (const YamlNode* word : words) {
+            if (!word->isScalar() || word->broken) continue;
+            if (!seen.insert(word->text).second) {
+                report(word->mark, "'" + word->text + "' is already listed");
+                continue;
+            }
+            if (word->text == "nhs_app") {
+                appSeen = word;
+                if (!seen.contains("sms")) {
+                    if (!app)
+                        report(word->mark, "nhs_app needs a patient-messaging connector: route 'nhs_app' to one "
+                                           "(NHS Notify, say)");
+                    continue;
+                }
+                report(word->mark, "nhs_app must come before sms: the hub falls back from the NHS App to SMS, not "
+                                   "the other way");
+            } else if (word->text == "sms") {
+                if (!sms) report(word->mark, "sms needs an SMS connector: route 'sms' to one");
+                if (appSeen && app && app->isScalar() && cascading.contains(app->text))
+                    report(word->mark, "connector '" + app->text +
+                                           "' falls back to SMS itself (its routing plan says so), so an SMS of the "
+                                           "hub's could reach the patient a second time: write channels: [nhs_app]");
             }
         }
     }
@@ -333,7 +384,8 @@ public:
     }
 
     Config read(const YamlNode& root, const std::string& file, const std::string& baseDirectory,
-                std::map<std::string, std::string> sections, const std::map<std::string, int>& smsLimits) {
+                std::map<std::string, std::string> sections, const std::map<std::string, int>& smsLimits,
+                const std::set<std::string>& cascading) {
         Config config;
         config.file = file;
         // The default store follows the rule for written ones: beside the config file, not wherever the
@@ -392,6 +444,7 @@ public:
                 c.configJson = std::move(sections[entry.key]);
                 if (const auto limit = smsLimits.find(entry.key); limit != smsLimits.end())
                     c.smsMaxCharacters = limit->second;
+                c.cascades = cascading.contains(entry.key);
                 c.mark = entry.keyMark;
             }
         }
@@ -455,10 +508,16 @@ private:
             o.route.sms = texts(route->find("sms"));
             o.route.email = text(route->find("email"), "");
             o.route.immunisations = text(route->find("immunisations"), "");
+            o.route.nhsApp = text(route->find("nhs_app"), "");
         }
+        o.channels = texts(node.find("channels"));
+        if (o.channels.empty()) o.channels = {"sms"};
+        o.readWaitHours = integer(node.find("read_wait_h"), o.readWaitHours);
         if (const YamlNode* rules = node.find("rules"))
-            for (const auto& entry : rules->entries)
-                o.rules[entry.key] = rule(entry.key, entry.value);
+            for (const auto& entry : rules->entries) {
+                Rule& r = o.rules[entry.key] = rule(entry.key, entry.value);
+                if (r.channels.empty()) r.channels = o.channels;
+            }
         if (const YamlNode* campaigns = node.find("campaigns"))
             for (const auto& entry : campaigns->entries)
                 o.campaigns[entry.key] = campaign(entry.key, entry.value);
@@ -487,6 +546,7 @@ private:
         r.linkExpiryDays = integer(node.find("link_expiry_days"), r.linkExpiryDays);
         r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);
         r.allowReschedule = boolean(node.find("allow_reschedule"), r.allowReschedule);
+        r.channels = texts(node.find("channels"));
         if (const YamlNode* codes = node.find("codes")) {
             r.inviteCode = code(codes->find("invite"));
             r.bookedCode = code(codes->find("booked"));
@@ -538,7 +598,8 @@ LoadResult loadConfigText(const std::string& text, const std::string& fileName, 
     warnDeprecated(*root, result.warnings);
     applyDefaults(*root, schema);
     resolvePaths(*root, schema, baseDirectory);
-    result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections), checks.smsLimits);
+    result.config = ConfigReader().read(*root, fileName, baseDirectory, std::move(checks.sections), checks.smsLimits,
+                                        checks.cascading);
     return result;
 }
 

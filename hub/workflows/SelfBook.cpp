@@ -1,5 +1,6 @@
 #include "hub/workflows/SelfBook.h"
 
+
 #include "hub/domain/MessageTemplate.h"
 #include "hub/links/LinkRepository.h"
 #include "hub/log/Log.h"
@@ -8,6 +9,7 @@
 #include "hub/workflows/BookFailure.h"
 #include "hub/workflows/InviteText.h"
 #include "hub/workflows/Messages.h"
+#include "hub/workflows/ToPatient.h"
 #include "hub/workflows/Tokens.h"
 
 #include <clinhub/kit/Identity.hpp>
@@ -221,9 +223,8 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
         // Without a mobile (a parent reached by email) the caller sends the link its own way.
         if (link.patient.mobile.empty()) continue;
         texted.push_back(i);
-        invites.push_back(outbox::NewMessage::of(organisation.ods,
-                                                 outbox::SmsPayload{link.patient.mobile, domain::render(text, values)})
-                              .about(link.id));
+        invites.push_back(
+            toPatient(config, organisation, rule, link.patient, domain::render(text, values)).about(link.id));
         if (invite.inviteCode)
             invites.back().afterSent = std::make_shared<outbox::NewMessage>(
                 outbox::NewMessage::of(organisation.ods, recordOf(link.patient, *invite.inviteCode)));
@@ -568,10 +569,9 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
                                {"url", found.runtime->config().http.publicUrl + "/b/" + manageToken}};
         const domain::MessageTemplate confirmation =
             domain::scanTemplate(messages::confirmationSms(*found.rule), domain::kBookingPlaceholders);
-        outbox::Outbox::enqueue(
-            s, outbox::NewMessage::of(link.organisation,
-                                      outbox::SmsPayload{link.patient.mobile, domain::render(confirmation, values)})
-                   .about(linkId));
+        outbox::Outbox::enqueue(s, toPatient(found.runtime->config(), *found.organisation, *found.rule, link.patient,
+                                             domain::render(confirmation, values))
+                                       .about(linkId));
         if (reschedule && previous != nullptr && previous->slot.clinician != appointment.slot.clinician &&
             !found.organisation->notifyEmail.empty())
             outbox::Outbox::enqueue(

@@ -15,10 +15,11 @@ namespace clinhub::test {
 class FixedRoutes : public outbox::Routes {
 public:
     std::vector<std::shared_ptr<host::ConnectorInstance>> sms;
+    std::vector<std::shared_ptr<host::ConnectorInstance>> app; // the NHS App's
     std::map<std::string, std::shared_ptr<host::ConnectorInstance>> byName;
 
-    std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string&, outbox::Channel) override {
-        return sms;
+    std::vector<std::shared_ptr<host::ConnectorInstance>> route(const std::string&, outbox::Channel channel) override {
+        return channel == outbox::Channel::app ? app : sms;
     }
     std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) override {
         auto it = byName.find(name);

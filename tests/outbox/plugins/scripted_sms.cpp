@@ -1,5 +1,6 @@
 // An SMS plugin that answers as its config says and journals every send, so outbox tests can count
-// exactly what reached a "provider".
+// exactly what reached a "provider". It reaches patients through the NHS App too, journalling those sends as
+// "<reference> app <outcome>": the NHS number 9990000018 is not on the app.
 #include <clinhub/plugin.hpp>
 
 #include <Poco/JSON/Parser.h>
@@ -19,7 +20,7 @@ clinhub::Result outcome(const std::string& name) {
     return clinhub::Result::success();
 }
 
-class ScriptedSms final : public clinhub::Connector, public clinhub::SmsSender {
+class ScriptedSms final : public clinhub::Connector, public clinhub::SmsSender, public clinhub::PatientMessenger {
 public:
     ScriptedSms(const clinhub::Host&, const std::string& json) {
         auto config = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
@@ -39,6 +40,20 @@ public:
         std::ofstream(journal_, std::ios::app) << sms.reference << ' ' << clinhub::outcomeOf(r) << '\n';
         providerId = "scripted-" + sms.reference;
         return r;
+    }
+
+    clinhub::Result send(const clinhub::PatientMessage& message, std::string& providerId) override {
+        const std::lock_guard lock(mutex_);
+        clinhub::Result r =
+            message.nhsNumber == "9990000018" ? clinhub::Result::permanent("not on the NHS App") : outcome(outcome_);
+        std::ofstream(journal_, std::ios::app) << message.reference << " app " << clinhub::outcomeOf(r) << '\n';
+        providerId = "scripted-" + message.reference;
+        return r;
+    }
+
+    clinhub::Result lookup(const std::string& reference, clinhub::Delivery& delivery,
+                           std::vector<clinhub::Receipt>& /*channels*/) override {
+        return lookup(reference, delivery);
     }
 
     clinhub::Result lookup(const std::string& reference, clinhub::Delivery& delivery) override {
