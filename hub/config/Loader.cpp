@@ -203,6 +203,11 @@ private:
         std::set<std::string> seen;
         for (const YamlNode* word : words) {
             if (!word->isScalar() || word->broken) continue;
+            // A list's words are the schema's to check; a single word is not a list.
+            if (word == list && word->text != "nhs_app" && word->text != "sms") {
+                report(word->mark, "unknown channel '" + word->text + "': nhs_app or sms");
+                continue;
+            }
             if (!seen.insert(word->text).second) {
                 report(word->mark, "'" + word->text + "' is already listed");
                 continue;

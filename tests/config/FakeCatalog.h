@@ -66,6 +66,13 @@ inline FakeCatalog standardCatalog() {
                  },
                  [](const std::string&) { return 918; }});
     // An SMS gateway whose limit follows its config, as a plugin's max_characters may.
+    // Reaches the NHS App; with {"plan": "with-sms"} its routing plan falls back to SMS itself.
+    catalog.add({"nhs-app",
+                 {Kind::patientMessaging},
+                 R"({"type": "object", "properties": {"plan": {"type": "string"}}})",
+                 {},
+                 {},
+                 [](const std::string& json) { return json.find("with-sms") != std::string::npos; }});
     catalog.add({"short-sms",
                  {Kind::sms},
                  R"({"type": "object", "properties": {"max": {"type": "integer"}}})",

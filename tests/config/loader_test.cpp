@@ -452,6 +452,68 @@ TEST(ConfigLoader, MessageTemplatesAreScannedAndTheOffendingPlaceholderNamed) {
                             "most 918 characters)"));
 }
 
+// ---- Channels: the NHS App, then SMS ----
+
+namespace {
+
+// An organisation with an SMS route, an NHS App route to `plan`'s connector, and the channels given.
+std::string withChannels(const std::string& orgChannels, const std::string& ruleChannels = "",
+                         const std::string& plan = "app-only", const std::string& appRoute = ", nhs_app: app") {
+    return "connectors:\n  texts: {plugin: notify, config: {api_key: key-abc}}\n"
+           "  app: {plugin: nhs-app, config: {plan: " +
+           plan + "}}\norganisations:\n  A81001:\n    name: Demo\n    route: {sms: [texts]" + appRoute + "}\n" +
+           (orgChannels.empty() ? "" : "    channels: " + orgChannels + "\n") +
+           "    rules:\n      flu:\n        title: Flu\n        slot_types: [FLU]\n" +
+           (ruleChannels.empty() ? "" : "        channels: " + ruleChannels + "\n") +
+           "      covid:\n        title: COVID\n        slot_types: [COVID]\n";
+}
+
+} // namespace
+
+TEST(ConfigLoader, MessagesGoBySmsUnlessTheChannelsSayTheNhsAppFirst) {
+    const auto plain = load(kValid);
+    ASSERT_TRUE(plain.ok()) << ::testing::PrintToString(problems(plain));
+    EXPECT_THAT(plain.config->organisations.at("A81001").channels, ElementsAre("sms"));
+
+    const auto loaded = load(withChannels("[nhs_app, sms]\n    read_wait_h: 12", "sms"));
+    ASSERT_TRUE(loaded.ok()) << ::testing::PrintToString(problems(loaded));
+    const auto& org = loaded.config->organisations.at("A81001");
+    EXPECT_EQ(org.route.nhsApp, "app");
+    EXPECT_EQ(org.readWaitHours, 12);
+    EXPECT_THAT(org.channels, ElementsAre("nhs_app", "sms"));
+    EXPECT_THAT(org.rules.at("flu").channels, ElementsAre("sms")) << "a rule's own channels";
+    EXPECT_THAT(org.rules.at("covid").channels, ElementsAre("nhs_app", "sms")) << "the organisation's";
+    EXPECT_FALSE(loaded.config->connectors.at("app").cascades);
+    EXPECT_EQ(load(withChannels("[nhs_app]")).config->organisations.at("A81001").readWaitHours, 24);
+}
+
+TEST(ConfigLoader, AConnectorWhosePlanFallsBackToSmsTakesNoSmsOfTheHubsAfterIt) {
+    const auto alone = load(withChannels("nhs_app", "", "with-sms"));
+    ASSERT_TRUE(alone.ok()) << ::testing::PrintToString(problems(alone));
+    EXPECT_TRUE(alone.config->connectors.at("app").cascades);
+    EXPECT_THAT(problems(withChannels("[nhs_app, sms]", "", "with-sms")),
+                ElementsAre("8:25: connector 'app' falls back to SMS itself (its routing plan says so), so an SMS of "
+                            "the hub's could reach the patient a second time: write channels: [nhs_app]"));
+}
+
+TEST(ConfigLoader, ChannelsAreCheckedWordByWordWhereTheyAreWritten) {
+    EXPECT_THAT(problems(withChannels("[sms, nhs_app]")),
+                ElementsAre("8:21: nhs_app must come before sms: the hub falls back from the NHS App to SMS, not the "
+                            "other way"));
+    EXPECT_THAT(problems(withChannels("[nhs_app, nhs_app]")), ElementsAre("8:25: 'nhs_app' is already listed"));
+    EXPECT_THAT(problems(withChannels("", "[nhs_app, sms]", "app-only", "")),
+                ElementsAre("12:20: nhs_app needs a patient-messaging connector: route 'nhs_app' to one (NHS Notify, "
+                            "say)"));
+    const auto unknown = problems(withChannels("[nhs_app, letter]"));
+    ASSERT_EQ(unknown.size(), 1U);
+    EXPECT_EQ(unknown[0].rfind("8:25: ", 0), 0U) << unknown[0];
+    EXPECT_NE(unknown[0].find("letter"), std::string::npos) << unknown[0];
+    EXPECT_THAT(problems(withChannels("letter")), ElementsAre("8:15: unknown channel 'letter': nhs_app or sms"));
+    EXPECT_THAT(problems(withChannels("[sms]", "", "app-only", ", nhs_app: texts")),
+                ElementsAre("7:36: connector 'texts' cannot serve nhs_app: its plugin 'notify' implements only sms "
+                            "and email, not patient-messaging"));
+}
+
 TEST(ConfigLoader, AnSmsTemplateMustFitTheShortestLimitOfTheRoutedConnectors) {
     const std::string connectors = "connectors:\n  texts: {plugin: notify, config: {api_key: a-long-enough-key}}\n"
                                    "  gateway: {plugin: short-sms, config: {max: 300}}\n";
@@ -686,7 +748,8 @@ TEST(ConfigLoader, UnknownPluginSuggestsTheNearestAndListsTheAvailable) {
     yaml.replace(yaml.find("plugin: local-book"), 18, "plugin: local-bok");
     EXPECT_THAT(problems(yaml),
                 ElementsAre("3:13: unknown plugin 'local-bok'; did you mean 'local-book'? (available: "
-                            "'fhir-immunisation', 'http-sms', 'local-book', 'notify', 'short-sms' and 'smtp-email')"));
+                            "'fhir-immunisation', 'http-sms', 'local-book', 'nhs-app', 'notify', 'short-sms' and "
+                            "'smtp-email')"));
 }
 
 TEST(ConfigLoader, UnknownPluginWhenNoneWereFound) {
