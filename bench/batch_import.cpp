@@ -83,7 +83,7 @@ class Hub {
 public:
     Hub(const std::string& exe, const fs::path& dir) : dir_(dir) {
         std::ofstream(dir / "hub.yaml")
-            << "hub:\n  listen: 127.0.0.1:0\n"
+            << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n"
             << bench::storeYaml()
             << "  public_url: https://book.example.test\n"
                "  http: {max_upload_mb: 50}\n  outbox: {poll_ms: 60000}\n"

@@ -60,7 +60,7 @@ struct Hub {
         std::filesystem::create_directories(dir);
         setenv("CLINHUB_BENCH_NOTIFY_KEY", kApiKey, 1);
         std::ofstream(dir / "hub.yaml")
-            << "hub:\n  listen: 127.0.0.1:0\n"
+            << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n"
             << bench::storeYaml()
             << "  outbox: {poll_ms: 20, workers: 8, batch_size: 50, backoff_base_s: 1, backoff_cap_s: 2}\n"
                "connectors:\n  book: {plugin: local-book, config: {database: book.db}}\n"

@@ -56,6 +56,7 @@ inline constexpr const char* kAsthmaReviewYaml = R"(  - slot_type: Asthma review
 inline std::string testHubYaml(const std::string& organisations,
                                const std::string& bookConfig = "generate: {days: 14}") {
     return R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   public_url: https://clinhub.example.test
   store: sqlite:hub.db

@@ -1,6 +1,8 @@
 // The routing config as the hub uses it, once loaded and checked.
 #pragma once
 
+#include "hub/domain/QuietHours.h"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -72,6 +74,7 @@ struct Organisation {
     Route route;
     std::vector<std::string> channels = {"sms"}; // as Rule::channels, for rules that do not say
     int readWaitHours = 24; // an NHS App message unread this long goes by SMS (when the hub runs the cascade)
+    domain::QuietHours quietHours; // when no SMS or NHS App message is sent
     std::map<std::string, Rule> rules;
     std::map<std::string, Campaign> campaigns;
 };

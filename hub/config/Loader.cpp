@@ -7,6 +7,7 @@
 #include "hub/domain/SmsLength.h"
 
 #include <Poco/Exception.h>
+#include <clinhub/kit/UkTime.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -65,6 +66,7 @@ public:
         : root_(root), plugins_(plugins), baseDirectory_(std::move(baseDirectory)), problems_(problems) {}
 
     void run() {
+        if (const YamlNode* hub = root_.find("hub"); hub && hub->isMap()) quietHours(hub->find("quiet_hours"));
         if (const YamlNode* connectors = root_.find("connectors"); connectors && connectors->isMap())
             for (const auto& entry : connectors->entries)
                 connector(entry);
@@ -75,6 +77,7 @@ public:
                 if (entry.value.isMap()) campaigns(entry.value);
                 if (entry.value.isMap()) messageTemplates(entry.value);
                 if (entry.value.isMap()) channels(entry.value);
+                if (entry.value.isMap()) quietHours(entry.value.find("quiet_hours"));
             }
     }
 
@@ -179,6 +182,14 @@ private:
                 routeTarget(*name, key, kind);
             }
         }
+    }
+
+    void quietHours(const YamlNode* quiet) {
+        if (!quiet || !quiet->isMap()) return;
+        for (const char* key : {"from", "to"})
+            if (const YamlNode* time = quiet->find(key);
+                time && time->isScalar() && !time->broken && !kit::parseTimeOfDay(time->text))
+                report(time->mark, "'" + time->text + "' is not a time of day: write HH:MM, 00:00 to 24:00");
     }
 
     // The organisation's channels and each rule's: each word once, the NHS App before SMS, each routed, and no
@@ -453,9 +464,11 @@ public:
                 c.mark = entry.keyMark;
             }
         }
+        const YamlNode* hub = root.find("hub");
+        const domain::QuietHours quiet = quietHours(hub ? hub->find("quiet_hours") : nullptr, {});
         if (const YamlNode* organisations = root.find("organisations"))
             for (const auto& entry : organisations->entries)
-                config.organisations[entry.key] = organisation(entry.key, entry.value);
+                config.organisations[entry.key] = organisation(entry.key, entry.value, quiet);
         return config;
     }
 
@@ -499,7 +512,16 @@ private:
         outbox.leaseSeconds = integer(node.find("lease_s"), outbox.leaseSeconds);
     }
 
-    static Organisation organisation(const std::string& ods, const YamlNode& node) {
+    // A quiet_hours section, or `fallback` when there is none.
+    static domain::QuietHours quietHours(const YamlNode* node, const domain::QuietHours& fallback) {
+        if (!node) return fallback;
+        const domain::QuietHours standard;
+        return {kit::parseTimeOfDay(text(node->find("from"), "20:00")).value_or(standard.fromMinute),
+                kit::parseTimeOfDay(text(node->find("to"), "08:00")).value_or(standard.toMinute)};
+    }
+
+    static Organisation organisation(const std::string& ods, const YamlNode& node,
+                                     const domain::QuietHours& hubQuietHours) {
         Organisation o;
         o.ods = ods;
         o.name = text(node.find("name"), "");
@@ -518,6 +540,7 @@ private:
         o.channels = texts(node.find("channels"));
         if (o.channels.empty()) o.channels = {"sms"};
         o.readWaitHours = integer(node.find("read_wait_h"), o.readWaitHours);
+        o.quietHours = quietHours(node.find("quiet_hours"), hubQuietHours);
         if (const YamlNode* rules = node.find("rules"))
             for (const auto& entry : rules->entries) {
                 Rule& r = o.rules[entry.key] = rule(entry.key, entry.value);

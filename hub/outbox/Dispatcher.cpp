@@ -2,6 +2,8 @@
 
 #include "hub/log/Log.h"
 
+#include <clinhub/kit/UkTime.hpp>
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
@@ -161,6 +163,12 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
     return std::nullopt;
 }
 
+// When the organisation's quiet hours end, for a message to a patient's phone that falls due inside them.
+std::optional<int64_t> Dispatcher::quietUntil(const Message& message) {
+    if (message.anyHour || (message.channel != Channel::sms && message.channel != Channel::app)) return std::nullopt;
+    return routes_.quietUntil(message.organisation, store::nowMicros() / kMicrosPerSecond);
+}
+
 // When an NHS App message just sent should fall back to SMS unless read: its payload's read wait from now. 0 for
 // any other message, and for one whose payload cannot be read (it was sent, so it could).
 int64_t Dispatcher::fallbackDueAt(const Message& message) {
@@ -202,6 +210,12 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<O
     // Before any resend, ask whoever might have the message already: a resend must never duplicate it.
     if (auto settled = reconcile(message, random)) {
         outcomes.push_back(std::move(*settled));
+        return;
+    }
+    if (auto until = quietUntil(message)) {
+        outcomes.push_back(Outcome::retry(message.reference, message.attempts, *until * kMicrosPerSecond,
+                                          "held for the organisation's quiet hours, until " + kit::ukTimeText(*until)));
+        if (listener_) listener_("", message.channel, "quiet");
         return;
     }
     const auto route = routes_.route(message.organisation, message.channel);

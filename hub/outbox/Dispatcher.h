@@ -28,6 +28,11 @@ public:
     virtual std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) = 0;
     // The most calls a minute the connector may take (its `rate_limit`); 0 for no limit.
     virtual int ratePerMinute(const std::string& /*connector*/) { return 0; }
+    // When the organisation's quiet hours holding `epochSeconds` end (seconds since the epoch); nullopt outside
+    // them.
+    virtual std::optional<int64_t> quietUntil(const std::string& /*organisation*/, int64_t /*epochSeconds*/) {
+        return std::nullopt;
+    }
 };
 
 // Exponential backoff with jitter, capped: attempt n waits a random time in [d/2, d], d = min(cap, base·2ⁿ⁻¹).
@@ -69,6 +74,7 @@ private:
     std::vector<std::string> mayHaveIt(const Message& message);
     Result deliver(host::ConnectorInstance& connector, const Message& message, std::string& providerId);
     static int64_t fallbackDueAt(const Message& message);
+    std::optional<int64_t> quietUntil(const Message& message);
 
     Outbox& outbox_;
     Routes& routes_;

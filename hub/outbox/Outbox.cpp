@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kColumns = "reference, organisation, channel, payload, state, attempts, due_at, "
                                  "COALESCE(connector, ''), COALESCE(provider_id, ''), COALESCE(last_error, ''), "
                                  "COALESCE(delivery, ''), COALESCE(delivery_detail, ''), created_at, updated_at, "
-                                 "COALESCE(fallback_for, '')";
+                                 "COALESCE(fallback_for, ''), any_hour";
 
 // What a sent or forgotten message keeps of its body.
 constexpr const char* kForgottenPayload = "{}";
@@ -50,6 +50,7 @@ std::vector<Message> readMessages(Poco::Data::Statement& statement, const store:
         m.createdAt = rows[12].convert<int64_t>();
         m.updatedAt = rows[13].convert<int64_t>();
         m.fallbackFor = rows[14].convert<std::string>();
+        m.anyHour = rows[15].convert<int>() != 0;
         out.push_back(std::move(m));
     }
     return out;
@@ -142,6 +143,7 @@ std::vector<std::string> insertMessages(store::Session& transaction, const std::
     const std::size_t n = messages.size();
     std::vector<std::string> references(n), organisations(n), channels(n), payloads(n), afterSent(n), links(n);
     std::vector<int64_t> due(n);
+    std::vector<int> anyHour(n);
     const int64_t created = store::nowMicros();
     for (std::size_t i = 0; i < n; ++i) {
         const auto& m = messages[i];
@@ -153,6 +155,7 @@ std::vector<std::string> insertMessages(store::Session& transaction, const std::
         payloads[i] = transaction.keys().seal(m.payloadJson, payloadContext(references[i]));
         due[i] = m.dueAt != 0 ? m.dueAt : created;
         links[i] = m.linkId;
+        anyHour[i] = m.anyHour ? 1 : 0;
         afterSent[i] = m.afterSent
                            ? transaction.keys().seal(encodeFollowUp(*m.afterSent), afterSentContext(references[i]))
                            : std::string();
@@ -161,10 +164,10 @@ std::vector<std::string> insertMessages(store::Session& transaction, const std::
     std::vector<int64_t> createdAt(n, created);
     fallbackFor.resize(n);
     transaction << "INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, "
-                   "created_at, updated_at, after_sent, link_id, fallback_for) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, "
-                   "?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))",
+                   "created_at, updated_at, after_sent, link_id, fallback_for, any_hour) VALUES (?, ?, ?, ?, 'queued', "
+                   "0, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?)",
         use(references), use(organisations), use(channels), use(payloads), use(due), use(createdAt), use(createdAt),
-        use(afterSent), use(links), use(fallbackFor), now;
+        use(afterSent), use(links), use(fallbackFor), use(anyHour), now;
     return references;
 }
 

@@ -42,6 +42,8 @@ struct NewMessage {
     // The booking link the message is about (its invite, its confirmation, a code written for it), so the
     // link's page can say where each stands; "" for none.
     std::string linkId;
+    // Sent even in the organisation's quiet hours: a link staff send to a patient who is waiting for it.
+    bool anyHour = false;
 
     static NewMessage of(std::string organisation, const Payload& payload, int64_t dueAt = 0,
                          std::shared_ptr<const NewMessage> afterSent = nullptr) {
@@ -87,6 +89,7 @@ struct Message {
     int64_t createdAt = 0;
     int64_t updatedAt = 0;
     std::string fallbackFor; // the NHS App message this SMS falls back for; "" for any other message
+    bool anyHour = false;    // NewMessage::anyHour
     std::vector<ChannelOutcome> channels; // a patient message's, filled by aboutLink only
 };
 

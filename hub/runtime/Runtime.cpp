@@ -91,6 +91,13 @@ int Current::ratePerMinute(const std::string& connector) {
     return it == connectors.end() ? 0 : it->second.ratePerMinute;
 }
 
+std::optional<int64_t> Current::quietUntil(const std::string& organisation, int64_t epochSeconds) {
+    const auto runtime = get();
+    const auto& organisations = runtime->config().organisations;
+    const auto it = organisations.find(organisation);
+    return it == organisations.end() ? std::nullopt : it->second.quietHours.endOf(epochSeconds);
+}
+
 std::vector<std::string> pluginDirectories(const std::string& configPath) {
     std::vector<std::string> dirs;
     try {

@@ -53,6 +53,7 @@ public:
                                                                 outbox::Channel channel) override;
     std::shared_ptr<host::ConnectorInstance> connector(const std::string& name) override;
     int ratePerMinute(const std::string& connector) override;
+    std::optional<int64_t> quietUntil(const std::string& organisation, int64_t epochSeconds) override;
 
 private:
     mutable std::mutex mutex_;

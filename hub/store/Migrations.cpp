@@ -406,9 +406,11 @@ const std::vector<Migration>& migrations() {
          {"ALTER TABLE outbox ADD COLUMN link_id TEXT",
           "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
         {17,
-         "messages through the NHS App: an SMS fallback held for its app message, and what each channel's receipts said",
+         "messages through the NHS App: an SMS fallback held for its app message, and what each channel's receipts "
+         "said; quiet hours, and the messages sent in spite of them",
          {
              "ALTER TABLE outbox ADD COLUMN fallback_for TEXT",
+             "ALTER TABLE outbox ADD COLUMN any_hour INTEGER NOT NULL DEFAULT 0",
              // One fallback a message: the store itself keeps a cascade to one SMS.
              "CREATE UNIQUE INDEX outbox_fallback ON outbox (fallback_for) WHERE fallback_for IS NOT NULL",
              R"(CREATE TABLE message_channels (

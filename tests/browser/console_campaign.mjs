@@ -54,6 +54,7 @@ function writeFiles() {
   - {nhs_number: "${CHILD.nhs_number}", date_of_birth: "${CHILD.date_of_birth}", name: "Missed School"}
 `);
   writeFileSync(join(dir, 'hub.yaml'), `hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 1}

@@ -43,6 +43,7 @@ function writeFiles() {
       - {target: COVID, vaccine_code: "39114911000001105", vaccine_term: Comirnaty, date: "${DOSE1}", dose: 1}
 `);
   writeFileSync(join(dir, 'hub.yaml'), `hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 1}

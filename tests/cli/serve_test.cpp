@@ -16,6 +16,7 @@ std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation
                         const std::string& extraHub = "") {
     std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 1}
@@ -129,6 +130,7 @@ TEST(Serve, AnAppointmentBookThatFailsIsA502AndAWarningNamingTheConnectorAndTheC
     const std::string path = dir.file("hub.yaml");
     // An EMIS book at a port nothing listens on.
     std::ofstream(path) << R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   store: sqlite:hub.db
 connectors:

@@ -57,6 +57,7 @@ protected:
         ASSERT_GE(limit.rlim_cur, 4096U) << "the test needs 4096 file descriptors";
 
         std::ofstream(dir.file("hub.yaml")) << R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   public_url: http://127.0.0.1
   store: sqlite:hub.db

@@ -35,7 +35,7 @@ std::string notifyConnector(const std::string& name, const std::string& baseUrl,
 std::string writeConfig(const TempDir& dir, const std::string& connectors, const std::string& route, int port = 0) {
     setenv("CLINHUB_TEST_NOTIFY_KEY", kApiKey, 1);
     std::string path = dir.file("hub.yaml");
-    std::ofstream(path) << "hub:\n  listen: 127.0.0.1:" << port << R"(
+    std::ofstream(path) << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:" << port << R"(
   store: sqlite:hub.db
   outbox: {poll_ms: 20, workers: 4, batch_size: 20, max_attempts: 100, backoff_base_s: 1, backoff_cap_s: 2, lease_s: 30}
 connectors:

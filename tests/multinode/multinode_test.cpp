@@ -187,7 +187,7 @@ protected:
         // still long enough that no live send outlasts it (sends time out after 2 s, and a worker stops
         // starting sends once half its lease has gone).
         config = dir.file("hub.yaml");
-        std::ofstream(config) << "hub:\n  listen: 127.0.0.1:0\n  public_url: https://book.example.test\n  store: \""
+        std::ofstream(config) << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n  public_url: https://book.example.test\n  store: \""
                               << db.url() << R"("
   outbox: {poll_ms: 20, workers: 4, batch_size: 20, max_attempts: 100, backoff_base_s: 1, backoff_cap_s: 2, lease_s: 15}
 connectors:

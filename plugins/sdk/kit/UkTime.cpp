@@ -47,6 +47,11 @@ sys_days localDate(int64_t epochSeconds, Zone zone) {
     return floor<days>(sys_seconds{seconds{local}});
 }
 
+int minuteOfDay(int64_t epochSeconds, Zone zone) {
+    const int64_t local = epochSeconds + offsetAt(epochSeconds, zone);
+    return static_cast<int>(((local % kDay) + kDay) % kDay / 60);
+}
+
 int64_t toEpoch(sys_days date, int minuteOfDay, Zone zone) {
     const int64_t wall = epochOf(date) + int64_t{minuteOfDay} * 60;
     if (zone == Zone::europeLondon && isBritishSummerTime(wall - 3600)) return wall - 3600;
@@ -67,10 +72,9 @@ std::string ukDayText(int64_t epochSeconds, bool withYear) {
 }
 
 std::string ukTimeText(int64_t epochSeconds) {
-    const int64_t local = epochSeconds + offsetAt(epochSeconds, Zone::europeLondon);
-    const int64_t minuteOfDay = ((local % kDay) + kDay) % kDay / 60;
-    const int64_t hour = minuteOfDay / 60;
-    const int64_t minute = minuteOfDay % 60;
+    const int minutes = minuteOfDay(epochSeconds, Zone::europeLondon);
+    const int hour = minutes / 60;
+    const int minute = minutes % 60;
     if (minute == 0 && hour == 12) return "midday";
     if (minute == 0 && hour == 0) return "midnight";
     std::string text = std::to_string(hour % 12 == 0 ? 12 : hour % 12);

@@ -118,6 +118,7 @@ export function writeHubFiles({ seed, rules, generateDays = 14, httpThreads, ext
   let rulesYaml = '';
   for (const [id, rule] of Object.entries(rules)) rulesYaml += ruleYaml(id, rule);
   const config = `hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0
   store: ${q(store)}
   outbox: ${outbox}

@@ -20,6 +20,9 @@ std::optional<Zone> parseZone(const std::string& name);
 // The civil date at the practice at an instant (seconds since the epoch).
 std::chrono::sys_days localDate(int64_t epochSeconds, Zone zone);
 
+// The wall-clock time at the practice at an instant, as minutes since its midnight.
+int minuteOfDay(int64_t epochSeconds, Zone zone);
+
 // The instant of a wall-clock time on a civil date at the practice. A time the clocks skip is taken as
 // if they had not yet changed; a time they repeat is its first occurrence.
 int64_t toEpoch(std::chrono::sys_days date, int minuteOfDay, Zone zone);
