@@ -187,8 +187,9 @@ private:
     void quietHours(const YamlNode* quiet) {
         if (!quiet || !quiet->isMap()) return;
         for (const char* key : {"from", "to"})
+            // The schema refuses what is not shaped HH:MM; what is, may still be no time (25:00).
             if (const YamlNode* time = quiet->find(key);
-                time && time->isScalar() && !time->broken && !kit::parseTimeOfDay(time->text))
+                time && time->isScalar() && !time->broken && time->text.size() == 5 && !kit::parseTimeOfDay(time->text))
                 report(time->mark, "'" + time->text + "' is not a time of day: write HH:MM, 00:00 to 24:00");
     }
 

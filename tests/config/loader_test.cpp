@@ -514,6 +514,26 @@ TEST(ConfigLoader, ChannelsAreCheckedWordByWordWhereTheyAreWritten) {
                             "and email, not patient-messaging"));
 }
 
+TEST(ConfigLoader, QuietHoursAreEightToEightUnlessTheHubOrTheOrganisationSays) {
+    const auto plain = load(kValid);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_EQ(plain.config->organisations.at("A81001").quietHours, (clinhub::domain::QuietHours{20 * 60, 8 * 60}));
+
+    std::string yaml = "hub:\n  quiet_hours: {from: \"21:30\"}\n" + kValid + R"(  B81002:
+    name: Night Service
+    quiet_hours: {from: "00:00", to: "00:00"}
+)";
+    const auto loaded = load(yaml);
+    ASSERT_TRUE(loaded.ok()) << ::testing::PrintToString(problems(loaded));
+    EXPECT_EQ(loaded.config->organisations.at("A81001").quietHours, (clinhub::domain::QuietHours{21 * 60 + 30, 8 * 60}))
+        << "the hub's, its end the default";
+    EXPECT_FALSE(loaded.config->organisations.at("B81002").quietHours.any()) << "its own";
+
+    EXPECT_THAT(problems("hub:\n  quiet_hours: {from: \"25:00\", to: 8am}\n"),
+                ElementsAre("2:23: '25:00' is not a time of day: write HH:MM, 00:00 to 24:00",
+                            "2:36: '8am' does not have the expected form (pattern ^[0-9][0-9]:[0-9][0-9]$)"));
+}
+
 TEST(ConfigLoader, AnSmsTemplateMustFitTheShortestLimitOfTheRoutedConnectors) {
     const std::string connectors = "connectors:\n  texts: {plugin: notify, config: {api_key: a-long-enough-key}}\n"
                                    "  gateway: {plugin: short-sms, config: {max: 300}}\n";

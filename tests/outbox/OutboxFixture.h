@@ -27,6 +27,8 @@ public:
     }
     std::map<std::string, int> rates;
     int ratePerMinute(const std::string& name) override { return rates.contains(name) ? rates[name] : 0; }
+    std::optional<int64_t> quietEnd; // every organisation's quiet hours end then; nullopt: not quiet now
+    std::optional<int64_t> quietUntil(const std::string&, int64_t) override { return quietEnd; }
 };
 
 class OutboxFixture : public ::testing::Test {

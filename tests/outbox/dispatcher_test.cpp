@@ -21,6 +21,32 @@ TEST_F(Dispatching, SendsThroughTheFirstConnectorOfTheRoute) {
     EXPECT_TRUE(journal("backup").empty());
 }
 
+TEST_F(Dispatching, HoldsTextsInQuietHoursUntilTheyEndWithoutSpendingAnAttempt) {
+    addConnector("primary", "ok");
+    const auto text = enqueueSms();
+    const auto email =
+        outbox->enqueue(outbox::NewMessage::of("A12345", outbox::EmailPayload{"a@example.org", "s", "t", ""}));
+    auto waiting = outbox::NewMessage::of("A12345", outbox::SmsPayload{"+447700900123", "your link"});
+    waiting.anyHour = true;
+    const auto anyHour = outbox->enqueue(waiting);
+    const int64_t end = store::nowMicros() / 1'000'000 + 3600;
+    routes.quietEnd = end;
+    outbox::Dispatcher dispatcher(*outbox, routes, settings());
+    dispatcher.runOnce();
+    const auto held = outbox->find(text);
+    EXPECT_EQ(held->state, "queued");
+    EXPECT_EQ(held->attempts, 0);
+    EXPECT_EQ(held->dueAt, end * 1'000'000);
+    EXPECT_EQ(held->lastError.rfind("held for the organisation's quiet hours, until ", 0), 0U) << held->lastError;
+    // Tried at once (the scripted connector carries no email): quiet hours are for phones.
+    EXPECT_EQ(outbox->find(email)->attempts, 1);
+    EXPECT_EQ(outbox->find(anyHour)->state, "sent") << "a link staff send to a waiting patient";
+    EXPECT_EQ(journal("primary"), std::vector<std::string>{anyHour + " ok"});
+
+    routes.quietEnd.reset();
+    EXPECT_EQ(dispatcher.runOnce(), 0) << "not due before the window ends";
+}
+
 TEST_F(Dispatching, GivesBackTheRestOfABatchOnceHalfItsLeaseIsGone) {
     addConnector("primary", "slow");
     std::vector<std::string> references;
