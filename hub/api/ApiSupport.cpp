@@ -234,6 +234,16 @@ void unprocessable(const Request& request, Response& response, const std::vector
     response.text(text.str(), 422, "application/problem+json");
 }
 
+std::optional<bool> boolField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
+    if (!from || !from->has(name) || from->isNull(name)) return std::nullopt;
+    const auto v = from->get(name);
+    if (!v.isBoolean()) {
+        errors.push_back({name, name + " must be true or false"});
+        return std::nullopt;
+    }
+    return v.extract<bool>();
+}
+
 std::string stringField(const Object::Ptr& from, const std::string& name, const std::string& field,
                         std::vector<FieldError>& errors) {
     if (!from || !from->has(name) || from->isNull(name)) return {};

@@ -58,6 +58,10 @@ void fileRefused(const http::Request& request, http::Response& response, const b
 std::string stringField(const Poco::JSON::Object::Ptr& from, const std::string& name, const std::string& field,
                         std::vector<workflows::FieldError>& errors);
 
+// A boolean member, nullopt when absent; a member of another type is an error for `name`.
+std::optional<bool> boolField(const Poco::JSON::Object::Ptr& from, const std::string& name,
+                              std::vector<workflows::FieldError>& errors);
+
 // An integer member, nullopt when absent; a member of another type is an error for `name`.
 std::optional<int> intField(const Poco::JSON::Object::Ptr& from, const std::string& name,
                             std::vector<workflows::FieldError>& errors);

@@ -224,9 +224,10 @@ public:
                                           stringField(patient, "mobile", "patient.mobile", errors),
                                           stringField(patient, "name", "patient.name", errors)};
         const auto message = stringField(body, "message", "message", errors);
+        const bool anyHour = boolField(body, "send_in_quiet_hours", errors).value_or(false);
         if (!errors.empty()) return unprocessable(request, response, errors);
 
-        created(request, response, selfBook_.createLink(request.param("ods"), rule, details, by, message));
+        created(request, response, selfBook_.createLink(request.param("ods"), rule, details, by, message, anyHour));
     }
 
     // A new link for the patient of {id}, which expires if it could still be used.

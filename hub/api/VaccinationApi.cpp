@@ -139,16 +139,6 @@ Object::Ptr countsJson(const std::map<std::string, int64_t>& counts) {
     return out;
 }
 
-std::optional<bool> boolField(const Object::Ptr& from, const std::string& name, std::vector<FieldError>& errors) {
-    if (!from->has(name) || from->isNull(name)) return std::nullopt;
-    const auto v = from->get(name);
-    if (!v.isBoolean()) {
-        errors.push_back({name, name + " must be true or false"});
-        return std::nullopt;
-    }
-    return v.extract<bool>();
-}
-
 bool userFacing(const Request& request) {
     const auto options = request.query("options").value_or("patient");
     if (options != "patient" && options != "user")

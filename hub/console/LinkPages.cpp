@@ -12,6 +12,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cctype>
+#include <ctime>
 
 namespace clinhub::console {
 namespace {
@@ -41,12 +42,14 @@ std::string fieldId(const std::string& workflowName) {
 struct LinkForm {
     std::string rule;
     PatientDetails patient;
-    std::string message; // "" for the rule's own invite
+    std::string message;  // "" for the rule's own invite
+    bool anyHour = false; // sent now even in quiet hours: the patient is waiting for it
 
     static LinkForm read(Page& page) {
         return {page.field("rule"),
                 {page.field("nhs_number"), page.field("date_of_birth"), page.field("mobile"), page.field("name")},
-                page.field("message", 4096)};
+                page.field("message", 4096),
+                page.field("any_hour") == "yes"};
     }
     void fill(Data& data) const {
         data.set("message", message);
@@ -103,7 +106,8 @@ void postNewLink(workflows::SelfBook& selfBook, Page& page) {
     if (step == "change") return renderForm(page, 200, form, {});
     try {
         if (step == "send") {
-            const auto created = selfBook.createLink(page.ods(), form.rule, form.patient, page.by, form.message);
+            const auto created =
+                selfBook.createLink(page.ods(), form.rule, form.patient, page.by, form.message, form.anyHour);
             return page.redirect(page.path("/links/" + created.link.id + "?done=sent"));
         }
         const auto preview = selfBook.previewLink(page.ods(), form.rule, form.patient, form.message);
@@ -119,6 +123,14 @@ void postNewLink(workflows::SelfBook& selfBook, Page& page) {
         data.set("invite", lineBreaks(preview.invite));
         data.set("fragments", countOf(preview.smsFragments, "text message", "text messages"));
         data.set("expiryDays", std::to_string(rule.linkExpiryDays));
+        // In quiet hours the text waits for their end, unless staff send it to a patient who is waiting for it.
+        if (const auto end = page.organisation.quietHours.endOf(std::time(nullptr))) {
+            Data quiet;
+            quiet.set("hours", page.organisation.quietHours.text());
+            quiet.set("end", kit::ukTimeText(*end));
+            quiet.set("anyHour", form.anyHour);
+            data.set("quiet", quiet);
+        }
         page.render(200, Section::send, "Check the link before you send it", "console-send-preview", data);
     } catch (const InvalidRequest& e) {
         renderForm(page, 422, form, e.errors());

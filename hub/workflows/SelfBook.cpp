@@ -128,8 +128,8 @@ SelfBook::CheckedLink SelfBook::checkLink(const runtime::Runtime& runtime, const
 }
 
 CreatedLink SelfBook::insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked,
-                                    int64_t at, const audit::Context& by, const std::string& detail) {
-    const BatchInvite invite{"", checked.invite, checked.rule->inviteCode};
+                                    int64_t at, bool anyHour, const audit::Context& by, const std::string& detail) {
+    const BatchInvite invite{"", checked.invite, checked.rule->inviteCode, 0, anyHour};
     auto created = std::move(
         insertLinks(s, config, *checked.organisation, *checked.rule, invite, {checked.patient}, {}, at).front());
     created.smsFragments = checked.smsFragments;
@@ -139,12 +139,14 @@ CreatedLink SelfBook::insertChecked(store::Session& s, const config::Config& con
 }
 
 CreatedLink SelfBook::createLink(const std::string& organisation, const std::string& ruleId,
-                                 const PatientDetails& patient, const audit::Context& by, const std::string& message) {
+                                 const PatientDetails& patient, const audit::Context& by, const std::string& message,
+                                 bool anyHour) {
     const auto runtime = runtime_.get();
     const int64_t at = clock_();
     const auto checked = checkLink(*runtime, organisation, ruleId, patient, message, at);
     CreatedLink created;
-    store_.write([&](store::Session& s) { created = insertChecked(s, runtime->config(), checked, at, by, {}); });
+    store_.write(
+        [&](store::Session& s) { created = insertChecked(s, runtime->config(), checked, at, anyHour, by, {}); });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", ruleId}});
     return created;
 }
@@ -163,7 +165,7 @@ CreatedLink SelfBook::resend(const std::string& organisation, const std::string&
         links::LinkRepository repository(s);
         if (repository.move(linkId, links::moves::expireByStaff, at))
             repository.addEvent(linkId, at, "expired", "by " + by.actor.name + ", sent again");
-        created = insertChecked(s, runtime->config(), checked, at, by, "sent again in place of " + linkId);
+        created = insertChecked(s, runtime->config(), checked, at, false, by, "sent again in place of " + linkId);
     });
     log::info("link_created", {{"link", created.link.id}, {"organisation", organisation}, {"rule", old->rule}});
     return created;
@@ -225,6 +227,7 @@ std::vector<CreatedLink> SelfBook::insertLinks(store::Session& s, const config::
         texted.push_back(i);
         invites.push_back(
             toPatient(config, organisation, rule, link.patient, domain::render(text, values)).about(link.id));
+        invites.back().anyHour = invite.anyHour;
         if (invite.inviteCode)
             invites.back().afterSent = std::make_shared<outbox::NewMessage>(
                 outbox::NewMessage::of(organisation.ods, recordOf(link.patient, *invite.inviteCode)));

@@ -76,6 +76,7 @@ struct BatchInvite {
     std::string message; // domain/MessageTemplate.h: {{practice}}, {{title}}, {{name}}, {{url}}
     std::optional<config::Code> inviteCode;
     int dose = 0; // for a vaccination invite: the dose its links book
+    bool anyHour = false; // sent even in the organisation's quiet hours (outbox::NewMessage::anyHour)
 };
 
 // What createLink would send, before it is sent: for staff to check first.
@@ -132,9 +133,9 @@ public:
     std::vector<std::string> slotTypes(const std::string& organisation, TimeRange range);
     // Validates, stores the link and queues its invite SMS in one transaction: `message` (InviteText.h), or
     // the rule's invite_sms when empty. Throws InvalidRequest, NotFound. Audited as `by`, in the same
-    // transaction.
+    // transaction. `anyHour`: staff send it to a patient waiting for it, even in the organisation's quiet hours.
     CreatedLink createLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
-                           const audit::Context& by = {}, const std::string& message = {});
+                           const audit::Context& by = {}, const std::string& message = {}, bool anyHour = false);
     // The same checks, and the invite createLink would queue; nothing is stored. Throws InvalidRequest, NotFound.
     LinkPreview previewLink(const std::string& organisation, const std::string& rule, const PatientDetails& patient,
                             const std::string& message = {});
@@ -198,6 +199,7 @@ private:
                                  int64_t at);
     // Stores the checked link and queues its invite, audited as `by` with `detail`, in the caller's transaction.
     CreatedLink insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked, int64_t at,
+                              bool anyHour,
                               const audit::Context& by, const std::string& detail);
     // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);

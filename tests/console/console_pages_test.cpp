@@ -184,6 +184,41 @@ TEST_F(ConsolePages, StaffPreviewTheTextThenSendAndTheLinksPageSaysWhereItStands
     EXPECT_EQ(created[0].resource, linkIdIn(sent.header("Location")));
 }
 
+// Quiet all day, so that it is quiet hours whenever the test runs.
+class ConsolePagesInQuietHours : public ConsolePages {
+protected:
+    ConsolePagesInQuietHours() { quietHours = R"({from: "00:00", to: "24:00"})"; }
+};
+
+TEST_F(ConsolePagesInQuietHours, ThePreviewSaysTheTextWaitsUnlessThePatientIsWaitingForIt) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    std::vector<std::pair<std::string, std::string>> form{{"csrf", csrf},
+                                                          {"rule", "flu"},
+                                                          {"nhs_number", kNhsNumber},
+                                                          {"date_of_birth", "14/03/1956"},
+                                                          {"mobile", "07700 900123"}};
+    auto preview = form;
+    preview.emplace_back("step", "preview");
+    const auto checked = b.post("/staff/A12345/links/new", preview);
+    ASSERT_EQ(checked.status, 200) << checked.body;
+    EXPECT_TRUE(checked.says("quiet hours (midnight to midnight), when texts wait: this one will be sent at midnight"))
+        << checked.body;
+    EXPECT_TRUE(checked.says("name=\"any_hour\" type=\"checkbox\" value=\"yes\">"));
+
+    auto later = form;
+    later.emplace_back("step", "send");
+    ASSERT_EQ(b.post("/staff/A12345/links/new", later).status, 303);
+    auto now = form;
+    now.emplace_back("step", "send");
+    now.emplace_back("any_hour", "yes");
+    ASSERT_EQ(b.post("/staff/A12345/links/new", now).status, 303);
+    const auto texts = queuedMessages(*store, "sms");
+    ASSERT_EQ(texts.size(), 2U);
+    EXPECT_FALSE(texts[0].anyHour) << "waits for the end of quiet hours";
+    EXPECT_TRUE(texts[1].anyHour) << "the patient is waiting for it";
+}
+
 TEST_F(ConsolePages, StaffWriteTheTextForThisSendAndSeeItAndItsLengthBeforeItGoes) {
     std::string csrf;
     auto b = signedIn(Role::staff, csrf);

@@ -48,6 +48,7 @@ inline std::vector<std::string> slotValues(const Reply& reply) {
 class PagesFixture : public ::testing::Test {
 protected:
     int dateOfBirthChecksPerHour = 0; // a fixture may set it in its constructor
+    std::string quietHours;           // the organisation's quiet_hours, as YAML; "" for the test hub's (none)
 
     void SetUp() override { start(); }
 
@@ -58,7 +59,8 @@ protected:
         const std::string organisations = R"(  A12345:
     name: Test Surgery
     route: {appointment_book: book, sms: [texts], email: texts}
-    rules:
+)" + (quietHours.empty() ? std::string() : "    quiet_hours: " + quietHours + "\n") +
+                                          R"(    rules:
       flu:
         title: Flu vaccination
         slot_types: [Flu clinic]
