@@ -206,7 +206,10 @@ void batchPage(BatchSelfBook& batches, Page& page) {
     data.set("scheduleAction", page.path("/batches/" + batch.id + "/schedule"));
     if (canSchedule) data.set("scheduleFields", scheduleFields("Or send it later (UK time)"));
     data.set("cancelScheduleAction", page.path("/batches/" + batch.id + "/schedule/cancel"));
-    if (batch.state == "scheduled") data.set("scheduledFor", whenText(batch.scheduledFor));
+    if (batch.state == "scheduled") {
+        data.set("scheduledFor", whenText(batch.scheduledFor));
+        setText(data, "scheduledQuiet", quietHoursNote(page.organisation, batch.scheduledFor));
+    }
     data.set("sendAction", page.path("/batches/" + batch.id + "/send"));
     const bool sending = batch.state == "sending" || batch.state == "sent";
     data.set("sending", sending);

@@ -215,6 +215,7 @@ void campaignPage(workflows::Clinics& clinics, workflows::Cohorts& cohorts, Page
         Data row;
         row.set("at", whenText(round.at));
         row.set("who", roundText(round));
+        setText(row, "quiet", quietHoursNote(page.organisation, round.at));
         row.set("custom", !round.request.message.empty());
         row.set("cancelAction", campaignPath(page, "/scheduled-invites/" + round.id + "/cancel"));
         scheduled.push_back(row);

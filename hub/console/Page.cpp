@@ -290,6 +290,13 @@ void setText(Data& data, const std::string& key, const std::string& text) {
 
 std::string whenText(int64_t micros) { return kit::ukWhenText(micros / 1'000'000); }
 
+std::string quietHoursNote(const config::Organisation& organisation, int64_t micros) {
+    const auto end = organisation.quietHours.endOf(micros / 1'000'000);
+    if (!end) return {};
+    return "That is in the practice's quiet hours (" + organisation.quietHours.text() +
+           "), when no text is sent: they will go from " + kit::ukWhenText(*end) + ".";
+}
+
 std::string errorSummary(const std::vector<std::pair<std::string, std::string>>& errors) {
     Data list{Data::type::list};
     for (const auto& [field, message] : errors) {

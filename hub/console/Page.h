@@ -111,6 +111,9 @@ void addRulePages(PageRoutes& routes);
 void setText(Data& data, const std::string& key, const std::string& text);
 // A UK date and time as staff read it: "Sunday 6 December 2026 at 9:30am"; microseconds since the epoch.
 std::string whenText(int64_t micros);
+// What staff are told of texts scheduled for `micros` (microseconds since the epoch): "" outside the
+// organisation's quiet hours, else that they wait, and until when.
+std::string quietHoursNote(const config::Organisation& organisation, int64_t micros);
 // An error summary listing every field at fault, each linking to its field's id.
 std::string errorSummary(const std::vector<std::pair<std::string, std::string>>& errors);
 // A schedule form's UK day (`date`, YYYY-MM-DD) and time (`time`, HH:MM) as staff at the practice mean them

@@ -713,6 +713,7 @@ TEST_F(ConsoleBatches, ABatchIsScheduledForAUkTimeAndCanBeCancelledUntilItStarts
     const auto shown = b.get(page);
     EXPECT_TRUE(shown.says("Scheduled to send on"));
     EXPECT_TRUE(shown.says("at 9:30am"));
+    EXPECT_FALSE(shown.says("quiet hours")) << "the test hub has none";
     const auto home = b.get("/staff/A12345");
     EXPECT_TRUE(home.says("to send to 2 on ")) << "the home lists a scheduled batch as in progress";
     EXPECT_TRUE(home.says("/staff/A12345/batches/" + id));
@@ -770,6 +771,28 @@ TEST_F(ConsoleBatches, AViewerReviewsABatchButCannotUploadOrSend) {
     EXPECT_FALSE(viewer.get("/staff/A12345/batches").says("New batch"));
     EXPECT_EQ(viewer.post(page + "/send", {{"csrf", csrf}}).status, 403);
     EXPECT_EQ(batches->find("A12345", page.substr(page.rfind('/') + 1))->state, "ready");
+}
+
+// Quiet from 9pm to 10am: a batch scheduled for 9:30am waits till 10.
+class ConsoleBatchesInQuietHours : public ConsoleBatches {
+protected:
+    ConsoleBatchesInQuietHours() { quietHours = R"({from: "21:00", to: "10:00"})"; }
+};
+
+TEST_F(ConsoleBatchesInQuietHours, ABatchScheduledInQuietHoursSaysWhenItsTextsWillGo) {
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    const auto page = newBatch(b, csrf);
+    ASSERT_EQ(b.upload(page + "/csv?csrf=" + csrf, "csv", "list.csv", patientList(2)).status, 303);
+    const auto tomorrow =
+        kit::localDate(store::nowMicros() / 1'000'000, kit::Zone::europeLondon) + std::chrono::days(1);
+    ASSERT_EQ(b.post(page + "/schedule", {{"csrf", csrf}, {"date", kit::isoDate(tomorrow)}, {"time", "09:30"}}).status,
+              303);
+    const auto shown = b.get(page);
+    EXPECT_TRUE(shown.says("at 9:30am. That is in the practice&apos;s quiet hours (9pm to 10am), when no text is sent: "
+                           "they will go from " +
+                           kit::ukWhenText(kit::toEpoch(tomorrow, 10 * 60, kit::Zone::europeLondon)) + "."))
+        << shown.body.substr(shown.body.find("scheduled-for"), 400);
 }
 
 } // namespace
