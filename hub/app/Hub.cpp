@@ -112,6 +112,19 @@ void Hub::start() {
         community_->sendScheduledInvites();
     });
 
+    // Appointment reminders fall due by the minute; each is queued once, whichever process finds it.
+    reminders_ = std::make_unique<workflows::Reminders>(*store_, *current_);
+    auto& remindersQueued =
+        metrics_.counter("clinhub_reminders_queued_total", "Appointment reminders the reminder job queued");
+    remindersQueued.inc({}, 0);
+    reminderSweep_ = onceAcrossProcesses(
+        "appointment_reminders", std::chrono::seconds(config.http.reminderIntervalSeconds), [this, &remindersQueued] {
+            if (const auto queued = reminders_->queueDue(); queued > 0) {
+                remindersQueued.inc({}, static_cast<double>(queued));
+                dispatcher_->notify();
+            }
+        });
+
     // Patient details past each organisation's retention_days are forgotten, a few hundred rows per
     // transaction; the counter says how many, by kind.
     retention_ = std::make_unique<workflows::Retention>(*store_);

@@ -17,6 +17,7 @@
 #include "hub/workflows/Clinics.h"
 #include "hub/workflows/Cohorts.h"
 #include "hub/workflows/CommunityClinics.h"
+#include "hub/workflows/Reminders.h"
 #include "hub/workflows/Retention.h"
 #include "hub/workflows/SelfBook.h"
 
@@ -92,6 +93,8 @@ private:
     std::unique_ptr<Periodic> expirySweep_;
     std::unique_ptr<workflows::Retention> retention_;
     std::unique_ptr<Periodic> retentionSweep_;
+    std::unique_ptr<workflows::Reminders> reminders_;
+    std::unique_ptr<Periodic> reminderSweep_;
     http::Router router_;
     http::Router adminRouter_; // used when hub.admin_listen is set
     std::unique_ptr<http::Server> server_;

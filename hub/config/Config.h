@@ -38,6 +38,8 @@ struct Rule {
     std::map<std::string, std::string> pages;     // welcome, confirmation, ...
     // How its messages to patients travel, in order: "nhs_app", "sms" (the organisation's unless it says).
     std::vector<std::string> channels;
+    // Appointment reminders (reminder_sms), each this many minutes before a booked appointment; largest first.
+    std::vector<int> reminderMinutes;
 };
 
 // A vaccination programme an organisation invites a cohort to: what the national records are asked
@@ -105,6 +107,7 @@ struct Http {
     // A laptop demo over plain http: the session cookie is not marked Secure, which browsers would refuse.
     bool localDemo = false;
     int retentionIntervalSeconds = 3600; // how often the retention job runs (workflows::Retention)
+    int reminderIntervalSeconds = 60;    // how often the reminder job runs (workflows::Reminders)
     std::string publicUrl = "http://127.0.0.1:8080";
     // Where staff reach the staff pages (set-password links start with it); "" when not set.
     std::string staffUrl;

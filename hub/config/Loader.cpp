@@ -58,6 +58,16 @@ std::vector<std::string> keysOf(const YamlNode* map) {
     return keys;
 }
 
+// A reminder offset, "7d" or "2h", in minutes; nullopt when it is not one (or too large to be any).
+std::optional<int> reminderMinutes(const std::string& text) {
+    if (text.size() < 2 || text.size() > 6) return std::nullopt;
+    const char unit = text.back();
+    const auto digits = text.substr(0, text.size() - 1);
+    if ((unit != 'd' && unit != 'h') || digits.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(digits) * (unit == 'd' ? 24 * 60 : 60);
+}
+
 // The checks that need more than one part of the file, or the plugins: what a schema cannot say.
 class CrossChecks {
 public:
@@ -78,6 +88,7 @@ public:
                 if (entry.value.isMap()) messageTemplates(entry.value);
                 if (entry.value.isMap()) channels(entry.value);
                 if (entry.value.isMap()) quietHours(entry.value.find("quiet_hours"));
+                if (entry.value.isMap()) reminders(entry.value);
             }
     }
 
@@ -180,6 +191,27 @@ private:
                 }
                 seen.emplace(name->text, name->mark);
                 routeTarget(*name, key, kind);
+            }
+        }
+    }
+
+    // Each reminder offset within bounds, once.
+    void reminders(const YamlNode& organisation) {
+        const YamlNode* rules = organisation.find("rules");
+        if (!rules || !rules->isMap()) return;
+        for (const auto& rule : rules->entries) {
+            const YamlNode* offsets = rule.value.isMap() ? rule.value.find("reminders") : nullptr;
+            if (!offsets) continue;
+            std::map<int, std::string> seen;
+            for (const auto& offset : offsets->items) {
+                if (!offset.isScalar() || offset.broken) continue;
+                const auto minutes = reminderMinutes(offset.text);
+                if (!minutes) continue; // the schema's pattern says what is wrong
+                if (*minutes < 60 || *minutes > 60 * 24 * 60)
+                    report(offset.mark,
+                           "a reminder " + offset.text + " before the appointment is out of bounds: 1h to 60d");
+                else if (auto [it, fresh] = seen.emplace(*minutes, offset.text); !fresh)
+                    report(offset.mark, offset.text + " is the same time before as " + it->second + ", already listed");
             }
         }
     }
@@ -418,6 +450,8 @@ public:
             config.http.retentionIntervalSeconds =
                 integer(hub->find("retention_interval_s"), config.http.retentionIntervalSeconds);
             config.auditRetentionDays = integer(hub->find("audit_retention_days"), config.auditRetentionDays);
+            config.http.reminderIntervalSeconds =
+                integer(hub->find("reminder_interval_s"), config.http.reminderIntervalSeconds);
             config.http.trustedProxies = texts(hub->find("trusted_proxies"));
             if (const YamlNode* staff = hub->find("staff_sign_in")) readStaffSignIn(*staff, config.staffSignIn);
             if (const YamlNode* limits = hub->find("patient_limits")) {
@@ -576,6 +610,9 @@ private:
         r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);
         r.allowReschedule = boolean(node.find("allow_reschedule"), r.allowReschedule);
         r.channels = texts(node.find("channels"));
+        for (const auto& offset : texts(node.find("reminders")))
+            if (const auto minutes = reminderMinutes(offset)) r.reminderMinutes.push_back(*minutes);
+        std::sort(r.reminderMinutes.rbegin(), r.reminderMinutes.rend());
         if (const YamlNode* codes = node.find("codes")) {
             r.inviteCode = code(codes->find("invite"));
             r.bookedCode = code(codes->find("booked"));

@@ -77,6 +77,7 @@ std::string at(std::size_t character) { return " at character " + std::to_string
 
 std::span<const std::string_view> placeholdersOf(std::string_view templateName) {
     if (templateName == "confirmation_sms" || templateName == "cancellation_sms") return kBookingPlaceholders;
+    if (templateName == "reminder_sms") return kReminderPlaceholders;
     return kInvitePlaceholders;
 }
 

@@ -22,6 +22,9 @@ constexpr std::size_t kMaxTemplateBytes = 4096;
 // What each kind of message can say. The invite goes before any booking, so it has no {{when}}/{{where}}.
 inline constexpr std::string_view kInvitePlaceholders[] = {"practice", "title", "name", "url"};
 inline constexpr std::string_view kBookingPlaceholders[] = {"practice", "title", "name", "when", "where", "url"};
+// An appointment reminder's: the booking's, and its day and time apart ({{when}} is both).
+inline constexpr std::string_view kReminderPlaceholders[] = {"practice", "title", "name",  "when",
+                                                             "date",     "time",  "where", "url"};
 
 // The placeholders a rule's template of that name (invite_sms, confirmation_sms, ...) may use; the
 // invite's for a name the hub does not know.

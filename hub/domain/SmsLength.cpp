@@ -53,6 +53,8 @@ std::string renderSample(const MessageTemplate& text, const std::string& practic
                          {"name", name.value_or("Alex")},
                          {"url", publicUrl + "/b/" + std::string(43, 'x')},
                          {"when", "Wednesday 30 September at 10:30am"},
+                         {"date", "Wednesday 30 September"},
+                         {"time", "10:30am"},
                          {"where", "Main Surgery"}});
 }
 

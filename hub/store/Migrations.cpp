@@ -407,7 +407,7 @@ const std::vector<Migration>& migrations() {
           "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
         {17,
          "messages through the NHS App: an SMS fallback held for its app message, and what each channel's receipts "
-         "said; quiet hours, and the messages sent in spite of them",
+         "said; quiet hours, and the messages sent in spite of them; appointment reminders",
          {
              "ALTER TABLE outbox ADD COLUMN fallback_for TEXT",
              "ALTER TABLE outbox ADD COLUMN any_hour INTEGER NOT NULL DEFAULT 0",
@@ -421,6 +421,16 @@ const std::vector<Migration>& migrations() {
                   at        BIGINT NOT NULL,
                   standing  INTEGER NOT NULL,
                   PRIMARY KEY (reference, channel)))",
+             // Appointment reminders, one an appointment and offset (links::ReminderRepository), found among the
+             // booked appointments by start.
+             R"(CREATE TABLE appointment_reminders (
+                  link_id        TEXT NOT NULL,
+                  appointment_id TEXT NOT NULL,
+                  offset_minutes INTEGER NOT NULL,
+                  reference      TEXT NOT NULL,
+                  at             BIGINT NOT NULL,
+                  PRIMARY KEY (link_id, appointment_id, offset_minutes)))",
+             "CREATE INDEX link_appointments_booked ON link_appointments (start_at) WHERE state = 'booked'",
          }},
     };
     return all;

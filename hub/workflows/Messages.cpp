@@ -27,6 +27,12 @@ std::string confirmationSms(const config::Rule& rule) {
                       "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}");
 }
 
+std::string reminderSms(const config::Rule& rule) {
+    return templateOf(rule.templates, "reminder_sms",
+                      "{{practice}}: a reminder of your {{title}} appointment on {{when}}. To view, change or cancel "
+                      "it: {{url}}");
+}
+
 std::string communityClinicSms(const config::Campaign& campaign, bool reminder) {
     return reminder ? templateOf(campaign.community, "reminder_sms",
                                  "{{practice}}: a reminder to book {{name}}'s {{title}} at a community clinic: {{url}}")

@@ -18,6 +18,9 @@ namespace clinhub::workflows::messages {
 std::string inviteSms(const config::Rule& rule);
 // A rule's `confirmation_sms`, or the hub's: also {{when}}, {{where}}; {{url}} is the manage link.
 std::string confirmationSms(const config::Rule& rule);
+// A rule's `reminder_sms`, or the hub's: an appointment reminder, with {{when}} (or {{date}} and {{time}}),
+// {{where}} and {{url}}, a manage link of its own.
+std::string reminderSms(const config::Rule& rule);
 // A campaign's community clinic invite and reminder (its community `invite_sms`, `reminder_sms`, or the
 // hub's), to a child's parent: {{practice}}, {{title}}, {{name}} (the child's), {{url}}.
 std::string communityClinicSms(const config::Campaign& campaign, bool reminder);

@@ -51,7 +51,7 @@ protected:
         link_expiry_days: 7
         allow_decline: true
         allow_reschedule: true
-        codes:
+)" + extraFluRule + R"(        codes:
           invite: {code: "1240781000000106", term: "Invitation sent"}
           decline: {code: "822931000000100", term: "Seasonal influenza vaccination declined"}
   B99999:
@@ -89,6 +89,7 @@ protected:
     // Lines added to the book's seed (patients, slot templates) by a test's SetUp before start().
     std::string extraPatients;
     std::string extraSlots;
+    std::string extraFluRule; // keys added to the flu rule, indented as its own
     TempDir dir;
     TestStore db{dir};
     TestHub hub;

@@ -1,0 +1,75 @@
+#include "hub/workflows/Reminders.h"
+
+#include "hub/domain/MessageTemplate.h"
+#include "hub/links/ReminderRepository.h"
+#include "hub/log/Log.h"
+#include "hub/outbox/Outbox.h"
+#include "hub/workflows/Messages.h"
+#include "hub/workflows/ToPatient.h"
+#include "hub/workflows/Tokens.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
+#include <map>
+
+namespace clinhub::workflows {
+
+int64_t Reminders::queueDue(int batch) {
+    const auto runtime = runtime_.get();
+    const auto& config = runtime->config();
+    int64_t queued = 0;
+    for (const auto& [ods, organisation] : config.organisations)
+        for (const auto& [id, rule] : organisation.rules) {
+            if (rule.reminderMinutes.empty()) continue;
+            // Checked when the config was loaded; scanned here as every text is before it reaches a patient.
+            const auto text = domain::scanTemplate(messages::reminderSms(rule), domain::kReminderPlaceholders);
+            const auto& offsets = rule.reminderMinutes; // largest first
+            for (std::size_t k = 0; k < offsets.size(); ++k) {
+                const int offset = offsets[k];
+                const int next = k + 1 < offsets.size() ? offsets[k + 1] : 0;
+                for (bool more = true; more;) {
+                    int64_t queuedNow = 0;
+                    store_.write([&](store::Session& s) {
+                        const int64_t at = clock_();
+                        links::ReminderRepository repository(s);
+                        const auto due = repository.due(ods, id, offset, next, at / 1'000'000, batch);
+                        more = static_cast<int>(due.size()) == batch;
+                        std::vector<outbox::NewMessage> messages;
+                        std::vector<links::QueuedReminder> reminders;
+                        messages.reserve(due.size());
+                        reminders.reserve(due.size());
+                        for (const auto& d : due) {
+                            const std::string token = randomToken(32);
+                            const std::map<std::string, std::string, std::less<>> values = {
+                                {"practice", organisation.name},
+                                {"title", rule.title},
+                                {"name", d.patient.name},
+                                {"when", kit::ukWhenText(d.start)},
+                                {"date", kit::ukDayText(d.start, false)},
+                                {"time", kit::ukTimeText(d.start)},
+                                {"where", d.location},
+                                {"url", config.http.publicUrl + "/b/" + token}};
+                            messages.push_back(
+                                toPatient(config, organisation, rule, d.patient, domain::render(text, values))
+                                    .about(d.linkId));
+                            reminders.push_back({d.linkId, d.appointmentId, {}, tokenHash(token)});
+                        }
+                        const auto references = outbox::Outbox::enqueueAll(s, messages);
+                        for (std::size_t i = 0; i < reminders.size(); ++i)
+                            reminders[i].reference = references[i];
+                        repository.record(reminders, offset, at);
+                        queuedNow = static_cast<int64_t>(reminders.size());
+                    });
+                    queued += queuedNow;
+                    if (queuedNow > 0)
+                        log::info("reminders_queued", {{"organisation", ods},
+                                                       {"rule", id},
+                                                       {"minutes_before", std::to_string(offset)},
+                                                       {"count", std::to_string(queuedNow)}});
+                }
+            }
+        }
+    return queued;
+}
+
+} // namespace clinhub::workflows
