@@ -7,21 +7,28 @@ using namespace Poco::Data::Keywords;
 namespace clinhub::links {
 
 std::vector<DueReminder> ReminderRepository::due(const std::string& organisation, const std::string& rule,
-                                                 int offsetMinutes, int nextMinutes, int64_t nowSeconds, int limit) {
+                                                 int offsetMinutes, int nextMinutes, int64_t nowSeconds, int limit,
+                                                 const DueReminder* after) {
     const int64_t offset = int64_t{offsetMinutes} * 60;
     const int64_t latest = nowSeconds + offset;
-    const int64_t earliest = nowSeconds + int64_t{nextMinutes} * 60;
+    // The range's start seeks the index on start_at: the page before's last start, or the window's.
+    const int64_t from = after != nullptr ? after->start : nowSeconds + int64_t{nextMinutes} * 60 + 1;
+    const std::string afterLink = after != nullptr ? after->linkId : std::string();
+    // CROSS JOIN: SQLite takes the appointments first, through the booked ones' index on (start_at, link_id) in
+    // the order asked, rather than every link of the organisation and a sort. PostgreSQL plans by its
+    // statistics either way.
     // An appointment booked after its reminder fell due (a week's reminder for one booked yesterday) gets none
     // at that offset: its confirmation told the patient as much, and later offsets remind them in their turn.
     Poco::Data::Statement select =
         s_ << "SELECT a.link_id, a.appointment_id, a.start_at, COALESCE(a.location, ''), a.telephone, l.nhs_number, "
-              "l.date_of_birth, l.mobile, COALESCE(l.name, '') FROM link_appointments a JOIN links l ON l.id = "
-              "a.link_id WHERE a.state = 'booked' AND a.start_at > ? AND a.start_at <= ? AND l.organisation = ? AND "
-              "l.rule = ? AND l.nhs_number <> '' AND a.at <= (a.start_at - ?) * 1000000 AND NOT EXISTS (SELECT 1 FROM "
-              "appointment_reminders r WHERE r.link_id = a.link_id AND r.appointment_id = a.appointment_id AND "
-              "r.offset_minutes = ?) ORDER BY a.start_at, a.link_id LIMIT ?";
-    select, useRef(earliest), useRef(latest), useRef(organisation), useRef(rule), useRef(offset), use(offsetMinutes),
-        use(limit);
+              "l.date_of_birth, l.mobile, COALESCE(l.name, '') FROM link_appointments a CROSS JOIN links l WHERE "
+              "l.id = a.link_id AND a.state = 'booked' AND a.start_at >= ? AND a.start_at <= ? AND NOT (a.start_at = ? "
+              "AND "
+              "a.link_id <= ?) AND l.organisation = ? AND "
+              "l.rule = ? AND l.nhs_number <> '' AND a.at <= (a.start_at - ?) * 1000000 AND (a.reminded_minutes IS NULL OR "
+              "a.reminded_minutes > ?) ORDER BY a.start_at, a.link_id LIMIT ?";
+    select, useRef(from), useRef(latest), useRef(from), useRef(afterLink), useRef(organisation), useRef(rule),
+        useRef(offset), use(offsetMinutes), use(limit);
     select.execute();
     std::vector<DueReminder> out;
     Poco::Data::RecordSet rows(select);
@@ -54,6 +61,8 @@ void ReminderRepository::record(const std::vector<QueuedReminder>& reminders, in
     std::vector<std::string> purposes(n, "manage");
     s_ << "INSERT INTO link_tokens (token_hash, link_id, purpose, created_at) VALUES (?, ?, ?, ?)", use(hashes),
         use(links), use(purposes), use(times), now;
+    s_ << "UPDATE link_appointments SET reminded_minutes = ? WHERE link_id = ? AND appointment_id = ?", use(offsets),
+        use(links), use(appointments), now;
 }
 
 std::vector<std::string> ReminderRepository::referencesOf(const std::string& linkId, const std::string& appointmentId) {

@@ -37,11 +37,13 @@ public:
     // Up to `limit` booked appointments of the organisation's rule whose reminder at `offsetMinutes` before is
     // due at `nowSeconds`, soonest first: starting within `offsetMinutes` of it but more than `nextMinutes` (the
     // next reminder's offset, 0 for none: a reminder is not sent once the next is due), booked before it fell
-    // due, not yet reminded at that offset, and their patients' details still held.
+    // due, not yet reminded at that offset, and their patients' details still held. `after`, the last of the
+    // page before: the next page starts past it, so a run's pages never walk the ones it has reminded.
     std::vector<DueReminder> due(const std::string& organisation, const std::string& rule, int offsetMinutes,
-                                 int nextMinutes, int64_t nowSeconds, int limit);
-    // Records the reminders at `offsetMinutes`, and their manage links, at `at` (microseconds): one statement
-    // each. A reminder already recorded fails the whole transaction, so no message is queued twice.
+                                 int nextMinutes, int64_t nowSeconds, int limit, const DueReminder* after = nullptr);
+    // Records the reminders at `offsetMinutes`, and their manage links, at `at` (microseconds), and marks each
+    // appointment reminded down to that offset: one statement each. A reminder already recorded fails the whole
+    // transaction, so no message is queued twice.
     void record(const std::vector<QueuedReminder>& reminders, int offsetMinutes, int64_t at);
     // The outbox references of the reminders of a link's appointment, for dropping those not yet sent.
     std::vector<std::string> referencesOf(const std::string& linkId, const std::string& appointmentId);

@@ -11,6 +11,7 @@
 #include <clinhub/kit/UkTime.hpp>
 
 #include <map>
+#include <optional>
 
 namespace clinhub::workflows {
 
@@ -27,13 +28,16 @@ int64_t Reminders::queueDue(int batch) {
             for (std::size_t k = 0; k < offsets.size(); ++k) {
                 const int offset = offsets[k];
                 const int next = k + 1 < offsets.size() ? offsets[k + 1] : 0;
+                int64_t queuedAtOffset = 0;
+                std::optional<links::DueReminder> last;
                 for (bool more = true; more;) {
-                    int64_t queuedNow = 0;
                     store_.write([&](store::Session& s) {
                         const int64_t at = clock_();
                         links::ReminderRepository repository(s);
-                        const auto due = repository.due(ods, id, offset, next, at / 1'000'000, batch);
+                        const auto due =
+                            repository.due(ods, id, offset, next, at / 1'000'000, batch, last ? &*last : nullptr);
                         more = static_cast<int>(due.size()) == batch;
+                        if (!due.empty()) last = due.back();
                         std::vector<outbox::NewMessage> messages;
                         std::vector<links::QueuedReminder> reminders;
                         messages.reserve(due.size());
@@ -58,15 +62,15 @@ int64_t Reminders::queueDue(int batch) {
                         for (std::size_t i = 0; i < reminders.size(); ++i)
                             reminders[i].reference = references[i];
                         repository.record(reminders, offset, at);
-                        queuedNow = static_cast<int64_t>(reminders.size());
+                        queuedAtOffset += static_cast<int64_t>(reminders.size());
                     });
-                    queued += queuedNow;
-                    if (queuedNow > 0)
-                        log::info("reminders_queued", {{"organisation", ods},
-                                                       {"rule", id},
-                                                       {"minutes_before", std::to_string(offset)},
-                                                       {"count", std::to_string(queuedNow)}});
                 }
+                queued += queuedAtOffset;
+                if (queuedAtOffset > 0)
+                    log::info("reminders_queued", {{"organisation", ods},
+                                                   {"rule", id},
+                                                   {"minutes_before", std::to_string(offset)},
+                                                   {"count", std::to_string(queuedAtOffset)}});
             }
         }
     return queued;
