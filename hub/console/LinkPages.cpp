@@ -215,8 +215,7 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
     for (const auto& m : outbox.aboutLink(page.ods(), link->id)) {
         Data message;
         message.set("queued", whenText(m.createdAt));
-        message.set("what", m.reference == link->inviteReference ? std::string("The invite text message")
-                                                                 : channelText(m.channel));
+        message.set("what", messageWhatText(m, m.reference == link->inviteReference));
         message.set("state", messageStateText(m));
         messages.push_back(message);
     }

@@ -1,5 +1,9 @@
 #include "hub/console/Wording.h"
 
+#include "hub/store/Store.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
 #include <cctype>
 
 namespace clinhub::console {
@@ -70,13 +74,46 @@ std::string channelText(outbox::Channel channel) {
     return "Message";
 }
 
+namespace {
+
+// What each channel's receipts said of a patient message: "; NHS App: read; text message: delivered".
+std::string channelsText(const std::vector<outbox::ChannelOutcome>& channels) {
+    std::string out;
+    for (const auto& c : channels) {
+        const char* name = c.channel == PatientChannel::nhsApp  ? "NHS App"
+                           : c.channel == PatientChannel::sms   ? "text message"
+                           : c.channel == PatientChannel::email ? "email"
+                                                                : "letter";
+        out += std::string("; ") + name + ": " +
+               (c.state == "failed" && !c.detail.empty() ? "failed, " + c.detail : c.state);
+    }
+    return out;
+}
+
+} // namespace
+
 std::string messageStateText(const outbox::Message& m) {
+    if (m.state == "cancelled") return sentence(m.lastError.empty() ? "not sent" : m.lastError);
+    if (!m.fallbackFor.empty() && m.state == "queued") {
+        if (m.dueAt == outbox::kHeldForApp) return "Held: goes only if the NHS App does not reach them";
+        if (m.dueAt > store::nowMicros())
+            return "Goes " + kit::ukWhenText(m.dueAt / 1'000'000) + " unless they read it in the NHS App first";
+    }
     if (m.state == "queued" || m.state == "sending") return "Waiting to send";
-    if (m.state == "failed") return "Failed" + (m.lastError.empty() ? std::string() : ": " + m.lastError);
-    if (m.delivery == "delivered") return "Sent, delivered";
+    if (m.state == "failed")
+        return "Failed" + (m.lastError.empty() ? std::string() : ": " + m.lastError) + channelsText(m.channels);
+    if (m.delivery == "delivered") return "Sent, delivered" + channelsText(m.channels);
     if (m.delivery == "failed")
-        return "Sent, not delivered" + (m.deliveryDetail.empty() ? std::string() : ": " + m.deliveryDetail);
-    return "Sent";
+        return "Sent, not delivered" + (m.deliveryDetail.empty() ? std::string() : ": " + m.deliveryDetail) +
+               channelsText(m.channels);
+    return "Sent" + channelsText(m.channels);
+}
+
+std::string messageWhatText(const outbox::Message& m, bool invite) {
+    if (!m.fallbackFor.empty()) return "Text message, if the NHS App does not reach them";
+    if (invite)
+        return m.channel == outbox::Channel::app ? "The invite, through the NHS App" : "The invite text message";
+    return channelText(m.channel);
 }
 
 std::string nhsNumberText(const std::string& digits) {

@@ -20,6 +20,8 @@ std::string eventText(std::string_view event);
 std::string channelText(outbox::Channel channel);
 // Where a message stands: "Sent, delivered", "Waiting to send", "Failed: …".
 std::string messageStateText(const outbox::Message& message);
+// What a message is, on a link's page: its channel, the invite, or an NHS App message's SMS fallback.
+std::string messageWhatText(const outbox::Message& message, bool invite);
 // "999 526 0182": how staff read an NHS number; anything else as it is.
 std::string nhsNumberText(const std::string& digits);
 // "1 text message", "3 text messages".
