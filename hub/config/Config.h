@@ -31,6 +31,7 @@ struct Rule {
     int linkExpiryDays = 7;
     bool allowDecline = false;
     bool allowReschedule = false;
+    bool allowCancel = false; // the patient may cancel from the manage link (cancellation_sms confirms it)
     std::optional<Code> inviteCode;               // written once the invite is sent
     std::optional<Code> bookedCode;               // written when the patient books
     std::optional<Code> declineCode;              // written when the patient declines

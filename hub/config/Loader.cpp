@@ -609,6 +609,7 @@ private:
         r.linkExpiryDays = integer(node.find("link_expiry_days"), r.linkExpiryDays);
         r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);
         r.allowReschedule = boolean(node.find("allow_reschedule"), r.allowReschedule);
+        r.allowCancel = boolean(node.find("allow_cancel"), r.allowCancel);
         r.channels = texts(node.find("channels"));
         for (const auto& offset : texts(node.find("reminders")))
             if (const auto minutes = reminderMinutes(offset)) r.reminderMinutes.push_back(*minutes);

@@ -22,6 +22,7 @@ std::string stateText(LinkState state) {
     case LinkState::deleted: return "Deleted";
     case LinkState::failed: return "Not sent";
     case LinkState::locked: return "Locked";
+    case LinkState::cancelled: return "Cancelled";
     }
     return "Unknown";
 }
@@ -36,6 +37,7 @@ std::string stateTag(LinkState state) {
     case LinkState::failed:
     case LinkState::locked: return "nhsuk-tag--red";
     case LinkState::declined:
+    case LinkState::cancelled:
     case LinkState::expired:
     case LinkState::deleted: return "nhsuk-tag--grey";
     }

@@ -31,7 +31,8 @@ struct LinkEvent {
 
 enum class AppointmentState : uint8_t {
     booked,
-    replaced, // by a reschedule
+    replaced,  // by a reschedule
+    cancelled, // by the patient or by staff
 };
 std::string_view toString(AppointmentState state);
 

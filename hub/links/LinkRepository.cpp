@@ -51,7 +51,12 @@ std::map<std::string, int64_t> counted(store::Session& s, const char* sql, const
 } // namespace
 
 std::string_view toString(AppointmentState state) {
-    return state == AppointmentState::replaced ? "replaced" : "booked";
+    switch (state) {
+    case AppointmentState::replaced: return "replaced";
+    case AppointmentState::cancelled: return "cancelled";
+    case AppointmentState::booked: break;
+    }
+    return "booked";
 }
 
 const AppointmentRecord* Link::currentAppointment() const {
@@ -121,7 +126,10 @@ void LinkRepository::readAppointments(Link& link) {
         r.slot = {a[1].convert<std::string>(), a[2].convert<std::string>(), a[3].convert<int64_t>(),
                   a[4].convert<int>(),         a[5].convert<std::string>(), a[6].convert<std::string>(),
                   a[7].convert<int>() != 0};
-        r.state = a[8].convert<std::string>() == "replaced" ? AppointmentState::replaced : AppointmentState::booked;
+        const auto state = a[8].convert<std::string>();
+        r.state = state == "replaced"    ? AppointmentState::replaced
+                  : state == "cancelled" ? AppointmentState::cancelled
+                                         : AppointmentState::booked;
         r.at = a[9].convert<int64_t>();
         link.appointments.push_back(std::move(r));
     }
@@ -325,6 +333,11 @@ void LinkRepository::addAppointment(const std::string& id, const Appointment& a,
 
 void LinkRepository::markReplaced(const std::string& id, const std::string& appointmentId) {
     s_ << "UPDATE link_appointments SET state = 'replaced' WHERE link_id = ? AND appointment_id = ?", useRef(id),
+        useRef(appointmentId), now;
+}
+
+void LinkRepository::markCancelled(const std::string& id, const std::string& appointmentId) {
+    s_ << "UPDATE link_appointments SET state = 'cancelled' WHERE link_id = ? AND appointment_id = ?", useRef(id),
         useRef(appointmentId), now;
 }
 

@@ -88,6 +88,7 @@ public:
     void addToken(const std::string& tokenHash, const std::string& id, TokenPurpose purpose, int64_t at);
     void addAppointment(const std::string& id, const Appointment& appointment, int64_t at);
     void markReplaced(const std::string& id, const std::string& appointmentId);
+    void markCancelled(const std::string& id, const std::string& appointmentId);
 
     // Retention: forgets the NHS number, date of birth, mobile and name of links expired and untouched
     // before f.before. The link, its state and its history stay, for reports.

@@ -7,7 +7,7 @@ namespace clinhub::links {
 
 namespace {
 
-constexpr std::array<std::pair<LinkState, std::string_view>, 10> kWords{{
+constexpr std::array<std::pair<LinkState, std::string_view>, 11> kWords{{
     {LinkState::sent, "sent"},
     {LinkState::accessed, "accessed"},
     {LinkState::booking, "booking"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<LinkState, std::string_view>, 10> kWords{{
     {LinkState::deleted, "deleted"},
     {LinkState::failed, "failed"},
     {LinkState::locked, "locked"},
+    {LinkState::cancelled, "cancelled"},
 }};
 
 } // namespace

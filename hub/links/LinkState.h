@@ -1,8 +1,8 @@
 // A link's states and the moves between them, in one place.
 //
-// A link's life: sent → accessed → booking → booked (→ booking → rescheduled …), or declined, expired,
-// deleted or locked (five wrong dates of birth). `failed` (its invite SMS could not be sent) and `expired`
-// for an unused link past its date are also derived on reading, from facts kept elsewhere.
+// A link's life: sent → accessed → booking → booked (→ booking → rescheduled …) (→ booking → cancelled), or
+// declined, expired, deleted or locked (five wrong dates of birth). `failed` (its invite SMS could not be sent) and
+// `expired` for an unused link past its date are also derived on reading, from facts kept elsewhere.
 //
 // Every change of state is one of the named moves below, made by LinkRepository::move() as one conditional
 // UPDATE: a move whose link is no longer in one of its `from` states does nothing, so two requests racing
@@ -26,7 +26,8 @@ enum class LinkState : uint8_t {
     expired,
     deleted,
     failed,
-    locked
+    locked,
+    cancelled // its appointment was cancelled, by the patient or by staff
 };
 
 // The word the store, the staff API and the logs use.
@@ -69,18 +70,20 @@ inline constexpr Move startRescheduling{"start_rescheduling", states({booked, re
 // The book took the appointment.
 inline constexpr Move finishBooking{"finish_booking", states({booking}), booked};
 inline constexpr Move finishRescheduling{"finish_rescheduling", states({booking}), rescheduled};
+// The book cancelled the appointment (held as booking while it was asked, as a reschedule is).
+inline constexpr Move finishCancelling{"finish_cancelling", states({booking}), cancelled};
 // The book did not take it: back to where the link was.
 inline constexpr Move abandonBooking{"abandon_booking", states({booking}), accessed};
 inline constexpr Move abandonRescheduling{"abandon_rescheduling", states({booking}), booked};
 inline constexpr Move abandonRebooking{"abandon_rebooking", states({booking}), rescheduled};
 inline constexpr Move decline{"decline", states({sent, accessed}), declined, true};
 // Too many wrong dates of birth, whatever the link was doing.
-inline constexpr Move lock{"lock", states({sent, accessed, booking, booked, rescheduled, declined, expired, locked}),
-                           locked};
+inline constexpr Move lock{
+    "lock", states({sent, accessed, booking, booked, rescheduled, declined, expired, locked, cancelled}), locked};
 // Staff stop a link working (the patient booked by phone).
 inline constexpr Move expireByStaff{"expire", states({sent, accessed, locked}), expired};
-inline constexpr Move remove{"delete", states({sent, accessed, locked, expired, declined, booked, rescheduled}),
-                             deleted};
+inline constexpr Move remove{
+    "delete", states({sent, accessed, locked, expired, declined, booked, rescheduled, cancelled}), deleted};
 // Its time ran out unused.
 inline constexpr Move lapse{"lapse", states({sent, accessed}), expired};
 } // namespace moves

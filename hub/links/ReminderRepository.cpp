@@ -25,7 +25,8 @@ std::vector<DueReminder> ReminderRepository::due(const std::string& organisation
               "l.id = a.link_id AND a.state = 'booked' AND a.start_at >= ? AND a.start_at <= ? AND NOT (a.start_at = ? "
               "AND "
               "a.link_id <= ?) AND l.organisation = ? AND "
-              "l.rule = ? AND l.nhs_number <> '' AND a.at <= (a.start_at - ?) * 1000000 AND (a.reminded_minutes IS NULL OR "
+              "l.rule = ? AND l.nhs_number <> '' AND a.at <= (a.start_at - ?) * 1000000 AND (a.reminded_minutes IS "
+              "NULL OR "
               "a.reminded_minutes > ?) ORDER BY a.start_at, a.link_id LIMIT ?";
     select, useRef(from), useRef(latest), useRef(from), useRef(afterLink), useRef(organisation), useRef(rule),
         useRef(offset), use(offsetMinutes), use(limit);

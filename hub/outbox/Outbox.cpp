@@ -499,8 +499,8 @@ std::vector<Message> Outbox::aboutLink(const std::string& organisation, const st
     Poco::Data::RecordSet rows(channels);
     for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
         const auto reference = rows[0].convert<std::string>();
-        const auto m = std::find_if(messages.begin(), messages.end(),
-                                    [&](const Message& x) { return x.reference == reference; });
+        const auto m =
+            std::find_if(messages.begin(), messages.end(), [&](const Message& x) { return x.reference == reference; });
         if (m != messages.end()) m->channels.push_back(channelOutcome(rows));
     }
     return messages;
@@ -548,6 +548,18 @@ bool Outbox::recordDelivery(const std::string& connector, const std::string& ref
         if (found && state == DeliveryState::failed) releaseFallbacks(s, {reference}, {t}, t);
     });
     return found;
+}
+
+int64_t Outbox::cancelQueued(store::Session& s, const std::vector<std::string>& references, const std::string& why) {
+    int64_t cancelled = 0;
+    for (const auto& reference : references) {
+        int64_t t = store::nowMicros();
+        Poco::Data::Statement update = s << "UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at = ? "
+                                            "WHERE reference = ? AND state = 'queued'";
+        update, useRef(why), use(t), useRef(reference);
+        cancelled += static_cast<int64_t>(update.execute());
+    }
+    return cancelled;
 }
 
 bool Outbox::recordChannel(const std::string& connector, const std::string& reference, PatientChannel channel,

@@ -47,8 +47,7 @@ struct NewMessage {
 
     static NewMessage of(std::string organisation, const Payload& payload, int64_t dueAt = 0,
                          std::shared_ptr<const NewMessage> afterSent = nullptr) {
-        return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent), nullptr,
-                {}};
+        return {std::move(organisation), channelOf(payload), encode(payload), dueAt, std::move(afterSent), nullptr, {}};
     }
     // The same message, about booking link `id`.
     NewMessage about(std::string id) && {
@@ -88,8 +87,8 @@ struct Message {
     std::string deliveryDetail;
     int64_t createdAt = 0;
     int64_t updatedAt = 0;
-    std::string fallbackFor; // the NHS App message this SMS falls back for; "" for any other message
-    bool anyHour = false;    // NewMessage::anyHour
+    std::string fallbackFor;              // the NHS App message this SMS falls back for; "" for any other message
+    bool anyHour = false;                 // NewMessage::anyHour
     std::vector<ChannelOutcome> channels; // a patient message's, filled by aboutLink only
 };
 
@@ -193,6 +192,10 @@ public:
     // Retention: blanks the bodies of messages sent or failed for good before f.before. A dead letter
     // whose body is gone can no longer be sent again.
     static int64_t forgetPayloads(store::Session& s, const store::Forget& f);
+    // Drops the messages among `references` not yet claimed for sending (a reminder of an appointment since
+    // cancelled), saying `why`, in the caller's transaction; returns how many.
+    static int64_t cancelQueued(store::Session& transaction, const std::vector<std::string>& references,
+                                const std::string& why);
     // Records what a delivery receipt from `connector` says; false when no message has that reference or the
     // message was not put to that connector (a receipt is the word of the provider that took the message,
     // and no other provider may speak for it).

@@ -318,6 +318,9 @@ private:
                          {"The date of birth was entered incorrectly too many times, so we have locked this link "
                           "to keep your details safe.",
                           "To book an appointment, contact the practice: " + contact + "."});
+        case Visit::Kind::cancelled:
+            return message(ex, 200, "Your appointment has been cancelled",
+                           paragraphs({"Contact " + contact + " if you need another appointment."}), {});
         case Visit::Kind::declined:
             return message(ex, 200, "You have declined this appointment",
                            paragraphs({"Contact " + contact + " if you change your mind."}),
@@ -555,6 +558,7 @@ private:
         case BookOutcome::Kind::slotTaken: return redirect(ex, ex.path("/slots?taken=1"));
         case BookOutcome::Kind::alreadyBooked: return redirect(ex, ex.path("/appointment"));
         case BookOutcome::Kind::declined: return redirect(ex, ex.path("/declined"));
+        case BookOutcome::Kind::cancelled:
         case BookOutcome::Kind::notAllowed: return redirect(ex, ex.path());
         case BookOutcome::Kind::failed: break;
         }

@@ -27,6 +27,12 @@ std::string confirmationSms(const config::Rule& rule) {
                       "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}");
 }
 
+std::string cancellationSms(const config::Rule& rule) {
+    return templateOf(rule.templates, "cancellation_sms",
+                      "{{practice}}: your {{title}} appointment on {{when}} has been cancelled. If you still need one, "
+                      "contact us.");
+}
+
 std::string reminderSms(const config::Rule& rule) {
     return templateOf(rule.templates, "reminder_sms",
                       "{{practice}}: a reminder of your {{title}} appointment on {{when}}. To view, change or cancel "

@@ -18,6 +18,8 @@ namespace clinhub::workflows::messages {
 std::string inviteSms(const config::Rule& rule);
 // A rule's `confirmation_sms`, or the hub's: also {{when}}, {{where}}; {{url}} is the manage link.
 std::string confirmationSms(const config::Rule& rule);
+// A rule's `cancellation_sms`, or the hub's: {{when}}, {{where}}, {{url}} (the link, now showing it cancelled).
+std::string cancellationSms(const config::Rule& rule);
 // A rule's `reminder_sms`, or the hub's: an appointment reminder, with {{when}} (or {{date}} and {{time}}),
 // {{where}} and {{url}}, a manage link of its own.
 std::string reminderSms(const config::Rule& rule);

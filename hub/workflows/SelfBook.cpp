@@ -1,8 +1,8 @@
 #include "hub/workflows/SelfBook.h"
 
-
 #include "hub/domain/MessageTemplate.h"
 #include "hub/links/LinkRepository.h"
+#include "hub/links/ReminderRepository.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
 #include "hub/store/SortableId.h"
@@ -41,6 +41,7 @@ Visit::Kind kindOf(LinkState state) {
     case LinkState::booked:
     case LinkState::rescheduled: return Visit::Kind::booked;
     case LinkState::declined: return Visit::Kind::declined;
+    case LinkState::cancelled: return Visit::Kind::cancelled;
     case LinkState::expired: return Visit::Kind::expired;
     case LinkState::deleted: return Visit::Kind::deleted;
     case LinkState::locked: return Visit::Kind::locked;
@@ -590,6 +591,105 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
     });
     log::info(reschedule ? "link_rescheduled" : "link_booked", {{"link", link.id}, {"appointment", appointment.id}});
     return {BookOutcome::Kind::booked, record, {}};
+}
+
+BookOutcome SelfBook::cancel(const Visit& visit) {
+    if (!visit.found()) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (!visit.rule->allowCancel) return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow cancelling"};
+    return finishCancelling(visit, nullptr);
+}
+
+BookOutcome SelfBook::cancelByStaff(const std::string& organisation, const std::string& linkId,
+                                    const audit::Context& by) {
+    Visit visit;
+    {
+        auto s = store_.session();
+        visit.link = load(s, linkId);
+    }
+    if (visit.link.organisation != organisation) throw NotFound("no such link");
+    visit.runtime = runtime_.get();
+    const auto& orgs = visit.runtime->config().organisations;
+    const auto org = orgs.find(organisation);
+    visit.rule = org != orgs.end() ? ruleOf(visit.runtime, visit.link) : nullptr;
+    if (!visit.rule) return {BookOutcome::Kind::notAllowed, {}, "the link's rule is no longer in the config"};
+    visit.organisation = &org->second;
+    visit.kind = kindOf(visit.link.state);
+    return finishCancelling(visit, &by);
+}
+
+BookOutcome SelfBook::finishCancelling(const Visit& visit, const audit::Context* by) {
+    const Link& link = visit.link;
+    const AppointmentRecord* current = link.currentAppointment();
+    if (!links::booked(link.state) || current == nullptr)
+        return {BookOutcome::Kind::notAllowed, {}, "this link holds no appointment to cancel"};
+    // Held as a reschedule holds it, so the patient cannot move what is being cancelled.
+    bool claimed = false;
+    store_.write([&](store::Session& s) {
+        claimed = links::LinkRepository(s).move(link.id, links::moves::startRescheduling, clock_());
+    });
+    if (!claimed) return {BookOutcome::Kind::notAllowed, {}, "the appointment is being changed: try again"};
+    const links::Move& abandon =
+        link.state == LinkState::rescheduled ? links::moves::abandonRebooking : links::moves::abandonRescheduling;
+
+    auto appointmentBook = bookFor(link);
+    const Result r = [&] {
+        if (!appointmentBook)
+            return Result::permanent("organisation " + link.organisation + " routes no appointment book");
+        const auto permit = bookGate_.enter(link.organisation);
+        if (!permit) return Result::retryable("the appointment book is busy");
+        return appointmentBook->cancel(current->appointmentId);
+    }();
+    slotCache_.forgetOrganisation(link.organisation);
+    if (!r.ok()) {
+        store_.write([&](store::Session& s) {
+            const int64_t at = clock_();
+            links::LinkRepository repository(s);
+            repository.move(link.id, abandon, at);
+            repository.addEvent(link.id, at, "cancel_failed", r.message);
+        });
+        warnBookFailed(bookName(link), "cancel", r);
+        return {BookOutcome::Kind::failed, {}, r.message};
+    }
+
+    store_.write([&](store::Session& s) {
+        const int64_t at = clock_();
+        links::LinkRepository repository(s);
+        repository.move(link.id, links::moves::finishCancelling, at);
+        repository.markCancelled(link.id, current->appointmentId);
+        repository.addEvent(link.id, at, "cancelled",
+                            current->slot.slotType + " at " + kit::ukWhenText(current->slot.start) +
+                                (by != nullptr ? ", by " + by->actor.name : ", by the patient"));
+        // Reminders of it that have not gone yet never will.
+        outbox::Outbox::cancelQueued(s, links::ReminderRepository(s).referencesOf(link.id, current->appointmentId),
+                                     "not needed: the appointment was cancelled");
+        // Its {{url}} opens the link, which now says the appointment is cancelled.
+        const std::string token = randomToken(32);
+        repository.addToken(tokenHash(token), link.id, links::TokenPurpose::manage, at);
+        const Values values = {{"practice", visit.organisation->name},
+                               {"title", visit.rule->title},
+                               {"name", link.patient.name},
+                               {"when", kit::ukWhenText(current->slot.start)},
+                               {"where", current->slot.location},
+                               {"url", visit.runtime->config().http.publicUrl + "/b/" + token}};
+        const auto text = domain::scanTemplate(messages::cancellationSms(*visit.rule), domain::kBookingPlaceholders);
+        if (!link.patient.nhsNumber.empty())
+            outbox::Outbox::enqueue(s, toPatient(visit.runtime->config(), *visit.organisation, *visit.rule,
+                                                 link.patient, domain::render(text, values))
+                                           .about(link.id));
+        if (by != nullptr)
+            audit::AuditLog::append(s, {at,
+                                        by->actor,
+                                        by->action,
+                                        link.organisation,
+                                        link.id,
+                                        link.patient.nhsNumber,
+                                        audit::Outcome::success,
+                                        {}});
+    });
+    log::info("link_cancelled", {{"link", link.id}, {"by", by != nullptr ? "staff" : "patient"}});
+    return {BookOutcome::Kind::cancelled,
+            {current->appointmentId, current->slot, links::AppointmentState::cancelled, clock_()},
+            {}};
 }
 
 BookOutcome SelfBook::decline(const Visit& visit) {

@@ -75,7 +75,7 @@ struct BatchInvite {
     std::string batchId;
     std::string message; // domain/MessageTemplate.h: {{practice}}, {{title}}, {{name}}, {{url}}
     std::optional<config::Code> inviteCode;
-    int dose = 0; // for a vaccination invite: the dose its links book
+    int dose = 0;         // for a vaccination invite: the dose its links book
     bool anyHour = false; // sent even in the organisation's quiet hours (outbox::NewMessage::anyHour)
 };
 
@@ -101,7 +101,17 @@ struct CreatedLink {
 // What a patient's token finds. Pages show nothing about the patient until the date of birth is checked.
 // Resolved once per request: every patient step after open() takes the Visit, not the token.
 struct Visit {
-    enum class Kind { open, booked, declined, expired, deleted, locked, failed, unknown } kind = Kind::unknown;
+    enum class Kind {
+        open,
+        booked,
+        declined,
+        cancelled,
+        expired,
+        deleted,
+        locked,
+        failed,
+        unknown
+    } kind = Kind::unknown;
     Link link;           // empty when unknown; its history (events) is not read for a visit
     bool manage = false; // opened through the manage link sent after booking
     // What the link follows, as the config had it when the link was opened; `runtime` keeps the others.
@@ -115,7 +125,7 @@ struct Visit {
 enum class DobCheck { ok, wrong, locked };
 
 struct BookOutcome {
-    enum class Kind { booked, declined, slotTaken, alreadyBooked, notAllowed, failed } kind = Kind::failed;
+    enum class Kind { booked, declined, cancelled, slotTaken, alreadyBooked, notAllowed, failed } kind = Kind::failed;
     AppointmentRecord appointment;
     std::string message; // for failed: why, fit to show staff; pages show a plain sentence instead
 };
@@ -161,6 +171,9 @@ public:
     // Both audited as `by`, whose name the link's history shows ("expired by Jo Bloggs").
     bool expire(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
     bool remove(const std::string& organisation, const std::string& linkId, const audit::Context& by = {});
+    // Cancels the link's appointment for staff (the patient phoned), as cancel() does, whatever the rule allows;
+    // audited as `by`, whose name the link's history shows. Throws NotFound.
+    BookOutcome cancelByStaff(const std::string& organisation, const std::string& linkId, const audit::Context& by);
     // "Send again": a new link for the same patient and rule with its invite, the old one expired with it if it
     // could still be used. Audited as `by` on the new link. Throws NotFound, and InvalidRequest when the old
     // link cannot be sent again (its patient's details forgotten, its rule gone from the config).
@@ -179,6 +192,10 @@ public:
     BookOutcome decline(const Visit& visit);
     // Books the new slot, then releases the old appointment.
     BookOutcome reschedule(const Visit& visit, const std::string& newSlotId);
+    // The patient cancels their appointment from the manage link, when the rule allows (allow_cancel): the book
+    // frees the slot first; then, in one transaction, the appointment and link are cancelled, the rule's
+    // cancellation_sms is queued and reminders not yet sent are dropped.
+    BookOutcome cancel(const Visit& visit);
 
     // Patients get this many tries at their date of birth before the link locks.
     static constexpr int kDateOfBirthTries = 5;
@@ -199,8 +216,7 @@ private:
                                  int64_t at);
     // Stores the checked link and queues its invite, audited as `by` with `detail`, in the caller's transaction.
     CreatedLink insertChecked(store::Session& s, const config::Config& config, const CheckedLink& checked, int64_t at,
-                              bool anyHour,
-                              const audit::Context& by, const std::string& detail);
+                              bool anyHour, const audit::Context& by, const std::string& detail);
     // The link with its history, for staff. Throws NotFound.
     Link load(store::Session& session, const std::string& linkId);
     // A move staff make (expire, delete), with its event and audit entry; false when the link cannot make it.
@@ -219,6 +235,8 @@ private:
     // Free slots of the rule's slot types from now to its horizon, soonest first.
     Result offeredSlots(const Visit& visit, std::vector<Slot>& slots);
     BookOutcome finishBooking(const Visit& visit, const std::string& slotId, bool reschedule);
+    // cancel() and cancelByStaff(): `by` null for the patient.
+    BookOutcome finishCancelling(const Visit& visit, const audit::Context* by);
 
     store::Store& store_;
     runtime::Current& runtime_;

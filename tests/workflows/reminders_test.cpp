@@ -18,7 +18,7 @@ constexpr int64_t kMicrosPerHour = 3600LL * 1'000'000;
 class AppointmentReminders : public SelfBookFixture {
 protected:
     void SetUp() override {
-        extraFluRule = "        reminders: [7d, 1d]\n";
+        extraFluRule = "        reminders: [7d, 1d]\n        allow_cancel: true\n";
         SelfBookFixture::SetUp();
         reminders = std::make_unique<workflows::Reminders>(*store, *current, [this] { return clock.load(); });
     }
@@ -144,6 +144,51 @@ TEST_F(AppointmentReminders, TwoJobsRunningAtOnceQueueEachReminderOnce) {
     const int64_t rest = reminders->queueDue();
     EXPECT_EQ(a + b + rest, 6) << "every appointment's day reminder, each once";
     EXPECT_EQ(reminderTexts().size(), 6U);
+}
+
+TEST_F(AppointmentReminders, ACancelledAppointmentFreesItsSlotIsConfirmedByTextAndIsNeverReminded) {
+    const auto created = createLink();
+    const auto slot = book(created, 9);
+    hoursBefore(slot, 7 * 24 - 1);
+    ASSERT_EQ(reminders->queueDue(), 1);
+    const auto week = queued(outbox::Channel::sms).back();
+    EXPECT_EQ(week.state, "queued") << "not sent yet";
+
+    const auto outcome = selfBook->cancel(selfBook->open(created.token));
+    ASSERT_EQ(outcome.kind, BookOutcome::Kind::cancelled) << outcome.message;
+    const auto link = selfBook->find("A12345", created.link.id);
+    EXPECT_EQ(link->state, workflows::LinkState::cancelled);
+    EXPECT_EQ(link->appointments.back().state, workflows::AppointmentState::cancelled);
+    EXPECT_EQ(link->events.back().event, "cancelled");
+    EXPECT_NE(link->events.back().detail.find("by the patient"), std::string::npos);
+    const auto again = createLink();
+    const auto free = freeSlots(again.token);
+    EXPECT_TRUE(std::any_of(free.begin(), free.end(), [&](const Slot& s) { return s.id == slot.id; }))
+        << "the book freed the slot";
+
+    EXPECT_EQ(outbox::Outbox(*store).find(week.reference)->state, "cancelled") << "the week's reminder dropped";
+    const auto texts = queued(outbox::Channel::sms);
+    EXPECT_NE(texts[texts.size() - 2].payloadJson.find("Test Surgery: your Flu vaccination appointment on " +
+                                                       kit::ukWhenText(slot.start) + " has been cancelled"),
+              std::string::npos)
+        << "the text before the second link's invite: " << texts[texts.size() - 2].payloadJson;
+    hoursBefore(slot, 23);
+    EXPECT_EQ(reminders->queueDue(), 0) << "no day's reminder for a cancelled appointment";
+    EXPECT_EQ(selfBook->open(created.token).kind, workflows::Visit::Kind::cancelled);
+}
+
+TEST_F(AppointmentReminders, StaffCancelWhateverTheRuleSaysAndTheTrailSaysWho) {
+    const auto created = selfBook->createLink("A12345", "flu", {"999 526 0182", "14/03/1956", "07700 900123", ""});
+    book(created, 3);
+    audit::Context by;
+    by.actor.name = "Jo Example";
+    by.action = "cancelAppointment";
+    EXPECT_THROW(selfBook->cancelByStaff("B99999", created.link.id, by), workflows::NotFound)
+        << "another organisation's link";
+    ASSERT_EQ(selfBook->cancelByStaff("A12345", created.link.id, by).kind, BookOutcome::Kind::cancelled);
+    EXPECT_NE(selfBook->find("A12345", created.link.id)->events.back().detail.find("by Jo Example"), std::string::npos);
+    EXPECT_EQ(selfBook->cancelByStaff("A12345", created.link.id, by).kind, BookOutcome::Kind::notAllowed)
+        << "nothing left to cancel";
 }
 
 } // namespace
