@@ -35,6 +35,7 @@ Object::Ptr routeJson(const config::Route& route) {
     out->set("sms", arrayOf(route.sms));
     out->set("email", route.email);
     out->set("immunisations", route.immunisations);
+    out->set("nhs_app", route.nhsApp);
     return out;
 }
 

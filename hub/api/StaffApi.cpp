@@ -313,6 +313,16 @@ public:
         response.json(linkJson(found(request)));
     }
 
+    // The appointment the link holds, cancelled in the book (the patient phoned); 502 when the book refuses.
+    void cancelAppointment(const audit::Context& by, Request& request, Response& response) {
+        const auto outcome = selfBook_.cancelByStaff(request.param("ods"), request.param("id"), by);
+        if (outcome.kind == workflows::BookOutcome::Kind::notAllowed)
+            return conflict(response, found(request), "cancelled");
+        if (outcome.kind != workflows::BookOutcome::Kind::cancelled)
+            return response.problem(502, "the appointment book did not cancel it: " + outcome.message);
+        response.json(linkJson(found(request)));
+    }
+
     void deleteLink(const audit::Context& by, Request& request, Response& response) {
         if (!selfBook_.remove(request.param("ods"), request.param("id"), by))
             return conflict(response, found(request), "deleted");
@@ -389,6 +399,7 @@ const std::vector<Route<StaffApi>>& table() {
         {{"DELETE", kLink, Role::staff, "deleteLink", true}, &StaffApi::deleteLink},
         {{"POST", kLink + "/expire", Role::staff, "expireLink", true}, &StaffApi::expireLink},
         {{"POST", kLink + "/resend", Role::staff, "resendLink", true}, &StaffApi::resendLink},
+        {{"POST", kLink + "/cancel-appointment", Role::staff, "cancelAppointment", true}, &StaffApi::cancelAppointment},
         {{"GET", kMessages, Role::viewer, "listMessages"}, &StaffApi::messages},
         {{"POST", kMessages + "/{reference}/requeue", Role::staff, "requeueMessage", true}, &StaffApi::requeueMessage},
         {{"GET", kOrganisation + "/audit", Role::admin, "listAuditEntries"}, &StaffApi::auditTrail},

@@ -227,12 +227,15 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
     data.set("canResend", canChange && !link->patient.nhsNumber.empty());
     data.set("expireAction", page.path("/links/" + link->id + "/expire"));
     data.set("resendAction", page.path("/links/" + link->id + "/resend"));
+    data.set("canCancel", canChange && links::booked(link->state));
+    data.set("cancelAction", page.path("/links/" + link->id + "/cancel-appointment"));
     const auto done = page.request.query("done").value_or("");
     setText(data, "notice",
-            done == "sent"      ? "Link sent"
-            : done == "expired" ? "Link expired"
-            : done == "resent"  ? "A new link was sent and the old one expired"
-                                : "");
+            done == "sent"        ? "Link sent"
+            : done == "expired"   ? "Link expired"
+            : done == "resent"    ? "A new link was sent and the old one expired"
+            : done == "cancelled" ? "Appointment cancelled: the patient is sent a text to say so"
+                                  : "");
     page.render(200, Section::patients, "Link " + link->id, "console-link", data);
 }
 
@@ -254,6 +257,16 @@ void addLinkPages(PageRoutes& routes) {
                                 "It is " + lowerCase(stateText(link->state)) + ", so it no longer books anything.");
         }
         page.redirect(page.path("/links/" + id + "?done=expired"));
+    });
+    routes.post("/links/{id}/cancel-appointment", Role::staff, "cancelAppointment", [&selfBook](Page& page) {
+        const auto& id = page.request.param("id");
+        const auto outcome = selfBook.cancelByStaff(page.ods(), id, page.by);
+        if (outcome.kind == workflows::BookOutcome::Kind::notAllowed)
+            return page.message(409, "This appointment cannot be cancelled", sentence(outcome.message));
+        if (outcome.kind != workflows::BookOutcome::Kind::cancelled)
+            return page.message(502, "The appointment book did not cancel the appointment",
+                                "Nothing was changed. " + sentence(outcome.message));
+        page.redirect(page.path("/links/" + id + "?done=cancelled"));
     });
     routes.post("/links/{id}/resend", Role::staff, "resendLink", [&selfBook](Page& page) {
         const auto created = selfBook.resend(page.ods(), page.request.param("id"), page.by);

@@ -14,6 +14,7 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 namespace clinhub::test {
@@ -182,6 +183,46 @@ TEST_F(ConsolePages, StaffPreviewTheTextThenSendAndTheLinksPageSaysWhereItStands
     EXPECT_EQ(created[0].actor.name, "Jo Example");
     EXPECT_EQ(created[0].nhsNumber, "9995260182");
     EXPECT_EQ(created[0].resource, linkIdIn(sent.header("Location")));
+}
+
+TEST_F(ConsolePages, StaffCancelABookedAppointmentTheBookFreesItAndThePatientIsTold) {
+    const auto created = selfBook->createLink("A12345", "flu", {kNhsNumber, "14/03/1956", "07700 900123", "Testy"});
+    std::vector<Slot> slots;
+    ASSERT_TRUE(selfBook->freeSlots(selfBook->open(created.token), slots).ok());
+    ASSERT_EQ(selfBook->book(selfBook->open(created.token), slots.front().id).kind,
+              workflows::BookOutcome::Kind::booked);
+    const std::string page = "/staff/A12345/links/" + created.link.id;
+
+    std::string viewerCsrf;
+    auto viewer = signedIn(Role::viewer, viewerCsrf, "Val Viewer");
+    EXPECT_FALSE(viewer.get(page).says("Cancel the appointment")) << "viewers see no button";
+    EXPECT_EQ(viewer.post(page + "/cancel-appointment", {{"csrf", viewerCsrf}}).status, 403);
+
+    std::string csrf;
+    auto b = signedIn(Role::staff, csrf);
+    EXPECT_TRUE(b.get(page).says(">Cancel the appointment</button>"));
+    const auto cancelled = b.post(page + "/cancel-appointment", {{"csrf", csrf}});
+    ASSERT_EQ(cancelled.status, 303) << cancelled.body;
+    const auto shown = b.get(cancelled.header("Location"));
+    EXPECT_TRUE(shown.says("Appointment cancelled: the patient is sent a text to say so"));
+    EXPECT_TRUE(shown.says(">Cancelled</strong>"));
+    EXPECT_TRUE(shown.says("by Jo Example"));
+    EXPECT_FALSE(shown.says(">Cancel the appointment</button>"));
+    std::vector<Slot> again;
+    ASSERT_TRUE(
+        selfBook
+            ->freeSlots(
+                selfBook->open(
+                    selfBook->createLink("A12345", "flu", {kNhsNumber, "14/03/1956", "07700 900123", ""}).token),
+                again)
+            .ok());
+    EXPECT_EQ(again.front().id, slots.front().id) << "the slot is free again";
+    EXPECT_EQ(b.post(page + "/cancel-appointment", {{"csrf", csrf}}).status, 409) << "nothing left to cancel";
+    const auto trail = entries("cancelAppointment");
+    const auto done = std::count_if(trail.begin(), trail.end(),
+                                    [](const audit::Entry& e) { return e.outcome == audit::Outcome::success; });
+    EXPECT_EQ(done, 1) << "the viewer's refusal and the second try are audited as failures";
+    EXPECT_EQ(trail.size(), 3U);
 }
 
 // Quiet all day, so that it is quiet hours whenever the test runs.
