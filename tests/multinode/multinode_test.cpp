@@ -3,6 +3,8 @@
 // while one hub is killed with SIGKILL, and patients open, check and book their links on whichever hub answers.
 // Nothing here is timed: how fast belongs in bench/.
 #include "SimProcess.h"
+#include "hub/links/LinkRepository.h"
+#include "hub/store/Store.h"
 #include "tests/TestNhsNumbers.h"
 #include "tests/cli/HubProcess.h"
 #include "tests/pg/PgDatabase.h"
@@ -187,8 +189,10 @@ protected:
         // still long enough that no live send outlasts it (sends time out after 2 s, and a worker stops
         // starting sends once half its lease has gone).
         config = dir.file("hub.yaml");
-        std::ofstream(config) << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n  public_url: https://book.example.test\n  store: \""
+        std::ofstream(config) << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n  "
+                                 "public_url: https://book.example.test\n  store: \""
                               << db.url() << R"("
+  reminder_interval_s: 1
   outbox: {poll_ms: 20, workers: 4, batch_size: 20, max_attempts: 100, backoff_base_s: 1, backoff_cap_s: 2, lease_s: 15}
 connectors:
   book:
@@ -206,7 +210,7 @@ organisations:
     batch_csv: with_contacts
     route: {appointment_book: book, sms: [notify]}
     rules:
-      flu: {title: Flu vaccination, slot_types: [Flu clinic], horizon_days: 14, link_expiry_days: 7}
+      flu: {title: Flu vaccination, slot_types: [Flu clinic], horizon_days: 14, link_expiry_days: 7, reminders: [1d]}
 )";
         const auto migrated = runClinhub({"migrate", "--config", config}, dir);
         ASSERT_EQ(migrated.exitCode, 0) << migrated.err;
@@ -490,6 +494,59 @@ TEST_F(ThreeHubsOnOnePostgres, AScheduledBatchWhoseTimePassedWhileNoHubRanStarts
     ASSERT_TRUE(hubs.back()->started()) << hubs.back()->log();
     ASSERT_TRUE(within(120, [&] { return state() == "sent"; })) << state();
     ASSERT_NO_FATAL_FAILURE(expectEveryRowSentOnce(id, kRows));
+}
+
+// Three hubs run the reminder job each second on one store: every appointment's reminder is queued once, and
+// reaches the provider once, whichever hub finds it due.
+TEST_F(ThreeHubsOnOnePostgres, EachAppointmentsReminderIsQueuedAndSentOnceWhicheverHubFindsItDue) {
+    constexpr int kAppointments = 60;
+    {
+        // Booked three days ago for some time in the next twenty hours: each reminder a day before is due now.
+        auto store = store::Store::open(db.url());
+        const int64_t now = store::nowMicros();
+        TestNhsNumbers numbers;
+        std::vector<links::NewLink> made;
+        for (int i = 0; i < kAppointments; ++i) {
+            links::NewLink l;
+            l.link.id = "lnk_reminded" + std::to_string(i);
+            l.link.organisation = kOrganisation;
+            l.link.rule = "flu";
+            l.link.state = links::LinkState::booked;
+            l.link.expiresAt = now + 4LL * 86'400'000'000;
+            l.link.patient = {numbers.next(), "1950-01-01", "+447700900" + std::to_string(100 + i), ""};
+            l.tokenHash = "reminded-hash-" + std::to_string(i);
+            made.push_back(std::move(l));
+        }
+        store->write([&](store::Session& s) {
+            links::LinkRepository repository(s);
+            const int64_t bookedAt = now - 3LL * 86'400'000'000;
+            repository.insert(made, bookedAt);
+            for (int i = 0; i < kAppointments; ++i) {
+                Appointment a;
+                a.id = "appt-" + std::to_string(i);
+                a.slot = {"slot-" + std::to_string(i),
+                          "Flu clinic",
+                          now / 1'000'000 + 7200 + i * 1200,
+                          10,
+                          "",
+                          "Room 1",
+                          false};
+                repository.addAppointment(made[static_cast<std::size_t>(i)].link.id, a, bookedAt);
+            }
+        });
+    }
+    ASSERT_TRUE(within(60, [&] {
+        return sqlCount(db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == kAppointments;
+    })) << outboxStates(db);
+    EXPECT_EQ(sqlCount(db, "SELECT COUNT(*) FROM appointment_reminders"), kAppointments);
+    EXPECT_EQ(sqlCount(db, "SELECT COUNT(*) FROM outbox"), kAppointments) << "one reminder each, nothing more";
+    const SimCount c = countAt(*sim);
+    EXPECT_EQ(c.count, kAppointments);
+    EXPECT_EQ(c.duplicated, 0);
+    int hubsThatQueued = 0;
+    for (const auto& hub : hubs)
+        if (hub->log().find("\"event\":\"reminders_queued\"") != std::string::npos) ++hubsThatQueued;
+    EXPECT_GE(hubsThatQueued, 1);
 }
 
 } // namespace
