@@ -1,0 +1,208 @@
+#include "Config.h"
+
+#include <clinhub/kit/JsonConfig.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace nhsnotify {
+
+const std::vector<GlobalPlan>& globalPlans() {
+    static const std::vector<GlobalPlan> plans{
+        {"00000000-0000-0000-0000-000000000001", {"body"}, false, true},
+        {"00000000-0000-0000-0000-000000000003", {"sms_body"}, false, false},
+        {"00000000-0000-0000-0000-000000000006", {"nhsapp_body", "sms_body"}, true, true},
+        {"00000000-0000-0000-0000-000000000007", {"nhsapp_body", "sms_body"}, true, true},
+    };
+    return plans;
+}
+
+const GlobalPlan* globalPlan(const std::string& id) {
+    for (const auto& p : globalPlans())
+        if (id == p.id) return &p;
+    return nullptr;
+}
+
+namespace {
+
+using clinhub::ConfigError;
+using clinhub::kit::httpUrl;
+
+bool envName(const std::string& s) {
+    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
+    return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 && std::all_of(s.begin(), s.end(), word);
+}
+
+bool isUuid(const std::string& t) {
+    if (t.size() != 36) return false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? t[i] != '-' : std::isxdigit(static_cast<unsigned char>(t[i])) == 0) return false;
+    }
+    return true;
+}
+
+// The real endpoints are https only; plain http is for a simulator on this machine.
+bool secureOrLoopback(const std::string& url) {
+    if (url.rfind("https://", 0) == 0) return true;
+    for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+        const std::string prefix(local);
+        if (url.rfind(prefix, 0) == 0 &&
+            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
+            return true;
+    }
+    return false;
+}
+
+std::string urlProblem(const std::string& url) {
+    if (!httpUrl(url)) return "must be an https:// URL";
+    if (!secureOrLoopback(url)) return "must be https:// (plain http is allowed only to 127.0.0.1 or localhost)";
+    return {};
+}
+
+constexpr const char* kEnvName = "^[A-Za-z_][A-Za-z0-9_]*$";
+constexpr const char* kUuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+std::string envNameProblem(const std::string& name) {
+    return envName(name) ? "" : "must name an environment variable (letters, digits and '_')";
+}
+
+std::string planProblem(const std::string& id) { return isUuid(id) ? "" : "expected a routing plan id, a UUID"; }
+
+std::string environment(const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value != nullptr ? std::string(value) : std::string();
+}
+
+} // namespace
+
+using namespace clinhub::kit;
+
+const ConfigMap<Config> kConfigMap{
+    "NHS Notify (NHS England's Communications Manager API): messages to patients by NHS number through the NHS "
+    "App, falling back as the routing plan says, authenticated with a signed JWT",
+    {
+        stringKey("base_url", &Config::baseUrl)
+            .check(urlProblem)
+            .byDefault("https://api.service.nhs.uk/comms")
+            .describe("The API's base, under which /v1/messages is (https; http only for a loopback test server)"),
+        stringKey("token_url", &Config::tokenUrl)
+            .check(urlProblem)
+            .byDefault("https://api.service.nhs.uk/oauth2/token")
+            .describe("The OAuth 2.0 token endpoint; also the signed JWT's aud"),
+        stringKey("api_key_env", &Config::apiKeyEnv)
+            .required()
+            .pattern(kEnvName)
+            .check(envNameProblem)
+            .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
+        stringKey("private_key_file", &Config::privateKeyFile)
+            .format("path")
+            .describe("PEM file of the RSA private key whose public key is registered under kid"),
+        stringKey("private_key_env", &Config::privateKeyEnv)
+            .pattern(kEnvName)
+            .check(envNameProblem)
+            .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
+        stringKey("kid", &Config::kid)
+            .required("the key id registered with the API platform")
+            .describe("The key id the public key is registered under (the JWT header's kid)"),
+        stringKey("routing_plan_id", &Config::routingPlanId)
+            .pattern(kUuid)
+            .check(planProblem)
+            .byDefault("00000000-0000-0000-0000-000000000006")
+            .describe("The routing plan messages are sent under; by default NHS Notify's global free-text plan "
+                      "\"NHS App message with a fallback to Text message\" (24 hours)"),
+        stringListKey("body_fields", &Config::bodyFields)
+            .minLength(1)
+            .describe("The personalisation fields the message text fills; for a global free-text plan, its own "
+                      "(body; nhsapp_body and sms_body...) when absent, required for any other plan"),
+        booleanKey("routing_plan_cascades", &Config::cascades)
+            .byDefault(true)
+            .describe("Whether the routing plan itself falls back from the NHS App to SMS (or email, letter); "
+                      "false: the hub runs the fallback. For a global plan it must say what the plan does"),
+        stringKey("ods_code", &Config::odsCode)
+            .describe("The sending organisation's ODS code, sent as the originator (when NHS Notify has agreed "
+                      "it)"),
+        booleanKey("send_mobile", &Config::sendMobile)
+            .byDefault(false)
+            .describe("Send the hub's mobile number as recipient.contactDetails.sms, overriding PDS's (NHS Notify "
+                      "must have approved overriding contact details)"),
+        stringKey("application_id_env", &Config::applicationIdEnv)
+            .pattern(kEnvName)
+            .check(envNameProblem)
+            .describe("Name of the environment variable holding the APIM application id, the first half of the "
+                      "callbacks' HMAC secret; without it callbacks are refused"),
+        stringKey("callback_api_key_env", &Config::callbackApiKeyEnv)
+            .pattern(kEnvName)
+            .check(envNameProblem)
+            .describe("Name of the environment variable holding the API key NHS Notify sends callbacks with "
+                      "(x-api-key, the HMAC secret's second half); api_key_env's when absent"),
+        connectTimeoutKey(&Config::connectTimeoutMs),
+        timeoutKey(&Config::timeoutMs),
+    }};
+
+Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) {
+    Config c = kConfigMap.parse(json, errors);
+    while (!c.baseUrl.empty() && c.baseUrl.back() == '/')
+        c.baseUrl.pop_back();
+    std::vector<ConfigError> ignored;
+    if (const auto section = parseConfigObject(json, ignored);
+        section && section->has("routing_plan_cascades") && !section->isNull("routing_plan_cascades"))
+        c.cascadesSaid = c.cascades;
+    const bool keyRefused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
+        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
+    });
+    if (!keyRefused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
+        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+    if (const GlobalPlan* plan = globalPlan(c.routingPlanId)) {
+        if (c.bodyFields.empty()) c.bodyFields = plan->fields;
+        if (!plan->nhsApp)
+            errors.push_back({"/routing_plan_id", "this global plan does not reach the NHS App: use the sms "
+                                                  "connectors for text messages"});
+        else if (c.cascadesSaid && *c.cascadesSaid != plan->cascades)
+            errors.push_back({"/routing_plan_cascades", plan->cascades ? "this global plan falls back to SMS: true"
+                                                                       : "this global plan is NHS App only: false"});
+        c.cascades = plan->cascades;
+    } else if (c.bodyFields.empty()) {
+        errors.push_back({"/body_fields", "is required for a routing plan other than NHS Notify's global ones"});
+    }
+    return c;
+}
+
+Credentials Credentials::load(const Config& config) {
+    Credentials out;
+    out.apiKey = environment(config.apiKeyEnv);
+    if (out.apiKey.empty())
+        throw std::runtime_error("environment variable " + config.apiKeyEnv + " (api_key_env) is not set");
+    if (!config.applicationIdEnv.empty()) {
+        const std::string application = environment(config.applicationIdEnv);
+        if (application.empty())
+            throw std::runtime_error("environment variable " + config.applicationIdEnv +
+                                     " (application_id_env) is not set");
+        out.callbackApiKey = out.apiKey;
+        if (!config.callbackApiKeyEnv.empty()) {
+            out.callbackApiKey = environment(config.callbackApiKeyEnv);
+            if (out.callbackApiKey.empty())
+                throw std::runtime_error("environment variable " + config.callbackApiKeyEnv +
+                                         " (callback_api_key_env) is not set");
+        }
+        out.callbackSecret = application + "." + out.callbackApiKey;
+    }
+    if (!config.privateKeyEnv.empty()) {
+        out.privateKeyPem = environment(config.privateKeyEnv);
+        if (out.privateKeyPem.empty())
+            throw std::runtime_error("environment variable " + config.privateKeyEnv + " (private_key_env) is not set");
+        return out;
+    }
+    std::ifstream in(config.privateKeyFile);
+    if (!in) throw std::runtime_error("cannot read private_key_file " + config.privateKeyFile);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    out.privateKeyPem = pem.str();
+    return out;
+}
+
+} // namespace nhsnotify

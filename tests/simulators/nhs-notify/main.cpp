@@ -1,0 +1,57 @@
+// nhs_notify_sim: NHS Notify's Communications Manager API and the API platform's signed-JWT token endpoint,
+// for the nhs-notify connector's tests (see Service.h). Besides the common flags (SimServer.h):
+//   --public-key FILE           PEM public key the clients' JWTs are checked against
+//   --keys-out DIR              instead: make a fresh RSA key pair at start, writing DIR/private.pem (for the
+//                               client) and DIR/public.pem. Test keys only.
+//   --token-lifetime-s N        lifetime of the tokens issued (599, as the platform's)
+//   --callback-url URL          where MessageStatus and ChannelStatus callbacks are POSTed (none: not sent)
+//   --callback-api-key K        the x-api-key they carry, and the HMAC secret's second half
+//   --application-id A          the HMAC secret's first half ("[APPLICATION_ID].[API_KEY]")
+//   --step-ms N                 how long each step of a message takes on the sim's clock (100)
+//   --read-delay-ms N           how long a patient who reads takes to read an NHS App message (200)
+#include "Plans.h"
+#include "Service.h"
+#include "SimServer.h"
+
+#include <Poco/Crypto/RSAKey.h>
+
+#include <filesystem>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    const auto options =
+        clinhub::sim::Options::parse(argc, argv, "nhs_notify_sim",
+                                     {"public-key", "keys-out", "token-lifetime-s", "callback-url", "callback-api-key",
+                                      "application-id", "step-ms", "read-delay-ms"});
+    try {
+        auto plans = nhsnotifysim::Plans::load(options.fixture);
+        Poco::SharedPtr<Poco::Crypto::RSAKey> key;
+        if (const std::string dir = options.extraOr("keys-out", ""); !dir.empty()) {
+            std::filesystem::create_directories(dir);
+            Poco::Crypto::RSAKey pair(Poco::Crypto::RSAKey::KL_2048, Poco::Crypto::RSAKey::EXP_LARGE);
+            const std::string publicFile = dir + "/public.pem";
+            pair.save(publicFile, dir + "/private.pem");
+            std::filesystem::permissions(dir + "/private.pem",
+                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+            key = new Poco::Crypto::RSAKey(publicFile);
+        } else if (const std::string file = options.extraOr("public-key", ""); !file.empty()) {
+            key = new Poco::Crypto::RSAKey(file);
+        } else {
+            std::cerr << "nhs_notify_sim: --public-key FILE or --keys-out DIR is required\n";
+            return 2;
+        }
+        nhsnotifysim::CallbackOptions callbacks{
+            options.extraOr("callback-url", ""), options.extraOr("callback-api-key", ""),
+            options.extraOr("application-id", ""), std::stoi(options.extraOr("step-ms", "100")),
+            std::stoi(options.extraOr("read-delay-ms", "200"))};
+        clinhub::sim::SimServer server(options);
+        nhsnotifysim::Service service(std::move(plans), key,
+                                      {std::stoi(options.extraOr("token-lifetime-s", "599")), false}, callbacks,
+                                      server.faults());
+        return server.run([&](auto& request, auto& response) { service.serve(request, response); },
+                          [&](auto& request, auto& response) { service.inspect(request, response); });
+    } catch (const std::exception& e) {
+        std::cerr << "nhs_notify_sim: " << e.what() << '\n';
+        return 1;
+    }
+}
