@@ -1,6 +1,5 @@
 #include "Wire.h"
 
-#include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/kit/Scrub.hpp>
 
 #include <Poco/Exception.h>
@@ -158,12 +157,13 @@ Result errorAnswer(long status, const std::string& body, const std::string& what
         if (errors->size() > 1) detail += " and " + std::to_string(errors->size() - 1) + " more";
     }
     detail = scrub(detail, 200);
-    Result r = clinhub::kit::statusResult(status, "NHS Notify " + what, detail.empty() ? "" : "- " + detail);
-    // 425 Too Early: NHS Notify is still working on an earlier request with the same reference.
-    if (status == 425) r = Result::retryable(r.message);
+    const std::string message =
+        "NHS Notify " + what + ": HTTP " + std::to_string(status) + (detail.empty() ? "" : " - " + detail);
     // 429 is NHS Notify's refusal before accepting anything: the message certainly was not taken.
-    if (send && status == 429) r = Result::retryableNotSent(r.message);
-    return r;
+    if (status == 429) return send ? Result::retryableNotSent(message) : Result::retryable(message);
+    // 425 Too Early: NHS Notify is still working on an earlier request with the same reference.
+    if (status >= 500 || status == 408 || status == 425) return Result::retryable(message);
+    return Result::permanent(message);
 }
 
 Result sendAnswer(long status, const std::string& body, std::string& providerId, bool& duplicate) {
