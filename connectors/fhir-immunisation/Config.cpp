@@ -16,41 +16,11 @@ namespace immunisation {
 namespace {
 
 using clinhub::ConfigError;
-using clinhub::kit::httpUrl;
-
-bool envName(const std::string& s) {
-    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
-    return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 && std::all_of(s.begin(), s.end(), word);
-}
 
 std::string trimSlash(std::string s) {
     while (!s.empty() && s.back() == '/')
         s.pop_back();
     return s;
-}
-
-// The real endpoints are https only; plain http is for a simulator on this machine.
-bool secureOrLoopback(const std::string& url) {
-    if (url.rfind("https://", 0) == 0) return true;
-    for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
-        const std::string prefix(local);
-        if (url.rfind(prefix, 0) == 0 &&
-            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
-            return true;
-    }
-    return false;
-}
-
-std::string urlProblem(const std::string& url) {
-    if (!httpUrl(url)) return "must be an https:// URL";
-    if (!secureOrLoopback(url)) return "must be https:// (plain http is allowed only to 127.0.0.1 or localhost)";
-    return {};
-}
-
-constexpr const char* kEnvName = "^[A-Za-z_][A-Za-z0-9_]*$";
-
-std::string envNameProblem(const std::string& name) {
-    return envName(name) ? "" : "must name an environment variable (letters, digits and '_')";
 }
 
 std::string environment(const std::string& name) {
@@ -68,25 +38,25 @@ const ConfigMap<Config> kConfigMap{
     {
         stringKey("base_url", &Config::baseUrl)
             .required()
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .describe("The API's FHIR base, e.g. https://api.service.nhs.uk/immunisation-fhir-api/FHIR/R4 (https; "
                       "http only for a loopback test server)"),
         stringKey("token_url", &Config::tokenUrl)
             .required()
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .describe("The OAuth 2.0 token endpoint, e.g. https://api.service.nhs.uk/oauth2/token; also the signed "
                       "JWT's aud"),
         stringKey("api_key_env", &Config::apiKeyEnv)
             .required()
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
         stringKey("private_key_file", &Config::privateKeyFile)
             .format("path")
             .describe("PEM file of the RSA private key whose public key is registered under kid"),
         stringKey("private_key_env", &Config::privateKeyEnv)
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
         stringKey("kid", &Config::kid)
             .required("the key id registered with the API platform")

@@ -30,12 +30,6 @@ const GlobalPlan* globalPlan(const std::string& id) {
 namespace {
 
 using clinhub::ConfigError;
-using clinhub::kit::httpUrl;
-
-bool envName(const std::string& s) {
-    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
-    return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 && std::all_of(s.begin(), s.end(), word);
-}
 
 bool isUuid(const std::string& t) {
     if (t.size() != 36) return false;
@@ -46,30 +40,7 @@ bool isUuid(const std::string& t) {
     return true;
 }
 
-// The real endpoints are https only; plain http is for a simulator on this machine.
-bool secureOrLoopback(const std::string& url) {
-    if (url.rfind("https://", 0) == 0) return true;
-    for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
-        const std::string prefix(local);
-        if (url.rfind(prefix, 0) == 0 &&
-            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
-            return true;
-    }
-    return false;
-}
-
-std::string urlProblem(const std::string& url) {
-    if (!httpUrl(url)) return "must be an https:// URL";
-    if (!secureOrLoopback(url)) return "must be https:// (plain http is allowed only to 127.0.0.1 or localhost)";
-    return {};
-}
-
-constexpr const char* kEnvName = "^[A-Za-z_][A-Za-z0-9_]*$";
 constexpr const char* kUuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
-std::string envNameProblem(const std::string& name) {
-    return envName(name) ? "" : "must name an environment variable (letters, digits and '_')";
-}
 
 std::string planProblem(const std::string& id) { return isUuid(id) ? "" : "expected a routing plan id, a UUID"; }
 
@@ -87,24 +58,24 @@ const ConfigMap<Config> kConfigMap{
     "App, falling back as the routing plan says, authenticated with a signed JWT",
     {
         stringKey("base_url", &Config::baseUrl)
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .byDefault("https://api.service.nhs.uk/comms")
             .describe("The API's base, under which /v1/messages is (https; http only for a loopback test server)"),
         stringKey("token_url", &Config::tokenUrl)
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .byDefault("https://api.service.nhs.uk/oauth2/token")
             .describe("The OAuth 2.0 token endpoint; also the signed JWT's aud"),
         stringKey("api_key_env", &Config::apiKeyEnv)
             .required()
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
         stringKey("private_key_file", &Config::privateKeyFile)
             .format("path")
             .describe("PEM file of the RSA private key whose public key is registered under kid"),
         stringKey("private_key_env", &Config::privateKeyEnv)
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
         stringKey("kid", &Config::kid)
             .required("the key id registered with the API platform")
@@ -131,13 +102,13 @@ const ConfigMap<Config> kConfigMap{
             .describe("Send the hub's mobile number as recipient.contactDetails.sms, overriding PDS's (NHS Notify "
                       "must have approved overriding contact details)"),
         stringKey("application_id_env", &Config::applicationIdEnv)
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Name of the environment variable holding the APIM application id, the first half of the "
                       "callbacks' HMAC secret; without it callbacks are refused"),
         stringKey("callback_api_key_env", &Config::callbackApiKeyEnv)
-            .pattern(kEnvName)
-            .check(envNameProblem)
+            .pattern(kEnvNamePattern)
+            .check(envNameCheck)
             .describe("Name of the environment variable holding the API key NHS Notify sends callbacks with "
                       "(x-api-key, the HMAC secret's second half); api_key_env's when absent"),
         connectTimeoutKey(&Config::connectTimeoutMs),

@@ -10,11 +10,11 @@
 // Never logged: NHS numbers, phone numbers, bodies. References and NHS Notify's ids are.
 #include "Callback.h"
 #include "Config.h"
-#include "Token.h"
 #include "Wire.h"
 
 #include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/kit/Identity.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <Poco/UUIDGenerator.h>
@@ -59,7 +59,7 @@ private:
     std::deque<std::string> order_;
 };
 
-nhsnotify::SignedJwtClient jwtClient(const nhsnotify::Config& c, const nhsnotify::Credentials& secrets) {
+clinhub::kit::SignedJwtClient jwtClient(const nhsnotify::Config& c, const nhsnotify::Credentials& secrets) {
     return {c.tokenUrl, secrets.apiKey, c.kid, secrets.privateKeyPem,
             c.privateKeyEnv.empty() ? "private_key_file " + c.privateKeyFile
                                     : "environment variable " + c.privateKeyEnv};
@@ -175,7 +175,7 @@ private:
     nhsnotify::Config config_;
     nhsnotify::Credentials secrets_;
     HttpClient http_;
-    nhsnotify::AccessTokens tokens_;
+    clinhub::kit::SignedJwtTokens tokens_;
     SentIds sent_;
 };
 

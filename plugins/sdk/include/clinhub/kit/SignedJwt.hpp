@@ -1,0 +1,60 @@
+// Access tokens from NHS England's OAuth 2.0 token endpoint by the API platform's "signed JWT" pattern
+// (application-restricted access: client credentials with a private-key JWT assertion):
+// https://digital.nhs.uk/developer/guides-and-documentation/security-and-authorisation/application-restricted-restful-apis-signed-jwt-authentication
+// Used by the connectors of NHS England's APIs (fhir-immunisation, nhs-notify).
+//
+// One token serves every call until shortly before it expires; calls from several hub threads share it, and
+// while one thread fetches a token the others wait for it rather than fetching their own.
+#pragma once
+
+#include <clinhub/kit/HttpClient.hpp>
+#include <clinhub/plugin.hpp>
+
+#include <Poco/Crypto/RSAKey.h>
+#include <Poco/SharedPtr.h>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace clinhub::kit {
+
+// Who the application is at the token endpoint.
+struct SignedJwtClient {
+    std::string tokenUrl; // also the JWT's aud
+    std::string apiKey;   // iss and sub
+    std::string kid;
+    std::string privateKeyPem;
+    std::string keySource; // names where the key came from, for the one error that mentions it
+};
+
+class SignedJwtTokens {
+public:
+    // Throws std::runtime_error when the private key cannot be read as an RSA key (naming keySource, never
+    // quoting the key).
+    SignedJwtTokens(SignedJwtClient client, HttpClient& http);
+
+    // A bearer token: the cached one while it has life left, else a new one.
+    Result get(std::string& token);
+
+    // The API refused `token`: the next get() fetches a new one, unless another call already has.
+    void refused(const std::string& token);
+
+    // The client assertion for `nowSeconds` (Unix time): RS512, kid, iss = sub = API key, aud = token URL, a
+    // fresh jti, exp five minutes on (the platform's maximum).
+    [[nodiscard]] std::string assertion(int64_t nowSeconds) const;
+
+private:
+    Result fetch(std::string& token, std::chrono::seconds& lifetime);
+
+    SignedJwtClient client_;
+    Poco::SharedPtr<Poco::Crypto::RSAKey> key_;
+    HttpClient& http_;
+
+    std::mutex mutex_;
+    std::string token_;
+    std::chrono::steady_clock::time_point renewAt_;
+};
+
+} // namespace clinhub::kit
