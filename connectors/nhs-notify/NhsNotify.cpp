@@ -87,13 +87,16 @@ public:
     Result send(const clinhub::PatientMessage& message, std::string& providerId) override {
         providerId.clear();
         if (message.reference.empty()) return Result::permanent("message has no reference");
-        if (const auto nhs = clinhub::kit::checkNhsNumber(message.nhsNumber); !nhs.ok())
+        const auto nhs = clinhub::kit::checkNhsNumber(message.nhsNumber);
+        if (!nhs.ok())
             return Result::permanent("message " + message.reference + " has no valid NHS number: " + nhs.problem);
         if (message.body.empty()) return Result::permanent("message " + message.reference + " has no text");
+        clinhub::PatientMessage normalised = message;
+        normalised.nhsNumber = nhs.value;
         HttpResponse response;
-        // NHS Notify refuses nothing it did not take, so a 401 (token revoked or expired early) is safe to
-        // send again once, with a fresh token.
-        if (Result r = call("POST", "/v1/messages", nhsnotify::messageRequest(config_, message), response); !r.ok()) {
+        // A 401 (token revoked or expired early) takes nothing, so call() sends again once with a fresh token.
+        if (Result r = call("POST", "/v1/messages", nhsnotify::messageRequest(config_, normalised), response);
+            !r.ok()) {
             r.message = "NHS Notify message " + message.reference + ": " + r.message;
             return r;
         }

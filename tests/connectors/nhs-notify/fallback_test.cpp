@@ -88,7 +88,7 @@ TEST_F(FallbackTest, APatientPdsDoesNotKnowFails) {
     ASSERT_TRUE(receiptsUntil(
         m, [](const auto& all) { return has(all, "msg-unknown", PatientChannel::unknown, DeliveryState::failed); }));
     const Receipt* failed = find(received_, "msg-unknown", PatientChannel::unknown, DeliveryState::failed);
-    EXPECT_NE(failed->detail.find("SIM_PDS_NOT_FOUND"), std::string::npos) << failed->detail;
+    EXPECT_NE(failed->detail.find("MFR_PDSV_0004"), std::string::npos) << failed->detail;
     EXPECT_EQ(failed->detail.find(kUnknownToPds), std::string::npos) << failed->detail;
 }
 

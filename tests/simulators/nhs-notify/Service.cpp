@@ -272,7 +272,7 @@ void Service::get(const std::string& id, HTTPServerRequest& request, HTTPServerR
         ch->set("timestamps", timestamps);
         Object::Ptr rp = new Object;
         rp->set("id", plan.id);
-        rp->set("type", "routing_plan");
+        rp->set("type", "original");
         ch->set("routingPlan", rp);
         channels->add(ch);
     }
@@ -332,8 +332,9 @@ void Service::apply(Message& m, Step step, std::vector<Callback>& out) {
     case Step::enrich: {
         const auto patient = plans_.patients.find(m.nhsNumber);
         if (patient == plans_.patients.end()) {
-            m.description = "Failed reason: patient not found in PDS (simulated)";
-            m.reasonCode = "SIM_PDS_NOT_FOUND";
+            // As the API's own sandbox answers for an NHS number PDS does not hold.
+            m.description = "Failed reason: NHS number not found";
+            m.reasonCode = "MFR_PDSV_0004";
             return finish(m, "failed", out);
         }
         m.status = "sending";
