@@ -35,13 +35,32 @@ TEST_F(ErrorsTest, ATimeoutIsRetryable) {
 
 TEST_F(ErrorsTest, TooManyRequestsIsRetryableAndCertainlyNotSent) {
     auto& m = messenger();
-    cannedReply(429, R"({"errors": [{"id": "rrt-1", "code": "CM_QUOTA", "status": "429",
-        "title": "Too many requests", "detail": "You have made too many requests. Re-send the request after the time (in seconds) specified `Retry-After` header."}]})");
+    sim_->control("POST", "/_sim/settings", R"({"rate_429": 1})");
     std::string id;
     const Result r = m.send(message(kReadsApp, "msg-429"), id);
     EXPECT_EQ(r.status, Status::retryable) << r.message;
     EXPECT_TRUE(r.notSent);
     EXPECT_NE(r.message.find("Too many requests"), std::string::npos) << r.message;
+    EXPECT_EQ(stat("creates"), 0);
+}
+
+TEST_F(ErrorsTest, AnAnswerLostAfterNhsNotifyTookTheMessageIsResentSafely) {
+    auto& m = messenger();
+    sim_->setFaults(R"({"after_commit_rate": 1})");
+    std::string id;
+    const Result lost = m.send(message(kNotOnApp, "msg-lost"), id);
+    EXPECT_EQ(lost.status, Status::retryable) << lost.message;
+    EXPECT_FALSE(lost.notSent) << "NHS Notify may hold it";
+    sim_->clearFaults();
+    Result again = m.send(message(kNotOnApp, "msg-lost"), id);
+    ASSERT_TRUE(again.ok()) << again.message;
+    EXPECT_TRUE(id.empty()) << "the first answer, with the id, never came";
+    EXPECT_EQ(stat("creates"), 1);
+    EXPECT_EQ(stat("duplicates"), 1);
+    ASSERT_TRUE(receiptsUntil(m, [](const auto& all) {
+        return has(all, "msg-lost", clinhub::PatientChannel::unknown, clinhub::DeliveryState::delivered);
+    }));
+    EXPECT_EQ(sentOn("msg-lost", "sms"), 1) << "sent once, resend or not";
 }
 
 TEST_F(ErrorsTest, ABadRequestIsPermanentNamingWhatNhsNotifySaid) {

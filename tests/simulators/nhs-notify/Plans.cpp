@@ -18,11 +18,11 @@ Plans Plans::load(const std::string& file) {
     const auto root = Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
     Plans out;
     for (const auto& c : *root->getArray("clients")) {
-        const auto o = c.extract<Poco::JSON::Object::Ptr>();
+        const auto& o = c.extract<Poco::JSON::Object::Ptr>();
         out.clients.push_back({o->getValue<std::string>("api_key"), o->getValue<std::string>("kid"), {}});
     }
     for (const auto& p : *root->getArray("routing_plans")) {
-        const auto o = p.extract<Poco::JSON::Object::Ptr>();
+        const auto& o = p.extract<Poco::JSON::Object::Ptr>();
         Plan plan{o->getValue<std::string>("id"),
                   o->getValue<std::string>("name"),
                   {},
@@ -32,7 +32,7 @@ Plans Plans::load(const std::string& file) {
         out.plans[plan.id] = plan;
     }
     for (const auto& p : *root->getArray("patients")) {
-        const auto o = p.extract<Poco::JSON::Object::Ptr>();
+        const auto& o = p.extract<Poco::JSON::Object::Ptr>();
         const std::string app = o->optValue<std::string>("nhs_app", "none");
         Patient patient{o->getValue<std::string>("nhs_number"),
                         app == "reads"         ? NhsApp::reads

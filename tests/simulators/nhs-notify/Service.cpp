@@ -110,9 +110,9 @@ std::string textAt(const Object::Ptr& o, const std::string& name) {
 } // namespace
 
 Service::Service(Plans plans, Poco::SharedPtr<Poco::Crypto::RSAKey> publicKey, immsim::TokenSettings tokens,
-                 CallbackOptions callbacks, clinhub::sim::Faults& faults)
+                 CallbackOptions callbacks, double rate429, unsigned seed, clinhub::sim::Faults& faults)
     : plans_(std::move(plans)), clients_{plans_.clients, {}}, auth_(clients_, std::move(publicKey), tokens),
-      callbacks_(std::move(callbacks)), faults_(faults), thread_([this] { run(); }) {}
+      callbacks_(std::move(callbacks)), faults_(faults), random_(seed), rate429_(rate429), thread_([this] { run(); }) {}
 
 Service::~Service() {
     {
@@ -121,6 +121,11 @@ Service::~Service() {
     }
     wake_.notify_all();
     thread_.join();
+}
+
+bool Service::rate429() {
+    std::lock_guard lock(mutex_);
+    return rate429_ > 0 && std::uniform_real_distribution<>(0, 1)(random_) < rate429_;
 }
 
 std::int64_t Service::nowMs() const {
@@ -162,6 +167,13 @@ void Service::serve(HTTPServerRequest& request, HTTPServerResponse& response) {
     if (path.rfind(kMessages, 0) == 0 && faults_.error())
         return error(response, 500, "CM_INTERNAL_SERVER_ERROR", "Error processing request",
                      "There was an internal error whilst processing this request.");
+    if (request.getMethod() == "POST" && path == kMessages && rate429()) {
+        clinhub::sim::readBody(request);
+        response.set("Retry-After", "1");
+        return error(response, 429, "CM_QUOTA", "Too many requests",
+                     "You have made too many requests. Re-send the request after the time (in seconds) specified "
+                     "`Retry-After` header.");
+    }
     if (request.getMethod() == "POST" && path == kMessages) return create(request, response);
     if (request.getMethod() == "GET" && path.rfind(std::string(kMessages) + "/", 0) == 0)
         return get(path.substr(std::string(kMessages).size() + 1), request, response);
@@ -221,6 +233,8 @@ void Service::create(HTTPServerRequest& request, HTTPServerResponse& response) {
     byReference_[reference] = m.id;
     ++creates_;
     schedule(m.id, Step::enrich, callbacks_.stepMs);
+    // The message is taken, but the client never hears so: it cannot tell whether it was.
+    if (faults_.afterCommit()) throw clinhub::sim::DropConnection{};
 
     Object::Ptr routingPlan = new Object;
     routingPlan->set("id", plan->second.id);
@@ -539,7 +553,7 @@ void Service::post(const Callback& c) {
 
 void Service::inspect(HTTPServerRequest& request, HTTPServerResponse& response) {
     const Poco::URI uri(request.getURI());
-    const std::string path = uri.getPath();
+    const std::string& path = uri.getPath();
     const std::string& method = request.getMethod();
     const std::string body = clinhub::sim::readBody(request);
     auto ok = [&](const Object::Ptr& o) { clinhub::sim::send(response, 200, "application/json", stringify(o)); };
@@ -591,6 +605,12 @@ void Service::inspect(HTTPServerRequest& request, HTTPServerResponse& response) 
             Object::Ptr o = new Object;
             o->set("offset_s", offsetMs_ / 1000);
             return ok(o);
+        }
+        if (path == "/_sim/settings" && method == "POST") {
+            const auto o = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
+            std::lock_guard lock(mutex_);
+            if (o->has("rate_429")) rate429_ = o->getValue<double>("rate_429");
+            return ok(new Object);
         }
         if (path == "/_sim/revoke" && method == "POST") {
             auth_.revokeAll();

@@ -16,10 +16,13 @@
 // --callback-url as NHS Notify's ChannelStatus / MessageStatus callbacks, with x-api-key and
 // x-hmac-sha256-signature (HMAC-SHA256 of the body keyed "[APPLICATION_ID].[API_KEY]").
 //
-// Faults: --error-rate answers 500; --latency-ms longer than the client's timeout is a timeout; the next
-// API answer can be canned (POST /_sim/next {"status": 429, "body": "..."}).
+// Faults: --error-rate answers 500; --rate-429 refuses that fraction of creates with 429 CM_QUOTA (nothing
+// created); --after-commit-rate creates the message and drops the connection unanswered; --latency-ms longer
+// than the client's timeout is a timeout; the next API answer can be canned (POST /_sim/next {"status": 400,
+// "body": "..."}).
 //
-// Control (besides /_sim/faults): GET /_sim/stats, POST /_sim/revoke, POST /_sim/next, POST
+// Control (besides /_sim/faults): GET /_sim/stats, POST /_sim/revoke, POST /_sim/next, POST /_sim/settings
+// {"rate_429": P}, POST
 // /_sim/advance?seconds=N (moves the clock on, running what falls due), GET /_sim/sent (what went out on
 // each channel, in all and per messageReference).
 #pragma once
@@ -38,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,7 +82,7 @@ struct Message {
 class Service {
 public:
     Service(Plans plans, Poco::SharedPtr<Poco::Crypto::RSAKey> publicKey, immsim::TokenSettings tokens,
-            CallbackOptions callbacks, clinhub::sim::Faults& faults);
+            CallbackOptions callbacks, double rate429, unsigned seed, clinhub::sim::Faults& faults);
     ~Service();
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
@@ -101,6 +105,7 @@ private:
     void create(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     void get(const std::string& id, Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
+    bool rate429();             // whether this create is refused with 429 (--rate-429)
     std::int64_t nowMs() const; // the simulator's clock, ms since the epoch; mutex_ held
     std::string timestamp() const;
     void schedule(const std::string& id, Step step, std::int64_t afterMs);
@@ -131,6 +136,8 @@ private:
         std::string body;
     };
     std::optional<Canned> next_;
+    std::mt19937 random_;
+    double rate429_ = 0;
     int creates_ = 0, duplicates_ = 0, gets_ = 0, callbacksPosted_ = 0, callbacksRefused_ = 0;
     bool stopping_ = false;
     std::thread thread_;

@@ -9,6 +9,7 @@
 //   --application-id A          the HMAC secret's first half ("[APPLICATION_ID].[API_KEY]")
 //   --step-ms N                 how long each step of a message takes on the sim's clock (100)
 //   --read-delay-ms N           how long a patient who reads takes to read an NHS App message (200)
+//   --rate-429 P                fraction of creates refused with 429 CM_QUOTA
 #include "Plans.h"
 #include "Service.h"
 #include "SimServer.h"
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
     const auto options =
         clinhub::sim::Options::parse(argc, argv, "nhs_notify_sim",
                                      {"public-key", "keys-out", "token-lifetime-s", "callback-url", "callback-api-key",
-                                      "application-id", "step-ms", "read-delay-ms"});
+                                      "application-id", "step-ms", "read-delay-ms", "rate-429"});
     try {
         auto plans = nhsnotifysim::Plans::load(options.fixture);
         Poco::SharedPtr<Poco::Crypto::RSAKey> key;
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
         clinhub::sim::SimServer server(options);
         nhsnotifysim::Service service(std::move(plans), key,
                                       {std::stoi(options.extraOr("token-lifetime-s", "599")), false}, callbacks,
-                                      server.faults());
+                                      std::stod(options.extraOr("rate-429", "0")),
+                                      options.seed.value_or(std::random_device{}()), server.faults());
         return server.run([&](auto& request, auto& response) { service.serve(request, response); },
                           [&](auto& request, auto& response) { service.inspect(request, response); });
     } catch (const std::exception& e) {
