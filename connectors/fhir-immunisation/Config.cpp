@@ -5,11 +5,6 @@
 #include <Poco/Exception.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 namespace immunisation {
 
@@ -21,11 +16,6 @@ std::string trimSlash(std::string s) {
     while (!s.empty() && s.back() == '/')
         s.pop_back();
     return s;
-}
-
-std::string environment(const std::string& name) {
-    const char* value = std::getenv(name.c_str());
-    return value != nullptr ? std::string(value) : std::string();
 }
 
 } // namespace
@@ -78,25 +68,6 @@ Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) 
     if (!refused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
         errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
     return c;
-}
-
-Credentials Credentials::load(const Config& config) {
-    Credentials out;
-    out.apiKey = environment(config.apiKeyEnv);
-    if (out.apiKey.empty())
-        throw std::runtime_error("environment variable " + config.apiKeyEnv + " (api_key_env) is not set");
-    if (!config.privateKeyEnv.empty()) {
-        out.privateKeyPem = environment(config.privateKeyEnv);
-        if (out.privateKeyPem.empty())
-            throw std::runtime_error("environment variable " + config.privateKeyEnv + " (private_key_env) is not set");
-        return out;
-    }
-    std::ifstream in(config.privateKeyFile);
-    if (!in) throw std::runtime_error("cannot read private_key_file " + config.privateKeyFile);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    out.privateKeyPem = pem.str();
-    return out;
 }
 
 } // namespace immunisation

@@ -104,17 +104,13 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
-clinhub::kit::SignedJwtClient jwtClient(const Config& c, const immunisation::Credentials& secrets) {
-    return {c.tokenUrl, secrets.apiKey, c.kid, secrets.privateKeyPem,
-            c.privateKeyEnv.empty() ? "private_key_file " + c.privateKeyFile
-                                    : "environment variable " + c.privateKeyEnv};
-}
-
 class FhirImmunisation final : public clinhub::Connector, public clinhub::ImmunisationRecords {
 public:
     FhirImmunisation(const clinhub::Host& host, const std::string& json)
         : host_(host), config_(parsed(json)), http_({config_.connectTimeout, config_.totalTimeout}),
-          tokens_(jwtClient(config_, immunisation::Credentials::load(config_)), http_) {}
+          tokens_(clinhub::kit::signedJwtClient(config_.tokenUrl, config_.kid, config_.apiKeyEnv,
+                                                config_.privateKeyFile, config_.privateKeyEnv),
+                  http_) {}
 
     static void checkConfig(const std::string& json, std::vector<ConfigError>& errors) { Config::parse(json, errors); }
 

@@ -1,13 +1,10 @@
 #include "Config.h"
 
 #include <clinhub/kit/JsonConfig.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 namespace nhsnotify {
 
@@ -43,11 +40,6 @@ bool isUuid(const std::string& t) {
 constexpr const char* kUuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 std::string planProblem(const std::string& id) { return isUuid(id) ? "" : "expected a routing plan id, a UUID"; }
-
-std::string environment(const std::string& name) {
-    const char* value = std::getenv(name.c_str());
-    return value != nullptr ? std::string(value) : std::string();
-}
 
 } // namespace
 
@@ -143,36 +135,14 @@ Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) 
     return c;
 }
 
-Credentials Credentials::load(const Config& config) {
-    Credentials out;
-    out.apiKey = environment(config.apiKeyEnv);
-    if (out.apiKey.empty())
-        throw std::runtime_error("environment variable " + config.apiKeyEnv + " (api_key_env) is not set");
-    if (!config.applicationIdEnv.empty()) {
-        const std::string application = environment(config.applicationIdEnv);
-        if (application.empty())
-            throw std::runtime_error("environment variable " + config.applicationIdEnv +
-                                     " (application_id_env) is not set");
-        out.callbackApiKey = out.apiKey;
-        if (!config.callbackApiKeyEnv.empty()) {
-            out.callbackApiKey = environment(config.callbackApiKeyEnv);
-            if (out.callbackApiKey.empty())
-                throw std::runtime_error("environment variable " + config.callbackApiKeyEnv +
-                                         " (callback_api_key_env) is not set");
-        }
-        out.callbackSecret = application + "." + out.callbackApiKey;
-    }
-    if (!config.privateKeyEnv.empty()) {
-        out.privateKeyPem = environment(config.privateKeyEnv);
-        if (out.privateKeyPem.empty())
-            throw std::runtime_error("environment variable " + config.privateKeyEnv + " (private_key_env) is not set");
-        return out;
-    }
-    std::ifstream in(config.privateKeyFile);
-    if (!in) throw std::runtime_error("cannot read private_key_file " + config.privateKeyFile);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    out.privateKeyPem = pem.str();
+CallbackSecrets CallbackSecrets::load(const Config& config, const std::string& apiKey) {
+    CallbackSecrets out;
+    if (config.applicationIdEnv.empty()) return out;
+    const std::string application = secretFromEnvironment(config.applicationIdEnv, "application_id_env");
+    out.apiKey = config.callbackApiKeyEnv.empty()
+                     ? apiKey
+                     : secretFromEnvironment(config.callbackApiKeyEnv, "callback_api_key_env");
+    out.secret = application + "." + out.apiKey;
     return out;
 }
 

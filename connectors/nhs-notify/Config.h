@@ -51,15 +51,15 @@ struct Config {
 
 extern const clinhub::kit::ConfigMap<Config> kConfigMap;
 
-// The secrets the config points at, read when an instance is made. Throws std::runtime_error naming the
-// variable or file at fault, never quoting a secret.
-struct Credentials {
-    std::string apiKey;
-    std::string privateKeyPem;
-    std::string callbackSecret; // "[APPLICATION_ID].[API_KEY]": the callbacks' HMAC key; empty: none configured
-    std::string callbackApiKey; // what NHS Notify sends in x-api-key
+// The callbacks' secrets the config points at, read when an instance is made (the token endpoint's come from
+// clinhub::kit::signedJwtClient). Throws std::runtime_error naming the variable at fault, never quoting a
+// secret.
+struct CallbackSecrets {
+    std::string secret; // "[APPLICATION_ID].[API_KEY]": the callbacks' HMAC key; empty: none configured
+    std::string apiKey; // what NHS Notify sends in x-api-key
 
-    static Credentials load(const Config& config);
+    // `apiKey` is the application's API key, used when callback_api_key_env names no other.
+    static CallbackSecrets load(const Config& config, const std::string& apiKey);
 };
 
 } // namespace nhsnotify

@@ -59,19 +59,15 @@ private:
     std::deque<std::string> order_;
 };
 
-clinhub::kit::SignedJwtClient jwtClient(const nhsnotify::Config& c, const nhsnotify::Credentials& secrets) {
-    return {c.tokenUrl, secrets.apiKey, c.kid, secrets.privateKeyPem,
-            c.privateKeyEnv.empty() ? "private_key_file " + c.privateKeyFile
-                                    : "environment variable " + c.privateKeyEnv};
-}
-
 class NhsNotify final : public clinhub::Connector, public clinhub::PatientMessenger {
 public:
     NhsNotify(const clinhub::Host& host, const std::string& configJson)
         : host_(host), config_(clinhub::kit::parseOrThrow(nhsnotify::Config::parse, configJson)),
-          secrets_(nhsnotify::Credentials::load(config_)),
+          jwt_(clinhub::kit::signedJwtClient(config_.tokenUrl, config_.kid, config_.apiKeyEnv, config_.privateKeyFile,
+                                             config_.privateKeyEnv)),
+          callbacks_(nhsnotify::CallbackSecrets::load(config_, jwt_.apiKey)),
           http_({std::chrono::milliseconds(config_.connectTimeoutMs), std::chrono::milliseconds(config_.timeoutMs)}),
-          tokens_(jwtClient(config_, secrets_), http_) {}
+          tokens_(jwt_, http_) {}
 
     static void checkConfig(const std::string& json, std::vector<clinhub::ConfigError>& errors) {
         nhsnotify::Config::parse(json, errors);
@@ -135,8 +131,8 @@ public:
     }
 
     Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
-        if (Result r = nhsnotify::verifyCallback(nhsnotify::headerLines(authorization), body, secrets_.callbackApiKey,
-                                                 secrets_.callbackSecret);
+        if (Result r = nhsnotify::verifyCallback(nhsnotify::headerLines(authorization), body, callbacks_.apiKey,
+                                                 callbacks_.secret);
             !r.ok())
             return r;
         return nhsnotify::callbackBody(body, receipts);
@@ -176,7 +172,8 @@ private:
 
     clinhub::Host host_;
     nhsnotify::Config config_;
-    nhsnotify::Credentials secrets_;
+    clinhub::kit::SignedJwtClient jwt_;
+    nhsnotify::CallbackSecrets callbacks_;
     HttpClient http_;
     clinhub::kit::SignedJwtTokens tokens_;
     SentIds sent_;

@@ -10,6 +10,8 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -48,6 +50,30 @@ std::string field(const Object::Ptr& o, const std::string& name) {
 }
 
 } // namespace
+
+std::string secretFromEnvironment(const std::string& name, const std::string& key) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr || *value == '\0')
+        throw std::runtime_error("environment variable " + name + " (" + key + ") is not set");
+    return value;
+}
+
+SignedJwtClient signedJwtClient(const std::string& tokenUrl, const std::string& kid, const std::string& apiKeyEnv,
+                                const std::string& privateKeyFile, const std::string& privateKeyEnv) {
+    SignedJwtClient out{tokenUrl, secretFromEnvironment(apiKeyEnv, "api_key_env"), kid, {}, {}};
+    if (!privateKeyEnv.empty()) {
+        out.privateKeyPem = secretFromEnvironment(privateKeyEnv, "private_key_env");
+        out.keySource = "environment variable " + privateKeyEnv;
+        return out;
+    }
+    std::ifstream in(privateKeyFile);
+    if (!in) throw std::runtime_error("cannot read private_key_file " + privateKeyFile);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    out.privateKeyPem = pem.str();
+    out.keySource = "private_key_file " + privateKeyFile;
+    return out;
+}
 
 SignedJwtTokens::SignedJwtTokens(SignedJwtClient client, HttpClient& http)
     : client_(std::move(client)), key_(loadKey(client_)), http_(http) {}

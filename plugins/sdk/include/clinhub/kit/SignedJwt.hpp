@@ -29,6 +29,16 @@ struct SignedJwtClient {
     std::string keySource; // names where the key came from, for the one error that mentions it
 };
 
+// A secret from the environment variable `name`, which the config key `key` names. Throws std::runtime_error
+// ("environment variable NAME (key) is not set") when it is unset or empty.
+std::string secretFromEnvironment(const std::string& name, const std::string& key);
+
+// The client a connector's config describes with the usual keys: the API key from the variable api_key_env
+// names, the private key from the variable private_key_env names or else the file private_key_file. Throws
+// std::runtime_error naming the variable or file at fault, never quoting a secret.
+SignedJwtClient signedJwtClient(const std::string& tokenUrl, const std::string& kid, const std::string& apiKeyEnv,
+                                const std::string& privateKeyFile, const std::string& privateKeyEnv);
+
 class SignedJwtTokens {
 public:
     // Throws std::runtime_error when the private key cannot be read as an RSA key (naming keySource, never
