@@ -93,6 +93,24 @@ struct Sha256 : Poco::SHA2Engine {
     enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
 };
 
+// A callback's body: {"data": [{type, attributes, links: {message}, meta: {idempotencyKey}}]}.
+std::string callbackBody(const std::string& type, const Object::Ptr& attributes, const std::string& id) {
+    Object::Ptr entry = new Object;
+    entry->set("type", type);
+    entry->set("attributes", attributes);
+    Object::Ptr links = new Object;
+    links->set("message", std::string("https://api.service.nhs.uk") + kMessages + "/" + id);
+    entry->set("links", links);
+    Object::Ptr meta = new Object;
+    meta->set("idempotencyKey", uuid());
+    entry->set("meta", meta);
+    Array::Ptr data = new Array;
+    data->add(entry);
+    Object::Ptr body = new Object;
+    body->set("data", data);
+    return stringify(body);
+}
+
 Object::Ptr objectAt(const Object::Ptr& o, const std::string& name) {
     try {
         return o ? o->getObject(name) : nullptr;
@@ -459,20 +477,7 @@ Service::Callback Service::channelCallback(const Message& m, const Channel& c) c
     if (!c.supplierStatus.empty()) a->set("supplierStatus", c.supplierStatus);
     a->set("timestamp", timestamp());
     a->set("retryCount", 0);
-    Object::Ptr entry = new Object;
-    entry->set("type", "ChannelStatus");
-    entry->set("attributes", a);
-    Object::Ptr links = new Object;
-    links->set("message", std::string("https://api.service.nhs.uk") + kMessages + "/" + m.id);
-    entry->set("links", links);
-    Object::Ptr meta = new Object;
-    meta->set("idempotencyKey", uuid());
-    entry->set("meta", meta);
-    Array::Ptr data = new Array;
-    data->add(entry);
-    Object::Ptr body = new Object;
-    body->set("data", data);
-    return {stringify(body)};
+    return {callbackBody("ChannelStatus", a, m.id)};
 }
 
 Service::Callback Service::messageCallback(const Message& m) const {
@@ -499,20 +504,7 @@ Service::Callback Service::messageCallback(const Message& m) const {
     rp->set("version", "clinhubSimVersion1");
     rp->set("createdDate", "2024-01-01T00:00:00.000Z");
     a->set("routingPlan", rp);
-    Object::Ptr entry = new Object;
-    entry->set("type", "MessageStatus");
-    entry->set("attributes", a);
-    Object::Ptr links = new Object;
-    links->set("message", std::string("https://api.service.nhs.uk") + kMessages + "/" + m.id);
-    entry->set("links", links);
-    Object::Ptr meta = new Object;
-    meta->set("idempotencyKey", uuid());
-    entry->set("meta", meta);
-    Array::Ptr data = new Array;
-    data->add(entry);
-    Object::Ptr body = new Object;
-    body->set("data", data);
-    return {stringify(body)};
+    return {callbackBody("MessageStatus", a, m.id)};
 }
 
 // One callback, retried a few times if not taken (NHS Notify retries for two hours).

@@ -10,13 +10,11 @@
 //   --step-ms N                 how long each step of a message takes on the sim's clock (100)
 //   --read-delay-ms N           how long a patient who reads takes to read an NHS App message (200)
 //   --rate-429 P                fraction of creates refused with 429 CM_QUOTA
+#include "Auth.h"
 #include "Plans.h"
 #include "Service.h"
 #include "SimServer.h"
 
-#include <Poco/Crypto/RSAKey.h>
-
-#include <filesystem>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -26,18 +24,8 @@ int main(int argc, char** argv) {
                                       "application-id", "step-ms", "read-delay-ms", "rate-429"});
     try {
         auto plans = nhsnotifysim::Plans::load(options.fixture);
-        Poco::SharedPtr<Poco::Crypto::RSAKey> key;
-        if (const std::string dir = options.extraOr("keys-out", ""); !dir.empty()) {
-            std::filesystem::create_directories(dir);
-            Poco::Crypto::RSAKey pair(Poco::Crypto::RSAKey::KL_2048, Poco::Crypto::RSAKey::EXP_LARGE);
-            const std::string publicFile = dir + "/public.pem";
-            pair.save(publicFile, dir + "/private.pem");
-            std::filesystem::permissions(dir + "/private.pem",
-                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-            key = new Poco::Crypto::RSAKey(publicFile);
-        } else if (const std::string file = options.extraOr("public-key", ""); !file.empty()) {
-            key = new Poco::Crypto::RSAKey(file);
-        } else {
+        const auto key = immsim::Auth::publicKey(options.extraOr("keys-out", ""), options.extraOr("public-key", ""));
+        if (!key) {
             std::cerr << "nhs_notify_sim: --public-key FILE or --keys-out DIR is required\n";
             return 2;
         }
