@@ -1,6 +1,7 @@
 #include "Config.h"
 
 #include <clinhub/kit/JsonConfig.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 
 #include <Poco/Exception.h>
 
@@ -36,21 +37,10 @@ const ConfigMap<Config> kConfigMap{
             .check(httpsOrLoopbackCheck)
             .describe("The OAuth 2.0 token endpoint, e.g. https://api.service.nhs.uk/oauth2/token; also the signed "
                       "JWT's aud"),
-        stringKey("api_key_env", &Config::apiKeyEnv)
-            .required()
-            .pattern(kEnvNamePattern)
-            .check(envNameCheck)
-            .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
-        stringKey("private_key_file", &Config::privateKeyFile)
-            .format("path")
-            .describe("PEM file of the RSA private key whose public key is registered under kid"),
-        stringKey("private_key_env", &Config::privateKeyEnv)
-            .pattern(kEnvNamePattern)
-            .check(envNameCheck)
-            .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
-        stringKey("kid", &Config::kid)
-            .required("the key id registered with the API platform")
-            .describe("The key id the public key is registered under (the JWT header's kid)"),
+        apiKeyEnvKey(&Config::apiKeyEnv),
+        privateKeyFileKey(&Config::privateKeyFile),
+        privateKeyEnvKey(&Config::privateKeyEnv),
+        kidKey(&Config::kid),
         connectTimeoutKey(&Config::connectTimeout),
         timeoutKey(&Config::totalTimeout),
         integerKey("lookback_days", &Config::lookbackDays)
@@ -61,12 +51,7 @@ const ConfigMap<Config> kConfigMap{
 Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) {
     Config c = kConfigMap.parse(json, errors);
     c.baseUrl = trimSlash(c.baseUrl);
-    // A key source already refused was given all the same: saying neither was given would mislead.
-    const bool refused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
-        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
-    });
-    if (!refused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
-        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+    requireOnePrivateKey(c.privateKeyFile, c.privateKeyEnv, errors);
     return c;
 }
 

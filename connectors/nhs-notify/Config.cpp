@@ -57,21 +57,10 @@ const ConfigMap<Config> kConfigMap{
             .check(httpsOrLoopbackCheck)
             .byDefault("https://api.service.nhs.uk/oauth2/token")
             .describe("The OAuth 2.0 token endpoint; also the signed JWT's aud"),
-        stringKey("api_key_env", &Config::apiKeyEnv)
-            .required()
-            .pattern(kEnvNamePattern)
-            .check(envNameCheck)
-            .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
-        stringKey("private_key_file", &Config::privateKeyFile)
-            .format("path")
-            .describe("PEM file of the RSA private key whose public key is registered under kid"),
-        stringKey("private_key_env", &Config::privateKeyEnv)
-            .pattern(kEnvNamePattern)
-            .check(envNameCheck)
-            .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
-        stringKey("kid", &Config::kid)
-            .required("the key id registered with the API platform")
-            .describe("The key id the public key is registered under (the JWT header's kid)"),
+        apiKeyEnvKey(&Config::apiKeyEnv),
+        privateKeyFileKey(&Config::privateKeyFile),
+        privateKeyEnvKey(&Config::privateKeyEnv),
+        kidKey(&Config::kid),
         stringKey("routing_plan_id", &Config::routingPlanId)
             .pattern(kUuid)
             .check(planProblem)
@@ -115,11 +104,7 @@ Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) 
     if (const auto section = parseConfigObject(json, ignored);
         section && section->has("routing_plan_cascades") && !section->isNull("routing_plan_cascades"))
         c.cascadesSaid = c.cascades;
-    const bool keyRefused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
-        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
-    });
-    if (!keyRefused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
-        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+    requireOnePrivateKey(c.privateKeyFile, c.privateKeyEnv, errors);
     if (const GlobalPlan* plan = globalPlan(c.routingPlanId)) {
         if (c.bodyFields.empty()) c.bodyFields = plan->fields;
         if (!plan->nhsApp)

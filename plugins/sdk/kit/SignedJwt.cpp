@@ -58,6 +58,14 @@ std::string secretFromEnvironment(const std::string& name, const std::string& ke
     return value;
 }
 
+void requireOnePrivateKey(const std::string& file, const std::string& env, ConfigErrors& errors) {
+    const bool refused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
+        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
+    });
+    if (!refused && file.empty() == env.empty())
+        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+}
+
 SignedJwtClient signedJwtClient(const std::string& tokenUrl, const std::string& kid, const std::string& apiKeyEnv,
                                 const std::string& privateKeyFile, const std::string& privateKeyEnv) {
     SignedJwtClient out{tokenUrl, secretFromEnvironment(apiKeyEnv, "api_key_env"), kid, {}, {}};

@@ -7,6 +7,7 @@
 // while one thread fetches a token the others wait for it rather than fetching their own.
 #pragma once
 
+#include <clinhub/kit/ConfigMap.hpp>
 #include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/plugin.hpp>
 
@@ -38,6 +39,35 @@ std::string secretFromEnvironment(const std::string& name, const std::string& ke
 // std::runtime_error naming the variable or file at fault, never quoting a secret.
 SignedJwtClient signedJwtClient(const std::string& tokenUrl, const std::string& kid, const std::string& apiKeyEnv,
                                 const std::string& privateKeyFile, const std::string& privateKeyEnv);
+
+// The config keys of the pattern, worded alike in every connector that uses it: api_key_env, private_key_file,
+// private_key_env and kid. After parse(), requireOnePrivateKey() checks that exactly one key source is given.
+template <class S> ConfigEntry<S> apiKeyEnvKey(std::string S::*member) {
+    return stringKey("api_key_env", member)
+        .required()
+        .pattern(kEnvNamePattern)
+        .check(envNameCheck)
+        .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)");
+}
+template <class S> ConfigEntry<S> privateKeyFileKey(std::string S::*member) {
+    return stringKey("private_key_file", member)
+        .format("path")
+        .describe("PEM file of the RSA private key whose public key is registered under kid");
+}
+template <class S> ConfigEntry<S> privateKeyEnvKey(std::string S::*member) {
+    return stringKey("private_key_env", member)
+        .pattern(kEnvNamePattern)
+        .check(envNameCheck)
+        .describe("Instead of private_key_file: name of the environment variable holding that PEM text");
+}
+template <class S> ConfigEntry<S> kidKey(std::string S::*member) {
+    return stringKey("kid", member)
+        .required("the key id registered with the API platform")
+        .describe("The key id the public key is registered under (the JWT header's kid)");
+}
+// Exactly one of private_key_file and private_key_env, unless either was already refused (then saying neither
+// was given would mislead).
+void requireOnePrivateKey(const std::string& file, const std::string& env, ConfigErrors& errors);
 
 class SignedJwtTokens {
 public:
