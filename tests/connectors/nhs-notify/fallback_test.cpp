@@ -92,6 +92,18 @@ TEST_F(FallbackTest, APatientPdsDoesNotKnowFails) {
     EXPECT_EQ(failed->detail.find(kUnknownToPds), std::string::npos) << failed->detail;
 }
 
+TEST_F(FallbackTest, BodyFieldsThePlanDoesNotUseFailTheMessageLater) {
+    auto& m = messenger(config(R"(, "body_fields": ["body"])"));
+    std::string id;
+    ASSERT_TRUE(m.send(message(kReadsApp, "msg-wrong-fields"), id).ok()) << "NHS Notify checks them only when sending";
+    ASSERT_TRUE(receiptsUntil(m, [](const auto& all) {
+        return has(all, "msg-wrong-fields", PatientChannel::unknown, DeliveryState::failed);
+    }));
+    const Receipt* failed = find(received_, "msg-wrong-fields", PatientChannel::unknown, DeliveryState::failed);
+    EXPECT_NE(failed->detail.find("nhsapp_body"), std::string::npos) << failed->detail;
+    EXPECT_EQ(sentOn("msg-wrong-fields", "nhsapp"), 0);
+}
+
 TEST_F(FallbackTest, ACallbackNotSignedAsNhsNotifySignsIsRefused) {
     auto& m = messenger();
     std::string id;

@@ -29,6 +29,9 @@ Plans Plans::load(const std::string& file) {
                   o->optValue<int>("nhsapp_wait_s", 86400)};
         for (const auto& ch : *o->getArray("channels"))
             plan.channels.push_back(ch.extract<std::string>());
+        if (const auto fields = o->getArray("personalisation"))
+            for (const auto& f : *fields)
+                plan.personalisation.push_back(f.extract<std::string>());
         out.plans[plan.id] = plan;
     }
     for (const auto& p : *root->getArray("patients")) {

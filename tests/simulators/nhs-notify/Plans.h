@@ -14,8 +14,9 @@ namespace nhsnotifysim {
 struct Plan {
     std::string id;
     std::string name;
-    std::vector<std::string> channels; // "nhsapp", "sms", "email", "letter", in cascade order
-    int nhsAppWaitSeconds = 86400;     // unread after this long: the NHS App channel fails, the next is tried
+    std::vector<std::string> channels;        // "nhsapp", "sms", "email", "letter", in cascade order
+    int nhsAppWaitSeconds = 86400;            // unread after this long: the NHS App channel fails, the next is tried
+    std::vector<std::string> personalisation; // the fields its templates need; one missing fails the message
 };
 
 enum class NhsApp { reads, neverReads, none };

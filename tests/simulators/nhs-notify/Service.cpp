@@ -246,6 +246,9 @@ void Service::create(HTTPServerRequest& request, HTTPServerResponse& response) {
     m.planId = planId;
     m.nhsNumber = nhs;
     m.mobile = textAt(objectAt(recipient, "contactDetails"), "sms");
+    if (const auto fields = objectAt(a, "personalisation"))
+        for (const auto& name : fields->getNames())
+            m.personalisation.push_back(name);
     m.created = timestamp();
     messages_[m.id] = m;
     byReference_[reference] = m.id;
@@ -369,8 +372,15 @@ void Service::apply(Message& m, Step step, std::vector<Callback>& out) {
             m.reasonCode = "MFR_PDSV_0004";
             return finish(m, "failed", out);
         }
+        const Plan& plan = plans_.plans.at(m.planId);
+        for (const auto& field : plan.personalisation)
+            if (std::find(m.personalisation.begin(), m.personalisation.end(), field) == m.personalisation.end()) {
+                m.description = "Failed reason: personalisation field " + field + " is missing (simulated)";
+                m.reasonCode = "SIM_PERSONALISATION_MISSING";
+                return finish(m, "failed", out);
+            }
         m.status = "sending";
-        for (const auto& type : plans_.plans.at(m.planId).channels) {
+        for (const auto& type : plan.channels) {
             Channel c;
             c.type = type;
             c.created = timestamp();

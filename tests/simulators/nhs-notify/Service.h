@@ -8,7 +8,8 @@
 // There is no look-up by messageReference, as in the real API.
 //
 // A created message moves on by the simulator's clock (real time plus whatever /_sim/advance added):
-// after --step-ms it is enriched from the fixture (a number PDS does not know fails the message), then the
+// after --step-ms it is enriched from the fixture (a number PDS does not know fails the message, as does a
+// personalisation field the plan needs and the request lacks: the API checks them only then), then the
 // routing plan's channels are tried in order. The NHS App: a patient not on the app fails it at once; one on
 // the app has it delivered to the inbox, and read --read-delay-ms later if they read messages, or failed
 // unread once the plan's wait has passed. SMS: sent to the patient's mobile and delivered --step-ms later.
@@ -70,7 +71,8 @@ struct Message {
     std::string reference;
     std::string planId;
     std::string nhsNumber;
-    std::string mobile; // contactDetails.sms, when given
+    std::string mobile;                       // contactDetails.sms, when given
+    std::vector<std::string> personalisation; // the field names given
     std::string status = "created";
     std::string description;
     std::string reasonCode;
