@@ -111,6 +111,64 @@ std::string callbackBody(const std::string& type, const Object::Ptr& attributes,
     return stringify(body);
 }
 
+// A routing plan as messages and callbacks name it.
+Object::Ptr routingPlanOf(const Plan& plan) {
+    Object::Ptr rp = new Object;
+    rp->set("id", plan.id);
+    rp->set("name", plan.name);
+    rp->set("version", "clinhubSimVersion1");
+    rp->set("createdDate", "2024-01-01T00:00:00.000Z");
+    return rp;
+}
+
+// The API's message document: a create's answer (`full` false: only what MessageCreated allows) or a get's
+// (MessageResponse: the status as it is now, its description and code, the channels).
+std::string messageDocument(const Message& m, const Plan& plan, const std::string& host, bool full) {
+    Object::Ptr timestamps = new Object;
+    timestamps->set("created", m.created);
+    Object::Ptr attributes = new Object;
+    attributes->set("messageReference", m.reference);
+    attributes->set("messageStatus", full ? m.status : std::string("created"));
+    attributes->set("timestamps", timestamps);
+    attributes->set("routingPlan", routingPlanOf(plan));
+    if (full) {
+        if (!m.description.empty()) attributes->set("messageStatusDescription", m.description);
+        if (!m.reasonCode.empty()) attributes->set("messageFailureReasonCode", m.reasonCode);
+        Array::Ptr channels = new Array;
+        for (std::size_t i = 0; i < m.channels.size(); ++i) {
+            const Channel& c = m.channels[i];
+            Object::Ptr ch = new Object;
+            ch->set("type", c.type);
+            ch->set("retryCount", 0);
+            ch->set("cascadeType", "primary");
+            ch->set("cascadeOrder", static_cast<int>(i + 1));
+            ch->set("channelStatus", c.status);
+            if (!c.description.empty()) ch->set("channelStatusDescription", c.description);
+            if (!c.reasonCode.empty()) ch->set("channelFailureReasonCode", c.reasonCode);
+            if (!c.supplierStatus.empty()) ch->set("supplierStatus", c.supplierStatus);
+            Object::Ptr created = new Object;
+            created->set("created", c.created);
+            ch->set("timestamps", created);
+            Object::Ptr rp = new Object;
+            rp->set("id", plan.id);
+            rp->set("type", "original");
+            ch->set("routingPlan", rp);
+            channels->add(ch);
+        }
+        attributes->set("channels", channels);
+    }
+    Object::Ptr links = new Object;
+    links->set("self", "http://" + host + kMessages + "/" + m.id);
+    Object::Ptr data = new Object;
+    data->set("type", "Message");
+    data->set("id", m.id);
+    data->set("attributes", attributes);
+    data->set("links", links);
+    Object::Ptr body = new Object;
+    body->set("data", data);
+    return stringify(body);
+}
+
 Object::Ptr objectAt(const Object::Ptr& o, const std::string& name) {
     try {
         return o ? o->getObject(name) : nullptr;
@@ -257,28 +315,7 @@ void Service::create(HTTPServerRequest& request, HTTPServerResponse& response) {
     // The message is taken, but the client never hears so: it cannot tell whether it was.
     if (faults_.afterCommit()) throw clinhub::sim::DropConnection{};
 
-    Object::Ptr routingPlan = new Object;
-    routingPlan->set("id", plan->second.id);
-    routingPlan->set("name", plan->second.name);
-    routingPlan->set("version", "clinhubSimVersion1");
-    routingPlan->set("createdDate", "2024-01-01T00:00:00.000Z");
-    Object::Ptr timestamps = new Object;
-    timestamps->set("created", m.created);
-    Object::Ptr attributes = new Object;
-    attributes->set("messageReference", reference);
-    attributes->set("messageStatus", "created");
-    attributes->set("timestamps", timestamps);
-    attributes->set("routingPlan", routingPlan);
-    Object::Ptr links = new Object;
-    links->set("self", "http://" + request.getHost() + kMessages + "/" + m.id);
-    Object::Ptr out = new Object;
-    out->set("type", "Message");
-    out->set("id", m.id);
-    out->set("attributes", attributes);
-    out->set("links", links);
-    Object::Ptr body = new Object;
-    body->set("data", out);
-    clinhub::sim::send(response, 201, kJsonApi, stringify(body));
+    clinhub::sim::send(response, 201, kJsonApi, messageDocument(m, plan->second, request.getHost(), false));
 }
 
 void Service::get(const std::string& id, HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -289,52 +326,7 @@ void Service::get(const std::string& id, HTTPServerRequest& request, HTTPServerR
         return error(response, 404, "CM_NOT_FOUND", "Resource not found",
                      "The resource at the requested URI was not found.");
     const Message& m = it->second;
-    const Plan& plan = plans_.plans.at(m.planId);
-    Array::Ptr channels = new Array;
-    for (std::size_t i = 0; i < m.channels.size(); ++i) {
-        const Channel& c = m.channels[i];
-        Object::Ptr ch = new Object;
-        ch->set("type", c.type);
-        ch->set("retryCount", 0);
-        ch->set("cascadeType", "primary");
-        ch->set("cascadeOrder", static_cast<int>(i + 1));
-        ch->set("channelStatus", c.status);
-        if (!c.description.empty()) ch->set("channelStatusDescription", c.description);
-        if (!c.reasonCode.empty()) ch->set("channelFailureReasonCode", c.reasonCode);
-        if (!c.supplierStatus.empty()) ch->set("supplierStatus", c.supplierStatus);
-        Object::Ptr timestamps = new Object;
-        timestamps->set("created", c.created);
-        ch->set("timestamps", timestamps);
-        Object::Ptr rp = new Object;
-        rp->set("id", plan.id);
-        rp->set("type", "original");
-        ch->set("routingPlan", rp);
-        channels->add(ch);
-    }
-    Object::Ptr routingPlan = new Object;
-    routingPlan->set("id", plan.id);
-    routingPlan->set("name", plan.name);
-    routingPlan->set("createdDate", "2024-01-01T00:00:00.000Z");
-    Object::Ptr timestamps = new Object;
-    timestamps->set("created", m.created);
-    Object::Ptr attributes = new Object;
-    attributes->set("messageReference", m.reference);
-    attributes->set("messageStatus", m.status);
-    if (!m.description.empty()) attributes->set("messageStatusDescription", m.description);
-    if (!m.reasonCode.empty()) attributes->set("messageFailureReasonCode", m.reasonCode);
-    attributes->set("channels", channels);
-    attributes->set("timestamps", timestamps);
-    attributes->set("routingPlan", routingPlan);
-    Object::Ptr links = new Object;
-    links->set("self", "http://" + request.getHost() + kMessages + "/" + m.id);
-    Object::Ptr data = new Object;
-    data->set("type", "Message");
-    data->set("id", m.id);
-    data->set("attributes", attributes);
-    data->set("links", links);
-    Object::Ptr body = new Object;
-    body->set("data", data);
-    clinhub::sim::send(response, 200, kJsonApi, stringify(body));
+    clinhub::sim::send(response, 200, kJsonApi, messageDocument(m, plans_.plans.at(m.planId), request.getHost(), true));
 }
 
 // ---- The message's life, on the simulator's clock ---------------------------------------------------------
@@ -508,12 +500,7 @@ Service::Callback Service::messageCallback(const Message& m) const {
         }
     a->set("channels", channels);
     a->set("timestamp", timestamp());
-    Object::Ptr rp = new Object;
-    rp->set("id", plan.id);
-    rp->set("name", plan.name);
-    rp->set("version", "clinhubSimVersion1");
-    rp->set("createdDate", "2024-01-01T00:00:00.000Z");
-    a->set("routingPlan", rp);
+    a->set("routingPlan", routingPlanOf(plan));
     return {callbackBody("MessageStatus", a, m.id)};
 }
 
