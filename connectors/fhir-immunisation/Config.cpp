@@ -1,61 +1,22 @@
 #include "Config.h"
 
 #include <clinhub/kit/JsonConfig.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 
 #include <Poco/Exception.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 namespace immunisation {
 
 namespace {
 
 using clinhub::ConfigError;
-using clinhub::kit::httpUrl;
-
-bool envName(const std::string& s) {
-    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
-    return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 && std::all_of(s.begin(), s.end(), word);
-}
 
 std::string trimSlash(std::string s) {
     while (!s.empty() && s.back() == '/')
         s.pop_back();
     return s;
-}
-
-// The real endpoints are https only; plain http is for a simulator on this machine.
-bool secureOrLoopback(const std::string& url) {
-    if (url.rfind("https://", 0) == 0) return true;
-    for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
-        const std::string prefix(local);
-        if (url.rfind(prefix, 0) == 0 &&
-            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
-            return true;
-    }
-    return false;
-}
-
-std::string urlProblem(const std::string& url) {
-    if (!httpUrl(url)) return "must be an https:// URL";
-    if (!secureOrLoopback(url)) return "must be https:// (plain http is allowed only to 127.0.0.1 or localhost)";
-    return {};
-}
-
-constexpr const char* kEnvName = "^[A-Za-z_][A-Za-z0-9_]*$";
-
-std::string envNameProblem(const std::string& name) {
-    return envName(name) ? "" : "must name an environment variable (letters, digits and '_')";
-}
-
-std::string environment(const std::string& name) {
-    const char* value = std::getenv(name.c_str());
-    return value != nullptr ? std::string(value) : std::string();
 }
 
 } // namespace
@@ -68,29 +29,18 @@ const ConfigMap<Config> kConfigMap{
     {
         stringKey("base_url", &Config::baseUrl)
             .required()
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .describe("The API's FHIR base, e.g. https://api.service.nhs.uk/immunisation-fhir-api/FHIR/R4 (https; "
                       "http only for a loopback test server)"),
         stringKey("token_url", &Config::tokenUrl)
             .required()
-            .check(urlProblem)
+            .check(httpsOrLoopbackCheck)
             .describe("The OAuth 2.0 token endpoint, e.g. https://api.service.nhs.uk/oauth2/token; also the signed "
                       "JWT's aud"),
-        stringKey("api_key_env", &Config::apiKeyEnv)
-            .required()
-            .pattern(kEnvName)
-            .check(envNameProblem)
-            .describe("Name of the environment variable holding the application's API key (the JWT's iss and sub)"),
-        stringKey("private_key_file", &Config::privateKeyFile)
-            .format("path")
-            .describe("PEM file of the RSA private key whose public key is registered under kid"),
-        stringKey("private_key_env", &Config::privateKeyEnv)
-            .pattern(kEnvName)
-            .check(envNameProblem)
-            .describe("Instead of private_key_file: name of the environment variable holding that PEM text"),
-        stringKey("kid", &Config::kid)
-            .required("the key id registered with the API platform")
-            .describe("The key id the public key is registered under (the JWT header's kid)"),
+        apiKeyEnvKey(&Config::apiKeyEnv),
+        privateKeyFileKey(&Config::privateKeyFile),
+        privateKeyEnvKey(&Config::privateKeyEnv),
+        kidKey(&Config::kid),
         connectTimeoutKey(&Config::connectTimeout),
         timeoutKey(&Config::totalTimeout),
         integerKey("lookback_days", &Config::lookbackDays)
@@ -101,32 +51,8 @@ const ConfigMap<Config> kConfigMap{
 Config Config::parse(const std::string& json, std::vector<ConfigError>& errors) {
     Config c = kConfigMap.parse(json, errors);
     c.baseUrl = trimSlash(c.baseUrl);
-    // A key source already refused was given all the same: saying neither was given would mislead.
-    const bool refused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
-        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
-    });
-    if (!refused && c.privateKeyFile.empty() == c.privateKeyEnv.empty())
-        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+    requireOnePrivateKey(c.privateKeyFile, c.privateKeyEnv, errors);
     return c;
-}
-
-Credentials Credentials::load(const Config& config) {
-    Credentials out;
-    out.apiKey = environment(config.apiKeyEnv);
-    if (out.apiKey.empty())
-        throw std::runtime_error("environment variable " + config.apiKeyEnv + " (api_key_env) is not set");
-    if (!config.privateKeyEnv.empty()) {
-        out.privateKeyPem = environment(config.privateKeyEnv);
-        if (out.privateKeyPem.empty())
-            throw std::runtime_error("environment variable " + config.privateKeyEnv + " (private_key_env) is not set");
-        return out;
-    }
-    std::ifstream in(config.privateKeyFile);
-    if (!in) throw std::runtime_error("cannot read private_key_file " + config.privateKeyFile);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    out.privateKeyPem = pem.str();
-    return out;
 }
 
 } // namespace immunisation

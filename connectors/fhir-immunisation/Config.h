@@ -2,7 +2,7 @@
 // are, and how the hub proves who it is there (the "signed JWT" pattern: an API key and a private key
 // whose public half is registered with the API platform under `kid`). Secrets never sit in the YAML:
 // the API key comes from the environment variable named by api_key_env, the private key from a file or
-// from an environment variable.
+// from an environment variable (read by clinhub::kit::signedJwtClient when an instance is made).
 #pragma once
 
 #include <clinhub/kit/ConfigMap.hpp>
@@ -31,14 +31,5 @@ struct Config {
 };
 
 extern const clinhub::kit::ConfigMap<Config> kConfigMap;
-
-// The secrets the config points at, read when an instance is made. Throws std::runtime_error naming
-// the variable or file at fault, never quoting a secret.
-struct Credentials {
-    std::string apiKey;
-    std::string privateKeyPem;
-
-    static Credentials load(const Config& config);
-};
 
 } // namespace immunisation

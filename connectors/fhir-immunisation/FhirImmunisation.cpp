@@ -5,17 +5,17 @@
 //   GET {base_url}/Immunization?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}
 //       &-immunization.target=FLU,COVID[&-date.from=YYYY-MM-DD]
 //
-// with a bearer token from the platform's token endpoint (Token.h). What it answers is read by
+// with a bearer token from the platform's token endpoint (clinhub/kit/SignedJwt.hpp). What it answers is read by
 // Records.h. The records say what a patient *received*; nothing here knows what is booked.
 //
 // Never logged or put in a message: NHS numbers, dates of vaccination, anything of the patient's.
 #include "Config.h"
 #include "Records.h"
-#include "Token.h"
 
 #include <clinhub/kit/HttpClient.hpp>
 #include <clinhub/kit/Identity.hpp>
 #include <clinhub/kit/Scrub.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 #include <clinhub/plugin.hpp>
 
 #include <Poco/Exception.h>
@@ -108,7 +108,9 @@ class FhirImmunisation final : public clinhub::Connector, public clinhub::Immuni
 public:
     FhirImmunisation(const clinhub::Host& host, const std::string& json)
         : host_(host), config_(parsed(json)), http_({config_.connectTimeout, config_.totalTimeout}),
-          tokens_(config_, immunisation::Credentials::load(config_), http_) {}
+          tokens_(clinhub::kit::signedJwtClient(config_.tokenUrl, config_.kid, config_.apiKeyEnv,
+                                                config_.privateKeyFile, config_.privateKeyEnv),
+                  http_) {}
 
     static void checkConfig(const std::string& json, std::vector<ConfigError>& errors) { Config::parse(json, errors); }
 
@@ -209,7 +211,7 @@ private:
     clinhub::Host host_;
     Config config_;
     HttpClient http_;
-    immunisation::AccessTokens tokens_;
+    clinhub::kit::SignedJwtTokens tokens_;
 };
 
 } // namespace

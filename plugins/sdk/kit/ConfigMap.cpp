@@ -5,6 +5,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -302,5 +303,24 @@ void throwFirstConfigError(const ConfigErrors& errors) {
 }
 
 std::string httpUrlCheck(const std::string& url) { return httpUrl(url) ? "" : "must be an http:// or https:// URL"; }
+
+std::string httpsOrLoopbackCheck(const std::string& url) {
+    if (!httpUrl(url)) return "must be an https:// URL";
+    if (url.rfind("https://", 0) == 0) return {};
+    for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+        const std::string prefix(local);
+        if (url.rfind(prefix, 0) == 0 &&
+            (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
+            return {};
+    }
+    return "must be https:// (plain http is allowed only to 127.0.0.1 or localhost)";
+}
+
+std::string envNameCheck(const std::string& name) {
+    auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
+    const bool ok = !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])) == 0 &&
+                    std::all_of(name.begin(), name.end(), word);
+    return ok ? "" : "must name an environment variable (letters, digits and '_')";
+}
 
 } // namespace clinhub::kit

@@ -8,6 +8,7 @@
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <filesystem>
 #include <sstream>
 
 namespace immsim {
@@ -41,6 +42,20 @@ int64_t unixNow() {
 }
 
 } // namespace
+
+Poco::SharedPtr<Poco::Crypto::RSAKey> Auth::publicKey(const std::string& keysOut, const std::string& publicKeyFile) {
+    if (!keysOut.empty()) {
+        std::filesystem::create_directories(keysOut);
+        Poco::Crypto::RSAKey pair(Poco::Crypto::RSAKey::KL_2048, Poco::Crypto::RSAKey::EXP_LARGE);
+        const std::string publicFile = keysOut + "/public.pem";
+        pair.save(publicFile, keysOut + "/private.pem");
+        std::filesystem::permissions(keysOut + "/private.pem",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        return new Poco::Crypto::RSAKey(publicFile);
+    }
+    if (!publicKeyFile.empty()) return new Poco::Crypto::RSAKey(publicKeyFile);
+    return nullptr;
+}
 
 Auth::Auth(const Fixture& fixture, Poco::SharedPtr<Poco::Crypto::RSAKey> publicKey, TokenSettings settings)
     : fixture_(fixture), publicKey_(std::move(publicKey)), settings_(settings) {}

@@ -29,6 +29,12 @@ struct Issued {
 
 class Auth {
 public:
+    // The public key clients' JWTs are checked against: with `keysOut`, a fresh RSA pair made there
+    // (keysOut/private.pem for the client, keysOut/public.pem); else the PEM file `publicKeyFile`; null when
+    // both are empty. Test keys only.
+    static Poco::SharedPtr<Poco::Crypto::RSAKey> publicKey(const std::string& keysOut,
+                                                           const std::string& publicKeyFile);
+
     Auth(const Fixture& fixture, Poco::SharedPtr<Poco::Crypto::RSAKey> publicKey, TokenSettings settings);
 
     // The token endpoint: `form` is the POSTed body, `audience` this endpoint's URL as the client sees it.

@@ -7,13 +7,11 @@
 //   --token-lifetime-s N     lifetime of the tokens issued (599, as the platform's)
 //   --expires-in-number 1    send expires_in as a number rather than the platform's string
 //   --forbid-targets A,B     vaccination types no client may search (besides the fixture's per client)
+#include "Auth.h"
 #include "Fixture.h"
 #include "Service.h"
 #include "SimServer.h"
 
-#include <Poco/Crypto/RSAKey.h>
-
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -23,18 +21,8 @@ int main(int argc, char** argv) {
         {"public-key", "keys-out", "token-lifetime-s", "expires-in-number", "forbid-targets"});
     try {
         auto fixture = immsim::Fixture::load(options.fixture);
-        Poco::SharedPtr<Poco::Crypto::RSAKey> key;
-        if (const std::string dir = options.extraOr("keys-out", ""); !dir.empty()) {
-            std::filesystem::create_directories(dir);
-            Poco::Crypto::RSAKey pair(Poco::Crypto::RSAKey::KL_2048, Poco::Crypto::RSAKey::EXP_LARGE);
-            const std::string publicFile = dir + "/public.pem";
-            pair.save(publicFile, dir + "/private.pem");
-            std::filesystem::permissions(dir + "/private.pem",
-                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-            key = new Poco::Crypto::RSAKey(publicFile);
-        } else if (const std::string file = options.extraOr("public-key", ""); !file.empty()) {
-            key = new Poco::Crypto::RSAKey(file);
-        } else {
+        const auto key = immsim::Auth::publicKey(options.extraOr("keys-out", ""), options.extraOr("public-key", ""));
+        if (!key) {
             std::cerr << "immunisation_sim: --public-key FILE or --keys-out DIR is required\n";
             return 2;
         }

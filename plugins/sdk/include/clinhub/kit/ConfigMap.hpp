@@ -86,6 +86,12 @@ template <class Parse> auto parseOrThrow(Parse&& parse, const std::string& json)
 }
 // A check() for URLs: http:// or https:// and something after.
 std::string httpUrlCheck(const std::string& url);
+// A check() for the URL of a real service: https://, or plain http:// only to a loopback test server.
+std::string httpsOrLoopbackCheck(const std::string& url);
+// A check() for the name of an environment variable that holds a secret: letters, digits and '_', not
+// starting with a digit. Its schema pattern is kEnvNamePattern.
+std::string envNameCheck(const std::string& name);
+inline constexpr const char* kEnvNamePattern = "^[A-Za-z_][A-Za-z0-9_]*$";
 
 // One key of a struct S: what it is, and how a value that fits is put into S.
 template <class S> struct ConfigEntry {

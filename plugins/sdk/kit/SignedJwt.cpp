@@ -1,6 +1,5 @@
-#include "Token.h"
-
 #include <clinhub/kit/Scrub.hpp>
+#include <clinhub/kit/SignedJwt.hpp>
 
 #include <Poco/Crypto/CryptoException.h>
 #include <Poco/Exception.h>
@@ -11,26 +10,25 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
-namespace immunisation {
+namespace clinhub::kit {
 
 namespace {
 
-using clinhub::kit::HttpClient;
-using clinhub::kit::scrub;
 using Poco::JSON::Object;
 
-Poco::SharedPtr<Poco::Crypto::RSAKey> loadKey(const Config& config, const std::string& pem) {
-    const std::string where = config.privateKeyEnv.empty() ? "private_key_file " + config.privateKeyFile
-                                                           : "environment variable " + config.privateKeyEnv;
+Poco::SharedPtr<Poco::Crypto::RSAKey> loadKey(const SignedJwtClient& client) {
     try {
-        std::istringstream in(pem);
+        std::istringstream in(client.privateKeyPem);
         return new Poco::Crypto::RSAKey(nullptr, &in);
     } catch (const Poco::Exception&) {
         // OpenSSL's text can quote the key's first bytes: say only where the bad key came from.
-        throw std::runtime_error(where + " does not hold an RSA private key in PEM");
+        throw std::runtime_error(client.keySource + " does not hold an RSA private key in PEM");
     }
 }
 
@@ -53,16 +51,48 @@ std::string field(const Object::Ptr& o, const std::string& name) {
 
 } // namespace
 
-AccessTokens::AccessTokens(const Config& config, const Credentials& credentials, HttpClient& http)
-    : config_(config), apiKey_(credentials.apiKey), key_(loadKey(config, credentials.privateKeyPem)), http_(http) {}
+std::string secretFromEnvironment(const std::string& name, const std::string& key) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr || *value == '\0')
+        throw std::runtime_error("environment variable " + name + " (" + key + ") is not set");
+    return value;
+}
 
-std::string AccessTokens::assertion(int64_t now) const {
+void requireOnePrivateKey(const std::string& file, const std::string& env, ConfigErrors& errors) {
+    const bool refused = std::any_of(errors.begin(), errors.end(), [](const ConfigError& e) {
+        return e.pointer == "/private_key_file" || e.pointer == "/private_key_env";
+    });
+    if (!refused && file.empty() == env.empty())
+        errors.push_back({"", "give exactly one of private_key_file and private_key_env"});
+}
+
+SignedJwtClient signedJwtClient(const std::string& tokenUrl, const std::string& kid, const std::string& apiKeyEnv,
+                                const std::string& privateKeyFile, const std::string& privateKeyEnv) {
+    SignedJwtClient out{tokenUrl, secretFromEnvironment(apiKeyEnv, "api_key_env"), kid, {}, {}};
+    if (!privateKeyEnv.empty()) {
+        out.privateKeyPem = secretFromEnvironment(privateKeyEnv, "private_key_env");
+        out.keySource = "environment variable " + privateKeyEnv;
+        return out;
+    }
+    std::ifstream in(privateKeyFile);
+    if (!in) throw std::runtime_error("cannot read private_key_file " + privateKeyFile);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    out.privateKeyPem = pem.str();
+    out.keySource = "private_key_file " + privateKeyFile;
+    return out;
+}
+
+SignedJwtTokens::SignedJwtTokens(SignedJwtClient client, HttpClient& http)
+    : client_(std::move(client)), key_(loadKey(client_)), http_(http) {}
+
+std::string SignedJwtTokens::assertion(int64_t now) const {
     Poco::JWT::Token jwt;
     jwt.setType("JWT");
-    jwt.header().set("kid", config_.kid);
-    jwt.payload().set("iss", apiKey_);
-    jwt.payload().set("sub", apiKey_);
-    jwt.payload().set("aud", config_.tokenUrl);
+    jwt.header().set("kid", client_.kid);
+    jwt.payload().set("iss", client_.apiKey);
+    jwt.payload().set("sub", client_.apiKey);
+    jwt.payload().set("aud", client_.tokenUrl);
     jwt.payload().set("jti", Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
     // Whole seconds: Token::setExpiration would write a fraction, which the platform does not document.
     jwt.payload().set("exp", static_cast<Poco::Int64>(now + 300));
@@ -70,7 +100,7 @@ std::string AccessTokens::assertion(int64_t now) const {
     return signer.sign(jwt, Poco::JWT::Signer::ALGO_RS512);
 }
 
-Result AccessTokens::get(std::string& token) {
+Result SignedJwtTokens::get(std::string& token) {
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
     if (!token_.empty() && now < renewAt_) {
@@ -89,23 +119,23 @@ Result AccessTokens::get(std::string& token) {
     return Result::success();
 }
 
-void AccessTokens::refused(const std::string& token) {
+void SignedJwtTokens::refused(const std::string& token) {
     std::lock_guard lock(mutex_);
     if (token_ == token) token_.clear();
 }
 
-Result AccessTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
+Result SignedJwtTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
     // The JWT goes on the wire, so it follows the real clock even when the hub's is moved in tests.
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    clinhub::kit::HttpRequest request;
+    HttpRequest request;
     request.method = "POST";
-    request.url = config_.tokenUrl;
+    request.url = client_.tokenUrl;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     request.body = "grant_type=client_credentials&client_assertion_type=" +
                    HttpClient::escape("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
                    "&client_assertion=" + HttpClient::escape(assertion(now));
-    clinhub::kit::HttpResponse response;
+    HttpResponse response;
     if (Result r = http_.perform(request, response); !r.ok())
         return Result{r.status, "NHS token endpoint: " + r.message};
 
@@ -121,7 +151,7 @@ Result AccessTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
         if (const auto description = field(reply, "error_description"); !description.empty())
             detail += (detail.empty() ? "" : ": ") + description;
         const std::string what = "NHS token endpoint refused the signed JWT";
-        return clinhub::kit::statusResult(response.status, what, scrub(detail));
+        return statusResult(response.status, what, scrub(detail));
     }
     const std::string access = field(reply, "access_token");
     if (access.empty())
@@ -134,4 +164,4 @@ Result AccessTokens::fetch(std::string& token, std::chrono::seconds& lifetime) {
     return Result::success();
 }
 
-} // namespace immunisation
+} // namespace clinhub::kit
