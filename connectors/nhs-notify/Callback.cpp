@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace nhsnotify {
 
@@ -16,12 +15,6 @@ using clinhub::Result;
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
-}
-
-std::string trim(const std::string& s) {
-    const auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string::npos) return {};
-    return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
 }
 
 // Constant-time in the expected value's content; `expected` is never empty.
@@ -38,17 +31,6 @@ struct Sha256 : Poco::SHA2Engine {
 };
 
 } // namespace
-
-Headers headerLines(const std::string& text) {
-    Headers out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos || colon == 0) continue;
-        out[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-    }
-    return out;
-}
 
 std::string hmacSha256Hex(const std::string& key, const std::string& body) {
     Poco::HMACEngine<Sha256> hmac(key);

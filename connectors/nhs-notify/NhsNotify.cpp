@@ -130,10 +130,8 @@ public:
         return r;
     }
 
-    Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
-        if (Result r = nhsnotify::verifyCallback(nhsnotify::headerLines(authorization), body, callbacks_.apiKey,
-                                                 callbacks_.secret);
-            !r.ok())
+    Result receipt(const clinhub::Headers& headers, const std::string& body, std::vector<Receipt>& receipts) override {
+        if (Result r = nhsnotify::verifyCallback(headers, body, callbacks_.apiKey, callbacks_.secret); !r.ok())
             return r;
         return nhsnotify::callbackBody(body, receipts);
     }

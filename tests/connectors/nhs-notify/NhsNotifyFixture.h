@@ -1,7 +1,7 @@
 // Each test: a fresh nhs_notify_sim process on a loopback port, which makes a throwaway RSA key pair in a
 // temporary folder (the connector reads the private key from there) and POSTs its callbacks to a sink in
 // the test; and the nhs-notify plugin loaded as a shared object (PatientPlugin.h), talking to the simulator
-// over real sockets. A callback the sink takes is handed to the plugin's receipt() as the hub is asked to
+// over real sockets. A callback the sink takes is handed to the plugin's receipt() with its headers, as the hub does
 // hand it over: its x-api-key and x-hmac-sha256-signature headers as header lines in `authorization`.
 #pragma once
 
@@ -55,9 +55,7 @@ struct Posted {
     std::string apiKey;
     std::string signature;
     std::string body;
-    [[nodiscard]] std::string headerLines() const {
-        return "x-api-key: " + apiKey + "\nx-hmac-sha256-signature: " + signature;
-    }
+    [[nodiscard]] Headers headers() const { return {{"x-api-key", apiKey}, {"x-hmac-sha256-signature", signature}}; }
 };
 
 class CallbackSink {
@@ -192,7 +190,7 @@ protected:
         for (int i = 0; i < 200; ++i) {
             for (const auto& p : sink_.take()) {
                 std::vector<Receipt> got;
-                const Result r = m.receipt(p.headerLines(), p.body, got);
+                const Result r = m.receipt(p.headers(), p.body, got);
                 EXPECT_TRUE(r.ok()) << r.message;
                 received_.insert(received_.end(), got.begin(), got.end());
                 posted_.push_back(p);

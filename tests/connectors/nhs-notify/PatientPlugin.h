@@ -1,6 +1,6 @@
 // The nhs-notify plugin loaded as the hub loads a plugin (dlopen, the entry point, the descriptor), with its
-// patient-messaging table (ABI 1.3) wrapped back into clinhub::PatientMessenger. The hub's PluginHost does
-// not hand out that kind yet, so the tests call the C table themselves, through the same reply callbacks.
+// patient-messaging table (ABI 1.3) wrapped back into clinhub::PatientMessenger: the tests call the C table
+// themselves, through reply callbacks that keep every call's reports, in order, and the plugin's log lines.
 #pragma once
 
 #include <clinhub/plugin.hpp>
@@ -118,11 +118,13 @@ public:
             channels = r.receipts;
             return {static_cast<Status>(status), r.message};
         }
-        Result receipt(const std::string& authorization, const std::string& body,
-                       std::vector<Receipt>& receipts) override {
+        Result receipt(const Headers& headers, const std::string& body, std::vector<Receipt>& receipts) override {
+            std::vector<clinhub_header> h;
+            for (const auto& [name, value] : headers)
+                h.push_back({name.c_str(), value.c_str()});
             Replies r;
             const auto reply = r.reply();
-            const auto status = plugin_.table().receipt(self_, authorization.c_str(), body.c_str(), &reply);
+            const auto status = plugin_.table().receipt(self_, h.data(), h.size(), body.c_str(), &reply);
             receipts = r.receipts;
             return {static_cast<Status>(status), r.message};
         }

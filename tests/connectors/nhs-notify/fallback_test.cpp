@@ -113,23 +113,23 @@ TEST_F(FallbackTest, ACallbackNotSignedAsNhsNotifySignsIsRefused) {
     ASSERT_FALSE(posted_.empty());
     const Posted good = posted_.back();
     std::vector<Receipt> got;
-    EXPECT_TRUE(m.receipt(good.headerLines(), good.body, got).ok()) << "the genuine one, again";
+    EXPECT_TRUE(m.receipt(good.headers(), good.body, got).ok()) << "the genuine one, again";
 
     Posted tampered = good;
     tampered.body.replace(tampered.body.find("delivered"), 9, "failed\",\"");
-    Result r = m.receipt(tampered.headerLines(), tampered.body, got);
+    Result r = m.receipt(tampered.headers(), tampered.body, got);
     EXPECT_EQ(r.status, Status::permanent);
     EXPECT_NE(r.message.find("x-hmac-sha256-signature"), std::string::npos) << r.message;
 
     Posted wrongKey = good;
     wrongKey.apiKey = "someone-elses-key";
-    r = m.receipt(wrongKey.headerLines(), wrongKey.body, got);
+    r = m.receipt(wrongKey.headers(), wrongKey.body, got);
     EXPECT_EQ(r.status, Status::permanent);
     EXPECT_NE(r.message.find("x-api-key"), std::string::npos) << r.message;
 
-    r = m.receipt("", good.body, got);
+    r = m.receipt({}, good.body, got);
     EXPECT_EQ(r.status, Status::permanent) << "no headers at all";
-    r = m.receipt("Bearer " + std::string(kApiKey), good.body, got);
+    r = m.receipt({{"authorization", "Bearer " + std::string(kApiKey)}}, good.body, got);
     EXPECT_EQ(r.status, Status::permanent) << "an Authorization header is not NHS Notify's proof";
 }
 
@@ -145,7 +145,7 @@ TEST_F(FallbackTest, WithoutAnApplicationIdCallbacksAreRefused) {
         return has(all, "msg-no-secret", PatientChannel::unknown, DeliveryState::delivered);
     }));
     std::vector<Receipt> got;
-    const Result r = m.receipt(posted_.back().headerLines(), posted_.back().body, got);
+    const Result r = m.receipt(posted_.back().headers(), posted_.back().body, got);
     EXPECT_EQ(r.status, Status::permanent);
     EXPECT_NE(r.message.find("application_id_env"), std::string::npos) << r.message;
 }
