@@ -101,7 +101,8 @@ TEST(ConfigReference, LoadsWithNoProblems) {
     EXPECT_THAT(problems(result), ::testing::IsEmpty());
     ASSERT_TRUE(result.config);
     EXPECT_EQ(result.config->organisations.size(), 1u);
-    EXPECT_EQ(result.config->connectors.size(), 5u);
+    EXPECT_EQ(result.config->connectors.size(), 6u);
+    EXPECT_TRUE(result.config->connectors.at("nhs-app").cascades) << "NHS Notify's plan 0006 falls back itself";
 }
 
 TEST(ConfigReference, SetsEveryPropertyTheSchemaDeclares) {

@@ -49,7 +49,7 @@ TEST_P(ConfigDocs, TheReadmeTableIsTheOneTheConfigMapGenerates) {
 
 INSTANTIATE_TEST_SUITE_P(EveryConnector, ConfigDocs,
                          ::testing::Values("emis-xml", "fhir-immunisation", "gpconnect-fhir", "http-sms", "local-book",
-                                           "notify", "outbox-file", "smtp-email", "systmone-xml"),
+                                           "nhs-notify", "notify", "outbox-file", "smtp-email", "systmone-xml"),
                          [](const auto& info) {
                              std::string name = info.param;
                              for (char& c : name)
