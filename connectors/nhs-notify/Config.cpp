@@ -71,10 +71,12 @@ const ConfigMap<Config> kConfigMap{
             .minLength(1)
             .describe("The personalisation fields the message text fills; for a global free-text plan, its own "
                       "(body; nhsapp_body and sms_body...) when absent, required for any other plan"),
+        // No schema default: the hub fills defaults in before the plugin sees a section, and a global plan's
+        // own answer must win over a default it would then take for the sysadmin's word.
         booleanKey("routing_plan_cascades", &Config::cascades)
-            .byDefault(true)
             .describe("Whether the routing plan itself falls back from the NHS App to SMS (or email, letter); "
-                      "false: the hub runs the fallback. For a global plan it must say what the plan does"),
+                      "false: the hub runs the fallback. Left out: what a global plan does, else true; for a "
+                      "global plan it must say what the plan does"),
         stringKey("ods_code", &Config::odsCode)
             .describe("The sending organisation's ODS code, sent as the originator (when NHS Notify has agreed "
                       "it)"),
