@@ -21,6 +21,20 @@ struct Code {
 };
 
 // What one link lets a patient book (iaptus's "broadcast rule").
+// A telephone rule's window of the day in which the practice calls: minutes since UK midnight, [from, to).
+struct CallWindow {
+    std::string label; // "morning"
+    int from = 0;
+    int to = 0;
+};
+
+enum class AppointmentMode { faceToFace, telephone };
+
+// A telephone rule's windows when the YAML names none: morning and afternoon of a GP's core hours.
+inline std::vector<CallWindow> defaultCallWindows() {
+    return {{"morning", 8 * 60, 12 * 60}, {"afternoon", 12 * 60, 18 * 60 + 30}};
+}
+
 struct Rule {
     std::string id;
     std::string title;
@@ -29,6 +43,9 @@ struct Rule {
     int linkExpiryDays = 7;
     bool allowDecline = false;
     bool allowReschedule = false;
+    AppointmentMode mode = AppointmentMode::faceToFace;
+    int minNoticeHours = 0;                       // telephone: besides never the same day
+    std::vector<CallWindow> windows;              // telephone: the defaults below unless the YAML names its own
     std::optional<Code> inviteCode;               // written once the invite is sent
     std::optional<Code> bookedCode;               // written when the patient books
     std::optional<Code> declineCode;              // written when the patient declines
