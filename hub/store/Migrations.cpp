@@ -405,6 +405,10 @@ const std::vector<Migration>& migrations() {
          "a booking link's page lists the messages about it (its invite, its confirmations, the codes written)",
          {"ALTER TABLE outbox ADD COLUMN link_id TEXT",
           "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
+        {17,
+         "a telephone appointment booked as a window of the day keeps the window the practice will call in",
+         {"ALTER TABLE link_appointments ADD COLUMN call_from BIGINT",
+          "ALTER TABLE link_appointments ADD COLUMN call_to BIGINT"}},
     };
     return all;
 }
