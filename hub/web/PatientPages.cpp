@@ -574,8 +574,9 @@ private:
             for (const auto& slot : offered.slots)
                 if (slotDay(slot) == day) add("slot", slot.id, slotLabel(slot));
         }
-        // Gone since the day was listed (or never a day): back to the days, that week's if it is one.
-        if (index == 0) return redirect(ex, ex.path("/slots?taken=1&week=" + urlEncode(day)));
+        // Gone since the day was listed: back to that week's days, saying so; never a day: to the first week.
+        if (index == 0)
+            return redirect(ex, kit::parseDate(day) ? ex.path("/slots?taken=1&week=" + day) : ex.path("/slots"));
         const std::string heading = offered.telephone ? "Choose when we should call you" : "Choose a time";
         const std::string hint =
             ex.practice.title() + (offered.telephone

@@ -63,8 +63,8 @@ protected:
     // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
     void start(const std::string& givenAssetDir = {}) {
         std::string assetDir = givenAssetDir;
-        const std::string seed =
-            std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml() + kTelephoneSlots;
+        const std::string seed = std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml() +
+                                 kTelephoneReviewYaml;
         const std::string organisations = R"(  A12345:
     name: Test Surgery
     route: {appointment_book: book, sms: [texts], email: texts}
@@ -141,25 +141,6 @@ protected:
         return b.post(at(token, "/verify"),
                       {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", next}});
     }
-
-    // Two telephone calls each morning and each afternoon, every day, for the telephone rule `calls`.
-    static constexpr const char* kTelephoneSlots = R"(  - slot_type: Telephone review
-    clinician: Dr Example
-    location: Telephone
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "09:00"
-    end: "09:30"
-    slot_minutes: 15
-    telephone: true
-  - slot_type: Telephone review
-    clinician: Dr Example
-    location: Telephone
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "14:00"
-    end: "14:30"
-    slot_minutes: 15
-    telephone: true
-)";
 
     // The times page of the first day the days page offers.
     Reply firstDayTimes(Browser& b, const std::string& token) {

@@ -17,23 +17,7 @@ constexpr int64_t kMicros = 1'000'000;
 class Telephone : public SelfBookFixture {
 protected:
     void SetUp() override {
-        extraSlots = R"(  - slot_type: Telephone review
-    clinician: Dr Example
-    location: Telephone
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "09:00"
-    end: "09:30"
-    slot_minutes: 15
-    telephone: true
-  - slot_type: Telephone review
-    clinician: Dr Example
-    location: Telephone
-    weekdays: [mon, tue, wed, thu, fri, sat, sun]
-    start: "14:00"
-    end: "14:30"
-    slot_minutes: 15
-    telephone: true
-)";
+        extraSlots = kTelephoneReviewYaml;
         start(6, 14);
     }
 
