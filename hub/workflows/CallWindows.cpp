@@ -81,4 +81,11 @@ std::string windowText(const std::string& label, int64_t from, int64_t to) {
     return text + ", " + kit::ukTimeText(from) + " to " + kit::ukTimeText(to);
 }
 
+std::string windowText(const config::CallWindow& window) {
+    // Any day the clocks do not change on reads the same.
+    const auto day = std::chrono::sys_days{std::chrono::year{2000} / 1 / 3};
+    return windowText(window.label, kit::toEpoch(day, window.from, kit::Zone::europeLondon),
+                      kit::toEpoch(day, window.to, kit::Zone::europeLondon));
+}
+
 } // namespace clinhub::workflows

@@ -41,5 +41,7 @@ std::string callWhenText(int64_t from, int64_t to);
 
 // "Morning, 8am to midday": a window as the patient chooses it.
 std::string windowText(const std::string& label, int64_t from, int64_t to);
+// The same for a rule's window on no day in particular, as staff read the rule.
+std::string windowText(const config::CallWindow& window);
 
 } // namespace clinhub::workflows

@@ -47,6 +47,13 @@ inline std::vector<std::string> radioValues(const Reply& reply, const std::strin
 
 inline std::vector<std::string> slotValues(const Reply& reply) { return radioValues(reply, "slot"); }
 
+// The times page of the first day the token's days page offers, for a patient past the date of birth check.
+inline Reply firstDayTimes(Browser& b, const std::string& token) {
+    const auto days = radioValues(b.get("/b/" + token + "/slots"), "day");
+    EXPECT_FALSE(days.empty());
+    return b.get("/b/" + token + "/times?day=" + (days.empty() ? std::string() : days.front()));
+}
+
 // The week the Next week link of a days page goes to; "" when it has none.
 inline std::string nextWeek(const Reply& days) {
     std::smatch found;
@@ -140,13 +147,6 @@ protected:
     Reply verify(Browser& b, const std::string& token, const std::string& next = "book") {
         return b.post(at(token, "/verify"),
                       {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", next}});
-    }
-
-    // The times page of the first day the days page offers.
-    Reply firstDayTimes(Browser& b, const std::string& token) {
-        const auto days = radioValues(b.get(at(token, "/slots")), "day");
-        EXPECT_FALSE(days.empty());
-        return b.get(at(token, "/times?day=" + (days.empty() ? std::string() : days.front())));
     }
 
     // Every free slot the pages offer, week by week and day by day.

@@ -129,6 +129,12 @@ TEST_F(Telephone, AWindowOnTheDayCannotBeBookedEvenByName) {
               BookOutcome::Kind::booked);
 }
 
+TEST(CallWindows, ARulesWindowReadsAsThePatientChoosesIt) {
+    EXPECT_EQ(workflows::windowText(config::CallWindow{"afternoon", 12 * 60, 18 * 60 + 30}),
+              "Afternoon, midday to 6:30pm");
+    EXPECT_EQ(workflows::windowText(config::CallWindow{"early", 7 * 60 + 30, 9 * 60}), "Early, 7:30am to 9am");
+}
+
 TEST_F(Telephone, AFaceToFaceRuleBooksTimesNotWindows) {
     const auto created = createLink("flu");
     EXPECT_EQ(selfBook->bookWindow(selfBook->open(created.token), ukDay(2), "morning", false).kind,
