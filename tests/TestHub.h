@@ -50,6 +50,26 @@ inline constexpr const char* kAsthmaReviewYaml = R"(  - slot_type: Asthma review
     slot_minutes: 20
 )";
 
+// Telephone review calls with Dr Example, two of fifteen minutes each morning (09:00) and each afternoon
+// (14:00), every day: for telephone rules.
+inline constexpr const char* kTelephoneReviewYaml = R"(  - slot_type: Telephone review
+    clinician: Dr Example
+    location: Telephone
+    weekdays: [mon, tue, wed, thu, fri, sat, sun]
+    start: "09:00"
+    end: "09:30"
+    slot_minutes: 15
+    telephone: true
+  - slot_type: Telephone review
+    clinician: Dr Example
+    location: Telephone
+    weekdays: [mon, tue, wed, thu, fri, sat, sun]
+    start: "14:00"
+    end: "14:30"
+    slot_minutes: 15
+    telephone: true
+)";
+
 // hub.yaml for `organisations` (the YAML under `organisations:`): the hub at https://clinhub.example.test,
 // the local-book connector `book` (its seed book.yaml, `bookConfig` added to its config) and the outbox-file
 // connector `texts`.

@@ -23,6 +23,20 @@ struct Code {
 };
 
 // What one link lets a patient book (iaptus's "broadcast rule").
+// A telephone rule's window of the day in which the practice calls: minutes since UK midnight, [from, to).
+struct CallWindow {
+    std::string label; // "morning"
+    int from = 0;
+    int to = 0;
+};
+
+enum class AppointmentMode { faceToFace, telephone };
+
+// A telephone rule's windows when the YAML names none: morning and afternoon of a GP's core hours.
+inline std::vector<CallWindow> defaultCallWindows() {
+    return {{"morning", 8 * 60, 12 * 60}, {"afternoon", 12 * 60, 18 * 60 + 30}};
+}
+
 struct Rule {
     std::string id;
     std::string title;
@@ -32,6 +46,9 @@ struct Rule {
     bool allowDecline = false;
     bool allowReschedule = false;
     bool allowCancel = false; // the patient may cancel from the manage link (cancellation_sms confirms it)
+    AppointmentMode mode = AppointmentMode::faceToFace;
+    int minNoticeHours = 0;                       // telephone: besides never the same day
+    std::vector<CallWindow> windows;              // telephone: the defaults below unless the YAML names its own
     std::optional<Code> inviteCode;               // written once the invite is sent
     std::optional<Code> bookedCode;               // written when the patient books
     std::optional<Code> declineCode;              // written when the patient declines
@@ -76,7 +93,7 @@ struct Organisation {
     int retentionDays = 90; // patient details are forgotten this long after they are finished with
     Route route;
     std::vector<std::string> channels = {"sms"}; // as Rule::channels, for rules that do not say
-    int readWaitHours = 24; // an NHS App message unread this long goes by SMS (when the hub runs the cascade)
+    int readWaitHours = 24;        // an NHS App message unread this long goes by SMS (when the hub runs the cascade)
     domain::QuietHours quietHours; // when no SMS or NHS App message is sent
     std::map<std::string, Rule> rules;
     std::map<std::string, Campaign> campaigns;

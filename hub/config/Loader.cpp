@@ -85,6 +85,7 @@ public:
                 if (const YamlNode* route = entry.value.isMap() ? entry.value.find("route") : nullptr)
                     if (route->isMap()) routes(*route);
                 if (entry.value.isMap()) campaigns(entry.value);
+                if (entry.value.isMap()) telephoneRules(entry.value);
                 if (entry.value.isMap()) messageTemplates(entry.value);
                 if (entry.value.isMap()) channels(entry.value);
                 if (entry.value.isMap()) quietHours(entry.value.find("quiet_hours"));
@@ -193,6 +194,57 @@ private:
                 routeTarget(*name, key, kind);
             }
         }
+    }
+
+    // Windows and notice are a telephone rule's: on a face-to-face rule they would silently do nothing.
+    // A telephone rule's windows each open before they close, and none overlaps another, so every slot
+    // falls in one window at most and a patient's choice books one time of day.
+    void telephoneRules(const YamlNode& organisation) {
+        const YamlNode* rules = organisation.find("rules");
+        if (!rules || !rules->isMap()) return;
+        for (const auto& rule : rules->entries) {
+            if (!rule.value.isMap()) continue;
+            const YamlNode* mode = rule.value.find("mode");
+            const bool telephone = mode && mode->isScalar() && mode->text == "telephone";
+            for (const char* key : {"windows", "min_notice_hours"})
+                if (const YamlEntry* entry = rule.value.entry(key); entry && !telephone)
+                    report(entry->keyMark, std::string(key) + " is for telephone rules only: add mode: telephone, or "
+                                                              "remove it");
+            const YamlNode* windows = rule.value.find("windows");
+            if (!telephone || !windows) continue;
+            std::vector<std::pair<int, int>> seen;
+            std::set<std::string> labels;
+            for (const auto& item : windows->items) {
+                const YamlNode* label = item.isMap() ? item.find("label") : nullptr;
+                const auto from = item.isMap() ? minutes(item.find("from")) : std::nullopt;
+                const auto to = item.isMap() ? minutes(item.find("to")) : std::nullopt;
+                if (label && label->isScalar() && !label->broken && !labels.insert(label->text).second)
+                    report(label->mark,
+                           "window '" + label->text + "' is already defined: give each window its own label");
+                if (!from || !to) continue;
+                if (*to <= *from) {
+                    report(item.find("to")->mark,
+                           "a window must close after it opens (" + item.find("from")->text + ")");
+                    continue;
+                }
+                for (const auto& [otherFrom, otherTo] : seen)
+                    if (*from < otherTo && otherFrom < *to) {
+                        report(item.find("from")->mark, "this window overlaps an earlier one: a slot may be in one "
+                                                        "window only");
+                        break;
+                    }
+                seen.emplace_back(*from, *to);
+            }
+        }
+    }
+
+    // A window's time; one the schema's pattern lets through but no clock shows (25:00) is reported here.
+    std::optional<int> minutes(const YamlNode* node) {
+        if (!node || !node->isScalar() || node->broken) return std::nullopt;
+        const auto found = kit::parseTimeOfDay(node->text);
+        if (!found && node->text.size() == 5 && node->text[2] == ':' && node->text < "3")
+            report(node->mark, "'" + node->text + "' is not a time of day: from 00:00 to 24:00");
+        return found;
     }
 
     // Each reminder offset within bounds, once.
@@ -610,6 +662,15 @@ private:
         r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);
         r.allowReschedule = boolean(node.find("allow_reschedule"), r.allowReschedule);
         r.allowCancel = boolean(node.find("allow_cancel"), r.allowCancel);
+        if (text(node.find("mode"), "") == "telephone") r.mode = AppointmentMode::telephone;
+        r.minNoticeHours = integer(node.find("min_notice_hours"), r.minNoticeHours);
+        r.windows = defaultCallWindows();
+        if (const YamlNode* windows = node.find("windows"); windows && !windows->items.empty()) {
+            r.windows.clear();
+            for (const auto& item : windows->items)
+                r.windows.push_back({text(item.find("label"), ""), *kit::parseTimeOfDay(text(item.find("from"), "")),
+                                     *kit::parseTimeOfDay(text(item.find("to"), ""))});
+        }
         r.channels = texts(node.find("channels"));
         for (const auto& offset : texts(node.find("reminders")))
             if (const auto minutes = reminderMinutes(offset)) r.reminderMinutes.push_back(*minutes);

@@ -4,6 +4,7 @@
 #include "hub/console/Page.h"
 #include "hub/console/Wording.h"
 
+#include "hub/workflows/CallWindows.h"
 #include "hub/workflows/Messages.h"
 
 namespace clinhub::console {
@@ -15,6 +16,18 @@ std::string codeText(const std::optional<config::Code>& code) {
 }
 
 std::string daysText(int days) { return std::to_string(days) + (days == 1 ? " day" : " days"); }
+
+// Face to face, or by telephone in the windows patients choose from, with the notice the rule asks.
+std::string modeText(const config::Rule& rule) {
+    if (rule.mode == config::AppointmentMode::faceToFace) return "Face to face";
+    std::string text = "By telephone, never on the day";
+    if (rule.minNoticeHours > 0)
+        text += " nor within " + std::to_string(rule.minNoticeHours) + (rule.minNoticeHours == 1 ? " hour" : " hours");
+    text += ". Patients choose when we call:";
+    for (std::size_t i = 0; i < rule.windows.size(); ++i)
+        text += (i == 0 ? " " : "; ") + workflows::windowText(rule.windows[i]);
+    return text;
+}
 
 Data textRow(const config::Rule& rule, const char* name, const char* label, const std::string& text) {
     Data row;
@@ -34,6 +47,7 @@ void addRulePages(PageRoutes& routes) {
             r.set("id", id);
             r.set("title", rule.title.empty() ? id : rule.title);
             r.set("slotTypes", joined(rule.slotTypes));
+            r.set("mode", modeText(rule));
             r.set("horizon", daysText(rule.horizonDays));
             r.set("expiry", daysText(rule.linkExpiryDays));
             r.set("decline", rule.allowDecline ? "Yes" : "No");

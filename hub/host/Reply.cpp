@@ -39,8 +39,8 @@ Reply::Reply() {
     reply_.not_sent = [](void* ctx) { self(ctx).notSent = true; };
     reply_.channel_receipt = [](void* ctx, const char* reference, clinhub_channel channel, clinhub_delivery_state state,
                                 const char* detail) {
-        self(ctx).receipts.push_back({str(reference), static_cast<DeliveryState>(state), {}, str(detail),
-                                      static_cast<PatientChannel>(channel)});
+        self(ctx).receipts.push_back(
+            {str(reference), static_cast<DeliveryState>(state), {}, str(detail), static_cast<PatientChannel>(channel)});
     };
 }
 

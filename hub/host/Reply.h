@@ -28,7 +28,7 @@ public:
     std::vector<Immunisation> immunisations;
     std::optional<Delivery> delivery;
     std::vector<Receipt> receipts; // the message's, and (Receipt::channel set) each channel's
-    bool notSent = false; // the plugin said the send never reached the provider
+    bool notSent = false;          // the plugin said the send never reached the provider
 
 private:
     clinhub_reply reply_{};

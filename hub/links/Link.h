@@ -42,6 +42,10 @@ struct AppointmentRecord {
     Slot slot;
     AppointmentState state = AppointmentState::booked;
     int64_t at = 0;
+    // A telephone appointment booked as a window of the day: the practice calls between these (seconds since
+    // the epoch), whatever the slot's own time; both 0 for an appointment at the slot's time.
+    int64_t callFrom = 0;
+    int64_t callTo = 0;
 };
 
 // What a batch set for the links it sent, in place of its rule's own settings.

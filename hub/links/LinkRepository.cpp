@@ -115,7 +115,8 @@ std::optional<std::pair<Link, TokenPurpose>> LinkRepository::byToken(const std::
 void LinkRepository::readAppointments(Link& link) {
     Poco::Data::Statement appointments =
         s_ << "SELECT appointment_id, slot_id, slot_type, start_at, duration_minutes, COALESCE(clinician, ''), "
-              "COALESCE(location, ''), telephone, state, at FROM link_appointments WHERE link_id = ? "
+              "COALESCE(location, ''), telephone, state, at, COALESCE(call_from, 0), COALESCE(call_to, 0) "
+              "FROM link_appointments WHERE link_id = ? "
               "ORDER BY at, seq";
     appointments, useRef(link.id);
     appointments.execute();
@@ -131,6 +132,8 @@ void LinkRepository::readAppointments(Link& link) {
                   : state == "cancelled" ? AppointmentState::cancelled
                                          : AppointmentState::booked;
         r.at = a[9].convert<int64_t>();
+        r.callFrom = a[10].convert<int64_t>();
+        r.callTo = a[11].convert<int64_t>();
         link.appointments.push_back(std::move(r));
     }
 }
@@ -320,15 +323,18 @@ void LinkRepository::addToken(const std::string& tokenHash, const std::string& i
         useRef(id), use(word), use(at), now;
 }
 
-void LinkRepository::addAppointment(const std::string& id, const Appointment& a, int64_t at) {
+void LinkRepository::addAppointment(const std::string& id, const Appointment& a, int64_t at, int64_t callFrom,
+                                    int64_t callTo) {
     const int64_t start = a.slot.start;
     const int duration = a.slot.durationMinutes;
     const int telephone = a.slot.telephone ? 1 : 0;
     int64_t seq = store::nextSequence();
     s_ << "INSERT INTO link_appointments (link_id, appointment_id, slot_id, slot_type, start_at, duration_minutes, "
-          "clinician, location, telephone, state, at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)",
+          "clinician, location, telephone, state, at, seq, call_from, call_to) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
         useRef(id), useRef(a.id), useRef(a.slot.id), useRef(a.slot.slotType), useRef(start), useRef(duration),
-        useRef(a.slot.clinician), useRef(a.slot.location), useRef(telephone), use(at), use(seq), now;
+        useRef(a.slot.clinician), useRef(a.slot.location), useRef(telephone), use(at), use(seq), use(callFrom),
+        use(callTo), now;
 }
 
 void LinkRepository::markReplaced(const std::string& id, const std::string& appointmentId) {

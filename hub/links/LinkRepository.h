@@ -86,7 +86,9 @@ public:
     void addEvent(const std::string& id, int64_t at, const std::string& event, const std::string& detail = {});
     void countWrongDateOfBirth(const std::string& id, int failures, int64_t at);
     void addToken(const std::string& tokenHash, const std::string& id, TokenPurpose purpose, int64_t at);
-    void addAppointment(const std::string& id, const Appointment& appointment, int64_t at);
+    // `callFrom`, `callTo`: the window a telephone appointment was booked as (AppointmentRecord), or 0.
+    void addAppointment(const std::string& id, const Appointment& appointment, int64_t at, int64_t callFrom = 0,
+                        int64_t callTo = 0);
     void markReplaced(const std::string& id, const std::string& appointmentId);
     void markCancelled(const std::string& id, const std::string& appointmentId);
 

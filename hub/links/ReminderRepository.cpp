@@ -20,7 +20,8 @@ std::vector<DueReminder> ReminderRepository::due(const std::string& organisation
     // An appointment booked after its reminder fell due (a week's reminder for one booked yesterday) gets none
     // at that offset: its confirmation told the patient as much, and later offsets remind them in their turn.
     Poco::Data::Statement select =
-        s_ << "SELECT a.link_id, a.appointment_id, a.start_at, COALESCE(a.location, ''), a.telephone, l.nhs_number, "
+        s_ << "SELECT a.link_id, a.appointment_id, a.start_at, COALESCE(a.location, ''), a.telephone, "
+              "COALESCE(a.call_from, 0), COALESCE(a.call_to, 0), l.nhs_number, "
               "l.date_of_birth, l.mobile, COALESCE(l.name, '') FROM link_appointments a CROSS JOIN links l WHERE "
               "l.id = a.link_id AND a.state = 'booked' AND a.start_at >= ? AND a.start_at <= ? AND NOT (a.start_at = ? "
               "AND "
@@ -39,8 +40,10 @@ std::vector<DueReminder> ReminderRepository::due(const std::string& organisation
                        rows[2].convert<int64_t>(),
                        rows[3].convert<std::string>(),
                        rows[4].convert<int>() != 0,
-                       {rows[5].convert<std::string>(), rows[6].convert<std::string>(), rows[7].convert<std::string>(),
-                        rows[8].convert<std::string>()}});
+                       rows[5].convert<int64_t>(),
+                       rows[6].convert<int64_t>(),
+                       {rows[7].convert<std::string>(), rows[8].convert<std::string>(), rows[9].convert<std::string>(),
+                        rows[10].convert<std::string>()}});
     return out;
 }
 

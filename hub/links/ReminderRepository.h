@@ -19,6 +19,8 @@ struct DueReminder {
     int64_t start = 0; // seconds since the epoch
     std::string location;
     bool telephone = false;
+    int64_t callFrom = 0; // a telephone appointment's window (AppointmentRecord), or 0
+    int64_t callTo = 0;
     PatientDetails patient;
 };
 

@@ -407,7 +407,8 @@ const std::vector<Migration>& migrations() {
           "CREATE INDEX outbox_link ON outbox (link_id) WHERE link_id IS NOT NULL"}},
         {17,
          "messages through the NHS App: an SMS fallback held for its app message, and what each channel's receipts "
-         "said; quiet hours, and the messages sent in spite of them; appointment reminders",
+         "said; quiet hours, and the messages sent in spite of them; appointment reminders; a telephone appointment "
+         "booked as a window of the day keeps the window the practice will call in",
          {
              "ALTER TABLE outbox ADD COLUMN fallback_for TEXT",
              "ALTER TABLE outbox ADD COLUMN any_hour INTEGER NOT NULL DEFAULT 0",
@@ -434,6 +435,8 @@ const std::vector<Migration>& migrations() {
              // The smallest offset an appointment has been reminded at, so the job's search needs no join with
              // the reminders (whose statistics lag far behind a first run's thousands of rows on PostgreSQL).
              "ALTER TABLE link_appointments ADD COLUMN reminded_minutes INTEGER",
+             "ALTER TABLE link_appointments ADD COLUMN call_from BIGINT",
+             "ALTER TABLE link_appointments ADD COLUMN call_to BIGINT",
          }},
     };
     return all;

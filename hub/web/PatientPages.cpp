@@ -6,6 +6,7 @@
 #include "hub/web/Html.h"
 #include "hub/web/Pages.h"
 #include "hub/web/PatientSessions.h"
+#include "hub/web/SlotDays.h"
 #include "hub/workflows/SelfBook.h"
 #include "hub/workflows/Tokens.h"
 
@@ -177,6 +178,49 @@ std::string appointmentDetails(const Slot& slot) {
     return renderFragment("appointment-details", appointmentData(slot));
 }
 
+// A telephone appointment chosen as a window: when we will call, not the slot's own time or clinician,
+// which the practice may change within the window.
+std::string callDetails(const std::string& slotType, int64_t from, int64_t to) {
+    Data data;
+    data.set("date", kit::ukDayText(from, true));
+    data.set("time", "We will call you between " + kit::ukTimeText(from) + " and " + kit::ukTimeText(to));
+    data.set("hasDuration", false);
+    data.set("type", slotType);
+    data.set("hasClinician", false);
+    data.set("location", std::string("By telephone"));
+    return renderFragment("appointment-details", data);
+}
+
+std::string recordDetails(const workflows::AppointmentRecord& record) {
+    return record.callFrom != 0 ? callDetails(record.slot.slotType, record.callFrom, record.callTo)
+                                : appointmentDetails(record.slot);
+}
+
+std::string slotDay(const Slot& slot) { return kit::isoDate(kit::localDate(slot.start, kit::Zone::europeLondon)); }
+
+// What a link offers now: its free slots and, for a telephone rule, the windows they make.
+struct Offer {
+    std::vector<Slot> slots;
+    std::vector<workflows::DayWindow> windows;
+    bool telephone = false;
+
+    [[nodiscard]] bool empty() const { return telephone ? windows.empty() : slots.empty(); }
+    // The days with something free, in order.
+    [[nodiscard]] std::vector<std::string> days() const {
+        std::vector<std::string> out;
+        auto add = [&](const std::string& day) {
+            if (out.empty() || out.back() != day) out.push_back(day);
+        };
+        if (telephone)
+            for (const auto& window : windows)
+                add(window.day);
+        else
+            for (const auto& slot : slots)
+                add(slotDay(slot));
+        return out;
+    }
+};
+
 Data paragraphs(std::initializer_list<std::string> texts) {
     Data list{Data::type::list};
     for (const auto& text : texts)
@@ -206,6 +250,7 @@ public:
         route("GET", "/b/{token}/verify", &PatientPages::verifyForm);
         route("POST", "/b/{token}/verify", &PatientPages::verify);
         route("GET", "/b/{token}/slots", &PatientPages::slots);
+        route("GET", "/b/{token}/times", &PatientPages::times);
         route("POST", "/b/{token}/slots", &PatientPages::chooseSlot);
         route("GET", "/b/{token}/review", &PatientPages::review);
         route("POST", "/b/{token}/book", &PatientPages::book);
@@ -445,64 +490,114 @@ private:
         redirect(ex, ex.path("/slots"));
     }
 
-    void renderSlots(Exchange& ex, const PatientSessions::Session& session, int status, const std::string& problem) {
-        std::vector<Slot> free;
-        if (!selfBook_.freeSlots(ex.visit, free).ok()) {
-            return sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
+    // The link's offer; false, with the page said, when the book cannot be asked.
+    bool offer(Exchange& ex, Offer& out) {
+        if (!selfBook_.freeSlots(ex.visit, out.slots).ok()) {
+            sorry(ex, 503, "Sorry, we cannot show appointments at the moment", {"Try again later."});
+            return false;
         }
-        if (free.empty()) {
-            Data data;
-            const auto text = ex.practice.text("no_slots");
-            data.set("hasPracticeText", !text.empty());
-            data.set("practiceText", text);
-            data.set("organisation", ex.practice.name());
-            // The patient who just lost the last slot must still hear why their choice did not go through.
-            data.set("hasProblem", !problem.empty());
-            data.set("problem", problem == kSlotTaken
-                                    ? "Sorry, that time has just been taken and no other times are left."
-                                    : problem);
-            return send(ex, 200, "There are no appointments available", "no-slots", data);
-        }
+        // A campaign's clinics are face to face whatever its rule says (SelfBook::freeSlots).
+        out.telephone = ex.visit.rule && ex.visit.rule->mode == config::AppointmentMode::telephone &&
+                        ex.visit.link.memberId.empty();
+        if (out.telephone) out.windows = workflows::dayWindows(*ex.visit.rule, out.slots);
+        return true;
+    }
+
+    void noSlots(Exchange& ex, const std::string& problem) {
+        Data data;
+        const auto text = ex.practice.text("no_slots");
+        data.set("hasPracticeText", !text.empty());
+        data.set("practiceText", text);
+        data.set("organisation", ex.practice.name());
+        // The patient who just lost the last slot must still hear why their choice did not go through.
+        data.set("hasProblem", !problem.empty());
+        data.set("problem",
+                 problem == kSlotTaken ? "Sorry, that time has just been taken and no other times are left." : problem);
+        send(ex, 200, "There are no appointments available", "no-slots", data);
+    }
+
+    // The first step: the days of one week with something free. `wanted` is a day of the week to show.
+    void renderDays(Exchange& ex, int status, const std::string& problem, const std::string& wanted) {
+        Offer offered;
+        if (!offer(ex, offered)) return;
+        if (offered.empty()) return noSlots(ex, problem);
+        const Week week = weekOf(offered.days(), wanted);
         Data days{Data::type::list};
-        Data day;
-        Data daySlots{Data::type::list};
-        std::string dayText;
-        auto closeDay = [&] {
-            if (dayText.empty()) return;
-            day.set("day", dayText);
-            day.set("slots", daySlots);
-            days.push_back(day);
-            day = Data();
-            daySlots = Data(Data::type::list);
-        };
         int index = 0;
-        for (const auto& slot : free) {
-            if (auto text = kit::ukDayText(slot.start, false); text != dayText) {
-                closeDay();
-                dayText = text;
-            }
+        for (const auto& day : week.days) {
             // The first radio has the group's id, so the error summary's link lands on it.
             Data item;
-            item.set("id", ++index == 1 ? std::string("slot") : "slot-" + std::to_string(index));
-            item.set("value", slot.id);
-            item.set("label", slotLabel(slot));
-            daySlots.push_back(item);
+            item.set("id", ++index == 1 ? std::string("day") : "day-" + std::to_string(index));
+            item.set("value", day);
+            item.set("label", dayText(day));
+            days.push_back(item);
         }
-        closeDay();
-
-        const std::string heading =
-            mode(ex) == Mode::reschedule ? "Choose a new date and time" : "Choose a date and time";
+        const std::string heading = mode(ex) == Mode::reschedule ? "Choose a new day" : "Choose a day";
         Data data;
-        data.set("action", ex.path("/slots"));
-        data.set("csrf", session.csrf);
+        data.set("action", ex.path("/times"));
+        data.set("week", week.monday);
+        data.set("weekText", dayText(week.monday));
         data.set("heading", heading);
         data.set("title", ex.practice.title());
         data.set("days", days);
         data.set("hasError", !problem.empty());
         data.set("error", problem);
-        data.set("errorSummary", problem.empty() ? std::string() : errorSummary("slot", problem));
+        data.set("errorSummary", problem.empty() ? std::string() : errorSummary("day", problem));
+        data.set("hasWeeks", !week.previous.empty() || !week.next.empty());
+        data.set("hasPrevious", !week.previous.empty());
+        data.set("previousHref", ex.path("/slots?week=" + week.previous));
+        data.set("previousText", dayText(week.previous));
+        data.set("hasNext", !week.next.empty());
+        data.set("nextHref", ex.path("/slots?week=" + week.next));
+        data.set("nextText", dayText(week.next));
         const std::string back = mode(ex) == Mode::reschedule ? ex.path("/appointment") : ex.path();
-        send(ex, status, heading, "slots", data, back, !problem.empty());
+        send(ex, status, heading, "days", data, back, !problem.empty());
+    }
+
+    // The second step: the free times of `day`, or for a telephone rule its windows with a free call.
+    void renderTimes(Exchange& ex, const PatientSessions::Session& session, const std::string& day, int status,
+                     const std::string& problem) {
+        Offer offered;
+        if (!offer(ex, offered)) return;
+        Data times{Data::type::list};
+        int index = 0;
+        auto add = [&](const char* name, const std::string& value, const std::string& label) {
+            Data item;
+            item.set("id", ++index == 1 ? std::string("slot") : "slot-" + std::to_string(index));
+            item.set("name", std::string(name));
+            item.set("value", value);
+            item.set("label", label);
+            times.push_back(item);
+        };
+        if (offered.telephone) {
+            for (const auto& window : offered.windows)
+                if (window.day == day)
+                    add("window", window.label, workflows::windowText(window.label, window.from, window.to));
+        } else {
+            for (const auto& slot : offered.slots)
+                if (slotDay(slot) == day) add("slot", slot.id, slotLabel(slot));
+        }
+        // Gone since the day was listed: back to that week's days, saying so; never a day: to the first week.
+        if (index == 0)
+            return redirect(ex, kit::parseDate(day) ? ex.path("/slots?taken=1&week=" + day) : ex.path("/slots"));
+        const std::string heading = offered.telephone ? "Choose when we should call you" : "Choose a time";
+        const std::string hint =
+            ex.practice.title() + (offered.telephone
+                                       ? ". We will call you at some time in the part of the day you choose."
+                                       : ". Times are UK time.");
+        Data data;
+        data.set("action", ex.path("/slots"));
+        data.set("csrf", session.csrf);
+        data.set("day", day);
+        data.set("dayText", dayText(day, true));
+        data.set("heading", heading);
+        data.set("hint", hint);
+        data.set("times", times);
+        data.set("hasError", !problem.empty());
+        data.set("error", problem);
+        data.set("errorSummary", problem.empty() ? std::string() : errorSummary("slot", problem));
+        data.set("otherDayHref", ex.path("/slots?week=" + urlEncode(day)));
+        send(ex, status, heading, "times", data, ex.path("/slots?week=" + urlEncode(day)), !problem.empty());
     }
 
     void slots(Exchange& ex) {
@@ -510,22 +605,60 @@ private:
         if (!session) return;
         if (mode(ex) == Mode::none) return elsewhere(ex);
         const bool taken = ex.request.query("taken") == "1";
-        renderSlots(ex, *session, 200, taken ? kSlotTaken : "");
+        renderDays(ex, 200, taken ? kSlotTaken : "", ex.request.query("week").value_or(""));
+    }
+
+    void times(Exchange& ex) {
+        const auto session = this->session(ex, Next::book);
+        if (!session) return;
+        if (mode(ex) == Mode::none) return elsewhere(ex);
+        const std::string day = ex.request.query("day").value_or("");
+        if (day.empty()) return renderDays(ex, 422, "Choose a day", ex.request.query("week").value_or(""));
+        renderTimes(ex, *session, day, 200, "");
     }
 
     void chooseSlot(Exchange& ex) {
         const auto session = this->session(ex, Next::book);
         if (!session || !csrfOk(ex, *session)) return;
         if (mode(ex) == Mode::none) return elsewhere(ex);
+        const std::string day = ex.request.formField("day").value_or("");
+        if (const auto window = ex.request.formField("window"); window && !window->empty())
+            return redirect(ex, ex.path("/review?day=" + urlEncode(day) + "&window=" + urlEncode(*window)));
         const auto slot = ex.request.formField("slot");
-        if (!slot || slot->empty()) return renderSlots(ex, *session, 422, "Choose a time");
+        if (!slot || slot->empty())
+            return day.empty() ? renderDays(ex, 422, "Choose a day", "")
+                               : renderTimes(ex, *session, day, 422, "Choose a time");
         redirect(ex, ex.path("/review?slot=" + urlEncode(*slot)));
+    }
+
+    // A telephone window to check: the day, when we will call, and what for.
+    void reviewWindow(Exchange& ex, const PatientSessions::Session& session, const std::string& day,
+                      const std::string& label) {
+        Offer offered;
+        if (!offer(ex, offered)) return;
+        const auto window = std::find_if(offered.windows.begin(), offered.windows.end(),
+                                         [&](const auto& w) { return w.day == day && w.label == label; });
+        if (window == offered.windows.end()) return redirect(ex, ex.path("/slots?taken=1&week=" + urlEncode(day)));
+        const auto first = std::find_if(offered.slots.begin(), offered.slots.end(),
+                                        [&](const Slot& s) { return s.id == window->slots.front(); });
+        Data data;
+        data.set("details",
+                 callDetails(first == offered.slots.end() ? std::string() : first->slotType, window->from, window->to));
+        data.set("action", ex.path("/book"));
+        data.set("csrf", session.csrf);
+        data.set("hasWindow", true);
+        data.set("day", day);
+        data.set("window", label);
+        data.set("changeHref", ex.path("/times?day=" + urlEncode(day)));
+        send(ex, 200, "Check your appointment", "review", data, ex.path("/times?day=" + urlEncode(day)));
     }
 
     void review(Exchange& ex) {
         const auto session = this->session(ex, Next::book);
         if (!session) return;
         if (mode(ex) == Mode::none) return elsewhere(ex);
+        if (const auto window = ex.request.query("window"); window && !window->empty())
+            return reviewWindow(ex, *session, ex.request.query("day").value_or(""), *window);
         const auto slotId = ex.request.query("slot");
         if (!slotId || slotId->empty()) return redirect(ex, ex.path("/slots"));
         std::vector<Slot> free;
@@ -538,9 +671,11 @@ private:
         data.set("details", appointmentDetails(*slot));
         data.set("action", ex.path("/book"));
         data.set("csrf", session->csrf);
+        data.set("hasSlot", true);
         data.set("slot", slot->id);
-        data.set("changeHref", ex.path("/slots"));
-        send(ex, 200, "Check your appointment", "review", data, ex.path("/slots"));
+        const std::string times = ex.path("/times?day=" + slotDay(*slot));
+        data.set("changeHref", times);
+        send(ex, 200, "Check your appointment", "review", data, times);
     }
 
     void book(Exchange& ex) {
@@ -548,11 +683,15 @@ private:
         if (!session || !csrfOk(ex, *session)) return;
         const Mode how = mode(ex);
         if (how == Mode::none) return elsewhere(ex);
-        const auto slot = ex.request.formField("slot");
-        if (!slot || slot->empty()) return redirect(ex, ex.path("/slots"));
+        const std::string slot = ex.request.formField("slot").value_or("");
+        const std::string window = ex.request.formField("window").value_or("");
+        if (slot.empty() && window.empty()) return redirect(ex, ex.path("/slots"));
         if (!within(ex, bookings_)) return;
-        const BookOutcome outcome =
-            how == Mode::reschedule ? selfBook_.reschedule(ex.visit, *slot) : selfBook_.book(ex.visit, *slot);
+        const BookOutcome outcome = !window.empty()
+                                        ? selfBook_.bookWindow(ex.visit, ex.request.formField("day").value_or(""),
+                                                               window, how == Mode::reschedule)
+                                    : how == Mode::reschedule ? selfBook_.reschedule(ex.visit, slot)
+                                                              : selfBook_.book(ex.visit, slot);
         switch (outcome.kind) {
         case BookOutcome::Kind::booked: return redirect(ex, ex.path("/confirmation"));
         case BookOutcome::Kind::slotTaken: return redirect(ex, ex.path("/slots?taken=1"));
@@ -581,8 +720,10 @@ private:
             ex.visit.link.state == workflows::LinkState::rescheduled ? "Appointment changed" : "Appointment booked";
         Data data;
         data.set("heading", heading);
-        data.set("when", kit::ukDayText(booked->slot.start, true) + " at " + kit::ukTimeText(booked->slot.start));
-        data.set("details", appointmentDetails(booked->slot));
+        data.set("when", booked->callFrom != 0
+                             ? "We will call you " + workflows::callWhenText(booked->callFrom, booked->callTo)
+                             : kit::ukDayText(booked->slot.start, true) + " at " + kit::ukTimeText(booked->slot.start));
+        data.set("details", recordDetails(*booked));
         data.set("practiceText", ex.practice.text("confirmation"));
         send(ex, 200, heading, "confirmation", data);
     }
@@ -594,7 +735,7 @@ private:
         if (!booked) return ex.visit.kind == Visit::Kind::open ? redirect(ex, ex.path("/slots")) : elsewhere(ex);
         Data data;
         data.set("heading", std::string("Your appointment"));
-        data.set("details", appointmentDetails(booked->slot));
+        data.set("details", recordDetails(*booked));
         data.set("practiceText", ex.practice.text("confirmation"));
         data.set("canChange", mode(ex) == Mode::reschedule);
         data.set("changeHref", ex.path("/slots"));

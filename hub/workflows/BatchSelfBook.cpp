@@ -112,6 +112,10 @@ Batch BatchSelfBook::create(const std::string& organisation, const BatchTermsReq
     if (rule == org->second.rules.end())
         errors.push_back(
             {"rule", request.rule.empty() ? "rule is missing" : "no booking rule '" + request.rule + "' here"});
+    // Batch Self-Book invites to face-to-face appointments only (docs/domain.md).
+    if (rule != org->second.rules.end() && rule->second.mode == config::AppointmentMode::telephone)
+        errors.push_back({"rule", "a batch invites to face-to-face appointments only, and '" + request.rule +
+                                      "' is a telephone rule"});
     BatchTermsRequest terms = request;
     if (rule != org->second.rules.end()) {
         if (terms.message.empty()) terms.message = messages::inviteSms(rule->second);

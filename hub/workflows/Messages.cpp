@@ -23,6 +23,10 @@ std::string inviteSms(const config::Rule& rule) {
 }
 
 std::string confirmationSms(const config::Rule& rule) {
+    if (rule.mode == config::AppointmentMode::telephone)
+        return templateOf(rule.templates, "confirmation_sms",
+                          "{{practice}}: your {{title}} telephone appointment is booked. We will call you {{when}}. "
+                          "To view or change it: {{url}}");
     return templateOf(rule.templates, "confirmation_sms",
                       "{{practice}}: your {{title}} appointment is booked for {{when}}. To view or change it: {{url}}");
 }

@@ -16,7 +16,8 @@ namespace clinhub::workflows::messages {
 // ---- SMS templates ----
 // A rule's `invite_sms`, or the hub's: {{practice}}, {{title}}, {{name}}, {{url}}.
 std::string inviteSms(const config::Rule& rule);
-// A rule's `confirmation_sms`, or the hub's: also {{when}}, {{where}}; {{url}} is the manage link.
+// A rule's `confirmation_sms`, or the hub's: also {{when}}, {{where}}; {{url}} is the manage link. For a
+// telephone rule {{when}} is the window, "between 8am and midday on Tuesday 8 December 2026".
 std::string confirmationSms(const config::Rule& rule);
 // A rule's `cancellation_sms`, or the hub's: {{when}}, {{where}}, {{url}} (the link, now showing it cancelled).
 std::string cancellationSms(const config::Rule& rule);

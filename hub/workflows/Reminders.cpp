@@ -4,6 +4,7 @@
 #include "hub/links/ReminderRepository.h"
 #include "hub/log/Log.h"
 #include "hub/outbox/Outbox.h"
+#include "hub/workflows/CallWindows.h"
 #include "hub/workflows/Messages.h"
 #include "hub/workflows/ToPatient.h"
 #include "hub/workflows/Tokens.h"
@@ -44,13 +45,17 @@ int64_t Reminders::queueDue(int batch) {
                         reminders.reserve(due.size());
                         for (const auto& d : due) {
                             const std::string token = randomToken(32);
+                            // A telephone appointment was booked as a window: "between 8am and midday on ...".
+                            const bool window = d.callFrom != 0;
                             const std::map<std::string, std::string, std::less<>> values = {
                                 {"practice", organisation.name},
                                 {"title", rule.title},
                                 {"name", d.patient.name},
-                                {"when", kit::ukWhenText(d.start)},
-                                {"date", kit::ukDayText(d.start, false)},
-                                {"time", kit::ukTimeText(d.start)},
+                                {"when", window ? callWhenText(d.callFrom, d.callTo) : kit::ukWhenText(d.start)},
+                                {"date", kit::ukDayText(window ? d.callFrom : d.start, false)},
+                                {"time",
+                                 window ? "between " + kit::ukTimeText(d.callFrom) + " and " + kit::ukTimeText(d.callTo)
+                                        : kit::ukTimeText(d.start)},
                                 {"where", d.location},
                                 {"url", config.http.publicUrl + "/b/" + token}};
                             messages.push_back(

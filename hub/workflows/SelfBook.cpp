@@ -460,6 +460,8 @@ Result SelfBook::offeredSlots(const Visit& found, std::vector<Slot>& slots) {
         if (found.link.batch) std::erase_if(some, [](const Slot& slot) { return slot.telephone; });
         slots.insert(slots.end(), some.begin(), some.end());
     }
+    // A campaign's clinics are its own; an organisation's book holds both kinds, and the rule says which.
+    if (found.link.memberId.empty()) keepOffered(*found.rule, from, slots);
     std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.start < b.start; });
     slotCache_.put(found.link.id, found.link.organisation, slots);
     return Result::success();
@@ -468,6 +470,34 @@ Result SelfBook::offeredSlots(const Visit& found, std::vector<Slot>& slots) {
 Result SelfBook::freeSlots(const Visit& visit, std::vector<Slot>& slots) {
     if (!visit.found()) return Result::permanent("no such link");
     return offeredSlots(visit, slots);
+}
+
+Result SelfBook::freeWindows(const Visit& visit, std::vector<DayWindow>& windows) {
+    std::vector<Slot> slots;
+    if (Result r = freeSlots(visit, slots); !r.ok()) return r;
+    windows = dayWindows(*visit.rule, slots);
+    return Result::success();
+}
+
+BookOutcome SelfBook::bookWindow(const Visit& visit, const std::string& day, const std::string& label,
+                                 bool reschedule) {
+    if (!visit.found()) return {BookOutcome::Kind::notAllowed, {}, "no such link"};
+    if (visit.rule->mode != config::AppointmentMode::telephone)
+        return {BookOutcome::Kind::notAllowed, {}, "this rule books times, not windows"};
+    if (reschedule && !visit.rule->allowReschedule)
+        return {BookOutcome::Kind::notAllowed, {}, "this rule does not allow changes"};
+    std::vector<DayWindow> windows;
+    if (Result r = freeWindows(visit, windows); !r.ok()) return {BookOutcome::Kind::failed, {}, r.message};
+    const auto window = std::find_if(windows.begin(), windows.end(),
+                                     [&](const DayWindow& w) { return w.day == day && w.label == label; });
+    if (window == windows.end()) return {BookOutcome::Kind::slotTaken, {}, "no free slot is left in that window"};
+    // Another patient may take a slot between the list and the book: the next one in the window will do.
+    BookOutcome outcome{BookOutcome::Kind::slotTaken, {}, "no free slot is left in that window"};
+    for (const auto& slotId : window->slots) {
+        outcome = finishBooking(visit, slotId, reschedule, &*window);
+        if (outcome.kind != BookOutcome::Kind::slotTaken) break;
+    }
+    return outcome;
 }
 
 BookOutcome SelfBook::book(const Visit& visit, const std::string& slotId) {
@@ -481,7 +511,8 @@ BookOutcome SelfBook::reschedule(const Visit& visit, const std::string& newSlotI
     return finishBooking(visit, newSlotId, true);
 }
 
-BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotId, bool reschedule) {
+BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotId, bool reschedule,
+                                    const DayWindow* window) {
     const std::string& linkId = found.link.id;
     const Link& link = found.link;
     // Where the link goes back to when the book does not take the appointment.
@@ -552,6 +583,11 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
     }
 
     AppointmentRecord record{appointment.id, appointment.slot, AppointmentState::booked, clock_()};
+    if (window) {
+        record.callFrom = window->from;
+        record.callTo = window->to;
+    }
+    const std::string when = window ? callWhenText(window->from, window->to) : kit::ukWhenText(appointment.slot.start);
     std::string manageToken;
     store_.write([&](store::Session& s) {
         const int64_t at = clock_();
@@ -559,16 +595,16 @@ BookOutcome SelfBook::finishBooking(const Visit& found, const std::string& slotI
         const links::Move& finish = reschedule ? links::moves::finishRescheduling : links::moves::finishBooking;
         repository.move(linkId, finish, at);
         if (reschedule && previous != nullptr) repository.markReplaced(linkId, previous->appointmentId);
-        repository.addAppointment(linkId, appointment, at);
+        repository.addAppointment(linkId, appointment, at, record.callFrom, record.callTo);
         repository.addEvent(linkId, at, std::string(links::toString(finish.to)),
-                            appointment.slot.slotType + " at " + kit::ukWhenText(appointment.slot.start));
+                            appointment.slot.slotType + (window ? " " : " at ") + when);
         // The confirmation carries a manage link of its own: the booking link is spent.
         manageToken = randomToken(32);
         repository.addToken(tokenHash(manageToken), linkId, links::TokenPurpose::manage, at);
         const Values values = {{"practice", found.organisation->name},
                                {"title", found.rule->title},
                                {"name", link.patient.name},
-                               {"when", kit::ukWhenText(appointment.slot.start)},
+                               {"when", when},
                                {"where", appointment.slot.location},
                                {"url", found.runtime->config().http.publicUrl + "/b/" + manageToken}};
         const domain::MessageTemplate confirmation =
@@ -668,7 +704,8 @@ BookOutcome SelfBook::finishCancelling(const Visit& visit, const audit::Context*
         const Values values = {{"practice", visit.organisation->name},
                                {"title", visit.rule->title},
                                {"name", link.patient.name},
-                               {"when", kit::ukWhenText(current->slot.start)},
+                               {"when", current->callFrom != 0 ? callWhenText(current->callFrom, current->callTo)
+                                                               : kit::ukWhenText(current->slot.start)},
                                {"where", current->slot.location},
                                {"url", visit.runtime->config().http.publicUrl + "/b/" + token}};
         const auto text = domain::scanTemplate(messages::cancellationSms(*visit.rule), domain::kBookingPlaceholders);

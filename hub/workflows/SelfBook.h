@@ -14,6 +14,7 @@
 #include "hub/store/Forget.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/BookGate.h"
+#include "hub/workflows/CallWindows.h"
 #include "hub/workflows/SlotCache.h"
 
 #include <clinhub/plugin.hpp>
@@ -186,9 +187,15 @@ public:
     // link marked accessed on its first visit. Unknown for a token that opens nothing.
     Visit open(const std::string& token);
     DobCheck checkDateOfBirth(const Visit& visit, const std::string& dateOfBirth);
-    // Free slots of the rule's slot types from now to its horizon, soonest first.
+    // Free slots of the rule's slot types from now to its horizon, soonest first: only telephone ones for a
+    // telephone rule (CallWindows.h), none for a face-to-face one.
     Result freeSlots(const Visit& visit, std::vector<Slot>& slots);
+    // A telephone rule's offer: the windows of each day holding a free slot, soonest first.
+    Result freeWindows(const Visit& visit, std::vector<DayWindow>& windows);
     BookOutcome book(const Visit& visit, const std::string& slotId);
+    // A telephone rule's booking, or its reschedule: one free slot inside the window `label` of `day`
+    // (YYYY-MM-DD), the soonest the book takes; slotTaken once every slot in it has gone.
+    BookOutcome bookWindow(const Visit& visit, const std::string& day, const std::string& label, bool reschedule);
     BookOutcome decline(const Visit& visit);
     // Books the new slot, then releases the old appointment.
     BookOutcome reschedule(const Visit& visit, const std::string& newSlotId);
@@ -234,7 +241,9 @@ private:
     std::string bookName(const Link& link);
     // Free slots of the rule's slot types from now to its horizon, soonest first.
     Result offeredSlots(const Visit& visit, std::vector<Slot>& slots);
-    BookOutcome finishBooking(const Visit& visit, const std::string& slotId, bool reschedule);
+    // `window`: the telephone window the slot was chosen as, recorded with the appointment; nullptr for a time.
+    BookOutcome finishBooking(const Visit& visit, const std::string& slotId, bool reschedule,
+                              const DayWindow* window = nullptr);
     // cancel() and cancelByStaff(): `by` null for the patient.
     BookOutcome finishCancelling(const Visit& visit, const audit::Context* by);
 

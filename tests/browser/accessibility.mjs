@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Axe, WIDTHS } from './lib/axe.mjs';
-import { chooseFirstTime, enterDateOfBirth, launch, press } from './lib/chromium.mjs';
+import { chooseDayAndTime, enterDateOfBirth, launch, press } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
 
 const run = promisify(execFile);
@@ -68,8 +68,8 @@ async function staffPages(page, width, setPasswordUrl) {
   await check(page, `${width}: signed in`);
 }
 
-// The patient pages of one link: welcome, date of birth (wrong first), slots, review, confirmation, and
-// the booked link reopened.
+// The patient pages of one link: welcome, date of birth (wrong first), days (none chosen first), times,
+// review, confirmation, and the booked link reopened.
 async function patientPages(page, width) {
   const link = await hub.createLink('flu', TEST_PATIENT);
   const token = new URL(link.url).pathname;
@@ -83,8 +83,12 @@ async function patientPages(page, width) {
   await enterDateOfBirth(page, [Number(y) + 1, ...monthDay].join('-'));
   await check(page, `${width}: date of birth, with an error`);
   await enterDateOfBirth(page, TEST_PATIENT.date_of_birth);
-  await check(page, `${width}: free slots`);
-  await chooseFirstTime(page);
+  await check(page, `${width}: days with free slots`);
+  await press(page, 'Continue');
+  await check(page, `${width}: days with free slots, with an error`);
+  await chooseDayAndTime(page);
+  await check(page, `${width}: times of the day`);
+  await press(page, 'Continue');
   await check(page, `${width}: review`);
   await press(page, 'Confirm appointment');
   await check(page, `${width}: confirmation`);

@@ -14,7 +14,7 @@
 // then reschedules through the manage link; the staff link history shows it.
 import { mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
+import { chooseDayAndTime, enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, startPeer } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
@@ -79,24 +79,8 @@ async function expectText(text) {
   if (!body.includes(text)) throw new Error(`the page does not say "${text}"`);
 }
 
-// Chooses the first slot radio whose value is not in `avoid`; returns its value.
-async function chooseSlot(avoid = []) {
-  const radios = page.locator('input[type=radio][name=slot]');
-  await radios.first().waitFor({ state: 'attached' });
-  const n = await radios.count();
-  for (let i = 0; i < n; ++i) {
-    const radio = radios.nth(i);
-    const value = await radio.getAttribute('value');
-    if (avoid.includes(value)) continue;
-    const id = await radio.getAttribute('id');
-    // NHS.UK radios draw their own circle over the input: a person clicks the label.
-    if (id) await page.locator(`label[for="${id}"]`).click();
-    else await radio.check({ force: true });
-    if (!(await radio.isChecked())) throw new Error(`the slot radio ${value} did not become checked`);
-    return value;
-  }
-  throw new Error(`no slot to choose among ${n} (avoiding ${avoid.join(', ')})`);
-}
+// Chooses a day, then its first slot whose value is not in `avoid`; returns the slot's value.
+const chooseSlot = (avoid = []) => chooseDayAndTime(page, avoid);
 
 async function createLinkAndReadSms(label) {
   const link = await step(`${label}: staff create a link through the API`, () => hub.createLink('flu', TEST_PATIENT));
@@ -108,7 +92,8 @@ async function createLinkAndReadSms(label) {
   return { link, url: hub.localUrl(url) };
 }
 
-// Open → welcome → Continue to book → DOB → slots → choose → Continue → review → Confirm → booked.
+// Open → welcome → Continue to book → DOB → days → choose → Continue → times → choose → Continue → review →
+// Confirm → booked.
 async function book(label, url, { wrongDobFirst = false } = {}) {
   await step(`${label}: open the link and see the welcome page`, async () => {
     await page.goto(url);
@@ -120,11 +105,11 @@ async function book(label, url, { wrongDobFirst = false } = {}) {
       await enterDob(WRONG_DOB);
       await expectText('The date of birth does not match our records');
     });
-  await step(`${label}: the right date of birth shows the free slots`, async () => {
+  await step(`${label}: the right date of birth shows the days with free slots`, async () => {
     await enterDob(TEST_PATIENT.date_of_birth);
-    await page.locator('input[type=radio][name=slot]').first().waitFor({ state: 'attached' });
+    await page.locator('input[type=radio][name=day]').first().waitFor({ state: 'attached' });
   });
-  const slot = await step(`${label}: choose the first slot and continue to the review`, async () => {
+  const slot = await step(`${label}: choose the first day, its first slot, and continue to the review`, async () => {
     const value = await chooseSlot();
     await press('Continue');
     await page.getByRole('button', { name: 'Confirm appointment', exact: true }).waitFor();

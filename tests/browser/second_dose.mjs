@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
+import { enterDateOfBirth, launch, press as pressOn, tap } from './lib/chromium.mjs';
 import { Hub, TEST_PATIENT, args, urlsIn, normalisedMobile } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
@@ -118,6 +118,11 @@ try {
   });
   await step('the date of birth shows the clinic, and only it', async () => {
     await enterDateOfBirth(page, TEST_PATIENT.date_of_birth);
+    const days = page.locator('input[type=radio][name=day]');
+    await days.first().waitFor({ state: 'attached' });
+    if ((await days.count()) !== 1) throw new Error(`${await days.count()} days, expected the clinic's one`);
+    await tap(page, days.first());
+    await press('Continue');
     const radios = page.locator('input[type=radio][name=slot]');
     await radios.first().waitFor({ state: 'attached' });
     if ((await radios.count()) !== 1) throw new Error(`${await radios.count()} choices, expected the one clinic`);

@@ -91,7 +91,9 @@ TEST(ServeOnPostgresql, ReadyzSaysStoreUnreachableAndNothingOfTheDriver) {
     Relay relay(static_cast<std::uint16_t>(std::stoi(url.substr(hostAt + 11, portEnd - hostAt - 11))));
     const std::string relayed =
         url.substr(0, hostAt) + ":s3cret-pw@127.0.0.1:" + std::to_string(relay.port()) + url.substr(portEnd);
-    std::ofstream(dir.file("hub.yaml")) << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n  store: \"" << relayed << R"("
+    std::ofstream(dir.file("hub.yaml"))
+        << "hub:\n  quiet_hours: {from: \"00:00\", to: \"00:00\"}\n  listen: 127.0.0.1:0\n  store: \"" << relayed
+        << R"("
 organisations:
   A12345:
     name: Test Surgery

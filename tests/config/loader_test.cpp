@@ -589,6 +589,112 @@ TEST(ConfigLoader, RuleNeedsAtLeastOneSlotType) {
         ElementsAre("5:37: expected at least 1 item, got 0"));
 }
 
+TEST(ConfigLoader, ARuleIsFaceToFaceUnlessItSaysTelephone) {
+    const LoadResult result = load(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      flu: {title: Flu, slot_types: [Flu]}
+      calls: {title: Call back, slot_types: [Telephone], mode: telephone}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const auto& rules = result.config->organisations.at("A81001").rules;
+    EXPECT_EQ(rules.at("flu").mode, AppointmentMode::faceToFace);
+    const Rule& calls = rules.at("calls");
+    EXPECT_EQ(calls.mode, AppointmentMode::telephone);
+    EXPECT_EQ(calls.minNoticeHours, 0) << "the next day on: never the same day";
+    ASSERT_EQ(calls.windows.size(), 2U);
+    EXPECT_EQ(calls.windows[0].label, "morning");
+    EXPECT_EQ(calls.windows[0].from, 8 * 60);
+    EXPECT_EQ(calls.windows[0].to, 12 * 60);
+    EXPECT_EQ(calls.windows[1].label, "afternoon");
+    EXPECT_EQ(calls.windows[1].to, 18 * 60 + 30);
+}
+
+TEST(ConfigLoader, ATelephoneRuleReadsItsNoticeAndWindowsInOrder) {
+    const LoadResult result = load(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      calls:
+        title: Call back
+        slot_types: [Telephone]
+        mode: telephone
+        min_notice_hours: 24
+        windows:
+          - {label: early, from: "07:30", to: "09:00"}
+          - {label: evening, from: "17:00", to: "19:45"}
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
+    const Rule& calls = result.config->organisations.at("A81001").rules.at("calls");
+    EXPECT_EQ(calls.minNoticeHours, 24);
+    ASSERT_EQ(calls.windows.size(), 2U);
+    EXPECT_EQ(calls.windows[0].label, "early");
+    EXPECT_EQ(calls.windows[0].from, 7 * 60 + 30);
+    EXPECT_EQ(calls.windows[1].label, "evening");
+    EXPECT_EQ(calls.windows[1].to, 19 * 60 + 45);
+}
+
+TEST(ConfigLoader, AModeIsFaceToFaceOrTelephone) {
+    const auto found = problems(
+        "organisations:\n  A81001:\n    name: Demo\n    rules:\n      c: {title: C, slot_types: [T], mode: video}\n");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_THAT(found[0], ::testing::StartsWith("5:44: "));
+    EXPECT_THAT(found[0], ::testing::HasSubstr("telephone"));
+}
+
+TEST(ConfigLoader, WindowsAndNoticeOnAFaceToFaceRuleAreRefusedWhereTheyAreWritten) {
+    EXPECT_THAT(problems(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      flu:
+        title: Flu
+        slot_types: [Flu]
+        min_notice_hours: 4
+        windows: [{label: morning, from: "08:00", to: "12:00"}]
+)"),
+                ElementsAre("8:9: min_notice_hours is for telephone rules only: add mode: telephone, or remove it",
+                            "9:9: windows is for telephone rules only: add mode: telephone, or remove it"));
+}
+
+TEST(ConfigLoader, AWindowMustCloseAfterItOpensAndOverlapNoOther) {
+    EXPECT_THAT(problems(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      calls:
+        title: Call back
+        slot_types: [Telephone]
+        mode: telephone
+        windows:
+          - {label: morning, from: "08:00", to: "12:00"}
+          - {label: late, from: "13:00", to: "12:30"}
+          - {label: lunch, from: "11:30", to: "14:00"}
+          - {label: morning, from: "15:00", to: "16:00"}
+          - {label: night, from: "23:00", to: "25:00"}
+)"),
+                ElementsAre("11:46: a window must close after it opens (13:00)",
+                            "12:34: this window overlaps an earlier one: a slot may be in one window only",
+                            "13:21: window 'morning' is already defined: give each window its own label",
+                            "14:47: '25:00' is not a time of day: from 00:00 to 24:00"));
+}
+
+TEST(ConfigLoader, AWindowTimeIsTwentyFourHourHoursAndMinutes) {
+    const auto found = problems(R"(organisations:
+  A81001:
+    name: Demo
+    rules:
+      calls:
+        title: Call back
+        slot_types: [Telephone]
+        mode: telephone
+        windows: [{label: morning, from: "8am", to: "12:00"}]
+)");
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_THAT(found[0], ::testing::StartsWith("9:42: '8am' does not have the expected form"));
+}
+
 TEST(ConfigLoader, SnomedCodeWithAWrongCheckDigitIsRejected) {
     EXPECT_THAT(problems(R"(organisations:
   A81001:

@@ -600,6 +600,7 @@ TEST_F(ConsolePages, TheBookingRulesReadAsTheYamlSetsThem) {
     ASSERT_EQ(rules.status, 200) << rules.body;
     EXPECT_TRUE(rules.says("<h2 class=\"nhsuk-card__heading\">Flu vaccination</h2>"));
     EXPECT_TRUE(rules.says("Seasonal influenza vaccination declined (822931000000100)"));
+    EXPECT_TRUE(rules.says("<dd class=\"nhsuk-summary-list__value\">Face to face</dd>"));
     EXPECT_TRUE(rules.says("14 days ahead"));
     EXPECT_TRUE(rules.says("{{practice}}: please book your {{title}} appointment here: {{url}}"));
     EXPECT_TRUE(rules.says("The hub&#39;s standard wording") || rules.says("The hub's standard wording"));

@@ -36,13 +36,29 @@ using browser::hidden;
 using browser::Reply;
 
 // Every value="..." of the slot radios on a page, in order.
-inline std::vector<std::string> slotValues(const Reply& reply) {
+inline std::vector<std::string> radioValues(const Reply& reply, const std::string& name) {
     std::vector<std::string> out;
-    const std::regex radio("name=\"slot\" type=\"radio\" value=\"([^\"]*)\"");
+    const std::regex radio("name=\"" + name + "\" type=\"radio\" value=\"([^\"]*)\"");
     for (auto it = std::sregex_iterator(reply.body.begin(), reply.body.end(), radio); it != std::sregex_iterator();
          ++it)
         out.push_back((*it)[1].str());
     return out;
+}
+
+inline std::vector<std::string> slotValues(const Reply& reply) { return radioValues(reply, "slot"); }
+
+// The times page of the first day the token's days page offers, for a patient past the date of birth check.
+inline Reply firstDayTimes(Browser& b, const std::string& token) {
+    const auto days = radioValues(b.get("/b/" + token + "/slots"), "day");
+    EXPECT_FALSE(days.empty());
+    return b.get("/b/" + token + "/times?day=" + (days.empty() ? std::string() : days.front()));
+}
+
+// The week the Next week link of a days page goes to; "" when it has none.
+inline std::string nextWeek(const Reply& days) {
+    std::smatch found;
+    const std::regex next("slots\\?week=([0-9-]+)\" rel=\"next\"");
+    return std::regex_search(days.body, found, next) ? found[1].str() : std::string();
 }
 
 class PagesFixture : public ::testing::Test {
@@ -55,7 +71,8 @@ protected:
     // `assetDir` empty: a folder of this test with a stand-in stylesheet and image.
     void start(const std::string& givenAssetDir = {}) {
         std::string assetDir = givenAssetDir;
-        const std::string seed = std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml();
+        const std::string seed = std::string("patients:\n") + kTestPatientYaml + "slot_templates:\n" + fluClinicYaml() +
+                                 kTelephoneReviewYaml;
         const std::string organisations = R"(  A12345:
     name: Test Surgery
     route: {appointment_book: book, sms: [texts], email: texts}
@@ -75,6 +92,11 @@ protected:
           confirmation: "Call 01632 960000 to cancel."
           declined: "Thank you for telling us."
           expired: "Ask us for a new link."
+      calls:
+        title: Medication review
+        slot_types: [Telephone review]
+        mode: telephone
+        allow_reschedule: true
       plain:
         title: Blood test
         slot_types: [Flu clinic]
@@ -129,10 +151,23 @@ protected:
                       {{"dob-day", "14"}, {"dob-month", "3"}, {"dob-year", "1956"}, {"next", next}});
     }
 
+    // Every free slot the pages offer, week by week and day by day.
+    std::vector<std::string> everySlot(Browser& b, const std::string& token) {
+        std::vector<std::string> out;
+        for (std::string week = "start"; !week.empty();) {
+            const Reply days = b.get(at(token, week == "start" ? "/slots" : "/slots?week=" + week));
+            for (const auto& day : radioValues(days, "day"))
+                for (const auto& slot : slotValues(b.get(at(token, "/times?day=" + day))))
+                    out.push_back(slot);
+            week = nextWeek(days);
+        }
+        return out;
+    }
+
     // The patient's way to the review page of the first free slot; returns that slot and the CSRF token.
     std::pair<std::string, std::string> toReview(Browser& b, const std::string& token) {
         EXPECT_EQ(verify(b, token).status, 303);
-        const Reply slots = b.get(at(token, "/slots"));
+        const Reply slots = firstDayTimes(b, token);
         EXPECT_EQ(slots.status, 200);
         const auto values = slotValues(slots);
         EXPECT_FALSE(values.empty());

@@ -27,7 +27,7 @@ TEST(Html, PracticeTextBecomesParagraphsWithLineBreaksAndLinks) {
 }
 
 TEST(Pages, EveryEmbeddedTemplateParses) {
-    for (const char* name : {"layout", "error-summary", "message", "welcome", "verify", "slots", "no-slots",
+    for (const char* name : {"layout", "error-summary", "message", "welcome", "verify", "days", "times", "no-slots",
                              "appointment-details", "review", "confirmation", "appointment", "decline"})
         EXPECT_TRUE(embeddedTemplates().contains(name)) << name;
     for (const auto& [name, text] : embeddedTemplates()) {

@@ -3,6 +3,10 @@
 #include "tests/StandsAlone.h"
 #include "tests/web/PagesFixture.h"
 
+#include "hub/web/SlotDays.h"
+
+#include <clinhub/kit/UkTime.hpp>
+
 #include <thread>
 
 namespace clinhub::test {
@@ -108,9 +112,21 @@ TEST_F(PatientPages, BookingJourneyThenTheLinkOnlyShowsTheAppointment) {
                                          std::string("; SameSite=Strict"), std::string("; Secure")})
         EXPECT_NE(cookie.find(attribute), std::string::npos) << cookie << " lacks " << attribute;
 
-    const Reply slots = b.get(at(token, "/slots"));
+    const Reply days = b.get(at(token, "/slots"));
+    ASSERT_EQ(days.status, 200);
+    EXPECT_TRUE(days.says("<h1 class=\"nhsuk-fieldset__heading\">Choose a day</h1>"));
+    expectNoInlineCode(days);
+    const auto dayValues = radioValues(days, "day");
+    ASSERT_FALSE(dayValues.empty());
+    EXPECT_LE(dayValues.size(), 7u) << "a week at a time";
+    const Reply noDay = b.get(at(token, "/times?week=" + dayValues.front()));
+    EXPECT_EQ(noDay.status, 422);
+    EXPECT_TRUE(noDay.says("<a href=\"#day\">Choose a day</a>"));
+    EXPECT_TRUE(noDay.says("id=\"day\" name=\"day\""));
+
+    const Reply slots = b.get(at(token, "/times?day=" + dayValues.front()));
     ASSERT_EQ(slots.status, 200);
-    EXPECT_TRUE(slots.says("<h2 class=\"nhsuk-heading-s\">"));
+    EXPECT_TRUE(slots.says("<h1 class=\"nhsuk-fieldset__heading\">Choose a time</h1>"));
     EXPECT_TRUE(slots.says("9am – Flu clinic with Nurse Example at Room 1 (10 minutes)"));
     EXPECT_TRUE(slots.says("9:10am – Flu clinic"));
     expectNoInlineCode(slots);
@@ -119,7 +135,7 @@ TEST_F(PatientPages, BookingJourneyThenTheLinkOnlyShowsTheAppointment) {
     const std::string csrf = hidden(slots, "csrf");
     ASSERT_FALSE(csrf.empty());
 
-    const Reply none = b.post(at(token, "/slots"), {{"csrf", csrf}});
+    const Reply none = b.post(at(token, "/slots"), {{"csrf", csrf}, {"day", dayValues.front()}});
     EXPECT_EQ(none.status, 422);
     EXPECT_TRUE(none.says("<a href=\"#slot\">Choose a time</a>"));
     EXPECT_TRUE(none.says("id=\"slot\" name=\"slot\""));
@@ -333,7 +349,7 @@ TEST_F(PatientPages, ASlotTakenMeanwhileSendsThePatientBackToChoose) {
     const Reply again = slowBrowser.get(taken.header("Location"));
     EXPECT_EQ(again.status, 200);
     EXPECT_TRUE(again.says("Sorry, that time has just been taken. Choose another time."));
-    const auto left = slotValues(again);
+    const auto left = everySlot(slowBrowser, slow);
     EXPECT_EQ(std::find(left.begin(), left.end(), slot), left.end());
 }
 
@@ -347,7 +363,7 @@ TEST_F(PatientPages, LosingTheLastFreeSlotIsExplainedOnTheNoAppointmentsPage) {
     ASSERT_EQ(slot, sameSlot);
     // Every other slot goes to someone else straight in the book, then the fast patient takes the last.
     auto* book = current->connector("book")->appointmentBook();
-    for (const auto& other : slotValues(fastBrowser.get(at(fast, "/slots")))) {
+    for (const auto& other : everySlot(fastBrowser, fast)) {
         if (other == slot) continue;
         clinhub::Appointment a;
         ASSERT_TRUE(book->book(other, {"9991590838", "1982-11-02", "", "", ""}, "", a).ok());
@@ -366,7 +382,7 @@ TEST_F(PatientPages, TwoTabsConfirmingAtOnceBookOnce) {
     const auto token = newLink();
     Browser b = browser();
     const std::string csrf = toReview(b, token).second; // a plain local: a lambda cannot capture a binding
-    const auto values = slotValues(b.get(at(token, "/slots")));
+    const auto values = slotValues(firstDayTimes(b, token));
     ASSERT_GE(values.size(), 2u);
     std::vector<std::string> locations(2);
     std::vector<std::thread> tabs;
@@ -406,7 +422,7 @@ TEST_F(PatientPages, TheManageLinkShowsTheAppointmentAndChangesIt) {
     EXPECT_TRUE(
         appointment.says("href=\"/b/" + manage + "/slots\" role=\"button\" draggable=\"false\">Change appointment"));
 
-    const Reply slots = later.get(at(manage, "/slots"));
+    const Reply slots = firstDayTimes(later, manage);
     ASSERT_EQ(slots.status, 200);
     const auto values = slotValues(slots);
     ASSERT_FALSE(values.empty());
@@ -424,6 +440,72 @@ TEST_F(PatientPages, TheManageLinkShowsTheAppointmentAndChangesIt) {
     EXPECT_EQ(link->state, workflows::LinkState::rescheduled);
     ASSERT_NE(link->currentAppointment(), nullptr);
     EXPECT_EQ(link->currentAppointment()->slot.id, values.back());
+}
+
+TEST_F(PatientPages, DaysComeAWeekAtATimeWithPlainLinksBetweenWeeks) {
+    const auto token = newLink();
+    Browser b = browser();
+    ASSERT_EQ(verify(b, token).status, 303);
+    const Reply first = b.get(at(token, "/slots"));
+    ASSERT_EQ(first.status, 200);
+    EXPECT_FALSE(first.says("rel=\"prev\"")) << "nothing before the first week";
+    const std::string next = nextWeek(first);
+    ASSERT_FALSE(next.empty()) << "fourteen days of slots span more than one week";
+    const Reply later = b.get(at(token, "/slots?week=" + next));
+    ASSERT_EQ(later.status, 200);
+    EXPECT_TRUE(later.says("Days with appointments in the week beginning " + web::dayText(next) + "."));
+    EXPECT_TRUE(later.says("rel=\"prev\""));
+    const auto firstDays = radioValues(first, "day");
+    const auto laterDays = radioValues(later, "day");
+    ASSERT_FALSE(laterDays.empty());
+    EXPECT_GT(laterDays.front(), firstDays.back());
+    EXPECT_GE(laterDays.front(), next);
+    EXPECT_EQ(radioValues(b.get(at(token, "/slots?week=not-a-date")), "day"), firstDays) << "the first week instead";
+}
+
+TEST_F(PatientPages, ATelephoneRuleIsBookedAsAWindowOfTheDayAndSaysWhenWeWillCall) {
+    const auto token = newLink("calls");
+    Browser b = browser();
+    ASSERT_EQ(verify(b, token).status, 303);
+    const auto days = radioValues(b.get(at(token, "/slots")), "day");
+    ASSERT_FALSE(days.empty());
+    const Reply windows = b.get(at(token, "/times?day=" + days.front()));
+    ASSERT_EQ(windows.status, 200);
+    EXPECT_TRUE(windows.says("<h1 class=\"nhsuk-fieldset__heading\">Choose when we should call you</h1>"));
+    EXPECT_TRUE(windows.says("Morning, 8am to midday"));
+    EXPECT_TRUE(windows.says("Afternoon, midday to 6:30pm"));
+    EXPECT_EQ(radioValues(windows, "window"), (std::vector<std::string>{"morning", "afternoon"}));
+    EXPECT_TRUE(slotValues(windows).empty()) << "no exact times";
+    expectNoInlineCode(windows);
+
+    const std::string csrf = hidden(windows, "csrf");
+    const Reply chosen = b.post(at(token, "/slots"), {{"csrf", csrf}, {"day", days.front()}, {"window", "afternoon"}});
+    ASSERT_EQ(chosen.status, 303);
+    const Reply review = b.get(chosen.header("Location"));
+    ASSERT_EQ(review.status, 200);
+    EXPECT_TRUE(review.says("We will call you between midday and 6:30pm"));
+    EXPECT_TRUE(review.says("By telephone"));
+    EXPECT_EQ(hidden(review, "window"), "afternoon");
+
+    const Reply booked = b.post(
+        at(token, "/book"),
+        {{"csrf", hidden(review, "csrf")}, {"day", hidden(review, "day")}, {"window", hidden(review, "window")}});
+    ASSERT_EQ(booked.header("Location"), at(token, "/confirmation"));
+    const Reply confirmation = b.get(at(token, "/confirmation"));
+    EXPECT_TRUE(confirmation.says("We will call you between midday and 6:30pm on " + web::dayText(days.front(), true)));
+    const auto link = selfBook->find("A12345", selfBook->history("A12345", kNhsNumber).front().id);
+    ASSERT_NE(link->currentAppointment(), nullptr);
+    EXPECT_EQ(web::dayText(days.front()), kit::ukDayText(link->currentAppointment()->slot.start, false));
+    EXPECT_NE(link->currentAppointment()->callFrom, 0);
+}
+
+TEST_F(PatientPages, AFaceToFaceRuleNeverShowsATelephoneSlot) {
+    const auto token = newLink();
+    Browser b = browser();
+    ASSERT_EQ(verify(b, token).status, 303);
+    const Reply times = firstDayTimes(b, token);
+    EXPECT_FALSE(times.says("Telephone review"));
+    EXPECT_FALSE(times.says("by telephone"));
 }
 
 TEST_F(PatientPages, NoFreeSlotsShowsThePracticesText) {

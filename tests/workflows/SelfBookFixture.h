@@ -54,6 +54,20 @@ protected:
 )" + extraFluRule + R"(        codes:
           invite: {code: "1240781000000106", term: "Invitation sent"}
           decline: {code: "822931000000100", term: "Seasonal influenza vaccination declined"}
+      calls:
+        title: Medication review
+        slot_types: [Telephone review]
+        mode: telephone
+        allow_reschedule: true
+        windows: [{label: morning, from: "08:00", to: "12:00"}, {label: afternoon, from: "12:00", to: "18:30"}]
+      calls-with-notice:
+        title: Medication review
+        slot_types: [Telephone review]
+        mode: telephone
+        min_notice_hours: 24
+      reviews:
+        title: Review
+        slot_types: [Telephone review, Flu clinic]
   B99999:
     name: Other Surgery
     route: {appointment_book: book, sms: [texts]}

@@ -116,6 +116,17 @@ TEST_F(Batches, AnUnknownRuleIsNamedAndAMessageTooLongForAnSmsIsRefused) {
     }
 }
 
+TEST_F(Batches, ABatchOfATelephoneRuleIsRefused) {
+    try {
+        batches->create("A12345", {"calls", "{{url}}", {}, false, {}});
+        FAIL() << "expected InvalidRequest";
+    } catch (const workflows::InvalidRequest& e) {
+        ASSERT_EQ(e.errors().size(), 1U);
+        EXPECT_EQ(e.errors().front().field, "rule");
+        EXPECT_NE(e.errors().front().message.find("face-to-face appointments only"), std::string::npos);
+    }
+}
+
 TEST_F(Batches, WithoutAMessageTheRulesOwnInviteIsUsedAndItsFragmentsCounted) {
     const auto batch = batches->create("A12345", {"flu", "", {}, false, {}});
     EXPECT_EQ(batch.state, "draft");
@@ -279,7 +290,7 @@ TEST_F(Batches, ABatchWithoutDeclineTurnsItOffEvenWhereTheRuleAllowsIt) {
     const auto single = createLink("flu");
     std::vector<Slot> all;
     ASSERT_TRUE(selfBook->freeSlots(selfBook->open(single.token), all).ok());
-    EXPECT_GT(all.size(), slots.size()) << "a single link still offers the telephone ones";
+    EXPECT_EQ(all.size(), slots.size()) << "a single link of a face-to-face rule leaves them out too";
 }
 
 // What became of an upload run on a thread of its own.

@@ -1,5 +1,6 @@
 // Debian's Chromium as every browser test drives it, and the steps the journeys share: pressing a button or
-// link by its name, a date of birth entered, and a patient booking the first time a link offers.
+// link by its name, a date of birth entered, a day then a time chosen, and a patient booking the first time a
+// link offers.
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -24,10 +25,43 @@ export async function enterDateOfBirth(page, isoDate) {
   await press(page, 'Continue');
 }
 
-// Picks the first time offered (by its label, as a person taps it) and goes on to the review.
+// The radios of the times page: exact times, or a telephone rule's windows of the day.
+export const TIME_RADIOS = 'input[type=radio][name=slot], input[type=radio][name=window]';
+
+// Ticks `radio` as a person does: NHS.UK radios draw their own circle over the input, so by its label.
+export async function tap(page, radio) {
+  const id = await radio.getAttribute('id');
+  if (id) await page.locator(`label[for="${id}"]`).click();
+  else await radio.check({ force: true });
+  if (!(await radio.isChecked())) throw new Error(`the radio ${await radio.getAttribute('value')} did not become checked`);
+}
+
+// From the days page: the first day of the week shown with a time whose value is not in `avoid` ("Choose a
+// different day" when one has none), then that time, ticked; returns its value. Continue goes on to the review.
+export async function chooseDayAndTime(page, avoid = []) {
+  const days = page.locator('input[type=radio][name=day]');
+  await days.first().waitFor({ state: 'attached' });
+  const n = await days.count();
+  for (let d = 0; d < n; ++d) {
+    await tap(page, page.locator('input[type=radio][name=day]').nth(d));
+    await press(page, 'Continue');
+    const times = page.locator(TIME_RADIOS);
+    await times.first().waitFor({ state: 'attached' });
+    const count = await times.count();
+    for (let i = 0; i < count; ++i) {
+      const value = await times.nth(i).getAttribute('value');
+      if (avoid.includes(value)) continue;
+      await tap(page, times.nth(i));
+      return value;
+    }
+    await press(page, 'Choose a different day');
+  }
+  throw new Error(`no time to choose in the ${n} days shown (avoiding ${avoid.join(', ')})`);
+}
+
+// Picks the first day offered, then its first time (or window), and goes on to the review.
 export async function chooseFirstTime(page) {
-  const radio = page.locator('input[type=radio][name=slot]').first();
-  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
+  await chooseDayAndTime(page);
   await press(page, 'Continue');
 }
 

@@ -65,6 +65,7 @@ export function seedYaml({ patients, templates }) {
     y += `  - slot_type: ${q(t.slot_type)}\n    clinician: ${q(t.clinician)}\n    location: ${q(t.location)}\n`;
     y += `    weekdays: [${t.weekdays.join(', ')}]\n    start: ${q(t.start)}\n    end: ${q(t.end)}\n`;
     y += `    slot_minutes: ${t.slot_minutes}\n`;
+    if (t.telephone) y += '    telephone: true\n';
   }
   return y;
 }
@@ -72,8 +73,10 @@ export function seedYaml({ patients, templates }) {
 // One booking rule, as YAML under an organisation's `rules:`.
 export function ruleYaml(id, rule) {
   const lines = [`      ${id}:`, `        title: ${q(rule.title)}`, `        slot_types: [${rule.slot_types.map(q).join(', ')}]`];
-  for (const key of ['horizon_days', 'link_expiry_days', 'allow_decline', 'allow_reschedule'])
+  for (const key of ['horizon_days', 'link_expiry_days', 'allow_decline', 'allow_reschedule', 'mode', 'min_notice_hours'])
     if (rule[key] !== undefined) lines.push(`        ${key}: ${rule[key]}`);
+  if (rule.windows)
+    lines.push(`        windows: [${rule.windows.map((w) => `{label: ${q(w.label)}, from: ${q(w.from)}, to: ${q(w.to)}}`).join(', ')}]`);
   if (rule.codes) {
     lines.push('        codes:');
     for (const [name, c] of Object.entries(rule.codes))

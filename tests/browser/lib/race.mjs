@@ -50,7 +50,7 @@ async function inBatches(items, width, fn) {
   return out;
 }
 
-// One patient up to the review page: open, "Continue to book", date of birth, pick a slot, "Continue".
+// One patient up to the review page: open, "Continue to book", date of birth, the day, a slot, "Continue".
 async function reachReview(hub, link, patient, pickIndex) {
   const c = new Client(hub.origin);
   let page = await c.get(hub.localUrl(link.url));
@@ -62,6 +62,9 @@ async function reachReview(hub, link, patient, pickIndex) {
     [page.nameOf('dob-month')]: String(Number(m)),
     [page.nameOf('dob-year')]: y,
   });
+  const days = page.radios('day');
+  if (!days.length) throw new Error(`no days offered after the date of birth check: ${page.h1}: ${page.text.slice(0, 400)}`);
+  page = await c.press(page, 'Continue', { day: days[0] });
   const slots = page.radios('slot');
   if (!slots.length) throw new Error(`no slots offered after the date of birth check: ${page.h1}: ${page.text.slice(0, 400)}`);
   const slot = slots[pickIndex % slots.length];
