@@ -136,6 +136,7 @@ struct Practice {
         return found == rule->pages.end() ? std::string() : textToHtml(found->second);
     }
     [[nodiscard]] bool allowDecline() const { return rule && rule->allowDecline; }
+    [[nodiscard]] bool allowCancel() const { return rule && rule->allowCancel; }
     [[nodiscard]] bool allowReschedule() const { return rule && rule->allowReschedule; }
 };
 
@@ -259,6 +260,8 @@ public:
         route("GET", "/b/{token}/decline", &PatientPages::declineForm);
         route("POST", "/b/{token}/decline", &PatientPages::decline);
         route("GET", "/b/{token}/declined", &PatientPages::declined);
+        route("GET", "/b/{token}/cancel", &PatientPages::cancelForm);
+        route("POST", "/b/{token}/cancel", &PatientPages::cancel);
     }
 
 private:
@@ -739,8 +742,41 @@ private:
         data.set("practiceText", ex.practice.text("confirmation"));
         data.set("canChange", mode(ex) == Mode::reschedule);
         data.set("changeHref", ex.path("/slots"));
+        data.set("canCancel", ex.practice.allowCancel());
+        data.set("cancelHref", ex.path("/cancel"));
         data.set("organisation", ex.practice.name());
         send(ex, 200, "Your appointment", "appointment", data);
+    }
+
+    // Cancelling, when the rule allows it: a page that says what will happen, then the post that does it.
+    void cancelForm(Exchange& ex) {
+        const auto session = this->session(ex, Next::appointment);
+        if (!session) return;
+        if (!ex.practice.allowCancel()) return notFound(ex);
+        const auto* booked = current(ex);
+        if (!booked) return elsewhere(ex);
+        Data data;
+        data.set("action", ex.path("/cancel"));
+        data.set("csrf", session->csrf);
+        data.set("details", recordDetails(*booked));
+        data.set("organisation", ex.practice.name());
+        send(ex, 200, "Cancel your appointment", "cancel", data, ex.path("/appointment"));
+    }
+
+    void cancel(Exchange& ex) {
+        const auto session = this->session(ex, Next::appointment);
+        if (!session || !csrfOk(ex, *session)) return;
+        if (!ex.practice.allowCancel()) return notFound(ex);
+        if (!current(ex)) return elsewhere(ex);
+        switch (selfBook_.cancel(ex.visit).kind) {
+        case BookOutcome::Kind::cancelled: return redirect(ex, ex.path());
+        case BookOutcome::Kind::failed:
+            // The book did not cancel it: the appointment stands, and the patient is told how else to cancel.
+            return sorry(ex, 503, "Sorry, we could not cancel your appointment",
+                         {"Your appointment has not been cancelled. Try again later, or contact " +
+                          ex.practice.name() + "."});
+        default: return redirect(ex, ex.path("/appointment"));
+        }
     }
 
     void declineForm(Exchange& ex) {

@@ -85,6 +85,7 @@ protected:
         link_expiry_days: 7
         allow_decline: true
         allow_reschedule: true
+        allow_cancel: true
         codes:
           decline: {code: "822931000000100", term: "Seasonal influenza vaccination declined"}
         pages:

@@ -442,6 +442,32 @@ TEST_F(PatientPages, TheManageLinkShowsTheAppointmentAndChangesIt) {
     EXPECT_EQ(link->currentAppointment()->slot.id, values.back());
 }
 
+TEST_F(PatientPages, TheManageLinkCancelsTheAppointmentAfterSayingWhatWillHappen) {
+    const auto token = newLink();
+    Browser b = browser();
+    const auto [slot, csrf] = toReview(b, token);
+    ASSERT_EQ(b.post(at(token, "/book"), {{"csrf", csrf}, {"slot", slot}}).header("Location"),
+              at(token, "/confirmation"));
+    const std::string manage = manageTokenFromSms();
+    Browser later = browser();
+    ASSERT_EQ(verify(later, manage, "appointment").header("Location"), at(manage, "/appointment"));
+    const Reply appointment = later.get(at(manage, "/appointment"));
+    EXPECT_TRUE(appointment.says("<a href=\"/b/" + manage + "/cancel\">Cancel this appointment</a>"));
+    const Reply form = later.get(at(manage, "/cancel"));
+    ASSERT_EQ(form.status, 200);
+    EXPECT_TRUE(form.says("<h1>Cancel your appointment</h1>"));
+    EXPECT_TRUE(form.says("will offer this appointment to someone else"));
+    EXPECT_EQ(later.post(at(manage, "/cancel"), {{"csrf", "wrong"}}).status, 403) << "a cross-site post";
+    const Reply done = later.post(at(manage, "/cancel"), {{"csrf", hidden(form, "csrf")}});
+    ASSERT_EQ(done.header("Location"), at(manage));
+    const Reply cancelled = later.get(at(manage));
+    EXPECT_TRUE(cancelled.says("<h1>Your appointment has been cancelled</h1>")) << cancelled.body;
+    const auto link = selfBook->find("A12345", selfBook->history("A12345", kNhsNumber).front().id);
+    EXPECT_EQ(link->state, workflows::LinkState::cancelled);
+    EXPECT_TRUE(later.get(at(manage, "/cancel")).says("<h1>Your appointment has been cancelled</h1>"))
+        << "nothing left to cancel: the link says so";
+}
+
 TEST_F(PatientPages, DaysComeAWeekAtATimeWithPlainLinksBetweenWeeks) {
     const auto token = newLink();
     Browser b = browser();
