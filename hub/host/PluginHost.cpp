@@ -31,7 +31,10 @@ template <class Table, class Member> bool provides(const Table* table, Member Ta
     if (table == nullptr) return false;
     const auto* base = reinterpret_cast<const char*>(table);
     const auto* field = reinterpret_cast<const char*>(&(table->*member));
-    return static_cast<size_t>(field - base) + sizeof(Member) <= table->struct_size && table->*member != nullptr;
+    // The member's own size, a pointer's when it is one: whether the table reaches past it.
+    return static_cast<size_t>(field - base) + sizeof(Member) <= // NOLINT(bugprone-sizeof-expression)
+               table->struct_size &&
+           table->*member != nullptr;
 }
 
 const clinhub_host& hostTable() {

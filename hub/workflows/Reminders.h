@@ -24,6 +24,10 @@ public:
     int64_t queueDue(int batch = 500);
 
 private:
+    // The rule's reminders at `offset` minutes before (`next`: the following offset, 0 for none).
+    int64_t queueAt(const config::Config& config, const config::Organisation& organisation, const config::Rule& rule,
+                    int offset, int next, int batch);
+
     store::Store& store_;
     runtime::Current& runtime_;
     Clock clock_;

@@ -42,7 +42,8 @@ struct Latencies {
     double percentile(double p) {
         if (milliseconds.empty()) return -1;
         std::sort(milliseconds.begin(), milliseconds.end());
-        return milliseconds[std::min(milliseconds.size() - 1, static_cast<std::size_t>(p * milliseconds.size()))];
+        return milliseconds[std::min(milliseconds.size() - 1,
+                                     static_cast<std::size_t>(p * static_cast<double>(milliseconds.size())))];
     }
 };
 
