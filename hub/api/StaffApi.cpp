@@ -63,6 +63,12 @@ Object::Ptr appointmentJson(const workflows::AppointmentRecord& record) {
     out->set("clinician", record.slot.clinician);
     out->set("location", record.slot.location);
     out->set("telephone", record.slot.telephone);
+    if (record.callFrom != 0) {
+        auto window = object();
+        window->set("from", isoUtc(record.callFrom * 1'000'000));
+        window->set("to", isoUtc(record.callTo * 1'000'000));
+        out->set("call_window", window);
+    }
     return out;
 }
 

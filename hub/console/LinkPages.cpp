@@ -203,7 +203,11 @@ void linkPage(workflows::SelfBook& selfBook, outbox::Outbox& outbox, Page& page)
     Data appointments{Data::type::list};
     for (const auto& a : link->appointments) {
         Data appointment;
-        appointment.set("when", kit::ukWhenText(a.slot.start));
+        // A telephone window: the slot's time in the book, and the window the patient was promised a call in.
+        appointment.set("when", a.callFrom == 0
+                                    ? kit::ukWhenText(a.slot.start)
+                                    : kit::ukWhenText(a.slot.start) + "; the patient chose a call between " +
+                                          kit::ukTimeText(a.callFrom) + " and " + kit::ukTimeText(a.callTo));
         appointment.set("slotType", a.slot.slotType);
         setText(appointment, "clinician", a.slot.clinician);
         appointment.set("location", a.slot.location);

@@ -402,6 +402,7 @@ TEST_F(StaffApi, HistoryShowsEveryLinkWithItsEventsAndAppointments) {
     EXPECT_EQ(appointment->getValue<std::string>("slot_type"), "Flu clinic");
     EXPECT_EQ(appointment->getValue<std::string>("clinician"), "Nurse Example");
     EXPECT_EQ(appointment->getValue<std::string>("state"), "booked");
+    EXPECT_FALSE(appointment->has("call_window")) << "an exact time, not a telephone window";
     const auto appointments = booked->getArray("appointment_history");
     ASSERT_EQ(appointments->size(), 2U);
     EXPECT_EQ(appointments->getObject(0)->getValue<std::string>("slot_id"), slots[0].id);

@@ -12,29 +12,14 @@
 // Journey 1 books (with a wrong date of birth first), sees the confirmation, reopens the link and sees
 // "already booked", and gets the confirmation SMS with a manage link. Journey 2 declines. Journey 3 books,
 // then reschedules through the manage link; the staff link history shows it.
-import { mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chooseDayAndTime, enterDateOfBirth, launch, press as pressOn } from './lib/chromium.mjs';
+import { chooseDayAndTime, enterDateOfBirth, launch, playwrightChromium, press as pressOn } from './lib/chromium.mjs';
 import { Hub, ORG, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn, startPeer } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
-if (!opts.clinhub || !opts.screenshots) {
-  console.error('usage: node tests/browser/journeys.mjs --clinhub PATH/TO/clinhub --screenshots DIR [--chromium PATH]');
-  process.exit(2);
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`FAIL  playwright-core is not installed (run scripts/setup): ${e.message}`);
-  process.exit(1);
-}
-if (!existsSync(opts.chromium)) {
-  console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
-  process.exit(1);
-}
-mkdirSync(opts.screenshots, { recursive: true });
+const chromium = await playwrightChromium(opts,
+  'node tests/browser/journeys.mjs --clinhub PATH/TO/clinhub --screenshots DIR [--chromium PATH]', ['clinhub', 'screenshots']);
 for (const f of readdirSync(opts.screenshots)) if (f.endsWith('.png')) rmSync(join(opts.screenshots, f)); // none left from a run before
 
 const WRONG_DOB = '1957-03-14';

@@ -6,23 +6,14 @@
 // windows on the phone go to DIR.
 //
 //   node tests/browser/telephone.mjs --clinhub build/clinhub --screenshots DIR [--chromium /usr/bin/chromium]
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Axe, WIDTHS } from './lib/axe.mjs';
-import { chooseDayAndTime, enterDateOfBirth, launch, press as pressOn, tap } from './lib/chromium.mjs';
+import { chooseDayAndTime, enterDateOfBirth, launch, playwrightChromium, press as pressOn, tap } from './lib/chromium.mjs';
 import { Hub, TEST_PATIENT, FLU_RULE, FLU_TEMPLATES, args, writeHubFiles, urlsIn } from './lib/hub.mjs';
 
 const opts = args({ chromium: '/usr/bin/chromium' });
-if (!opts.clinhub || !opts.screenshots) {
-  console.error('usage: node tests/browser/telephone.mjs --clinhub PATH/TO/clinhub --screenshots DIR [--chromium PATH]');
-  process.exit(2);
-}
-const { chromium } = await import('playwright-core');
-if (!existsSync(opts.chromium)) {
-  console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
-  process.exit(1);
-}
-mkdirSync(opts.screenshots, { recursive: true });
+const chromium = await playwrightChromium(opts,
+  'node tests/browser/telephone.mjs --clinhub PATH/TO/clinhub --screenshots DIR [--chromium PATH]', ['clinhub', 'screenshots']);
 
 // Two calls each morning and each afternoon, every day, for six weeks: more than one week of days.
 const every = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

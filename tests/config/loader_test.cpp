@@ -658,8 +658,8 @@ TEST(ConfigLoader, WindowsAndNoticeOnAFaceToFaceRuleAreRefusedWhereTheyAreWritte
                             "9:9: windows is for telephone rules only: add mode: telephone, or remove it"));
 }
 
-TEST(ConfigLoader, AWindowMustCloseAfterItOpensAndOverlapNoOther) {
-    EXPECT_THAT(problems(R"(organisations:
+// A telephone rule whose lines 9 on (its windows) a test adds.
+const std::string kCallsRule = R"(organisations:
   A81001:
     name: Demo
     rules:
@@ -667,7 +667,10 @@ TEST(ConfigLoader, AWindowMustCloseAfterItOpensAndOverlapNoOther) {
         title: Call back
         slot_types: [Telephone]
         mode: telephone
-        windows:
+)";
+
+TEST(ConfigLoader, AWindowMustCloseAfterItOpensAndOverlapNoOther) {
+    EXPECT_THAT(problems(kCallsRule + R"(        windows:
           - {label: morning, from: "08:00", to: "12:00"}
           - {label: late, from: "13:00", to: "12:30"}
           - {label: lunch, from: "11:30", to: "14:00"}
@@ -681,15 +684,7 @@ TEST(ConfigLoader, AWindowMustCloseAfterItOpensAndOverlapNoOther) {
 }
 
 TEST(ConfigLoader, AWindowTimeIsTwentyFourHourHoursAndMinutes) {
-    const auto found = problems(R"(organisations:
-  A81001:
-    name: Demo
-    rules:
-      calls:
-        title: Call back
-        slot_types: [Telephone]
-        mode: telephone
-        windows: [{label: morning, from: "8am", to: "12:00"}]
+    const auto found = problems(kCallsRule + R"(        windows: [{label: morning, from: "8am", to: "12:00"}]
 )");
     ASSERT_EQ(found.size(), 1U);
     EXPECT_THAT(found[0], ::testing::StartsWith("9:42: '8am' does not have the expected form"));

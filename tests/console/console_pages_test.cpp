@@ -382,6 +382,20 @@ TEST_F(ConsolePages, ThePagesRunOnlyTheHubsOwnScriptAndWorkWithoutIt) {
     EXPECT_TRUE(js.says("form[data-check]"));
 }
 
+TEST_F(ConsolePages, ATelephoneAppointmentShowsTheWindowThePatientWasPromised) {
+    std::string csrf;
+    auto staff = signedIn(Role::viewer, csrf);
+    const auto created = selfBook->createLink("A12345", "calls", {kNhsNumber, "14/03/1956", "07700 900123", "Testy"});
+    std::vector<workflows::DayWindow> windows;
+    ASSERT_TRUE(selfBook->freeWindows(selfBook->open(created.token), windows).ok());
+    ASSERT_FALSE(windows.empty());
+    ASSERT_EQ(selfBook->bookWindow(selfBook->open(created.token), windows[0].day, windows[0].label, false).kind,
+              workflows::BookOutcome::Kind::booked);
+    const auto page = staff.get("/staff/A12345/links/" + created.link.id);
+    ASSERT_EQ(page.status, 200);
+    EXPECT_TRUE(page.says("at 9am; the patient chose a call between 8am and midday")) << page.body;
+}
+
 TEST_F(ConsolePages, ALinksPageListsEveryMessageAboutItWithWhereItStands) {
     std::string csrf;
     auto staff = signedIn(Role::viewer, csrf);

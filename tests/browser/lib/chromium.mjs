@@ -1,8 +1,32 @@
 // Debian's Chromium as every browser test drives it, and the steps the journeys share: pressing a button or
 // link by its name, a date of birth entered, a day then a time chosen, and a patient booking the first time a
 // link offers.
+import { existsSync, mkdirSync } from 'node:fs';
+
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// playwright-core's Chromium for a test run with `opts` (lib/hub.mjs args): exits 2 with `usage` when one
+// of `required` is missing, 1 when playwright-core or Chromium is not installed; makes opts.screenshots.
+export async function playwrightChromium(opts, usage, required = ['clinhub']) {
+  if (required.some((key) => !opts[key])) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    console.error(`FAIL  playwright-core is not installed (run scripts/setup): ${e.message}`);
+    process.exit(1);
+  }
+  if (!existsSync(opts.chromium)) {
+    console.error(`FAIL  no Chromium at ${opts.chromium} (scripts/setup installs Debian's chromium)`);
+    process.exit(1);
+  }
+  if (opts.screenshots) mkdirSync(opts.screenshots, { recursive: true });
+  return chromium;
+}
 
 // Headless, with nothing of its own reaching the network (updates, sync, QUIC probes).
 export function launch(chromium, executablePath) {
