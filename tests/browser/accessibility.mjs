@@ -39,6 +39,7 @@ const STAFF_PASSWORD = 'correct horse battery staple';
 
 let hub;
 let browser;
+const seenConfirmations = new Set(); // each width books its own appointment, and manages it through its own SMS
 const check = (page, name) => axe.check(page, name);
 
 // The staff pages: set a password from the first admin's link, with a mistake first; sign in, with a
@@ -69,7 +70,8 @@ async function staffPages(page, width, setPasswordUrl) {
 }
 
 // The patient pages of one link: welcome, date of birth (wrong first), days (none chosen first), times,
-// review, confirmation, and the booked link reopened.
+// review, confirmation, the booked link reopened; then through the confirmation's manage link, the appointment,
+// cancelling it, and the cancelled link.
 async function patientPages(page, width) {
   const link = await hub.createLink('flu', TEST_PATIENT);
   const token = new URL(link.url).pathname;
@@ -94,6 +96,19 @@ async function patientPages(page, width) {
   await check(page, `${width}: confirmation`);
   await page.goto(url);
   await check(page, `${width}: a booked link reopened`);
+  const confirmation = await hub.waitForMessage((m) => m.channel === 'sms' && !seenConfirmations.has(m.reference) &&
+    m.body.startsWith('Test Surgery: your flu vaccination is booked'), 'confirmation SMS');
+  seenConfirmations.add(confirmation.reference);
+  const manage = hub.localUrl(urlsIn(confirmation.body)[0]);
+  await page.goto(manage);
+  await press(page, 'Continue');
+  await enterDateOfBirth(page, TEST_PATIENT.date_of_birth);
+  await check(page, `${width}: your appointment`);
+  await page.click('text=Cancel this appointment');
+  await check(page, `${width}: cancel your appointment`);
+  await press(page, 'Cancel appointment');
+  if (!(await page.textContent('h1')).includes('has been cancelled')) throw new Error('the appointment was not cancelled');
+  await check(page, `${width}: a cancelled appointment`);
   await page.goto(`${hub.origin}/b/${'x'.repeat(43)}`);
   await check(page, `${width}: a link that does not exist`);
 }

@@ -73,7 +73,8 @@ export function seedYaml({ patients, templates }) {
 // One booking rule, as YAML under an organisation's `rules:`.
 export function ruleYaml(id, rule) {
   const lines = [`      ${id}:`, `        title: ${q(rule.title)}`, `        slot_types: [${rule.slot_types.map(q).join(', ')}]`];
-  for (const key of ['horizon_days', 'link_expiry_days', 'allow_decline', 'allow_reschedule', 'mode', 'min_notice_hours'])
+  for (const key of ['horizon_days', 'link_expiry_days', 'allow_decline', 'allow_reschedule', 'allow_cancel', 'mode',
+    'min_notice_hours'])
     if (rule[key] !== undefined) lines.push(`        ${key}: ${rule[key]}`);
   if (rule.windows)
     lines.push(`        windows: [${rule.windows.map((w) => `{label: ${q(w.label)}, from: ${q(w.from)}, to: ${q(w.to)}}`).join(', ')}]`);
@@ -165,6 +166,7 @@ export const FLU_RULE = {
   link_expiry_days: 7,
   allow_decline: true,
   allow_reschedule: true,
+  allow_cancel: true,
   codes: { decline: { code: '822931000000100', term: 'Seasonal influenza vaccination declined' } },
   templates: {
     invite_sms: 'Test Surgery: please book your flu vaccination: {{url}}',
