@@ -772,9 +772,9 @@ private:
         case BookOutcome::Kind::cancelled: return redirect(ex, ex.path());
         case BookOutcome::Kind::failed:
             // The book did not cancel it: the appointment stands, and the patient is told how else to cancel.
-            return sorry(ex, 503, "Sorry, we could not cancel your appointment",
-                         {"Your appointment has not been cancelled. Try again later, or contact " +
-                          ex.practice.name() + "."});
+            return sorry(
+                ex, 503, "Sorry, we could not cancel your appointment",
+                {"Your appointment has not been cancelled. Try again later, or contact " + ex.practice.name() + "."});
         default: return redirect(ex, ex.path("/appointment"));
         }
     }
