@@ -148,7 +148,8 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
             return Outcome::held(message.reference, store::nowMicros() + backoff_.delay(1, random),
                                  "reconciling with " + name + ": " + r.message);
         }
-        if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered)) {
+        if (r.ok() && (delivery.state == DeliveryState::accepted || delivery.state == DeliveryState::delivered ||
+                       delivery.state == DeliveryState::read)) {
             log::info("outbox_reconciled", {{"reference", message.reference}, {"connector", name}});
             if (listener_) listener_(name, message.channel, "reconciled");
             auto sent = Outcome::sent(message.reference, name, delivery.providerId,

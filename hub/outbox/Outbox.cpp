@@ -554,9 +554,11 @@ int64_t Outbox::cancelQueued(store::Session& s, const std::vector<std::string>& 
     int64_t cancelled = 0;
     for (const auto& reference : references) {
         int64_t t = store::nowMicros();
+        // The message, and the SMS held as its fallback: with no NHS App message to wait for, it would be held
+        // for ever.
         Poco::Data::Statement update = s << "UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at = ? "
-                                            "WHERE reference = ? AND state = 'queued'";
-        update, useRef(why), use(t), useRef(reference);
+                                            "WHERE (reference = ? OR fallback_for = ?) AND state = 'queued'";
+        update, useRef(why), use(t), useRef(reference), useRef(reference);
         cancelled += static_cast<int64_t>(update.execute());
     }
     return cancelled;

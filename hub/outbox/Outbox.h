@@ -193,7 +193,7 @@ public:
     // whose body is gone can no longer be sent again.
     static int64_t forgetPayloads(store::Session& s, const store::Forget& f);
     // Drops the messages among `references` not yet claimed for sending (a reminder of an appointment since
-    // cancelled), saying `why`, in the caller's transaction; returns how many.
+    // cancelled), and the SMS held as their fallbacks, saying `why`, in the caller's transaction; returns how many.
     static int64_t cancelQueued(store::Session& transaction, const std::vector<std::string>& references,
                                 const std::string& why);
     // Records what a delivery receipt from `connector` says; false when no message has that reference or the

@@ -127,6 +127,19 @@ TEST_F(Cascading, EachChannelKeepsItsBestNewsAndOnlyTheSendingConnectorMaySpeak)
     EXPECT_EQ(app->channels[0].state, "read");
 }
 
+TEST_F(Cascading, DroppingAnAppMessageNotYetSentDropsTheSmsHeldForItToo) {
+    const auto reference = enqueueAppMessage();
+    store->write([&](store::Session& s) {
+        EXPECT_EQ(outbox::Outbox::cancelQueued(s, {reference}, "not needed: the appointment was cancelled"), 2);
+    });
+    EXPECT_EQ(outbox->find(reference)->state, "cancelled");
+    EXPECT_EQ(fallbackOf(reference).state, "cancelled") << "no SMS left held for ever";
+    outbox::Dispatcher dispatcher(*outbox, routes, settings());
+    EXPECT_EQ(dispatcher.runOnce(), 0);
+    EXPECT_TRUE(journal("app").empty());
+    EXPECT_EQ(smsSent(), 0U);
+}
+
 TEST_F(Cascading, AnAppMessageWithoutAFallbackNeverSendsAnSms) {
     const auto reference = outbox->enqueue(
         outbox::NewMessage::of("A12345", outbox::AppPayload{"9990000018", "", "+447700900123", "hello", 0}));
