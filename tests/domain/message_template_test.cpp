@@ -53,7 +53,12 @@ TEST(MessageTemplate, UnknownPlaceholderIsNamedWithItsPosition) {
 TEST(MessageTemplate, InviteCannotUseTheBookingsPlaceholders) {
     EXPECT_EQ(errorOf("{{when}} {{url}}").placeholder, "{{when}}");
     EXPECT_NO_THROW(scanTemplate("{{when}} {{url}}", placeholdersOf("confirmation_sms")));
-    EXPECT_EQ(errorOf("{{when}}", placeholdersOf("reminder_sms")).placeholder, "{{when}}");
+}
+
+TEST(MessageTemplate, AnAppointmentReminderSaysWhenAndWhereAndMayTakeTheDayAndTimeApart) {
+    EXPECT_NO_THROW(scanTemplate("{{when}} {{date}} {{time}} {{where}} {{url}}", placeholdersOf("reminder_sms")));
+    EXPECT_EQ(errorOf("{{date}}", placeholdersOf("confirmation_sms")).placeholder, "{{date}}")
+        << "a reminder's own placeholders are its own";
 }
 
 TEST(MessageTemplate, SectionsPartialsAndTripleBracesAreRefused) {

@@ -90,7 +90,9 @@ TEST_F(Telephone, BookingAWindowHoldsItsFirstCallAndTheTextSaysWhenWeWillCall) {
     const auto outcome = selfBook->bookWindow(selfBook->open(created.token), ukDay(2), "morning", false);
     ASSERT_EQ(outcome.kind, BookOutcome::Kind::booked) << outcome.message;
     EXPECT_EQ(outcome.appointment.slot.start, at(2, 9 * 60));
-    const auto* booked = selfBook->find("A12345", created.link.id)->currentAppointment();
+    const auto link = selfBook->find("A12345", created.link.id); // kept: the appointment lives in it
+    ASSERT_TRUE(link);
+    const auto* booked = link->currentAppointment();
     ASSERT_NE(booked, nullptr);
     EXPECT_EQ(booked->callFrom, at(2, 8 * 60)) << "the window is kept with the appointment";
     EXPECT_EQ(booked->callTo, at(2, 12 * 60));

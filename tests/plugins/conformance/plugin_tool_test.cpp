@@ -78,7 +78,7 @@ TEST_F(PluginTool, InfoSaysWhatThePluginDeclares) {
     const auto r = tool({"info", HTTP_SMS_PLUGIN});
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("plugin: http-sms\n"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("abi: 1.2\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("abi: 1.3\n"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("kinds: sms\n"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("sms length: not declared (the hub's default, 918 characters)"), std::string::npos)
         << r.output;
