@@ -19,28 +19,10 @@ using clinhub::DeliveryState;
 using clinhub::PatientChannel;
 using clinhub::Receipt;
 using clinhub::Result;
+using clinhub::kit::parseAnswerObject;
 using clinhub::kit::scrub;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-// Parses a JSON object, or says why not. Answers and callbacks may carry patient details, so a complaint
-// names the problem and never quotes the body.
-Object::Ptr parseObject(const std::string& body, std::string& why) {
-    if (body.empty()) {
-        why = "an empty body";
-        return nullptr;
-    }
-    try {
-        auto o = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
-        if (!o) why = "JSON that is not an object";
-        return o;
-    } catch (const Poco::Exception& e) {
-        why = "a body that is not JSON (" + scrub(e.displayText(), 100) + ")";
-    } catch (const std::exception&) {
-        why = "JSON that is not an object";
-    }
-    return nullptr;
-}
 
 std::string text(const Object::Ptr& o, const std::string& name) {
     if (!o || !o->has(name) || o->isNull(name)) return {};
@@ -142,7 +124,7 @@ std::string messageRequest(const Config& config, const clinhub::PatientMessage& 
 
 Result errorAnswer(long status, const std::string& body, const std::string& what, bool send) {
     std::string ignored;
-    const Object::Ptr o = parseObject(body, ignored);
+    const Object::Ptr o = parseAnswerObject(body, ignored);
     std::string detail;
     if (const auto errors = array(o, "errors"); errors && errors->size() > 0) {
         const auto first = item(errors, 0);
@@ -171,7 +153,7 @@ Result sendAnswer(long status, const std::string& body, std::string& providerId,
     duplicate = false;
     if (status == 422) {
         std::string ignored;
-        const auto errors = array(parseObject(body, ignored), "errors");
+        const auto errors = array(parseAnswerObject(body, ignored), "errors");
         if (errors && errors->size() > 0 && text(item(errors, 0), "code") == "CM_DUPLICATE_REQUEST") {
             duplicate = true;
             return Result::success();
@@ -179,7 +161,7 @@ Result sendAnswer(long status, const std::string& body, std::string& providerId,
     }
     if (status != 201 && status != 200) return errorAnswer(status, body, "refused the message", true);
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     const auto data = object(o, "data");
     const std::string id = text(data, "id");
     if (!o)
@@ -228,7 +210,7 @@ Result messageAnswer(long status, const std::string& body, Delivery& delivery, s
     if (status == 404) return Result::success(); // unknown: NHS Notify holds no such message
     if (status != 200) return errorAnswer(status, body, "message lookup", false);
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     if (!o) return Result::permanent("NHS Notify answered a message lookup with " + why);
     const auto data = object(o, "data");
     const auto attributes = object(data, "attributes");
@@ -250,7 +232,7 @@ Result messageAnswer(long status, const std::string& body, Delivery& delivery, s
 Result callbackBody(const std::string& body, std::vector<Receipt>& receipts) {
     receipts.clear();
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     if (!o) return Result::permanent("an NHS Notify callback with " + why);
     const auto data = array(o, "data");
     if (!data || data->size() == 0) return Result::permanent("an NHS Notify callback without a data array");

@@ -15,6 +15,7 @@ namespace {
 
 using clinhub::DeliveryState;
 using clinhub::Result;
+using clinhub::kit::parseAnswerObject;
 using clinhub::kit::scrub;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
@@ -23,25 +24,6 @@ std::string stringify(const Object& o) {
     std::ostringstream out;
     o.stringify(out);
     return out.str();
-}
-
-// Parses a JSON object, or says why not. Notify's answers can echo message content, so a complaint names
-// the problem and never quotes the body.
-Object::Ptr parseObject(const std::string& body, std::string& why) {
-    if (body.empty()) {
-        why = "an empty body";
-        return nullptr;
-    }
-    try {
-        auto o = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
-        if (!o) why = "JSON that is not an object";
-        return o;
-    } catch (const Poco::Exception& e) {
-        why = "a body that is not JSON (" + e.displayText().substr(0, 100) + ")";
-    } catch (const std::exception&) {
-        why = "JSON that is not an object";
-    }
-    return nullptr;
 }
 
 std::string optText(const Object& o, const std::string& name) {
@@ -86,7 +68,7 @@ Result errorAnswer(long status, const std::string& body, const std::string& what
     std::string why;
     std::string error;
     std::string message;
-    if (const auto o = parseObject(body, why)) {
+    if (const auto o = parseAnswerObject(body, why)) {
         if (const auto errors = o->getArray("errors"); errors && errors->size() > 0) {
             if (const auto first = errors->getObject(0)) {
                 error = optText(*first, "error");
@@ -116,7 +98,7 @@ Result errorAnswer(long status, const std::string& body, const std::string& what
 Result sendAnswer(long status, const std::string& body, const std::string& what, std::string& providerId) {
     if (status < 200 || status >= 300) return errorAnswer(status, body, what);
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     if (o && optText(*o, "id").empty()) why = "no \"id\" string";
     if (!why.empty())
         // Notify answered 2xx, so it most likely took the message: resending could send it twice.
@@ -130,7 +112,7 @@ Result lookupAnswer(long status, const std::string& body, clinhub::Delivery& del
     delivery = {};
     if (status < 200 || status >= 300) return errorAnswer(status, body, "lookup");
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     Array::Ptr list;
     if (o) {
         list = o->getArray("notifications");
@@ -159,7 +141,7 @@ DeliveryState stateOf(const std::string& s) {
 
 Result receiptBody(const std::string& body, std::vector<clinhub::Receipt>& receipts) {
     std::string why;
-    const auto o = parseObject(body, why);
+    const auto o = parseAnswerObject(body, why);
     if (o && (optText(*o, "id").empty() || optText(*o, "status").empty())) why = "no \"id\" or \"status\"";
     if (!why.empty()) return Result::permanent("a Notify delivery receipt with " + why);
     const std::string status = optText(*o, "status");

@@ -1,5 +1,8 @@
 #include <clinhub/kit/Scrub.hpp>
 
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
+
 #include <array>
 #include <cctype>
 #include <string_view>
@@ -104,6 +107,23 @@ std::string scrub(const std::string& input, std::size_t max) {
     }
     if (out.size() > max) out = out.substr(0, max) + "...";
     return out;
+}
+
+Poco::JSON::Object::Ptr parseAnswerObject(const std::string& body, std::string& why) {
+    if (body.empty()) {
+        why = "an empty body";
+        return nullptr;
+    }
+    try {
+        auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+        if (!o) why = "JSON that is not an object";
+        return o;
+    } catch (const Poco::Exception& e) {
+        why = "a body that is not JSON (" + scrub(e.displayText(), 100) + ")";
+    } catch (const std::exception&) {
+        why = "JSON that is not an object";
+    }
+    return nullptr;
 }
 
 } // namespace clinhub::kit

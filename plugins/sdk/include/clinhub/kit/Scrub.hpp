@@ -10,11 +10,17 @@
 // "slot 12") are kept: they say what went wrong.
 #pragma once
 
+#include <Poco/JSON/Object.h>
+
 #include <cstddef>
 #include <string>
 
 namespace clinhub::kit {
 
 std::string scrub(const std::string& text, std::size_t max = 160);
+
+// A provider's answer or callback as a JSON object; null, with `why` naming the problem ("an empty body", "a
+// body that is not JSON (...)"), when it is not one. It never quotes the body, which may carry patient details.
+Poco::JSON::Object::Ptr parseAnswerObject(const std::string& body, std::string& why);
 
 } // namespace clinhub::kit
