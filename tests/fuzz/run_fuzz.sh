@@ -30,6 +30,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+build_dir=$(realpath -m "$build_dir") # the fuzzer runs from inside it
+
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
@@ -39,7 +41,12 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
     >/dev/null
 fi
-cmake --build "$build_dir" -j2 --target "fuzz_$target" >/dev/null
+# Quiet when it builds; the compiler's or linker's words when it does not.
+if ! build_log=$(cmake --build "$build_dir" -j2 --target "fuzz_$target" 2>&1); then
+  printf '%s\n' "$build_log" | grep -E 'error|undefined reference' | head -n 20 >&2
+  echo "$0: fuzz_$target did not build" >&2
+  exit 1
+fi
 
 # Defaults every target gets; a target's `flags` file (one per line) and the command line come after.
 flags=(-max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
