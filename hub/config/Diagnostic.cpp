@@ -1,7 +1,12 @@
 #include "hub/config/Diagnostic.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace clinhub::config {
 
@@ -23,9 +28,92 @@ namespace {
 bool isNameStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool isNameChar(char c) { return isNameStart(c) || (c >= '0' && c <= '9'); }
 
+bool isVariableName(const std::string& name) {
+    return !name.empty() && isNameStart(name.front()) && std::all_of(name.begin(), name.end(), isNameChar);
+}
+
+// systemd's credential names: no slash, and not "." or "..".
+bool isCredentialName(const std::string& name) {
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+// The file's text without one trailing newline; nullopt with `why` set. The message names the file and never
+// quotes what is in it.
+std::optional<std::string> readSecretFile(const std::filesystem::path& path, std::string& why) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        why = "does not exist";
+        return std::nullopt;
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        why = "is not a file";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = std::string("cannot be read (") + std::strerror(errno) + ")";
+        return std::nullopt;
+    }
+    std::string text;
+    text.resize(kMaxSecretFileBytes + 1);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSecretFileBytes) {
+        why = "is larger than " + std::to_string(kMaxSecretFileBytes / 1024) + " KiB: is it the right file?";
+        return std::nullopt;
+    }
+    if (text.ends_with('\n')) text.pop_back();
+    if (text.ends_with('\r')) text.pop_back();
+    return text;
+}
+
+// What one ${...} stands for; nullopt with `error` set.
+std::optional<std::string> lookUp(const std::string& reference, const Environment& env,
+                                  const std::string& baseDirectory, std::string& error) {
+    std::string why;
+    if (reference.starts_with("file:")) {
+        const std::string path = reference.substr(5);
+        if (path.empty()) {
+            error = "'${file:' needs a path, as in ${file:/etc/clinhub/notify-api-key}";
+            return std::nullopt;
+        }
+        const auto full = std::filesystem::path(baseDirectory) / path; // an absolute PATH stands alone
+        auto text = readSecretFile(full, why);
+        if (!text) error = "secret file '" + full.lexically_normal().string() + "' " + why;
+        return text;
+    }
+    if (reference.starts_with("credential:")) {
+        const std::string name = reference.substr(11);
+        if (!isCredentialName(name)) {
+            error = "'${credential:' needs the name a LoadCredential= line gives, as in ${credential:notify-api-key}";
+            return std::nullopt;
+        }
+        const auto directory = env("CREDENTIALS_DIRECTORY");
+        if (!directory || directory->empty()) {
+            error = "credential '" + name +
+                    "' asked for, but CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with "
+                    "LoadCredential=" +
+                    name + ":PATH (see docs/operations.md); elsewhere use ${file:PATH}";
+            return std::nullopt;
+        }
+        auto text = readSecretFile(std::filesystem::path(*directory) / name, why);
+        if (!text) error = "credential '" + name + "' in " + *directory + " " + why;
+        return text;
+    }
+    if (!isVariableName(reference)) {
+        error = "'${' must start a variable such as ${NOTIFY_API_KEY}, ${file:PATH} or ${credential:NAME}; "
+                "write '$${' for a literal '${'";
+        return std::nullopt;
+    }
+    auto value = env(reference);
+    if (!value) error = "environment variable '" + reference + "' is not set";
+    return value;
+}
+
 } // namespace
 
-Substitution substituteVariables(const std::string& text, const Environment& env) {
+Substitution substituteVariables(const std::string& text, const Environment& env, const std::string& baseDirectory) {
     Substitution out;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -39,21 +127,18 @@ Substitution substituteVariables(const std::string& text, const Environment& env
             continue;
         }
         const std::size_t close = text.find('}', i + 2);
-        const std::string name = close == std::string::npos ? "" : text.substr(i + 2, close - i - 2);
-        const bool wellFormed = !name.empty() && isNameStart(name.front()) &&
-                                std::all_of(name.begin(), name.end(), [](char c) { return isNameChar(c); });
-        if (!wellFormed) {
-            out.errors.push_back("'${' must start a variable such as ${NOTIFY_API_KEY}; write '$${' for a literal "
-                                 "'${'");
+        if (close == std::string::npos) {
+            out.errors.push_back("'${' is not closed by '}'; write '$${' for a literal '${'");
             out.text += text.substr(i, 2);
             i += 2;
             continue;
         }
-        if (auto value = env(name)) {
+        std::string error;
+        if (auto value = lookUp(text.substr(i + 2, close - i - 2), env, baseDirectory, error)) {
             out.text += *value;
             out.changed = true;
         } else {
-            out.errors.push_back("environment variable '" + name + "' is not set");
+            out.errors.push_back(std::move(error));
             out.text += text.substr(i, close + 1 - i);
         }
         i = close + 1;

@@ -23,13 +23,22 @@ using Environment = std::function<std::optional<std::string>(const std::string& 
 
 Environment processEnvironment();
 
-// A scalar after ${VAR} substitution. "$${" stands for a literal "${".
+// A scalar after substitution. "$${" stands for a literal "${". Three references are read:
+// - ${NAME}: the environment variable;
+// - ${file:PATH}: the file's text, PATH relative to `baseDirectory` (the config file's folder);
+// - ${credential:NAME}: the file NAME in $CREDENTIALS_DIRECTORY, where systemd puts what the unit's
+//   LoadCredential= lines give the service.
+// Files are read each time a config is loaded, so a secret rotated on disk takes effect on reload. One
+// trailing newline is dropped: `echo KEY > file` writes one.
 struct Substitution {
     std::string text;
-    bool changed = false;            // whether any variable was substituted
-    std::vector<std::string> errors; // one per unset variable or malformed reference
+    bool changed = false;            // whether any reference was substituted
+    std::vector<std::string> errors; // one per unset variable, unreadable file or malformed reference
 };
 
-Substitution substituteVariables(const std::string& text, const Environment& env);
+Substitution substituteVariables(const std::string& text, const Environment& env, const std::string& baseDirectory = {});
+
+// A secret file is a key or a password, never more.
+constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
 
 } // namespace clinhub::config

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <utility>
@@ -70,7 +71,8 @@ std::optional<Mark> tabIndentation(const std::string& text, const std::string& f
 class TreeBuilder {
 public:
     TreeBuilder(std::string fileName, const Environment& env, std::vector<Diagnostic>& problems)
-        : file_(std::move(fileName)), env_(env), problems_(problems) {}
+        : file_(std::move(fileName)), env_(env), problems_(problems),
+          baseDirectory_(std::filesystem::absolute(file_).lexically_normal().parent_path().string()) {}
 
     YamlNode build(const YAML::Node& node, const Mark& fallback) {
         YamlNode out;
@@ -122,7 +124,7 @@ private:
         out.kind = YamlNode::Kind::scalar;
         out.source = node.Scalar();
         out.plain = node.Tag() == "?";
-        Substitution s = substituteVariables(out.source, env_);
+        Substitution s = substituteVariables(out.source, env_, baseDirectory_);
         out.text = std::move(s.text);
         for (auto& error : s.errors)
             problems_.push_back({out.mark, std::move(error)});
@@ -158,6 +160,7 @@ private:
     std::string file_;
     const Environment& env_;
     std::vector<Diagnostic>& problems_;
+    std::string baseDirectory_; // where ${file:PATH}s are found
     std::size_t nodes_ = 0;
     int depth_ = 0;
     bool tooDeep_ = false;

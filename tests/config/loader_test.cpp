@@ -294,8 +294,10 @@ TEST(ConfigLoader, EveryUnsetVariableInOneValueIsNamed) {
 
 TEST(ConfigLoader, MalformedVariableReferenceIsReported) {
     EXPECT_THAT(problems("organisations:\n  A81001:\n    name: Price ${ 5\n"),
-                ElementsAre("3:11: '${' must start a variable such as ${NOTIFY_API_KEY}; write '$${' for a literal "
-                            "'${'"));
+                ElementsAre("3:11: '${' is not closed by '}'; write '$${' for a literal '${'"));
+    EXPECT_THAT(problems("organisations:\n  A81001:\n    name: Price ${5}\n"),
+                ElementsAre("3:11: '${' must start a variable such as ${NOTIFY_API_KEY}, ${file:PATH} or "
+                            "${credential:NAME}; write '$${' for a literal '${'"));
 }
 
 TEST(ConfigLoader, MessagesQuoteTheVariableNotItsValue) {
