@@ -2,6 +2,7 @@
 
 #include "hub/config/Pattern.h"
 #include "hub/config/Text.h"
+#include "hub/domain/OdsCode.h"
 #include "hub/store/StoreUrl.h"
 
 #include <Poco/JSON/Array.h>
@@ -297,8 +298,8 @@ const std::map<std::string, Keyword>& keywords() {
 }
 
 const std::set<std::string>& formats() {
-    static const std::set<std::string> names = {"uri",        "snomed-ct", "listen-address",
-                                                "ip-address", "path",      "store-url"};
+    static const std::set<std::string> names = {"uri",  "snomed-ct", "listen-address", "ip-address",
+                                                "path", "store-url", "ods-code"};
     return names;
 }
 
@@ -924,6 +925,8 @@ private:
 
     static std::optional<std::string> formatProblem(const std::string& text, const std::string& format,
                                                     const std::string& shown, const std::string& path) {
+        if (format == "ods-code")
+            if (std::string problem = domain::odsCodeProblem(text); !problem.empty()) return problem;
         if (format == "listen-address" && !isListenAddress(text))
             return shown + " is not host:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
         if (format == "listen-address" && !hasPortNumber(text))

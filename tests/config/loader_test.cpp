@@ -13,6 +13,7 @@ using namespace clinhub::config;
 using namespace clinhub::config::testing;
 using clinhub::ConfigError;
 using ::testing::ElementsAre;
+using ::testing::StartsWith;
 using ::testing::IsEmpty;
 
 namespace {
@@ -388,7 +389,10 @@ TEST(ConfigLoader, ConnectorNameMustBeLowerCase) {
 
 TEST(ConfigLoader, OrganisationMustBeKeyedByOdsCode) {
     EXPECT_THAT(problems("organisations:\n  a81001: {name: Demo Surgery}\n"),
-                ElementsAre("2:3: 'a81001' is not a valid name in organisations: it must match ^[A-Z0-9]{3,10}$"));
+                ElementsAre(StartsWith("2:3: 'a81001' is not an ODS code (ODS codes are written in capitals): a GP "
+                                       "practice's is a letter and five digits (A81001)")));
+    EXPECT_THAT(problems("organisations:\n  A81001: {name: One}\n  A8100: {name: Two}\n  RXX01: {name: Three}\n"),
+                ElementsAre(StartsWith("3:3: 'A8100' is not an ODS code: ")));
 }
 
 // ---- Types and values ------------------------------------------------------------------------------

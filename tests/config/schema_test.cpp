@@ -165,7 +165,7 @@ TEST(ConfigSchemaCompile, RefusesAKeywordItCannotCheckNamingItAndWhereItIs) {
 TEST(ConfigSchemaCompile, RefusesAFormatItCannotCheckButTakesTheHubsFormats) {
     EXPECT_EQ(refusal(R"({"properties": {"e": {"format": "email"}}})"),
               "format @/properties/e: 'format' at /properties/e: 'email' is not a format the hub checks (it checks "
-              "ip-address, listen-address, path, snomed-ct, store-url, uri)");
+              "ip-address, listen-address, ods-code, path, snomed-ct, store-url, uri)");
     for (const char* format : {"uri", "snomed-ct", "listen-address", "ip-address", "path", "store-url"})
         EXPECT_EQ(refusal(std::string(R"({"format": ")") + format + "\"}"), "accepted") << format;
 }
