@@ -9,6 +9,7 @@
 #include "hub/config/Surroundings.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
+#include "hub/runtime/Probe.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/ApiKeys.h"
 #include "hub/staff/Passwords.h"
@@ -99,6 +100,41 @@ std::unique_ptr<store::Store> openStore(const config::Config& config, std::ostre
     return nullptr;
 }
 
+// `config check --probe`: a table of what each connector answered, then the rules' slot types no book holds.
+int probeConnectors(const config::Config& config, const host::PluginHost& host, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> errors;
+    const auto runtime = runtime::Runtime::build(config, host, errors);
+    if (!runtime) {
+        for (const auto& e : errors)
+            err << e << '\n';
+        return kFailed;
+    }
+    const auto report = runtime::probe(*runtime);
+    std::size_t name = 11, plugin = 8, kind = 6;
+    for (const auto& r : report.rows) {
+        name = std::max(name, r.connector.size() + 2);
+        plugin = std::max(plugin, r.plugin.size() + 2);
+        kind = std::max(kind, r.kind.size() + 2);
+    }
+    const auto width = [](std::size_t w) { return std::setw(static_cast<int>(w)); };
+    out << '\n'
+        << std::left << width(name) << "CONNECTOR" << width(plugin) << "PLUGIN" << width(kind) << "KIND"
+        << std::setw(9) << "RESULT" << std::setw(9) << "TIME"
+        << "ANSWER\n";
+    for (const auto& r : report.rows)
+        out << width(name) << r.connector << width(plugin) << r.plugin << width(kind) << r.kind << std::setw(9)
+            << (r.reached ? "ok" : "FAILED") << std::setw(9) << (std::to_string(r.took.count()) + "ms") << r.outcome
+            << '\n';
+    for (const auto& p : report.problems)
+        err << p.str() << '\n';
+    const auto unreached = std::count_if(report.rows.begin(), report.rows.end(), [](const auto& r) { return !r.reached; });
+    if (unreached > 0 || !report.problems.empty())
+        err << config.file << ": probing found " << unreached << " connector call" << (unreached == 1 ? "" : "s")
+            << " failed and " << report.problems.size() << " slot type" << (report.problems.size() == 1 ? "" : "s")
+            << " not in a book\n";
+    return report.ok() ? 0 : kFailed;
+}
+
 int configCheck(const Options& options, std::ostream& out, std::ostream& err) {
     auto path = options.value("--config");
     if (path.has_value() == !options.arguments.empty()) {
@@ -119,7 +155,7 @@ int configCheck(const Options& options, std::ostream& out, std::ostream& err) {
     }
     out << *path << ": OK (" << result.config->connectors.size() << " connectors, "
         << result.config->organisations.size() << " organisations)\n";
-    return 0;
+    return options.flag("--probe") ? probeConnectors(*result.config, host, out, err) : 0;
 }
 
 int configSchema(const Options&, std::ostream& out, std::ostream&) {
@@ -811,13 +847,18 @@ const std::map<std::string, Verb>& verbs() {
           serve,
           false}},
         {"config check",
-         {"clinhub config check FILE",
+         {"clinhub config check FILE [--probe]",
           "check a config file and report every problem",
           "Reports every problem as FILE:LINE:COL: message and exits 2 when there is any; the plugins the\n"
           "config names are loaded so their sections are checked too. Like serve, it also checks that the\n"
           "SQLite store's folder exists and can be written (run it as the hub's user) and that hub.listen\n"
-          "can be looked up.",
-          {{}, {"--config"}, {}, 0, 1},
+          "can be looked up.\n"
+          "With --probe it then contacts every connector once, reading only (a book lists its slot types;\n"
+          "SMS, email and NHS App connectors look up a reference no message has; immunisation records are\n"
+          "asked for a test NHS number), prints a table of what each answered, and checks every rule's\n"
+          "slot types against its organisation's book, suggesting near matches. It exits 1 when a\n"
+          "connector could not be reached or a slot type is not in the book.",
+          {{}, {"--config"}, {"--probe"}, 0, 1},
           configCheck}},
         {"config schema",
          {"clinhub config schema",

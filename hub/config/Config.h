@@ -41,6 +41,7 @@ struct Rule {
     std::string id;
     std::string title;
     std::vector<std::string> slotTypes;
+    std::vector<Mark> slotTypeMarks; // where each slot type is written, for what probing the book finds
     int horizonDays = 42;
     int linkExpiryDays = 7;
     bool allowDecline = false;

@@ -657,6 +657,11 @@ private:
         r.id = id;
         r.title = text(node.find("title"), "");
         r.slotTypes = texts(node.find("slot_types"));
+        if (const YamlNode* types = node.find("slot_types")) {
+            if (types->isScalar()) r.slotTypeMarks.push_back(types->mark);
+            for (const auto& item : types->items)
+                r.slotTypeMarks.push_back(item.mark);
+        }
         r.horizonDays = integer(node.find("horizon_days"), r.horizonDays);
         r.linkExpiryDays = integer(node.find("link_expiry_days"), r.linkExpiryDays);
         r.allowDecline = boolean(node.find("allow_decline"), r.allowDecline);

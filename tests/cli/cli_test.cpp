@@ -66,6 +66,61 @@ TEST(ConfigCheck, ReportsEveryProblemWithFileLineAndColumnAndFails) {
     EXPECT_NE(result.err.find(path + ": 3 problems"), std::string::npos) << result.err;
 }
 
+// --probe contacts each connector: the demo book lists its slot types, a gateway nobody listens for is not
+// reached, and a rule's misspelt slot type is named at its place with the book's nearest.
+TEST(ConfigCheck, ProbeContactsEachConnectorAndChecksRulesSlotTypesAgainstTheBook) {
+    TempDir dir;
+    const auto path = dir.file("hub.yaml");
+    std::ofstream(path) << R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
+  store: sqlite:hub.db
+connectors:
+  book:
+    plugin: local-book
+    config: {database: book.db, seed: )" << CLINHUB_SOURCE_DIR
+                        << R"(/config/demo-book.yaml}
+  outbox:
+    plugin: outbox-file
+    config: {path: outbox.jsonl}
+  gateway:
+    plugin: http-sms
+    config:
+      url: http://127.0.0.1:1/messages
+      body: "{{body}}"
+      provider_id: /id
+      timeout_ms: 2000
+      lookup: {url: "http://127.0.0.1:1/messages?ref={{reference}}", status: /status, provider_id: /id,
+               states: {delivered: delivered}}
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {appointment_book: book, sms: [outbox, gateway]}
+    rules:
+      flu: {title: Flu, slot_types: [Flu clinc, Blood test]}
+)";
+    const auto result = runClinhub({"config", "check", "--probe", path}, dir);
+    EXPECT_EQ(result.exitCode, 1) << result.err << result.out;
+    EXPECT_NE(result.out.find("hub.yaml: OK (3 connectors, 1 organisations)"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("CONNECTOR"), std::string::npos) << result.out;
+    const auto rowOf = [&](const std::string& start) {
+        const auto at = result.out.find("\n" + start);
+        return at == std::string::npos ? std::string() : result.out.substr(at + 1, result.out.find('\n', at + 1) - at - 1);
+    };
+    EXPECT_NE(rowOf("book ").find("appointment-book"), std::string::npos) << result.out;
+    EXPECT_NE(rowOf("book ").find(" ok "), std::string::npos) << result.out;
+    EXPECT_NE(rowOf("book ").find("4 slot types in the next 42 days"), std::string::npos) << result.out;
+    EXPECT_NE(rowOf("outbox ").find(" ok "), std::string::npos) << result.out;
+    EXPECT_NE(rowOf("gateway ").find("FAILED"), std::string::npos) << result.out;
+    EXPECT_NE(result.err.find(path + ":25:38: organisations.A12345.rules.flu: slot type 'Flu clinc' is not in the "
+                                     "appointment book 'book' (no slot of it in the next 42 days); did you mean 'Flu "
+                                     "clinic'?"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("'Blood test' is not"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("probing found 1 connector call failed and 1 slot type not in a book"), std::string::npos)
+        << result.err;
+}
+
 TEST(PluginsList, ListsLoadedPluginsWithKindVersionAbiAndFile) {
     TempDir dir;
     const auto result = runClinhub({"plugins", "list"}, dir);
