@@ -9,6 +9,7 @@
 #include "hub/config/Surroundings.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
+#include "hub/config/EditorSchema.h"
 #include "hub/runtime/Probe.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/ApiKeys.h"
@@ -73,9 +74,15 @@ struct Verb {
 };
 
 void loadPlugins(host::PluginHost& host, const std::optional<std::string>& configPath) {
-    const auto dirs = configPath ? runtime::pluginDirectories(*configPath) : host::PluginHost::defaultDirectories();
-    for (const auto& dir : dirs)
-        host.loadDirectory(dir);
+    if (configPath) {
+        for (const auto& dir : runtime::pluginDirectories(*configPath))
+            host.loadDirectory(dir);
+        return;
+    }
+    // Of the default folders, a build tree has the first and an installed hub the second: the other is
+    // not missing, only not used.
+    for (const auto& dir : host::PluginHost::defaultDirectories())
+        if (std::error_code ec; std::filesystem::is_directory(dir, ec)) host.loadDirectory(dir);
 }
 
 // The config at `path`, with its plugins loaded; every problem printed to `err` when it cannot be used.
@@ -158,9 +165,15 @@ int configCheck(const Options& options, std::ostream& out, std::ostream& err) {
     return options.flag("--probe") ? probeConnectors(*result.config, host, out, err) : 0;
 }
 
-int configSchema(const Options&, std::ostream& out, std::ostream&) {
-    const std::string schema = config::hubSchema();
-    out << schema << (schema.ends_with('\n') ? "" : "\n");
+int configSchema(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    loadPlugins(host, options.value("--config"));
+    try {
+        out << config::editorSchema(host);
+    } catch (const std::invalid_argument& e) {
+        err << "clinhub: " << e.what() << '\n';
+        return kFailed;
+    }
     return 0;
 }
 
@@ -861,10 +874,13 @@ const std::map<std::string, Verb>& verbs() {
           {{}, {"--config"}, {"--probe"}, 0, 1},
           configCheck}},
         {"config schema",
-         {"clinhub config schema",
+         {"clinhub config schema [--config FILE]",
           "print the config's JSON Schema (for editors)",
-          "Prints the JSON Schema of the YAML config, as published in schemas/config.schema.json.",
-          {},
+          "Prints the JSON Schema of the YAML config with each plugin's own schema for its connectors'\n"
+          "config sections, chosen by their plugin:, so an editor completes and checks those too. The plugins\n"
+          "are those found in the default folders, and in the folders FILE's plugins.paths names. With the\n"
+          "shipped plugins it is schemas/config.schema.json (installed in share/clinhub).",
+          {{}, {"--config"}, {}, 0, 0},
           configSchema}},
         {"plugins list",
          {"clinhub plugins list [--config FILE]",

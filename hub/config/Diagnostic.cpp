@@ -101,6 +101,12 @@ std::optional<std::string> lookUp(const std::string& reference, const Environmen
         if (!text) error = "credential '" + name + "' in " + *directory + " " + why;
         return text;
     }
+    // ${NAME:-default}, as in the shell: for a setting such as systemd's $STATE_DIRECTORY, which a copied
+    // example config uses when it is set and does without when it is not.
+    if (const auto dash = reference.find(":-"); dash != std::string::npos && isVariableName(reference.substr(0, dash))) {
+        auto value = env(reference.substr(0, dash));
+        return value && !value->empty() ? *value : reference.substr(dash + 2);
+    }
     if (!isVariableName(reference)) {
         error = "'${' must start a variable such as ${NOTIFY_API_KEY}, ${file:PATH} or ${credential:NAME}; "
                 "write '$${' for a literal '${'";

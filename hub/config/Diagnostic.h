@@ -24,7 +24,7 @@ using Environment = std::function<std::optional<std::string>(const std::string& 
 Environment processEnvironment();
 
 // A scalar after substitution. "$${" stands for a literal "${". Three references are read:
-// - ${NAME}: the environment variable;
+// - ${NAME}: the environment variable; ${NAME:-TEXT} gives TEXT when it is unset or empty;
 // - ${file:PATH}: the file's text, PATH relative to `baseDirectory` (the config file's folder);
 // - ${credential:NAME}: the file NAME in $CREDENTIALS_DIRECTORY, where systemd puts what the unit's
 //   LoadCredential= lines give the service.

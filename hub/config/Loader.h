@@ -1,7 +1,7 @@
 // Loading the routing config: YAML in, a checked Config out, or every problem found, each at
 // FILE:LINE:COL.
 //
-// What is checked: YAML syntax; the shape of the file against schemas/config.schema.json (unknown keys
+// What is checked: YAML syntax; the shape of the file against hub/config/hub.schema.json (unknown keys
 // with a "did you mean", wrong types, missing keys, out-of-range values, SNOMED CT check digits);
 // duplicate keys; ${VAR}s that are not set; every connector's plugin exists and accepts its section
 // (its schema, then its own checkConfig); every route names a connector whose plugin serves that need.
@@ -36,7 +36,8 @@ LoadResult loadConfig(const std::string& path, const PluginCatalog& plugins,
 LoadResult loadConfigText(const std::string& text, const std::string& fileName, const PluginCatalog& plugins,
                           const Environment& env);
 
-// The JSON Schema of the config file (schemas/config.schema.json, built into the library).
+// The JSON Schema of the hub's own sections (hub/config/hub.schema.json, built into the library); each
+// connector's `config` is checked by its plugin's. editorSchema() joins them.
 std::string hubSchema();
 
 } // namespace clinhub::config

@@ -1,6 +1,6 @@
 // A JSON Schema (draft 2020-12) checker over the config's YAML tree, for the keywords it can check.
 //
-// The same code checks the hub's own sections against schemas/config.schema.json and each connector's
+// The same code checks the hub's own sections against hub/config/hub.schema.json and each connector's
 // section against its plugin's schema, so a sysadmin gets one style of message for both.
 //
 // A schema is compiled when it is parsed, and refused there (RefusedSchema, naming the keyword and where it

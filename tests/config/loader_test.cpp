@@ -1055,8 +1055,8 @@ TEST(ConfigLoaderFile, ReadsTheFileAndResolvesPathsAgainstItsFolder) {
     EXPECT_EQ(good.config->storeUrl, "sqlite:" + (folder / "state/hub.db").string());
 }
 
-TEST(ConfigHubSchema, IsTheFileInSchemasBuiltIn) {
-    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/schemas/config.schema.json");
+TEST(ConfigHubSchema, IsTheHandWrittenFileBuiltIn) {
+    std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/hub/config/hub.schema.json");
     ASSERT_TRUE(in);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(hubSchema(), text);

@@ -204,7 +204,7 @@ TEST(ConfigSchemaCompile, RefusesADefaultThatFailsItsOwnSchema) {
 }
 
 TEST(ConfigSchemaCompile, EveryShippedSchemaFileCompiles) {
-    for (const char* file : {"schemas/config.schema.json", "connectors/notify/schemas/notify-v2.schema.json"}) {
+    for (const char* file : {"hub/config/hub.schema.json", "connectors/notify/schemas/notify-v2.schema.json"}) {
         std::ifstream in(std::string(CLINHUB_SOURCE_DIR) + "/" + file);
         std::ostringstream text;
         text << in.rdbuf();

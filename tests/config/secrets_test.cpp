@@ -116,6 +116,16 @@ TEST(Secrets, ASecretIsNeverQuotedWhenItsValueIsWrong) {
                 ElementsAre(dir.file("hub.yaml") + ":2:19: expected an integer, got '${file:threads}'"));
 }
 
+TEST(Secrets, AVariableWithADefaultTakesTheDefaultOnlyWhenUnsetOrEmpty) {
+    test::TempDir dir;
+    const std::string yaml = "hub:\n  store: sqlite:${STATE_DIRECTORY:-state}/hub.db\n";
+    EXPECT_EQ(loadIn(dir, yaml).config->storeUrl, "sqlite:" + dir.file("state/hub.db"));
+    EXPECT_EQ(loadIn(dir, yaml, fakeEnvironment({{"STATE_DIRECTORY", ""}})).config->storeUrl,
+              "sqlite:" + dir.file("state/hub.db"));
+    EXPECT_EQ(loadIn(dir, yaml, fakeEnvironment({{"STATE_DIRECTORY", "/var/lib/clinhub"}})).config->storeUrl,
+              "sqlite:/var/lib/clinhub/hub.db");
+}
+
 TEST(Secrets, AnEmptyPathSaysHowToWriteOne) {
     test::TempDir dir;
     EXPECT_THAT(problemsOf(loadIn(dir, kNotify + "${file:}\"}\n")),
