@@ -51,7 +51,7 @@ void addDeliveryCallbacks(http::Router& router, outbox::Outbox& outbox, outbox::
             (found ? recorded : unknown)++;
         }
         log::info("delivery_receipts",
-                  {{"connector", name}, {"recorded", std::to_string(recorded)}, {"unknown", std::to_string(unknown)}});
+                  {{"connector", name}, {"recorded", recorded}, {"unknown", unknown}});
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
         body->set("recorded", recorded);
         body->set("unknown", unknown);

@@ -59,13 +59,14 @@ void Hub::start() {
     for (const auto& p : config::checkSurroundings(config))
         problems.push_back(p.str());
     if (!problems.empty()) throw StartupError(problems);
+    log::setMinimumLevel(log::levelNamed(config.logLevel).value_or(log::Level::info));
     store_ = openStore(config);
     outbox_ = std::make_unique<outbox::Outbox>(*store_);
     // One process owns an SQLite store, so any claim found now was left by a process that died. A shared
     // store's claims may be live processes' own: theirs lapse with their lease instead.
     if (!store_->shared())
         if (const int interrupted = outbox_->releaseAllClaims(); interrupted > 0)
-            log::warning("outbox_interrupted_messages", {{"count", std::to_string(interrupted)}});
+            log::warning("outbox_interrupted_messages", {{"count", interrupted}});
     turns_ = std::make_unique<JobTurns>(*store_);
     audit_ = std::make_unique<audit::AuditLog>(*store_);
     current_ = std::make_unique<runtime::Current>(runtime);
@@ -143,18 +144,18 @@ void Hub::start() {
                 for (const auto& [kind, count] : f.byKind())
                     forgotten.inc({kind}, static_cast<double>(count));
                 log::info("retention_forgot", {{"organisation", ods},
-                                               {"retention_days", std::to_string(organisation.retentionDays)},
-                                               {"links", std::to_string(f.links)},
-                                               {"batch_rows", std::to_string(f.batchRows)},
-                                               {"rejected_rows", std::to_string(f.rejectedRows)},
-                                               {"cohort_members", std::to_string(f.cohortMembers)},
-                                               {"message_payloads", std::to_string(f.messagePayloads)}});
+                                               {"retention_days", organisation.retentionDays},
+                                               {"links", f.links},
+                                               {"batch_rows", f.batchRows},
+                                               {"rejected_rows", f.rejectedRows},
+                                               {"cohort_members", f.cohortMembers},
+                                               {"message_payloads", f.messagePayloads}});
             }
             const int days = current_->get()->config().auditRetentionDays;
             if (const auto deleted = audit_->forgetBefore(store::nowMicros() - days * kMicrosPerDay); deleted > 0) {
                 auditDeleted.inc({}, static_cast<double>(deleted));
                 log::info("audit_retention_deleted",
-                          {{"audit_retention_days", std::to_string(days)}, {"entries", std::to_string(deleted)}});
+                          {{"audit_retention_days", days}, {"entries", deleted}});
             }
         });
 
@@ -203,9 +204,9 @@ void Hub::start() {
                  .str()});
     }
     log::info("hub_started", {{"listen", config.http.listen},
-                              {"port", std::to_string(server_->port())},
-                              {"connectors", std::to_string(config.connectors.size())},
-                              {"organisations", std::to_string(config.organisations.size())}});
+                              {"port", server_->port()},
+                              {"connectors", config.connectors.size()},
+                              {"organisations", config.organisations.size()}});
 }
 
 std::optional<web::SingleSignOn> Hub::singleSignOn(const config::Config& config) {
@@ -287,7 +288,7 @@ std::vector<std::string> Hub::reload(const audit::Actor& by) {
         for (const auto& p : problems)
             log::error("config_reload_problem", {{"problem", p}});
         log::error("config_reload_rejected", {{"file", configPath_},
-                                              {"problems", std::to_string(problems.size())},
+                                              {"problems", problems.size()},
                                               {"action", "keeping the running config"}});
         reloads.inc({"rejected"});
         try {
@@ -321,6 +322,7 @@ std::vector<std::string> Hub::reload(const audit::Actor& by) {
         reloads.inc({"rejected"});
         return {"the audit log could not be written, so the config was not reloaded: try again"};
     }
+    log::setMinimumLevel(log::levelNamed(next->config().logLevel).value_or(log::Level::info));
     current_->replace(std::move(next));
     reloads.inc({"applied"});
     log::info("config_reloaded", {{"file", configPath_}});

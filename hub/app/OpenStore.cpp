@@ -93,7 +93,7 @@ std::unique_ptr<store::Store> openStore(const config::Config& config, std::chron
             auto store = store::Store::open(config.storeUrl);
             store->useKeys(keys);
             for (int version : store->migrate())
-                log::info("store_migrated", {{"version", std::to_string(version)}});
+                log::info("store_migrated", {{"version", version}});
             return store;
         } catch (const Poco::Data::ConnectionFailedException& e) {
             // Only a server can come up later: a file that cannot be opened now will not be openable in a second.
@@ -104,7 +104,7 @@ std::unique_ptr<store::Store> openStore(const config::Config& config, std::chron
                                    e.displayText());
             log::warning("store_unreachable",
                          {{"store", store::withoutPassword(config.storeUrl)},
-                          {"attempt", std::to_string(attempt)},
+                          {"attempt", attempt},
                           {"reason", oneLine(store::hidingPassword(e.displayText(), config.storeUrl))},
                           {"action", "trying again in 1 s"}});
             std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -191,6 +191,7 @@ struct Outbox {
 
 struct Config {
     std::string file;
+    std::string logLevel = "info"; // hub.log_level: the least severe lines serve writes
     Http http;
     StaffSignIn staffSignIn;
     std::string storeUrl = "sqlite:clinhub.db";

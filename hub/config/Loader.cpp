@@ -496,6 +496,7 @@ public:
         if (const YamlNode* hub = root.find("hub")) {
             if (const YamlNode* listen = hub->find("listen")) config.listenMark = listen->mark;
             if (const YamlNode* store = hub->find("store")) config.storeMark = store->mark;
+            config.logLevel = text(hub->find("log_level"), config.logLevel);
             config.http.listen = text(hub->find("listen"), config.http.listen);
             config.http.adminListen = text(hub->find("admin_listen"), config.http.adminListen);
             config.http.localDemo = boolean(hub->find("local_demo"), config.http.localDemo);

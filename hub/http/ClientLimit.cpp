@@ -23,7 +23,7 @@ std::chrono::seconds ClientLimit::take(const std::string& client, Clock::time_po
         if (buckets_.size() >= maxClients_) {
             std::erase_if(buckets_, [&](const auto& entry) { return refilled(entry.second, now) >= burst_; });
             if (buckets_.size() >= maxClients_) {
-                log::warning("client_limit_forgotten", {{"clients", std::to_string(buckets_.size())}});
+                log::warning("client_limit_forgotten", {{"clients", buckets_.size()}});
                 buckets_.clear();
             }
         }

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -67,7 +68,7 @@ void raiseDescriptorLimit(int connections) {
     ::setrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < wanted)
         log::warning("http_descriptor_limit",
-                     {{"limit", std::to_string(limit.rlim_cur)}, {"wanted", std::to_string(wanted)}});
+                     {{"limit", limit.rlim_cur}, {"wanted", wanted}});
 }
 
 std::vector<Poco::Net::IPAddress> proxies(const config::Http& config) {
@@ -198,7 +199,7 @@ void Server::start() {
         threads_.emplace_back([this] { work(); });
     for (auto& d : doors_) {
         d.door->start();
-        log::info("http_listening", {{"port", std::to_string(d.door->port())}});
+        log::info("http_listening", {{"port", d.door->port()}});
     }
 }
 
@@ -367,12 +368,10 @@ void Server::handle(const Router& router, Poco::Net::HTTPServerRequest& pocoRequ
     const auto status = std::to_string(response.status());
     requests_.inc({route, method, status});
     duration_.observe({route}, seconds);
-    char milliseconds[32];
-    std::snprintf(milliseconds, sizeof milliseconds, "%.3f", seconds * 1000);
-    log::info("http_request", {{"method", std::string(method)},
-                               {"route", std::string(route)},
-                               {"status", status},
-                               {"duration_ms", milliseconds}});
+    log::info("http_request", {{"method", method},
+                               {"route", route},
+                               {"status", response.status()},
+                               {"duration_ms", std::round(seconds * 1e6) / 1e3}});
 
     try {
         // setStatus alone would keep the reason phrase of the default 200: "HTTP/1.1 401 OK".

@@ -31,6 +31,12 @@ const char* name(Level level) {
 
 void setMinimumLevel(Level level) { minimum = level; }
 
+std::optional<Level> levelNamed(std::string_view name) {
+    for (const Level level : {Level::debug, Level::info, Level::warning, Level::error})
+        if (name == ::clinhub::log::name(level)) return level;
+    return std::nullopt;
+}
+
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
     if (level < minimum.load()) return;
     Poco::JSON::Object line(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -39,7 +45,7 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
     line.set("event", std::string(event));
     if (!requestId.empty()) line.set("request_id", requestId);
     for (const auto& [key, value] : fields)
-        line.set(std::string(key), value);
+        std::visit([&line, &key](const auto& v) { line.set(std::string(key), v); }, value.get());
     std::ostringstream out;
     line.stringify(out);
     out << '\n';

@@ -4,16 +4,42 @@
 // date of birth or message body. Log references and ids instead.
 #pragma once
 
+#include <concepts>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 namespace clinhub::log {
 
 enum class Level { debug, info, warning, error };
 
-using Field = std::pair<std::string_view, std::string>;
+// "debug", "info", "warning" or "error"; nullopt for anything else.
+std::optional<Level> levelNamed(std::string_view name);
+
+// A field's value: text, or a count, number or switch written as JSON's own ("port":8080, not "8080"), so a
+// log pipeline can compare and sum them.
+class Value {
+public:
+    Value(std::string text) : value_(std::move(text)) {} // NOLINT(google-explicit-constructor)
+    Value(const char* text) : value_(std::string(text)) {} // NOLINT(google-explicit-constructor)
+    Value(std::string_view text) : value_(std::string(text)) {} // NOLINT(google-explicit-constructor)
+    template <std::integral T>
+        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+    Value(T number) : value_(static_cast<std::int64_t>(number)) {} // NOLINT(google-explicit-constructor)
+    Value(double number) : value_(number) {}                       // NOLINT(google-explicit-constructor)
+    Value(bool flag) : value_(flag) {}                             // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] const std::variant<std::string, std::int64_t, double, bool>& get() const { return value_; }
+
+private:
+    std::variant<std::string, std::int64_t, double, bool> value_;
+};
+
+using Field = std::pair<std::string_view, Value>;
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
 inline void debug(std::string_view event, std::initializer_list<Field> fields = {}) {

@@ -159,7 +159,7 @@ std::optional<Outcome> Dispatcher::reconcile(Message& message, std::mt19937_64& 
         }
     }
     // Unknown to every provider that might have it, failed there, or connectors that cannot tell: send it.
-    log::info("outbox_resending", {{"reference", message.reference}, {"connectors", std::to_string(names.size())}});
+    log::info("outbox_resending", {{"reference", message.reference}, {"connectors", names.size()}});
     if (listener_) listener_(message.connector, message.channel, "resent");
     return std::nullopt;
 }
@@ -274,7 +274,7 @@ void Dispatcher::handle(Message& message, std::mt19937_64& random, std::vector<O
         outcomes.push_back(Outcome::failed(
             message.reference, attempt,
             "gave up after " + std::to_string(attempt) + " attempts; last error: " + lastError, std::move(tried)));
-        log::warning("outbox_gave_up", {{"reference", message.reference}, {"attempts", std::to_string(attempt)}});
+        log::warning("outbox_gave_up", {{"reference", message.reference}, {"attempts", attempt}});
         if (listener_) listener_("", message.channel, "failed");
         return;
     }

@@ -76,7 +76,7 @@ bool Sessions::end(std::string_view id) {
 
 int Sessions::endAll(const std::string& userId) {
     const auto changed = endWhere("user_id", userId);
-    if (changed > 0) log::info("staff_sessions_ended", {{"user", userId}, {"count", std::to_string(changed)}});
+    if (changed > 0) log::info("staff_sessions_ended", {{"user", userId}, {"count", changed}});
     return static_cast<int>(changed);
 }
 

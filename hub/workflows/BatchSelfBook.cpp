@@ -464,7 +464,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
                                  std::to_string(canSend) + " can be sent, " + std::to_string(cannotSend) + " cannot"});
     });
     log::info("batch_uploaded",
-              {{"batch", batchId}, {"can_send", std::to_string(canSend)}, {"cannot_send", std::to_string(cannotSend)}});
+              {{"batch", batchId}, {"can_send", canSend}, {"cannot_send", cannotSend}});
     return *find(organisation, batchId);
 }
 
@@ -503,7 +503,7 @@ Batch BatchSelfBook::send(const std::string& organisation, const std::string& ba
     auto batch = find(organisation, batchId);
     if (!batch) throw NotFound("no such batch");
     if (!started) refuseToSend(*batch);
-    log::info("batch_sending", {{"batch", batchId}, {"links", std::to_string(batch->canSend)}});
+    log::info("batch_sending", {{"batch", batchId}, {"links", batch->canSend}});
     return *batch;
 }
 

@@ -148,9 +148,9 @@ CohortUpload Cohorts::upload(const std::string& organisation, const std::string&
     }
     log::info("cohort_uploaded", {{"organisation", organisation},
                                   {"campaign", campaignId},
-                                  {"accepted", std::to_string(result.accepted)},
-                                  {"rejected", std::to_string(result.rejected.size())},
-                                  {"pending_check", std::to_string(pendingCount(result))}});
+                                  {"accepted", result.accepted},
+                                  {"rejected", result.rejected.size()},
+                                  {"pending_check", pendingCount(result)}});
     return result;
 }
 
@@ -185,7 +185,7 @@ int Cohorts::recheckPending(int max) {
         if (!l.ok) break; // still down: the rest wait for their own time
         ++labelled;
     }
-    if (labelled > 0) log::info("cohort_rechecked", {{"labelled", std::to_string(labelled)}});
+    if (labelled > 0) log::info("cohort_rechecked", {{"labelled", labelled}});
     return labelled;
 }
 
@@ -382,10 +382,10 @@ std::optional<InvitePlan> Cohorts::invite(const std::string& organisation, const
     if (!sends) return plan;
     log::info("cohort_invited", {{"organisation", organisation},
                                  {"campaign", campaignId},
-                                 {"dose", std::to_string(request.dose)},
-                                 {"invited", std::to_string(plan.invite.size())},
-                                 {"to_manually_book", std::to_string(plan.manual.size())},
-                                 {"skipped", std::to_string(plan.skipped.size())}});
+                                 {"dose", request.dose},
+                                 {"invited", plan.invite.size()},
+                                 {"to_manually_book", plan.manual.size()},
+                                 {"skipped", plan.skipped.size()}});
     return plan;
 }
 

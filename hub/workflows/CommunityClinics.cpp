@@ -129,7 +129,7 @@ int CommunityClinics::inviteHomeSchooledAndUnknownSchool() {
                                 messages::communityClinicSms(thisCampaign, false));
             });
         }
-    if (invited > 0) log::info("community_invitations_sent", {{"count", std::to_string(invited)}});
+    if (invited > 0) log::info("community_invitations_sent", {{"count", invited}});
     return invited;
 }
 

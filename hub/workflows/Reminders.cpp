@@ -88,8 +88,8 @@ int64_t Reminders::queueAt(const config::Config& config, const config::Organisat
     if (queued > 0)
         log::info("reminders_queued", {{"organisation", organisation.ods},
                                        {"rule", rule.id},
-                                       {"minutes_before", std::to_string(offset)},
-                                       {"count", std::to_string(queued)}});
+                                       {"minutes_before", offset},
+                                       {"count", queued}});
     return queued;
 }
 

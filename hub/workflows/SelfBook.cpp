@@ -348,7 +348,7 @@ int SelfBook::sweepExpired() {
             ++count;
         }
     });
-    if (count > 0) log::info("links_expired", {{"count", std::to_string(count)}});
+    if (count > 0) log::info("links_expired", {{"count", count}});
     return count;
 }
 

@@ -65,6 +65,28 @@ TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
     EXPECT_EQ(hub.stop(), 0);
 }
 
+TEST(Serve, LogLevelWarningLeavesOutRequestsAndAReloadBringsThemBack) {
+    TempDir dir;
+    const auto path = writeConfig(dir, "", "  log_level: warning\n");
+    HubProcess hub(path, dir);
+    ASSERT_TRUE(hub.started()) << hub.log();
+    EXPECT_EQ(hub.get("/healthz").status, 200);
+    writeConfig(dir, "", "  log_level: info\n");
+    hub.signal(SIGHUP);
+    ASSERT_TRUE(HubProcess::eventually([&] {
+        return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
+    })) << hub.log();
+    const auto before = hub.log();
+    EXPECT_EQ(before.find("\"event\":\"http_request\",\"method\":\"GET\",\"route\":\"/healthz\""), std::string::npos)
+        << before;
+    EXPECT_EQ(hub.get("/healthz").status, 200);
+    EXPECT_TRUE(HubProcess::eventually([&] { return hub.log().find("\"route\":\"/healthz\"") != std::string::npos; }))
+        << hub.log();
+    // Counts are numbers in the JSON, not text.
+    EXPECT_NE(hub.log().find("\"status\":200"), std::string::npos) << hub.log();
+    EXPECT_EQ(hub.stop(), 0);
+}
+
 TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
     TempDir dir;
     const auto path =
