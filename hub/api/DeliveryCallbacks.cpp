@@ -50,8 +50,7 @@ void addDeliveryCallbacks(http::Router& router, outbox::Outbox& outbox, outbox::
                     : outbox.recordChannel(name, receipt.reference, receipt.channel, receipt.state, receipt.detail);
             (found ? recorded : unknown)++;
         }
-        log::info("delivery_receipts",
-                  {{"connector", name}, {"recorded", recorded}, {"unknown", unknown}});
+        log::info("delivery_receipts", {{"connector", name}, {"recorded", recorded}, {"unknown", unknown}});
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
         body->set("recorded", recorded);
         body->set("unknown", unknown);

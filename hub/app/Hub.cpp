@@ -154,8 +154,7 @@ void Hub::start() {
             const int days = current_->get()->config().auditRetentionDays;
             if (const auto deleted = audit_->forgetBefore(store::nowMicros() - days * kMicrosPerDay); deleted > 0) {
                 auditDeleted.inc({}, static_cast<double>(deleted));
-                log::info("audit_retention_deleted",
-                          {{"audit_retention_days", days}, {"entries", deleted}});
+                log::info("audit_retention_deleted", {{"audit_retention_days", days}, {"entries", deleted}});
             }
         });
 
@@ -287,9 +286,8 @@ std::vector<std::string> Hub::reload(const audit::Actor& by) {
     if (!next) {
         for (const auto& p : problems)
             log::error("config_reload_problem", {{"problem", p}});
-        log::error("config_reload_rejected", {{"file", configPath_},
-                                              {"problems", problems.size()},
-                                              {"action", "keeping the running config"}});
+        log::error("config_reload_rejected",
+                   {{"file", configPath_}, {"problems", problems.size()}, {"action", "keeping the running config"}});
         reloads.inc({"rejected"});
         try {
             audited(audit::Outcome::failure, configPath_ + ": " + std::to_string(problems.size()) +

@@ -5,11 +5,11 @@
 #include "hub/audit/AuditLog.h"
 #include "hub/batch/BatchRows.h"
 #include "hub/cli/Options.h"
+#include "hub/config/EditorSchema.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
 #include "hub/host/PluginHost.h"
 #include "hub/log/Log.h"
-#include "hub/config/EditorSchema.h"
 #include "hub/runtime/Probe.h"
 #include "hub/runtime/Runtime.h"
 #include "hub/staff/ApiKeys.h"
@@ -125,8 +125,8 @@ int probeConnectors(const config::Config& config, const host::PluginHost& host, 
     }
     const auto width = [](std::size_t w) { return std::setw(static_cast<int>(w)); };
     out << '\n'
-        << std::left << width(name) << "CONNECTOR" << width(plugin) << "PLUGIN" << width(kind) << "KIND"
-        << std::setw(9) << "RESULT" << std::setw(9) << "TIME"
+        << std::left << width(name) << "CONNECTOR" << width(plugin) << "PLUGIN" << width(kind) << "KIND" << std::setw(9)
+        << "RESULT" << std::setw(9) << "TIME"
         << "ANSWER\n";
     for (const auto& r : report.rows)
         out << width(name) << r.connector << width(plugin) << r.plugin << width(kind) << r.kind << std::setw(9)
@@ -134,7 +134,8 @@ int probeConnectors(const config::Config& config, const host::PluginHost& host, 
             << '\n';
     for (const auto& p : report.problems)
         err << p.str() << '\n';
-    const auto unreached = std::count_if(report.rows.begin(), report.rows.end(), [](const auto& r) { return !r.reached; });
+    const auto unreached =
+        std::count_if(report.rows.begin(), report.rows.end(), [](const auto& r) { return !r.reached; });
     if (unreached > 0 || !report.problems.empty())
         err << config.file << ": probing found " << unreached << " connector call" << (unreached == 1 ? "" : "s")
             << " failed and " << report.problems.size() << " slot type" << (report.problems.size() == 1 ? "" : "s")

@@ -103,7 +103,8 @@ std::optional<std::string> lookUp(const std::string& reference, const Environmen
     }
     // ${NAME:-default}, as in the shell: for a setting such as systemd's $STATE_DIRECTORY, which a copied
     // example config uses when it is set and does without when it is not.
-    if (const auto dash = reference.find(":-"); dash != std::string::npos && isVariableName(reference.substr(0, dash))) {
+    if (const auto dash = reference.find(":-");
+        dash != std::string::npos && isVariableName(reference.substr(0, dash))) {
         auto value = env(reference.substr(0, dash));
         return value && !value->empty() ? *value : reference.substr(dash + 2);
     }

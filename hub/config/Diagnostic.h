@@ -36,7 +36,8 @@ struct Substitution {
     std::vector<std::string> errors; // one per unset variable, unreadable file or malformed reference
 };
 
-Substitution substituteVariables(const std::string& text, const Environment& env, const std::string& baseDirectory = {});
+Substitution substituteVariables(const std::string& text, const Environment& env,
+                                 const std::string& baseDirectory = {});
 
 // A secret file is a key or a password, never more.
 constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;

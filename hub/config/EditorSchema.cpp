@@ -7,8 +7,8 @@
 #include <Poco/JSON/Parser.h>
 
 #include <sstream>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 namespace clinhub::config {
 namespace {
@@ -56,8 +56,8 @@ std::string editorSchema(const PluginCatalog& plugins) {
     Array::Ptr known = new Array;
     for (const auto& name : names)
         known->add(name);
-    plugin->set("description", connector->getObject("properties")->getObject("plugin")->getValue<std::string>(
-                                   "description"));
+    plugin->set("description",
+                connector->getObject("properties")->getObject("plugin")->getValue<std::string>("description"));
     plugin->set("enum", known);
     connector->getObject("properties")->set("plugin", plugin);
 

@@ -15,7 +15,8 @@ bool isOdsShape(std::string_view c) {
     if (c.empty() || !all(c, isUpperOrDigit)) return false;
     switch (c.size()) {
     case 3:
-        return (c[0] == 'R' || c[0] == 'Q' || c[0] == 'N' || c[0] == '8') || (isDigit(c[0]) && isDigit(c[1]) && isUpper(c[2]));
+        return (c[0] == 'R' || c[0] == 'Q' || c[0] == 'N' || c[0] == '8') ||
+               (isDigit(c[0]) && isDigit(c[1]) && isUpper(c[2]));
     case 5: return c[0] == 'R' || c[0] == 'F' || c[0] == 'N' || c[0] == '8';
     case 6: return isUpper(c[0]) && all(c.substr(1), isDigit);
     default: return false;

@@ -15,9 +15,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <random>
@@ -66,9 +66,7 @@ void raiseDescriptorLimit(int connections) {
     if (limit.rlim_cur >= wanted) return;
     limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
     ::setrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < wanted)
-        log::warning("http_descriptor_limit",
-                     {{"limit", limit.rlim_cur}, {"wanted", wanted}});
+    if (limit.rlim_cur < wanted) log::warning("http_descriptor_limit", {{"limit", limit.rlim_cur}, {"wanted", wanted}});
 }
 
 std::vector<Poco::Net::IPAddress> proxies(const config::Http& config) {

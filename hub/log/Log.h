@@ -24,14 +24,14 @@ std::optional<Level> levelNamed(std::string_view name);
 // log pipeline can compare and sum them.
 class Value {
 public:
-    Value(std::string text) : value_(std::move(text)) {} // NOLINT(google-explicit-constructor)
-    Value(const char* text) : value_(std::string(text)) {} // NOLINT(google-explicit-constructor)
+    Value(std::string text) : value_(std::move(text)) {}        // NOLINT(google-explicit-constructor)
+    Value(const char* text) : value_(std::string(text)) {}      // NOLINT(google-explicit-constructor)
     Value(std::string_view text) : value_(std::string(text)) {} // NOLINT(google-explicit-constructor)
     template <std::integral T>
-        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-    Value(T number) : value_(static_cast<std::int64_t>(number)) {} // NOLINT(google-explicit-constructor)
-    Value(double number) : value_(number) {}                       // NOLINT(google-explicit-constructor)
-    Value(bool flag) : value_(flag) {}                             // NOLINT(google-explicit-constructor)
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>) Value(T number)
+        : value_(static_cast<std::int64_t>(number)) {} // NOLINT(google-explicit-constructor)
+    Value(double number) : value_(number) {}           // NOLINT(google-explicit-constructor)
+    Value(bool flag) : value_(flag) {}                 // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] const std::variant<std::string, std::int64_t, double, bool>& get() const { return value_; }
 

@@ -116,9 +116,8 @@ ProbeReport probe(const Runtime& runtime) {
         if (!instance) continue;
         BookAnswer& book = books[name];
         const int days = horizonDays(config, name);
-        calls.push_back(std::async(std::launch::async, [instance, days, &book] {
-            return probeConnector(*instance, days, book);
-        }));
+        calls.push_back(
+            std::async(std::launch::async, [instance, days, &book] { return probeConnector(*instance, days, book); }));
     }
     ProbeReport report;
     for (auto& call : calls)

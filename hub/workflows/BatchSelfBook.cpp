@@ -463,8 +463,7 @@ Batch BatchSelfBook::upload(const std::string& organisation, const std::string& 
                                  audit::Outcome::success,
                                  std::to_string(canSend) + " can be sent, " + std::to_string(cannotSend) + " cannot"});
     });
-    log::info("batch_uploaded",
-              {{"batch", batchId}, {"can_send", canSend}, {"cannot_send", cannotSend}});
+    log::info("batch_uploaded", {{"batch", batchId}, {"can_send", canSend}, {"cannot_send", cannotSend}});
     return *find(organisation, batchId);
 }
 

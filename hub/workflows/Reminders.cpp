@@ -86,10 +86,9 @@ int64_t Reminders::queueAt(const config::Config& config, const config::Organisat
         });
     }
     if (queued > 0)
-        log::info("reminders_queued", {{"organisation", organisation.ods},
-                                       {"rule", rule.id},
-                                       {"minutes_before", offset},
-                                       {"count", queued}});
+        log::info(
+            "reminders_queued",
+            {{"organisation", organisation.ods}, {"rule", rule.id}, {"minutes_before", offset}, {"count", queued}});
     return queued;
 }
 

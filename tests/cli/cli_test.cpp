@@ -77,8 +77,8 @@ TEST(ConfigCheck, ProbeContactsEachConnectorAndChecksRulesSlotTypesAgainstTheBoo
 connectors:
   book:
     plugin: local-book
-    config: {database: book.db, seed: )" << CLINHUB_SOURCE_DIR
-                        << R"(/config/demo-book.yaml}
+    config: {database: book.db, seed: )"
+                        << CLINHUB_SOURCE_DIR << R"(/config/demo-book.yaml}
   outbox:
     plugin: outbox-file
     config: {path: outbox.jsonl}
@@ -104,7 +104,8 @@ organisations:
     EXPECT_NE(result.out.find("CONNECTOR"), std::string::npos) << result.out;
     const auto rowOf = [&](const std::string& start) {
         const auto at = result.out.find("\n" + start);
-        return at == std::string::npos ? std::string() : result.out.substr(at + 1, result.out.find('\n', at + 1) - at - 1);
+        return at == std::string::npos ? std::string()
+                                       : result.out.substr(at + 1, result.out.find('\n', at + 1) - at - 1);
     };
     EXPECT_NE(rowOf("book ").find("appointment-book"), std::string::npos) << result.out;
     EXPECT_NE(rowOf("book ").find(" ok "), std::string::npos) << result.out;

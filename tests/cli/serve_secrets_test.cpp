@@ -78,9 +78,9 @@ organisations:
 
     std::ofstream(dir.file("credentials/sms-key")) << "new-key-0002\n";
     hub.signal(SIGHUP);
-    ASSERT_TRUE(HubProcess::eventually(
-        [&] { return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1; }))
-        << hub.log();
+    ASSERT_TRUE(HubProcess::eventually([&] {
+        return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
+    })) << hub.log();
     ASSERT_EQ(sendOne("9990000018").exitCode, 0);
     EXPECT_TRUE(HubProcess::eventually([&] { return metric(hub, "clinhub_outbox_messages{state=\"sent\"}") == 1; }))
         << hub.log();
@@ -113,9 +113,9 @@ organisations:
     ASSERT_TRUE(hub.started()) << hub.log();
     std::filesystem::remove(dir.file("credentials/outbox-path"));
     hub.signal(SIGHUP);
-    ASSERT_TRUE(HubProcess::eventually(
-        [&] { return metric(hub, "clinhub_config_reloads_total{result=\"rejected\"}") == 1; }))
-        << hub.log();
+    ASSERT_TRUE(HubProcess::eventually([&] {
+        return metric(hub, "clinhub_config_reloads_total{result=\"rejected\"}") == 1;
+    })) << hub.log();
     EXPECT_NE(hub.log().find("credential 'outbox-path' in " + dir.file("credentials") + " does not exist"),
               std::string::npos)
         << hub.log();

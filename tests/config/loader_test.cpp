@@ -13,8 +13,8 @@ using namespace clinhub::config;
 using namespace clinhub::config::testing;
 using clinhub::ConfigError;
 using ::testing::ElementsAre;
-using ::testing::StartsWith;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 namespace {
 

@@ -14,8 +14,8 @@
 namespace clinhub::config {
 namespace {
 
-using testing::fakeEnvironment;
 using ::testing::ElementsAre;
+using testing::fakeEnvironment;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -71,9 +71,8 @@ TEST(Secrets, ARotatedFileIsReadAgainByTheNextLoad) {
 TEST(Secrets, AMissingFileIsNamedAtItsValue) {
     test::TempDir dir;
     const auto result = loadIn(dir, kNotify + "${file:nowhere/key}\"}\n");
-    EXPECT_THAT(problemsOf(result),
-                ElementsAre(dir.file("hub.yaml") + ":4:23: secret file '" + dir.file("nowhere/key") +
-                            "' does not exist"));
+    EXPECT_THAT(problemsOf(result), ElementsAre(dir.file("hub.yaml") + ":4:23: secret file '" +
+                                                dir.file("nowhere/key") + "' does not exist"));
 }
 
 TEST(Secrets, CredentialOutsideSystemdSaysWhatToDo) {
@@ -128,9 +127,9 @@ TEST(Secrets, AVariableWithADefaultTakesTheDefaultOnlyWhenUnsetOrEmpty) {
 
 TEST(Secrets, AnEmptyPathSaysHowToWriteOne) {
     test::TempDir dir;
-    EXPECT_THAT(problemsOf(loadIn(dir, kNotify + "${file:}\"}\n")),
-                ElementsAre(dir.file("hub.yaml") +
-                            ":4:23: '${file:' needs a path, as in ${file:/etc/clinhub/notify-api-key}"));
+    EXPECT_THAT(
+        problemsOf(loadIn(dir, kNotify + "${file:}\"}\n")),
+        ElementsAre(dir.file("hub.yaml") + ":4:23: '${file:' needs a path, as in ${file:/etc/clinhub/notify-api-key}"));
 }
 
 } // namespace
