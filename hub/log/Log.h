@@ -21,17 +21,17 @@ enum class Level { debug, info, warning, error };
 std::optional<Level> levelNamed(std::string_view name);
 
 // A field's value: text, or a count, number or switch written as JSON's own ("port":8080, not "8080"), so a
-// log pipeline can compare and sum them.
+// log pipeline can compare and sum them. Implicit, so a call reads {{"port", port}, {"file", path}}.
 class Value {
 public:
-    Value(std::string text) : value_(std::move(text)) {}        // NOLINT(google-explicit-constructor)
-    Value(const char* text) : value_(std::string(text)) {}      // NOLINT(google-explicit-constructor)
-    Value(std::string_view text) : value_(std::string(text)) {} // NOLINT(google-explicit-constructor)
+    Value(std::string text) : value_(std::move(text)) {}
+    Value(const char* text) : value_(std::string(text)) {}
+    Value(std::string_view text) : value_(std::string(text)) {}
     template <std::integral T>
     requires(!std::same_as<T, bool> && !std::same_as<T, char>) Value(T number)
-        : value_(static_cast<std::int64_t>(number)) {} // NOLINT(google-explicit-constructor)
-    Value(double number) : value_(number) {}           // NOLINT(google-explicit-constructor)
-    Value(bool flag) : value_(flag) {}                 // NOLINT(google-explicit-constructor)
+        : value_(static_cast<std::int64_t>(number)) {}
+    Value(double number) : value_(number) {}
+    Value(bool flag) : value_(flag) {}
 
     [[nodiscard]] const std::variant<std::string, std::int64_t, double, bool>& get() const { return value_; }
 
