@@ -135,7 +135,7 @@ Substitution substituteVariables(const std::string& text, const Environment& env
         }
         const std::size_t close = text.find('}', i + 2);
         if (close == std::string::npos) {
-            out.errors.push_back("'${' is not closed by '}'; write '$${' for a literal '${'");
+            out.errors.emplace_back("'${' is not closed by '}'; write '$${' for a literal '${'");
             out.text += text.substr(i, 2);
             i += 2;
             continue;

@@ -128,7 +128,8 @@ bool Server::saneRequestId(std::string_view id) {
 Server::Server(const config::Http& config, const Router& router, metrics::Metrics& metrics, Options options)
     : Server(config, {{config.listen, &router}}, metrics, options) {}
 
-Server::Server(const config::Http& config, std::vector<Listener> listeners, metrics::Metrics& metrics, Options options)
+Server::Server(const config::Http& config, const std::vector<Listener>& listeners, metrics::Metrics& metrics,
+               Options options)
     : metrics_(metrics), options_(options), config_(config),
       requests_(metrics.counter("clinhub_http_requests_total", "HTTP requests answered, by route pattern.",
                                 {"route", "method", "status"})),

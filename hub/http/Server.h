@@ -60,7 +60,8 @@ public:
         std::string address; // as config.listen, which is ignored here
         const Router* router;
     };
-    Server(const config::Http& config, std::vector<Listener> listeners, metrics::Metrics& metrics, Options options);
+    Server(const config::Http& config, const std::vector<Listener>& listeners, metrics::Metrics& metrics,
+           Options options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -44,8 +44,8 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
     line.set("level", name(level));
     line.set("event", std::string(event));
     if (!requestId.empty()) line.set("request_id", requestId);
-    for (const auto& [key, value] : fields)
-        std::visit([&line, &key](const auto& v) { line.set(std::string(key), v); }, value.get());
+    for (const auto& field : fields)
+        std::visit([&line, &field](const auto& v) { line.set(std::string(field.first), v); }, field.second.get());
     std::ostringstream out;
     line.stringify(out);
     out << '\n';

@@ -265,7 +265,7 @@ TEST_F(HttpServer, MetricsCountRequestsByRoutePatternInValidExposition) {
     const auto e = parseExposition(reply.body);
     EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors);
 
-    const auto count = [&](std::map<std::string, std::string> labels) {
+    const auto count = [&](const std::map<std::string, std::string>& labels) {
         const auto found = e.find("clinhub_http_requests_total", labels);
         return found.size() == 1 ? found[0].value : -1.0;
     };
