@@ -150,4 +150,11 @@ private:
     int exitCode_ = -1;
 };
 
+// The value of one series (`name{labels}` as /metrics writes it) of the hub's /metrics; -1 when it has none.
+inline double metric(const HubProcess& hub, const std::string& series) {
+    const std::string body = hub.get("/metrics").body;
+    const auto at = body.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(body.substr(at + series.size() + 2));
+}
+
 } // namespace clinhub::test

@@ -12,12 +12,6 @@
 namespace clinhub::test {
 namespace {
 
-double metric(const HubProcess& hub, const std::string& series) {
-    const std::string body = hub.get("/metrics").body;
-    const auto at = body.find("\n" + series + " ");
-    return at == std::string::npos ? -1 : std::stod(body.substr(at + series.size() + 2));
-}
-
 // The environment variable set for the hub this test starts, and unset after.
 class ScopedVariable {
 public:
