@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 namespace clinhub::config {
 
@@ -38,27 +40,38 @@ bool isCredentialName(const std::string& name) {
 }
 
 // The file's text without one trailing newline; nullopt with `why` set. The message names the file and never
-// quotes what is in it.
+// quotes what is in it. Opened without blocking and checked after opening, so a FIFO or a kernel file that
+// waits for data (/proc/kmsg) is refused at once rather than holding the load up.
 std::optional<std::string> readSecretFile(const std::filesystem::path& path, std::string& why) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status)) {
-        why = "does not exist";
+    struct Descriptor {
+        int fd;
+        ~Descriptor() {
+            if (fd >= 0) ::close(fd);
+        }
+    } const file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+    const int fd = file.fd;
+    if (fd < 0) {
+        why = errno == ENOENT ? "does not exist" : std::string("cannot be read (") + std::strerror(errno) + ")";
         return std::nullopt;
     }
-    if (!std::filesystem::is_regular_file(status)) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         why = "is not a file";
         return std::nullopt;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = std::string("cannot be read (") + std::strerror(errno) + ")";
-        return std::nullopt;
+    std::string text(kMaxSecretFileBytes + 1, '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+        const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            why = std::string("cannot be read (") + std::strerror(errno) + ")";
+            return std::nullopt;
+        }
+        got += static_cast<std::size_t>(n);
     }
-    std::string text;
-    text.resize(kMaxSecretFileBytes + 1);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    text.resize(got);
     if (text.size() > kMaxSecretFileBytes) {
         why = "is larger than " + std::to_string(kMaxSecretFileBytes / 1024) + " KiB: is it the right file?";
         return std::nullopt;
