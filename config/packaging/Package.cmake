@@ -48,23 +48,24 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL clinhub dev)
 
 set(CPACK_DEBIAN_CLINHUB_PACKAGE_NAME clinhub)
-set(CPACK_COMPONENT_CLINHUB_DESCRIPTION
+# One string (several would be a list, joined with ';'): the summary line, then the long description.
+string(CONCAT CPACK_COMPONENT_CLINHUB_DESCRIPTION
   "integration hub for UK GP practices: self-book links, appointment books, SMS\n"
-  " clinhub sends patients one-use links by SMS to book, move or decline an appointment, booked straight\n"
-  " into the practice's own appointment book through connector plugins (EMIS, SystmOne, GP Connect), with\n"
-  " a durable outbox for every message. This package holds the hub, its shipped plugins, NHS.UK frontend's\n"
-  " stylesheet, example configs and a hardened systemd unit (clinhub.service).")
+  "clinhub sends patients one-use links by SMS to book, move or decline an appointment, booked straight\n"
+  "into the practice's own appointment book through connector plugins (EMIS, SystmOne, GP Connect), with\n"
+  "a durable outbox for every message. This package holds the hub, its shipped plugins, NHS.UK frontend's\n"
+  "stylesheet, example configs and a hardened systemd unit (clinhub.service).")
 # sqlite3 and PostgreSQL's client for backups and a look at the store; neither is needed to serve.
 set(CPACK_DEBIAN_CLINHUB_PACKAGE_SUGGESTS "sqlite3, postgresql-client")
 set(CPACK_DEBIAN_CLINHUB_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/deb/conffiles
   ${CMAKE_CURRENT_LIST_DIR}/deb/postinst ${CMAKE_CURRENT_LIST_DIR}/deb/prerm ${CMAKE_CURRENT_LIST_DIR}/deb/postrm)
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME clinhub-dev)
-set(CPACK_COMPONENT_DEV_DESCRIPTION
+string(CONCAT CPACK_COMPONENT_DEV_DESCRIPTION
   "plugin SDK for clinhub: headers, connector kit and CMake package\n"
-  " What a connector plugin for clinhub is built with, out of the hub's tree: the C ABI header\n"
-  " clinhub/plugin.h, the header-only C++ layer, the static connector kit (clinhub::kit), the CMake\n"
-  " package (find_package(clinhub)) and the conformance tools (clinhub-conformance, clinhub-plugin).")
+  "What a connector plugin for clinhub is built with, out of the hub's tree: the C ABI header\n"
+  "clinhub/plugin.h, the header-only C++ layer, the static connector kit (clinhub::kit), the CMake\n"
+  "package (find_package(clinhub)) and the conformance tools (clinhub-conformance, clinhub-plugin).")
 # The kit's CMake package finds these when a plugin is configured (plugins/sdk/cmake/clinhubConfig.cmake.in).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "cmake (>= 3.25), g++ (>= 4:12), libpoco-dev (>= 1.11), libcurl4-openssl-dev | libcurl-dev, libpugixml-dev")
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
