@@ -312,9 +312,9 @@ void Hub::stop() {
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%.3f", took);
         // Left in the outbox is not lost: the next start sends it.
-        log::info("hub_stopped", {{"requests_finished", std::to_string(served)},
-                                  {"outbox_left", outboxStanding()},
-                                  {"seconds", seconds}});
+        log::info(
+            "hub_stopped",
+            {{"requests_finished", std::to_string(served)}, {"outbox_left", outboxStanding()}, {"seconds", seconds}});
     }
 }
 

@@ -27,7 +27,7 @@ constexpr int kRows = 6000; // six chunks of minting (Hub's kLinksPerMint), a qu
 constexpr const char* kBatches = "/api/v1/organisations/A12345/batches";
 
 std::string writeConfig(const TempDir& dir, const std::string& name, const std::string& store) {
-    const std::string path = dir.file(name);
+    std::string path = dir.file(name);
     std::ofstream(path) << R"(hub:
   quiet_hours: {from: "00:00", to: "23:59"}
   listen: 127.0.0.1:0

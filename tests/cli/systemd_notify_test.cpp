@@ -63,7 +63,7 @@ private:
 };
 
 std::string writeConfig(const TempDir& dir) {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
   quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0

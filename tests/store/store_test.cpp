@@ -84,7 +84,8 @@ TEST(Store, AnOlderStoreIsMigratedByANewerClinhubKeepingItsRows) {
         auto store = clinhub::store::Store::open(db.url());
         ASSERT_EQ(store->migrate(older).size(), 2U);
         store->write([](clinhub::store::Session& s) {
-            s << "INSERT INTO outbox (reference, organisation, channel, payload, state, due_at, created_at, updated_at) "
+            s << "INSERT INTO outbox (reference, organisation, channel, payload, state, due_at, created_at, "
+                 "updated_at) "
                  "VALUES ('msg-old', 'A12345', 'sms', '{}', 'queued', 0, 0, 0)",
                 now;
         });
