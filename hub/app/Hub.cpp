@@ -295,7 +295,7 @@ void Hub::stop() {
         log::info("hub_stopping", {{"requests_in_flight", std::to_string(inFlight)}, {"outbox", outboxStanding()}});
     }
     int served = 0;
-    if (server_) {
+    if (serving) {
         server_->stop();
         served = server_->stats().total - servedBefore;
     }
