@@ -280,7 +280,12 @@ std::string Hub::outboxStanding() {
     }
 }
 
-bool Hub::alive() const { return server_ != nullptr && dispatcher_ != nullptr; }
+bool Hub::alive() const {
+    if (server_ == nullptr || dispatcher_ == nullptr) return false;
+    // Taken under the lock every connection's hand-over takes: a server wedged holding it stops the pings.
+    (void)server_->stats();
+    return true;
+}
 
 void Hub::stop() {
     // Said only by a hub that served: the destructor of one that never started stops nothing.

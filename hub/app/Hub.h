@@ -55,7 +55,8 @@ public:
     // problems (empty when the new config was applied).
     std::vector<std::string> reload(const audit::Actor& by);
 
-    // Started and not stopped: its server and its outbox workers are there. What the systemd watchdog is fed on.
+    // Started and not stopped: its server and its outbox workers are there, and the server's queue can be
+    // looked at. What the systemd watchdog is fed on; call it from one thread, never while stop() runs.
     [[nodiscard]] bool alive() const;
 
     [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
