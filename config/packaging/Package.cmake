@@ -22,9 +22,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/config/README.md ${PROJECT_SOURCE_DIR}/confi
   ${PROJECT_SOURCE_DIR}/config/practice-gpconnect.yaml ${PROJECT_SOURCE_DIR}/config/practice-systmone.yaml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/clinhub/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# systemd's own folder for a package's units, and the config a sysadmin edits: absolute, whatever the prefix.
+# systemd's own folder for a package's units (under the prefix: /usr/lib/systemd/system in the package).
 install(FILES ${PROJECT_SOURCE_DIR}/config/systemd/clinhub.service DESTINATION lib/systemd/system)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/clinhub.yaml DESTINATION /etc/clinhub)
+# The config a sysadmin edits, at /etc whatever the prefix: so only in the package (CPack installs one
+# component at a time), never by a plain `cmake --install --prefix DIR`, which must not write to /etc.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/clinhub.yaml DESTINATION /etc/clinhub EXCLUDE_FROM_ALL)
 
 set(CLINHUB_PACKAGE_MAINTAINER "clinhub maintainers <maintainers@clinhub.invalid>"
   CACHE STRING "The Maintainer: field of the Debian packages")
