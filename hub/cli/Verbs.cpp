@@ -865,7 +865,9 @@ const std::map<std::string, Verb>& verbs() {
           "SIGHUP re-reads the config: a valid one takes effect, an invalid one is logged and the running\n"
           "one keeps serving. A start that cannot succeed fails within seconds, with one line at the key\n"
           "concerned (a PostgreSQL store is waited for 10 s); SIGINT or SIGTERM during start-up or shutdown\n"
-          "ends the process at once, with status 128 + the signal.",
+          "ends the process at once, with status 128 + the signal. Under systemd (Type=notify, NOTIFY_SOCKET)\n"
+          "it says READY=1 once serving, RELOADING=1 and READY=1 around a SIGHUP, STOPPING=1, and with\n"
+          "WatchdogSec= pings the watchdog at half its interval while the server and outbox workers live.",
           {{"--config"}},
           serve,
           false}},
