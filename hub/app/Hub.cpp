@@ -15,6 +15,9 @@
 #include "hub/web/PatientPages.h"
 #include "hub/web/StaffPages.h"
 
+#include <chrono>
+#include <cstdio>
+
 namespace clinhub::app {
 namespace {
 
@@ -262,8 +265,45 @@ void Hub::registerMetrics() {
                       });
 }
 
+// "queued=3 sending=1": what the outbox still holds, by state, for the shutdown's log lines. A store that
+// cannot answer must not stop the hub stopping.
+std::string Hub::outboxStanding() {
+    if (!outbox_) return {};
+    try {
+        std::string out;
+        for (const auto& [state, count] : outbox_->countByState())
+            if (state != "sent" && state != "failed" && count > 0)
+                out += (out.empty() ? "" : " ") + state + "=" + std::to_string(count);
+        return out.empty() ? "none" : out;
+    } catch (const std::exception& e) {
+        return std::string("unknown: ") + e.what();
+    }
+}
+
+bool Hub::alive() const {
+    if (server_ == nullptr || dispatcher_ == nullptr) return false;
+    // Taken under the lock every connection's hand-over takes: a server wedged holding it stops the pings.
+    (void)server_->stats();
+    return true;
+}
+
 void Hub::stop() {
-    if (server_) server_->stop();
+    // Said only by a hub that served: the destructor of one that never started stops nothing.
+    const bool serving = server_ != nullptr;
+    const auto began = std::chrono::steady_clock::now();
+    int inFlight = 0;
+    int servedBefore = 0;
+    if (serving) {
+        const auto stats = server_->stats();
+        inFlight = stats.active + stats.queued;
+        servedBefore = stats.total;
+        log::info("hub_stopping", {{"requests_in_flight", std::to_string(inFlight)}, {"outbox", outboxStanding()}});
+    }
+    int served = 0;
+    if (serving) {
+        server_->stop();
+        served = server_->stats().total - servedBefore;
+    }
     if (expirySweep_) expirySweep_->stop();
     if (scheduledSends_) scheduledSends_->stop();
     if (batchMinting_) batchMinting_->stop();
@@ -272,6 +312,15 @@ void Hub::stop() {
     if (dispatcher_) dispatcher_->stop();
     server_.reset();
     dispatcher_.reset();
+    if (serving) {
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.3f", took);
+        // Left in the outbox is not lost: the next start sends it.
+        log::info(
+            "hub_stopped",
+            {{"requests_finished", std::to_string(served)}, {"outbox_left", outboxStanding()}, {"seconds", seconds}});
+    }
 }
 
 std::vector<std::string> Hub::reload(const audit::Actor& by) {

@@ -55,6 +55,10 @@ public:
     // problems (empty when the new config was applied).
     std::vector<std::string> reload(const audit::Actor& by);
 
+    // Started and not stopped: its server and its outbox workers are there, and the server's queue can be
+    // looked at. What the systemd watchdog is fed on; call it from one thread, never while stop() runs.
+    [[nodiscard]] bool alive() const;
+
     [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
     // The staff and operations listener's port when hub.admin_listen is set, else port().
     [[nodiscard]] std::uint16_t adminPort() const;
@@ -64,6 +68,7 @@ private:
     std::shared_ptr<const runtime::Runtime> loadRuntime(std::vector<std::string>& problems);
     std::vector<std::string> readinessProblems();
     void registerMetrics();
+    std::string outboxStanding();
     // A job that runs about once an interval across every process sharing the store (JobTurns).
     // The OpenID Connect provider hub.staff_sign_in names, if any. Throws StartupError for a secret not in
     // the environment or settings no sign-in could work with.

@@ -2,6 +2,7 @@
 
 #include "hub/app/Hub.h"
 #include "hub/app/OpenStore.h"
+#include "hub/app/Supervisor.h"
 #include "hub/audit/AuditLog.h"
 #include "hub/batch/BatchRows.h"
 #include "hub/cli/Options.h"
@@ -16,6 +17,7 @@
 #include "hub/staff/Passwords.h"
 #include "hub/staff/Sessions.h"
 #include "hub/staff/Users.h"
+#include "hub/store/Backup.h"
 #include "hub/store/Store.h"
 #include "hub/workflows/SelfBook.h"
 
@@ -242,6 +244,54 @@ int migrate(const Options& options, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
+// The SQLite store's file; nullopt, with where to look instead on `err`, for a PostgreSQL store, which
+// PostgreSQL's own tools back up and restore.
+std::optional<std::string> sqliteFile(const config::Config& config, const std::string& verb, std::ostream& err) {
+    const std::string sqlite = "sqlite:";
+    if (config.storeUrl.starts_with(sqlite)) return config.storeUrl.substr(sqlite.size());
+    err << "clinhub " << verb << ": the store is PostgreSQL (" << store::withoutPassword(config.storeUrl)
+        << "): use pg_dump -Fc and pg_restore --clean --if-exists (docs/operations.md, \"Backup and restore\")\n";
+    return std::nullopt;
+}
+
+int backup(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    const auto file = sqliteFile(*config, "backup", err);
+    if (!file) return kFailed;
+    const std::string& to = options.arguments.front();
+    try {
+        const auto info = store::backupSqlite(*file, to, options.flag("--force"));
+        out << to << ": " << *file << " at schema version " << info.schemaVersion << ", " << info.bytes << " bytes\n";
+    } catch (const std::exception& e) { // store::BackupError, or the file system's own
+        err << "clinhub backup: " << e.what() << '\n';
+        return kFailed;
+    }
+    return 0;
+}
+
+int restore(const Options& options, std::ostream& out, std::ostream& err) {
+    host::PluginHost host;
+    const auto config = usableConfig(host, *options.value("--config"), err);
+    if (!config) return kUsage;
+    const auto file = sqliteFile(*config, "restore", err);
+    if (!file) return kFailed;
+    const std::string& from = options.arguments.front();
+    try {
+        const auto info = store::restoreSqlite(from, *file);
+        out << *file << ": restored from " << from << ", schema version " << info.schemaVersion << ", " << info.bytes
+            << " bytes";
+        if (info.schemaVersion < store::Store::knownVersion())
+            out << " (the next start migrates it to " << store::Store::knownVersion() << ")";
+        out << '\n';
+    } catch (const std::exception& e) {
+        err << "clinhub restore: " << e.what() << '\n';
+        return kFailed;
+    }
+    return 0;
+}
+
 // SIGHUP, SIGINT and SIGTERM, all taken by one thread of their own. While the hub starts or stops, SIGINT or
 // SIGTERM ends the process at once: nothing half done needs undoing (every store write is a transaction),
 // and a hub stuck at start (a store that does not answer) must yield to systemd's SIGTERM, not need a
@@ -317,13 +367,22 @@ int serve(const Options& options, std::ostream& out, std::ostream& err) {
         return kUsage;
     }
     signals.enter(Signals::Phase::serving);
+    std::ostringstream serving;
+    serving << "serving on port " << hub.port();
+    if (hub.adminPort() != hub.port()) serving << "; staff API and metrics on port " << hub.adminPort();
     out << "clinhub serving on port " << hub.port() << " (config " << *path << ")";
     if (hub.adminPort() != hub.port()) out << "; staff API and metrics on port " << hub.adminPort();
     out << std::endl;
+    app::Supervisor supervisor([&hub] { return hub.alive(); });
+    supervisor.ready(serving.str());
     // Whoever sent the signal is not known to the hub: the trail names the signal.
-    while (signals.next() == SIGHUP)
-        hub.reload({"hub", "", "SIGHUP", ""});
+    while (signals.next() == SIGHUP) {
+        supervisor.reloading();
+        const auto problems = hub.reload({"hub", "", "SIGHUP", ""});
+        supervisor.reloaded(problems.empty() ? serving.str() : serving.str() + "; the last reload was refused");
+    }
     signals.enter(Signals::Phase::stopping);
+    supervisor.stopping();
     hub.stop();
     return 0;
 }
@@ -856,7 +915,9 @@ const std::map<std::string, Verb>& verbs() {
           "SIGHUP re-reads the config: a valid one takes effect, an invalid one is logged and the running\n"
           "one keeps serving. A start that cannot succeed fails within seconds, with one line at the key\n"
           "concerned (a PostgreSQL store is waited for 10 s); SIGINT or SIGTERM during start-up or shutdown\n"
-          "ends the process at once, with status 128 + the signal.",
+          "ends the process at once, with status 128 + the signal. Under systemd (Type=notify, NOTIFY_SOCKET)\n"
+          "it says READY=1 once serving, RELOADING=1 and READY=1 around a SIGHUP, STOPPING=1, and with\n"
+          "WatchdogSec= pings the watchdog at half its interval while the server and outbox workers live.",
           {{"--config"}},
           serve,
           false}},
@@ -903,6 +964,27 @@ const std::map<std::string, Verb>& verbs() {
           "Applies every numbered migration the store lacks. `serve` does this too, at start.",
           {{"--config"}},
           migrate}},
+        {"backup",
+         {"clinhub backup --config FILE OUT [--force]",
+          "copy the SQLite store to OUT, while the hub serves",
+          "Copies the config's SQLite store to OUT with SQLite's online backup: the store as it stood at one\n"
+          "instant, taken while a hub serves from it and goes on writing. OUT is written beside itself as\n"
+          "OUT.part, readable by its owner only (it holds the sealed patient data; CLINHUB_DATA_KEY opens it,\n"
+          "so keep the two apart), and renamed once whole. An existing OUT is refused unless --force.\n"
+          "Prints the schema version and size. A PostgreSQL store is refused: use pg_dump -Fc\n"
+          "(docs/operations.md).",
+          {{"--config"}, {}, {"--force"}, 1, 1},
+          backup}},
+        {"restore",
+         {"clinhub restore --config FILE IN",
+          "replace the SQLite store with a backup",
+          "Replaces the config's SQLite store with the backup IN, in one transaction. Refuses, changing nothing:\n"
+          "while any process has the store open (stop the hub first: systemctl stop clinhub), a file that is\n"
+          "not a whole clinhub store (SQLite's integrity check, the migrations table), and a backup from a\n"
+          "newer clinhub than this one. An older backup is migrated at the next start. The hub must have the\n"
+          "CLINHUB_DATA_KEY it had when the backup was taken. A PostgreSQL store is refused: use pg_restore.",
+          {{"--config"}, {}, {}, 1, 1},
+          restore}},
         {"prune",
          {"clinhub prune --config FILE [--org ODS] [--dry-run]",
           "forget patient details past each organisation's retention_days",

@@ -210,10 +210,20 @@ int Store::schemaVersion() {
     return version;
 }
 
-std::vector<int> Store::migrate() {
-    schemaVersion(); // creates the bookkeeping table
+NewerSchemaError::NewerSchemaError(int found, int known)
+    : std::runtime_error("store schema version " + std::to_string(found) + " is newer than this clinhub (" +
+                         std::to_string(known) +
+                         "): upgrade clinhub, or restore a backup taken by this version (docs/operations.md)"),
+      found_(found) {}
+
+int Store::knownVersion() { return migrations().back().version; }
+
+std::vector<int> Store::migrate(int upTo) {
+    // Also creates the bookkeeping table.
+    if (const int found = schemaVersion(); found > knownVersion()) throw NewerSchemaError(found, knownVersion());
     std::vector<int> applied;
     for (const auto& m : migrations()) {
+        if (m.version > upTo) break;
         write([&](Session& s) {
             int present = 0;
             int version = m.version;

@@ -16,10 +16,22 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace clinhub::store {
+
+// A store whose schema is newer than this binary's migrations: an older clinhub was started (or a backup
+// restored) against a store a newer one had upgraded.
+class NewerSchemaError : public std::runtime_error {
+public:
+    NewerSchemaError(int found, int known);
+    [[nodiscard]] int found() const { return found_; }
+
+private:
+    int found_;
+};
 
 struct Migration {
     int version;
@@ -66,9 +78,13 @@ public:
     static constexpr std::chrono::milliseconds kSessionWait{5000};
 
     // Applies every migration newer than the database, each in its own transaction; returns the
-    // versions applied now. Safe to run from several processes at once.
-    std::vector<int> migrate();
+    // versions applied now. Safe to run from several processes at once. `upTo` stops short of the newest
+    // (an older hub's store, for the upgrade tests). Throws NewerSchemaError, changing nothing, when the
+    // store was migrated by a newer clinhub: this one would misread tables it does not know.
+    std::vector<int> migrate(int upTo = knownVersion());
     int schemaVersion();
+    // The newest migration this clinhub knows.
+    static int knownVersion();
     // A cheap round trip, for /readyz; `problem` is the driver's reason, its password hidden.
     bool reachable(std::string& problem);
 

@@ -12,7 +12,23 @@ namespace clinhub::web {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr const char* kStylesheet = "nhsuk-frontend.min.css";
+constexpr const char* kConsoleScript = "console.js";
+
+} // namespace
+
 std::string defaultAssetDir() {
+    // An installed hub's copy first, where the package puts it beside the binary (<prefix>/bin/clinhub and
+    // <prefix>/share/clinhub/nhsuk-frontend), as its plugins are found; a build tree has none, and a source
+    // tree's copy is the one npm installed.
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "clinhub" / "nhsuk-frontend";
+        if (fs::exists(installed / kStylesheet, ec)) return installed.string();
+    }
 #ifdef CLINHUB_ASSET_DIR
     return CLINHUB_ASSET_DIR;
 #else
@@ -21,9 +37,6 @@ std::string defaultAssetDir() {
 }
 
 namespace {
-
-constexpr const char* kStylesheet = "nhsuk-frontend.min.css";
-constexpr const char* kConsoleScript = "console.js";
 
 std::string contentTypeOf(const fs::path& file) {
     const auto extension = file.extension().string();

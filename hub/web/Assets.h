@@ -14,7 +14,8 @@
 
 namespace clinhub::web {
 
-// The source tree's nhsuk-frontend, for a hub run from its build tree.
+// The installed copy beside the binary (share/clinhub/nhsuk-frontend), else the source tree's, for a hub run
+// from its build tree.
 std::string defaultAssetDir();
 
 class Assets {

@@ -137,6 +137,13 @@ public:
     int stop() {
         if (!handle_) return exitCode_;
         signal(SIGTERM);
+        return wait();
+    }
+
+    // The exit status of a hub told to stop already (signal()): a second SIGTERM while it stops would end it
+    // at once.
+    int wait() {
+        if (!handle_) return exitCode_;
         exitCode_ = handle_->wait();
         handle_.reset();
         return exitCode_;

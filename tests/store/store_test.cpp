@@ -76,6 +76,56 @@ TEST(Store, MigrationsSurviveReopening) {
     EXPECT_TRUE(reopened->migrate().empty());
 }
 
+TEST(Store, AnOlderStoreIsMigratedByANewerClinhubKeepingItsRows) {
+    clinhub::test::TempDir dir;
+    const clinhub::test::TestStore db(dir);
+    const int older = clinhub::store::migrations().front().version + 1;
+    {
+        auto store = clinhub::store::Store::open(db.url());
+        ASSERT_EQ(store->migrate(older).size(), 2U);
+        store->write([](clinhub::store::Session& s) {
+            s << "INSERT INTO outbox (reference, organisation, channel, payload, state, due_at, created_at, "
+                 "updated_at) "
+                 "VALUES ('msg-old', 'A12345', 'sms', '{}', 'queued', 0, 0, 0)",
+                now;
+        });
+    }
+    auto upgraded = clinhub::store::Store::open(db.url());
+    const auto applied = upgraded->migrate();
+    ASSERT_FALSE(applied.empty());
+    EXPECT_EQ(applied.front(), older + 1);
+    EXPECT_EQ(upgraded->schemaVersion(), clinhub::store::Store::knownVersion());
+    int kept = 0;
+    auto s = upgraded->session();
+    s << "SELECT COUNT(*) FROM outbox WHERE reference = 'msg-old'", into(kept), now;
+    EXPECT_EQ(kept, 1);
+}
+
+TEST(Store, AStoreANewerClinhubMigratedIsRefusedWithWhatToDoAndLeftAsItWas) {
+    clinhub::test::TempDir dir;
+    const clinhub::test::TestStore db(dir);
+    auto store = clinhub::store::Store::open(db.url());
+    store->migrate();
+    const int newer = clinhub::store::Store::knownVersion() + 2;
+    store->write([&](clinhub::store::Session& s) {
+        int version = newer;
+        s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'from the future', 0)",
+            use(version), now;
+    });
+    try {
+        clinhub::store::Store::open(db.url())->migrate();
+        FAIL() << "a newer store was opened";
+    } catch (const clinhub::store::NewerSchemaError& e) {
+        EXPECT_EQ(e.found(), newer);
+        EXPECT_EQ(std::string(e.what()), "store schema version " + std::to_string(newer) +
+                                             " is newer than this clinhub (" +
+                                             std::to_string(clinhub::store::Store::knownVersion()) +
+                                             "): upgrade clinhub, or restore a backup taken by this version "
+                                             "(docs/operations.md)");
+    }
+    EXPECT_EQ(store->schemaVersion(), newer) << "nothing was changed";
+}
+
 TEST(Store, UsesWriteAheadLoggingOnSqlite) {
     clinhub::test::TempDir dir;
     auto store = clinhub::store::Store::open("sqlite:" + dir.file("hub.db"));
