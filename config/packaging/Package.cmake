@@ -20,6 +20,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/config/README.md ${PROJECT_SOURCE_DIR}/confi
   ${PROJECT_SOURCE_DIR}/config/demo.yaml ${PROJECT_SOURCE_DIR}/config/demo-book.yaml
   ${PROJECT_SOURCE_DIR}/config/multi-node.yaml ${PROJECT_SOURCE_DIR}/config/practice-emis.yaml
   ${PROJECT_SOURCE_DIR}/config/practice-gpconnect.yaml ${PROJECT_SOURCE_DIR}/config/practice-systmone.yaml
+  ${PROJECT_SOURCE_DIR}/schemas/config.schema.json
   DESTINATION ${CMAKE_INSTALL_DATADIR}/clinhub/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # systemd's own folder for a package's units (under the prefix: /usr/lib/systemd/system in the package).

@@ -16,6 +16,7 @@
 #include "hub/web/StaffPages.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 namespace clinhub::app {
@@ -267,16 +268,15 @@ void Hub::registerMetrics() {
 
 // "queued=3 sending=1": what the outbox still holds, by state, for the shutdown's log lines. A store that
 // cannot answer must not stop the hub stopping.
-std::string Hub::outboxStanding() {
-    if (!outbox_) return {};
+log::Value Hub::outboxWaiting() {
+    if (!outbox_) return 0;
     try {
-        std::string out;
+        std::int64_t waiting = 0;
         for (const auto& [state, count] : outbox_->countByState())
-            if (state != "sent" && state != "failed" && count > 0)
-                out += (out.empty() ? "" : " ") + state + "=" + std::to_string(count);
-        return out.empty() ? "none" : out;
+            if (state == "queued" || state == "sending") waiting += count;
+        return waiting;
     } catch (const std::exception& e) {
-        return std::string("unknown: ") + e.what();
+        return "unknown (the store did not answer)";
     }
 }
 
@@ -297,7 +297,7 @@ void Hub::stop() {
         const auto stats = server_->stats();
         inFlight = stats.active + stats.queued;
         servedBefore = stats.total;
-        log::info("hub_stopping", {{"requests_in_flight", std::to_string(inFlight)}, {"outbox", outboxStanding()}});
+        log::info("hub_stopping", {{"requests_in_flight", inFlight}, {"outbox_waiting", outboxWaiting()}});
     }
     int served = 0;
     if (serving) {
@@ -314,12 +314,10 @@ void Hub::stop() {
     dispatcher_.reset();
     if (serving) {
         const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-        char seconds[32];
-        std::snprintf(seconds, sizeof seconds, "%.3f", took);
         // Left in the outbox is not lost: the next start sends it.
-        log::info(
-            "hub_stopped",
-            {{"requests_finished", std::to_string(served)}, {"outbox_left", outboxStanding()}, {"seconds", seconds}});
+        log::info("hub_stopped", {{"requests_finished", served},
+                                  {"outbox_waiting", outboxWaiting()},
+                                  {"seconds", std::round(took * 1000) / 1000}});
     }
 }
 

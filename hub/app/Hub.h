@@ -7,6 +7,7 @@
 #include "hub/host/PluginHost.h"
 #include "hub/http/Router.h"
 #include "hub/http/Server.h"
+#include "hub/log/Log.h"
 #include "hub/metrics/Metrics.h"
 #include "hub/outbox/Dispatcher.h"
 #include "hub/runtime/Runtime.h"
@@ -68,7 +69,8 @@ private:
     std::shared_ptr<const runtime::Runtime> loadRuntime(std::vector<std::string>& problems);
     std::vector<std::string> readinessProblems();
     void registerMetrics();
-    std::string outboxStanding();
+    // Messages queued or being sent, for the shutdown log; text when the store does not answer.
+    log::Value outboxWaiting();
     // A job that runs about once an interval across every process sharing the store (JobTurns).
     // The OpenID Connect provider hub.staff_sign_in names, if any. Throws StartupError for a secret not in
     // the environment or settings no sign-in could work with.

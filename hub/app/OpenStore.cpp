@@ -1,6 +1,7 @@
 #include "hub/app/OpenStore.h"
 
 #include "hub/app/Hub.h"
+#include "hub/config/Diagnostic.h"
 #include "hub/config/Surroundings.h"
 #include "hub/log/Log.h"
 
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 #include <thread>
@@ -18,6 +20,9 @@
 
 namespace clinhub::app {
 namespace {
+
+// The credential systemd's LoadCredential=data-key:PATH gives the service, read when CLINHUB_DATA_KEY is not set.
+constexpr const char* kDataKeyCredential = "data-key";
 
 // libpq's messages run over several lines; a start-up failure is one.
 std::string oneLine(std::string text) {
@@ -69,15 +74,26 @@ std::string demoKeySpec(const config::Config& config) {
 
 store::DataKeys dataKeys(const config::Config& config) {
     std::string spec;
-    if (const char* given = std::getenv(store::kDataKeyVariable); given != nullptr && *given != '\0')
+    const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+    const auto credential = std::filesystem::path(credentials != nullptr ? credentials : "") / kDataKeyCredential;
+    std::error_code ec;
+    if (const char* given = std::getenv(store::kDataKeyVariable); given != nullptr && *given != '\0') {
         spec = given;
-    else if (config.http.localDemo && config.storeUrl.starts_with("sqlite:"))
+    } else if (credentials != nullptr && *credentials != '\0' && std::filesystem::exists(credential, ec)) {
+        // systemd's LoadCredential=data-key:PATH: the key never passes through an environment.
+        std::string why;
+        auto text = config::readSecretFile(credential, why);
+        if (!text) refuseKeys("the credential " + credential.string() + " " + why);
+        spec = *text;
+    } else if (config.http.localDemo && config.storeUrl.starts_with("sqlite:")) {
         spec = demoKeySpec(config);
-    else
+    } else {
         refuseKeys("not set. The outbox seals patients' links and details with it (AES-256-GCM). Set it to "
                    "ID:BASE64, e.g. " +
                    std::string(store::kDataKeyVariable) +
-                   "=1:$(openssl rand -base64 32), kept out of the config; or, on a demo, hub.local_demo: true");
+                   "=1:$(openssl rand -base64 32), kept out of the config, or give it as the systemd credential " +
+                   kDataKeyCredential + "; or, on a demo, hub.local_demo: true");
+    }
     try {
         return store::DataKeys::parse(spec);
     } catch (const std::invalid_argument& e) {

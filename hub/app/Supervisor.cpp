@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 
 namespace clinhub::app {
@@ -15,7 +16,7 @@ namespace {
 void notify(const std::string& state) {
     // Not unsetting the environment: a reload's and a stop's notices go to the same socket.
     if (const int rc = sd_notify(0, state.c_str()); rc < 0)
-        log::warning("systemd_notify_failed", {{"error", std::to_string(-rc)}});
+        log::warning("systemd_notify_failed", {{"error", std::strerror(-rc)}});
 }
 
 // systemd 253's Type=notify-reload wants the time of a reload; earlier ones ignore it.
@@ -38,7 +39,7 @@ void Supervisor::ready(const std::string& status) {
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
     // Half the interval, as sd_watchdog_enabled(3) advises: one late ping is not a restart.
     const auto every = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(usec / 2));
-    log::info("systemd_watchdog", {{"ping_every_ms", std::to_string(every.count())}});
+    log::info("systemd_watchdog", {{"ping_every_ms", every.count()}});
     watchdog_ = std::make_unique<Periodic>("systemd_watchdog", std::max(every, std::chrono::milliseconds(1)), [this] {
         if (alive_()) notify("WATCHDOG=1");
     });

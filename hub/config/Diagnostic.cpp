@@ -39,9 +39,10 @@ bool isCredentialName(const std::string& name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 
-// The file's text without one trailing newline; nullopt with `why` set. The message names the file and never
-// quotes what is in it. Opened without blocking and checked after opening, so a FIFO or a kernel file that
-// waits for data (/proc/kmsg) is refused at once rather than holding the load up.
+} // namespace
+
+// Opened without blocking and checked after opening, so a FIFO or a kernel file that waits for data
+// (/proc/kmsg) is refused at once rather than holding the load up.
 std::optional<std::string> readSecretFile(const std::filesystem::path& path, std::string& why) {
     struct Descriptor {
         int fd;
@@ -80,6 +81,8 @@ std::optional<std::string> readSecretFile(const std::filesystem::path& path, std
     if (text.ends_with('\r')) text.pop_back();
     return text;
 }
+
+namespace {
 
 // What one ${...} stands for; nullopt with `error` set.
 std::optional<std::string> lookUp(const std::string& reference, const Environment& env,

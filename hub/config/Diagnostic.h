@@ -4,6 +4,7 @@
 
 #include "hub/config/Config.h"
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -41,5 +42,9 @@ Substitution substituteVariables(const std::string& text, const Environment& env
 
 // A secret file is a key or a password, never more.
 constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
+// A secret file's text without one trailing newline; nullopt with `why` set ("does not exist", "is not a
+// file", ...), which never quotes what is in it.
+std::optional<std::string> readSecretFile(const std::filesystem::path& path, std::string& why);
 
 } // namespace clinhub::config

@@ -116,5 +116,28 @@ organisations:
     EXPECT_EQ(hub.get("/readyz").status, 200) << "the running config keeps serving";
 }
 
+// Under systemd the data key can be a credential (LoadCredential=data-key:PATH) rather than an environment
+// variable, which any process of the service's user could read from /proc.
+TEST(ServeSecrets, TheDataKeyIsReadFromTheDataKeyCredentialWhenNoVariableGivesIt) {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() / "credentials");
+    const std::string path = dir.file("hub.yaml");
+    std::ofstream(path) << "hub:\n  store: sqlite:hub.db\n";
+    const std::string given = std::getenv("CLINHUB_DATA_KEY");
+    ::unsetenv("CLINHUB_DATA_KEY");
+    const ScopedVariable credentials("CREDENTIALS_DIRECTORY", dir.file("credentials"));
+
+    std::ofstream(dir.file("credentials/data-key")) << given << '\n';
+    const auto good = runClinhub({"migrate", "--config", path}, dir);
+    std::ofstream(dir.file("credentials/data-key")) << "1:c2VjcmV0LXNob3J0\n";
+    const auto bad = runClinhub({"migrate", "--config", path}, dir);
+    ::setenv("CLINHUB_DATA_KEY", given.c_str(), 1);
+
+    EXPECT_EQ(good.exitCode, 0) << good.err;
+    EXPECT_NE(bad.exitCode, 0);
+    EXPECT_NE(bad.err.find("is 12 bytes; AES-256 takes 32"), std::string::npos) << bad.err;
+    EXPECT_EQ(bad.err.find("c2VjcmV0LXNob3J0"), std::string::npos) << "the key is never shown";
+}
+
 } // namespace
 } // namespace clinhub::test
