@@ -17,6 +17,10 @@ namespace {
 
 constexpr std::size_t kStatuses = 4; // ok, conflict, retryable, permanent: clinhub_status
 
+int64_t steadyMicros(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
 // A connector's own registers, resolved on first use: a call then costs two clock reads, two atomic adds
 // and a short lock of its record, never a lookup in a family's map. Lazily, because most connectors make
 // only a few of the calls their kinds have, and a series made is a series scraped for good.
@@ -27,7 +31,8 @@ public:
         : calls_(calls), durations_(durations), connector_(std::move(connector)), plugin_(std::move(plugin)),
           record_(std::move(record)) {}
 
-    void called(host::Operation operation, const Result& result, std::chrono::nanoseconds took) noexcept override {
+    void called(host::Operation operation, const Result& result, std::chrono::nanoseconds took,
+                std::chrono::steady_clock::time_point ended) noexcept override {
         try {
             const auto op = static_cast<std::size_t>(operation);
             const auto status = static_cast<std::size_t>(result.status) % kStatuses;
@@ -41,17 +46,19 @@ public:
                 durationSeries_[op] = durations_.series({connector_, host::toString(operation)});
             });
             durationSeries_[op]->observe(std::chrono::duration<double>(took).count());
-            remember(operation, result);
+            remember(operation, result, ended);
         } catch (...) { // NOLINT(bugprone-empty-catch): watching must never fail the call it watches
         }
     }
 
 private:
-    void remember(host::Operation operation, const Result& result) {
+    // Times are kept on the steady clock, as the host timed the call, and made times of day when read.
+    void remember(host::Operation operation, const Result& result, std::chrono::steady_clock::time_point ended) {
         const bool answered = result.status == Status::ok || result.status == Status::conflict;
-        CallOutcome outcome{Poco::Timestamp().epochMicroseconds(), operation, result.status, {}};
+        CallOutcome outcome{steadyMicros(ended), operation, result.status, {}};
         // Scrubbed outside the lock: a provider's words may quote a patient, and they are shown at /status.
-        if (result.status != Status::ok) outcome.reason = kit::scrub(result.message, ConnectorBoard::kReasonMax);
+        if (result.status != Status::ok && !result.message.empty())
+            outcome.reason = kit::scrub(result.message, ConnectorBoard::kReasonMax);
         const std::lock_guard lock(record_->mutex);
         auto& health = record_->health;
         ++health.calls;
@@ -110,8 +117,20 @@ std::optional<ConnectorHealth> ConnectorBoard::health(const std::string& connect
         if (it == records_.end()) return std::nullopt;
         record = it->second;
     }
-    const std::lock_guard lock(record->mutex);
-    return record->health;
+    ConnectorHealth health;
+    {
+        const std::lock_guard lock(record->mutex);
+        health = record->health;
+    }
+    // Steady-clock times become times of day by how long ago they were: right even when the wall clock was
+    // stepped since.
+    const int64_t wallNow = Poco::Timestamp().epochMicroseconds();
+    const int64_t steadyNow = steadyMicros(std::chrono::steady_clock::now());
+    const auto toWall = [&](int64_t steady) { return wallNow - (steadyNow - steady); };
+    if (health.lastCall) health.lastCall->atMicros = toWall(health.lastCall->atMicros);
+    if (health.lastFailure) health.lastFailure->atMicros = toWall(health.lastFailure->atMicros);
+    if (health.lastSuccessMicros != 0) health.lastSuccessMicros = toWall(health.lastSuccessMicros);
+    return health;
 }
 
 } // namespace clinhub::app

@@ -37,11 +37,14 @@ constexpr std::string_view toString(Operation op) {
 }
 
 // The watcher of one connector instance, made when the instance is. Called on the calling thread after
-// every call, however it ended, so it must be cheap and must not throw.
+// every call, however it ended, so it must be cheap and must not throw. `ended` is when the call returned,
+// on the clock that timed it: a watcher that wants the time of day reads it when it is asked, not per call
+// (a clock read is most of what watching costs).
 class ConnectorCalls {
 public:
     virtual ~ConnectorCalls() = default;
-    virtual void called(Operation operation, const Result& result, std::chrono::nanoseconds took) noexcept = 0;
+    virtual void called(Operation operation, const Result& result, std::chrono::nanoseconds took,
+                        std::chrono::steady_clock::time_point ended) noexcept = 0;
 };
 
 class CallObserver {

@@ -165,7 +165,10 @@ private:
         Result r = provides(table, member)
                        ? reply.result((table->*member)(self_, std::forward<Args>(args)..., reply.c()))
                        : Result::permanent("plugin '" + plugin_->info.name + "' does not implement this call");
-        if (watcher_) watcher_->called(operation, r, std::chrono::steady_clock::now() - start);
+        if (watcher_) {
+            const auto ended = std::chrono::steady_clock::now();
+            watcher_->called(operation, r, ended - start, ended);
+        }
         return r;
     }
 

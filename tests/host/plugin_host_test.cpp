@@ -344,8 +344,8 @@ public:
 private:
     struct Watcher : clinhub::host::ConnectorCalls {
         Watcher(RecordingObserver& o, std::string c) : observer(o), connector(std::move(c)) {}
-        void called(clinhub::host::Operation operation, const clinhub::Result& result,
-                    std::chrono::nanoseconds took) noexcept override {
+        void called(clinhub::host::Operation operation, const clinhub::Result& result, std::chrono::nanoseconds took,
+                    std::chrono::steady_clock::time_point /*ended*/) noexcept override {
             observer.calls.push_back({connector, operation, result.status, took});
         }
         RecordingObserver& observer;
