@@ -305,16 +305,17 @@ T& Metrics::getOrCreate(const std::string& name, Family::Type type, const std::v
     return ref;
 }
 
-Counter& Metrics::counter(const std::string& name, const std::string& help, std::vector<std::string> labelNames) {
+Counter& Metrics::counter(const std::string& name, const std::string& help,
+                          const std::vector<std::string>& labelNames) {
     return getOrCreate<Counter>(name, Family::Type::counter, labelNames, help, labelNames);
 }
 
-Gauge& Metrics::gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames) {
+Gauge& Metrics::gauge(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames) {
     return getOrCreate<Gauge>(name, Family::Type::gauge, labelNames, help, labelNames);
 }
 
-Histogram& Metrics::histogram(const std::string& name, const std::string& help, std::vector<std::string> labelNames,
-                              std::vector<double> bounds) {
+Histogram& Metrics::histogram(const std::string& name, const std::string& help,
+                              const std::vector<std::string>& labelNames, const std::vector<double>& bounds) {
     auto& h = getOrCreate<Histogram>(name, Family::Type::histogram, labelNames, help, labelNames, bounds);
     if (h.bounds() != bounds) throw std::logic_error("histogram " + name + " is already registered with other buckets");
     return h;

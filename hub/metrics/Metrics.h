@@ -212,10 +212,10 @@ public:
 
     // Get-or-create. Asking again with the same name returns the same family; a different type or different
     // label names throws std::logic_error, and invalid names throw std::invalid_argument.
-    Counter& counter(const std::string& name, const std::string& help, std::vector<std::string> labelNames = {});
-    Gauge& gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames = {});
-    Histogram& histogram(const std::string& name, const std::string& help, std::vector<std::string> labelNames,
-                         std::vector<double> bounds = Histogram::latencyBounds());
+    Counter& counter(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames = {});
+    Gauge& gauge(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames = {});
+    Histogram& histogram(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames,
+                         const std::vector<double>& bounds = Histogram::latencyBounds());
 
     // A counter or gauge whose samples come from `collect` at each scrape. Registering a name that exists
     // throws std::logic_error: the owner of the callback removes it with remove() before it goes away.

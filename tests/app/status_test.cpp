@@ -15,7 +15,7 @@ using clinhub::test::TempDir;
 
 // Two practices: A12345's local book answers, B81001's EMIS book never does.
 std::string writeConfig(const TempDir& dir, const std::string& extraHub) {
-    const std::string path = dir.file("hub.yaml");
+    std::string path = dir.file("hub.yaml");
     std::ofstream(path) << R"(hub:
   quiet_hours: {from: "00:00", to: "00:00"}
   listen: 127.0.0.1:0

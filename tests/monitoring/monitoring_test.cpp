@@ -48,7 +48,7 @@ void metricNames(const std::string& expr, std::set<std::string>& names) {
 // The strings of a dashboard where queries live: every target's expr and every variable's query.
 void dashboardQueries(const Poco::Dynamic::Var& value, std::set<std::string>& names, int& queries) {
     if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
-        const auto object = value.extract<Poco::JSON::Object::Ptr>();
+        const auto& object = value.extract<Poco::JSON::Object::Ptr>();
         for (const auto& [key, member] : *object) {
             if ((key == "expr" || key == "definition" || key == "query") && member.isString()) {
                 metricNames(member.toString(), names);
