@@ -27,10 +27,10 @@ Poco::JSON::Object::Ptr connectorStatus(const config::Connector& connector, cons
     auto out = api::object();
     out->set("name", connector.name);
     out->set("plugin", connector.plugin);
-    Poco::JSON::Array kinds;
+    Poco::JSON::Array::Ptr kinds = new Poco::JSON::Array;
     if (const auto* plugin = sources.host.find(connector.plugin))
         for (const auto kind : plugin->kinds)
-            kinds.add(std::string(config::toString(kind)));
+            kinds->add(std::string(config::toString(kind)));
     out->set("kinds", kinds);
     out->set("running", runtime.connector(connector.name) != nullptr);
     out->set("required", std::find(required.begin(), required.end(), connector.name) != required.end());
@@ -71,13 +71,14 @@ Poco::JSON::Object::Ptr statusReport(const StatusSources& sources) {
     }
     out->set("outbox", outbox);
     const auto runtime = sources.current.get();
-    Poco::JSON::Array required;
+    // Arrays by pointer, as a parsed reply holds them, so that a reader in-process finds them with getArray.
+    Poco::JSON::Array::Ptr required = new Poco::JSON::Array;
     for (const auto& name : runtime->config().readyRequires)
-        required.add(name);
+        required->add(name);
     out->set("ready_requires", required);
-    Poco::JSON::Array connectors;
+    Poco::JSON::Array::Ptr connectors = new Poco::JSON::Array;
     for (const auto& [name, connector] : runtime->config().connectors)
-        connectors.add(connectorStatus(connector, *runtime, sources));
+        connectors->add(connectorStatus(connector, *runtime, sources));
     out->set("connectors", connectors);
     return out;
 }
