@@ -155,4 +155,17 @@ TEST(Status, ARequiredConnectorWhoseLastCallGotNoAnswerMakesTheHubNotReadyNaming
     EXPECT_NE(status.find(R"("ready_requires":["book","emis-b81001"])"), std::string::npos) << status;
 }
 
+TEST(Status, AReloadThatDropsAConnectorFromReadyRequiresMakesTheHubReadyAtOnce) {
+    TempDir dir;
+    const auto path = writeConfig(dir, "  ready_requires: [emis-b81001]\n");
+    const auto k = keys(path, dir);
+    HubProcess hub(path, dir);
+    ASSERT_TRUE(hub.started()) << hub.log();
+    callBothBooks(hub, k);
+    ASSERT_EQ(hub.get(hub.adminPort(), "/readyz").status, 503);
+    writeConfig(dir, "");
+    hub.signal(SIGHUP);
+    EXPECT_TRUE(HubProcess::eventually([&] { return hub.get(hub.adminPort(), "/readyz").status == 200; })) << hub.log();
+}
+
 } // namespace
