@@ -7,6 +7,7 @@
 #include "hub/api/UsersApi.h"
 #include "hub/api/VaccinationApi.h"
 #include "hub/app/OpenStore.h"
+#include "hub/app/StatusReport.h"
 #include "hub/config/Loader.h"
 #include "hub/config/Surroundings.h"
 #include "hub/console/Console.h"
@@ -56,6 +57,10 @@ std::shared_ptr<const runtime::Runtime> Hub::loadRuntime(std::vector<std::string
 }
 
 void Hub::start() {
+    startedMicros_ = store::nowMicros();
+    // Before any connector is made, so that every instance, this generation's and each reload's, is watched.
+    board_ = std::make_shared<ConnectorBoard>(metrics_);
+    host_.observe(board_);
     std::vector<std::string> problems;
     auto runtime = loadRuntime(problems);
     if (!runtime) throw StartupError(problems);
@@ -167,6 +172,7 @@ void Hub::start() {
     const bool split = !config.http.adminListen.empty();
     http::Router& staff = split ? adminRouter_ : router_;
     http::addHealthRoutes(staff, metrics_, [this] { return readinessProblems(); });
+    addStatusRoute(staff, {configPath_, startedMicros_, *store_, *outbox_, *current_, host_, *board_});
     if (split) http::addLivenessRoute(router_);
     const auto& signInConfig = config.staffSignIn;
     signIn_ = std::make_unique<staff::SignIn>(
@@ -264,6 +270,13 @@ void Hub::registerMetrics() {
                               samples.push_back({{state}, static_cast<double>(count)});
                           return samples;
                       });
+    // What /readyz answers, for an alert: Prometheus cannot read a probe's status. Asked at each scrape.
+    metrics_.callback("clinhub_ready", "1 when /readyz would answer ready, else 0", metrics::Family::Type::gauge,
+                      [this] { return readinessProblems().empty() ? 1.0 : 0.0; });
+    // Both results from the start, so that an alert on rejected reloads has a series to look at.
+    auto& reloads = metrics_.counter("clinhub_config_reloads_total", "Config reloads by result", {"result"});
+    reloads.inc({"applied"}, 0);
+    reloads.inc({"rejected"}, 0);
 }
 
 // "queued=3 sending=1": what the outbox still holds, by state, for the shutdown's log lines. A store that
@@ -381,11 +394,11 @@ std::vector<std::string> Hub::readinessProblems() {
         problems.emplace_back("store unreachable");
         log::warning("store_unreachable", {{"store", store_->url()}, {"reason", reason}});
     }
-    // Only the plugins the config names are loaded, so a config with no connectors loads none; a named one
-    // that failed shows as its connector not running.
-    const auto runtime = current_->get();
-    for (const auto& [name, connector] : runtime->config().connectors)
-        if (!runtime->connector(name)) problems.push_back("connector '" + name + "' is not running");
+    // Only the connectors hub.ready_requires names: a load balancer that took the whole hub out because one
+    // practice's book is down would stop every other practice's patients too. (A config whose connectors
+    // could not all be made never runs at all: Runtime::build refuses it at start and at reload.)
+    const auto required = requiredConnectorProblems(*current_->get(), *board_);
+    problems.insert(problems.end(), required.begin(), required.end());
     return problems;
 }
 

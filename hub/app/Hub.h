@@ -1,6 +1,7 @@
 // The serving process: plugins, config, store, outbox workers and the HTTP server, wired together.
 #pragma once
 
+#include "hub/app/ConnectorBoard.h"
 #include "hub/app/JobTurns.h"
 #include "hub/app/Periodic.h"
 #include "hub/audit/AuditLog.h"
@@ -81,6 +82,8 @@ private:
     std::string configPath_;
     host::PluginHost host_;
     metrics::Metrics metrics_;
+    std::shared_ptr<ConnectorBoard> board_; // watches every connector call, from start()
+    int64_t startedMicros_ = 0;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<outbox::Outbox> outbox_;
     std::unique_ptr<JobTurns> turns_;

@@ -203,6 +203,8 @@ struct Config {
     // Audit entries older than this are deleted by the retention job (audit::AuditLog::forgetBefore); 8
     // years by default, as the NHS records code asks of GP records' audit trails.
     int auditRetentionDays = 2922;
+    // The connectors without which /readyz says not ready (hub.ready_requires); the others never do.
+    std::vector<std::string> readyRequires;
     Outbox outbox;
     Books books;
     std::map<std::string, Connector> connectors;

@@ -76,7 +76,10 @@ public:
         : root_(root), plugins_(plugins), baseDirectory_(std::move(baseDirectory)), problems_(problems) {}
 
     void run() {
-        if (const YamlNode* hub = root_.find("hub"); hub && hub->isMap()) quietHours(hub->find("quiet_hours"));
+        if (const YamlNode* hub = root_.find("hub"); hub && hub->isMap()) {
+            quietHours(hub->find("quiet_hours"));
+            readyRequires(hub->find("ready_requires"));
+        }
         if (const YamlNode* connectors = root_.find("connectors"); connectors && connectors->isMap())
             for (const auto& entry : connectors->entries)
                 connector(entry);
@@ -429,21 +432,33 @@ private:
 
     static std::string scalar(const YamlNode* node) { return node && node->isScalar() ? node->text : ""; }
 
-    void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {
+    // The connector `name` names, or nullptr after reporting that there is none.
+    const YamlNode* knownConnector(const YamlNode& name) {
         const YamlNode* connectors = root_.find("connectors");
         const YamlNode* connector = connectors && connectors->isMap() ? connectors->find(name.text) : nullptr;
-        if (!connector) {
-            const auto defined = keysOf(connectors);
-            std::string message = "unknown connector '" + name.text + "'";
-            if (defined.empty())
-                message += ": no connectors are defined";
-            else if (auto guess = nearest(name.text, defined))
-                message += "; did you mean '" + *guess + "'?";
-            else
-                message += " (connectors defines " + quotedList(defined) + ")";
-            report(name.mark, message);
-            return;
-        }
+        if (connector) return connector;
+        const auto defined = keysOf(connectors);
+        std::string message = "unknown connector '" + name.text + "'";
+        if (defined.empty())
+            message += ": no connectors are defined";
+        else if (auto guess = nearest(name.text, defined))
+            message += "; did you mean '" + *guess + "'?";
+        else
+            message += " (connectors defines " + quotedList(defined) + ")";
+        report(name.mark, message);
+        return nullptr;
+    }
+
+    // A readiness that waits on a connector the file does not define would never be met, or never checked.
+    void readyRequires(const YamlNode* list) {
+        if (!list || !list->isSequence()) return; // the schema has said so
+        for (const auto& name : list->items)
+            if (name.isScalar() && !name.broken) knownConnector(name);
+    }
+
+    void routeTarget(const YamlNode& name, const std::string& need, Kind kind) {
+        const YamlNode* connector = knownConnector(name);
+        if (!connector) return;
         const YamlNode* pluginName = connector->isMap() ? connector->find("plugin") : nullptr;
         const PluginInfo* plugin = pluginName && pluginName->isScalar() ? plugins_.find(pluginName->text) : nullptr;
         if (!plugin || plugin->kinds.count(kind)) return; // an unknown plugin is reported where it is named
@@ -503,6 +518,7 @@ public:
             config.http.retentionIntervalSeconds =
                 integer(hub->find("retention_interval_s"), config.http.retentionIntervalSeconds);
             config.auditRetentionDays = integer(hub->find("audit_retention_days"), config.auditRetentionDays);
+            config.readyRequires = texts(hub->find("ready_requires"));
             config.http.reminderIntervalSeconds =
                 integer(hub->find("reminder_interval_s"), config.http.reminderIntervalSeconds);
             config.http.trustedProxies = texts(hub->find("trusted_proxies"));

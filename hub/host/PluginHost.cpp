@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string_view>
@@ -139,9 +140,10 @@ class PluginConnector final : public ConnectorInstance,
                               EmailSender,
                               PatientMessenger {
 public:
-    PluginConnector(std::string name, std::shared_ptr<const PluginFile> plugin, void* self)
+    PluginConnector(std::string name, std::shared_ptr<const PluginFile> plugin, void* self,
+                    std::shared_ptr<ConnectorCalls> watcher)
         : name_(std::move(name)), plugin_(std::move(plugin)), d_(plugin_->descriptor),
-          messaging_(patientMessagingOf(d_)), self_(self) {}
+          messaging_(patientMessagingOf(d_)), self_(self), watcher_(std::move(watcher)) {}
     ~PluginConnector() override { d_->destroy(self_); }
     PluginConnector(const PluginConnector&) = delete;
     PluginConnector& operator=(const PluginConnector&) = delete;
@@ -155,11 +157,19 @@ public:
     PatientMessenger* patientMessaging() override { return messaging_ != nullptr ? this : nullptr; }
 
 private:
+    // Every call into the plugin comes through here, so the watcher sees each one, timed on the monotonic
+    // clock (a wall-clock step must not read as a slow call).
     template <class Table, class Fn, class... Args>
-    Result call(const Table* table, Fn Table::*member, Reply& reply, Args&&... args) {
-        if (!provides(table, member))
-            return Result::permanent("plugin '" + plugin_->info.name + "' does not implement this call");
-        return reply.result((table->*member)(self_, std::forward<Args>(args)..., reply.c()));
+    Result call(Operation operation, const Table* table, Fn Table::*member, Reply& reply, Args&&... args) {
+        const auto start = watcher_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        Result r = provides(table, member)
+                       ? reply.result((table->*member)(self_, std::forward<Args>(args)..., reply.c()))
+                       : Result::permanent("plugin '" + plugin_->info.name + "' does not implement this call");
+        if (watcher_) {
+            const auto ended = std::chrono::steady_clock::now();
+            watcher_->called(operation, r, ended - start, ended);
+        }
+        return r;
     }
 
     static std::optional<Result> single(const Result& r, size_t count, const char* what) {
@@ -169,15 +179,15 @@ private:
 
     Result slotTypes(TimeRange range, std::vector<std::string>& types) override {
         Reply reply;
-        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::slot_types, reply,
+        Result r = call(Operation::slotTypes, d_->appointment_book, &clinhub_appointment_book_v1::slot_types, reply,
                         clinhub_time_range{range.from, range.to});
         types = std::move(reply.texts);
         return r;
     }
     Result freeSlots(const std::string& type, TimeRange range, std::vector<Slot>& slots) override {
         Reply reply;
-        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::free_slots, reply, type.c_str(),
-                        clinhub_time_range{range.from, range.to});
+        Result r = call(Operation::freeSlots, d_->appointment_book, &clinhub_appointment_book_v1::free_slots, reply,
+                        type.c_str(), clinhub_time_range{range.from, range.to});
         slots = std::move(reply.slots);
         return r;
     }
@@ -185,20 +195,21 @@ private:
                 Appointment& booked) override {
         Reply reply;
         const clinhub_patient p = sdk::toC(patient);
-        Result r =
-            call(d_->appointment_book, &clinhub_appointment_book_v1::book, reply, slotId.c_str(), &p, note.c_str());
+        Result r = call(Operation::book, d_->appointment_book, &clinhub_appointment_book_v1::book, reply,
+                        slotId.c_str(), &p, note.c_str());
         if (auto bad = single(r, reply.appointments.size(), "appointment")) return *bad;
         if (r.ok()) booked = reply.appointments.front();
         return r;
     }
     Result cancel(const std::string& appointmentId) override {
         Reply reply;
-        return call(d_->appointment_book, &clinhub_appointment_book_v1::cancel, reply, appointmentId.c_str());
+        return call(Operation::cancel, d_->appointment_book, &clinhub_appointment_book_v1::cancel, reply,
+                    appointmentId.c_str());
     }
     Result reschedule(const std::string& appointmentId, const std::string& newSlotId, Appointment& moved) override {
         Reply reply;
-        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::reschedule, reply, appointmentId.c_str(),
-                        newSlotId.c_str());
+        Result r = call(Operation::reschedule, d_->appointment_book, &clinhub_appointment_book_v1::reschedule, reply,
+                        appointmentId.c_str(), newSlotId.c_str());
         if (auto bad = single(r, reply.appointments.size(), "appointment")) return *bad;
         if (r.ok()) moved = reply.appointments.front();
         return r;
@@ -206,12 +217,13 @@ private:
     Result writeCode(const Patient& patient, const std::string& code, const std::string& term) override {
         Reply reply;
         const clinhub_patient p = sdk::toC(patient);
-        return call(d_->appointment_book, &clinhub_appointment_book_v1::write_code, reply, &p, code.c_str(),
-                    term.c_str());
+        return call(Operation::writeCode, d_->appointment_book, &clinhub_appointment_book_v1::write_code, reply, &p,
+                    code.c_str(), term.c_str());
     }
     Result findPatient(const std::string& nhsNumber, std::optional<Patient>& found) override {
         Reply reply;
-        Result r = call(d_->appointment_book, &clinhub_appointment_book_v1::find_patient, reply, nhsNumber.c_str());
+        Result r = call(Operation::findPatient, d_->appointment_book, &clinhub_appointment_book_v1::find_patient, reply,
+                        nhsNumber.c_str());
         found.reset();
         if (r.ok() && !reply.patients.empty()) found = reply.patients.front();
         return r;
@@ -223,15 +235,15 @@ private:
         t.reserve(targets.size());
         for (const auto& s : targets)
             t.push_back(s.c_str());
-        Result r = call(d_->immunisation_records, &clinhub_immunisation_records_v1::history, reply, nhsNumber.c_str(),
-                        t.data(), t.size());
+        Result r = call(Operation::history, d_->immunisation_records, &clinhub_immunisation_records_v1::history, reply,
+                        nhsNumber.c_str(), t.data(), t.size());
         doses = std::move(reply.immunisations);
         return r;
     }
     Result send(const Sms& sms, std::string& providerId) override {
         Reply reply;
         const clinhub_sms m{sizeof(m), sms.to.c_str(), sms.body.c_str(), sms.reference.c_str()};
-        Result r = call(d_->sms, &clinhub_sms_v1::send, reply, &m);
+        Result r = call(Operation::send, d_->sms, &clinhub_sms_v1::send, reply, &m);
         if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
         return r;
     }
@@ -239,13 +251,13 @@ private:
         Reply reply;
         const clinhub_email m{sizeof(m),          email.to.c_str(),   email.subject.c_str(),
                               email.text.c_str(), email.html.c_str(), email.reference.c_str()};
-        Result r = call(d_->email, &clinhub_email_v1::send, reply, &m);
+        Result r = call(Operation::send, d_->email, &clinhub_email_v1::send, reply, &m);
         if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
         return r;
     }
     Result lookupIn(const auto* table, auto member, const std::string& reference, Delivery& delivery) {
         Reply reply;
-        Result r = call(table, member, reply, reference.c_str());
+        Result r = call(Operation::lookup, table, member, reply, reference.c_str());
         if (r.ok()) delivery = reply.delivery.value_or(Delivery{});
         return r;
     }
@@ -262,13 +274,13 @@ private:
                                         message.mobile.c_str(),
                                         message.body.c_str(),
                                         message.reference.c_str()};
-        Result r = call(messaging_, &clinhub_patient_messaging_v1::send, reply, &m);
+        Result r = call(Operation::send, messaging_, &clinhub_patient_messaging_v1::send, reply, &m);
         if (r.ok() && !reply.texts.empty()) providerId = reply.texts.front();
         return r;
     }
     Result lookup(const std::string& reference, Delivery& delivery, std::vector<Receipt>& channels) override {
         Reply reply;
-        Result r = call(messaging_, &clinhub_patient_messaging_v1::lookup, reply, reference.c_str());
+        Result r = call(Operation::lookup, messaging_, &clinhub_patient_messaging_v1::lookup, reply, reference.c_str());
         if (r.ok()) {
             delivery = reply.delivery.value_or(Delivery{});
             channels = std::move(reply.receipts);
@@ -281,7 +293,8 @@ private:
         for (const auto& [name, value] : headers)
             h.push_back({name.c_str(), value.c_str()});
         Reply reply;
-        Result r = call(messaging_, &clinhub_patient_messaging_v1::receipt, reply, h.data(), h.size(), body.c_str());
+        Result r = call(Operation::receipt, messaging_, &clinhub_patient_messaging_v1::receipt, reply, h.data(),
+                        h.size(), body.c_str());
         receipts = std::move(reply.receipts);
         return r;
     }
@@ -289,9 +302,10 @@ private:
     // carried.
     Result receipt(const std::string& authorization, const std::string& body, std::vector<Receipt>& receipts) override {
         Reply reply;
-        Result r = d_->sms != nullptr
-                       ? call(d_->sms, &clinhub_sms_v1::receipt, reply, authorization.c_str(), body.c_str())
-                       : call(d_->email, &clinhub_email_v1::receipt, reply, authorization.c_str(), body.c_str());
+        Result r = d_->sms != nullptr ? call(Operation::receipt, d_->sms, &clinhub_sms_v1::receipt, reply,
+                                             authorization.c_str(), body.c_str())
+                                      : call(Operation::receipt, d_->email, &clinhub_email_v1::receipt, reply,
+                                             authorization.c_str(), body.c_str());
         receipts = std::move(reply.receipts);
         return r;
     }
@@ -301,6 +315,7 @@ private:
     const clinhub_plugin* d_;
     const clinhub_patient_messaging_v1* messaging_;
     void* self_;
+    std::shared_ptr<ConnectorCalls> watcher_;
 };
 
 } // namespace
@@ -452,7 +467,8 @@ std::shared_ptr<ConnectorInstance> PluginHost::create(const std::string& connect
         if (self != nullptr) plugin->descriptor->destroy(self);
         return nullptr;
     }
-    return std::make_shared<PluginConnector>(connectorName, plugin, self);
+    return std::make_shared<PluginConnector>(connectorName, plugin, self,
+                                             observer_ ? observer_->watch(connectorName, pluginName) : nullptr);
 }
 
 } // namespace clinhub::host

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hub/config/PluginCatalog.h"
+#include "hub/host/CallObserver.h"
 
 #include <clinhub/plugin.h>
 #include <clinhub/plugin.hpp>
@@ -74,6 +75,10 @@ public:
     [[nodiscard]] const config::PluginInfo* find(const std::string& name) const override;
     [[nodiscard]] std::vector<std::string> names() const override;
 
+    // Who watches the calls of the instances create() makes from now on; none by default (a call then costs
+    // nothing extra). Instances made before keep the observer they were made with.
+    void observe(std::shared_ptr<CallObserver> observer) { observer_ = std::move(observer); }
+
     // Makes a connector instance; on failure returns nullptr and says why in `error` (naming the file).
     std::shared_ptr<ConnectorInstance> create(const std::string& connectorName, const std::string& pluginName,
                                               const std::string& configJson, std::string& error) const;
@@ -82,6 +87,7 @@ private:
     std::map<std::string, std::shared_ptr<const PluginFile>> plugins_; // by plugin name
     std::vector<Refusal> refused_;
     std::map<std::string, std::string> ambiguous_; // plugin name -> the files declaring it
+    std::shared_ptr<CallObserver> observer_;
 };
 
 } // namespace clinhub::host

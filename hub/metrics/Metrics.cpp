@@ -149,6 +149,16 @@ double Counter::value(LabelValues labelValues) const {
     return cell ? cell->load(std::memory_order_relaxed) : 0;
 }
 
+CounterSeries Counter::series(LabelValues labelValues) {
+    checkArity(labelValues.size());
+    return CounterSeries(series_.get(labelValues));
+}
+
+void CounterSeries::inc(double by) const {
+    if (!(by >= 0)) throw std::invalid_argument("a counter cannot go down");
+    addTo(*cell_, by);
+}
+
 void Counter::renderSamples(std::string& out) const {
     series_.forEach([&](const std::vector<std::string>& labels, const std::atomic<double>& cell) {
         appendSample(out, name(), "", labelNames(), labels);
@@ -198,7 +208,15 @@ std::vector<double> Histogram::latencyBounds() { return {0.005, 0.01, 0.025, 0.0
 
 void Histogram::observe(LabelValues labelValues, double value) {
     checkArity(labelValues.size());
-    auto& cell = series_.get(labelValues, bounds_.size() + 1);
+    record(series_.get(labelValues, bounds_.size() + 1), value);
+}
+
+HistogramSeries Histogram::series(LabelValues labelValues) {
+    checkArity(labelValues.size());
+    return {*this, series_.get(labelValues, bounds_.size() + 1)};
+}
+
+void Histogram::record(Cell& cell, double value) const {
     // le is "less than or equal", so the bucket is the first bound not below the value; NaN lands in +Inf.
     const auto bucket =
         std::isnan(value)
@@ -287,16 +305,17 @@ T& Metrics::getOrCreate(const std::string& name, Family::Type type, const std::v
     return ref;
 }
 
-Counter& Metrics::counter(const std::string& name, const std::string& help, std::vector<std::string> labelNames) {
+Counter& Metrics::counter(const std::string& name, const std::string& help,
+                          const std::vector<std::string>& labelNames) {
     return getOrCreate<Counter>(name, Family::Type::counter, labelNames, help, labelNames);
 }
 
-Gauge& Metrics::gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames) {
+Gauge& Metrics::gauge(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames) {
     return getOrCreate<Gauge>(name, Family::Type::gauge, labelNames, help, labelNames);
 }
 
-Histogram& Metrics::histogram(const std::string& name, const std::string& help, std::vector<std::string> labelNames,
-                              std::vector<double> bounds) {
+Histogram& Metrics::histogram(const std::string& name, const std::string& help,
+                              const std::vector<std::string>& labelNames, const std::vector<double>& bounds) {
     auto& h = getOrCreate<Histogram>(name, Family::Type::histogram, labelNames, help, labelNames, bounds);
     if (h.bounds() != bounds) throw std::logic_error("histogram " + name + " is already registered with other buckets");
     return h;

@@ -101,6 +101,20 @@ private:
 
 } // namespace detail
 
+// One series of a counter, looked up once: for a hot path that records into the same series again and again,
+// an atomic add with no lookup and no lock. Valid as long as its family (see Metrics::remove).
+class CounterSeries {
+public:
+    void inc(double by = 1) const;
+
+private:
+    friend class Counter;
+    explicit CounterSeries(std::atomic<double>& cell) : cell_(&cell) {}
+    std::atomic<double>* cell_;
+};
+
+class HistogramSeries;
+
 class Counter : public Family {
 public:
     Counter(std::string name, std::string help, std::vector<std::string> labelNames);
@@ -109,6 +123,8 @@ public:
     void inc(LabelValues labelValues = {}, double by = 1);
     // 0 for a series never incremented.
     double value(LabelValues labelValues = {}) const;
+    // The series with these label values, made (at 0) if it is not there yet.
+    CounterSeries series(LabelValues labelValues);
 
 private:
     void renderSamples(std::string& out) const override;
@@ -139,19 +155,36 @@ public:
     void observe(double value) { observe({}, value); }
 
     const std::vector<double>& bounds() const { return bounds_; }
+    // The series with these label values, made (empty) if it is not there yet.
+    HistogramSeries series(LabelValues labelValues);
 
     // Request latencies in seconds, from 5 ms to 10 s.
     static std::vector<double> latencyBounds();
 
 private:
+    friend class HistogramSeries;
     struct Cell {
         explicit Cell(std::size_t buckets) : counts(buckets) {}
         std::vector<std::atomic<std::uint64_t>> counts; // per bucket, not cumulative; the last is +Inf
         std::atomic<double> sum{0};
     };
+    void record(Cell& cell, double value) const;
     void renderSamples(std::string& out) const override;
     std::vector<double> bounds_;
     detail::Series<Cell> series_;
+};
+
+// One series of a histogram, looked up once (as CounterSeries): an observation is a search of the bounds and
+// two atomic adds.
+class HistogramSeries {
+public:
+    void observe(double value) const { family_->record(*cell_, value); }
+
+private:
+    friend class Histogram;
+    HistogramSeries(const Histogram& family, Histogram::Cell& cell) : family_(&family), cell_(&cell) {}
+    const Histogram* family_;
+    Histogram::Cell* cell_;
 };
 
 // Values computed at scrape time, e.g. outbox depth by state read from the store, or server queue length.
@@ -179,10 +212,10 @@ public:
 
     // Get-or-create. Asking again with the same name returns the same family; a different type or different
     // label names throws std::logic_error, and invalid names throw std::invalid_argument.
-    Counter& counter(const std::string& name, const std::string& help, std::vector<std::string> labelNames = {});
-    Gauge& gauge(const std::string& name, const std::string& help, std::vector<std::string> labelNames = {});
-    Histogram& histogram(const std::string& name, const std::string& help, std::vector<std::string> labelNames,
-                         std::vector<double> bounds = Histogram::latencyBounds());
+    Counter& counter(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames = {});
+    Gauge& gauge(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames = {});
+    Histogram& histogram(const std::string& name, const std::string& help, const std::vector<std::string>& labelNames,
+                         const std::vector<double>& bounds = Histogram::latencyBounds());
 
     // A counter or gauge whose samples come from `collect` at each scrape. Registering a name that exists
     // throws std::logic_error: the owner of the callback removes it with remove() before it goes away.

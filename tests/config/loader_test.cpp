@@ -1145,3 +1145,21 @@ TEST(ConfigLoader, ASingleSignOnWithoutItsSecretsVariableOrAnAdminByDefaultIsRef
         ::testing::Contains("3:5: missing required key 'client_secret_env' in hub.staff_sign_in.single_sign_on"));
     EXPECT_THAT(problems(result), ::testing::Contains("7:47: 'admin' is not one of 'viewer' and 'staff'"));
 }
+
+// ---- Readiness ---------------------------------------------------------------------------------------
+
+TEST(ConfigLoader, ReadyRequiresNamesConnectorsAndIsEmptyByDefault) {
+    const auto none = load(kValid);
+    ASSERT_TRUE(none.config) << (none.problems.empty() ? "" : none.problems.front().str());
+    EXPECT_TRUE(none.config->readyRequires.empty());
+    const auto some = load("hub:\n  ready_requires: [book, notify]\n" + kValid);
+    ASSERT_TRUE(some.config) << (some.problems.empty() ? "" : some.problems.front().str());
+    EXPECT_EQ(some.config->readyRequires, (std::vector<std::string>{"book", "notify"}));
+}
+
+TEST(ConfigLoader, ReadyRequiresAnUnknownConnectorIsRefusedWhereItIsNamed) {
+    EXPECT_THAT(problems("hub:\n  ready_requires: [book, bok]\n" + kValid),
+                ElementsAre("2:26: unknown connector 'bok'; did you mean 'book'?"));
+    EXPECT_THAT(problems("hub:\n  ready_requires:\n    - twilio\n" + kValid),
+                ElementsAre("3:7: unknown connector 'twilio' (connectors defines 'book' and 'notify')"));
+}

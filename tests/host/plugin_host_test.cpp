@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace {
 
@@ -320,6 +322,77 @@ TEST(PluginHost, AMissingDirectoryIsARefusalNotACrash) {
     host.loadDirectory("/nonexistent/clinhub/plugins");
     ASSERT_EQ(host.refused().size(), 1U);
     EXPECT_EQ(host.refused().front().reason, "plugin directory does not exist");
+}
+
+// Writes down what the host says of each call, as the app's ConnectorBoard would count it.
+class RecordingObserver : public clinhub::host::CallObserver {
+public:
+    struct Call {
+        std::string connector;
+        clinhub::host::Operation operation;
+        clinhub::Status status;
+        std::chrono::nanoseconds took;
+    };
+    std::shared_ptr<clinhub::host::ConnectorCalls> watch(const std::string& connector,
+                                                         const std::string& plugin) override {
+        watched.push_back(connector + " of " + plugin);
+        return std::make_shared<Watcher>(*this, connector);
+    }
+    std::vector<std::string> watched;
+    std::vector<Call> calls;
+
+private:
+    struct Watcher : clinhub::host::ConnectorCalls {
+        Watcher(RecordingObserver& o, std::string c) : observer(o), connector(std::move(c)) {}
+        void called(clinhub::host::Operation operation, const clinhub::Result& result, std::chrono::nanoseconds took,
+                    std::chrono::steady_clock::time_point /*ended*/) noexcept override {
+            observer.calls.push_back({connector, operation, result.status, took});
+        }
+        RecordingObserver& observer;
+        std::string connector;
+    };
+};
+
+TEST(PluginHost, EveryCallIntoAPluginIsToldToTheObserverWithItsOperationOutcomeAndTime) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    auto observer = std::make_shared<RecordingObserver>();
+    host.observe(observer);
+    std::string error;
+    auto connector = host.create("texts", "good", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    EXPECT_EQ(observer->watched, std::vector<std::string>{"texts of good"});
+
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok());
+    EXPECT_FALSE(connector->sms()->send({"+447700900123", "hello", "timeout"}, providerId).ok());
+    clinhub::Delivery delivery;
+    EXPECT_FALSE(connector->sms()->lookup("ref-1", delivery).ok()) << "a call the plugin lacks is an outcome too";
+
+    using clinhub::host::Operation;
+    ASSERT_EQ(observer->calls.size(), 3U);
+    EXPECT_EQ(observer->calls[0].operation, Operation::send);
+    EXPECT_EQ(observer->calls[0].status, clinhub::Status::ok);
+    EXPECT_EQ(observer->calls[1].operation, Operation::send);
+    EXPECT_EQ(observer->calls[1].status, clinhub::Status::retryable);
+    EXPECT_EQ(observer->calls[2].operation, Operation::lookup);
+    EXPECT_EQ(observer->calls[2].status, clinhub::Status::permanent);
+    for (const auto& call : observer->calls) {
+        EXPECT_EQ(call.connector, "texts");
+        EXPECT_GE(call.took.count(), 0);
+    }
+    EXPECT_EQ(clinhub::host::toString(Operation::freeSlots), "free_slots");
+}
+
+TEST(PluginHost, WithoutAnObserverCallsAreMadeAsBefore) {
+    PluginHost host;
+    ASSERT_TRUE(host.loadFile(broken("test-good")));
+    std::string error;
+    auto connector = host.create("texts", "good", "{}", error);
+    ASSERT_NE(connector, nullptr) << error;
+    std::string providerId;
+    EXPECT_TRUE(connector->sms()->send({"+447700900123", "hello", "ref-1"}, providerId).ok());
+    EXPECT_EQ(providerId, "ref-1");
 }
 
 } // namespace

@@ -204,3 +204,28 @@ TEST(HttpMetrics, ConcurrentIncrementsAreNotLost) {
     EXPECT_EQ(only(e, "hit_seconds_count", {{"route", "/a"}}) + only(e, "hit_seconds_count", {{"route", "/b"}}),
               threads * each);
 }
+
+TEST(HttpMetrics, ASeriesLookedUpOnceRecordsIntoTheSameSamplesAsTheFamily) {
+    Metrics m;
+    auto& c = m.counter("calls_total", "Calls.", {"op"});
+    const auto series = c.series({"send"});
+    EXPECT_EQ(c.value({"send"}), 0) << "made at 0, so it is scraped before the first call";
+    series.inc();
+    series.inc(2);
+    c.inc({"send"});
+    EXPECT_EQ(c.value({"send"}), 4);
+    EXPECT_THROW(series.inc(-1), std::invalid_argument);
+    EXPECT_THROW((void)c.series({"send", "extra"}), std::invalid_argument);
+
+    auto& h = m.histogram("call_seconds", "Call time.", {"op"}, {0.1, 1});
+    const auto timed = h.series({"send"});
+    timed.observe(0.05);
+    timed.observe(2);
+    h.observe({"send"}, 0.5);
+    const auto e = parseExposition(m.render());
+    EXPECT_TRUE(e.errors.empty()) << testing::PrintToString(e.errors);
+    EXPECT_EQ(only(e, "call_seconds_bucket", {{"op", "send"}, {"le", "0.1"}}), 1);
+    EXPECT_EQ(only(e, "call_seconds_bucket", {{"op", "send"}, {"le", "1"}}), 2);
+    EXPECT_EQ(only(e, "call_seconds_count", {{"op", "send"}}), 3);
+    EXPECT_DOUBLE_EQ(only(e, "call_seconds_sum", {{"op", "send"}}), 2.55);
+}
