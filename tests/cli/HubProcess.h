@@ -157,6 +157,30 @@ private:
     int exitCode_ = -1;
 };
 
+// A config for a hub on an ephemeral port with the embedded connectors, all files in `dir`.
+inline std::string writeEmbeddedConfig(const TempDir& dir, const std::string& extraOrganisation = "",
+                                       const std::string& extraHub = "") {
+    std::string path = dir.file("hub.yaml");
+    std::ofstream(path) << R"(hub:
+  quiet_hours: {from: "00:00", to: "00:00"}
+  listen: 127.0.0.1:0
+  store: sqlite:hub.db
+  outbox: {poll_ms: 20, workers: 1}
+)" << extraHub << R"(connectors:
+  book:
+    plugin: local-book
+    config: {database: book.db}
+  outbox:
+    plugin: outbox-file
+    config: {path: outbox.jsonl}
+organisations:
+  A12345:
+    name: Test Surgery
+    route: {appointment_book: book, sms: [outbox], email: outbox}
+)" << extraOrganisation;
+    return path;
+}
+
 // The value of one series (`name{labels}` as /metrics writes it) of the hub's /metrics; -1 when it has none.
 inline double metric(const HubProcess& hub, const std::string& series) {
     const std::string body = hub.get("/metrics").body;

@@ -11,30 +11,6 @@
 namespace clinhub::test {
 namespace {
 
-// A config for a hub on an ephemeral port with the embedded connectors, all files in `dir`.
-std::string writeConfig(const TempDir& dir, const std::string& extraOrganisation = "",
-                        const std::string& extraHub = "") {
-    std::string path = dir.file("hub.yaml");
-    std::ofstream(path) << R"(hub:
-  quiet_hours: {from: "00:00", to: "00:00"}
-  listen: 127.0.0.1:0
-  store: sqlite:hub.db
-  outbox: {poll_ms: 20, workers: 1}
-)" << extraHub << R"(connectors:
-  book:
-    plugin: local-book
-    config: {database: book.db}
-  outbox:
-    plugin: outbox-file
-    config: {path: outbox.jsonl}
-organisations:
-  A12345:
-    name: Test Surgery
-    route: {appointment_book: book, sms: [outbox], email: outbox}
-)" << extraOrganisation;
-    return path;
-}
-
 // Writes to the hub's store with the sqlite3 shell, as another process would.
 bool runSql(const TempDir& dir, const std::string& sql) {
     std::ofstream(dir.file("seed.sql")) << sql;
@@ -43,7 +19,7 @@ bool runSql(const TempDir& dir, const std::string& sql) {
 
 TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
     TempDir dir;
-    HubProcess hub(writeConfig(dir), dir);
+    HubProcess hub(writeEmbeddedConfig(dir), dir);
     ASSERT_TRUE(hub.started()) << hub.log();
     EXPECT_EQ(hub.get("/healthz").status, 200);
     const auto ready = hub.get("/readyz");
@@ -61,11 +37,11 @@ TEST(Serve, ServesHealthReadinessAndMetricsOnSqlite) {
 
 TEST(Serve, LogLevelWarningLeavesOutRequestsAndAReloadBringsThemBack) {
     TempDir dir;
-    const auto path = writeConfig(dir, "", "  log_level: warning\n");
+    const auto path = writeEmbeddedConfig(dir, "", "  log_level: warning\n");
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
     EXPECT_EQ(hub.get("/healthz").status, 200);
-    writeConfig(dir, "", "  log_level: info\n");
+    writeEmbeddedConfig(dir, "", "  log_level: info\n");
     hub.signal(SIGHUP);
     ASSERT_TRUE(HubProcess::eventually([&] {
         return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
@@ -84,8 +60,8 @@ TEST(Serve, LogLevelWarningLeavesOutRequestsAndAReloadBringsThemBack) {
 TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
     TempDir dir;
     const auto path =
-        writeConfig(dir, "    retention_days: 30\n    rules: {flu: {title: Flu, slot_types: [Flu clinic]}}\n",
-                    "  retention_interval_s: 1\n");
+        writeEmbeddedConfig(dir, "    retention_days: 30\n    rules: {flu: {title: Flu, slot_types: [Flu clinic]}}\n",
+                            "  retention_interval_s: 1\n");
     ASSERT_EQ(runClinhub({"links", "create", "--config", path, "--org", "A12345", "--rule", "flu", "--nhs-number",
                           "9995260182", "--date-of-birth", "14/03/1956", "--mobile", "07700 900123"},
                          dir)
@@ -115,7 +91,7 @@ TEST(Serve, TheRetentionJobForgetsWhatIsPastItsTimeOnceAndCountsItInMetrics) {
 
 TEST(Serve, AnAdminListenerKeepsTheStaffApiAndMetricsOffThePatientOne) {
     TempDir dir;
-    auto path = writeConfig(dir);
+    auto path = writeEmbeddedConfig(dir);
     {
         std::ifstream in(path);
         std::stringstream text;
@@ -181,10 +157,11 @@ organisations:
 
 TEST(Serve, ReloadOnSighupAppliesAValidConfig) {
     TempDir dir;
-    const auto path = writeConfig(dir);
+    const auto path = writeEmbeddedConfig(dir);
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
-    writeConfig(dir, "  B99999:\n    name: Second Surgery\n    route: {appointment_book: book, sms: [outbox]}\n");
+    writeEmbeddedConfig(dir,
+                        "  B99999:\n    name: Second Surgery\n    route: {appointment_book: book, sms: [outbox]}\n");
     hub.signal(SIGHUP);
     EXPECT_TRUE(HubProcess::eventually([&] {
         return metric(hub, "clinhub_config_reloads_total{result=\"applied\"}") == 1;
@@ -200,7 +177,7 @@ TEST(Serve, ReloadOnSighupAppliesAValidConfig) {
 
 TEST(Serve, ReloadOnSighupKeepsTheRunningConfigWhenTheNewOneIsInvalid) {
     TempDir dir;
-    const auto path = writeConfig(dir);
+    const auto path = writeEmbeddedConfig(dir);
     HubProcess hub(path, dir);
     ASSERT_TRUE(hub.started()) << hub.log();
     // The trail is read through a config of its own, beside the broken one and naming the same store.
@@ -244,7 +221,7 @@ TEST(Serve, RefusesToStartOnAnInvalidConfigAndSaysWhere) {
 // outbox-file connector, which had already written it. After a restart each is delivered exactly once.
 TEST(Serve, DeliversMessagesLeftByAKilledProcessExactlyOnce) {
     TempDir dir;
-    const auto path = writeConfig(dir);
+    const auto path = writeEmbeddedConfig(dir);
     ASSERT_EQ(runClinhub({"migrate", "--config", path}, dir).exitCode, 0);
     const std::string sql = R"(
       INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at, claimed_until,
@@ -275,7 +252,7 @@ TEST(Serve, DeliversMessagesLeftByAKilledProcessExactlyOnce) {
 
 TEST(Serve, KeepsPatientDataOutOfTheLog) {
     TempDir dir;
-    const auto path = writeConfig(dir);
+    const auto path = writeEmbeddedConfig(dir);
     ASSERT_EQ(runClinhub({"migrate", "--config", path}, dir).exitCode, 0);
     const std::string sql = R"(INSERT INTO outbox (reference, organisation, channel, payload, state, attempts, due_at,
       created_at, updated_at) VALUES ('msg-1', 'A12345', 'sms', '{"to":"+447700900777","body":"Dear Testy"}',

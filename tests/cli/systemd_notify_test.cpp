@@ -62,27 +62,6 @@ private:
     std::vector<std::string> seen_;
 };
 
-std::string writeConfig(const TempDir& dir) {
-    std::string path = dir.file("hub.yaml");
-    std::ofstream(path) << R"(hub:
-  quiet_hours: {from: "00:00", to: "00:00"}
-  listen: 127.0.0.1:0
-  store: sqlite:hub.db
-connectors:
-  book:
-    plugin: local-book
-    config: {database: book.db}
-  outbox:
-    plugin: outbox-file
-    config: {path: outbox.jsonl}
-organisations:
-  A12345:
-    name: Test Surgery
-    route: {appointment_book: book, sms: [outbox], email: outbox}
-)";
-    return path;
-}
-
 // The child inherits the environment it is started with: set for the start only.
 class StartedUnderSystemd {
 public:
@@ -106,7 +85,7 @@ TEST(SystemdNotify, ServeSaysReadyPingsTheWatchdogMarksAReloadAndSaysStoppingOnS
     {
         // 200 ms: pings every 100 ms, so the test sees several without waiting long.
         const StartedUnderSystemd env(dir.file("notify.sock"), "200000");
-        hub = std::make_unique<HubProcess>(writeConfig(dir), dir);
+        hub = std::make_unique<HubProcess>(writeEmbeddedConfig(dir), dir);
     }
     ASSERT_TRUE(hub->started()) << hub->log();
 
@@ -136,7 +115,7 @@ TEST(SystemdNotify, WithoutAWatchdogServeSaysReadyAndNeverPings) {
     std::unique_ptr<HubProcess> hub;
     {
         const StartedUnderSystemd env(dir.file("notify.sock"), ""); // no WatchdogSec=
-        hub = std::make_unique<HubProcess>(writeConfig(dir), dir);
+        hub = std::make_unique<HubProcess>(writeEmbeddedConfig(dir), dir);
     }
     ASSERT_TRUE(hub->started()) << hub->log();
     ASSERT_TRUE(systemd.awaitLine("READY=1")) << systemd.seen();

@@ -107,24 +107,7 @@ TEST(Monitoring, EveryMetricTheAlertsAndTheDashboardNameIsOneAServedHubExports) 
 
     // A hub whose book, connector and outbox have all had work, so that every family has samples too.
     TempDir dir;
-    const std::string path = dir.file("hub.yaml");
-    std::ofstream(path) << R"(hub:
-  quiet_hours: {from: "00:00", to: "00:00"}
-  listen: 127.0.0.1:0
-  admin_listen: 127.0.0.1:0
-  store: sqlite:hub.db
-connectors:
-  book:
-    plugin: local-book
-    config: {database: book.db}
-  outbox:
-    plugin: outbox-file
-    config: {path: outbox.jsonl}
-organisations:
-  A12345:
-    name: Test Surgery
-    route: {appointment_book: book, sms: [outbox], email: outbox}
-)";
+    const std::string path = writeEmbeddedConfig(dir, "", "  admin_listen: 127.0.0.1:0\n");
     std::string why;
     const auto key = clinhub::test::createKey(path, "A12345", dir, why);
     ASSERT_FALSE(key.empty()) << why;
