@@ -2,6 +2,8 @@
 
 #include "hub/config/Text.h"
 
+#include <clinhub/kit/Scrub.hpp>
+
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
@@ -35,11 +37,9 @@ int horizonDays(const config::Config& config, const std::string& name) {
     return days;
 }
 
+// A table row, not a page: the provider's words as /status shows them, scrubbed and capped.
 std::string said(const Result& r) {
-    std::string message = r.message.empty() ? std::string(toString(r.status)) : r.message;
-    // A row of a table: a provider's page of HTML is not worth printing whole.
-    if (message.size() > 160) message = message.substr(0, 157) + "...";
-    return message;
+    return r.message.empty() ? std::string(toString(r.status)) : kit::scrub(r.message, 160);
 }
 
 ProbeRow row(const host::ConnectorInstance& c, const char* kind) {
